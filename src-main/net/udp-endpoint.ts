@@ -1,0 +1,136 @@
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { TransportAddress } from '../../src-shared/domain.js';
+import { classifyPacket, type PacketKind } from './packet-kind.js';
+
+export type DatagramHandler = (datagram: Buffer, from: TransportAddress) => void;
+
+export interface UdpEndpointOptions {
+  /** Local address to bind; all interfaces by default. */
+  address?: string;
+  /** Local port; 0 (any free port) by default. */
+  port?: number;
+}
+
+/**
+ * One UDP socket shared by STUN and the protocol it discovers a mapping for (SIP or RTP), so that
+ * the public address learned is the one the traffic really uses. Handlers register per packet
+ * kind; a datagram of a kind nobody handles is counted and dropped, never thrown.
+ */
+export class UdpEndpoint {
+  private readonly handlers = new Map<PacketKind, Set<DatagramHandler>>();
+  private readonly events = new EventEmitter();
+  private closed = false;
+  /** Datagrams dropped because no handler took their kind. */
+  droppedDatagrams = 0;
+
+  private constructor(private readonly socket: dgram.Socket) {
+    socket.on('message', (datagram, rinfo) => this.dispatch(datagram, rinfo));
+    socket.on('error', (error) => this.events.emit('error', error));
+    socket.on('close', () => {
+      this.closed = true;
+      this.events.emit('close');
+    });
+  }
+
+  static bind(options: UdpEndpointOptions = {}): Promise<UdpEndpoint> {
+    const socket = dgram.createSocket({ type: 'udp4' });
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => {
+        socket.close();
+        reject(error);
+      };
+      socket.once('error', onError);
+      socket.bind({ port: options.port ?? 0, address: options.address, exclusive: true }, () => {
+        socket.off('error', onError);
+        resolve(new UdpEndpoint(socket));
+      });
+    });
+  }
+
+  /** The bound address (may be 0.0.0.0; see {@link localAddressToward} for the routed source). */
+  get bound(): TransportAddress {
+    const { address, port } = this.socket.address();
+    return { address, port };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Registers a handler for one kind of datagram; returns a function that removes it. */
+  on(kind: PacketKind, handler: DatagramHandler): () => void {
+    let set = this.handlers.get(kind);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(kind, set);
+    }
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  onError(listener: (error: Error) => void): () => void {
+    this.events.on('error', listener);
+    return () => this.events.off('error', listener);
+  }
+
+  onClose(listener: () => void): () => void {
+    this.events.on('close', listener);
+    return () => this.events.off('close', listener);
+  }
+
+  send(datagram: Uint8Array | string, to: TransportAddress): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('socket is closed'));
+    return new Promise((resolve, reject) => {
+      this.socket.send(datagram, to.port, to.address, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+
+  private dispatch(datagram: Buffer, rinfo: dgram.RemoteInfo): void {
+    const set = this.handlers.get(classifyPacket(datagram));
+    if (!set || set.size === 0) {
+      this.droppedDatagrams++;
+      return;
+    }
+    const from = { address: rinfo.address, port: rinfo.port };
+    for (const handler of set) {
+      try {
+        handler(datagram, from);
+      } catch (error) {
+        // A handler that chokes on a hostile datagram must not take the socket down with it.
+        this.droppedDatagrams++;
+        this.events.emit('handler-error', error);
+      }
+    }
+  }
+}
+
+/**
+ * The source address the kernel would pick to reach `host`: the "local address" of the NAT
+ * comparison when the socket is bound to all interfaces. No packet is sent (connect on UDP only
+ * selects a route).
+ */
+export function localAddressToward(host: string, port = 9): Promise<string> {
+  const probe = dgram.createSocket('udp4');
+  return new Promise((resolve, reject) => {
+    probe.once('error', (error) => {
+      probe.close();
+      reject(error);
+    });
+    probe.connect(port, host, () => {
+      const { address } = probe.address();
+      probe.close();
+      resolve(address);
+    });
+  });
+}

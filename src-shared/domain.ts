@@ -1,0 +1,178 @@
+/**
+ * Domain types of the Natter engine, shared by the main process, the CLI, the preload and the
+ * renderer. Each type is derived from its runtime schema so that what crosses a process boundary
+ * is checked against the very definition the code is typed with.
+ */
+import { z } from 'zod';
+
+export const portSchema = z.number().int().min(1).max(65535);
+
+/** An IPv4 transport address as seen on the wire. */
+export const transportAddressSchema = z.object({
+  address: z.string().min(1),
+  port: z.number().int().min(0).max(65535),
+});
+export type TransportAddress = z.infer<typeof transportAddressSchema>;
+
+/**
+ * NAT type as far as a softphone needs it (RFC 4787 mapping behaviour):
+ * - `open`: the mapped address is the local address, no NAT;
+ * - `cone`: endpoint-independent mapping, the same public port toward every server;
+ * - `symmetric`: the public port depends on the destination, STUN alone cannot help;
+ * - `blocked`: no STUN server answered;
+ * - `unknown`: only one server answered, so mapping behaviour could not be compared.
+ */
+export const natTypeSchema = z.enum(['open', 'cone', 'symmetric', 'blocked', 'unknown']);
+export type NatType = z.infer<typeof natTypeSchema>;
+
+/** What one STUN server said about the socket that asked it. */
+export const stunServerResultSchema = z.object({
+  server: z.string(),
+  mapped: transportAddressSchema.nullable(),
+  rttMs: z.number().nonnegative().nullable(),
+  error: z.string().optional(),
+});
+export type StunServerResult = z.infer<typeof stunServerResultSchema>;
+
+/** Where the public address put into Contact and SDP came from. */
+export const addressSourceSchema = z.enum(['stun', 'local', 'registrar']);
+export type AddressSource = z.infer<typeof addressSourceSchema>;
+
+export const natStatusSchema = z.object({
+  local: transportAddressSchema,
+  mapped: transportAddressSchema.nullable(),
+  natType: natTypeSchema,
+  servers: z.array(stunServerResultSchema),
+  /** ISO 8601 time of the check. */
+  checkedAt: z.string(),
+  /** The address the registrar reports seeing (Via `received`/`rport` of its responses). */
+  registrarSees: transportAddressSchema.nullable(),
+  /** Whether STUN and the registrar saw the same public address; null until both are known. */
+  registrarAgrees: z.boolean().nullable(),
+  /** The address the SIP Contact currently carries, and where it came from. */
+  contact: transportAddressSchema.nullable(),
+  contactSource: addressSourceSchema.nullable(),
+  keepaliveSeconds: z.number().nonnegative(),
+});
+export type NatStatus = z.infer<typeof natStatusSchema>;
+
+/** A voip.ms sub-account (or any SIP account reachable over UDP). */
+export const accountSchema = z.object({
+  /** Registrar host, optionally with port, e.g. `montreal5.voip.ms` or `10.0.0.1:5060`. */
+  server: z.string().min(1).max(253),
+  /** voip.ms sub-account user, e.g. `123456_home`. */
+  user: z.string().min(1).max(64),
+  displayName: z.string().max(64).optional(),
+  /** Registration lifetime asked for, in seconds. */
+  expiresSeconds: z.number().int().min(60).max(86_400).optional(),
+});
+export type Account = z.infer<typeof accountSchema>;
+
+export const registrationStateSchema = z.enum([
+  'unregistered',
+  'registering',
+  'registered',
+  'failed',
+]);
+export type RegistrationState = z.infer<typeof registrationStateSchema>;
+
+export const registrationSchema = z.object({
+  state: registrationStateSchema,
+  account: accountSchema.nullable(),
+  /** Contact URI last registered. */
+  contact: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type Registration = z.infer<typeof registrationSchema>;
+
+/**
+ * Call state machine:
+ * ```
+ *  outgoing: calling ──► ringing ──► early-media ──► connected ◄──► on-hold
+ *  incoming: incoming ──────────────────────────────► connected ◄──► on-hold
+ *  every state ──► ended
+ * ```
+ */
+export const callStateSchema = z.enum([
+  'calling',
+  'ringing',
+  'early-media',
+  'incoming',
+  'connected',
+  'on-hold',
+  'ended',
+]);
+export type CallState = z.infer<typeof callStateSchema>;
+
+export const callDirectionSchema = z.enum(['outgoing', 'incoming']);
+export type CallDirection = z.infer<typeof callDirectionSchema>;
+
+/** Why a call ended, in words a user understands. */
+export const callEndCodeSchema = z.enum([
+  'hangup-local',
+  'hangup-remote',
+  'cancelled',
+  'rejected',
+  'busy',
+  'not-found',
+  'declined',
+  'unavailable',
+  'forbidden',
+  'auth-failed',
+  'timeout',
+  'not-acceptable',
+  'failed',
+]);
+export type CallEndCode = z.infer<typeof callEndCodeSchema>;
+
+/** Per-direction RTP counters: enough to say "one-way audio" with evidence. */
+export const rtpStatsSchema = z.object({
+  packetsSent: z.number().int().nonnegative(),
+  bytesSent: z.number().int().nonnegative(),
+  packetsReceived: z.number().int().nonnegative(),
+  bytesReceived: z.number().int().nonnegative(),
+  packetsLost: z.number().int(),
+  /** Interarrival jitter (RFC 3550 §6.4.1) in milliseconds. */
+  jitterMs: z.number().nonnegative(),
+  /** ISO time of the first packet sent / received, null if none. */
+  firstSentAt: z.string().nullable(),
+  firstReceivedAt: z.string().nullable(),
+  /** Where the remote's RTP actually comes from (symmetric RTP latches onto it). */
+  remoteSource: transportAddressSchema.nullable(),
+});
+export type RtpStats = z.infer<typeof rtpStatsSchema>;
+
+export const mediaAddressSchema = z.object({
+  connection: z.string(),
+  audioPort: z.number().int().nonnegative(),
+});
+export type MediaAddress = z.infer<typeof mediaAddressSchema>;
+
+export const callInfoSchema = z.object({
+  id: z.string(),
+  direction: callDirectionSchema,
+  remote: z.string(),
+  remoteDisplayName: z.string().nullable(),
+  state: callStateSchema,
+  startedAt: z.string(),
+  answeredAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  end: z
+    .object({
+      code: callEndCodeSchema,
+      message: z.string(),
+      sipStatus: z.number().int().optional(),
+    })
+    .nullable(),
+  codec: z.string().nullable(),
+  localMedia: mediaAddressSchema.nullable(),
+  remoteMedia: mediaAddressSchema.nullable(),
+  muted: z.boolean(),
+  stats: rtpStatsSchema,
+});
+export type CallInfo = z.infer<typeof callInfoSchema>;
+
+/** An error as the engine reports it: a stable code and one plain sentence. */
+export const engineErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type EngineError = z.infer<typeof engineErrorSchema>;

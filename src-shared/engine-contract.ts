@@ -1,0 +1,91 @@
+/**
+ * The engine's API as one contract: commands (request → response) and events (engine → client).
+ * The CLI calls the engine in-process; the Electron main process exposes the same map over IPC,
+ * validating every payload with these schemas before it reaches the engine.
+ */
+import { z } from 'zod';
+import {
+  accountSchema,
+  callInfoSchema,
+  engineErrorSchema,
+  natStatusSchema,
+  registrationSchema,
+} from './domain.js';
+
+/** `host:port` or `host` (port 3478 implied), as users type STUN servers. */
+export const stunServerSchema = z
+  .string()
+  .min(1)
+  .max(260)
+  .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected host or host:port');
+
+/** Digits, `*`, `#` and `A`–`D`, the RFC 4733 events a keypad can send. */
+export const dtmfDigitsSchema = z.string().regex(/^[0-9*#A-Da-d]{1,32}$/);
+
+/** A dial target: a number or short code as voip.ms accepts it, or a SIP user part. */
+export const dialTargetSchema = z.string().regex(/^[A-Za-z0-9*#+._-]{1,64}$/);
+
+const callIdSchema = z.string().min(1).max(64);
+
+export const commandSchemas = {
+  register: {
+    request: z.object({ account: accountSchema, password: z.string().min(1).max(256) }),
+    response: registrationSchema,
+  },
+  unregister: { request: z.object({}), response: registrationSchema },
+  checkNat: { request: z.object({}), response: natStatusSchema },
+  setStunServers: {
+    request: z.object({ servers: z.array(stunServerSchema).max(8) }),
+    response: natStatusSchema,
+  },
+  call: { request: z.object({ target: dialTargetSchema }), response: callInfoSchema },
+  answer: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
+  reject: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
+  hangup: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
+  hold: {
+    request: z.object({ callId: callIdSchema, hold: z.boolean() }),
+    response: callInfoSchema,
+  },
+  mute: {
+    request: z.object({ callId: callIdSchema, mute: z.boolean() }),
+    response: callInfoSchema,
+  },
+  sendDtmf: {
+    request: z.object({ callId: callIdSchema, digits: dtmfDigitsSchema }),
+    response: callInfoSchema,
+  },
+  snapshot: {
+    request: z.object({}),
+    response: z.object({
+      registration: registrationSchema,
+      nat: natStatusSchema.nullable(),
+      calls: z.array(callInfoSchema),
+    }),
+  },
+} as const;
+
+export type CommandName = keyof typeof commandSchemas;
+export type CommandRequest<C extends CommandName> = z.infer<(typeof commandSchemas)[C]['request']>;
+export type CommandResponse<C extends CommandName> = z.infer<
+  (typeof commandSchemas)[C]['response']
+>;
+
+export const eventSchemas = {
+  registration: registrationSchema,
+  nat: natStatusSchema,
+  call: callInfoSchema,
+  dtmfReceived: z.object({ callId: callIdSchema, digit: z.string().length(1) }),
+  error: engineErrorSchema,
+} as const;
+
+export type EventName = keyof typeof eventSchemas;
+export type EventPayload<E extends EventName> = z.infer<(typeof eventSchemas)[E]>;
+
+/** What a client of the engine (CLI, IPC bridge) programs against. */
+export interface EngineApi {
+  invoke<C extends CommandName>(
+    command: C,
+    request: CommandRequest<C>,
+  ): Promise<CommandResponse<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
