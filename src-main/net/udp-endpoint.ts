@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { TransportAddress } from '../../src-shared/domain.js';
-import { classifyPacket, type PacketKind } from './packet-kind.js';
+import { classifyPacket, type PacketKind, type SocketRole } from './packet-kind.js';
 
 export type DatagramHandler = (datagram: Buffer, from: TransportAddress) => void;
 
@@ -10,6 +10,8 @@ export interface UdpEndpointOptions {
   address?: string;
   /** Local port; 0 (any free port) by default. */
   port?: number;
+  /** What the socket carries besides STUN; `media` (RTP, RTCP, TURN) by default. */
+  role?: SocketRole;
 }
 
 /**
@@ -24,7 +26,10 @@ export class UdpEndpoint {
   /** Datagrams dropped because no handler took their kind. */
   droppedDatagrams = 0;
 
-  private constructor(private readonly socket: dgram.Socket) {
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly role: SocketRole,
+  ) {
     socket.on('message', (datagram, rinfo) => this.dispatch(datagram, rinfo));
     socket.on('error', (error) => this.events.emit('error', error));
     socket.on('close', () => {
@@ -43,7 +48,7 @@ export class UdpEndpoint {
       socket.once('error', onError);
       socket.bind({ port: options.port ?? 0, address: options.address, exclusive: true }, () => {
         socket.off('error', onError);
-        resolve(new UdpEndpoint(socket));
+        resolve(new UdpEndpoint(socket, options.role ?? 'media'));
       });
     });
   }
@@ -97,7 +102,7 @@ export class UdpEndpoint {
   }
 
   private dispatch(datagram: Buffer, rinfo: dgram.RemoteInfo): void {
-    const set = this.handlers.get(classifyPacket(datagram));
+    const set = this.handlers.get(classifyPacket(datagram, this.role));
     if (!set || set.size === 0) {
       this.droppedDatagrams++;
       return;

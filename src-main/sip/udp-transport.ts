@@ -1,0 +1,262 @@
+import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
+import type { TransportAddress } from '../../src-shared/domain.js';
+import type { UdpEndpoint } from '../net/udp-endpoint.js';
+import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
+import { DEFAULT_SIP_TIMERS, transactionTimeout, type SipTimers } from './sip-timers.js';
+
+export interface UdpTransportOptions {
+  /** The SIP socket (it also carries STUN for its own mapping). */
+  endpoint: Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'>;
+  /** Where requests go: the registrar, used as outbound proxy. */
+  server: TransportAddress;
+  timers?: Partial<SipTimers>;
+  /**
+   * Accept requests only from the server's IP address. Behind a cone NAT anyone can reach the
+   * mapped port, and SIP scanners ring phones with "ghost calls"; a voip.ms account only ever
+   * receives requests from its server.
+   */
+  acceptRequestsFromServerOnly?: boolean;
+  /** Observes every message on the wire, for the SIP trace and tests. */
+  onTrace?: (direction: 'out' | 'in', message: string, peer: TransportAddress) => void;
+  /** Observes the top Via of responses: the registrar's view of our address (RFC 3581). */
+  onViaReceived?: (seen: TransportAddress) => void;
+}
+
+interface PendingRetransmission {
+  message: string;
+  destination: TransportAddress;
+  interval: number;
+  timer: ReturnType<typeof setTimeout>;
+  deadline: ReturnType<typeof setTimeout>;
+  /** INVITE requests double without a cap (Timer A); others cap at T2 (Timers E and G). */
+  capped: boolean;
+}
+
+/**
+ * sip.js `Transport` over one UDP socket, supplying what sip.js 0.21 leaves out for unreliable
+ * transports (FIXMEs in its core/transactions): request retransmission by Timer A (INVITE) and
+ * Timer E (non-INVITE), and retransmission of non-2xx final responses to INVITE by Timer G, per
+ * RFC 3261 §17.1.1.2, §17.1.2.2 and §17.2.1. Retransmission stops on the matching response (or
+ * ACK) and after 64·T1, when sip.js's own Timers B, F and H end the transaction. Duplicates are
+ * absorbed by sip.js's transactions, which this transport feeds unchanged.
+ *
+ * Responses to incoming requests go where RFC 3261 §18.2.2 and RFC 3581 §4 say: the Via
+ * `received`/`rport` address of the request.
+ */
+export class UdpTransport implements Transport {
+  readonly protocol = 'UDP';
+  onConnect: (() => void) | undefined;
+  onDisconnect: ((error?: Error) => void) | undefined;
+  onMessage: ((message: string) => void) | undefined;
+
+  /** Datagrams dropped: unparsable, or requests from an address other than the server. */
+  droppedMessages = 0;
+
+  private readonly timers: SipTimers;
+  private readonly stateEmitter = new EmitterImpl<TransportState>();
+  private transportState = TransportState.Disconnected;
+  /** Keyed by `branch` + request method (client side) or `branch` + `INVITE` (Timer G). */
+  private readonly pending = new Map<string, PendingRetransmission>();
+  private readonly detach: Array<() => void> = [];
+
+  // sip.js constructs transports as `new transportConstructor(logger, transportOptions)`.
+  constructor(
+    _logger: unknown,
+    private readonly options: UdpTransportOptions,
+  ) {
+    this.timers = { ...DEFAULT_SIP_TIMERS, ...options.timers };
+    this.detach.push(options.endpoint.on('sip', (datagram, from) => this.receive(datagram, from)));
+    this.detach.push(
+      options.endpoint.onClose(() => {
+        if (this.transportState === TransportState.Connected) {
+          this.transition(TransportState.Disconnected, new Error('SIP socket closed'));
+        }
+      }),
+    );
+  }
+
+  get state(): TransportState {
+    return this.transportState;
+  }
+
+  get stateChange(): Emitter<TransportState> {
+    return this.stateEmitter;
+  }
+
+  /** The server address requests go to; changes when the user picks another server. */
+  get server(): TransportAddress {
+    return this.options.server;
+  }
+
+  /** Number of messages currently being retransmitted (for tests and diagnostics). */
+  get pendingRetransmissions(): number {
+    return this.pending.size;
+  }
+
+  isConnected(): boolean {
+    return this.transportState === TransportState.Connected;
+  }
+
+  connect(): Promise<void> {
+    if (this.options.endpoint.isClosed) {
+      return Promise.reject(new Error('SIP socket is closed'));
+    }
+    if (this.transportState !== TransportState.Connected) {
+      this.transition(TransportState.Connecting);
+      this.transition(TransportState.Connected);
+    }
+    return Promise.resolve();
+  }
+
+  disconnect(): Promise<void> {
+    if (this.transportState === TransportState.Connected) {
+      this.transition(TransportState.Disconnecting);
+      this.stopAllRetransmissions();
+      this.transition(TransportState.Disconnected);
+    }
+    return Promise.resolve();
+  }
+
+  async dispose(): Promise<void> {
+    await this.disconnect();
+    for (const undo of this.detach.splice(0)) undo();
+    this.stateEmitter.removeAllListeners();
+  }
+
+  async send(message: string): Promise<void> {
+    if (!this.isConnected()) throw new Error('SIP transport is not connected');
+    const view = viewSipMessage(message);
+    const destination = view ? this.destinationFor(view) : this.options.server;
+    await this.transmit(message, destination);
+    if (view) this.scheduleRetransmission(view, message, destination);
+  }
+
+  private destinationFor(view: SipMessageView): TransportAddress {
+    if (view.kind === 'request') return this.options.server;
+    const { via } = view;
+    return {
+      address: via.received ?? via.host,
+      port: via.rport ?? via.port ?? 5060,
+    };
+  }
+
+  private scheduleRetransmission(
+    view: SipMessageView,
+    message: string,
+    destination: TransportAddress,
+  ): void {
+    let capped: boolean;
+    if (view.kind === 'request') {
+      if (view.method === 'ACK') return;
+      capped = view.method !== 'INVITE';
+    } else {
+      // Only non-2xx final responses to INVITE wait for an ACK (Timer G); sip.js retransmits
+      // 2xx itself (RFC 3261 §13.3.1.4), and other responses are resent on request retransmits.
+      if (view.method !== 'INVITE' || view.statusCode < 300) return;
+      capped = true;
+    }
+    const key = retransmissionKey(view.kind, view.branch, view.method);
+    this.stopRetransmission(key);
+    const entry: PendingRetransmission = {
+      message,
+      destination,
+      interval: this.timers.t1,
+      capped,
+      timer: setTimeout(() => this.retransmit(key), this.timers.t1),
+      deadline: setTimeout(() => this.stopRetransmission(key), transactionTimeout(this.timers)),
+    };
+    this.pending.set(key, entry);
+  }
+
+  private retransmit(key: string): void {
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    this.transmit(entry.message, entry.destination).catch(() => {
+      // A failed retransmission is like a lost datagram: the next one or the timeout follows.
+    });
+    entry.interval = entry.capped
+      ? Math.min(entry.interval * 2, this.timers.t2)
+      : entry.interval * 2;
+    entry.timer = setTimeout(() => this.retransmit(key), entry.interval);
+  }
+
+  private stopRetransmission(key: string): void {
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    clearTimeout(entry.deadline);
+    this.pending.delete(key);
+  }
+
+  private stopAllRetransmissions(): void {
+    for (const key of [...this.pending.keys()]) this.stopRetransmission(key);
+  }
+
+  private async transmit(message: string, destination: TransportAddress): Promise<void> {
+    await this.options.endpoint.send(message, destination);
+    this.options.onTrace?.('out', message, destination);
+  }
+
+  private receive(datagram: Buffer, from: TransportAddress): void {
+    const text = datagram.toString('utf8');
+    // CRLF keepalives (RFC 5626 §3.5.1) carry no message.
+    if (text.trim() === '') return;
+    const view = viewSipMessage(text);
+    if (!view) {
+      this.droppedMessages++;
+      return;
+    }
+    if (
+      view.kind === 'request' &&
+      this.options.acceptRequestsFromServerOnly !== false &&
+      from.address !== this.options.server.address
+    ) {
+      this.droppedMessages++;
+      return;
+    }
+    this.options.onTrace?.('in', text, from);
+    if (view.kind === 'response') {
+      this.onResponse(view);
+    } else if (view.method === 'ACK') {
+      this.stopRetransmission(retransmissionKey('response', view.branch, 'INVITE'));
+    }
+    this.onMessage?.(text);
+  }
+
+  private onResponse(view: SipMessageView): void {
+    const key = retransmissionKey('request', view.branch, view.method);
+    const entry = this.pending.get(key);
+    if (entry) {
+      const provisional = view.statusCode < 200;
+      if (provisional && entry.capped) {
+        // RFC 3261 §17.1.2.2: a provisional response to a non-INVITE moves retransmissions to T2.
+        entry.interval = this.timers.t2;
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(() => this.retransmit(key), entry.interval);
+      } else {
+        this.stopRetransmission(key);
+      }
+    }
+    if (view.via.received !== undefined || view.via.rport !== undefined) {
+      this.options.onViaReceived?.({
+        address: view.via.received ?? view.via.host,
+        port: view.via.rport ?? view.via.port ?? 5060,
+      });
+    }
+  }
+
+  private transition(next: TransportState, error?: Error): void {
+    const previous = this.transportState;
+    if (previous === next) return;
+    this.transportState = next;
+    this.stateEmitter.emit(next);
+    if (next === TransportState.Connected) this.onConnect?.();
+    if (next === TransportState.Disconnected && previous !== TransportState.Connecting) {
+      this.onDisconnect?.(error);
+    }
+  }
+}
+
+function retransmissionKey(kind: 'request' | 'response', branch: string, method: string): string {
+  return `${kind} ${branch} ${method}`;
+}

@@ -1,0 +1,185 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UdpTransport } from '../../../src-main/sip/udp-transport.js';
+import { FakeEndpoint } from '../../support/fake-endpoint.js';
+
+const server = { address: '198.51.100.10', port: 5060 };
+
+function request(method: string, branch: string, cseq = 1): string {
+  return [
+    `${method} sip:${method === 'REGISTER' ? '' : '4443@'}198.51.100.10 SIP/2.0`,
+    `Via: SIP/2.0/UDP 203.0.113.7;rport;branch=${branch}`,
+    'Max-Forwards: 70',
+    'To: <sip:123456_home@198.51.100.10>',
+    'From: <sip:123456_home@198.51.100.10>;tag=abc',
+    'Call-ID: call-1',
+    `CSeq: ${cseq} ${method}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
+
+function response(status: number, method: string, branch: string, via = ''): string {
+  return [
+    `SIP/2.0 ${status} Reason`,
+    `Via: SIP/2.0/UDP 203.0.113.7;rport${via};branch=${branch}`,
+    'To: <sip:123456_home@198.51.100.10>;tag=srv',
+    'From: <sip:123456_home@198.51.100.10>;tag=abc',
+    'Call-ID: call-1',
+    `CSeq: 1 ${method}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
+
+describe('UdpTransport retransmission (RFC 3261 §17)', () => {
+  let endpoint: FakeEndpoint;
+  let transport: UdpTransport;
+
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    endpoint = new FakeEndpoint();
+    transport = new UdpTransport(undefined, { endpoint, server });
+    await transport.connect();
+  });
+  afterEach(async () => {
+    await transport.dispose();
+    vi.useRealTimers();
+  });
+
+  it('retransmits a non-INVITE request by Timer E: T1, 2T1, 4T1, capped at T2', async () => {
+    await transport.send(request('REGISTER', 'z9hG4bK-e'));
+    const times: number[] = [];
+    const start = Date.now();
+    for (let step = 0; step < 20_000; step += 50) {
+      const before = endpoint.sent.length;
+      await vi.advanceTimersByTimeAsync(50);
+      if (endpoint.sent.length > before) times.push(Date.now() - start);
+    }
+    // Sends at 500, 1500, 3500, 7500, then every 4000 ms.
+    expect(times.slice(0, 6)).toEqual([500, 1500, 3500, 7500, 11500, 15500]);
+  });
+
+  it('retransmits INVITE by Timer A, doubling without cap, and gives up at 64·T1', async () => {
+    await transport.send(request('INVITE', 'z9hG4bK-a'));
+    await vi.advanceTimersByTimeAsync(64 * 500 + 10);
+    // Original plus retransmissions at 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s.
+    expect(endpoint.count('INVITE ')).toBe(7);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(endpoint.count('INVITE ')).toBe(7);
+    expect(transport.pendingRetransmissions).toBe(0);
+  });
+
+  it('stops retransmitting INVITE on any response, and a non-INVITE on a final one', async () => {
+    await transport.send(request('INVITE', 'z9hG4bK-i'));
+    await transport.send(request('OPTIONS', 'z9hG4bK-o'));
+    endpoint.deliver(response(100, 'INVITE', 'z9hG4bK-i'), server);
+    endpoint.deliver(response(200, 'OPTIONS', 'z9hG4bK-o'), server);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(endpoint.count('INVITE ')).toBe(1);
+    expect(endpoint.count('OPTIONS ')).toBe(1);
+  });
+
+  it('moves a non-INVITE to T2 after a provisional response', async () => {
+    await transport.send(request('REGISTER', 'z9hG4bK-p'));
+    endpoint.deliver(response(100, 'REGISTER', 'z9hG4bK-p'), server);
+    await vi.advanceTimersByTimeAsync(3_900);
+    expect(endpoint.count('REGISTER ')).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(endpoint.count('REGISTER ')).toBe(2);
+  });
+
+  it('does not stop on a response for another branch', async () => {
+    await transport.send(request('REGISTER', 'z9hG4bK-mine'));
+    endpoint.deliver(response(200, 'REGISTER', 'z9hG4bK-other'), server);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(endpoint.count('REGISTER ')).toBe(2);
+  });
+
+  it('never retransmits ACK', async () => {
+    await transport.send(request('ACK', 'z9hG4bK-ack'));
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(endpoint.count('ACK ')).toBe(1);
+  });
+
+  it('retransmits a non-2xx final response to INVITE by Timer G until the ACK', async () => {
+    const invite = request('INVITE', 'z9hG4bK-in');
+    endpoint.deliver(invite, { address: server.address, port: 5060 });
+    await transport.send(response(486, 'INVITE', 'z9hG4bK-in', ';received=192.0.2.1'));
+    await vi.advanceTimersByTimeAsync(1_600);
+    expect(endpoint.count('SIP/2.0 486')).toBe(3);
+    endpoint.deliver(request('ACK', 'z9hG4bK-in'), server);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(endpoint.count('SIP/2.0 486')).toBe(3);
+  });
+
+  it('leaves 2xx to INVITE to sip.js (RFC 3261 §13.3.1.4)', async () => {
+    await transport.send(response(200, 'INVITE', 'z9hG4bK-ok'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(endpoint.count('SIP/2.0 200')).toBe(1);
+  });
+});
+
+describe('UdpTransport routing and filtering', () => {
+  it('sends responses to the Via received/rport address of the request (RFC 3581)', async () => {
+    const endpoint = new FakeEndpoint();
+    const transport = new UdpTransport(undefined, { endpoint, server });
+    await transport.connect();
+    const text = response(180, 'INVITE', 'z9hG4bK-r').replace(
+      'Via: SIP/2.0/UDP 203.0.113.7;rport',
+      'Via: SIP/2.0/UDP 198.51.100.10:5070;received=198.51.100.11;rport=5099',
+    );
+    await transport.send(text);
+    expect(endpoint.sent[0]?.to).toEqual({ address: '198.51.100.11', port: 5099 });
+    await transport.dispose();
+  });
+
+  it('reports what the registrar saw from the Via of its responses', async () => {
+    const endpoint = new FakeEndpoint();
+    const seen: unknown[] = [];
+    const transport = new UdpTransport(undefined, {
+      endpoint,
+      server,
+      onViaReceived: (address) => seen.push(address),
+    });
+    const delivered: string[] = [];
+    transport.onMessage = (message) => delivered.push(message);
+    await transport.connect();
+    endpoint.deliver(
+      response(200, 'REGISTER', 'z9hG4bK-v').replace(';rport;', ';received=203.0.113.9;rport=40000;'),
+      server,
+    );
+    expect(seen).toEqual([{ address: '203.0.113.9', port: 40000 }]);
+    expect(delivered).toHaveLength(1);
+    await transport.dispose();
+  });
+
+  it('drops garbage, keepalives and requests from strangers, delivers the rest', async () => {
+    const endpoint = new FakeEndpoint();
+    const transport = new UdpTransport(undefined, { endpoint, server });
+    const delivered: string[] = [];
+    transport.onMessage = (message) => delivered.push(message);
+    await transport.connect();
+    endpoint.deliver('\r\n\r\n', server);
+    endpoint.deliver('INVITE garbage\r\n\r\n', server);
+    endpoint.deliver('SIP/2.0 200\r\nVia: nonsense\r\n\r\n', server);
+    endpoint.deliver(request('INVITE', 'z9hG4bK-scan'), { address: '192.0.2.66', port: 5060 });
+    endpoint.deliver(request('INVITE', 'z9hG4bK-ok'), server);
+    expect(delivered).toHaveLength(1);
+    expect(transport.droppedMessages).toBe(3);
+    await transport.dispose();
+  });
+
+  it('reports a lost socket through onDisconnect', async () => {
+    const endpoint = new FakeEndpoint();
+    const transport = new UdpTransport(undefined, { endpoint, server });
+    const onDisconnect = vi.fn();
+    transport.onDisconnect = onDisconnect;
+    await transport.connect();
+    endpoint.close();
+    expect(onDisconnect).toHaveBeenCalledWith(expect.any(Error));
+    expect(transport.isConnected()).toBe(false);
+    await expect(transport.send(request('OPTIONS', 'z9hG4bK-x'))).rejects.toThrow(/not connected/);
+  });
+});
