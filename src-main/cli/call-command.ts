@@ -1,0 +1,116 @@
+import type { CallInfo } from '../../src-shared/domain.js';
+import type { CallArgs } from './cli-args.js';
+import { formatAddress, type CliOutput } from './cli-output.js';
+import {
+  isOneWay,
+  oneWayExplanation,
+  openCliSession,
+  passwordFromEnvironment,
+  waitForCall,
+} from './cli-session.js';
+
+interface CallReport {
+  registered: boolean;
+  mapped: { address: string; port: number } | null;
+  natType: string;
+  invite: { contact: string; sdp: { connection: string; audioPort: number } } | null;
+  answered: boolean;
+  rtp: { sent: number; received: number };
+  oneWayAudio: boolean;
+  toneDetected?: boolean;
+  end?: CallInfo['end'];
+  error?: { code: string; message: string };
+}
+
+/** `natter call`: register, call, send a test tone for N seconds, hang up, report. */
+export async function callCommand(args: CallArgs, out: CliOutput): Promise<number> {
+  const password = passwordFromEnvironment();
+  if (!password) {
+    out.failure('set the SIP password in the environment variable NATTER_PASSWORD');
+    return 2;
+  }
+  const session = await openCliSession(args, password, out);
+  const { engine } = session;
+  const report: CallReport = {
+    registered: session.registration.state === 'registered',
+    mapped: engine.natStatus?.mapped ?? null,
+    natType: engine.natStatus?.natType ?? 'unknown',
+    invite: null,
+    answered: false,
+    rtp: { sent: 0, received: 0 },
+    oneWayAudio: false,
+  };
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    process.once('SIGINT', () => resolve('interrupted'));
+    process.once('SIGTERM', () => resolve('interrupted'));
+  });
+  try {
+    if (!report.registered) {
+      report.error = session.registration.error ?? { code: 'register', message: 'not registered' };
+      return finish(out, report, 1);
+    }
+    out.progress(`Registered as ${engine.contactHeader}; NAT: ${report.natType}, public ${formatAddress(report.mapped)}`);
+    let call = await engine.invoke('call', { target: args.target });
+    out.progress(`Calling ${args.target}...`);
+    call = await Promise.race([
+      waitForCall(engine, call.id, ['connected'], args.ringSeconds * 1000, call),
+      interrupted.then(() => call),
+    ]);
+    if (call.state !== 'connected' && call.state !== 'ended') {
+      call = await engine.invoke('hangup', { callId: call.id });
+      call = { ...call, end: { code: 'timeout', message: `no answer within ${args.ringSeconds} s` } };
+    }
+    if (call.state === 'connected') {
+      out.progress(`Connected; sending a test tone for ${args.seconds} s...`);
+      const ended = waitForCall(engine, call.id, ['ended'], args.seconds * 1000, call);
+      call = await Promise.race([ended, interrupted.then(() => call)]);
+      if (call.state !== 'ended') call = await engine.invoke('hangup', { callId: call.id });
+    }
+    const local = call.localMedia;
+    const contact = engine.contactSentFor(call.id);
+    report.invite = {
+      contact: contact ? contact.replace(/^<|>.*$/g, '') : '',
+      sdp: { connection: local?.connection ?? '', audioPort: local?.audioPort ?? 0 },
+    };
+    report.answered = call.answeredAt !== null;
+    report.rtp = { sent: call.stats.packetsSent, received: call.stats.packetsReceived };
+    report.oneWayAudio = isOneWay(call);
+    report.toneDetected = session.toneFrames(call.id) > 0;
+    report.end = call.end;
+    if (!report.answered) {
+      report.error = {
+        code: call.end?.code ?? 'failed',
+        message: call.end?.message ?? 'the call was not answered',
+      };
+      return finish(out, report, 1);
+    }
+    if (report.oneWayAudio || report.rtp.sent === 0 || report.rtp.received === 0) {
+      report.error = {
+        code: 'one-way-audio',
+        message: report.oneWayAudio ? oneWayExplanation(call) : 'no audio flowed in either direction',
+      };
+      return finish(out, report, 1);
+    }
+    return finish(out, report, 0);
+  } finally {
+    await session.close();
+  }
+}
+
+function finish(out: CliOutput, report: CallReport, code: number): number {
+  out.result(report, [
+    `Registered:   ${report.registered ? 'yes' : 'no'}`,
+    `NAT:          ${report.natType}, public address ${formatAddress(report.mapped)}`,
+    ...(report.invite
+      ? [
+          `Contact sent: ${report.invite.contact}`,
+          `SDP audio:    ${report.invite.sdp.connection}:${report.invite.sdp.audioPort}`,
+        ]
+      : []),
+    `Answered:     ${report.answered ? 'yes' : 'no'}`,
+    `RTP packets:  ${report.rtp.sent} sent, ${report.rtp.received} received${report.oneWayAudio ? '  (one-way audio)' : ''}`,
+    ...(report.end ? [`Ended:        ${report.end.message}`] : []),
+  ]);
+  if (report.error) out.failure(report.error.message);
+  return code;
+}

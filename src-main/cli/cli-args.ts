@@ -1,0 +1,160 @@
+import { parseArgs } from 'node:util';
+
+/** A command-line mistake: reported on one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CommonOptions {
+  json: boolean;
+  stun: string[];
+  noStun: boolean;
+  localPort: number;
+  keepalive: number | undefined;
+}
+
+export interface NatArgs extends CommonOptions {
+  command: 'nat';
+}
+
+export interface SessionArgs extends CommonOptions {
+  server: string;
+  user: string;
+  seconds: number;
+  displayName: string | undefined;
+  expires: number | undefined;
+}
+
+export interface CallArgs extends SessionArgs {
+  command: 'call';
+  target: string;
+  ringSeconds: number;
+}
+
+export interface ListenArgs extends SessionArgs {
+  command: 'listen';
+  answer: boolean;
+}
+
+export type CliArgs = NatArgs | CallArgs | ListenArgs | { command: 'help' } | { command: 'version' };
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  stun: { type: 'string', multiple: true },
+  'no-stun': { type: 'boolean' },
+  'local-port': { type: 'string' },
+  keepalive: { type: 'string' },
+  server: { type: 'string' },
+  user: { type: 'string' },
+  seconds: { type: 'string' },
+  'ring-seconds': { type: 'string' },
+  'display-name': { type: 'string' },
+  expires: { type: 'string' },
+  answer: { type: 'boolean' },
+  password: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+const HOST_PORT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0] : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.version) return { command: 'version' };
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') return { command: 'help' };
+  if (values.password !== undefined) {
+    throw new UsageError('a password is never taken on the command line: set NATTER_PASSWORD');
+  }
+  if (values.stun?.length && values['no-stun']) {
+    throw new UsageError('--stun and --no-stun contradict each other');
+  }
+  for (const server of values.stun ?? []) {
+    if (!HOST_PORT.test(server)) throw new UsageError(`--stun ${server}: expected HOST:PORT`);
+    checkPortOf(server, '--stun');
+  }
+  const common: CommonOptions = {
+    json: values.json === true,
+    stun: values.stun ?? [],
+    noStun: values['no-stun'] === true,
+    localPort: integer(values['local-port'], '--local-port', 0, 65535) ?? 0,
+    keepalive: integer(values.keepalive, '--keepalive', 0, 3600),
+  };
+  if (command === 'nat') {
+    if (rest.length > 0) throw new UsageError(`nat takes no argument (got "${rest[0]}")`);
+    if (common.noStun) throw new UsageError('nat needs STUN: drop --no-stun');
+    return { command: 'nat', ...common };
+  }
+  if (command !== 'call' && command !== 'listen') {
+    throw new UsageError(`unknown command "${command}" (try: nat, call, listen)`);
+  }
+  if (!values.server) throw new UsageError(`${command} needs --server HOST[:PORT]`);
+  if (!HOST_PORT.test(values.server)) {
+    throw new UsageError(`--server ${values.server}: expected HOST[:PORT]`);
+  }
+  checkPortOf(values.server, '--server');
+  if (!values.user) throw new UsageError(`${command} needs --user USER (e.g. 123456_home)`);
+  if (!/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,64}$/.test(values.user)) {
+    throw new UsageError(`--user ${values.user}: not a valid SIP user`);
+  }
+  const session: SessionArgs = {
+    ...common,
+    server: values.server,
+    user: values.user,
+    seconds: integer(values.seconds, '--seconds', 1, 86_400) ?? (command === 'call' ? 5 : 60),
+    displayName: values['display-name'],
+    expires: integer(values.expires, '--expires', 60, 86_400),
+  };
+  if (command === 'call') {
+    const [target, extra] = rest;
+    if (!target) throw new UsageError('call needs a TARGET (a number, e.g. 4443 for the echo test)');
+    if (extra !== undefined) throw new UsageError(`call takes one TARGET (got "${extra}" too)`);
+    if (!/^[A-Za-z0-9*#+._-]{1,64}$/.test(target)) {
+      throw new UsageError(`TARGET ${target}: use digits, * and # (or a SIP user)`);
+    }
+    return {
+      command: 'call',
+      ...session,
+      target,
+      ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 600) ?? 60,
+    };
+  }
+  if (rest.length > 0) throw new UsageError(`listen takes no argument (got "${rest[0]}")`);
+  return { command: 'listen', ...session, answer: values.answer === true };
+}
+
+function integer(text: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} ${text}: expected a whole number`);
+  const value = Number(text);
+  if (value < min || value > max) throw new UsageError(`${flag} ${text}: expected ${min}–${max}`);
+  return value;
+}
+
+function checkPortOf(hostPort: string, flag: string): void {
+  const port = hostPort.split(':')[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new UsageError(`${flag} ${hostPort}: port must be 1–65535`);
+  }
+}
+
+export const USAGE = `natter: a softphone engine for voip.ms behind NAT
+
+Usage:
+  natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
+  natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
+                [--seconds N] [--local-port N] [--keepalive S] [--json]
+  natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
+                [--seconds N] [--answer] [--keepalive S] [--json]
+
+The SIP password is read from the environment variable NATTER_PASSWORD.
+Examples:
+  natter nat --json
+  NATTER_PASSWORD=... natter call 4443 --server montreal5.voip.ms --user 123456_home
+`;

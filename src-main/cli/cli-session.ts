@@ -1,0 +1,118 @@
+import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import type { AudioSource } from '../media/rtp-session.js';
+import { ToneDetector, ToneGenerator } from '../media/tone.js';
+import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
+import { NatterEngine } from '../engine/natter-engine.js';
+import type { SessionArgs } from './cli-args.js';
+import type { CliOutput } from './cli-output.js';
+
+/** The test tone the CLI sends, and the one it listens for in what comes back. */
+export const TEST_TONE_HZ = 1000;
+
+export interface CliSession {
+  engine: NatterEngine;
+  registration: Registration;
+  nat: NatStatus | null;
+  /** Frames of received audio in which the test tone was heard, per call. */
+  toneFrames(callId: string): number;
+  close(): Promise<void>;
+}
+
+/** Reads the password from the environment: never from the command line, never logged. */
+export function passwordFromEnvironment(): string | null {
+  const password = process.env.NATTER_PASSWORD;
+  return password && password.length > 0 ? password : null;
+}
+
+/** Opens the engine on the account given on the command line and registers. */
+export async function openCliSession(
+  args: SessionArgs,
+  password: string,
+  out: CliOutput,
+): Promise<CliSession> {
+  const detectors = new Map<string, ToneDetector>();
+  const engine = new NatterEngine(
+    {
+      stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
+      localSipPort: args.localPort,
+      ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
+    },
+    {
+      audioSourceFor: (): AudioSource => {
+        const tone = new ToneGenerator({ frequency: TEST_TONE_HZ });
+        return () => tone.next();
+      },
+      onCallAudio: (callId, frame) => {
+        let detector = detectors.get(callId);
+        if (!detector) {
+          detector = new ToneDetector({ frequency: TEST_TONE_HZ });
+          detectors.set(callId, detector);
+        }
+        detector.push(frame);
+      },
+      log: (level, message) => {
+        if (level === 'warn' || level === 'error') out.progress(`${level}: ${message}`);
+      },
+    },
+  );
+  out.progress(`Registering ${args.user} at ${args.server}...`);
+  const registration = await engine.invoke('register', {
+    account: {
+      server: args.server,
+      user: args.user,
+      ...(args.displayName === undefined ? {} : { displayName: args.displayName }),
+      ...(args.expires === undefined ? {} : { expiresSeconds: args.expires }),
+    },
+    password,
+  });
+  return {
+    engine,
+    registration,
+    nat: engine.natStatus,
+    toneFrames: (callId) => detectors.get(callId)?.toneFrames ?? 0,
+    close: () => engine.shutdown(),
+  };
+}
+
+/** Waits for a call to reach one of `states`, or to end, or for `timeoutMs`. */
+export function waitForCall(
+  engine: NatterEngine,
+  callId: string,
+  states: Array<CallInfo['state']>,
+  timeoutMs: number,
+  initial: CallInfo,
+): Promise<CallInfo> {
+  return new Promise((resolve) => {
+    let latest = initial;
+    const done = (info: CallInfo) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(info);
+    };
+    const unsubscribe = engine.on('call', (info) => {
+      if (info.id !== callId) return;
+      latest = info;
+      if (states.includes(info.state) || info.state === 'ended') done(info);
+    });
+    const timer = setTimeout(() => done(latest), timeoutMs);
+    if (states.includes(initial.state) || initial.state === 'ended') done(initial);
+  });
+}
+
+/** True when a call was answered and RTP flowed one way only: the evidence of a NAT problem. */
+export function isOneWay(call: CallInfo): boolean {
+  if (!call.answeredAt) return false;
+  const { packetsSent, packetsReceived } = call.stats;
+  return (packetsSent > 0 && packetsReceived === 0) || (packetsReceived > 0 && packetsSent === 0);
+}
+
+export function oneWayExplanation(call: CallInfo): string {
+  const { packetsSent, packetsReceived } = call.stats;
+  const ours = call.localMedia ? `${call.localMedia.connection}:${call.localMedia.audioPort}` : '?';
+  const theirs = call.remoteMedia
+    ? `${call.remoteMedia.connection}:${call.remoteMedia.audioPort}`
+    : '?';
+  return packetsReceived === 0
+    ? `one-way audio: sent ${packetsSent} RTP packets to ${theirs} but received none at ${ours}; the provider cannot reach the address in our SDP (try STUN, or check SIP ALG)`
+    : `one-way audio: received ${packetsReceived} RTP packets but sent none`;
+}

@@ -1,0 +1,104 @@
+import type { CallInfo } from '../../src-shared/domain.js';
+import type { ListenArgs } from './cli-args.js';
+import { formatAddress, type CliOutput } from './cli-output.js';
+import { isOneWay, openCliSession, passwordFromEnvironment } from './cli-session.js';
+
+interface ListenedCall {
+  from: string;
+  answered: boolean;
+  rtp: { sent: number; received: number };
+  oneWayAudio: boolean;
+  toneDetected: boolean;
+  end: CallInfo['end'];
+}
+
+/** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
+export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<number> {
+  const password = passwordFromEnvironment();
+  if (!password) {
+    out.failure('set the SIP password in the environment variable NATTER_PASSWORD');
+    return 2;
+  }
+  const session = await openCliSession(args, password, out);
+  const { engine } = session;
+  const latest = new Map<string, CallInfo>();
+  const registered = session.registration.state === 'registered';
+  try {
+    if (!registered) {
+      const error = session.registration.error ?? { code: 'register', message: 'not registered' };
+      out.result(
+        {
+          registered: false,
+          mapped: engine.natStatus?.mapped ?? null,
+          natType: engine.natStatus?.natType ?? 'unknown',
+          contact: null,
+          calls: [],
+          error,
+        },
+        [`Not registered: ${error.message}`],
+      );
+      out.failure(error.message);
+      return 1;
+    }
+    out.progress(`Registered as ${engine.contactHeader}; waiting ${args.seconds} s for calls...`);
+    const unsubscribe = engine.on('call', (info) => {
+      const first = !latest.has(info.id);
+      latest.set(info.id, info);
+      if (first && info.state === 'incoming') {
+        out.progress(`Incoming call from ${info.remote}${args.answer ? ', answering' : ''}`);
+        if (args.answer) {
+          // A short ring first, as a person would, so the caller sees 180 before 200.
+          setTimeout(() => {
+            engine.invoke('answer', { callId: info.id }).catch((error: unknown) => {
+              out.progress(`could not answer: ${error instanceof Error ? error.message : String(error)}`);
+            });
+          }, 500);
+        }
+      }
+      if (info.state === 'ended') out.progress(`Call from ${info.remote} ended: ${info.end?.message ?? ''}`);
+    });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, args.seconds * 1000);
+      const stop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    for (const info of latest.values()) {
+      if (info.state !== 'ended') latest.set(info.id, await engine.invoke('hangup', { callId: info.id }));
+    }
+    unsubscribe();
+    const calls: ListenedCall[] = [...latest.values()].map((info) => ({
+      from: info.remote,
+      answered: info.answeredAt !== null,
+      rtp: { sent: info.stats.packetsSent, received: info.stats.packetsReceived },
+      oneWayAudio: isOneWay(info),
+      toneDetected: session.toneFrames(info.id) > 0,
+      end: info.end,
+    }));
+    const nat = engine.natStatus;
+    out.result(
+      {
+        registered: true,
+        mapped: nat?.mapped ?? null,
+        natType: nat?.natType ?? 'unknown',
+        contact: (engine.contactHeader ?? '').replace(/^<|>.*$/g, ''),
+        registrarSees: nat?.registrarSees ?? null,
+        calls,
+      },
+      [
+        `Registered: yes (public ${formatAddress(nat?.mapped ?? null)}, NAT ${nat?.natType ?? 'unknown'})`,
+        `Calls: ${calls.length}`,
+        ...calls.map(
+          (c) =>
+            `  from ${c.from}: ${c.answered ? 'answered' : 'not answered'}, RTP ${c.rtp.sent} sent / ${c.rtp.received} received${c.oneWayAudio ? ' (one-way audio)' : ''}`,
+        ),
+      ],
+    );
+    return 0;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { callCommand } from './call-command.js';
+import { parseCliArgs, USAGE, UsageError } from './cli-args.js';
+import { createOutput } from './cli-output.js';
+import { listenCommand } from './listen-command.js';
+import { natCommand } from './nat-command.js';
+
+/** Runs the `natter` CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const out = createOutput(json);
+  let args;
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.failure(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  try {
+    switch (args.command) {
+      case 'help':
+        process.stdout.write(USAGE);
+        return 0;
+      case 'version':
+        process.stdout.write(`${packageVersion()}\n`);
+        return 0;
+      case 'nat':
+        return await natCommand(args, out);
+      case 'call':
+        return await callCommand(args, out);
+      case 'listen':
+        return await listenCommand(args, out);
+    }
+  } catch (error) {
+    out.failure(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+}
+
+function packageVersion(): string {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}

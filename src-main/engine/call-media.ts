@@ -1,0 +1,183 @@
+import type { MediaAddress, RtpStats, TransportAddress } from '../../src-shared/domain.js';
+import { discoverMapping } from '../net/stun-discovery.js';
+import type { UdpEndpoint } from '../net/udp-endpoint.js';
+import { allocateRtpEndpoints } from '../media/rtp-port-allocator.js';
+import { RtpSession, type AudioSource } from '../media/rtp-session.js';
+import { buildAudioSdp, parseAudioSdp, type ParsedAudioSdp } from '../media/sdp.js';
+import type { CallMediaPort } from '../sip/call-media-port.js';
+
+export type AudioCodecName = 'PCMU' | 'PCMA';
+
+export interface CallMediaOptions {
+  stunServers: string[];
+  stunDeadlineMs: number;
+  stunRtoMs: number;
+  localAddress: string;
+  bindAddress: string;
+  /** Codecs we offer, in order of preference. */
+  codecs: AudioCodecName[];
+  telephoneEventPt: number;
+  /** Called once RTP may flow: the audio to send for this call. */
+  audioSource: () => AudioSource;
+  onAudio?: (frame: Int16Array) => void;
+  onDtmf?: (digit: string) => void;
+  /** Learns the address and codec decided for the call, for its CallInfo. */
+  onNegotiated?: (info: { local: MediaAddress; remote: MediaAddress | null; codec: string }) => void;
+}
+
+const STATIC_PAYLOAD_TYPES: Record<AudioCodecName, number> = { PCMU: 0, PCMA: 8 };
+
+/**
+ * One call's media: its RTP socket (discovering its own public mapping with STUN, so the SDP
+ * carries the port the provider must send to), the SDP offer/answer, and the RTP session.
+ */
+export class CallMedia implements CallMediaPort {
+  private endpoints: { rtp: UdpEndpoint; rtcp: UdpEndpoint } | null = null;
+  private preparing: Promise<MediaAddress> | null = null;
+  private local: MediaAddress | null = null;
+  private remote: ParsedAudioSdp | null = null;
+  /** RFC 3264 offer/answer: whose offer is outstanding, if anyone's. */
+  private awaitingAnswer = false;
+  private remoteOfferPending = false;
+  private session: RtpSession | null = null;
+  private readonly sessionId = String(Math.floor(Math.random() * 1e9));
+  private sessionVersion = 0;
+  private muted = false;
+  private closed = false;
+  /** How the SDP address was chosen: 'stun' with the server that answered, or 'local'. */
+  addressSource: 'stun' | 'local' = 'local';
+
+  constructor(private readonly options: CallMediaOptions) {}
+
+  prepare(): Promise<MediaAddress> {
+    this.preparing ??= this.bindAndDiscover();
+    return this.preparing;
+  }
+
+  private async bindAndDiscover(): Promise<MediaAddress> {
+    const endpoints = await allocateRtpEndpoints({ address: this.options.bindAddress });
+    if (this.closed) {
+      await Promise.all([endpoints.rtp.close(), endpoints.rtcp.close()]);
+      throw new Error('call ended before its media was ready');
+    }
+    this.endpoints = endpoints;
+    const localPort = endpoints.rtp.bound.port;
+    let address: MediaAddress = { connection: this.options.localAddress, audioPort: localPort };
+    if (this.options.stunServers.length > 0) {
+      const discovery = await discoverMapping(endpoints.rtp, this.options.stunServers, {
+        deadlineMs: this.options.stunDeadlineMs,
+        rtoMs: this.options.stunRtoMs,
+        localAddress: this.options.localAddress,
+      });
+      if (discovery.mapped) {
+        address = { connection: discovery.mapped.address, audioPort: discovery.mapped.port };
+        this.addressSource = 'stun';
+      }
+    }
+    this.local = address;
+    return address;
+  }
+
+  async localDescription({ hold }: { hold: boolean }): Promise<string> {
+    const local = await this.prepare();
+    this.sessionVersion++;
+    const answering = this.remoteOfferPending;
+    const remote = this.remote;
+    const codecs =
+      answering && remote?.codec ? [remote.codec.name as AudioCodecName] : this.options.codecs;
+    const telephoneEventPt = answering
+      ? (remote?.telephoneEventPt ?? undefined)
+      : this.options.telephoneEventPt;
+    const remoteHolds = remote?.direction === 'sendonly' || remote?.direction === 'inactive';
+    let direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
+    if (hold) direction = remoteHolds ? 'inactive' : 'sendonly';
+    else if (answering && remoteHolds) direction = remote?.direction === 'inactive' ? 'inactive' : 'recvonly';
+    if (answering) {
+      this.remoteOfferPending = false;
+      this.startMedia();
+    } else {
+      this.awaitingAnswer = true;
+    }
+    this.session?.setDirection(direction);
+    return buildAudioSdp({
+      sessionId: this.sessionId,
+      sessionVersion: this.sessionVersion,
+      username: 'natter',
+      connection: local.connection,
+      audioPort: local.audioPort,
+      codecs,
+      ...(telephoneEventPt === undefined ? {} : { telephoneEventPt }),
+      direction,
+    });
+  }
+
+  applyRemoteDescription(sdp: string): void {
+    const parsed = parseAudioSdp(sdp);
+    if (!parsed.ok) throw new Error(`unusable SDP from the other side: ${parsed.reason}`);
+    if (!parsed.codec) throw new Error('the other side offers none of PCMU or PCMA');
+    this.remote = parsed;
+    if (this.awaitingAnswer) {
+      this.awaitingAnswer = false;
+      this.startMedia();
+    } else {
+      this.remoteOfferPending = true;
+    }
+  }
+
+  private startMedia(): void {
+    const remote = this.remote;
+    if (!this.endpoints || !remote?.codec || this.closed) return;
+    const target: TransportAddress = { address: remote.connection, port: remote.audioPort };
+    const codecName = remote.codec.name as AudioCodecName;
+    if (this.session && this.session.codec !== codecName) {
+      this.session.stop();
+      this.session = null;
+    }
+    if (!this.session) {
+      this.session = new RtpSession(this.endpoints.rtp, {
+        codec: codecName,
+        payloadType: remote.codec.payloadType ?? STATIC_PAYLOAD_TYPES[codecName],
+        telephoneEventPt: remote.telephoneEventPt,
+        rtcpEndpoint: this.endpoints.rtcp,
+      });
+      if (this.options.onAudio) this.session.onAudio(this.options.onAudio);
+      if (this.options.onDtmf) this.session.onDtmf(this.options.onDtmf);
+      this.session.setRemote(target);
+      const source = this.options.audioSource();
+      this.session.start(() => (this.muted ? null : source()));
+    } else {
+      this.session.setRemote(target);
+    }
+    if (this.local) {
+      this.options.onNegotiated?.({
+        local: this.local,
+        remote: { connection: remote.connection, audioPort: remote.audioPort },
+        codec: codecName,
+      });
+    }
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+  }
+
+  sendDtmf(digits: string): boolean {
+    if (!this.session || this.remote?.telephoneEventPt === null) return false;
+    this.session.sendDtmf(digits);
+    return true;
+  }
+
+  stats(): RtpStats | null {
+    return this.session?.stats() ?? null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.session?.stop();
+    if (this.endpoints) {
+      void this.endpoints.rtp.close();
+      void this.endpoints.rtcp.close();
+    }
+  }
+}

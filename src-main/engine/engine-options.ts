@@ -1,0 +1,48 @@
+import type { SipTimers } from '../sip/sip-timers.js';
+
+/** The engine's settings. Defaults live in {@link DEFAULT_ENGINE_OPTIONS}; stored settings override. */
+export interface EngineOptions {
+  /** STUN servers as `host[:port]`, asked in parallel; empty disables STUN. */
+  stunServers: string[];
+  /** Local UDP port of the SIP socket; 0 picks a free port. */
+  localSipPort: number;
+  /** Local address to bind sockets to; all interfaces by default. */
+  localAddress: string;
+  /** Seconds between keepalives on the SIP socket; 0 disables them. */
+  keepaliveSeconds: number;
+  /** Registration lifetime asked of the registrar, in seconds. */
+  registerExpiresSeconds: number;
+  /** A call never waits longer than this for STUN before it goes out with the best address known. */
+  stunDeadlineMs: number;
+  /** STUN initial retransmission timeout (RFC 5389 §7.2.1). */
+  stunRtoMs: number;
+  /** RFC 3261 timers for UDP. */
+  sipTimers: SipTimers;
+  /** User-Agent header. */
+  userAgentString: string;
+  /** Accept SIP requests only from the registrar's address (no "ghost calls" from scanners). */
+  acceptRequestsFromServerOnly: boolean;
+}
+
+export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
+
+export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
+  stunServers: DEFAULT_STUN_SERVERS,
+  localSipPort: 0,
+  localAddress: '0.0.0.0',
+  // Home routers have been measured dropping idle UDP mappings after 30 s.
+  keepaliveSeconds: 25,
+  registerExpiresSeconds: 300,
+  stunDeadlineMs: 1500,
+  stunRtoMs: 500,
+  sipTimers: { t1: 500, t2: 4000 },
+  userAgentString: 'Natter/0.1',
+  acceptRequestsFromServerOnly: true,
+};
+
+export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {
+  const defined = Object.fromEntries(
+    Object.entries(overrides).filter(([, value]) => value !== undefined),
+  ) as Partial<EngineOptions>;
+  return { ...DEFAULT_ENGINE_OPTIONS, ...defined };
+}

@@ -1,0 +1,108 @@
+import type {
+  AddressSource,
+  NatStatus,
+  TransportAddress,
+} from '../../src-shared/domain.js';
+import { discoverMapping } from '../net/stun-discovery.js';
+import type { UdpEndpoint } from '../net/udp-endpoint.js';
+
+export interface NatMonitorOptions {
+  stunServers: string[];
+  stunDeadlineMs: number;
+  stunRtoMs: number;
+  keepaliveSeconds: number;
+  /** The local address traffic to the provider leaves from. */
+  localAddress: string;
+}
+
+export function sameAddress(a: TransportAddress | null, b: TransportAddress | null): boolean {
+  return a !== null && b !== null && a.address === b.address && a.port === b.port;
+}
+
+/**
+ * What the network does to the SIP socket: its STUN mapping and NAT type, what the registrar
+ * reports seeing, and from those the address the Contact header must carry.
+ */
+export class NatMonitor {
+  private current: NatStatus;
+
+  constructor(
+    private readonly endpoint: UdpEndpoint,
+    private options: NatMonitorOptions,
+  ) {
+    this.current = {
+      local: { address: options.localAddress, port: endpoint.bound.port },
+      mapped: null,
+      natType: 'unknown',
+      servers: [],
+      checkedAt: new Date().toISOString(),
+      registrarSees: null,
+      registrarAgrees: null,
+      contact: null,
+      contactSource: null,
+      keepaliveSeconds: options.keepaliveSeconds,
+    };
+  }
+
+  get status(): NatStatus {
+    return this.current;
+  }
+
+  get stunEnabled(): boolean {
+    return this.options.stunServers.length > 0;
+  }
+
+  setStunServers(servers: string[]): void {
+    this.options = { ...this.options, stunServers: servers };
+  }
+
+  /** Asks the STUN servers from the SIP socket itself and recomputes the Contact address. */
+  async check(): Promise<NatStatus> {
+    if (!this.stunEnabled) {
+      this.update({ mapped: null, natType: 'unknown', servers: [] });
+      return this.current;
+    }
+    const discovery = await discoverMapping(this.endpoint, this.options.stunServers, {
+      deadlineMs: this.options.stunDeadlineMs,
+      rtoMs: this.options.stunRtoMs,
+      localAddress: this.options.localAddress,
+    });
+    this.update({ mapped: discovery.mapped, natType: discovery.natType, servers: discovery.results });
+    return this.current;
+  }
+
+  /** Records the registrar's view (Via received/rport, RFC 3581); true if the Contact must change. */
+  recordRegistrarView(seen: TransportAddress): boolean {
+    const before = this.current.contact;
+    this.update({ registrarSees: seen });
+    return !sameAddress(before, this.current.contact);
+  }
+
+  private update(patch: Partial<NatStatus>): void {
+    const next: NatStatus = { ...this.current, ...patch, checkedAt: new Date().toISOString() };
+    next.registrarAgrees =
+      next.registrarSees && next.mapped ? sameAddress(next.registrarSees, next.mapped) : null;
+    const { address, source } = this.chooseContact(next);
+    next.contact = address;
+    next.contactSource = source;
+    this.current = next;
+  }
+
+  /**
+   * The registrar's view wins over STUN when both are known and differ: it is the mapping toward
+   * the registrar itself, the one incoming requests arrive through (a symmetric NAT gives the STUN
+   * server another port). Without STUN the Contact stays local: that is the user's choice, and
+   * the doctor's "test without STUN" depends on it.
+   */
+  private chooseContact(status: NatStatus): { address: TransportAddress; source: AddressSource } {
+    const local = status.local;
+    if (!this.stunEnabled) return { address: local, source: 'local' };
+    if (status.registrarSees && !sameAddress(status.registrarSees, local)) {
+      if (!status.mapped || !sameAddress(status.registrarSees, status.mapped)) {
+        return { address: status.registrarSees, source: 'registrar' };
+      }
+    }
+    if (status.mapped && status.natType !== 'open') return { address: status.mapped, source: 'stun' };
+    return { address: local, source: 'local' };
+  }
+}

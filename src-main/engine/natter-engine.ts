@@ -1,0 +1,443 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import {
+  Invitation,
+  Inviter,
+  SessionState,
+  UserAgent,
+  type Core,
+  type Session,
+} from 'sip.js';
+import type { CallEndCode, CallInfo, NatStatus, Registration, TransportAddress } from '../../src-shared/domain.js';
+import {
+  commandSchemas,
+  type CommandName,
+  type CommandRequest,
+  type CommandResponse,
+  type EngineApi,
+  type EventName,
+  type EventPayload,
+} from '../../src-shared/engine-contract.js';
+import type { AudioSource } from '../media/rtp-session.js';
+import { reasonForInviteStatus } from '../sip/sip-status.js';
+import { CallMedia } from './call-media.js';
+import { CallRecord } from './call-record.js';
+import { resolveEngineOptions, type EngineOptions } from './engine-options.js';
+import { EngineFailure } from './engine-error.js';
+import { SipAccount } from './sip-account.js';
+
+export interface EngineHooks {
+  /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
+  audioSourceFor?(call: CallInfo): AudioSource;
+  /** Decoded audio received on a call, 20 ms frames at 8 kHz. */
+  onCallAudio?(callId: string, frame: Int16Array): void;
+  onTrace?(direction: 'out' | 'in', message: string, peer: TransportAddress): void;
+  log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+}
+
+interface CallEntry {
+  record: CallRecord;
+  session: Session;
+  media: CallMedia | null;
+  statsTimer: ReturnType<typeof setInterval> | null;
+}
+
+const SILENCE = new Int16Array(160);
+
+/**
+ * The headless phone: one account, its calls and the NAT status, behind the command/event
+ * contract of `src-shared/engine-contract.ts`. The CLI drives it in-process; the Electron main
+ * process exposes it over IPC. It never imports Electron.
+ */
+export class NatterEngine implements EngineApi {
+  private readonly events = new EventEmitter();
+  private options: EngineOptions;
+  private account: SipAccount | null = null;
+  private registration: Registration = {
+    state: 'unregistered',
+    account: null,
+    contact: null,
+    expiresAt: null,
+    error: null,
+  };
+  private readonly calls = new Map<string, CallEntry>();
+  private readonly mediaBySession = new WeakMap<Session, CallMedia>();
+
+  constructor(
+    options: Partial<EngineOptions> = {},
+    private readonly hooks: EngineHooks = {},
+  ) {
+    this.options = resolveEngineOptions(options);
+    // A listener-less 'error' event would throw; engine errors are reports, not crashes.
+    this.events.on('error', () => undefined);
+  }
+
+  get engineOptions(): EngineOptions {
+    return this.options;
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  /** Validates the request against the contract, then runs the command. */
+  async invoke<C extends CommandName>(
+    command: C,
+    request: CommandRequest<C>,
+  ): Promise<CommandResponse<C>> {
+    const schema = commandSchemas[command];
+    if (!schema) throw new EngineFailure('unknown-command', `unknown command ${String(command)}`);
+    const parsed = schema.request.safeParse(request);
+    if (!parsed.success) {
+      throw new EngineFailure('bad-request', `invalid ${command} request: ${parsed.error.message}`);
+    }
+    const handler = this.handlers[command] as (r: unknown) => Promise<CommandResponse<C>>;
+    return handler(parsed.data);
+  }
+
+  private readonly handlers: {
+    [C in CommandName]: (request: CommandRequest<C>) => Promise<CommandResponse<C>>;
+  } = {
+    register: ({ account, password }) => this.register(account, password),
+    unregister: async () => {
+      await this.shutdownAccount();
+      return this.registration;
+    },
+    checkNat: () => this.checkNat(),
+    setStunServers: async ({ servers }) => {
+      this.options = { ...this.options, stunServers: servers };
+      this.account?.nat.setStunServers(servers);
+      return this.checkNat();
+    },
+    call: ({ target }) => this.call(target),
+    answer: ({ callId }) => this.answer(callId),
+    reject: ({ callId }) => this.reject(callId),
+    hangup: ({ callId }) => this.hangup(callId),
+    hold: ({ callId, hold }) => this.hold(callId, hold),
+    mute: async ({ callId, mute }) => {
+      const entry = this.entry(callId);
+      entry.media?.setMuted(mute);
+      entry.record.muted = mute;
+      return this.emitCall(entry);
+    },
+    sendDtmf: async ({ callId, digits }) => {
+      const entry = this.entry(callId);
+      if (!entry.media?.sendDtmf(digits)) {
+        throw new EngineFailure('dtmf', 'this call cannot carry keypad tones (no telephone-event)');
+      }
+      return entry.record.snapshot();
+    },
+    snapshot: async () => ({
+      registration: this.registration,
+      nat: this.account?.nat.status ?? null,
+      calls: [...this.calls.values()].map((entry) => entry.record.snapshot()),
+    }),
+  };
+
+  /** The NAT status of the SIP socket, or null before an account is opened. */
+  get natStatus(): NatStatus | null {
+    return this.account?.nat.status ?? null;
+  }
+
+  /** The Contact header the engine sends now. */
+  get contactHeader(): string | null {
+    return this.account?.contactHeader ?? null;
+  }
+
+  private async register(
+    account: CommandRequest<'register'>['account'],
+    password: string,
+  ): Promise<Registration> {
+    await this.shutdownAccount();
+    this.setRegistration({ state: 'registering', account, contact: null, expiresAt: null, error: null });
+    try {
+      this.account = await SipAccount.open(account, password, this.options, {
+        onRegistration: (registration) => this.setRegistration(registration),
+        onNatStatus: () => this.emitNat(),
+        onInvite: (invitation) => this.onIncoming(invitation),
+        createMedia: (session) => this.createMedia(session),
+        onTrace: (direction, message, peer) => this.hooks.onTrace?.(direction, message, peer),
+        log: (level, message) => this.hooks.log?.(level, message),
+      });
+    } catch (error) {
+      const failure =
+        error instanceof EngineFailure ? error : new EngineFailure('register', String(error));
+      this.setRegistration({ state: 'failed', error: { code: failure.code, message: failure.message } });
+      return this.registration;
+    }
+    this.emitNat();
+    return this.account.register();
+  }
+
+  private async checkNat(): Promise<NatStatus> {
+    if (!this.account) {
+      throw new EngineFailure('no-account', 'register an account first (or use `natter nat`)');
+    }
+    const status = await this.account.nat.check();
+    this.emitNat();
+    return status;
+  }
+
+  private requireAccount(): SipAccount {
+    if (!this.account || this.registration.state !== 'registered') {
+      throw new EngineFailure('not-registered', 'not registered: a call needs a registered account');
+    }
+    return this.account;
+  }
+
+  private createMedia(session: Session): CallMedia {
+    const account = this.account;
+    if (!account) throw new Error('no account');
+    const media = new CallMedia({
+      stunServers: this.options.stunServers,
+      stunDeadlineMs: this.options.stunDeadlineMs,
+      stunRtoMs: this.options.stunRtoMs,
+      localAddress: account.localAddress,
+      bindAddress: this.options.localAddress,
+      codecs: ['PCMU', 'PCMA'],
+      telephoneEventPt: 101,
+      audioSource: () => {
+        const entry = this.entryForSession(session);
+        const source = entry ? this.hooks.audioSourceFor?.(entry.record.snapshot()) : undefined;
+        return source ?? (() => SILENCE);
+      },
+      onAudio: (frame) => {
+        const entry = this.entryForSession(session);
+        if (entry) this.hooks.onCallAudio?.(entry.record.id, frame);
+      },
+      onDtmf: (digit) => {
+        const entry = this.entryForSession(session);
+        if (entry) this.events.emit('dtmfReceived', { callId: entry.record.id, digit });
+      },
+      onNegotiated: ({ local, remote, codec }) => {
+        const entry = this.entryForSession(session);
+        if (!entry) return;
+        entry.record.localMedia = local;
+        entry.record.remoteMedia = remote;
+        entry.record.codec = codec;
+        this.emitCall(entry);
+      },
+    });
+    this.mediaBySession.set(session, media);
+    const entry = this.entryForSession(session);
+    if (entry) entry.media = media;
+    return media;
+  }
+
+  private entryForSession(session: Session): CallEntry | undefined {
+    for (const entry of this.calls.values()) if (entry.session === session) return entry;
+    return undefined;
+  }
+
+  private async call(target: string): Promise<CallInfo> {
+    const account = this.requireAccount();
+    const uri = UserAgent.makeURI(`sip:${target}@${account.server.host}`);
+    if (!uri) throw new EngineFailure('bad-target', `"${target}" is not a number we can dial`);
+    const inviter = new Inviter(account.userAgent, uri);
+    const record = new CallRecord(randomUUID(), 'outgoing', target, null);
+    const entry = this.track(record, inviter);
+    record.contactSent = account.contactHeader;
+    inviter
+      .invite({
+        requestDelegate: {
+          onProgress: (response) => this.onProgress(entry, response),
+          onAccept: () => this.onAnswered(entry),
+          onReject: (response) => {
+            const { statusCode = 0, reasonPhrase = '' } = response.message;
+            const reason = reasonForInviteStatus(statusCode, reasonPhrase);
+            this.finish(entry, reason.code, reason.message, statusCode);
+          },
+        },
+      })
+      .catch((error: unknown) => {
+        this.finish(entry, 'failed', `the call could not be placed: ${describe(error)}`);
+      });
+    return record.snapshot();
+  }
+
+  private onProgress(entry: CallEntry, response: Core.IncomingResponse): void {
+    const status = response.message.statusCode ?? 0;
+    if (entry.record.ended || entry.record.state === 'connected') return;
+    if (status === 183 || (status > 100 && response.message.body)) {
+      entry.record.state = 'early-media';
+    } else if (status === 180 || status === 181 || status === 182) {
+      if (entry.record.state !== 'early-media') entry.record.state = 'ringing';
+    } else {
+      return;
+    }
+    this.emitCall(entry);
+  }
+
+  private onAnswered(entry: CallEntry): void {
+    if (entry.record.ended) return;
+    entry.record.state = 'connected';
+    entry.record.answeredAt ??= new Date();
+    this.emitCall(entry);
+  }
+
+  private onIncoming(invitation: Invitation): void {
+    const identity = invitation.remoteIdentity;
+    const record = new CallRecord(
+      randomUUID(),
+      'incoming',
+      identity.uri.user ?? identity.uri.toString(),
+      identity.displayName || null,
+    );
+    const entry = this.track(record, invitation);
+    // 180 Ringing: the provider plays ringback while the user decides.
+    invitation.progress().catch(() => undefined);
+    this.emitCall(entry);
+  }
+
+  private track(record: CallRecord, session: Session): CallEntry {
+    const entry: CallEntry = {
+      record,
+      session,
+      media: this.mediaBySession.get(session) ?? null,
+      statsTimer: null,
+    };
+    this.calls.set(record.id, entry);
+    session.stateChange.addListener((state) => {
+      if (state === SessionState.Established) {
+        this.onAnswered(entry);
+      } else if (state === SessionState.Terminated) {
+        // sip.js terminates the session before it hands the final response to our request
+        // delegate, whose reason is the precise one: let it run first.
+        queueMicrotask(() => this.finish(entry, ...fallbackEnd(entry.record)));
+      }
+    });
+    entry.statsTimer = setInterval(() => this.refreshStats(entry), 1000);
+    entry.statsTimer.unref?.();
+    return entry;
+  }
+
+  private refreshStats(entry: CallEntry): void {
+    const stats = entry.media?.stats();
+    if (stats) {
+      entry.record.stats = stats;
+      this.emitCall(entry);
+    }
+  }
+
+  /** Ends a call record once, releasing its media; keeps the first (most precise) reason. */
+  private finish(entry: CallEntry, code: Parameters<CallRecord['finish']>[0], message: string, status?: number): void {
+    const stats = entry.media?.stats();
+    if (stats) entry.record.stats = stats;
+    const first = entry.record.finish(code, message, status);
+    if (entry.statsTimer) clearInterval(entry.statsTimer);
+    entry.statsTimer = null;
+    entry.media?.close();
+    if (first || entry.record.ended) this.emitCall(entry);
+  }
+
+  private entry(callId: string): CallEntry {
+    const entry = this.calls.get(callId);
+    if (!entry) throw new EngineFailure('no-call', `no call ${callId}`);
+    return entry;
+  }
+
+  private async answer(callId: string): Promise<CallInfo> {
+    const entry = this.entry(callId);
+    if (!(entry.session instanceof Invitation) || entry.session.state !== SessionState.Initial) {
+      throw new EngineFailure('bad-state', 'this call is not waiting to be answered');
+    }
+    entry.record.contactSent = this.account?.contactHeader ?? null;
+    await entry.session.accept();
+    return entry.record.snapshot();
+  }
+
+  private async reject(callId: string): Promise<CallInfo> {
+    const entry = this.entry(callId);
+    if (entry.session instanceof Invitation && entry.session.state === SessionState.Initial) {
+      await entry.session.reject({ statusCode: 486 });
+      this.finish(entry, 'rejected', 'You declined the call');
+    }
+    return entry.record.snapshot();
+  }
+
+  private async hangup(callId: string): Promise<CallInfo> {
+    const entry = this.entry(callId);
+    const { session } = entry;
+    entry.record.finish('hangup-local', 'You hung up');
+    try {
+      if (session.state === SessionState.Established) {
+        await session.bye();
+      } else if (session instanceof Inviter && session.state !== SessionState.Terminated) {
+        await session.cancel();
+      } else if (session instanceof Invitation && session.state === SessionState.Initial) {
+        await session.reject({ statusCode: 486 });
+      }
+    } finally {
+      this.finish(entry, 'hangup-local', 'You hung up');
+    }
+    return entry.record.snapshot();
+  }
+
+  private async hold(callId: string, hold: boolean): Promise<CallInfo> {
+    const entry = this.entry(callId);
+    if (entry.session.state !== SessionState.Established) {
+      throw new EngineFailure('bad-state', 'only a connected call can be put on hold');
+    }
+    entry.session.sessionDescriptionHandlerOptionsReInvite = { hold } as object;
+    await new Promise<void>((resolve, reject) => {
+      entry.session
+        .invite({
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (response) =>
+              reject(new EngineFailure('hold', `the provider refused: ${response.message.statusCode}`)),
+          },
+        })
+        .catch(reject);
+    });
+    entry.record.state = hold ? 'on-hold' : 'connected';
+    return this.emitCall(entry);
+  }
+
+  /** Hangs up every call, unregisters and closes sockets. */
+  async shutdown(): Promise<void> {
+    await this.shutdownAccount();
+  }
+
+  private async shutdownAccount(): Promise<void> {
+    for (const entry of this.calls.values()) {
+      if (!entry.record.ended) await this.hangup(entry.record.id).catch(() => undefined);
+    }
+    const account = this.account;
+    this.account = null;
+    if (account) await account.close();
+  }
+
+  private setRegistration(patch: Partial<Registration>): void {
+    this.registration = { ...this.registration, ...patch };
+    this.events.emit('registration', this.registration);
+  }
+
+  private emitNat(): void {
+    const status = this.account?.nat.status;
+    if (status) this.events.emit('nat', status);
+  }
+
+  private emitCall(entry: CallEntry): CallInfo {
+    const info = entry.record.snapshot();
+    this.events.emit('call', info);
+    return info;
+  }
+
+  /** The Contact header a call carried (for diagnostics and the CLI's report). */
+  contactSentFor(callId: string): string | null {
+    return this.calls.get(callId)?.record.contactSent ?? null;
+  }
+}
+
+/** Why a call ended when no final response or local action said so. */
+function fallbackEnd(record: CallRecord): [CallEndCode, string] {
+  if (record.answeredAt) return ['hangup-remote', 'The other side hung up'];
+  if (record.direction === 'incoming') return ['cancelled', 'Missed call: the caller hung up'];
+  return ['failed', 'The call ended before it was answered'];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
