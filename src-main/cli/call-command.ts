@@ -49,7 +49,9 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
       report.error = session.registration.error ?? { code: 'register', message: 'not registered' };
       return finish(out, report, 1);
     }
-    out.progress(`Registered as ${engine.contactHeader}; NAT: ${report.natType}, public ${formatAddress(report.mapped)}`);
+    out.progress(
+      `Registered as ${engine.contactHeader}; NAT: ${report.natType}, public ${formatAddress(report.mapped)}`,
+    );
     let call = await engine.invoke('call', { target: args.target });
     out.progress(`Calling ${args.target}...`);
     call = await Promise.race([
@@ -58,7 +60,10 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     ]);
     if (call.state !== 'connected' && call.state !== 'ended') {
       call = await engine.invoke('hangup', { callId: call.id });
-      call = { ...call, end: { code: 'timeout', message: `no answer within ${args.ringSeconds} s` } };
+      call = {
+        ...call,
+        end: { code: 'timeout', message: `no answer within ${args.ringSeconds} s` },
+      };
     }
     if (call.state === 'connected') {
       out.progress(`Connected; sending a test tone for ${args.seconds} s...`);
@@ -87,7 +92,9 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     if (report.oneWayAudio || report.rtp.sent === 0 || report.rtp.received === 0) {
       report.error = {
         code: 'one-way-audio',
-        message: report.oneWayAudio ? oneWayExplanation(call) : 'no audio flowed in either direction',
+        message: report.oneWayAudio
+          ? oneWayExplanation(call)
+          : 'no audio flowed in either direction',
       };
       return finish(out, report, 1);
     }

@@ -36,7 +36,8 @@ export interface ListenArgs extends SessionArgs {
   answer: boolean;
 }
 
-export type CliArgs = NatArgs | CallArgs | ListenArgs | { command: 'help' } | { command: 'version' };
+export type CliArgs =
+  NatArgs | CallArgs | ListenArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -113,7 +114,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
   };
   if (command === 'call') {
     const [target, extra] = rest;
-    if (!target) throw new UsageError('call needs a TARGET (a number, e.g. 4443 for the echo test)');
+    if (!target)
+      throw new UsageError('call needs a TARGET (a number, e.g. 4443 for the echo test)');
     if (extra !== undefined) throw new UsageError(`call takes one TARGET (got "${extra}" too)`);
     if (!/^[A-Za-z0-9*#+._-]{1,64}$/.test(target)) {
       throw new UsageError(`TARGET ${target}: use digits, * and # (or a SIP user)`);
@@ -129,7 +131,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
   return { command: 'listen', ...session, answer: values.answer === true };
 }
 
-function integer(text: string | undefined, flag: string, min: number, max: number): number | undefined {
+function integer(
+  text: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) throw new UsageError(`${flag} ${text}: expected a whole number`);
   const value = Number(text);

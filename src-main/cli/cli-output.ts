@@ -9,7 +9,11 @@ export interface CliOutput {
   failure(reason: string): void;
 }
 
-export function createOutput(json: boolean, write = process.stdout, errors = process.stderr): CliOutput {
+export function createOutput(
+  json: boolean,
+  write = process.stdout,
+  errors = process.stderr,
+): CliOutput {
   return {
     json,
     progress(line) {

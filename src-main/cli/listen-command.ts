@@ -50,12 +50,15 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
           // A short ring first, as a person would, so the caller sees 180 before 200.
           setTimeout(() => {
             engine.invoke('answer', { callId: info.id }).catch((error: unknown) => {
-              out.progress(`could not answer: ${error instanceof Error ? error.message : String(error)}`);
+              out.progress(
+                `could not answer: ${error instanceof Error ? error.message : String(error)}`,
+              );
             });
           }, 500);
         }
       }
-      if (info.state === 'ended') out.progress(`Call from ${info.remote} ended: ${info.end?.message ?? ''}`);
+      if (info.state === 'ended')
+        out.progress(`Call from ${info.remote} ended: ${info.end?.message ?? ''}`);
     });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, args.seconds * 1000);
@@ -67,7 +70,8 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       process.once('SIGTERM', stop);
     });
     for (const info of latest.values()) {
-      if (info.state !== 'ended') latest.set(info.id, await engine.invoke('hangup', { callId: info.id }));
+      if (info.state !== 'ended')
+        latest.set(info.id, await engine.invoke('hangup', { callId: info.id }));
     }
     unsubscribe();
     const calls: ListenedCall[] = [...latest.values()].map((info) => ({

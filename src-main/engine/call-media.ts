@@ -22,7 +22,11 @@ export interface CallMediaOptions {
   onAudio?: (frame: Int16Array) => void;
   onDtmf?: (digit: string) => void;
   /** Learns the address and codec decided for the call, for its CallInfo. */
-  onNegotiated?: (info: { local: MediaAddress; remote: MediaAddress | null; codec: string }) => void;
+  onNegotiated?: (info: {
+    local: MediaAddress;
+    remote: MediaAddress | null;
+    codec: string;
+  }) => void;
 }
 
 const STATIC_PAYLOAD_TYPES: Record<AudioCodecName, number> = { PCMU: 0, PCMA: 8 };
@@ -91,7 +95,8 @@ export class CallMedia implements CallMediaPort {
     const remoteHolds = remote?.direction === 'sendonly' || remote?.direction === 'inactive';
     let direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
     if (hold) direction = remoteHolds ? 'inactive' : 'sendonly';
-    else if (answering && remoteHolds) direction = remote?.direction === 'inactive' ? 'inactive' : 'recvonly';
+    else if (answering && remoteHolds)
+      direction = remote?.direction === 'inactive' ? 'inactive' : 'recvonly';
     if (answering) {
       this.remoteOfferPending = false;
       this.startMedia();

@@ -1,8 +1,4 @@
-import type {
-  AddressSource,
-  NatStatus,
-  TransportAddress,
-} from '../../src-shared/domain.js';
+import type { AddressSource, NatStatus, TransportAddress } from '../../src-shared/domain.js';
 import { discoverMapping } from '../net/stun-discovery.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
 
@@ -67,7 +63,11 @@ export class NatMonitor {
       rtoMs: this.options.stunRtoMs,
       localAddress: this.options.localAddress,
     });
-    this.update({ mapped: discovery.mapped, natType: discovery.natType, servers: discovery.results });
+    this.update({
+      mapped: discovery.mapped,
+      natType: discovery.natType,
+      servers: discovery.results,
+    });
     return this.current;
   }
 
@@ -102,7 +102,8 @@ export class NatMonitor {
         return { address: status.registrarSees, source: 'registrar' };
       }
     }
-    if (status.mapped && status.natType !== 'open') return { address: status.mapped, source: 'stun' };
+    if (status.mapped && status.natType !== 'open')
+      return { address: status.mapped, source: 'stun' };
     return { address: local, source: 'local' };
   }
 }

@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import {
-  Invitation,
-  Inviter,
-  SessionState,
-  UserAgent,
-  type Core,
-  type Session,
-} from 'sip.js';
-import type { CallEndCode, CallInfo, NatStatus, Registration, TransportAddress } from '../../src-shared/domain.js';
+import { Invitation, Inviter, SessionState, UserAgent, type Core, type Session } from 'sip.js';
+import type {
+  CallEndCode,
+  CallInfo,
+  NatStatus,
+  Registration,
+  TransportAddress,
+} from '../../src-shared/domain.js';
 import {
   commandSchemas,
   type CommandName,
@@ -150,7 +149,13 @@ export class NatterEngine implements EngineApi {
     password: string,
   ): Promise<Registration> {
     await this.shutdownAccount();
-    this.setRegistration({ state: 'registering', account, contact: null, expiresAt: null, error: null });
+    this.setRegistration({
+      state: 'registering',
+      account,
+      contact: null,
+      expiresAt: null,
+      error: null,
+    });
     try {
       this.account = await SipAccount.open(account, password, this.options, {
         onRegistration: (registration) => this.setRegistration(registration),
@@ -163,7 +168,10 @@ export class NatterEngine implements EngineApi {
     } catch (error) {
       const failure =
         error instanceof EngineFailure ? error : new EngineFailure('register', String(error));
-      this.setRegistration({ state: 'failed', error: { code: failure.code, message: failure.message } });
+      this.setRegistration({
+        state: 'failed',
+        error: { code: failure.code, message: failure.message },
+      });
       return this.registration;
     }
     this.emitNat();
@@ -181,7 +189,10 @@ export class NatterEngine implements EngineApi {
 
   private requireAccount(): SipAccount {
     if (!this.account || this.registration.state !== 'registered') {
-      throw new EngineFailure('not-registered', 'not registered: a call needs a registered account');
+      throw new EngineFailure(
+        'not-registered',
+        'not registered: a call needs a registered account',
+      );
     }
     return this.account;
   }
@@ -321,7 +332,12 @@ export class NatterEngine implements EngineApi {
   }
 
   /** Ends a call record once, releasing its media; keeps the first (most precise) reason. */
-  private finish(entry: CallEntry, code: Parameters<CallRecord['finish']>[0], message: string, status?: number): void {
+  private finish(
+    entry: CallEntry,
+    code: Parameters<CallRecord['finish']>[0],
+    message: string,
+    status?: number,
+  ): void {
     const stats = entry.media?.stats();
     if (stats) entry.record.stats = stats;
     const first = entry.record.finish(code, message, status);
@@ -386,7 +402,9 @@ export class NatterEngine implements EngineApi {
           requestDelegate: {
             onAccept: () => resolve(),
             onReject: (response) =>
-              reject(new EngineFailure('hold', `the provider refused: ${response.message.statusCode}`)),
+              reject(
+                new EngineFailure('hold', `the provider refused: ${response.message.statusCode}`),
+              ),
           },
         })
         .catch(reject);

@@ -100,8 +100,9 @@ export class SipAccount {
       });
       await nat.check();
       const contact = nat.status.contact ?? nat.status.local;
-      let transport: UdpTransport | undefined;
-      let self: SipAccount | undefined;
+      // sip.js constructs the transport itself; these hold what it built and the account that
+      // the transport's callbacks report to once it exists.
+      const created: { transport?: UdpTransport; account?: SipAccount } = {};
       const transportOptions = {
         endpoint,
         server: serverAddress,
@@ -109,7 +110,7 @@ export class SipAccount {
         acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) =>
           delegate.onTrace?.(direction, message, peer),
-        onViaReceived: (seen: TransportAddress) => self?.onRegistrarView(seen),
+        onViaReceived: (seen: TransportAddress) => created.account?.onRegistrarView(seen),
       };
       const aor = UserAgent.makeURI(`sip:${account.user}@${server.host}`);
       if (!aor) throw new EngineFailure('bad-user', `"${account.user}" is not a valid SIP user`);
@@ -135,7 +136,7 @@ export class SipAccount {
         transportConstructor: class extends UdpTransport {
           constructor(logger: unknown) {
             super(logger, transportOptions);
-            transport = this;
+            created.transport = this as UdpTransport;
           }
         },
         sessionDescriptionHandlerFactory: (session) =>
@@ -144,8 +145,9 @@ export class SipAccount {
       });
       setContactAddress(userAgent, contact);
       await userAgent.start();
+      const transport = created.transport;
       if (!transport) throw new Error('sip.js did not create the transport');
-      self = new SipAccount(
+      const sipAccount = new SipAccount(
         account,
         server,
         serverAddress,
@@ -157,7 +159,8 @@ export class SipAccount {
         options,
         delegate,
       );
-      return self;
+      created.account = sipAccount;
+      return sipAccount;
     } catch (error) {
       await endpoint.close();
       throw error;
@@ -225,10 +228,7 @@ export class SipAccount {
     this.stopKeepalive();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.registerer && this.registerer.state === RegistererState.Registered) {
-      await Promise.race([
-        this.registerer.unregister().catch(() => undefined),
-        delay(2000),
-      ]);
+      await Promise.race([this.registerer.unregister().catch(() => undefined), delay(2000)]);
       await Promise.race([waitForUnregistered(this.registerer), delay(2000)]);
     }
     await Promise.race([this.userAgent.stop().catch(() => undefined), delay(2000)]);
@@ -248,7 +248,10 @@ export class SipAccount {
       });
     } else if (state === RegistererState.Unregistered && this.registration.state === 'registered') {
       // A refresh failed (network gone, registrar restarted): try again later, not in a loop.
-      this.setRegistration({ state: 'failed', error: { code: 'refresh', message: 'registration lapsed' } });
+      this.setRegistration({
+        state: 'failed',
+        error: { code: 'refresh', message: 'registration lapsed' },
+      });
       this.scheduleRetry();
     }
   }
@@ -263,10 +266,15 @@ export class SipAccount {
 
   private failForStatus(status: number, phrase: string): Registration {
     if (status === 401 || status === 407) {
-      return this.fail('auth-failed', 'wrong user name or password: the registrar refused our credentials');
+      return this.fail(
+        'auth-failed',
+        'wrong user name or password: the registrar refused our credentials',
+      );
     }
-    if (status === 403) return this.fail('forbidden', `the registrar refused this account (403 ${phrase})`.trim());
-    if (status === 404) return this.fail('not-found', 'the registrar does not know this user (404)');
+    if (status === 403)
+      return this.fail('forbidden', `the registrar refused this account (403 ${phrase})`.trim());
+    if (status === 404)
+      return this.fail('not-found', 'the registrar does not know this user (404)');
     if (status === 408) return this.fail('timeout', 'the registrar did not answer');
     if (!FATAL_REGISTER_STATUS.has(status)) this.scheduleRetry();
     return this.fail('register', `registration refused: ${status} ${phrase}`.trim());
@@ -324,7 +332,10 @@ export class SipAccount {
       return;
     }
     setContactAddress(this.userAgent, next);
-    this.delegate.log?.('info', `public address changed to ${next.address}:${next.port}; re-registering`);
+    this.delegate.log?.(
+      'info',
+      `public address changed to ${next.address}:${next.port}; re-registering`,
+    );
     if (this.registration.state === 'registered' || this.registration.state === 'registering') {
       setTimeout(() => void this.register(), 0);
     }

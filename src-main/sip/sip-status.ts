@@ -13,7 +13,10 @@ export function reasonForInviteStatus(status: number, phrase = ''): PlainReason 
     case 407:
       return { code: 'auth-failed', message: 'The provider refused our credentials for this call' };
     case 403:
-      return { code: 'forbidden', message: 'The provider does not allow this call (403 Forbidden)' };
+      return {
+        code: 'forbidden',
+        message: 'The provider does not allow this call (403 Forbidden)',
+      };
     case 404:
     case 484:
     case 604:

@@ -29,7 +29,8 @@ export class FakeEndpoint implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send'
 
   deliver(text: string, from: TransportAddress): void {
     const datagram = Buffer.from(text, 'utf8');
-    for (const handler of this.handlers.get(classifyPacket(datagram, 'sip')) ?? []) handler(datagram, from);
+    for (const handler of this.handlers.get(classifyPacket(datagram, 'sip')) ?? [])
+      handler(datagram, from);
   }
 
   close(): void {

@@ -147,7 +147,10 @@ describe('UdpTransport routing and filtering', () => {
     transport.onMessage = (message) => delivered.push(message);
     await transport.connect();
     endpoint.deliver(
-      response(200, 'REGISTER', 'z9hG4bK-v').replace(';rport;', ';received=203.0.113.9;rport=40000;'),
+      response(200, 'REGISTER', 'z9hG4bK-v').replace(
+        ';rport;',
+        ';received=203.0.113.9;rport=40000;',
+      ),
       server,
     );
     expect(seen).toEqual([{ address: '203.0.113.9', port: 40000 }]);

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs, UsageError } from '../../../src-main/cli/cli-args.js';
+
+describe('natter CLI arguments', () => {
+  it('parses nat with several STUN servers', () => {
+    const args = parseCliArgs([
+      'nat',
+      '--stun',
+      'a.example:3478',
+      '--stun',
+      'b.example:19302',
+      '--json',
+    ]);
+    expect(args).toMatchObject({
+      command: 'nat',
+      stun: ['a.example:3478', 'b.example:19302'],
+      json: true,
+    });
+  });
+
+  it('parses call with its target and defaults', () => {
+    const args = parseCliArgs([
+      'call',
+      '4443',
+      '--server',
+      'montreal5.voip.ms',
+      '--user',
+      '123456_home',
+    ]);
+    expect(args).toMatchObject({
+      command: 'call',
+      target: '4443',
+      server: 'montreal5.voip.ms',
+      user: '123456_home',
+      seconds: 5,
+      noStun: false,
+      localPort: 0,
+    });
+  });
+
+  it('parses listen with --answer, --no-stun and --keepalive', () => {
+    const args = parseCliArgs([
+      'listen',
+      '--server',
+      '10.0.0.1:5070',
+      '--user',
+      '123456_desk',
+      '--answer',
+      '--no-stun',
+      '--keepalive',
+      '10',
+      '--seconds',
+      '90',
+    ]);
+    expect(args).toMatchObject({
+      command: 'listen',
+      answer: true,
+      noStun: true,
+      keepalive: 10,
+      seconds: 90,
+    });
+  });
+
+  it.each([
+    [['call', '--server', 'x.voip.ms', '--user', 'u'], /TARGET/],
+    [['call', '4443', '--user', 'u'], /--server/],
+    [['call', '4443', '--server', 'x.voip.ms'], /--user/],
+    [['call', '4443', '--server', 'x.voip.ms:99999', '--user', 'u'], /port/],
+    [['call', '4443', '--server', 'bad host', '--user', 'u'], /HOST/],
+    [['nat', '--stun', 'a:0'], /port/],
+    [['nat', '--local-port', 'seventy'], /whole number/],
+    [['nat', '--local-port', '70000'], /0–65535/],
+    [['call', '4443', '--server', 'x', '--user', 'u', '--password', 'hunter2'], /NATTER_PASSWORD/],
+    [['call', '4443', '--server', 'x', '--user', 'u', '--stun', 'a:1', '--no-stun'], /contradict/],
+    [['dial', '4443'], /unknown command/],
+    [['nat', '--bogus'], /bogus/],
+    [['call', '44;43', '--server', 'x', '--user', 'u'], /TARGET/],
+  ])('rejects %j with a clear message', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(UsageError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it('never echoes a password given on the command line', () => {
+    try {
+      parseCliArgs(['listen', '--server', 'x', '--user', 'u', '--password', 'hunter2']);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { NatType, TransportAddress } from '../../../src-shared/domain.js';
+
+const discovery = vi.hoisted(() => ({
+  next: {
+    mapped: null as TransportAddress | null,
+    natType: 'blocked' as NatType,
+  },
+}));
+
+vi.mock('../../../src-main/net/stun-discovery.js', () => ({
+  discoverMapping: vi.fn(async () => ({
+    local: { address: '192.168.50.2', port: 5060 },
+    mapped: discovery.next.mapped,
+    natType: discovery.next.natType,
+    results: [],
+    elapsedMs: 1,
+  })),
+}));
+
+const { NatMonitor } = await import('../../../src-main/engine/nat-monitor.js');
+
+const endpoint = { bound: { address: '0.0.0.0', port: 5060 } } as never;
+
+function monitor(stunServers = ['stun.example:3478']) {
+  return new NatMonitor(endpoint, {
+    stunServers,
+    stunDeadlineMs: 1500,
+    stunRtoMs: 500,
+    keepaliveSeconds: 25,
+    localAddress: '192.168.50.2',
+  });
+}
+
+describe('NatMonitor chooses the Contact address', () => {
+  beforeEach(() => {
+    discovery.next = { mapped: null, natType: 'blocked' };
+  });
+
+  it('uses the STUN mapping behind a cone NAT', async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'cone' };
+    const nat = monitor();
+    const status = await nat.check();
+    expect(status.contact).toEqual({ address: '198.51.100.1', port: 40001 });
+    expect(status.contactSource).toBe('stun');
+  });
+
+  it('uses the local address when there is no NAT', async () => {
+    discovery.next = { mapped: { address: '192.168.50.2', port: 5060 }, natType: 'open' };
+    const status = await monitor().check();
+    expect(status.contact).toEqual({ address: '192.168.50.2', port: 5060 });
+    expect(status.contactSource).toBe('local');
+  });
+
+  it('falls back to the local address when STUN gets no answer', async () => {
+    const status = await monitor().check();
+    expect(status.contact).toEqual({ address: '192.168.50.2', port: 5060 });
+    expect(status.natType).toBe('blocked');
+  });
+
+  it('reports agreement with the registrar, and follows it when it disagrees', async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'symmetric' };
+    const nat = monitor();
+    await nat.check();
+    expect(nat.recordRegistrarView({ address: '198.51.100.1', port: 40001 })).toBe(false);
+    expect(nat.status.registrarAgrees).toBe(true);
+    expect(nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 })).toBe(true);
+    expect(nat.status.registrarAgrees).toBe(false);
+    expect(nat.status.contact).toEqual({ address: '198.51.100.1', port: 40777 });
+    expect(nat.status.contactSource).toBe('registrar');
+  });
+
+  it('keeps the local Contact when STUN is off, whatever the registrar sees', async () => {
+    const nat = monitor([]);
+    await nat.check();
+    expect(nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 })).toBe(false);
+    expect(nat.status.contact).toEqual({ address: '192.168.50.2', port: 5060 });
+    expect(nat.status.registrarSees).toEqual({ address: '198.51.100.1', port: 40777 });
+  });
+});
