@@ -128,6 +128,11 @@ export class RtpSession {
     this.source = source;
     this.startedAt = this.options.now();
     this.ticks = 0;
+    // The first packet goes out at once: it opens our NAT mapping toward the remote before the
+    // remote's own RTP arrives. A strict provider that starts sending first creates a conntrack
+    // entry on a Linux router that forces our later packets onto another public port than the
+    // one STUN reported and the SDP carries.
+    this.tick();
     this.schedule();
     if (this.options.rtcpEndpoint) {
       this.rtcpTimer = setInterval(() => this.sendRtcp(), RTCP_INTERVAL_MS);

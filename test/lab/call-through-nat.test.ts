@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
+import { installLabCleanup, Lab, PUBLIC } from './support/netns-lab.js';
+import {
+  header,
+  installRtpCounters,
+  LAB_USER,
+  PROVIDER_MEDIA_PORT,
+  runNatter,
+  sdpOf,
+  startCoturn,
+  startSipp,
+} from './support/peers.js';
+
+const skip = announceSkip(
+  'lab: calls through NAT',
+  labUnavailableReason(['sipp', 'turnserver', 'conntrack']),
+);
+installLabCleanup();
+
+const STUN = ['--stun', `${PUBLIC.stunA}:3478`, '--stun', `${PUBLIC.stunB}:3478`];
+const SERVER = ['--server', `${PUBLIC.provider}:5060`, '--user', LAB_USER];
+
+describe.skipIf(skip)('calls through a NAT router, judged on the provider side', () => {
+  let lab: Lab | null = null;
+  afterEach(() => {
+    lab?.destroy();
+    lab = null;
+  });
+
+  it('cone NAT, strict provider, STUN on: public Contact and SDP, audio both ways', async () => {
+    lab = Lab.create({ nat: 'cone' });
+    await startCoturn(lab);
+    const sipp = await startSipp(lab, 'provider-strict.xml');
+    const rtp = installRtpCounters(lab);
+    const run = await runNatter(lab, [
+      'call',
+      '4443',
+      ...SERVER,
+      ...STUN,
+      '--seconds',
+      '3',
+      '--json',
+    ]);
+    expect(run.json, run.stderr).not.toBeNull();
+    const report = run.json as Record<string, any>;
+
+    const received = sipp.messages().filter((m) => m.direction === 'received');
+    const registers = received.filter((m) => m.startLine.startsWith('REGISTER'));
+    const invite = received.find((m) => m.startLine.startsWith('INVITE'));
+    expect(registers.length).toBeGreaterThanOrEqual(2);
+    expect(invite, 'the provider received an INVITE').toBeDefined();
+
+    // What the router really mapped: the conntrack table of the router namespace.
+    const contact = header(invite!.text, 'Contact') ?? '';
+    const contactPort = Number(/@198\.51\.100\.1:(\d+)/.exec(contact)?.[1]);
+    expect(contact).toContain(`${LAB_USER}@${PUBLIC.router}:`);
+    expect(header(registers[1]!.text, 'Contact')).toContain(`@${PUBLIC.router}:${contactPort}`);
+    const sdp = sdpOf(invite!.text);
+    expect(sdp.connection).toBe(PUBLIC.router);
+    const conntrack = lab.exec(lab.router, 'conntrack', ['-L', '-p', 'udp']);
+    // The SDP port is the public port the router gave the client's RTP socket toward the provider.
+    expect(conntrack).toMatch(
+      new RegExp(
+        `dst=${PUBLIC.provider.replace(/\./g, '\\.')} sport=\\d+ dport=${PROVIDER_MEDIA_PORT} .*src=${PUBLIC.provider.replace(/\./g, '\\.')} dst=${PUBLIC.router.replace(/\./g, '\\.')} sport=${PROVIDER_MEDIA_PORT} dport=${sdp.audioPort}\\b`,
+      ),
+    );
+    expect(conntrack).toMatch(new RegExp(`dport=5060 .*sport=5060 dport=${contactPort}\\b`));
+
+    const counted = rtp();
+    expect(counted.toProvider).toBeGreaterThan(100);
+    expect(counted.fromProvider).toBeGreaterThan(50);
+    expect(report).toMatchObject({
+      registered: true,
+      answered: true,
+      oneWayAudio: false,
+      natType: 'cone',
+    });
+    expect(report.invite.sdp).toEqual({ connection: PUBLIC.router, audioPort: sdp.audioPort });
+    expect((report.rtp as { received: number }).received).toBeGreaterThan(50);
+    expect(run.code).toBe(0);
+  });
+});

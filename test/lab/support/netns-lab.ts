@@ -1,0 +1,286 @@
+/**
+ * A NAT lab in network namespaces: a client behind a router doing iptables NAT, and an
+ * "internet" with public addresses where the provider and the STUN servers live.
+ *
+ * ```
+ *  client ns                router ns                         internet ns
+ *  192.168.50.2 ── LAN ── 192.168.50.1 | 198.51.100.1 ── WAN ── 198.51.100.10 (provider, STUN A)
+ *  (203.0.113.2 when nat = none)                                198.51.100.20 (STUN B)
+ *                                                               198.51.100.30 (silent STUN)
+ * ```
+ * Every name carries a per-run id; `destroy()` removes every namespace and process it made.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export type NatMode = 'none' | 'cone' | 'symmetric';
+
+export interface LabOptions {
+  nat: NatMode;
+  /** Packet loss on the router, both directions, in percent. */
+  lossPercent?: number;
+  /** conntrack UDP timeouts on the router (unreplied and stream), seconds. */
+  udpTimeoutSeconds?: number;
+}
+
+export const PUBLIC = {
+  router: '198.51.100.1',
+  provider: '198.51.100.10',
+  stunA: '198.51.100.10',
+  stunB: '198.51.100.20',
+  silent: '198.51.100.30',
+} as const;
+
+const NAMESPACE_PREFIX = 'ntr';
+
+export class Lab {
+  readonly client: string;
+  readonly router: string;
+  readonly internet: string;
+  readonly clientAddress: string;
+  private readonly processes = new Set<ChildProcess>();
+  private destroyed = false;
+
+  private constructor(
+    readonly id: string,
+    readonly options: LabOptions,
+  ) {
+    this.client = `${NAMESPACE_PREFIX}${id}-c`;
+    this.router = `${NAMESPACE_PREFIX}${id}-r`;
+    this.internet = `${NAMESPACE_PREFIX}${id}-i`;
+    this.clientAddress = options.nat === 'none' ? '203.0.113.2' : '192.168.50.2';
+  }
+
+  static create(options: LabOptions): Lab {
+    sweepStaleNamespaces();
+    const lab = new Lab(randomBytes(3).toString('hex'), options);
+    activeLabs.add(lab);
+    try {
+      lab.build();
+    } catch (error) {
+      lab.destroy();
+      throw error;
+    }
+    return lab;
+  }
+
+  private build(): void {
+    const { id, client, router, internet, options } = this;
+    for (const ns of [client, router, internet]) {
+      run('ip', ['netns', 'add', ns]);
+      // Owner pid lets a later run sweep namespaces of a run that crashed.
+      run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+    }
+    writeOwner(this);
+    const [lanC, lanR, wanR, wanI] = [`nl${id}c`, `nl${id}r`, `nw${id}r`, `nw${id}i`];
+    run('ip', [
+      'link',
+      'add',
+      lanC,
+      'netns',
+      client,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      lanR,
+      'netns',
+      router,
+    ]);
+    run('ip', [
+      'link',
+      'add',
+      wanR,
+      'netns',
+      router,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      wanI,
+      'netns',
+      internet,
+    ]);
+    const lanPrefix = options.nat === 'none' ? '203.0.113' : '192.168.50';
+    this.exec(client, 'ip', ['addr', 'add', `${lanPrefix}.2/24`, 'dev', lanC]);
+    this.exec(client, 'ip', ['link', 'set', lanC, 'up']);
+    this.exec(client, 'ip', ['route', 'add', 'default', 'via', `${lanPrefix}.1`]);
+    this.exec(router, 'ip', ['addr', 'add', `${lanPrefix}.1/24`, 'dev', lanR]);
+    this.exec(router, 'ip', ['addr', 'add', `${PUBLIC.router}/24`, 'dev', wanR]);
+    this.exec(router, 'ip', ['link', 'set', lanR, 'up']);
+    this.exec(router, 'ip', ['link', 'set', wanR, 'up']);
+    this.exec(router, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+    for (const address of [PUBLIC.provider, PUBLIC.stunB, PUBLIC.silent]) {
+      this.exec(internet, 'ip', ['addr', 'add', `${address}/24`, 'dev', wanI]);
+    }
+    this.exec(internet, 'ip', ['link', 'set', wanI, 'up']);
+    if (options.nat === 'none') {
+      this.exec(internet, 'ip', ['route', 'add', '203.0.113.0/24', 'via', PUBLIC.router]);
+    } else {
+      const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-j', 'MASQUERADE'];
+      if (options.nat === 'symmetric') masquerade.push('--random-fully');
+      this.exec(router, 'iptables', masquerade);
+    }
+    if (options.lossPercent) {
+      const probability = (options.lossPercent / 100).toFixed(3);
+      this.exec(router, 'iptables', [
+        '-A',
+        'FORWARD',
+        '-p',
+        'udp',
+        '-m',
+        'statistic',
+        '--mode',
+        'random',
+        '--probability',
+        probability,
+        '-j',
+        'DROP',
+      ]);
+    }
+    if (options.udpTimeoutSeconds) {
+      // Linux uses the stream timeout once a flow has seen two-way traffic for 2 s.
+      this.exec(router, 'sysctl', [
+        '-q',
+        '-w',
+        `net.netfilter.nf_conntrack_udp_timeout=${options.udpTimeoutSeconds}`,
+        `net.netfilter.nf_conntrack_udp_timeout_stream=${options.udpTimeoutSeconds}`,
+      ]);
+    }
+    // The silent STUN server: packets vanish, no ICMP tells the client anything.
+    this.exec(internet, 'iptables', ['-A', 'INPUT', '-d', PUBLIC.silent, '-j', 'DROP']);
+  }
+
+  /** Runs a command in a namespace and returns its stdout; throws with stderr on failure. */
+  exec(ns: string, command: string, args: string[], options: { timeoutMs?: number } = {}): string {
+    return run('ip', ['netns', 'exec', ns, command, ...args], options.timeoutMs);
+  }
+
+  /** Starts a long-running process in a namespace; it is killed by `destroy()`. */
+  spawn(ns: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, command, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.processes.add(child);
+    child.once('exit', () => this.processes.delete(child));
+    return child;
+  }
+
+  /** Packets and bytes an iptables rule counted (rules are added with a comment). */
+  counter(ns: string, chain: string, comment: string): { packets: number; bytes: number } {
+    const listing = this.exec(ns, 'iptables', ['-L', chain, '-v', '-n', '-x']);
+    for (const line of listing.split('\n')) {
+      if (line.includes(`/* ${comment} */`)) {
+        const [packets, bytes] = line.trim().split(/\s+/);
+        return { packets: Number(packets), bytes: Number(bytes) };
+      }
+    }
+    throw new Error(`no iptables rule "${comment}" in ${ns}/${chain}`);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const child of this.processes) child.kill('SIGKILL');
+    for (const ns of [this.client, this.router, this.internet]) {
+      try {
+        // Killing every process still inside the namespace lets it be removed.
+        const pids = run('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean);
+        for (const pid of pids) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        run('ip', ['netns', 'del', ns]);
+      } catch {
+        // not created, or already removed
+      }
+    }
+    try {
+      execFileSync('rm', ['-f', ownerFile(this.id)]);
+    } catch {
+      // nothing to remove
+    }
+    activeLabs.delete(this);
+  }
+}
+
+function run(command: string, args: string[], timeoutMs = 15_000): string {
+  try {
+    return execFileSync(command, args, {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`${command} ${args.join(' ')} failed: ${stderr.trim() || String(error)}`);
+  }
+}
+
+function ownerFile(id: string): string {
+  return `/run/natter-lab-${id}.pid`;
+}
+
+function writeOwner(lab: Lab): void {
+  execFileSync('sh', ['-c', `echo ${process.pid} > ${ownerFile(lab.id)}`]);
+}
+
+/** Removes namespaces left by lab runs whose process is gone. */
+function sweepStaleNamespaces(): void {
+  let names: string[];
+  try {
+    names = run('ip', ['netns', 'list'])
+      .split('\n')
+      .map((line) => line.split(' ')[0] ?? '');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = new RegExp(`^${NAMESPACE_PREFIX}([0-9a-f]{6})-[cri]$`).exec(name);
+    if (!match?.[1]) continue;
+    let owner = NaN;
+    try {
+      owner = Number(execFileSync('cat', [ownerFile(match[1])], { encoding: 'utf8' }).trim());
+    } catch {
+      // no owner file: stale
+    }
+    if (Number.isInteger(owner) && isAlive(owner)) continue;
+    try {
+      run('ip', ['netns', 'del', name]);
+    } catch {
+      // raced with its owner
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const activeLabs = new Set<Lab>();
+let cleanupInstalled = false;
+
+/** Removes every lab of this process on exit or on a signal. */
+export function installLabCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const cleanup = () => {
+    for (const lab of [...activeLabs]) lab.destroy();
+  };
+  process.once('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Third-party peers in the lab's internet namespace (coturn, sipp) and the natter CLI in its
+ * client namespace, with what the provider's side of the wire saw.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PUBLIC, type Lab } from './netns-lab.js';
+
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+export const SCENARIOS = join(REPO, 'test/lab/scenarios');
+export const PROVIDER_SIP_PORT = 5060;
+export const PROVIDER_MEDIA_PORT = 16000;
+export const LAB_USER = '123456_home';
+export const LAB_PASSWORD = 'lab-secret-7';
+
+export function waitFor(
+  predicate: () => boolean,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolveWait) => {
+    const check = () => {
+      if (predicate()) return resolveWait(true);
+      if (Date.now() > deadline) return resolveWait(false);
+      setTimeout(check, intervalMs);
+    };
+    check();
+  });
+}
+
+/** coturn as a plain STUN server on the two public addresses (RFC 5780 OTHER-ADDRESS too). */
+export async function startCoturn(lab: Lab): Promise<ChildProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'natter-coturn-'));
+  const child = lab.spawn(lab.internet, 'turnserver', [
+    '-n',
+    '--no-cli',
+    '--no-tls',
+    '--no-dtls',
+    '--stun-only',
+    '-L',
+    PUBLIC.stunA,
+    '-L',
+    PUBLIC.stunB,
+    '--listening-port',
+    '3478',
+    '--pidfile',
+    join(dir, 'turn.pid'),
+    '--log-file',
+    'stdout',
+    '--simple-log',
+  ]);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const up = await waitFor(() => {
+    const listening = lab.exec(lab.internet, 'ss', ['-uln']);
+    return listening.includes(`${PUBLIC.stunA}:3478`) && listening.includes(`${PUBLIC.stunB}:3478`);
+  }, 10_000);
+  if (!up) throw new Error(`coturn did not start: ${output.slice(-500)}`);
+  return child;
+}
+
+export interface SippHandle {
+  process: ChildProcess;
+  messageLog: string;
+  /** Resolves with sipp's exit code. */
+  exited: Promise<number | null>;
+  messages(): SipTraceEntry[];
+  output(): string;
+}
+
+export interface SipTraceEntry {
+  direction: 'received' | 'sent';
+  text: string;
+  startLine: string;
+}
+
+/** sipp as the provider at 198.51.100.10:5060, running one scenario file. */
+export async function startSipp(
+  lab: Lab,
+  scenario: string,
+  options: { extraArgs?: string[]; calls?: number; variables?: Record<string, string> } = {},
+): Promise<SippHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'natter-sipp-'));
+  const messageLog = join(dir, 'messages.log');
+  const args = [
+    '-sf',
+    join(SCENARIOS, scenario),
+    '-i',
+    PUBLIC.provider,
+    '-p',
+    String(PROVIDER_SIP_PORT),
+    '-mi',
+    PUBLIC.provider,
+    '-mp',
+    String(PROVIDER_MEDIA_PORT),
+    '-m',
+    String(options.calls ?? 10),
+    '-trace_msg',
+    '-message_file',
+    messageLog,
+    '-trace_err',
+    '-error_file',
+    join(dir, 'errors.log'),
+    '-nostdin',
+    '-timeout',
+    '170s',
+    ...Object.entries({ user: LAB_USER, password: LAB_PASSWORD, ...options.variables }).flatMap(
+      ([key, value]) => ['-key', key, value],
+    ),
+    ...(options.extraArgs ?? []),
+  ];
+  const child = lab.spawn(lab.internet, 'sipp', args);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => resolveExit(code)),
+  );
+  const up = await waitFor(
+    () =>
+      lab.exec(lab.internet, 'ss', ['-uln']).includes(`${PUBLIC.provider}:${PROVIDER_SIP_PORT}`),
+    10_000,
+  );
+  if (!up) throw new Error(`sipp did not start: ${output.slice(-800)}`);
+  return {
+    process: child,
+    messageLog,
+    exited,
+    messages: () => parseSippMessageLog(messageLog),
+    output: () => output,
+  };
+}
+
+/** Splits sipp's `-trace_msg` file into the messages it received and sent. */
+export function parseSippMessageLog(path: string): SipTraceEntry[] {
+  if (!existsSync(path)) return [];
+  const entries: SipTraceEntry[] = [];
+  const blocks = readFileSync(path, 'utf8').split(/^-{10,} .*$/m);
+  for (const block of blocks) {
+    const match = /^\s*UDP message (received|sent) [^\n]*\n([\s\S]*)$/.exec(block);
+    if (!match?.[1] || match[2] === undefined) continue;
+    const text = match[2].replace(/^\s+/, '');
+    entries.push({
+      direction: match[1] === 'received' ? 'received' : 'sent',
+      text,
+      startLine: text.split(/\r?\n/)[0] ?? '',
+    });
+  }
+  return entries;
+}
+
+export function header(message: string, name: string): string | null {
+  const match = new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(message);
+  return match?.[1]?.trim() ?? null;
+}
+
+/** The `c=` address and `m=audio` port of an SDP body inside a SIP message. */
+export function sdpOf(message: string): { connection: string | null; audioPort: number | null } {
+  const connection = /^c=IN IP4 (\S+)/m.exec(message)?.[1] ?? null;
+  const port = /^m=audio (\d+)/m.exec(message)?.[1];
+  return { connection, audioPort: port === undefined ? null : Number(port) };
+}
+
+export interface NatterRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: Record<string, unknown> | null;
+  elapsedMs: number;
+}
+
+/** Runs the built natter CLI inside the lab's client namespace. */
+export function runNatter(
+  lab: Lab,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<NatterRun> {
+  const started = Date.now();
+  const child = lab.spawn(lab.client, process.execPath, [join(REPO, 'bin/natter.js'), ...args], {
+    NATTER_PASSWORD: LAB_PASSWORD,
+    ...options.env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  return new Promise((resolveRun) => {
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      let json: Record<string, unknown> | null = null;
+      try {
+        json = JSON.parse(stdout) as Record<string, unknown>;
+      } catch {
+        json = null;
+      }
+      resolveRun({ code, stdout, stderr, json, elapsedMs: Date.now() - started });
+    });
+  });
+}
+
+/**
+ * Counts the provider side's RTP with iptables rules in the internet namespace: packets from
+ * the router's public address to the provider's media port, and back.
+ */
+export function installRtpCounters(lab: Lab): () => { toProvider: number; fromProvider: number } {
+  const port = String(PROVIDER_MEDIA_PORT);
+  lab.exec(lab.internet, 'iptables', [
+    '-I',
+    'INPUT',
+    '-p',
+    'udp',
+    '-d',
+    PUBLIC.provider,
+    '--dport',
+    port,
+    '-m',
+    'comment',
+    '--comment',
+    'rtp-in',
+  ]);
+  lab.exec(lab.internet, 'iptables', [
+    '-I',
+    'OUTPUT',
+    '-p',
+    'udp',
+    '-s',
+    PUBLIC.provider,
+    '--sport',
+    port,
+    '-m',
+    'comment',
+    '--comment',
+    'rtp-out',
+  ]);
+  return () => ({
+    toProvider: lab.counter(lab.internet, 'INPUT', 'rtp-in').packets,
+    fromProvider: lab.counter(lab.internet, 'OUTPUT', 'rtp-out').packets,
+  });
+}
