@@ -11,6 +11,7 @@ import {
   startCoturn,
   startSipp,
 } from './support/peers.js';
+import type { CallReportJson } from './support/reports.js';
 
 const skip = announceSkip(
   'lab: calls through NAT',
@@ -43,7 +44,7 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
       '--json',
     ]);
     expect(run.json, run.stderr).not.toBeNull();
-    const report = run.json as Record<string, any>;
+    const report = run.json as unknown as CallReportJson;
 
     const received = sipp.messages().filter((m) => m.direction === 'received');
     const registers = received.filter((m) => m.startLine.startsWith('REGISTER'));
@@ -76,8 +77,85 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
       oneWayAudio: false,
       natType: 'cone',
     });
-    expect(report.invite.sdp).toEqual({ connection: PUBLIC.router, audioPort: sdp.audioPort });
-    expect((report.rtp as { received: number }).received).toBeGreaterThan(50);
+    expect(report.invite?.sdp).toEqual({ connection: PUBLIC.router, audioPort: sdp.audioPort });
+    expect(report.rtp.received).toBeGreaterThan(50);
     expect(run.code).toBe(0);
+  });
+
+  it('cone NAT, strict provider, STUN off: one-way audio reported with evidence', async () => {
+    lab = Lab.create({ nat: 'cone' });
+    const sipp = await startSipp(lab, 'provider-strict.xml');
+    const rtp = installRtpCounters(lab);
+    const run = await runNatter(lab, [
+      'call',
+      '4443',
+      ...SERVER,
+      '--no-stun',
+      '--seconds',
+      '3',
+      '--json',
+    ]);
+    const report = run.json as unknown as CallReportJson;
+    const invite = sipp
+      .messages()
+      .find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE'));
+    expect(invite).toBeDefined();
+    // The provider was told to send audio to a private address it cannot reach.
+    expect(sdpOf(invite!.text).connection).toBe(lab.clientAddress);
+    expect(header(invite!.text, 'Contact')).toContain(`@${lab.clientAddress}:`);
+    const counted = rtp();
+    expect(counted.toProvider).toBeGreaterThan(100);
+    expect(counted.fromProvider).toBe(0);
+    expect(report).toMatchObject({ registered: true, answered: true, oneWayAudio: true });
+    expect(report.rtp.sent).toBeGreaterThan(100);
+    expect(report.rtp.received).toBe(0);
+    expect(report.error?.code).toBe('one-way-audio');
+    expect(run.stderr).toMatch(/one-way audio/);
+    expect(run.code).not.toBe(0);
+  });
+
+  it('cone NAT, comedia provider, STUN off: the provider answers to the source, audio both ways', async () => {
+    lab = Lab.create({ nat: 'cone' });
+    await startSipp(lab, 'provider-comedia.xml', { extraArgs: ['-rtp_echo'] });
+    const rtp = installRtpCounters(lab);
+    const run = await runNatter(lab, [
+      'call',
+      '4443',
+      ...SERVER,
+      '--no-stun',
+      '--seconds',
+      '3',
+      '--json',
+    ]);
+    const report = run.json as unknown as CallReportJson;
+    const counted = rtp();
+    expect(counted.fromProvider).toBeGreaterThan(50);
+    expect(report).toMatchObject({ answered: true, oneWayAudio: false });
+    expect(run.code).toBe(0);
+  });
+
+  it('20 % packet loss on the router: registration and the call still succeed', async () => {
+    lab = Lab.create({ nat: 'cone', lossPercent: 20 });
+    await startCoturn(lab);
+    const sipp = await startSipp(lab, 'provider-comedia.xml', { extraArgs: ['-rtp_echo'] });
+    const run = await runNatter(
+      lab,
+      ['call', '4443', ...SERVER, ...STUN, '--seconds', '3', '--json'],
+      { timeoutMs: 150_000 },
+    );
+    const report = run.json as unknown as CallReportJson;
+    expect(report, run.stderr).toMatchObject({
+      registered: true,
+      answered: true,
+      oneWayAudio: false,
+    });
+    expect(run.code).toBe(0);
+    // Loss was real: the provider saw fewer RTP packets than were sent.
+    expect(report.rtp.received).toBeLessThan(report.rtp.sent);
+    const startLines = sipp
+      .messages()
+      .filter((m) => m.direction === 'received')
+      .map((m) => m.startLine);
+    expect(startLines.some((line) => line.startsWith('INVITE'))).toBe(true);
   });
 });

@@ -1,0 +1,35 @@
+/** The JSON the natter CLI prints, as the lab reads it (the contract of `issues show 2` §3). */
+export interface AddressJson {
+  address: string;
+  port: number;
+}
+
+export interface NatReportJson {
+  local: AddressJson;
+  mapped: AddressJson | null;
+  natType: 'open' | 'cone' | 'symmetric' | 'blocked' | 'unknown';
+  servers: Array<{ server: string; mapped: AddressJson | null; rttMs: number | null }>;
+}
+
+export interface CallReportJson {
+  registered: boolean;
+  mapped: AddressJson | null;
+  natType: string;
+  invite: { contact: string; sdp: { connection: string; audioPort: number } } | null;
+  answered: boolean;
+  rtp: { sent: number; received: number };
+  oneWayAudio: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface ListenReportJson {
+  registered: boolean;
+  contact: string | null;
+  calls: Array<{
+    from: string;
+    answered: boolean;
+    rtp: { sent: number; received: number };
+    oneWayAudio: boolean;
+  }>;
+  error?: { code: string; message: string };
+}
