@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
+import { installLabCleanup, Lab, PUBLIC } from './support/netns-lab.js';
+import { LAB_USER, runNatter, startSipp } from './support/peers.js';
+import type { CallReportJson } from './support/reports.js';
+
+const skip = announceSkip('lab: registration', labUnavailableReason(['sipp']));
+installLabCleanup();
+
+describe.skipIf(skip)('registration errors', () => {
+  let lab: Lab | null = null;
+  afterEach(() => {
+    lab?.destroy();
+    lab = null;
+  });
+
+  it('a wrong password stops after one challenge round, with a clear error', async () => {
+    lab = Lab.create({ nat: 'cone' });
+    const sipp = await startSipp(lab, 'provider-strict.xml');
+    const run = await runNatter(
+      lab,
+      [
+        'call',
+        '4443',
+        '--server',
+        `${PUBLIC.provider}:5060`,
+        '--user',
+        LAB_USER,
+        '--no-stun',
+        '--json',
+      ],
+      { env: { NATTER_PASSWORD: 'not-the-password' } },
+    );
+    const report = run.json as unknown as CallReportJson;
+    expect(report).toMatchObject({ registered: false, answered: false, invite: null });
+    expect(report.error?.code).toBe('auth-failed');
+    expect(run.stderr).toMatch(/password/i);
+    expect(run.stderr).not.toContain('not-the-password');
+    expect(run.code).not.toBe(0);
+    // Give a retry storm the time to show itself before counting.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const registers = sipp
+      .messages()
+      .filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER'));
+    expect(registers).toHaveLength(2);
+    expect(sipp.messages().some((m) => m.startLine.startsWith('INVITE'))).toBe(false);
+  });
+
+  it('a registrar that never answers: a timeout error, bounded in time', async () => {
+    lab = Lab.create({ nat: 'cone' });
+    const run = await runNatter(lab, [
+      'listen',
+      '--server',
+      `${PUBLIC.silent}:5060`,
+      '--user',
+      LAB_USER,
+      '--no-stun',
+      '--json',
+    ]);
+    const report = run.json as unknown as { registered: boolean; error?: { code: string } };
+    expect(report.registered).toBe(false);
+    expect(report.error?.code).toBe('timeout');
+    expect(run.code).not.toBe(0);
+    expect(run.elapsedMs).toBeLessThan(40_000);
+  }, 60_000);
+});
