@@ -79,11 +79,14 @@ export interface SipTraceEntry {
   startLine: string;
 }
 
-/** sipp as the provider at 198.51.100.10:5060, running one scenario file. */
+/**
+ * sipp as the provider at 198.51.100.10:5060, running one scenario file: as a server, or as a
+ * client calling `options.target` (host:port) from the provider's own address and port.
+ */
 export async function startSipp(
   lab: Lab,
   scenario: string,
-  options: { extraArgs?: string[]; calls?: number; variables?: Record<string, string> } = {},
+  options: { extraArgs?: string[]; calls?: number; target?: string } = {},
 ): Promise<SippHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'natter-sipp-'));
   const messageLog = join(dir, 'messages.log');
@@ -109,10 +112,8 @@ export async function startSipp(
     '-nostdin',
     '-timeout',
     '170s',
-    ...Object.entries({ user: LAB_USER, password: LAB_PASSWORD, ...options.variables }).flatMap(
-      ([key, value]) => ['-key', key, value],
-    ),
     ...(options.extraArgs ?? []),
+    ...(options.target ? [options.target] : []),
   ];
   const child = lab.spawn(lab.internet, 'sipp', args);
   let output = '';
@@ -121,9 +122,11 @@ export async function startSipp(
   const exited = new Promise<number | null>((resolveExit) =>
     child.once('exit', (code) => resolveExit(code)),
   );
+  // A client-mode sipp may finish (and free its port) before the first look.
   const up = await waitFor(
     () =>
-      lab.exec(lab.internet, 'ss', ['-uln']).includes(`${PUBLIC.provider}:${PROVIDER_SIP_PORT}`),
+      child.exitCode !== null ||
+      lab.exec(lab.internet, 'ss', ['-uan']).includes(`${PUBLIC.provider}:${PROVIDER_SIP_PORT}`),
     10_000,
   );
   if (!up) throw new Error(`sipp did not start: ${output.slice(-800)}`);
