@@ -40,7 +40,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The version in package.json, found from both the sources and the built dist/ tree. */
 function packageVersion(): string {
-  const url = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      const text = readFileSync(new URL(relative, import.meta.url), 'utf8');
+      const { name, version } = JSON.parse(text) as { name?: string; version: string };
+      if (name === 'natter') return version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
