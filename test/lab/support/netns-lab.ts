@@ -38,6 +38,8 @@ export class Lab {
   readonly router: string;
   readonly internet: string;
   readonly clientAddress: string;
+  /** The internet side of the router's WAN link: where the provider sees the client's traffic. */
+  readonly internetInterface: string;
   private readonly processes = new Set<ChildProcess>();
   private destroyed = false;
 
@@ -49,6 +51,7 @@ export class Lab {
     this.router = `${NAMESPACE_PREFIX}${id}-r`;
     this.internet = `${NAMESPACE_PREFIX}${id}-i`;
     this.clientAddress = options.nat === 'none' ? '203.0.113.2' : '192.168.50.2';
+    this.internetInterface = `nw${id}i`;
   }
 
   static create(options: LabOptions): Lab {
@@ -72,7 +75,7 @@ export class Lab {
       run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
     }
     writeOwner(this);
-    const [lanC, lanR, wanR, wanI] = [`nl${id}c`, `nl${id}r`, `nw${id}r`, `nw${id}i`];
+    const [lanC, lanR, wanR, wanI] = [`nl${id}c`, `nl${id}r`, `nw${id}r`, this.internetInterface];
     run('ip', [
       'link',
       'add',

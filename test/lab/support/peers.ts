@@ -5,11 +5,22 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PUBLIC, type Lab } from './netns-lab.js';
 
-const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+/** The repository root, from the sources (test/lab/support) or the build (dist/test/lab/support). */
+export const REPO = findRepositoryRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+function findRepositoryRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(join(dir, 'package.json')) || existsSync(join(dir, '..', 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
 export const SCENARIOS = join(REPO, 'test/lab/scenarios');
 export const PROVIDER_SIP_PORT = 5060;
 export const PROVIDER_MEDIA_PORT = 16000;

@@ -1,0 +1,291 @@
+/**
+ * `npm run bench`: speed and cost of the engine, measured in the NAT lab (root and the lab's
+ * Debian packages needed), with baresip measured beside it where it can do the same thing.
+ * Prints one table; ratios and medians, since the machine is shared and noisy.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { installLabCleanup, Lab, PUBLIC } from '../lab/support/netns-lab.js';
+import {
+  REPO,
+  LAB_PASSWORD,
+  LAB_USER,
+  PROVIDER_MEDIA_PORT,
+  startCoturn,
+  startSipp,
+} from '../lab/support/peers.js';
+import { percentile, round } from './stats.js';
+
+const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
+const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const SERVER = `${PUBLIC.provider}:5060`;
+const STUN = `${PUBLIC.stunA}:3478`;
+
+interface Row {
+  measure: string;
+  natter: string;
+  target: string;
+  baresip?: string;
+  ratio?: string;
+}
+
+function progress(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function worker(lab: Lab, args: string[]): Promise<Record<string, number>> {
+  progress(`measuring ${args[0]} ${args[3] ?? ''}`.trim());
+  const child = lab.spawn(lab.client, process.execPath, [WORKER, ...args], {
+    NATTER_PASSWORD: LAB_PASSWORD,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolveRun, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`worker ${args[0]} failed: ${stderr.trim()}`));
+      resolveRun(JSON.parse(stdout) as Record<string, number>);
+    });
+  });
+}
+
+/** Captures the client's RTP as the provider receives it and returns the arrival intervals. */
+function capture(lab: Lab, seconds: number): { done: Promise<number[]> } {
+  const file = join(mkdtempSync(join(tmpdir(), 'natter-bench-')), 'rtp.pcap');
+  const child = lab.spawn(lab.internet, 'tshark', [
+    '-q',
+    '-i',
+    lab.internetInterface,
+    '-a',
+    `duration:${seconds}`,
+    '-w',
+    file,
+    '-f',
+    `udp and src host ${PUBLIC.router} and dst port ${PROVIDER_MEDIA_PORT}`,
+  ]);
+  const done = new Promise<number[]>((resolveDone) => {
+    child.once('exit', () => {
+      chmodReadable(file);
+      const times = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.time_epoch'], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => Number(line) * 1000);
+      resolveDone(times.slice(1).map((t, i) => t - (times[i] ?? t)));
+    });
+  });
+  return { done };
+}
+
+function chmodReadable(file: string): void {
+  try {
+    execFileSync('chmod', ['a+r', file]);
+  } catch {
+    // tshark ran as root and wrote a readable file already
+  }
+}
+
+function deviation(intervals: number[]): { p50: number; p99: number } {
+  // Skip the first second: call set-up, not steady pacing.
+  const steady = intervals.slice(50).map((interval) => Math.abs(interval - 20));
+  return { p50: percentile(steady, 50), p99: percentile(steady, 99) };
+}
+
+async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: number }> {
+  const captured = capture(lab, PACING_SECONDS - 2);
+  const child = lab.spawn(
+    lab.client,
+    process.execPath,
+    [
+      join(REPO, 'bin/natter.js'),
+      'call',
+      '4443',
+      '--server',
+      SERVER,
+      '--user',
+      LAB_USER,
+      '--stun',
+      STUN,
+      '--seconds',
+      String(PACING_SECONDS),
+      '--json',
+    ],
+    { NATTER_PASSWORD: LAB_PASSWORD },
+  );
+  const cpu = await sampleCpu(child.pid ?? 0, PACING_SECONDS - 4, 2);
+  await new Promise((resolveExit) => child.once('exit', resolveExit));
+  const intervals = await captured.done;
+  return { ...deviation(intervals), cpu };
+}
+
+/** Percentage of one core a process used over `seconds`, after `warmupSeconds`. */
+async function sampleCpu(pid: number, seconds: number, warmupSeconds: number): Promise<number> {
+  const ticks = () => {
+    const children = execFileSync('sh', ['-c', `pgrep -P ${pid}; echo ${pid}`], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean);
+    let total = 0;
+    for (const child of children) {
+      try {
+        const fields =
+          execFileSync('cat', [`/proc/${child}/stat`], { encoding: 'utf8' })
+            .split(') ')[1]
+            ?.split(' ') ?? [];
+        total += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // exited
+      }
+    }
+    return total;
+  };
+  await sleep(warmupSeconds * 1000);
+  const before = ticks();
+  const started = Date.now();
+  await sleep(seconds * 1000);
+  const used = ticks() - before;
+  const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+  return (used / clockTicks / ((Date.now() - started) / 1000)) * 100;
+}
+
+async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: number } | null> {
+  try {
+    execFileSync('sh', ['-c', 'command -v baresip']);
+  } catch {
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'natter-baresip-'));
+  writeFileSync(
+    join(dir, 'config'),
+    [
+      'module_path /usr/lib/baresip/modules',
+      'sip_listen 0.0.0.0:5072',
+      'audio_source ausine,1000',
+      'audio_player aufile,/dev/null',
+      'audio_alert aufile,/dev/null',
+      'module g711.so',
+      'module ausine.so',
+      'module aufile.so',
+      'module_app account.so',
+      'module_app menu.so',
+      'rtp_tos 0',
+      'audio_buffer 20-160',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'accounts'),
+    `<sip:${LAB_USER}@${PUBLIC.provider}>;regint=0;audio_codecs=PCMU\n`,
+  );
+  const captured = capture(lab, PACING_SECONDS - 2);
+  const child = lab.spawn(lab.client, 'baresip', [
+    '-f',
+    dir,
+    '-t',
+    String(PACING_SECONDS),
+    '-e',
+    `/dial sip:4443@${PUBLIC.provider}`,
+  ]);
+  const cpu = await sampleCpu(child.pid ?? 0, PACING_SECONDS - 4, 2);
+  await new Promise((resolveExit) => child.once('exit', resolveExit));
+  const intervals = await captured.done;
+  if (intervals.length < 100) return null;
+  return { ...deviation(intervals), cpu };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
+
+function table(rows: Row[]): string {
+  const headers: Array<keyof Row> = ['measure', 'natter', 'target', 'baresip', 'ratio'];
+  const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => (r[h] ?? '').length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [
+    line(headers.map(String)),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map((r) => line(headers.map((h) => r[h] ?? ''))),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  installLabCleanup();
+  const lab = Lab.create({ nat: 'cone' });
+  const rows: Row[] = [];
+  try {
+    await startCoturn(lab);
+    const provider = await startSipp(lab, 'provider-comedia.xml', {
+      calls: 100_000,
+      extraArgs: ['-rtp_echo'],
+    });
+    process.on('exit', () => {
+      if (process.exitCode) progress(`provider saw: ${provider.messages().map((m) => `${m.direction} ${m.startLine}`).join('; ')} ${provider.output().slice(-400)}`);
+    });
+
+    const stun = await worker(lab, ['stun', STUN]);
+    rows.push({
+      measure: 'STUN discovery (median) vs lab UDP RTT',
+      natter: `${stun.discoveryMedianMs} ms = RTT ${stun.rttMedianMs} ms + ${round((stun.discoveryMedianMs ?? 0) - (stun.rttMedianMs ?? 0), 3)} ms (×${round((stun.discoveryMedianMs ?? 0) / (stun.rttMedianMs ?? 1), 1)})`,
+      target: '≤ 1 RTT + 5 ms',
+    });
+
+    const invite = await worker(lab, ['invite', SERVER, STUN]);
+    rows.push({
+      measure: 'call command → INVITE on the wire (warm mapping)',
+      natter: `median ${invite.inviteMedianMs} ms, p90 ${invite.inviteP90Ms} ms`,
+      target: '≤ 20 ms',
+    });
+
+    const natter = await natterPacing(lab);
+    const baresip = await baresipPacing(lab);
+    rows.push({
+      measure: `RTP send interval − 20 ms, on the wire, ${PACING_SECONDS} s`,
+      natter: `p50 ${round(natter.p50, 3)} ms, p99 ${round(natter.p99, 3)} ms`,
+      target: 'p99 ≤ 2 ms',
+      ...(baresip
+        ? {
+            baresip: `p50 ${round(baresip.p50, 3)} ms, p99 ${round(baresip.p99, 3)} ms`,
+            ratio: `p99 ×${round(natter.p99 / Math.max(baresip.p99, 0.001), 2)}`,
+          }
+        : { baresip: 'not run' }),
+    });
+    rows.push({
+      measure: 'CPU of one call (whole process)',
+      natter: `${round(natter.cpu, 2)} % of a core`,
+      target: '≤ 1 % of a core per call',
+      ...(baresip
+        ? {
+            baresip: `${round(baresip.cpu, 2)} % of a core`,
+            ratio: `×${round(natter.cpu / Math.max(baresip.cpu, 0.01), 2)}`,
+          }
+        : {}),
+    });
+
+    for (const count of [1, 10, 50]) {
+      const load = await worker(lab, ['load', SERVER, STUN, String(count), String(LOAD_SECONDS)]);
+      rows.push({
+        measure: `engine with ${count} concurrent call${count > 1 ? 's' : ''} (${load.flowing} with audio both ways)`,
+        natter: `${load.corePercent} % core (${load.corePercentPerCall} % per call), RSS ${load.rssMb} MB`,
+        target: '≤ 1 % of a core per call',
+      });
+    }
+  } finally {
+    lab.destroy();
+  }
+  process.stdout.write(
+    `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
