@@ -146,6 +146,8 @@ export type RtpStats = z.infer<typeof rtpStatsSchema>;
 export const mediaAddressSchema = z.object({
   connection: z.string(),
   audioPort: z.number().int().nonnegative(),
+  /** Where our own SDP address came from: the RTP socket's STUN mapping, or the local address. */
+  source: z.enum(['stun', 'local']).optional(),
 });
 export type MediaAddress = z.infer<typeof mediaAddressSchema>;
 

@@ -17,6 +17,8 @@ interface CallReport {
   answered: boolean;
   rtp: { sent: number; received: number };
   oneWayAudio: boolean;
+  /** Where the Contact and SDP addresses came from (stun, registrar or local). */
+  addressSource?: { contact: string | null; sdp: string | null };
   toneDetected?: boolean;
   end?: CallInfo['end'];
   error?: { code: string; message: string };
@@ -76,6 +78,10 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     report.invite = {
       contact: contact ? contact.replace(/^<|>.*$/g, '') : '',
       sdp: { connection: local?.connection ?? '', audioPort: local?.audioPort ?? 0 },
+    };
+    report.addressSource = {
+      contact: engine.natStatus?.contactSource ?? null,
+      sdp: local?.source ?? null,
     };
     report.answered = call.answeredAt !== null;
     report.rtp = { sent: call.stats.packetsSent, received: call.stats.packetsReceived };

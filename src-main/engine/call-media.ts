@@ -48,8 +48,6 @@ export class CallMedia implements CallMediaPort {
   private sessionVersion = 0;
   private muted = false;
   private closed = false;
-  /** How the SDP address was chosen: 'stun' with the server that answered, or 'local'. */
-  addressSource: 'stun' | 'local' = 'local';
 
   constructor(private readonly options: CallMediaOptions) {}
 
@@ -66,16 +64,25 @@ export class CallMedia implements CallMediaPort {
     }
     this.endpoints = endpoints;
     const localPort = endpoints.rtp.bound.port;
-    let address: MediaAddress = { connection: this.options.localAddress, audioPort: localPort };
+    let address: MediaAddress = {
+      connection: this.options.localAddress,
+      audioPort: localPort,
+      source: 'local',
+    };
     if (this.options.stunServers.length > 0) {
+      // One answer is all a call needs; a dead server must not hold the INVITE back.
       const discovery = await discoverMapping(endpoints.rtp, this.options.stunServers, {
         deadlineMs: this.options.stunDeadlineMs,
+        graceAfterFirstMs: 0,
         rtoMs: this.options.stunRtoMs,
         localAddress: this.options.localAddress,
       });
       if (discovery.mapped) {
-        address = { connection: discovery.mapped.address, audioPort: discovery.mapped.port };
-        this.addressSource = 'stun';
+        address = {
+          connection: discovery.mapped.address,
+          audioPort: discovery.mapped.port,
+          source: 'stun',
+        };
       }
     }
     this.local = address;

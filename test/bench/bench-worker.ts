@@ -154,7 +154,6 @@ async function loadTask(
     calls: count,
     flowing,
     corePercent: round(corePercent, 2),
-    corePercentPerCall: round(corePercent / count, 3),
     rssMb: round(rssMb, 1),
   };
 }
