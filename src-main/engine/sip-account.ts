@@ -227,9 +227,13 @@ export class SipAccount {
     this.stopped = true;
     this.stopKeepalive();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.registerer && this.registerer.state === RegistererState.Registered) {
-      await Promise.race([this.registerer.unregister().catch(() => undefined), delay(2000)]);
-      await Promise.race([waitForUnregistered(this.registerer), delay(2000)]);
+    const registerer = this.registerer;
+    if (registerer && registerer.state === RegistererState.Registered) {
+      const unregistered = registerer
+        .unregister()
+        .then(() => waitForUnregistered(registerer))
+        .catch(() => undefined);
+      await Promise.race([unregistered, delay(2000)]);
     }
     await Promise.race([this.userAgent.stop().catch(() => undefined), delay(2000)]);
     await this.transport.dispose();
