@@ -18,6 +18,7 @@ import {
   type EventPayload,
 } from '../../src-shared/engine-contract.js';
 import type { AudioSource } from '../media/rtp-session.js';
+import { parseAudioSdp } from '../media/sdp.js';
 import { reasonForInviteStatus } from '../sip/sip-status.js';
 import { CallMedia } from './call-media.js';
 import { CallRecord } from './call-record.js';
@@ -288,6 +289,16 @@ export class NatterEngine implements EngineApi {
   }
 
   private onIncoming(invitation: Invitation): void {
+    // An offer we could never answer is refused at once (488) rather than rung.
+    const offer = invitation.request.body;
+    if (offer) {
+      const parsed = parseAudioSdp(offer);
+      if (!parsed.ok || !parsed.codec) {
+        invitation.reject({ statusCode: 488 }).catch(() => undefined);
+        this.hooks.log?.('warn', `refused an incoming call: ${parsed.ok ? 'no common codec' : parsed.reason}`);
+        return;
+      }
+    }
     const identity = invitation.remoteIdentity;
     const record = new CallRecord(
       randomUUID(),
