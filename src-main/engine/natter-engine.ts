@@ -295,7 +295,10 @@ export class NatterEngine implements EngineApi {
       const parsed = parseAudioSdp(offer);
       if (!parsed.ok || !parsed.codec) {
         invitation.reject({ statusCode: 488 }).catch(() => undefined);
-        this.hooks.log?.('warn', `refused an incoming call: ${parsed.ok ? 'no common codec' : parsed.reason}`);
+        this.hooks.log?.(
+          'warn',
+          `refused an incoming call: ${parsed.ok ? 'no common codec' : parsed.reason}`,
+        );
         return;
       }
     }
