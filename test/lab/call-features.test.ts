@@ -14,7 +14,7 @@ import {
   LAB_PASSWORD,
   LAB_USER,
   parseSippMessageLog,
-  SCENARIOS,
+  scenarioArgs,
   waitFor,
 } from './support/peers.js';
 
@@ -41,8 +41,7 @@ async function sipp(scenario: string, extraArgs: string[] = []): Promise<Loopbac
   const child = spawn(
     'sipp',
     [
-      '-sf',
-      join(SCENARIOS, scenario),
+      ...scenarioArgs(scenario),
       '-i',
       '127.0.0.1',
       '-p',

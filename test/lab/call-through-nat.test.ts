@@ -144,7 +144,10 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
       { timeoutMs: 150_000 },
     );
     const report = run.json as unknown as CallReportJson;
-    expect(report, run.stderr).toMatchObject({
+    const wire = sipp
+      .messages()
+      .map((m) => `${m.direction} ${m.startLine} ${/branch=([^;\s]+)/.exec(m.text)?.[1] ?? ''}`);
+    expect(report, `${run.stderr}\n${wire.join('\n')}`).toMatchObject({
       registered: true,
       answered: true,
       oneWayAudio: false,

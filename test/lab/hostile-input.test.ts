@@ -4,11 +4,10 @@
  */
 import dgram from 'node:dgram';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
-import { LAB_PASSWORD, LAB_USER, SCENARIOS, waitFor } from './support/peers.js';
+import { LAB_PASSWORD, LAB_USER, scenarioArgs, waitFor } from './support/peers.js';
 
 const skip = announceSkip('lab: hostile input', hasCommand('sipp') ? null : 'needs sipp');
 
@@ -63,8 +62,7 @@ describe.skipIf(skip)('hostile input from the network', () => {
     const child = spawn(
       'sipp',
       [
-        '-sf',
-        join(SCENARIOS, 'provider-comedia.xml'),
+        ...scenarioArgs('provider-comedia.xml'),
         '-i',
         '127.0.0.1',
         '-p',

@@ -91,19 +91,30 @@ export interface SipTraceEntry {
 }
 
 /**
+ * The sipp arguments that load a scenario of ours, with the registration lifetime the registrar
+ * grants for scenarios that declare it. sipp keeps a finished call for 33 s to answer its
+ * retransmissions (a lost 200 OK); a REGISTER with the same Call-ID within that time is absorbed,
+ * so un-REGISTER at the end of a short test goes unanswered (the engine bounds that wait).
+ */
+export function scenarioArgs(scenario: string, expiresSeconds = 300): string[] {
+  const file = join(SCENARIOS, scenario);
+  const grantsExpires = readFileSync(file, 'utf8').includes('<Global variables="expires" />');
+  return ['-sf', file, ...(grantsExpires ? ['-set', 'expires', String(expiresSeconds)] : [])];
+}
+
+/**
  * sipp as the provider at 198.51.100.10:5060, running one scenario file: as a server, or as a
  * client calling `options.target` (host:port) from the provider's own address and port.
  */
 export async function startSipp(
   lab: Lab,
   scenario: string,
-  options: { extraArgs?: string[]; calls?: number; target?: string } = {},
+  options: { extraArgs?: string[]; calls?: number; target?: string; expiresSeconds?: number } = {},
 ): Promise<SippHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'natter-sipp-'));
   const messageLog = join(dir, 'messages.log');
   const args = [
-    '-sf',
-    join(SCENARIOS, scenario),
+    ...scenarioArgs(scenario, options.expiresSeconds),
     '-i',
     PUBLIC.provider,
     '-p',
