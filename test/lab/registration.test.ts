@@ -46,6 +46,32 @@ describe.skipIf(skip)('registration errors', () => {
     expect(sipp.messages().some((m) => m.startLine.startsWith('INVITE'))).toBe(false);
   });
 
+  it('refreshes the registration before the lifetime the registrar granted runs out', async () => {
+    lab = Lab.create({ nat: 'cone' });
+    const sipp = await startSipp(lab, 'provider-strict.xml', { calls: 50, expiresSeconds: 6 });
+    const run = await runNatter(lab, [
+      'listen',
+      '--server',
+      `${PUBLIC.provider}:5060`,
+      '--user',
+      LAB_USER,
+      '--no-stun',
+      '--seconds',
+      '14',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const accepted = sipp
+      .messages()
+      .filter((m) => m.direction === 'sent' && m.startLine.startsWith('SIP/2.0 200'))
+      .map((m) => /^CSeq:\s*(\d+) REGISTER/im.exec(m.text)?.[1])
+      .filter((cseq): cseq is string => cseq !== undefined);
+    // The first registration and at least two refreshes (at 85 % of 6 s), in CSeq order.
+    expect(new Set(accepted).size).toBeGreaterThanOrEqual(3);
+    const numbers = [...new Set(accepted)].map(Number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+  }, 60_000);
+
   it('a registrar that never answers: a timeout error, bounded in time', async () => {
     lab = Lab.create({ nat: 'cone' });
     const run = await runNatter(lab, [

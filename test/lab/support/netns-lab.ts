@@ -40,6 +40,8 @@ export class Lab {
   readonly clientAddress: string;
   /** The internet side of the router's WAN link: where the provider sees the client's traffic. */
   readonly internetInterface: string;
+  /** The router's WAN interface (its public side). */
+  readonly routerWanInterface: string;
   private readonly processes = new Set<ChildProcess>();
   private destroyed = false;
 
@@ -52,6 +54,7 @@ export class Lab {
     this.internet = `${NAMESPACE_PREFIX}${id}-i`;
     this.clientAddress = options.nat === 'none' ? '203.0.113.2' : '192.168.50.2';
     this.internetInterface = `nw${id}i`;
+    this.routerWanInterface = `nw${id}r`;
   }
 
   static create(options: LabOptions): Lab {
@@ -75,7 +78,12 @@ export class Lab {
       run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
     }
     writeOwner(this);
-    const [lanC, lanR, wanR, wanI] = [`nl${id}c`, `nl${id}r`, `nw${id}r`, this.internetInterface];
+    const [lanC, lanR, wanR, wanI] = [
+      `nl${id}c`,
+      `nl${id}r`,
+      this.routerWanInterface,
+      this.internetInterface,
+    ];
     run('ip', [
       'link',
       'add',

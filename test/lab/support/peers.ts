@@ -92,14 +92,20 @@ export interface SipTraceEntry {
 
 /**
  * The sipp arguments that load a scenario of ours, with the registration lifetime the registrar
- * grants for scenarios that declare it. sipp keeps a finished call for 33 s to answer its
- * retransmissions (a lost 200 OK); a REGISTER with the same Call-ID within that time is absorbed,
- * so un-REGISTER at the end of a short test goes unanswered (the engine bounds that wait).
+ * grants for scenarios that declare it. The scenarios stay alive a few seconds after answering a
+ * REGISTER to re-answer its retransmissions; after that a finished call is forgotten at once, so
+ * a refresh or un-REGISTER with the same Call-ID is challenged and answered like a new one.
  */
 export function scenarioArgs(scenario: string, expiresSeconds = 300): string[] {
   const file = join(SCENARIOS, scenario);
   const grantsExpires = readFileSync(file, 'utf8').includes('<Global variables="expires" />');
-  return ['-sf', file, ...(grantsExpires ? ['-set', 'expires', String(expiresSeconds)] : [])];
+  return [
+    '-sf',
+    file,
+    '-deadcall_wait',
+    '500',
+    ...(grantsExpires ? ['-set', 'expires', String(expiresSeconds)] : []),
+  ];
 }
 
 /**
