@@ -2,24 +2,24 @@ import { FRAME_SAMPLES } from './jitter-buffer.js';
 
 export const SAMPLE_RATE = 8000;
 
-/** A sine tone in 20 ms frames with continuous phase (no clicks between frames). */
+/**
+ * A sine tone in 20 ms frames with continuous phase (no clicks between frames). One second of
+ * samples is computed once: any whole-hertz tone repeats exactly every second at 8 kHz.
+ */
 export class ToneGenerator {
-  private phase = 0;
-  private readonly step: number;
-  private readonly amplitude: number;
+  private readonly second: Int16Array;
+  private offset = 0;
 
   constructor({ frequency, amplitude = 8000 }: { frequency: number; amplitude?: number }) {
-    this.step = (2 * Math.PI * frequency) / SAMPLE_RATE;
-    this.amplitude = amplitude;
+    const step = (2 * Math.PI * Math.round(frequency)) / SAMPLE_RATE;
+    this.second = Int16Array.from({ length: SAMPLE_RATE }, (_, i) =>
+      Math.round(amplitude * Math.sin(step * i)),
+    );
   }
 
   next(): Int16Array {
-    const frame = new Int16Array(FRAME_SAMPLES);
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      frame[i] = Math.round(this.amplitude * Math.sin(this.phase));
-      this.phase += this.step;
-    }
-    this.phase %= 2 * Math.PI;
+    const frame = this.second.slice(this.offset, this.offset + FRAME_SAMPLES);
+    this.offset = (this.offset + FRAME_SAMPLES) % SAMPLE_RATE;
     return frame;
   }
 }

@@ -1,13 +1,27 @@
+/**
+ * `natter call` from behind a NAT router to sipp as the provider, judged on the provider's side
+ * of the wire: captures on the internet side of the router (and on both sides of it for loss).
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
-import { installLabCleanup, Lab, PUBLIC } from './support/netns-lab.js';
 import {
-  header,
-  installRtpCounters,
+  contactHostPort,
+  droppedSip,
+  retransmissions,
+  rtpFlows,
+  rtpPackets,
+  sipPackets,
+  sipRequests,
+  startCapture,
+  transactionKey,
+  type SipPacket,
+} from './support/capture.js';
+import { createLab, PUBLIC, type Lab } from './support/netns-lab.js';
+import {
   LAB_USER,
   PROVIDER_MEDIA_PORT,
+  PROVIDER_SIP_PORT,
   runNatter,
-  sdpOf,
   startCoturn,
   startSipp,
 } from './support/peers.js';
@@ -15,12 +29,22 @@ import type { CallReportJson } from './support/reports.js';
 
 const skip = announceSkip(
   'lab: calls through NAT',
-  labUnavailableReason(['sipp', 'turnserver', 'conntrack']),
+  labUnavailableReason(['sipp', 'turnserver', 'conntrack', 'tshark']),
 );
-installLabCleanup();
 
 const STUN = ['--stun', `${PUBLIC.stunA}:3478`, '--stun', `${PUBLIC.stunB}:3478`];
-const SERVER = ['--server', `${PUBLIC.provider}:5060`, '--user', LAB_USER];
+const SERVER = ['--server', `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`, '--user', LAB_USER];
+const PROVIDER_MEDIA = { address: PUBLIC.provider, port: PROVIDER_MEDIA_PORT };
+
+function describeWire(messages: SipPacket[]): string {
+  return messages
+    .map((m) => `${m.time.toFixed(3)} ${m.src}:${m.sport} > ${m.dst}:${m.dport} ${m.startLine}`)
+    .join('\n');
+}
+
+function escaped(address: string): string {
+  return address.replace(/\./g, '\\.');
+}
 
 describe.skipIf(skip)('calls through a NAT router, judged on the provider side', () => {
   let lab: Lab | null = null;
@@ -30,10 +54,10 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
   });
 
   it('cone NAT, strict provider, STUN on: public Contact and SDP, audio both ways', async () => {
-    lab = Lab.create({ nat: 'cone' });
+    lab = createLab({ nat: 'cone' });
     await startCoturn(lab);
-    const sipp = await startSipp(lab, 'provider-strict.xml');
-    const rtp = installRtpCounters(lab);
+    await startSipp(lab, 'provider-strict.xml');
+    const wire = await startCapture(lab, lab.internet, lab.internetInterface);
     const run = await runNatter(lab, [
       'call',
       '4443',
@@ -43,49 +67,93 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
       '3',
       '--json',
     ]);
+    const packets = await wire.stop();
+    const sip = sipPackets(packets);
+    const trace = describeWire(sip);
     expect(run.json, run.stderr).not.toBeNull();
     const report = run.json as unknown as CallReportJson;
 
-    const received = sipp.messages().filter((m) => m.direction === 'received');
-    const registers = received.filter((m) => m.startLine.startsWith('REGISTER'));
-    const invite = received.find((m) => m.startLine.startsWith('INVITE'));
-    expect(registers.length).toBeGreaterThanOrEqual(2);
-    expect(invite, 'the provider received an INVITE').toBeDefined();
+    // Everything the client sent arrived from the router's public address and one SIP port.
+    const registers = sipRequests(packets, 'REGISTER');
+    const invite = sipRequests(packets, 'INVITE')[0];
+    expect(registers.length, trace).toBeGreaterThanOrEqual(2);
+    expect(invite, trace).toBeDefined();
+    const sipSource = { address: registers[0]!.src, port: registers[0]!.sport };
+    expect(sipSource.address).toBe(PUBLIC.router);
+    for (const request of [...registers, invite!]) {
+      expect(`${request.src}:${request.sport}`).toBe(`${sipSource.address}:${sipSource.port}`);
+      // Contact = the SIP socket's public mapping, the address the provider would call back.
+      expect(contactHostPort(request.contact), request.text).toEqual(sipSource);
+      expect(request.contact).toContain(`sip:${LAB_USER}@`);
+    }
 
-    // What the router really mapped: the conntrack table of the router namespace.
-    const contact = header(invite!.text, 'Contact') ?? '';
-    const contactPort = Number(/@198\.51\.100\.1:(\d+)/.exec(contact)?.[1]);
-    expect(contact).toContain(`${LAB_USER}@${PUBLIC.router}:`);
-    expect(header(registers[1]!.text, 'Contact')).toContain(`@${PUBLIC.router}:${contactPort}`);
-    const sdp = sdpOf(invite!.text);
-    expect(sdp.connection).toBe(PUBLIC.router);
+    // SDP: the router's address and the public port of the RTP socket.
+    const sdp = invite!.sdp;
+    expect(sdp?.connection).toBe(PUBLIC.router);
+    const audioPort = sdp?.audioPort ?? -1;
+    const toProvider = rtpPackets(packets, {
+      from: { address: PUBLIC.router, port: audioPort },
+      to: PROVIDER_MEDIA,
+    });
+    const fromProvider = rtpPackets(packets, {
+      from: PROVIDER_MEDIA,
+      to: { address: PUBLIC.router, port: audioPort },
+    });
+    const flows = JSON.stringify([...rtpFlows(packets)]);
+    expect(toProvider.length, flows).toBeGreaterThan(100);
+    expect(fromProvider.length, flows).toBeGreaterThan(50);
+    // A strict provider sends only where the SDP said: no RTP anywhere else.
+    expect(rtpPackets(packets, { from: PROVIDER_MEDIA }).length, flows).toBe(fromProvider.length);
+
+    // The router's own table agrees: the client's RTP and SIP sockets are mapped to those ports.
     const conntrack = lab.exec(lab.router, 'conntrack', ['-L', '-p', 'udp']);
-    // The SDP port is the public port the router gave the client's RTP socket toward the provider.
+    const [router, provider] = [escaped(PUBLIC.router), escaped(PUBLIC.provider)];
     expect(conntrack).toMatch(
       new RegExp(
-        `dst=${PUBLIC.provider.replace(/\./g, '\\.')} sport=\\d+ dport=${PROVIDER_MEDIA_PORT} .*src=${PUBLIC.provider.replace(/\./g, '\\.')} dst=${PUBLIC.router.replace(/\./g, '\\.')} sport=${PROVIDER_MEDIA_PORT} dport=${sdp.audioPort}\\b`,
+        `src=${escaped(lab.clientAddress)} dst=${provider} sport=\\d+ dport=${PROVIDER_MEDIA_PORT} .*src=${provider} dst=${router} sport=${PROVIDER_MEDIA_PORT} dport=${audioPort}\\b`,
       ),
     );
-    expect(conntrack).toMatch(new RegExp(`dport=5060 .*sport=5060 dport=${contactPort}\\b`));
+    expect(conntrack).toMatch(
+      new RegExp(
+        `dport=${PROVIDER_SIP_PORT} .*src=${provider} dst=${router} sport=${PROVIDER_SIP_PORT} dport=${sipSource.port}\\b`,
+      ),
+    );
 
-    const counted = rtp();
-    expect(counted.toProvider).toBeGreaterThan(100);
-    expect(counted.fromProvider).toBeGreaterThan(50);
+    // Registered, called, hung up, unregistered on the way out (Expires 0 answered by 200).
+    const bye = sipRequests(packets, 'BYE').find((m) => m.src === PUBLIC.router);
+    expect(bye, trace).toBeDefined();
+    const unregister = registers.find(
+      (m) => m.expires === '0' || /;\s*expires=0\b/.test(m.contact ?? ''),
+    );
+    expect(unregister, trace).toBeDefined();
+    expect(
+      sip.some(
+        (m) =>
+          m.status === 200 &&
+          m.cseq?.method === 'REGISTER' &&
+          transactionKey(m).startsWith(`${unregister!.callId} `) &&
+          m.time > unregister!.time,
+      ),
+      trace,
+    ).toBe(true);
+
     expect(report).toMatchObject({
       registered: true,
       answered: true,
       oneWayAudio: false,
       natType: 'cone',
+      mapped: sipSource,
     });
-    expect(report.invite?.sdp).toEqual({ connection: PUBLIC.router, audioPort: sdp.audioPort });
+    expect(report.invite?.sdp).toEqual({ connection: PUBLIC.router, audioPort });
+    expect(contactHostPort(report.invite?.contact ?? null)).toEqual(sipSource);
     expect(report.rtp.received).toBeGreaterThan(50);
     expect(run.code).toBe(0);
   });
 
   it('cone NAT, strict provider, STUN off: one-way audio reported with evidence', async () => {
-    lab = Lab.create({ nat: 'cone' });
-    const sipp = await startSipp(lab, 'provider-strict.xml');
-    const rtp = installRtpCounters(lab);
+    lab = createLab({ nat: 'cone' });
+    await startSipp(lab, 'provider-strict.xml');
+    const wire = await startCapture(lab, lab.internet, lab.internetInterface);
     const run = await runNatter(lab, [
       'call',
       '4443',
@@ -95,18 +163,22 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
       '3',
       '--json',
     ]);
+    const packets = await wire.stop();
     const report = run.json as unknown as CallReportJson;
-    const invite = sipp
-      .messages()
-      .find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE'));
-    expect(invite).toBeDefined();
+    const invite = sipRequests(packets, 'INVITE')[0];
+    expect(invite, describeWire(sipPackets(packets))).toBeDefined();
     // The provider was told to send audio to a private address it cannot reach.
-    expect(sdpOf(invite!.text).connection).toBe(lab.clientAddress);
-    expect(header(invite!.text, 'Contact')).toContain(`@${lab.clientAddress}:`);
-    const counted = rtp();
-    expect(counted.toProvider).toBeGreaterThan(100);
-    expect(counted.fromProvider).toBe(0);
+    expect(invite!.sdp?.connection).toBe(lab.clientAddress);
+    expect(contactHostPort(invite!.contact)?.address).toBe(lab.clientAddress);
+    const flows = JSON.stringify([...rtpFlows(packets)]);
+    expect(
+      rtpPackets(packets, { from: { address: PUBLIC.router }, to: PROVIDER_MEDIA }).length,
+      flows,
+    ).toBeGreaterThan(100);
+    expect(rtpPackets(packets, { from: PROVIDER_MEDIA }).length, flows).toBe(0);
+
     expect(report).toMatchObject({ registered: true, answered: true, oneWayAudio: true });
+    expect(report.invite?.sdp.connection).toBe(lab.clientAddress);
     expect(report.rtp.sent).toBeGreaterThan(100);
     expect(report.rtp.received).toBe(0);
     expect(report.error?.code).toBe('one-way-audio');
@@ -115,9 +187,9 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
   });
 
   it('cone NAT, comedia provider, STUN off: the provider answers to the source, audio both ways', async () => {
-    lab = Lab.create({ nat: 'cone' });
+    lab = createLab({ nat: 'cone' });
     await startSipp(lab, 'provider-comedia.xml', { extraArgs: ['-rtp_echo'] });
-    const rtp = installRtpCounters(lab);
+    const wire = await startCapture(lab, lab.internet, lab.internetInterface);
     const run = await runNatter(lab, [
       'call',
       '4443',
@@ -127,38 +199,86 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
       '3',
       '--json',
     ]);
+    const packets = await wire.stop();
     const report = run.json as unknown as CallReportJson;
-    const counted = rtp();
-    expect(counted.fromProvider).toBeGreaterThan(50);
+    const invite = sipRequests(packets, 'INVITE')[0];
+    expect(invite, describeWire(sipPackets(packets))).toBeDefined();
+    // The SDP is as unusable as above; only answering to the source makes audio flow back.
+    expect(invite!.sdp?.connection).toBe(lab.clientAddress);
+    const flows = JSON.stringify([...rtpFlows(packets)]);
+    const sent = rtpPackets(packets, { from: { address: PUBLIC.router }, to: PROVIDER_MEDIA });
+    expect(sent.length, flows).toBeGreaterThan(100);
+    const source = { address: PUBLIC.router, port: sent[0]!.sport };
+    // Symmetric RTP: the client sends from one port, and the echo back to it gets through.
+    expect(new Set(sent.map((p) => p.sport)).size, flows).toBe(1);
+    expect(rtpPackets(packets, { from: PROVIDER_MEDIA, to: source }).length, flows).toBeGreaterThan(
+      50,
+    );
+
     expect(report).toMatchObject({ answered: true, oneWayAudio: false });
+    expect(report.rtp.received).toBeGreaterThan(50);
     expect(run.code).toBe(0);
   });
 
   it('20 % packet loss on the router: registration and the call still succeed', async () => {
-    lab = Lab.create({ nat: 'cone', lossPercent: 20 });
+    lab = createLab({ nat: 'cone', lossPercent: 20 });
     await startCoturn(lab);
-    const sipp = await startSipp(lab, 'provider-comedia.xml', { extraArgs: ['-rtp_echo'] });
+    await startSipp(lab, 'provider-comedia.xml', { extraArgs: ['-rtp_echo'] });
+    // Both sides of the router: what the client sent, and what got through (and back).
+    const lan = await startCapture(lab, lab.router, lab.routerLanInterface);
+    const wan = await startCapture(lab, lab.router, lab.routerWanInterface);
     const run = await runNatter(
       lab,
       ['call', '4443', ...SERVER, ...STUN, '--seconds', '3', '--json'],
       { timeoutMs: 150_000 },
     );
+    const lanSip = sipPackets(await lan.stop());
+    const wanPackets = await wan.stop();
+    const wanSip = sipPackets(wanPackets);
     const report = run.json as unknown as CallReportJson;
-    const wire = sipp
-      .messages()
-      .map((m) => `${m.direction} ${m.startLine} ${/branch=([^;\s]+)/.exec(m.text)?.[1] ?? ''}`);
-    expect(report, `${run.stderr}\n${wire.join('\n')}`).toMatchObject({
+    const trace = `LAN\n${describeWire(lanSip)}\nWAN\n${describeWire(wanSip)}`;
+
+    expect(report, `${run.stderr}\n${trace}`).toMatchObject({
       registered: true,
       answered: true,
       oneWayAudio: false,
     });
     expect(run.code).toBe(0);
-    // Loss was real: the provider saw fewer RTP packets than were sent.
+    expect(wanSip.some((m) => m.status === 200 && m.cseq?.method === 'REGISTER')).toBe(true);
+    expect(wanSip.some((m) => m.status === 200 && m.cseq?.method === 'INVITE')).toBe(true);
+
+    // Loss was real: the provider's echo came back with fewer packets than were sent.
     expect(report.rtp.received).toBeLessThan(report.rtp.sent);
-    const startLines = sipp
-      .messages()
-      .filter((m) => m.direction === 'received')
-      .map((m) => m.startLine);
-    expect(startLines.some((line) => line.startsWith('INVITE'))).toBe(true);
+
+    // Every SIP message the router dropped was repaired by a retransmission on the wire, except
+    // provisional responses (nothing resends those) and the un-REGISTER on the way out (the CLI
+    // waits for it only briefly).
+    const dropped = [
+      ...droppedSip(
+        lanSip.filter((m) => m.src === lab!.clientAddress),
+        wanSip.filter((m) => m.src === PUBLIC.router),
+      ),
+      ...droppedSip(
+        wanSip.filter((m) => m.src === PUBLIC.provider),
+        lanSip.filter((m) => m.dst === lab!.clientAddress),
+      ),
+    ];
+    const leaving = new Set(
+      lanSip
+        .filter(
+          (m) =>
+            m.method === 'REGISTER' && (m.expires === '0' || /expires=0\b/.test(m.contact ?? '')),
+        )
+        .map(transactionKey),
+    );
+    const copies = [...retransmissions(lanSip), ...retransmissions(wanSip)];
+    for (const lost of dropped) {
+      if ((lost.status !== null && lost.status < 200) || leaving.has(transactionKey(lost)))
+        continue;
+      const repaired = copies.some(
+        (copy) => transactionKey(copy) === transactionKey(lost) && copy.time > lost.time,
+      );
+      expect(repaired, `lost: ${lost.startLine} (${transactionKey(lost)})\n${trace}`).toBe(true);
+    }
   });
 });

@@ -12,6 +12,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 export type NatMode = 'none' | 'cone' | 'symmetric';
 
@@ -38,10 +39,14 @@ export class Lab {
   readonly router: string;
   readonly internet: string;
   readonly clientAddress: string;
+  /** The client's end of the LAN link. */
+  readonly clientInterface: string;
+  /** The router's end of the LAN link: traffic as the client sent it, before NAT and loss. */
+  readonly routerLanInterface: string;
+  /** The router's end of the WAN link: traffic after NAT and loss. */
+  readonly routerWanInterface: string;
   /** The internet side of the router's WAN link: where the provider sees the client's traffic. */
   readonly internetInterface: string;
-  /** The router's WAN interface (its public side). */
-  readonly routerWanInterface: string;
   private readonly processes = new Set<ChildProcess>();
   private destroyed = false;
 
@@ -53,11 +58,14 @@ export class Lab {
     this.router = `${NAMESPACE_PREFIX}${id}-r`;
     this.internet = `${NAMESPACE_PREFIX}${id}-i`;
     this.clientAddress = options.nat === 'none' ? '203.0.113.2' : '192.168.50.2';
-    this.internetInterface = `nw${id}i`;
+    this.clientInterface = `nl${id}c`;
+    this.routerLanInterface = `nl${id}r`;
     this.routerWanInterface = `nw${id}r`;
+    this.internetInterface = `nw${id}i`;
   }
 
   static create(options: LabOptions): Lab {
+    installLabCleanup();
     sweepStaleNamespaces();
     const lab = new Lab(randomBytes(3).toString('hex'), options);
     activeLabs.add(lab);
@@ -71,16 +79,16 @@ export class Lab {
   }
 
   private build(): void {
-    const { id, client, router, internet, options } = this;
+    const { client, router, internet, options } = this;
+    // The owner pid lets a later run sweep the namespaces of a run that crashed.
+    writeFileSync(ownerFile(this.id), `${process.pid}\n`);
     for (const ns of [client, router, internet]) {
       run('ip', ['netns', 'add', ns]);
-      // Owner pid lets a later run sweep namespaces of a run that crashed.
       run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
     }
-    writeOwner(this);
     const [lanC, lanR, wanR, wanI] = [
-      `nl${id}c`,
-      `nl${id}r`,
+      this.clientInterface,
+      this.routerLanInterface,
       this.routerWanInterface,
       this.internetInterface,
     ];
@@ -194,28 +202,35 @@ export class Lab {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const child of this.processes) child.kill('SIGKILL');
-    for (const ns of [this.client, this.router, this.internet]) {
+    for (const ns of [this.client, this.router, this.internet]) removeNamespace(ns);
+    rmSync(ownerFile(this.id), { force: true });
+    activeLabs.delete(this);
+  }
+}
+
+/** Builds a lab (see {@link Lab}); the caller must `destroy()` it, also when a test fails. */
+export function createLab(options: LabOptions): Lab {
+  return Lab.create(options);
+}
+
+/** Kills every process still inside the namespace, then removes it. */
+function removeNamespace(ns: string): void {
+  try {
+    const pids = run('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean);
+    for (const pid of pids) {
       try {
-        // Killing every process still inside the namespace lets it be removed.
-        const pids = run('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean);
-        for (const pid of pids) {
-          try {
-            process.kill(Number(pid), 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-        run('ip', ['netns', 'del', ns]);
+        process.kill(Number(pid), 'SIGKILL');
       } catch {
-        // not created, or already removed
+        // already gone
       }
     }
-    try {
-      execFileSync('rm', ['-f', ownerFile(this.id)]);
-    } catch {
-      // nothing to remove
-    }
-    activeLabs.delete(this);
+  } catch {
+    // not created, or already removed
+  }
+  try {
+    run('ip', ['netns', 'del', ns]);
+  } catch {
+    // not created, or already removed
   }
 }
 
@@ -236,10 +251,6 @@ function ownerFile(id: string): string {
   return `/run/natter-lab-${id}.pid`;
 }
 
-function writeOwner(lab: Lab): void {
-  execFileSync('sh', ['-c', `echo ${process.pid} > ${ownerFile(lab.id)}`]);
-}
-
 /** Removes namespaces left by lab runs whose process is gone. */
 function sweepStaleNamespaces(): void {
   let names: string[];
@@ -255,16 +266,13 @@ function sweepStaleNamespaces(): void {
     if (!match?.[1]) continue;
     let owner = NaN;
     try {
-      owner = Number(execFileSync('cat', [ownerFile(match[1])], { encoding: 'utf8' }).trim());
+      owner = Number(readFileSync(ownerFile(match[1]), 'utf8').trim());
     } catch {
       // no owner file: stale
     }
-    if (Number.isInteger(owner) && isAlive(owner)) continue;
-    try {
-      run('ip', ['netns', 'del', name]);
-    } catch {
-      // raced with its owner
-    }
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) continue;
+    removeNamespace(name);
+    rmSync(ownerFile(match[1]), { force: true });
   }
 }
 

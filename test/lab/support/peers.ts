@@ -8,6 +8,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PUBLIC, type Lab } from './netns-lab.js';
+import { waitFor } from './wait.js';
+
+export { waitFor, delay } from './wait.js';
+export { header, sdpOf } from './capture.js';
 
 /** The repository root, from the sources (test/lab/support) or the build (dist/test/lab/support). */
 export const REPO = findRepositoryRoot(fileURLToPath(new URL('.', import.meta.url)));
@@ -26,22 +30,6 @@ export const PROVIDER_SIP_PORT = 5060;
 export const PROVIDER_MEDIA_PORT = 16000;
 export const LAB_USER = '123456_home';
 export const LAB_PASSWORD = 'lab-secret-7';
-
-export function waitFor(
-  predicate: () => boolean,
-  timeoutMs: number,
-  intervalMs = 50,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolveWait) => {
-    const check = () => {
-      if (predicate()) return resolveWait(true);
-      if (Date.now() > deadline) return resolveWait(false);
-      setTimeout(check, intervalMs);
-    };
-    check();
-  });
-}
 
 /** coturn as a plain STUN server on the two public addresses (RFC 5780 OTHER-ADDRESS too). */
 export async function startCoturn(lab: Lab): Promise<ChildProcess> {
@@ -72,7 +60,60 @@ export async function startCoturn(lab: Lab): Promise<ChildProcess> {
     return listening.includes(`${PUBLIC.stunA}:3478`) && listening.includes(`${PUBLIC.stunB}:3478`);
   }, 10_000);
   if (!up) throw new Error(`coturn did not start: ${output.slice(-500)}`);
+  // Listening is not answering: wait for a Binding response on both addresses.
+  for (const server of [PUBLIC.stunA, PUBLIC.stunB]) {
+    const answered = await stunBinding(lab, lab.router, `${server}:3478`);
+    if (!answered) throw new Error(`coturn does not answer on ${server}: ${output.slice(-500)}`);
+  }
   return child;
+}
+
+const STUN_PROBE = `
+const dgram = require('node:dgram');
+const { randomBytes } = require('node:crypto');
+const [host, port] = process.argv[1].split(':');
+const socket = dgram.createSocket('udp4');
+const id = randomBytes(12);
+const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), id]);
+socket.on('message', (msg) => {
+  if (msg.length < 20 || msg.readUInt16BE(0) !== 0x0101 || !msg.subarray(8, 20).equals(id)) return;
+  for (let at = 20; at + 4 <= msg.length; ) {
+    const type = msg.readUInt16BE(at);
+    const length = msg.readUInt16BE(at + 2);
+    if (type === 0x0020 && length >= 8) {
+      const mappedPort = msg.readUInt16BE(at + 6) ^ 0x2112;
+      const address = [0, 1, 2, 3].map((i) => msg[at + 8 + i] ^ msg[4 + i]).join('.');
+      console.log(JSON.stringify({ address, port: mappedPort }));
+      process.exit(0);
+    }
+    at += 4 + length + ((4 - (length % 4)) % 4);
+  }
+});
+socket.bind(0, () => {
+  const send = () => socket.send(request, Number(port), host);
+  send();
+  setInterval(send, 250);
+  setTimeout(() => process.exit(1), 3000);
+});
+`;
+
+/**
+ * One STUN Binding request from a fresh socket in `ns` to `server` (host:port), independent of
+ * the engine: the XOR-MAPPED-ADDRESS it answered, or null after 3 s of silence.
+ */
+export async function stunBinding(
+  lab: Lab,
+  ns: string,
+  server: string,
+): Promise<{ address: string; port: number } | null> {
+  const child = lab.spawn(ns, process.execPath, ['-e', STUN_PROBE, server]);
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await new Promise<number | null>((resolveExit) =>
+    child.once('exit', (exitCode) => resolveExit(exitCode)),
+  );
+  if (code !== 0) return null;
+  return JSON.parse(stdout) as { address: string; port: number };
 }
 
 export interface SippHandle {
@@ -183,18 +224,6 @@ export function parseSippMessageLog(path: string): SipTraceEntry[] {
     });
   }
   return entries;
-}
-
-export function header(message: string, name: string): string | null {
-  const match = new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(message);
-  return match?.[1]?.trim() ?? null;
-}
-
-/** The `c=` address and `m=audio` port of an SDP body inside a SIP message. */
-export function sdpOf(message: string): { connection: string | null; audioPort: number | null } {
-  const connection = /^c=IN IP4 (\S+)/m.exec(message)?.[1] ?? null;
-  const port = /^m=audio (\d+)/m.exec(message)?.[1];
-  return { connection, audioPort: port === undefined ? null : Number(port) };
 }
 
 export interface NatterRun {
