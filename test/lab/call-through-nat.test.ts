@@ -272,6 +272,7 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
         .map(transactionKey),
     );
     const copies = [...retransmissions(lanSip), ...retransmissions(wanSip)];
+    console.log("DBG dropped", dropped.map((d) => d.startLine), "copies", copies.length);
     for (const lost of dropped) {
       if ((lost.status !== null && lost.status < 200) || leaving.has(transactionKey(lost)))
         continue;

@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from './netns-lab.js';
-import { waitFor } from './wait.js';
+import { delay, waitFor } from './wait.js';
+
+const STOP_GRACE_MS = 750;
 
 export interface UdpPacket {
   /** Seconds since the epoch, with microseconds. */
@@ -63,6 +65,9 @@ export async function startCapture(
     file,
     stop: () => {
       stopped ??= (async () => {
+        // dumpcap reads the kernel's buffer in batches and drops what is left when told to
+        // stop: let it catch up with the last packets first.
+        await delay(STOP_GRACE_MS);
         child.kill('SIGINT');
         const gone = await Promise.race([
           exited.then(() => true),
