@@ -76,6 +76,12 @@ export class NatterEngine implements EngineApi {
     return this.options;
   }
 
+  /** Changes settings; what the SIP account uses applies from its next registration. */
+  configure(options: Partial<EngineOptions>): void {
+    this.options = resolveEngineOptions({ ...this.options, ...options });
+    this.account?.nat.setStunServers(this.options.stunServers);
+  }
+
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
     this.events.on(event, listener);
     return () => this.events.off(event, listener);

@@ -1,0 +1,82 @@
+/**
+ * The app's side of the IPC contract, with no Electron in it: engine commands pass through, and
+ * settings are stored and applied (switching the STUN server re-checks the NAT at once; a saved
+ * account and password register). The Electron shell and the end-to-end test bridge both serve
+ * the renderer with this.
+ */
+import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
+import type { Settings, SettingsUpdate } from '../../src-shared/settings.js';
+import type { InvokeHandlers } from './ipc-router.js';
+import type { SettingsStore } from './settings-store.js';
+
+export interface AppService {
+  engine: NatterEngine;
+  handlers: InvokeHandlers;
+  /** Registers with the stored account, if there is one with a password. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createAppService(store: SettingsStore, hooks: EngineHooks = {}): AppService {
+  const engineFor = (settings: Settings) =>
+    new NatterEngine(
+      { stunServers: settings.stunServers, keepaliveSeconds: settings.keepaliveSeconds },
+      hooks,
+    );
+  const service: AppService = {
+    engine: engineFor(store.settings),
+    start: async () => {
+      await register();
+    },
+    stop: () => service.engine.shutdown(),
+    handlers: {
+      register: (request) => service.engine.invoke('register', request),
+      unregister: (request) => service.engine.invoke('unregister', request),
+      checkNat: async (request) => {
+        if (service.engine.natStatus) return service.engine.invoke('checkNat', request);
+        throw Object.assign(new Error('set up your account first'), { code: 'no-account' });
+      },
+      setStunServers: async (request) => {
+        await store.update({ stunServers: request.servers });
+        return service.engine.invoke('setStunServers', request);
+      },
+      call: (request) => service.engine.invoke('call', request),
+      answer: (request) => service.engine.invoke('answer', request),
+      reject: (request) => service.engine.invoke('reject', request),
+      hangup: (request) => service.engine.invoke('hangup', request),
+      hold: (request) => service.engine.invoke('hold', request),
+      mute: (request) => service.engine.invoke('mute', request),
+      sendDtmf: (request) => service.engine.invoke('sendDtmf', request),
+      snapshot: (request) => service.engine.invoke('snapshot', request),
+      getSettings: async () => store.settings,
+      saveSettings: async (change: SettingsUpdate) => {
+        const before = store.settings;
+        const settings = await store.update(change);
+        const accountChanged =
+          change.password !== undefined ||
+          JSON.stringify(before.account) !== JSON.stringify(settings.account) ||
+          before.keepaliveSeconds !== settings.keepaliveSeconds;
+        if (JSON.stringify(before.stunServers) !== JSON.stringify(settings.stunServers)) {
+          await service.engine
+            .invoke('setStunServers', { servers: settings.stunServers })
+            .catch(() => undefined);
+        }
+        service.engine.configure({
+          stunServers: settings.stunServers,
+          keepaliveSeconds: settings.keepaliveSeconds,
+        });
+        if (accountChanged) await register();
+        return settings;
+      },
+    },
+  };
+
+  async function register(): Promise<void> {
+    const { account } = store.settings;
+    const password = store.password();
+    if (!account || !password) return;
+    await service.engine.invoke('register', { account, password });
+  }
+
+  return service;
+}

@@ -1,0 +1,141 @@
+import { useEffect, useState } from 'react';
+import type { CallInfo } from '../../src-shared/domain.js';
+import { Keypad } from './Dialer.js';
+import type { Store } from './store.js';
+
+const STATE_WORDS: Record<CallInfo['state'], string> = {
+  calling: 'Calling…',
+  ringing: 'Ringing…',
+  'early-media': 'Connecting (early audio)…',
+  incoming: 'Incoming call',
+  connected: 'Connected',
+  'on-hold': 'On hold',
+  ended: 'Call ended',
+};
+
+function useElapsed(since: string | null): string {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  if (!since) return '0:00';
+  const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+export function CallView({ store, call }: { store: Store; call: CallInfo }) {
+  const elapsed = useElapsed(call.answeredAt);
+  const [keypad, setKeypad] = useState(false);
+  const invoke = store.bridge.invoke.bind(store.bridge);
+  const { stats } = call;
+  const live = call.state === 'connected' || call.state === 'on-hold';
+  const silentSince = call.answeredAt ? Date.now() - Date.parse(call.answeredAt) : 0;
+  const noAudio =
+    live && stats.packetsSent > 0 && stats.packetsReceived === 0 && silentSince > 3000;
+  if (call.state === 'incoming') {
+    return (
+      <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
+        <p className="state">Incoming call</p>
+        <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+        {call.remoteDisplayName && <p className="muted">{call.remote}</p>}
+        <div className="answer-row">
+          <button
+            type="button"
+            className="decline"
+            onClick={() => void store.act(() => invoke('reject', { callId: call.id }))}
+          >
+            Decline
+          </button>
+          <button
+            type="button"
+            className="answer"
+            onClick={() => void store.act(() => invoke('answer', { callId: call.id }))}
+          >
+            Answer
+          </button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section className="call" aria-label="Call" aria-live="polite">
+      <p className="state">{STATE_WORDS[call.state]}</p>
+      <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+      <p className="timer">{live ? elapsed : '\u00a0'}</p>
+      {noAudio && (
+        <p className="warning" role="alert">
+          No audio is arriving: we sent {stats.packetsSent} packets and received none. Open the NAT
+          panel to see why.
+        </p>
+      )}
+      <dl className="quality" aria-label="Call quality">
+        <div>
+          <dt>Sent</dt>
+          <dd>{stats.packetsSent}</dd>
+        </div>
+        <div>
+          <dt>Received</dt>
+          <dd>{stats.packetsReceived}</dd>
+        </div>
+        <div>
+          <dt>Lost</dt>
+          <dd>{stats.packetsLost}</dd>
+        </div>
+        <div>
+          <dt>Jitter</dt>
+          <dd>{stats.jitterMs.toFixed(1)} ms</dd>
+        </div>
+        <div>
+          <dt>Codec</dt>
+          <dd>{call.codec ?? '—'}</dd>
+        </div>
+      </dl>
+      {keypad && live && (
+        <Keypad
+          label="Call keypad"
+          onKey={(digits) => void store.act(() => invoke('sendDtmf', { callId: call.id, digits }))}
+        />
+      )}
+      <div className="call-controls">
+        <button
+          type="button"
+          aria-pressed={call.muted}
+          disabled={!live}
+          onClick={() =>
+            void store.act(() => invoke('mute', { callId: call.id, mute: !call.muted }))
+          }
+        >
+          {call.muted ? 'Unmute' : 'Mute'}
+        </button>
+        <button
+          type="button"
+          aria-pressed={call.state === 'on-hold'}
+          disabled={!live}
+          onClick={() =>
+            void store.act(() =>
+              invoke('hold', { callId: call.id, hold: call.state !== 'on-hold' }),
+            )
+          }
+        >
+          {call.state === 'on-hold' ? 'Resume' : 'Hold'}
+        </button>
+        <button
+          type="button"
+          aria-pressed={keypad}
+          disabled={!live}
+          onClick={() => setKeypad(!keypad)}
+        >
+          Keypad
+        </button>
+      </div>
+      <button
+        type="button"
+        className="hangup"
+        onClick={() => void store.act(() => invoke('hangup', { callId: call.id }))}
+      >
+        Hang up
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+import { useEffect, useState } from 'react';
+import type { CallInfo } from '../../src-shared/domain.js';
+import { normalizeDialString } from './phone-number.js';
+import { useStore, type Store } from './store.js';
+
+const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
+const LETTERS: Record<string, string> = {
+  '2': 'ABC',
+  '3': 'DEF',
+  '4': 'GHI',
+  '5': 'JKL',
+  '6': 'MNO',
+  '7': 'PQRS',
+  '8': 'TUV',
+  '9': 'WXYZ',
+  '0': '+',
+};
+
+export function Keypad({ onKey, label }: { onKey: (key: string) => void; label: string }) {
+  return (
+    <div className="keypad" role="group" aria-label={label}>
+      {KEYS.map((key) => (
+        <button
+          key={key}
+          type="button"
+          className="key"
+          onClick={() => onKey(key)}
+          aria-label={`Key ${key}`}
+        >
+          <span className="digit">{key}</span>
+          <span className="letters">{LETTERS[key] ?? '\u00a0'}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function Dialer({ store, prefill }: { store: Store; prefill: string | null }) {
+  const [number, setNumber] = useState('');
+  const registered = useStore(store, (s) => s.registration.state === 'registered');
+  const calls = useStore(store, (s) => s.calls);
+  useEffect(() => {
+    if (prefill) setNumber(prefill);
+  }, [prefill]);
+  const target = normalizeDialString(number);
+  const dial = () => {
+    if (target) void store.act(() => store.bridge.invoke('call', { target }));
+  };
+  const recent = [...calls].reverse().slice(0, 6);
+  return (
+    <section className="dialer" aria-label="Dialer">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          dial();
+        }}
+      >
+        <label className="visually-hidden" htmlFor="number">
+          Number to call
+        </label>
+        <input
+          id="number"
+          className="number"
+          inputMode="tel"
+          autoComplete="off"
+          placeholder="Enter a number"
+          value={number}
+          onChange={(event) => setNumber(event.target.value)}
+        />
+        {number && target !== number && <p className="hint">Will dial {target}</p>}
+        <Keypad label="Keypad" onKey={(key) => setNumber((current) => current + key)} />
+        <div className="dial-row">
+          <button
+            type="submit"
+            className="call-button"
+            disabled={!registered || !target}
+            aria-label="Call"
+          >
+            Call
+          </button>
+          <button
+            type="button"
+            className="ghost"
+            aria-label="Delete last digit"
+            onClick={() => setNumber((current) => current.slice(0, -1))}
+          >
+            ⌫
+          </button>
+        </div>
+      </form>
+      <h2>Recent</h2>
+      {recent.length === 0 ? (
+        <p className="muted">No calls yet. Try 4443, voip.ms&apos;s echo test.</p>
+      ) : (
+        <ul className="recent">
+          {recent.map((call) => (
+            <RecentCall key={call.id} call={call} onPick={setNumber} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function RecentCall({ call, onPick }: { call: CallInfo; onPick: (number: string) => void }) {
+  const started = new Date(call.startedAt);
+  const seconds =
+    call.answeredAt && call.endedAt
+      ? Math.round((Date.parse(call.endedAt) - Date.parse(call.answeredAt)) / 1000)
+      : null;
+  return (
+    <li>
+      <button type="button" className="recent-call" onClick={() => onPick(call.remote)}>
+        <span className={`direction ${call.direction}`}>
+          {call.direction === 'incoming' ? '↙' : '↗'}
+        </span>
+        <span className="who">{call.remoteDisplayName ?? call.remote}</span>
+        <span className="when">
+          {started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+          {seconds !== null
+            ? ` · ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
+            : ''}
+        </span>
+        <span className="result">{call.end ? call.end.message : call.state}</span>
+      </button>
+    </li>
+  );
+}

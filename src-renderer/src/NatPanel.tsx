@@ -1,0 +1,134 @@
+import type { NatStatus, TransportAddress } from '../../src-shared/domain.js';
+import { natVerdict, type VerdictColor } from './nat-verdict.js';
+import { useStore, type Store } from './store.js';
+
+const show = (address: TransportAddress | null | undefined) =>
+  address ? `${address.address}:${address.port}` : 'unknown';
+
+function Hop({ title, lines, color }: { title: string; lines: string[]; color: VerdictColor }) {
+  return (
+    <div className={`hop ${color}`}>
+      <span className="hop-dot" aria-hidden="true" />
+      <strong>{title}</strong>
+      {lines.map((line) => (
+        <span key={line} className="hop-line">
+          {line}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function hopColors(nat: NatStatus | null, registered: boolean) {
+  const stun: VerdictColor = !nat || nat.natType === 'blocked' ? 'red' : 'green';
+  const router: VerdictColor =
+    !nat || nat.natType === 'blocked' ? 'red' : nat.natType === 'symmetric' ? 'amber' : 'green';
+  const provider: VerdictColor = !registered
+    ? 'red'
+    : nat?.registrarAgrees === false
+      ? 'amber'
+      : 'green';
+  return { stun, router, provider };
+}
+
+export function NatPanel({ store }: { store: Store }) {
+  const nat = useStore(store, (s) => s.nat);
+  const registration = useStore(store, (s) => s.registration);
+  const verdict = natVerdict(nat, registration);
+  const colors = hopColors(nat, registration.state === 'registered');
+  const activeStun = nat?.servers[0]?.server ?? 'none';
+  return (
+    <section className="nat-panel" aria-label="Network status">
+      <div className={`verdict ${verdict.color}`} role="status">
+        <strong>{verdict.title}</strong>
+        <p>{verdict.advice}</p>
+      </div>
+      <div className="path" aria-label="Path from this computer to voip.ms">
+        <Hop title="This computer" lines={[show(nat?.local)]} color="green" />
+        <span className="arrow" aria-hidden="true">
+          →
+        </span>
+        <Hop
+          title="Router"
+          lines={[show(nat?.mapped), nat?.natType ?? '—']}
+          color={colors.router}
+        />
+        <span className="arrow" aria-hidden="true">
+          →
+        </span>
+        <div className="hop-pair">
+          <Hop title="STUN server" lines={[`sees ${show(nat?.mapped)}`]} color={colors.stun} />
+          <Hop
+            title="voip.ms"
+            lines={[
+              registration.state === 'registered'
+                ? `sees ${show(nat?.registrarSees ?? nat?.contact)}`
+                : 'not registered',
+            ]}
+            color={colors.provider}
+          />
+        </div>
+      </div>
+      <dl className="details">
+        <dt>Local address</dt>
+        <dd>{show(nat?.local)}</dd>
+        <dt>NAT type</dt>
+        <dd>{nat?.natType ?? '—'}</dd>
+        <dt>Address in calls</dt>
+        <dd>
+          {show(nat?.contact)} {nat?.contactSource ? `(from ${nat.contactSource})` : ''}
+        </dd>
+        <dt>voip.ms sees</dt>
+        <dd>{show(nat?.registrarSees)}</dd>
+        <dt>Keepalive</dt>
+        <dd>{nat ? `every ${nat.keepaliveSeconds} s` : '—'}</dd>
+        <dt>Active STUN server</dt>
+        <dd>{activeStun}</dd>
+        <dt>Last check</dt>
+        <dd>{nat ? new Date(nat.checkedAt).toLocaleTimeString() : '—'}</dd>
+      </dl>
+      <table className="servers">
+        <caption>STUN answers</caption>
+        <thead>
+          <tr>
+            <th scope="col">Server</th>
+            <th scope="col">Public address</th>
+            <th scope="col">RTT</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(nat?.servers ?? []).map((server) => (
+            <tr key={server.server}>
+              <td>{server.server}</td>
+              <td>{server.mapped ? show(server.mapped) : (server.error ?? 'no answer')}</td>
+              <td>{server.rttMs === null ? '—' : `${server.rttMs.toFixed(1)} ms`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button
+        type="button"
+        onClick={() => void store.act(() => store.bridge.invoke('checkNat', {}))}
+      >
+        Check again
+      </button>
+    </section>
+  );
+}
+
+export function NatIndicator({ store, onOpen }: { store: Store; onOpen: () => void }) {
+  const nat = useStore(store, (s) => s.nat);
+  const registration = useStore(store, (s) => s.registration);
+  const verdict = natVerdict(nat, registration);
+  return (
+    <button
+      type="button"
+      className={`indicator ${verdict.color}`}
+      onClick={onOpen}
+      aria-label={`Network: ${verdict.title}`}
+    >
+      <span className="dot" aria-hidden="true" />
+      {verdict.title}
+    </button>
+  );
+}

@@ -1,0 +1,62 @@
+import type { NatStatus, Registration } from '../../src-shared/domain.js';
+
+export type VerdictColor = 'green' | 'amber' | 'red';
+
+export interface NatVerdict {
+  color: VerdictColor;
+  title: string;
+  advice: string;
+}
+
+/**
+ * One colour and one plain sentence for the NAT indicator: green when the public address is known
+ * and the registrar agrees (or has not contradicted it), amber for a symmetric NAT or a
+ * disagreement, red when STUN got no answer or the account is not registered.
+ */
+export function natVerdict(nat: NatStatus | null, registration: Registration): NatVerdict {
+  if (registration.state !== 'registered') {
+    const why = registration.error?.message ?? 'not registered yet';
+    return {
+      color: 'red',
+      title: 'Not registered',
+      advice: `Calls cannot come in: ${why}. Check the account in Settings.`,
+    };
+  }
+  if (!nat) return { color: 'amber', title: 'Checking…', advice: 'Looking at your network.' };
+  if (nat.natType === 'blocked') {
+    return {
+      color: 'red',
+      title: 'No STUN answer',
+      advice:
+        'No STUN server answered: your public address is unknown and callers may not hear you. Try another STUN server in Settings, or check that your firewall allows UDP.',
+    };
+  }
+  if (nat.natType === 'symmetric') {
+    return {
+      color: 'amber',
+      title: 'Symmetric NAT',
+      advice:
+        'Your router changes ports per destination (symmetric NAT): calls may have one-way audio; configure a TURN server or disable SIP ALG.',
+    };
+  }
+  if (nat.registrarAgrees === false) {
+    return {
+      color: 'amber',
+      title: 'Provider sees another address',
+      advice:
+        'voip.ms sees a different address than STUN reports: your router may rewrite SIP (SIP ALG). Disable SIP ALG on the router.',
+    };
+  }
+  if (nat.natType === 'open') {
+    return {
+      color: 'green',
+      title: 'No NAT',
+      advice: 'This computer has a public address: calls work both ways.',
+    };
+  }
+  return {
+    color: 'green',
+    title: nat.natType === 'cone' ? 'Cone NAT, public address known' : 'Public address known',
+    advice: 'Your public address is known and goes into every call: audio should work both ways.',
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The renderer's state: a snapshot taken once, then kept current by engine events (no polling).
+ * Components read slices with `useSyncExternalStore`; actions are thin invoke calls.
+ */
+import { useSyncExternalStore } from 'react';
+import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import type { NatterBridge } from '../../src-shared/ipc-contract.js';
+import type { Settings } from '../../src-shared/settings.js';
+
+export interface AppState {
+  registration: Registration;
+  nat: NatStatus | null;
+  calls: CallInfo[];
+  settings: Settings | null;
+  dtmfReceived: string;
+  error: string | null;
+  ready: boolean;
+}
+
+const initial: AppState = {
+  registration: {
+    state: 'unregistered',
+    account: null,
+    contact: null,
+    expiresAt: null,
+    error: null,
+  },
+  nat: null,
+  calls: [],
+  settings: null,
+  dtmfReceived: '',
+  error: null,
+  ready: false,
+};
+
+export function createStore(bridge: NatterBridge) {
+  let state = initial;
+  const listeners = new Set<() => void>();
+  const set = (patch: Partial<AppState>) => {
+    state = { ...state, ...patch };
+    for (const listener of listeners) listener();
+  };
+  const upsertCall = (call: CallInfo) => {
+    const others = state.calls.filter((existing) => existing.id !== call.id);
+    set({ calls: [...others, call].sort((a, b) => a.startedAt.localeCompare(b.startedAt)) });
+  };
+  // Subscribe first, then take the snapshot: nothing sent in between is lost.
+  bridge.on('registration', (registration) => set({ registration }));
+  bridge.on('nat', (nat) => set({ nat }));
+  bridge.on('call', upsertCall);
+  bridge.on('dtmfReceived', ({ digit }) =>
+    set({ dtmfReceived: (state.dtmfReceived + digit).slice(-16) }),
+  );
+  void Promise.all([bridge.invoke('snapshot', {}), bridge.invoke('getSettings', {})]).then(
+    ([snapshot, settings]) =>
+      set({
+        ...snapshot,
+        calls: [
+          ...snapshot.calls,
+          ...state.calls.filter((c) => !snapshot.calls.some((s) => s.id === c.id)),
+        ],
+        settings,
+        ready: true,
+      }),
+    (error: unknown) => set({ error: String(error), ready: true }),
+  );
+
+  const act = async <T>(action: () => Promise<T>): Promise<T | null> => {
+    try {
+      set({ error: null });
+      return await action();
+    } catch (error) {
+      set({ error: error instanceof Error ? error.message : String(error) });
+      return null;
+    }
+  };
+
+  return {
+    bridge,
+    getState: () => state,
+    subscribe: (listener: () => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    act,
+    setSettings: (settings: Settings) => set({ settings }),
+    clearError: () => set({ error: null }),
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;
+
+export function useStore<T>(store: Store, select: (state: AppState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => select(store.getState()));
+}

@@ -1,0 +1,63 @@
+/**
+ * The app's stored settings. Defaults live here; the stored file only overrides them. The SIP
+ * password is never part of what the renderer reads: only whether one is saved.
+ */
+import { z } from 'zod';
+import { accountSchema } from './domain.js';
+import { stunServerSchema } from './engine-contract.js';
+
+/** voip.ms points of presence, `<city>[N].voip.ms`, as offered in the server list. */
+export const VOIPMS_SERVERS = [
+  'atlanta.voip.ms',
+  'chicago.voip.ms',
+  'dallas.voip.ms',
+  'denver.voip.ms',
+  'houston.voip.ms',
+  'losangeles.voip.ms',
+  'montreal.voip.ms',
+  'newyork.voip.ms',
+  'seattle.voip.ms',
+  'tampa.voip.ms',
+  'toronto.voip.ms',
+  'vancouver.voip.ms',
+  'amsterdam.voip.ms',
+  'london.voip.ms',
+  'paris.voip.ms',
+  'ca.voip.ms',
+] as const;
+
+export const STUN_PRESETS = [
+  { name: 'Google', server: 'stun.l.google.com:19302' },
+  { name: 'Twilio', server: 'global.stun.twilio.com:3478' },
+] as const;
+
+export const settingsSchema = z.object({
+  account: accountSchema.nullable(),
+  /** Whether a password is stored (encrypted); the password itself never leaves main. */
+  hasPassword: z.boolean(),
+  /** STUN servers in order of preference; the first is the active one. */
+  stunServers: z.array(stunServerSchema).max(8),
+  keepaliveSeconds: z.number().int().min(0).max(300),
+  audioInputId: z.string().max(256).nullable(),
+  audioOutputId: z.string().max(256).nullable(),
+  ringtoneOutputId: z.string().max(256).nullable(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  account: null,
+  hasPassword: false,
+  stunServers: STUN_PRESETS.map((preset) => preset.server),
+  keepaliveSeconds: 25,
+  audioInputId: null,
+  audioOutputId: null,
+  ringtoneOutputId: null,
+};
+
+/** What the renderer may change; `password` only travels toward main, to be encrypted there. */
+export const settingsUpdateSchema = settingsSchema
+  .omit({ hasPassword: true })
+  .partial()
+  .extend({ password: z.string().min(1).max(256).optional() })
+  .strict();
+export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;

@@ -1,0 +1,192 @@
+/**
+ * The built renderer in Debian's Chromium, driving the real engine through the test bridge, with
+ * sipp as the provider and coturn as the STUN server on loopback. Screenshots of each screen go
+ * to test-results/screens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceSkip, hasCommand } from '../support/lab-guard.js';
+import { LAB_PASSWORD, LAB_USER, REPO, scenarioArgs } from '../lab/support/peers.js';
+import { startBridge, type Bridge } from './support/bridge-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const RENDERER = join(REPO, 'dist/renderer');
+const SCREENS = join(REPO, 'test-results/screens');
+const skip = announceSkip(
+  'e2e: app in Chromium',
+  !existsSync(CHROMIUM)
+    ? 'needs Debian chromium'
+    : !hasCommand('sipp') || !hasCommand('turnserver')
+      ? 'needs sipp and coturn'
+      : !existsSync(join(RENDERER, 'index.html'))
+        ? 'needs the built renderer (npm run build)'
+        : null,
+);
+
+const children: ChildProcess[] = [];
+let browser: Browser;
+let bridge: Bridge;
+let page: Page;
+const sipPort = 41000 + Math.floor(Math.random() * 1000) * 2;
+const stunPort = 45000 + Math.floor(Math.random() * 1000);
+
+function run(command: string, args: string[]): void {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  children.push(child);
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENS, `${name}.png`) });
+}
+
+describe.skipIf(skip)('the app in Chromium against the real engine', () => {
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    run('sipp', [
+      ...scenarioArgs('provider-comedia.xml'),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(sipPort),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(sipPort + 2),
+      '-m',
+      '100',
+      '-nostdin',
+      '-rtp_echo',
+      '-timeout',
+      '120s',
+    ]);
+    run('turnserver', [
+      '-n',
+      '--no-cli',
+      '--no-tls',
+      '--no-dtls',
+      '--stun-only',
+      '-L',
+      '127.0.0.1',
+      '--listening-port',
+      String(stunPort),
+      '--pidfile',
+      `/tmp/natter-e2e-${stunPort}.pid`,
+      '--log-file',
+      'stdout',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    bridge = await startBridge({
+      rendererDir: RENDERER,
+      localAddress: '127.0.0.1',
+      settings: {
+        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
+        password: LAB_PASSWORD,
+        stunServers: [`127.0.0.1:${stunPort}`],
+      },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    for (const child of children) child.kill('SIGKILL');
+  });
+
+  it('registers, shows a green indicator, and the dialer normalises what is typed', async () => {
+    await page.goto(bridge.url);
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'))
+      .toContain('green');
+    await page.getByLabel('Number to call').fill('+1 (514) 555-0100');
+    await expect.poll(() => page.getByText('Will dial 15145550100').count()).toBe(1);
+    await page.getByLabel('Number to call').fill('');
+    await shot('dialer');
+  });
+
+  it('places a call from the dialer: ringing, then connected with audio both ways, then hangs up', async () => {
+    await page.getByLabel('Key 4').click();
+    await page.getByLabel('Key 4').click();
+    await page.getByLabel('Key 4').click();
+    await page.getByLabel('Key 3').click();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(async () => Number(await page.locator('.quality dd').nth(1).textContent()), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(20);
+    await shot('call');
+    await page.getByRole('button', { name: 'Keypad' }).click();
+    await page.getByLabel('Call keypad').getByLabel('Key 5').click();
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
+    await expect.poll(() => page.locator('.recent li').count()).toBeGreaterThan(0);
+  });
+
+  it('the NAT panel shows the path and the STUN answer', async () => {
+    await page.getByRole('button', { name: 'Network', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('status').first().textContent())
+      .toMatch(/No NAT|Public address/);
+    await expect.poll(() => page.locator('.servers tbody tr').count()).toBe(1);
+    await shot('nat-green');
+  });
+
+  it('switching to a dead STUN server in settings turns the indicator red', async () => {
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await shot('settings');
+    await page.getByLabel('Custom server (host:port)').fill('127.0.0.1:9');
+    await page.getByRole('button', { name: 'Use this one' }).click();
+    await expect.poll(() => page.getByText('Now using 127.0.0.1:9').count()).toBe(1);
+    // The dead server is active; take the working one off the list too.
+    await page.getByRole('button', { name: `Remove 127.0.0.1:${stunPort}` }).click();
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
+        timeout: 8000,
+      })
+      .toContain('red');
+    await page.getByRole('button', { name: 'Network', exact: true }).click();
+    await expect.poll(() => page.getByText('No STUN answer').count()).toBeGreaterThan(0);
+    await shot('nat-red');
+  });
+
+  it('a malformed or unknown command is refused by the bridge, not obeyed', async () => {
+    const outcome = await page.evaluate(async (url) => {
+      const socket = new WebSocket(new URL(url).searchParams.get('bridge') ?? '');
+      await new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+      const answers: unknown[] = [];
+      socket.addEventListener('message', (message) =>
+        answers.push(JSON.parse(String(message.data))),
+      );
+      socket.send(JSON.stringify({ id: 1, command: 'call', request: { target: 'x;rm -rf' } }));
+      socket.send(JSON.stringify({ id: 2, command: 'formatDisk', request: {} }));
+      socket.send(
+        JSON.stringify({ id: 3, command: 'saveSettings', request: { hasPassword: true } }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return answers.filter((answer) => (answer as { id?: number }).id !== undefined);
+    }, bridge.url);
+    expect(outcome).toEqual([
+      { id: 1, result: { ok: false, error: { code: 'bad-payload', message: expect.any(String) } } },
+      {
+        id: 2,
+        result: { ok: false, error: { code: 'unknown-channel', message: expect.any(String) } },
+      },
+      { id: 3, result: { ok: false, error: { code: 'bad-payload', message: expect.any(String) } } },
+    ]);
+  });
+});

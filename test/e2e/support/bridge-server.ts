@@ -1,0 +1,117 @@
+/**
+ * The test bridge: serves the built renderer over loopback HTTP and the app's IPC contract over a
+ * loopback WebSocket with a random path token, backed by the real engine (the same AppService and
+ * IPC router the Electron shell uses). Lets Chromium drive the real app without Electron.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
+import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
+import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
+import { EVENT_NAMES } from '../../../src-shared/ipc-contract.js';
+import type { SettingsUpdate } from '../../../src-shared/settings.js';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+};
+
+/** AES-GCM with a key that lives only in this process: the stand-in for safeStorage. */
+function memoryCipher(): SecretCipher {
+  const key = randomBytes(32);
+  return {
+    isAvailable: () => true,
+    encrypt(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    },
+    decrypt(data) {
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+      decipher.setAuthTag(data.subarray(12, 28));
+      return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+    },
+  };
+}
+
+export interface Bridge {
+  url: string;
+  service: AppService;
+  settingsFile: string;
+  close(): Promise<void>;
+}
+
+export async function startBridge(options: {
+  rendererDir: string;
+  settings?: SettingsUpdate;
+  localAddress?: string;
+}): Promise<Bridge> {
+  const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-e2e-')), 'settings.json');
+  const store = new SettingsStore(settingsFile, memoryCipher());
+  await store.load();
+  if (options.settings) await store.update(options.settings);
+  const service = createAppService(store);
+  if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
+  const token = randomBytes(16).toString('hex');
+  let origin = '';
+  const route = createIpcRouter({
+    handlers: service.handlers,
+    isTrustedSender: (url) => url === origin,
+  });
+
+  const server: Server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/')).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
+    const file = join(options.rendererDir, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(options.rendererDir) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    response.end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  origin = `http://127.0.0.1:${port}`;
+  const sockets = new WebSocketServer({ server, path: `/${token}` });
+  sockets.on('connection', (socket, request) => {
+    const sender = request.headers.origin;
+    for (const name of EVENT_NAMES) {
+      const off = service.engine.on(name, (payload) =>
+        socket.send(JSON.stringify({ event: name, payload })),
+      );
+      socket.on('close', off);
+    }
+    socket.on('message', async (data) => {
+      let message: { id?: unknown; command?: unknown; request?: unknown };
+      try {
+        message = JSON.parse(String(data)) as typeof message;
+      } catch {
+        return;
+      }
+      if (typeof message.id !== 'number' || typeof message.command !== 'string') return;
+      const result = await route(message.command, message.request, sender);
+      socket.send(JSON.stringify({ id: message.id, result }));
+    });
+  });
+  await service.start();
+  return {
+    url: `${origin}/?bridge=${encodeURIComponent(`ws://127.0.0.1:${port}/${token}`)}`,
+    service,
+    settingsFile,
+    close: async () => {
+      await service.stop();
+      sockets.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
