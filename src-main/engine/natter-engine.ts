@@ -395,10 +395,10 @@ export class NatterEngine implements EngineApi {
   private async hangup(callId: string): Promise<CallInfo> {
     const entry = this.entry(callId);
     const { session } = entry;
-    entry.record.finish('hangup-local', 'You hung up');
+    if (entry.record.finish('hangup-local', 'You hung up')) this.emitCall(entry);
     try {
       if (session.state === SessionState.Established) {
-        await session.bye();
+        await byeAnswered(session);
       } else if (session instanceof Inviter && session.state !== SessionState.Terminated) {
         await session.cancel();
       } else if (session instanceof Invitation && session.state === SessionState.Initial) {
@@ -467,6 +467,22 @@ export class NatterEngine implements EngineApi {
   contactSentFor(callId: string): string | null {
     return this.calls.get(callId)?.record.contactSent ?? null;
   }
+}
+
+/**
+ * Sends BYE and waits, bounded, for its answer: quitting right after a hang-up must not abandon
+ * a BYE that the network lost, or the provider keeps the call (and bills it) until it times out.
+ * Our transport retransmits it meanwhile (Timer E).
+ */
+function byeAnswered(session: Session, boundMs = 4000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, boundMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    session.bye({ requestDelegate: { onAccept: done, onReject: done } }).catch(done);
+  });
 }
 
 /** Why a call ended when no final response or local action said so. */

@@ -126,6 +126,9 @@ export class SipAccount {
         contactName: account.user,
         contactParams: { transport: 'udp' },
         userAgentString: options.userAgentString,
+        // The engine sends 180 itself, after checking the offer: an INVITE it can only refuse
+        // (488) must not ring at the caller's end first.
+        sendInitialProvisionalResponse: false,
         logBuiltinEnabled: false,
         logLevel: 'warn' as LogLevel,
         logConnector: (level, category, _label, content) => {
@@ -235,7 +238,8 @@ export class SipAccount {
         .catch(() => undefined);
       await Promise.race([unregistered, delay(2000)]);
     }
-    await Promise.race([this.userAgent.stop().catch(() => undefined), delay(2000)]);
+    // The un-REGISTER above already had its bounded wait; stopping sip.js must not add another.
+    await Promise.race([this.userAgent.stop().catch(() => undefined), delay(300)]);
     await this.transport.dispose();
     await this.endpoint.close();
     this.setRegistration({ state: 'unregistered', expiresAt: null });

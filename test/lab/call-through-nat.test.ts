@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
 import {
   contactHostPort,
-  droppedSip,
   retransmissions,
   rtpFlows,
   rtpPackets,
@@ -14,6 +13,7 @@ import {
   sipRequests,
   startCapture,
   transactionKey,
+  undelivered,
   type SipPacket,
 } from './support/capture.js';
 import { createLab, PUBLIC, type Lab } from './support/netns-lab.js';
@@ -40,6 +40,13 @@ function describeWire(messages: SipPacket[]): string {
   return messages
     .map((m) => `${m.time.toFixed(3)} ${m.src}:${m.sport} > ${m.dst}:${m.dport} ${m.startLine}`)
     .join('\n');
+}
+
+function isUnregister(message: SipPacket): boolean {
+  return (
+    message.method === 'REGISTER' &&
+    (message.expires === '0' || /;\s*expires=0\b/i.test(message.contact ?? ''))
+  );
 }
 
 function escaped(address: string): string {
@@ -122,16 +129,14 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
     // Registered, called, hung up, unregistered on the way out (Expires 0 answered by 200).
     const bye = sipRequests(packets, 'BYE').find((m) => m.src === PUBLIC.router);
     expect(bye, trace).toBeDefined();
-    const unregister = registers.find(
-      (m) => m.expires === '0' || /;\s*expires=0\b/.test(m.contact ?? ''),
-    );
+    const unregister = registers.find(isUnregister);
     expect(unregister, trace).toBeDefined();
     expect(
       sip.some(
         (m) =>
           m.status === 200 &&
           m.cseq?.method === 'REGISTER' &&
-          transactionKey(m).startsWith(`${unregister!.callId} `) &&
+          m.callId === unregister!.callId &&
           m.time > unregister!.time,
       ),
       trace,
@@ -232,8 +237,8 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
       ['call', '4443', ...SERVER, ...STUN, '--seconds', '3', '--json'],
       { timeoutMs: 150_000 },
     );
-    const lanSip = sipPackets(await lan.stop());
-    const wanPackets = await wan.stop();
+    const [lanPackets, wanPackets] = await Promise.all([lan.stop(), wan.stop()]);
+    const lanSip = sipPackets(lanPackets);
     const wanSip = sipPackets(wanPackets);
     const report = run.json as unknown as CallReportJson;
     const trace = `LAN\n${describeWire(lanSip)}\nWAN\n${describeWire(wanSip)}`;
@@ -250,36 +255,85 @@ describe.skipIf(skip)('calls through a NAT router, judged on the provider side',
     // Loss was real: the provider's echo came back with fewer packets than were sent.
     expect(report.rtp.received).toBeLessThan(report.rtp.sent);
 
-    // Every SIP message the router dropped was repaired by a retransmission on the wire, except
-    // provisional responses (nothing resends those) and the un-REGISTER on the way out (the CLI
-    // waits for it only briefly).
-    const dropped = [
-      ...droppedSip(
+    // Every SIP message the router dropped for good was followed by a retransmission of its
+    // transaction on the wire, except provisional responses (nothing resends those) and the
+    // un-REGISTER on the way out (the CLI waits for it only briefly).
+    const lost = [
+      ...undelivered(
         lanSip.filter((m) => m.src === lab!.clientAddress),
         wanSip.filter((m) => m.src === PUBLIC.router),
       ),
-      ...droppedSip(
+      ...undelivered(
         wanSip.filter((m) => m.src === PUBLIC.provider),
         lanSip.filter((m) => m.dst === lab!.clientAddress),
       ),
     ];
-    const leaving = new Set(
-      lanSip
-        .filter(
-          (m) =>
-            m.method === 'REGISTER' && (m.expires === '0' || /expires=0\b/.test(m.contact ?? '')),
-        )
-        .map(transactionKey),
-    );
+    const leaving = new Set(lanSip.filter(isUnregister).map(transactionKey));
     const copies = [...retransmissions(lanSip), ...retransmissions(wanSip)];
-    console.log("DBG dropped", dropped.map((d) => d.startLine), "copies", copies.length);
-    for (const lost of dropped) {
-      if ((lost.status !== null && lost.status < 200) || leaving.has(transactionKey(lost)))
-        continue;
+    for (const message of lost) {
+      if (message.status !== null && message.status < 200) continue;
+      if (leaving.has(transactionKey(message))) continue;
       const repaired = copies.some(
-        (copy) => transactionKey(copy) === transactionKey(lost) && copy.time > lost.time,
+        (copy) => transactionKey(copy) === transactionKey(message) && copy.time > message.time,
       );
-      expect(repaired, `lost: ${lost.startLine} (${transactionKey(lost)})\n${trace}`).toBe(true);
+      expect(repaired, `lost: ${message.startLine} (${transactionKey(message)})\n${trace}`).toBe(
+        true,
+      );
     }
+  });
+
+  it('a BYE lost on the way out is retransmitted: the provider sees the call end', async () => {
+    lab = createLab({ nat: 'cone' });
+    await startSipp(lab, 'provider-comedia.xml', { extraArgs: ['-rtp_echo'] });
+    // The router drops the first BYE it forwards, and only that one.
+    lab.exec(lab.router, 'iptables', [
+      '-I',
+      'FORWARD',
+      '-p',
+      'udp',
+      '--dport',
+      String(PROVIDER_SIP_PORT),
+      '-m',
+      'string',
+      '--string',
+      'BYE sip:',
+      '--algo',
+      'bm',
+      '-m',
+      'statistic',
+      '--mode',
+      'nth',
+      '--every',
+      '1000',
+      '--packet',
+      '0',
+      '-j',
+      'DROP',
+    ]);
+    const lan = await startCapture(lab, lab.router, lab.routerLanInterface);
+    const wire = await startCapture(lab, lab.internet, lab.internetInterface);
+    const run = await runNatter(lab, [
+      'call',
+      '4443',
+      ...SERVER,
+      '--no-stun',
+      '--seconds',
+      '2',
+      '--json',
+    ]);
+    const [lanPackets, packets] = await Promise.all([lan.stop(), wire.stop()]);
+    const sent = sipRequests(lanPackets, 'BYE');
+    const trace = describeWire(sipPackets(packets));
+    expect(run.json, run.stderr).toMatchObject({ answered: true });
+    expect(sent.length, trace).toBeGreaterThanOrEqual(1);
+    const arrived = sipRequests(packets, 'BYE');
+    expect(arrived.length, `the client sent ${sent.length} BYE\n${trace}`).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(arrived[0]!.text).toBe(sent[0]!.text);
+    expect(
+      sipPackets(packets).some((m) => m.status === 200 && m.cseq?.method === 'BYE'),
+      trace,
+    ).toBe(true);
   });
 });

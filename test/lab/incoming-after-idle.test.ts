@@ -1,14 +1,28 @@
+/**
+ * Incoming calls after a long idle through a router that forgets idle UDP mappings quickly: with
+ * keepalives the binding survives and the provider's INVITE reaches the client; without them (the
+ * control, which proves the test can fail) it does not. The capture on the provider's side shows
+ * why: the keepalives themselves, and the gap the router's timeout fell into.
+ */
 import { afterAll, describe, expect, it } from 'vitest';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
-import { installLabCleanup, Lab, PUBLIC } from './support/netns-lab.js';
-import { header, LAB_USER, runNatter, startCoturn, startSipp } from './support/peers.js';
+import { contactHostPort, sipPackets, startCapture } from './support/capture.js';
+import { createLab, PUBLIC, type Lab } from './support/netns-lab.js';
+import {
+  delay,
+  header,
+  LAB_USER,
+  PROVIDER_SIP_PORT,
+  runNatter,
+  startCoturn,
+  startSipp,
+} from './support/peers.js';
 import type { ListenReportJson } from './support/reports.js';
 
 const skip = announceSkip(
   'lab: incoming calls after idle',
-  labUnavailableReason(['sipp', 'turnserver']),
+  labUnavailableReason(['sipp', 'turnserver', 'conntrack', 'tshark']),
 );
-installLabCleanup();
 
 const UDP_TIMEOUT_SECONDS = 20;
 const IDLE_MS = 60_000;
@@ -23,16 +37,17 @@ afterAll(() => {
  * the provider calls the Contact it registered, from its own address and port.
  */
 async function callAfterIdle(keepaliveSeconds: number) {
-  const lab = Lab.create({ nat: 'cone', udpTimeoutSeconds: UDP_TIMEOUT_SECONDS });
+  const lab = createLab({ nat: 'cone', udpTimeoutSeconds: UDP_TIMEOUT_SECONDS });
   labs.push(lab);
   await startCoturn(lab);
   const registrar = await startSipp(lab, 'provider-registrar.xml', { calls: 1 });
+  const wire = await startCapture(lab, lab.internet, lab.internetInterface);
   const listening = runNatter(
     lab,
     [
       'listen',
       '--server',
-      `${PUBLIC.provider}:5060`,
+      `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`,
       '--user',
       LAB_USER,
       '--stun',
@@ -53,18 +68,65 @@ async function callAfterIdle(keepaliveSeconds: number) {
     .messages()
     .filter((m) => m.direction === 'sent' && m.startLine.startsWith('SIP/2.0 200'))
     .map((m) => header(m.text, 'Contact') ?? '')[0];
-  const target = /@([\d.]+:\d+)/.exec(registered ?? '')?.[1];
-  if (!target)
+  const contact = contactHostPort(registered ?? null);
+  if (!contact) {
     throw new Error(`no registered Contact in the registrar's log: ${registrar.output()}`);
-  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  }
+  await delay(IDLE_MS);
+  // The router's table just before the provider calls: is the client's SIP mapping still there?
+  const conntrack = lab.exec(lab.router, 'conntrack', ['-L', '-p', 'udp']);
+  const mappingHeld = conntrack
+    .split('\n')
+    .some((line) =>
+      line.includes(
+        `src=${PUBLIC.provider} dst=${contact.address} sport=${PROVIDER_SIP_PORT} dport=${contact.port} `,
+      ),
+    );
   const caller = await startSipp(lab, 'provider-invites-client.xml', {
     calls: 1,
-    target,
+    target: `${contact.address}:${contact.port}`,
     extraArgs: ['-rtp_echo', '-recv_timeout', '12000'],
   });
-  await caller.exited;
+  const callerExit = await caller.exited;
   const run = await listening;
-  return { run, report: run.json as unknown as ListenReportJson, messages: caller.messages() };
+  const packets = await wire.stop();
+  const invite = sipPackets(packets).find((m) => m.method === 'INVITE');
+  if (!invite) throw new Error('the provider never sent its INVITE');
+  // What the client sent toward the registrar's address and port from its SIP socket before the
+  // INVITE, after its registration was answered: keepalives (whatever their form).
+  const registeredAt = Math.max(
+    ...sipPackets(packets)
+      .filter((m) => m.status === 200 && m.cseq?.method === 'REGISTER' && m.time < invite.time)
+      .map((m) => m.time),
+  );
+  const fromClient = packets.filter(
+    (p) =>
+      p.src === contact.address &&
+      p.sport === contact.port &&
+      p.dst === PUBLIC.provider &&
+      p.dport === PROVIDER_SIP_PORT &&
+      p.time > registeredAt &&
+      p.time < invite.time,
+  );
+  const times = [registeredAt, ...fromClient.map((p) => p.time), invite.time];
+  const longestSilence = Math.max(...times.slice(1).map((time, i) => time - times[i]!));
+  return {
+    run,
+    report: run.json as unknown as ListenReportJson,
+    messages: caller.messages(),
+    callerExit,
+    contact,
+    mappingHeld,
+    keepalives: fromClient.length,
+    longestSilence,
+    answeredFromContact: sipPackets(packets).some(
+      (m) =>
+        m.status === 200 &&
+        m.cseq?.method === 'INVITE' &&
+        m.src === contact.address &&
+        m.sport === contact.port,
+    ),
+  };
 }
 
 describe.skipIf(skip)(
@@ -73,7 +135,14 @@ describe.skipIf(skip)(
     it('keepalives hold the NAT binding: the INVITE arrives and is answered; without them it does not', async () => {
       const [held, control] = await Promise.all([callAfterIdle(10), callAfterIdle(0)]);
 
+      // The client registered its public mapping, and kept it alive on the wire.
+      expect(held.contact.address).toBe(PUBLIC.router);
+      expect(held.keepalives).toBeGreaterThanOrEqual(IDLE_MS / 10_000 - 1);
+      expect(held.longestSilence).toBeLessThan(UDP_TIMEOUT_SECONDS);
+      expect(held.mappingHeld).toBe(true);
+      expect(held.answeredFromContact).toBe(true);
       expect(held.report, held.run.stderr).toMatchObject({ registered: true });
+      expect(contactHostPort(held.report.contact)).toEqual(held.contact);
       expect(held.report.calls).toHaveLength(1);
       expect(held.report.calls[0]).toMatchObject({
         from: '15145550100',
@@ -85,8 +154,16 @@ describe.skipIf(skip)(
         (m) => m.direction === 'received' && m.startLine.startsWith('SIP/2.0 200'),
       );
       expect(answered.length).toBeGreaterThan(0);
+      // The provider's whole scenario ran: ACK to the Contact of the 200, its BYE answered.
+      expect(held.callerExit, held.messages.map((m) => m.startLine).join('\n')).toBe(0);
 
       // The control proves the test can fail: the same router forgets an idle client.
+      expect(control.contact.address).toBe(PUBLIC.router);
+      expect(control.keepalives).toBe(0);
+      expect(control.longestSilence).toBeGreaterThan(UDP_TIMEOUT_SECONDS);
+      expect(control.mappingHeld).toBe(false);
+      expect(control.answeredFromContact).toBe(false);
+      expect(control.callerExit).not.toBe(0);
       expect(control.report).toMatchObject({ registered: true, calls: [] });
       expect(
         control.messages.some((m) => m.direction === 'sent' && m.startLine.startsWith('INVITE')),

@@ -1,13 +1,29 @@
+/**
+ * `natter nat` behind each kind of router, against coturn on two public addresses. Captures on
+ * both sides of the router show which local socket asked and which public ports the router
+ * gave it, so the reported classification is checked against what the NAT really did.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
-import { installLabCleanup, Lab, PUBLIC, type NatMode } from './support/netns-lab.js';
+import { startCapture, type UdpPacket } from './support/capture.js';
+import { createLab, PUBLIC, type Lab, type NatMode } from './support/netns-lab.js';
 import { runNatter, startCoturn } from './support/peers.js';
 import type { NatReportJson } from './support/reports.js';
 
-const skip = announceSkip('lab: natter nat', labUnavailableReason(['turnserver']));
-installLabCleanup();
+const skip = announceSkip('lab: natter nat', labUnavailableReason(['turnserver', 'tshark']));
 
 const TWO_SERVERS = ['--stun', `${PUBLIC.stunA}:3478`, '--stun', `${PUBLIC.stunB}:3478`];
+
+/** STUN Binding requests (type 0x0001, magic cookie) among the packets. */
+function bindingRequests(packets: UdpPacket[]): UdpPacket[] {
+  return packets.filter(
+    (p) =>
+      p.dport === 3478 &&
+      p.payload.length >= 20 &&
+      p.payload.readUInt16BE(0) === 0x0001 &&
+      p.payload.readUInt32BE(4) === 0x2112a442,
+  );
+}
 
 describe.skipIf(skip)('natter nat behind each kind of router', () => {
   let lab: Lab | null = null;
@@ -21,28 +37,57 @@ describe.skipIf(skip)('natter nat behind each kind of router', () => {
     ['cone', 'cone'],
     ['symmetric', 'symmetric'],
   ])('router with nat=%s is reported as %s', async (nat, expected) => {
-    lab = Lab.create({ nat });
+    lab = createLab({ nat });
     await startCoturn(lab);
+    const lan = await startCapture(lab, lab.router, lab.routerLanInterface);
+    const wan = await startCapture(lab, lab.internet, lab.internetInterface);
     const run = await runNatter(lab, ['nat', ...TWO_SERVERS, '--json']);
+    const [lanPackets, wanPackets] = await Promise.all([lan.stop(), wan.stop()]);
+    const sent = bindingRequests(lanPackets);
+    const arrived = bindingRequests(wanPackets);
     const report = run.json as unknown as NatReportJson;
     expect(report, run.stderr).not.toBeNull();
     expect(report.natType).toBe(expected);
+
+    // One local socket asked both servers: the one the report names as local.
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(sent.map((p) => `${p.src}:${p.sport}`))).toEqual(
+      new Set([`${lab.clientAddress}:${report.local.port}`]),
+    );
     expect(report.local.address).toBe(lab.clientAddress);
-    expect(report.mapped?.address).toBe(nat === 'none' ? lab.clientAddress : PUBLIC.router);
+
+    // Each server's answer is the source the router gave that flow, as seen on the internet.
+    const publicAddress = nat === 'none' ? lab.clientAddress : PUBLIC.router;
+    const seenBy = (server: string) => {
+      const ports = new Set(arrived.filter((p) => p.dst === server).map((p) => p.sport));
+      const sources = new Set(arrived.filter((p) => p.dst === server).map((p) => p.src));
+      expect(sources).toEqual(new Set([publicAddress]));
+      expect(ports.size).toBe(1);
+      return { address: publicAddress, port: [...ports][0] };
+    };
+    const [seenA, seenB] = [seenBy(PUBLIC.stunA), seenBy(PUBLIC.stunB)];
     expect(report.servers.map((server) => server.server)).toEqual([
       `${PUBLIC.stunA}:3478`,
       `${PUBLIC.stunB}:3478`,
     ]);
+    expect(report.servers[0]?.mapped).toEqual(seenA);
+    expect(report.servers[1]?.mapped).toEqual(seenB);
     for (const server of report.servers) expect(server.rttMs).toBeGreaterThanOrEqual(0);
+    expect(report.mapped?.address).toBe(publicAddress);
     if (nat === 'symmetric') {
-      expect(report.servers[0]?.mapped?.port).not.toBe(report.servers[1]?.mapped?.port);
+      expect(seenA.port).not.toBe(seenB.port);
+    } else {
+      expect(seenA.port).toBe(seenB.port);
+      expect(report.mapped).toEqual(seenA);
     }
+    if (nat === 'none') expect(report.mapped).toEqual(report.local);
     expect(run.code).toBe(0);
   });
 
   it('a silent first server: the second answers and discovery stays bounded', async () => {
-    lab = Lab.create({ nat: 'cone' });
+    lab = createLab({ nat: 'cone' });
     await startCoturn(lab);
+    const wan = await startCapture(lab, lab.internet, lab.internetInterface);
     const run = await runNatter(lab, [
       'nat',
       '--stun',
@@ -51,17 +96,25 @@ describe.skipIf(skip)('natter nat behind each kind of router', () => {
       `${PUBLIC.stunA}:3478`,
       '--json',
     ]);
+    const arrived = bindingRequests(await wan.stop());
     const report = run.json as unknown as NatReportJson;
+    // Both servers were asked; the silent one swallowed its requests without an ICMP error.
+    expect(arrived.some((p) => p.dst === PUBLIC.silent)).toBe(true);
+    expect(arrived.some((p) => p.dst === PUBLIC.stunA)).toBe(true);
     expect(report.mapped?.address).toBe(PUBLIC.router);
     expect(report.servers[0]?.mapped).toBeNull();
-    expect(report.servers[1]?.mapped?.address).toBe(PUBLIC.router);
+    expect(report.servers[0]?.rttMs).toBeNull();
+    expect(report.servers[1]?.mapped).toEqual({
+      address: PUBLIC.router,
+      port: arrived.find((p) => p.dst === PUBLIC.stunA)?.sport,
+    });
     // Node start-up included; the discovery itself is bounded by 1.5 s.
     expect(run.elapsedMs).toBeLessThan(3000);
     expect(run.code).toBe(0);
   });
 
   it('no STUN server answers: blocked, non-zero exit, one-line reason', async () => {
-    lab = Lab.create({ nat: 'cone' });
+    lab = createLab({ nat: 'cone' });
     const run = await runNatter(lab, ['nat', '--stun', `${PUBLIC.silent}:3478`, '--json']);
     const report = run.json as unknown as NatReportJson;
     expect(report.natType).toBe('blocked');

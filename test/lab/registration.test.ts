@@ -1,10 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
-import { installLabCleanup, Lab, PUBLIC } from './support/netns-lab.js';
-import { LAB_USER, runNatter, startSipp } from './support/peers.js';
+import {
+  header,
+  sipPackets,
+  sipRequests,
+  startCapture,
+  transactionKey,
+} from './support/capture.js';
+import { createLab, installLabCleanup, Lab, PUBLIC } from './support/netns-lab.js';
+import { delay, LAB_USER, runNatter, startSipp } from './support/peers.js';
 import type { CallReportJson } from './support/reports.js';
 
-const skip = announceSkip('lab: registration', labUnavailableReason(['sipp']));
+const skip = announceSkip('lab: registration', labUnavailableReason(['sipp', 'tshark']));
 installLabCleanup();
 
 describe.skipIf(skip)('registration errors', () => {
@@ -15,8 +22,9 @@ describe.skipIf(skip)('registration errors', () => {
   });
 
   it('a wrong password stops after one challenge round, with a clear error', async () => {
-    lab = Lab.create({ nat: 'cone' });
+    lab = createLab({ nat: 'cone' });
     const sipp = await startSipp(lab, 'provider-strict.xml');
+    const wire = await startCapture(lab, lab.internet, lab.internetInterface);
     const run = await runNatter(
       lab,
       [
@@ -31,19 +39,37 @@ describe.skipIf(skip)('registration errors', () => {
       ],
       { env: { NATTER_PASSWORD: 'not-the-password' } },
     );
+    // Give a retry storm the time to show itself before counting.
+    await delay(3000);
+    const packets = await wire.stop();
     const report = run.json as unknown as CallReportJson;
     expect(report).toMatchObject({ registered: false, answered: false, invite: null });
     expect(report.error?.code).toBe('auth-failed');
     expect(run.stderr).toMatch(/password/i);
     expect(run.stderr).not.toContain('not-the-password');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.code).not.toBe(0);
-    // Give a retry storm the time to show itself before counting.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const registers = sipp
+
+    // On the wire: one unauthenticated REGISTER, one answer to the challenge, and nothing after
+    // the second 401 but retransmissions of those two (byte-identical copies).
+    const registers = sipRequests(packets, 'REGISTER');
+    const wire401 = sipPackets(packets).filter((m) => m.status === 401);
+    const trace = registers.map((m) => `${m.time.toFixed(3)} ${m.cseq?.number ?? ''}`).join('\n');
+    expect(new Set(registers.map(transactionKey)).size, trace).toBe(2);
+    expect(new Set(registers.map((m) => m.text)).size, trace).toBe(2);
+    expect(header(registers[0]!.text, 'Authorization')).toBeNull();
+    expect(header(registers.at(-1)!.text, 'Authorization')).toMatch(/^Digest /);
+    expect(wire401).toHaveLength(2);
+    expect(
+      registers.every((m) => m.time <= wire401[1]!.time),
+      trace,
+    ).toBe(true);
+    // sipp's own log agrees on what arrived.
+    const received = sipp
       .messages()
       .filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER'));
-    expect(registers).toHaveLength(2);
-    expect(sipp.messages().some((m) => m.startLine.startsWith('INVITE'))).toBe(false);
+    expect(received).toHaveLength(registers.length);
+    expect(packets.some((p) => p.payload.toString('latin1').startsWith('INVITE'))).toBe(false);
   });
 
   it('refreshes the registration before the lifetime the registrar granted runs out', async () => {

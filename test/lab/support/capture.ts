@@ -305,26 +305,18 @@ export function contactHostPort(contact: string | null): { address: string; port
 }
 
 /**
- * The SIP messages that crossed `before` (a capture on the sending side of the router) but not
- * `after` (the receiving side), copy by copy: what the router dropped. NAT rewrites addresses in
- * the IP header only, so a message is recognised on both sides by its bytes.
+ * The SIP messages that crossed `before` (a capture on the sending side of the router) and of
+ * which no identical copy crossed `after` (the receiving side): lost for good, unless the
+ * protocol repaired the loss. NAT rewrites addresses in the IP header only, so a message is
+ * recognised on both sides by its bytes.
  */
-export function droppedSip(before: SipPacket[], after: SipPacket[]): SipPacket[] {
-  // Both captures run on the router's clock; a forwarded copy leaves within a millisecond of
-  // arriving, while retransmissions are at least 500 ms apart. Each copy that got through is
-  // matched to the latest identical message that arrived just before it.
-  const slack = 0.005;
-  const unmatched = [...before].sort((a, b) => a.time - b.time);
-  for (const message of [...after].sort((a, b) => a.time - b.time)) {
-    let match = -1;
-    for (let i = 0; i < unmatched.length; i++) {
-      const candidate = unmatched[i]!;
-      if (candidate.time > message.time + slack) break;
-      if (candidate.text === message.text && message.time - candidate.time < 0.25) match = i;
-    }
-    if (match >= 0) unmatched.splice(match, 1);
+export function undelivered(before: SipPacket[], after: SipPacket[]): SipPacket[] {
+  const passed = new Set(after.map((message) => message.text));
+  const lost = new Map<string, SipPacket>();
+  for (const message of before) {
+    if (!passed.has(message.text) && !lost.has(message.text)) lost.set(message.text, message);
   }
-  return unmatched;
+  return [...lost.values()];
 }
 
 /** Messages that are byte-for-byte copies of an earlier one: retransmissions. */

@@ -14,7 +14,7 @@ export interface NatReportJson {
 export interface CallReportJson {
   registered: boolean;
   mapped: AddressJson | null;
-  natType: string;
+  natType: NatReportJson['natType'];
   invite: { contact: string; sdp: { connection: string; audioPort: number } } | null;
   answered: boolean;
   rtp: { sent: number; received: number };
@@ -24,6 +24,8 @@ export interface CallReportJson {
 
 export interface ListenReportJson {
   registered: boolean;
+  mapped: AddressJson | null;
+  natType: NatReportJson['natType'];
   contact: string | null;
   calls: Array<{
     from: string;

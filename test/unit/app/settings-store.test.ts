@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS, settingsUpdateSchema } from '../../../src-shared/sett
 /** Reversible but visibly not the plaintext: enough to see what reaches the disk. */
 const cipher: SecretCipher = {
   isAvailable: () => true,
-  encrypt: (plain) => Buffer.from(plain, 'utf8').map((byte) => byte ^ 0x5a),
+  encrypt: (plain) => Buffer.from(Buffer.from(plain, 'utf8').map((byte) => byte ^ 0x5a)),
   decrypt: (data) => Buffer.from(data.map((byte) => byte ^ 0x5a)).toString('utf8'),
 };
 
