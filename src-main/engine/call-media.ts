@@ -96,8 +96,9 @@ export class CallMedia implements CallMediaPort {
     const remote = this.remote;
     const codecs =
       answering && remote?.codec ? [remote.codec.name as AudioCodecName] : this.options.codecs;
+    // An answer carries telephone-event only if the offer did (RFC 4733 §2.5.1); null omits it.
     const telephoneEventPt = answering
-      ? (remote?.telephoneEventPt ?? undefined)
+      ? (remote?.telephoneEventPt ?? null)
       : this.options.telephoneEventPt;
     const remoteHolds = remote?.direction === 'sendonly' || remote?.direction === 'inactive';
     let direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
@@ -118,7 +119,7 @@ export class CallMedia implements CallMediaPort {
       connection: local.connection,
       audioPort: local.audioPort,
       codecs,
-      ...(telephoneEventPt === undefined ? {} : { telephoneEventPt }),
+      telephoneEventPt,
       direction,
     });
   }
@@ -175,8 +176,7 @@ export class CallMedia implements CallMediaPort {
 
   sendDtmf(digits: string): boolean {
     if (!this.session || this.remote?.telephoneEventPt === null) return false;
-    this.session.sendDtmf(digits);
-    return true;
+    return this.session.sendDtmf(digits);
   }
 
   stats(): RtpStats | null {

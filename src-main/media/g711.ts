@@ -34,7 +34,8 @@ export function decodeMuLawSample(code: number): number {
   const exponent = (value >> 4) & 0x07;
   const mantissa = value & 0x0f;
   const magnitude = (((mantissa << 3) + MULAW_BIAS) << exponent) - MULAW_BIAS;
-  return value & 0x80 ? -magnitude : magnitude;
+  // `0 - m` rather than `-m`: µ-law's negative zero (0x7F) must decode to 0, not -0.
+  return value & 0x80 ? 0 - magnitude : magnitude;
 }
 
 /** Linear 16-bit sample → A-law octet (G.711 Table 1a; even bits inverted, hence `^ 0x55`). */
@@ -91,4 +92,3 @@ export function decodeG711(payload: Uint8Array, law: G711Law): Int16Array {
   for (let i = 0; i < payload.length; i++) out[i] = table[payload[i] ?? 0] ?? 0;
   return out;
 }
-

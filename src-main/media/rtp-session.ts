@@ -1,115 +1,222 @@
 import { randomBytes } from 'node:crypto';
 import type { RtpStats, TransportAddress } from '../../src-shared/domain.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
-import { DtmfReceiver, planDtmf, type DtmfPacketPlan } from './dtmf.js';
+import { DtmfReceiver, DtmfSender, type DtmfSenderOptions } from './dtmf.js';
 import { decodeG711, encodeG711, type G711Law } from './g711.js';
-import { FRAME_SAMPLES, JitterBuffer } from './jitter-buffer.js';
-import { buildRtcpReport, ntpTimestamp, parseRtcp, type RtcpReport } from './rtcp.js';
+import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats } from './jitter-buffer.js';
+import { systemClock, type MediaClock } from './media-clock.js';
+import {
+  buildRtcpCompound,
+  compactNtp,
+  isRtcpSecondByte,
+  ntpTimestamp,
+  parseRtcp,
+  type RtcpCompound,
+  type ReportBlock,
+  type RtcpReport,
+} from './rtcp.js';
 import { parseRtp, serializeRtp } from './rtp-packet.js';
+import { RtpReception } from './rtp-reception.js';
 import type { MediaDirection } from './sdp.js';
 
-/** The audio to send: one 20 ms frame per call, or null to send nothing this tick. */
+/** The audio to send: one frame (20 ms, 160 samples) per call, or null to send nothing now. */
 export type AudioSource = () => Int16Array | null;
+
+/** What the session needs of a socket; {@link UdpEndpoint} provides it. */
+export type RtpTransport = Pick<UdpEndpoint, 'on' | 'send'>;
 
 export interface RtpSessionOptions {
   codec: G711Law;
+  /** Payload type of the codec, as negotiated (0 for PCMU, 8 for PCMA unless remapped). */
   payloadType: number;
+  /** RFC 4733 telephone-event payload type, or null when the remote did not accept it. */
   telephoneEventPt: number | null;
+  /** Our SSRC; random by default (RFC 3550 §8.1). */
   ssrc?: number;
+  /** Packet interval; 20 ms. */
   ptimeMs?: number;
-  /** The companion RTCP socket (RTP port + 1). */
-  rtcpEndpoint?: UdpEndpoint;
+  /** Time source; the system's monotonic clock and timers by default. */
+  clock?: MediaClock;
+  /** The companion RTCP socket (RTP port + 1); without it no RTCP is sent. */
+  rtcpEndpoint?: RtpTransport;
+  /** Mean RTCP report interval; 5 s (RFC 3550 §6.2 minimum). */
+  rtcpIntervalMs?: number;
+  /** SDES CNAME; random per session by default (RFC 7022), so it reveals nothing. */
   cname?: string;
-  /** Packets from a new source before sending follows it (symmetric RTP latching). */
+  /** Consecutive packets from a new source before sending follows it; 3. */
   latchAfterPackets?: number;
-  /** Monotonic clock in ms; injectable for tests. */
-  now?: () => number;
+  jitterBuffer?: JitterBufferOptions;
+  dtmf?: Omit<DtmfSenderOptions, 'ptimeMs' | 'clockRate'>;
 }
 
-const RTCP_INTERVAL_MS = 5000;
+/** Datagrams dropped on receipt, by reason. */
+export interface RtpDropCounters {
+  /** Not parseable as RTP (RFC 3550 §5.1). */
+  malformed: number;
+  /** A payload type not negotiated for this call. */
+  unknownPayloadType: number;
+  /** Another SSRC than the remote's, from an address the remote's media does not come from. */
+  foreignSsrc: number;
+  /** A sequence jump not (yet) confirmed by the next packet (RFC 3550 A.1). */
+  sequence: number;
+  /** RTCP that failed the RFC 3550 A.2 checks. */
+  rtcp: number;
+}
+
+/** The last RTCP compound packet received, with what could be derived from it. */
+export interface RemoteRtcp {
+  receivedAt: string;
+  from: TransportAddress;
+  compound: RtcpCompound;
+  /** Round-trip time from a report block about our stream (RFC 3550 §6.4.1), when it has one. */
+  rttMs: number | null;
+}
+
 const CLOCK_RATE = 8000;
+/** Intervals a stalled event loop may owe before the sender skips them instead of bursting. */
+const MAX_CATCH_UP_TICKS = 3;
 
 /**
- * The RTP side of one call on its own socket (RFC 3550): a paced G.711 sender, a receiver with a
- * jitter buffer, RFC 4733 DTMF both ways, minimal RTCP and the statistics that prove (or
- * disprove) one-way audio. Symmetric RTP: every packet leaves from the socket packets arrive on,
- * and when the remote's packets come from another address than its SDP said (a NAT on its side,
- * or a provider that relays), sending follows them after a few consistent packets.
+ * The RTP side of one call on its socket (RFC 3550): a paced G.711 sender, a receiver with a
+ * jitter buffer, RFC 4733 DTMF both ways, minimal RTCP, and the statistics that prove (or
+ * disprove) one-way audio.
+ *
+ * Symmetric RTP: every packet leaves from the socket packets arrive on. When the remote's
+ * packets come from another address than its SDP gave (a NAT on its side, a provider that
+ * answers to the source, "comedia"), sending follows them after a few consistent packets, as
+ * Asterisk's symmetric RTP does; the SDP address stays trusted, so a new SSRC from there is
+ * always taken.
+ *
+ * Pacing: ticks are scheduled against the start time on a monotonic clock, not chained by
+ * intervals, so timer lateness never accumulates into drift; a stall longer than a few intervals
+ * is skipped (timestamps still advance) instead of being sent as a burst.
  */
 export class RtpSession {
   readonly codec: G711Law;
-  private readonly options: Required<Omit<RtpSessionOptions, 'rtcpEndpoint'>> & {
-    rtcpEndpoint: UdpEndpoint | undefined;
-  };
-  private remote: TransportAddress | null = null;
+  readonly ssrc: number;
+  private readonly options: RtpSessionOptions;
+  private readonly clock: MediaClock;
+  private readonly samplesPerPacket: number;
+  private readonly ptimeMs: number;
+  private readonly rtcpIntervalMs: number;
+  private readonly cname: string;
+  private readonly latchAfterPackets: number;
+  private readonly rtcpEndpoint: RtpTransport | undefined;
+  private readonly detach: Array<() => void> = [];
+
   private sdpRemote: TransportAddress | null = null;
+  private target: TransportAddress | null = null;
+  private latched = false;
   private candidate: { source: TransportAddress; count: number } | null = null;
+  private explicitRtcp: TransportAddress | null = null;
+  private rtcpSource: TransportAddress | null = null;
   private direction: MediaDirection = 'sendrecv';
+
   private source: AudioSource | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private rtcpTimer: ReturnType<typeof setInterval> | null = null;
+  private running = false;
+  private stopped = false;
+  private cancelTick: (() => void) | null = null;
+  private cancelRtcp: (() => void) | null = null;
   private startedAt = 0;
   private ticks = 0;
+  private lastTickAt = 0;
   private sequence: number;
+  /** Timestamp of the next interval to send. */
   private timestamp: number;
-  private dtmfQueue: DtmfPacketPlan[] = [];
-  private dtmfTimestamp = 0;
-  private readonly jitterBuffer = new JitterBuffer();
+  /** The next audio packet begins a talkspurt (RFC 3551 §4.1: marker bit). */
+  private talkspurt = true;
+
+  private readonly dtmfSender: DtmfSender;
   private readonly dtmfReceiver = new DtmfReceiver();
+  private readonly jitterBuffer: JitterBuffer;
+  private playoutCarry: Int16Array = new Int16Array(0);
+
+  private readonly reception = new RtpReception(CLOCK_RATE);
+  private remoteSsrc: number | null = null;
+  private remoteSsrcPackets = 0;
+  private remoteSsrcTrusted = false;
+  private readonly sent = { packets: 0, bytes: 0, firstAt: null as string | null };
+  private receivedBytes = 0;
+  private firstReceivedAt: string | null = null;
+  private lastSource: TransportAddress | null = null;
+  private readonly drops: RtpDropCounters = {
+    malformed: 0,
+    unknownPayloadType: 0,
+    foreignSsrc: 0,
+    sequence: 0,
+    rtcp: 0,
+  };
+  private lastSrFromRemote: { compact: number; atMs: number } | null = null;
+  private remoteReport: RemoteRtcp | null = null;
+  /** Packets sent as of the previous two reports (RFC 3550 §6.4: SR only if we sent since). */
+  private packetsAtReports: [number, number] = [0, 0];
+  /** Send calls that failed (e.g. ICMP unreachable): lost packets, counted. */
+  sendErrors = 0;
+
   private readonly audioListeners = new Set<(frame: Int16Array) => void>();
   private readonly dtmfListeners = new Set<(digit: string) => void>();
-  private readonly detach: Array<() => void> = [];
-  private stopped = false;
-
-  private sent = { packets: 0, bytes: 0, firstAt: null as Date | null };
-  private received = {
-    packets: 0,
-    bytes: 0,
-    firstAt: null as Date | null,
-    ssrc: null as number | null,
-    baseSequence: 0,
-    cycles: 0,
-    maxSequence: 0,
-    jitter: 0,
-    lastTransit: null as number | null,
-    source: null as TransportAddress | null,
-  };
-  /** Datagrams dropped: malformed, unknown payload type, or a stranger's SSRC. */
-  dropped = 0;
-  lastRemoteReport: RtcpReport | null = null;
-  /** Send-time of each packet (ms, monotonic), for pacing measurements. */
-  onPacketSent: ((atMs: number) => void) | null = null;
+  private readonly errorListeners = new Set<(error: unknown) => void>();
 
   constructor(
-    private readonly endpoint: UdpEndpoint,
+    private readonly endpoint: RtpTransport,
     options: RtpSessionOptions,
   ) {
     this.codec = options.codec;
-    this.options = {
-      ssrc: randomBytes(4).readUInt32BE(0),
-      ptimeMs: 20,
-      cname: `natter-${randomBytes(4).toString('hex')}`,
-      latchAfterPackets: 3,
-      now: () => performance.now(),
-      ...options,
-      rtcpEndpoint: options.rtcpEndpoint,
-    };
+    this.options = options;
+    this.ssrc = (options.ssrc ?? randomBytes(4).readUInt32BE(0)) >>> 0;
+    this.clock = options.clock ?? systemClock;
+    this.ptimeMs = options.ptimeMs ?? 20;
+    this.samplesPerPacket = (CLOCK_RATE * this.ptimeMs) / 1000;
+    this.rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
+    this.cname = options.cname ?? `natter-${randomBytes(6).toString('hex')}`;
+    this.latchAfterPackets = Math.max(1, options.latchAfterPackets ?? 3);
+    this.rtcpEndpoint = options.rtcpEndpoint;
+    // Random initial values make known-plaintext attacks on encrypted streams harder and keep
+    // a restarted session distinguishable from the old one (RFC 3550 §5.1).
     this.sequence = randomBytes(2).readUInt16BE(0);
     this.timestamp = randomBytes(4).readUInt32BE(0);
+    this.dtmfSender = new DtmfSender({
+      ...options.dtmf,
+      ptimeMs: this.ptimeMs,
+      clockRate: CLOCK_RATE,
+    });
+    this.jitterBuffer = new JitterBuffer({
+      frameSamples: this.samplesPerPacket,
+      ...options.jitterBuffer,
+    });
     this.detach.push(endpoint.on('rtp', (datagram, from) => this.receive(datagram, from)));
-    if (options.rtcpEndpoint) {
-      this.detach.push(options.rtcpEndpoint.on('rtp', (datagram) => this.receiveRtcp(datagram)));
+    if (this.rtcpEndpoint) {
+      this.detach.push(
+        this.rtcpEndpoint.on('rtp', (datagram, from) => this.receiveRtcp(datagram, from, true)),
+      );
     }
   }
 
-  setRemote(address: TransportAddress): void {
-    this.sdpRemote = address;
-    this.remote = address;
-    this.candidate = null;
+  /**
+   * Where to send, from the remote's SDP; `rtcp` from its `a=rtcp` (RFC 3605), RTP port + 1
+   * otherwise. A re-INVITE that repeats the same address keeps a latched source, so hold and
+   * resume do not fall back to an address that never worked.
+   */
+  setRemote(address: TransportAddress, rtcp?: TransportAddress): void {
+    const unchanged =
+      this.sdpRemote !== null && sameAddress(this.sdpRemote, address) && this.target !== null;
+    this.sdpRemote = { address: address.address, port: address.port };
+    if (!unchanged) {
+      this.target = this.sdpRemote;
+      this.latched = false;
+      this.candidate = null;
+    }
+    if (rtcp) this.explicitRtcp = { address: rtcp.address, port: rtcp.port };
   }
 
+  /**
+   * Our direction, as our SDP states it (RFC 3264 §5.1): RTP is sent in sendrecv and sendonly
+   * (holding a call with sendonly still sends, e.g. music on hold), not in recvonly or inactive.
+   * RTCP continues in every direction.
+   */
   setDirection(direction: MediaDirection): void {
     this.direction = direction;
+    if (!this.sends()) this.dtmfSender.clear();
   }
 
   onAudio(listener: (frame: Int16Array) => void): () => void {
@@ -122,77 +229,189 @@ export class RtpSession {
     return () => this.dtmfListeners.delete(listener);
   }
 
-  /** Starts the 20 ms clock: sending from `source`, and playout of received audio. */
+  /** Errors thrown by the audio source or by listeners; they never stop the media clock. */
+  onError(listener: (error: unknown) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /** Starts the packet clock: sending from `source` and playout to the audio listeners. */
   start(source: AudioSource): void {
-    if (this.timer || this.stopped) return;
+    if (this.running || this.stopped) return;
+    this.running = true;
     this.source = source;
-    this.startedAt = this.options.now();
+    this.startedAt = this.clock.now();
     this.ticks = 0;
     // The first packet goes out at once: it opens our NAT mapping toward the remote before the
     // remote's own RTP arrives. A strict provider that starts sending first creates a conntrack
     // entry on a Linux router that forces our later packets onto another public port than the
     // one STUN reported and the SDP carries.
+    this.scheduleTick();
     this.tick();
-    this.schedule();
-    if (this.options.rtcpEndpoint) {
-      this.rtcpTimer = setInterval(() => this.sendRtcp(), RTCP_INTERVAL_MS);
-      this.rtcpTimer.unref?.();
-    }
+    if (this.rtcpEndpoint) this.scheduleRtcp();
   }
 
-  /** Queues RFC 4733 events; audio packets pause while they are sent. */
-  sendDtmf(digits: string): void {
-    this.dtmfQueue.push(...planDtmf(digits));
+  /**
+   * Queues RFC 4733 telephone-events. Audio pauses while each event is sent. False when the
+   * remote did not negotiate telephone-event or no character was a DTMF digit.
+   */
+  sendDtmf(digits: string): boolean {
+    if (this.options.telephoneEventPt === null || this.stopped) return false;
+    return this.dtmfSender.enqueue(digits).length > 0;
   }
 
+  /** Stops every timer and lets go of the sockets; says goodbye in RTCP (RFC 3550 §6.6). */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.rtcpTimer) clearInterval(this.rtcpTimer);
-    this.timer = null;
-    this.rtcpTimer = null;
+    this.cancelTick?.();
+    this.cancelRtcp?.();
+    this.cancelTick = null;
+    this.cancelRtcp = null;
+    if (this.running) this.sendRtcp(true);
+    this.running = false;
     for (const undo of this.detach.splice(0)) undo();
   }
 
   /**
-   * Each tick is scheduled against the start time, not the previous tick, so timer lateness
-   * never accumulates into drift (setInterval would).
+   * Counters both ways. Bytes are payload octets, as RTCP counts them (RFC 3550 §6.4.1); loss
+   * is expected minus received from the extended highest sequence number (A.3), summed over
+   * the remote's sources and never negative; jitter is the A.8 estimate in milliseconds;
+   * `remoteSource` is where the remote's last accepted packet came from.
    */
-  private schedule(): void {
+  stats(): RtpStats {
+    return {
+      packetsSent: this.sent.packets,
+      bytesSent: this.sent.bytes,
+      packetsReceived: this.reception.packetsReceived,
+      bytesReceived: this.receivedBytes,
+      packetsLost: this.reception.totalLost,
+      jitterMs: Math.round(this.reception.jitterMs * 100) / 100,
+      firstSentAt: this.sent.firstAt,
+      firstReceivedAt: this.firstReceivedAt,
+      remoteSource: this.lastSource,
+    };
+  }
+
+  /** Where RTP currently goes: the SDP address, or the source latched onto. */
+  get sendTarget(): TransportAddress | null {
+    return this.target;
+  }
+
+  /** Whether sending follows a source other than the SDP address. */
+  get isLatched(): boolean {
+    return this.latched;
+  }
+
+  get dropCounters(): Readonly<RtpDropCounters> {
+    return { ...this.drops };
+  }
+
+  /** Total datagrams dropped on receipt. */
+  get dropped(): number {
+    return Object.values(this.drops).reduce((sum, count) => sum + count, 0);
+  }
+
+  get jitterBufferStats(): Readonly<JitterBufferStats> {
+    return { ...this.jitterBuffer.stats };
+  }
+
+  /** The last RTCP packet from the remote, or null. */
+  get lastRemoteRtcp(): RemoteRtcp | null {
+    return this.remoteReport;
+  }
+
+  private sends(): boolean {
+    return this.direction === 'sendrecv' || this.direction === 'sendonly';
+  }
+
+  private scheduleTick(): void {
     if (this.stopped) return;
     this.ticks++;
-    const due = this.startedAt + this.ticks * this.options.ptimeMs;
-    const delay = Math.max(0, due - this.options.now());
-    this.timer = setTimeout(() => {
-      this.tick();
-      this.schedule();
-    }, delay);
+    const due = this.startedAt + this.ticks * this.ptimeMs;
+    this.cancelTick = this.clock.setTimer(() => this.onTimer(), due - this.clock.now());
+  }
+
+  private onTimer(): void {
+    this.cancelTick = null;
+    if (this.stopped) return;
+    const behind = Math.floor(
+      (this.clock.now() - (this.startedAt + this.ticks * this.ptimeMs)) / this.ptimeMs,
+    );
+    if (behind > MAX_CATCH_UP_TICKS) this.skip(behind);
+    // Arm the next timer before doing this interval's work: Node measures a timer's delay from
+    // the event loop's cached time, so work done first would make the next tick fire early.
+    this.scheduleTick();
+    this.tick();
+  }
+
+  /** Skips intervals lost to a stall: their time passes on the wire and in playout. */
+  private skip(intervals: number): void {
+    this.ticks += intervals;
+    this.timestamp = (this.timestamp + intervals * this.samplesPerPacket) >>> 0;
+    this.talkspurt = true;
+    for (let i = 0; i < intervals; i++) this.nextPlayoutFrame();
   }
 
   private tick(): void {
-    const samples = (CLOCK_RATE * this.options.ptimeMs) / 1000;
-    const sending = this.direction === 'sendrecv' || this.direction === 'sendonly';
-    const dtmf = this.dtmfQueue.shift();
-    if (dtmf && this.options.telephoneEventPt !== null) {
-      if (dtmf.startsEvent) this.dtmfTimestamp = this.timestamp;
-      if (!dtmf.gap && sending) {
-        this.transmit(this.options.telephoneEventPt, dtmf.marker, this.dtmfTimestamp, dtmf.payload);
-      }
-    } else if (sending) {
-      const frame = this.source?.() ?? null;
-      if (frame)
+    const timestamp = this.timestamp;
+    this.timestamp = (timestamp + this.samplesPerPacket) >>> 0;
+    this.lastTickAt = this.clock.now();
+    // Pulled every interval, sent or not, so a real-time source never backs up.
+    const frame = this.pullSource();
+    const eventPt = this.options.telephoneEventPt;
+    const event = eventPt === null ? null : this.dtmfSender.next(timestamp);
+    let sentAudio = false;
+    if (this.sends()) {
+      if (event && eventPt !== null) {
+        this.transmit(eventPt, event.marker, event.timestamp, event.payload);
+      } else if (frame) {
         this.transmit(
           this.options.payloadType,
-          false,
-          this.timestamp,
+          this.talkspurt,
+          timestamp,
           encodeG711(frame, this.codec),
         );
+        sentAudio = true;
+      }
     }
-    this.timestamp = (this.timestamp + samples) >>> 0;
-    if (this.received.packets > 0 && this.audioListeners.size > 0) {
+    this.talkspurt = !sentAudio;
+    const played = this.nextPlayoutFrame();
+    if (played) this.emit(this.audioListeners, played);
+  }
+
+  private pullSource(): Int16Array | null {
+    if (!this.source) return null;
+    try {
+      return this.source();
+    } catch (error) {
+      this.reportError(error);
+      return null;
+    }
+  }
+
+  /**
+   * One interval of playout. Frames of another duration than ours (a remote ignoring our
+   * ptime) are re-cut, so playout keeps real time whatever the remote's packet size.
+   */
+  private nextPlayoutFrame(): Int16Array | null {
+    const need = this.samplesPerPacket;
+    if (this.playoutCarry.length === 0) {
       const frame = this.jitterBuffer.pop();
-      if (frame) for (const listener of this.audioListeners) listener(frame);
+      if (!frame || frame.length === need) return frame;
+      this.playoutCarry = frame;
     }
+    while (this.playoutCarry.length < need) {
+      const frame = this.jitterBuffer.pop();
+      if (!frame) return null;
+      const joined = new Int16Array(this.playoutCarry.length + frame.length);
+      joined.set(this.playoutCarry);
+      joined.set(frame, this.playoutCarry.length);
+      this.playoutCarry = joined;
+    }
+    const out = this.playoutCarry.slice(0, need);
+    this.playoutCarry = this.playoutCarry.slice(need);
+    return out;
   }
 
   private transmit(
@@ -201,192 +420,230 @@ export class RtpSession {
     timestamp: number,
     payload: Uint8Array,
   ): void {
-    if (!this.remote || this.stopped) return;
+    const target = this.target;
+    if (!target || this.stopped) return;
     const packet = serializeRtp({
       marker,
       payloadType,
       sequenceNumber: this.sequence,
       timestamp,
-      ssrc: this.options.ssrc,
+      ssrc: this.ssrc,
       payload,
     });
     this.sequence = (this.sequence + 1) & 0xffff;
-    this.endpoint.send(packet, this.remote).catch(() => {
-      // A send error (e.g. ICMP unreachable) is a lost packet; stats tell the story.
+    this.endpoint.send(packet, target).catch(() => {
+      this.sendErrors++;
     });
     this.sent.packets++;
     this.sent.bytes += payload.length;
-    this.sent.firstAt ??= new Date();
-    this.onPacketSent?.(this.options.now());
+    this.sent.firstAt ??= new Date().toISOString();
   }
 
   private receive(datagram: Buffer, from: TransportAddress): void {
-    const second = datagram[1] ?? 0;
-    if (second >= 192 && second <= 223) {
-      // RTCP multiplexed on the RTP port (RFC 5761 §4).
-      this.receiveRtcp(datagram);
+    if (this.stopped) return;
+    if (isRtcpSecondByte(datagram[1] ?? 0)) {
+      // RTCP multiplexed on the RTP port (RFC 5761 §4), as some peers send it.
+      this.receiveRtcp(datagram, from, false);
       return;
     }
     const packet = parseRtp(datagram);
     if (!packet) {
-      this.dropped++;
+      this.drops.malformed++;
       return;
     }
+    const eventPt = this.options.telephoneEventPt;
     const isAudio = packet.payloadType === this.options.payloadType;
-    const isDtmf = packet.payloadType === this.options.telephoneEventPt;
-    if (!isAudio && !isDtmf) {
-      this.dropped++;
+    const isEvent = eventPt !== null && packet.payloadType === eventPt;
+    if (!isAudio && !isEvent) {
+      this.drops.unknownPayloadType++;
       return;
     }
-    if (
-      this.received.ssrc !== null &&
-      packet.ssrc !== this.received.ssrc &&
-      !this.sameAsRemote(from)
-    ) {
-      this.dropped++;
+    if (!this.acceptSsrc(packet.ssrc, from)) {
+      this.drops.foreignSsrc++;
       return;
     }
+    const verdict = this.reception.update(
+      packet.sequenceNumber,
+      packet.timestamp,
+      this.clock.now(),
+      isAudio,
+    );
+    if (verdict === 'rejected') {
+      this.drops.sequence++;
+      return;
+    }
+    if (verdict === 'restarted') this.jitterBuffer.reset();
+    if (++this.remoteSsrcPackets >= this.latchAfterPackets) this.remoteSsrcTrusted = true;
     this.latch(from);
-    this.account(packet.sequenceNumber, packet.timestamp, packet.payload.length, packet.ssrc, from);
-    if (isDtmf) {
-      const digit = this.dtmfReceiver.receive(packet.timestamp, packet.payload);
-      if (digit) for (const listener of this.dtmfListeners) listener(digit);
+    this.receivedBytes += packet.payload.length;
+    this.firstReceivedAt ??= new Date().toISOString();
+    this.lastSource = from;
+    if (isEvent) {
+      const digit = this.dtmfReceiver.receive(packet.timestamp, packet.payload, packet.marker);
+      if (digit !== null) this.emit(this.dtmfListeners, digit);
       return;
     }
     this.jitterBuffer.push(packet.sequenceNumber, decodeG711(packet.payload, this.codec));
   }
 
-  private sameAsRemote(from: TransportAddress): boolean {
-    return (
-      this.remote !== null && this.remote.address === from.address && this.remote.port === from.port
-    );
+  /**
+   * Whether a packet's SSRC belongs to the remote. A new SSRC is believed from where the
+   * remote's media is expected (its SDP address, or the source sending follows), and also
+   * anywhere while the current one has not yet proved itself with a few packets, so one stray
+   * datagram cannot lock the real stream out.
+   */
+  private acceptSsrc(ssrc: number, from: TransportAddress): boolean {
+    if (this.remoteSsrc === ssrc) return true;
+    const expected =
+      (this.sdpRemote !== null && sameAddress(from, this.sdpRemote)) ||
+      (this.target !== null && sameAddress(from, this.target));
+    if (this.remoteSsrc !== null && this.remoteSsrcTrusted && !expected) return false;
+    if (this.remoteSsrc !== null) {
+      this.reception.newSource();
+      this.jitterBuffer.reset();
+    }
+    this.remoteSsrc = ssrc;
+    this.remoteSsrcPackets = 0;
+    this.remoteSsrcTrusted = expected;
+    this.lastSrFromRemote = null;
+    return true;
   }
 
   private latch(from: TransportAddress): void {
-    if (this.sameAsRemote(from)) {
+    if (this.target !== null && sameAddress(from, this.target)) {
       this.candidate = null;
       return;
     }
-    const candidate = this.candidate;
-    if (
-      candidate &&
-      candidate.source.address === from.address &&
-      candidate.source.port === from.port
-    ) {
-      candidate.count++;
-    } else {
-      this.candidate = { source: from, count: 1 };
-    }
-    if ((this.candidate?.count ?? 0) >= this.options.latchAfterPackets) {
-      this.remote = from;
+    if (this.candidate && sameAddress(this.candidate.source, from)) this.candidate.count++;
+    else this.candidate = { source: { address: from.address, port: from.port }, count: 1 };
+    if (this.candidate.count >= this.latchAfterPackets) {
+      this.target = this.candidate.source;
+      this.latched = this.sdpRemote === null || !sameAddress(this.target, this.sdpRemote);
       this.candidate = null;
     }
   }
 
-  private account(
-    sequence: number,
-    timestamp: number,
-    bytes: number,
-    ssrc: number,
-    from: TransportAddress,
-  ): void {
-    const r = this.received;
-    const arrival = (this.options.now() / 1000) * CLOCK_RATE;
-    if (r.packets === 0 || r.ssrc !== ssrc) {
-      r.ssrc = ssrc;
-      r.baseSequence = sequence;
-      r.maxSequence = sequence;
-      r.cycles = 0;
-      r.lastTransit = null;
-      r.firstAt ??= new Date();
-    } else {
-      const delta = (sequence - r.maxSequence) & 0xffff;
-      if (delta > 0 && delta < 0x8000) {
-        if (sequence < r.maxSequence) r.cycles += 0x10000;
-        r.maxSequence = sequence;
+  private receiveRtcp(datagram: Buffer, from: TransportAddress, onRtcpSocket: boolean): void {
+    if (this.stopped) return;
+    const compound = parseRtcp(datagram);
+    if (!compound) {
+      this.drops.rtcp++;
+      return;
+    }
+    const fromRemote = compound.reports.some((report) => report.ssrc === this.remoteSsrc);
+    let rttMs: number | null = null;
+    for (const report of compound.reports) {
+      if (report.ssrc === this.remoteSsrc && report.sender) {
+        this.lastSrFromRemote = {
+          compact: compactNtp(report.sender.ntpSeconds, report.sender.ntpFraction),
+          atMs: this.clock.now(),
+        };
       }
+      const aboutUs = report.blocks.find((block) => block.ssrc === this.ssrc);
+      if (aboutUs && aboutUs.lastSr !== 0)
+        rttMs = roundTripMs(aboutUs.lastSr, aboutUs.delaySinceLastSr);
     }
-    // RFC 3550 A.8 interarrival jitter, in timestamp units.
-    const transit = arrival - timestamp;
-    if (r.lastTransit !== null) {
-      let d = Math.abs(transit - r.lastTransit);
-      if (d > 0x7fffffff) d = 0;
-      r.jitter += (d - r.jitter) / 16;
-    }
-    r.lastTransit = transit;
-    r.packets++;
-    r.bytes += bytes;
-    r.source = from;
-  }
-
-  private receiveRtcp(datagram: Buffer): void {
-    const reports = parseRtcp(datagram);
-    if (reports.length === 0) {
-      this.dropped++;
-      return;
-    }
-    this.lastRemoteReport = reports[reports.length - 1] ?? null;
-  }
-
-  private sendRtcp(): void {
-    const rtcp = this.options.rtcpEndpoint;
-    const target = this.remote;
-    if (!rtcp || !target || this.stopped) return;
-    const r = this.received;
-    const extendedMax = r.cycles + r.maxSequence;
-    const expected = r.packets > 0 ? extendedMax - r.baseSequence + 1 : 0;
-    const blocks =
-      r.ssrc === null
-        ? []
-        : [
-            {
-              ssrc: r.ssrc,
-              fractionLost: 0,
-              cumulativeLost: Math.max(0, expected - r.packets),
-              extendedHighestSequence: extendedMax,
-              jitter: Math.round(r.jitter),
-              lastSr: 0,
-              delaySinceLastSr: 0,
-            },
-          ];
-    const ntp = ntpTimestamp();
-    const report: RtcpReport =
-      this.sent.packets > 0
-        ? {
-            type: 'sr',
-            ssrc: this.options.ssrc,
-            ntpMsw: ntp.msw,
-            ntpLsw: ntp.lsw,
-            rtpTimestamp: this.timestamp,
-            packetCount: this.sent.packets,
-            octetCount: this.sent.bytes,
-            blocks,
-          }
-        : { type: 'rr', ssrc: this.options.ssrc, blocks };
-    const packet = buildRtcpReport(report, this.options.cname);
-    rtcp.send(packet, { address: target.address, port: target.port + 1 }).catch(() => undefined);
-  }
-
-  stats(): RtpStats {
-    const r = this.received;
-    const expected = r.packets > 0 ? r.cycles + r.maxSequence - r.baseSequence + 1 : 0;
-    return {
-      packetsSent: this.sent.packets,
-      bytesSent: this.sent.bytes,
-      packetsReceived: r.packets,
-      bytesReceived: r.bytes,
-      packetsLost: Math.max(0, expected - r.packets),
-      jitterMs: Math.round((r.jitter / CLOCK_RATE) * 1000 * 100) / 100,
-      firstSentAt: this.sent.firstAt?.toISOString() ?? null,
-      firstReceivedAt: r.firstAt?.toISOString() ?? null,
-      remoteSource: r.source,
+    // Symmetric RTCP: once the remote's own reports arrive, answer to where they come from.
+    if (onRtcpSocket && fromRemote) this.rtcpSource = { address: from.address, port: from.port };
+    this.remoteReport = {
+      receivedAt: new Date().toISOString(),
+      from: { address: from.address, port: from.port },
+      compound,
+      rttMs,
     };
   }
 
-  /** Frames in the jitter buffer (diagnostics). */
-  get bufferedFrames(): number {
-    return this.jitterBuffer.depth;
+  /** RFC 3550 §6.2: randomised around the mean (0.5–1.5×) so that reports do not synchronise. */
+  private scheduleRtcp(): void {
+    if (this.stopped) return;
+    const delay = this.rtcpIntervalMs * (0.5 + Math.random());
+    this.cancelRtcp = this.clock.setTimer(
+      () => {
+        this.cancelRtcp = null;
+        this.sendRtcp(false);
+        this.scheduleRtcp();
+      },
+      delay,
+      { background: true },
+    );
   }
 
-  static readonly FRAME_SAMPLES = FRAME_SAMPLES;
+  private rtcpTarget(): TransportAddress | null {
+    if (this.rtcpSource) return this.rtcpSource;
+    if (this.explicitRtcp) return this.explicitRtcp;
+    if (!this.sdpRemote) return null;
+    // RFC 3550 §11: RTCP on the next port above RTP, when nothing says otherwise.
+    return { address: this.sdpRemote.address, port: this.sdpRemote.port + 1 };
+  }
+
+  private sendRtcp(bye: boolean): void {
+    const endpoint = this.rtcpEndpoint;
+    const target = this.rtcpTarget();
+    if (!endpoint || !target) return;
+    const now = this.clock.now();
+    const blocks: ReportBlock[] = [];
+    if (this.remoteSsrc !== null && this.reception.packetsReceived > 0) {
+      const lastSr = this.lastSrFromRemote;
+      // DLSR is in 1/65536 s (RFC 3550 §6.4.1).
+      const delay = lastSr ? Math.round(((now - lastSr.atMs) / 1000) * 65536) : 0;
+      blocks.push(this.reception.reportBlock(this.remoteSsrc, lastSr?.compact ?? 0, delay));
+    }
+    const sentRecently = this.sent.packets > this.packetsAtReports[0];
+    this.packetsAtReports = [this.packetsAtReports[1], this.sent.packets];
+    let report: RtcpReport = { type: 'rr', ssrc: this.ssrc, blocks };
+    if (sentRecently) {
+      const ntp = ntpTimestamp(Date.now());
+      // The RTP timestamp of this very instant: the current interval's plus the time since.
+      const elapsed = Math.round(((now - this.lastTickAt) * CLOCK_RATE) / 1000);
+      const rtpTimestamp = (this.timestamp - this.samplesPerPacket + elapsed) >>> 0;
+      report = {
+        type: 'sr',
+        ssrc: this.ssrc,
+        sender: {
+          ntpSeconds: ntp.seconds,
+          ntpFraction: ntp.fraction,
+          rtpTimestamp,
+          packetCount: this.sent.packets,
+          octetCount: this.sent.bytes,
+        },
+        blocks,
+      };
+    }
+    endpoint.send(buildRtcpCompound(report, { cname: this.cname, bye }), target).catch(() => {
+      this.sendErrors++;
+    });
+  }
+
+  private emit<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(value);
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+  }
+
+  private reportError(error: unknown): void {
+    for (const listener of this.errorListeners) {
+      try {
+        listener(error);
+      } catch {
+        // An error listener that fails has nowhere left to report to.
+      }
+    }
+  }
+}
+
+function sameAddress(a: TransportAddress, b: TransportAddress): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
+/** RTT = arrival − LSR − DLSR, all in compact NTP units of 1/65536 s (RFC 3550 §6.4.1). */
+function roundTripMs(lastSr: number, delaySinceLastSr: number): number | null {
+  const now = ntpTimestamp(Date.now());
+  const units = (compactNtp(now.seconds, now.fraction) - lastSr - delaySinceLastSr) >>> 0;
+  // A negative result wraps to a huge one: clocks or reports that do not add up.
+  if (units > 65536 * 60) return null;
+  return Math.round((units / 65536) * 1000 * 10) / 10;
 }

@@ -1,45 +1,78 @@
-import { parse, write, type SessionDescription } from 'sdp-transform';
+/**
+ * The audio SDP of a softphone (RFC 4566 syntax, RFC 3264 offer/answer, RFC 3551 payload types):
+ * building our small offer or answer, reading the remote's, and choosing what to answer. Parsing
+ * and writing go through sdp-transform; this module decides what the fields mean.
+ */
+import { isIPv4 } from 'node:net';
+import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
 
 export type AudioCodecName = 'PCMU' | 'PCMA';
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
-const STATIC_PAYLOAD: Record<AudioCodecName, number> = { PCMU: 0, PCMA: 8 };
+/** Static payload types of G.711 (RFC 3551 §6, Table 4). */
+export const STATIC_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8 };
+export const DEFAULT_TELEPHONE_EVENT_PT = 101;
+const CLOCK_RATE = 8000;
+const SUPPORTED_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF']);
+const DIRECTIONS: readonly MediaDirection[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 
 export interface AudioSdpOptions {
+  /** o= session id: numeric, chosen once per call (RFC 4566 §5.2). */
   sessionId: string;
+  /** o= version: must grow with every new description of the session (RFC 3264 §8). */
   sessionVersion: number;
+  /** o= username; `-` by default. Whitespace is not allowed there and is replaced. */
   username?: string;
   /** The address the other side must send RTP to: the public mapping behind NAT. */
   connection: string;
+  /** The port the other side must send RTP to (0 rejects the stream in an answer). */
   audioPort: number;
+  /** Codecs offered, in order of preference. */
   codecs: AudioCodecName[];
-  /** RFC 4733 payload type; omitted when undefined. */
-  telephoneEventPt?: number;
+  /** Payload type to use for a codec instead of its static one (answering a peer's mapping). */
+  codecPayloadTypes?: Partial<Record<AudioCodecName, number>>;
+  /** RFC 4733 telephone-event payload type; 101 by default, null to leave DTMF events out. */
+  telephoneEventPt?: number | null;
   direction?: MediaDirection;
+  /** Packet time in ms (RFC 4566 §6); 20 by default. */
   ptime?: number;
 }
 
 /**
- * A small SDP (RFC 4566, RFC 3264): one audio stream, G.711 and telephone-event, so an INVITE
- * fits one UDP datagram. Session-level `c=` on purpose: some peers (sipp) read only that one.
+ * A small SDP: one audio stream with G.711 and telephone-event, about 250 bytes, so an INVITE
+ * still fits one UDP datagram below the path MTU (RFC 3261 §18.1.1). The connection address is
+ * given at session level only, on purpose: some peers (sipp) read nothing else.
  */
 export function buildAudioSdp(options: AudioSdpOptions): string {
+  if (options.codecs.length === 0) throw new RangeError('an audio SDP needs at least one codec');
+  if (!isPort(options.audioPort, true)) throw new RangeError(`bad port ${options.audioPort}`);
   const rtp: Array<{ payload: number; codec: string; rate: number }> = options.codecs.map(
     (codec) => ({
-      payload: STATIC_PAYLOAD[codec],
+      payload: options.codecPayloadTypes?.[codec] ?? STATIC_PAYLOAD_TYPES[codec],
       codec,
-      rate: 8000,
+      rate: CLOCK_RATE,
     }),
   );
   const fmtp: Array<{ payload: number; config: string }> = [];
-  if (options.telephoneEventPt !== undefined) {
-    rtp.push({ payload: options.telephoneEventPt, codec: 'telephone-event', rate: 8000 });
-    fmtp.push({ payload: options.telephoneEventPt, config: '0-16' });
+  const telephoneEventPt =
+    options.telephoneEventPt === undefined ? DEFAULT_TELEPHONE_EVENT_PT : options.telephoneEventPt;
+  if (telephoneEventPt !== null) {
+    rtp.push({ payload: telephoneEventPt, codec: 'telephone-event', rate: CLOCK_RATE });
+    // Events 0-15 are the DTMF digits, 16 is flash (RFC 4733 §3.2).
+    fmtp.push({ payload: telephoneEventPt, config: '0-16' });
+  }
+  for (const { payload } of rtp) {
+    if (!Number.isInteger(payload) || payload < 0 || payload > 127) {
+      throw new RangeError(`bad payload type ${payload}`);
+    }
+  }
+  if (new Set(rtp.map(({ payload }) => payload)).size !== rtp.length) {
+    throw new RangeError('two formats share one payload type');
   }
   const description: SessionDescription = {
     version: 0,
     origin: {
-      username: options.username ?? '-',
+      username: (options.username ?? '-').replace(/\s+/g, '_') || '-',
       sessionId: options.sessionId,
       sessionVersion: options.sessionVersion,
       netType: 'IN',
@@ -54,7 +87,7 @@ export function buildAudioSdp(options: AudioSdpOptions): string {
         type: 'audio',
         port: options.audioPort,
         protocol: 'RTP/AVP',
-        payloads: rtp.map((entry) => entry.payload).join(' '),
+        payloads: rtp.map(({ payload }) => payload).join(' '),
         rtp,
         fmtp,
         ptime: options.ptime ?? 20,
@@ -65,68 +98,239 @@ export function buildAudioSdp(options: AudioSdpOptions): string {
   return write(description);
 }
 
+/** A codec of the remote's list that we can use, under the payload type it gave it. */
+export interface SdpCodec {
+  name: AudioCodecName;
+  payloadType: number;
+  clockRate: number;
+}
+
 export interface ParsedAudioSdp {
   /** Where to send RTP: the media-level `c=` if present, else the session-level one. */
   connection: string;
   audioPort: number;
+  /** The m= line's formats, in the remote's order of preference. */
   payloadTypes: number[];
-  /** The first codec of the remote's list that we support. */
-  codec: { name: AudioCodecName; payloadType: number; clockRate: number } | null;
+  /** The first format of the remote's list that we support. */
+  codec: SdpCodec;
+  /** Every format of the remote's list that we support, in its order. */
+  codecs: SdpCodec[];
   telephoneEventPt: number | null;
+  /**
+   * The remote's direction. A `c=0.0.0.0` (the RFC 2543 way of holding, RFC 3264 §8.4) removes
+   * "recv" from it: the remote must not be sent to.
+   */
   direction: MediaDirection;
+  /** The remote is holding the call: it does not want our media (sendonly, inactive, 0.0.0.0). */
+  onHold: boolean;
+  /** RTCP port from `a=rtcp` (RFC 3605), when given. */
   rtcpPort?: number;
+  /** RTCP address from `a=rtcp`, when given. */
+  rtcpAddress?: string;
+  /** Packet time in ms from `a=ptime`, when given. */
+  ptime?: number;
 }
 
 export type ParseResult = ({ ok: true } & ParsedAudioSdp) | { ok: false; reason: string };
 
-/** Parses the remote's SDP; never throws, whatever arrives. */
+/**
+ * Reads the remote's SDP for the one audio stream a call uses. Never throws, whatever arrives:
+ * anything that does not give an address, a port and a G.711 codec we can use comes back as
+ * `{ ok: false, reason }` with a reason fit for a log line or a 488.
+ */
 export function parseAudioSdp(sdp: string): ParseResult {
   let description: SessionDescription;
   try {
-    description = parse(sdp);
+    description = parse(String(sdp));
   } catch {
     return { ok: false, reason: 'the SDP cannot be parsed' };
   }
-  const audio = description.media?.find((media) => media.type === 'audio');
-  if (!audio) return { ok: false, reason: 'no audio stream in the SDP' };
-  if (!Number.isInteger(audio.port) || audio.port <= 0 || audio.port > 65535) {
-    return { ok: false, reason: 'the audio stream is disabled (port 0)' };
+  if (description.version !== 0) return { ok: false, reason: 'not an SDP (no v=0 line)' };
+  const audioStreams = (description.media ?? []).filter((media) => media.type === 'audio');
+  const first = audioStreams[0];
+  if (!first) return { ok: false, reason: 'no audio stream in the SDP' };
+  const audio = audioStreams.find(
+    (media) => isPort(media.port, false) && SUPPORTED_PROFILES.has(upper(media.protocol)),
+  );
+  if (!audio) {
+    if (first.port === 0) return { ok: false, reason: 'the audio stream is disabled (port 0)' };
+    if (!isPort(first.port, false)) return { ok: false, reason: 'the audio m= line is malformed' };
+    return {
+      ok: false,
+      reason: `the audio stream uses ${String(first.protocol)}; only plain RTP/AVP is supported`,
+    };
   }
-  const connection = audio.connection?.ip ?? description.connection?.ip;
-  if (!connection) return { ok: false, reason: 'the SDP has no connection address' };
+  const connectionLine = audio.connection ?? description.connection;
+  if (!connectionLine?.ip) return { ok: false, reason: 'the SDP has no connection address (c=)' };
+  if (connectionLine.version !== 4 || !isIPv4(connectionLine.ip)) {
+    return { ok: false, reason: `unsupported media address ${connectionLine.ip} (IPv4 only)` };
+  }
+  const connection = connectionLine.ip;
   const payloadTypes = String(audio.payloads ?? '')
     .split(/\s+/)
-    .filter((token) => token !== '')
+    .filter((token) => /^\d{1,3}$/.test(token))
     .map(Number)
-    .filter((value) => Number.isInteger(value) && value >= 0 && value <= 127);
-  const rtpmap = new Map((audio.rtp ?? []).map((entry) => [entry.payload, entry]));
-  let codec: ParsedAudioSdp['codec'] = null;
-  let telephoneEventPt: number | null = null;
-  for (const payloadType of payloadTypes) {
-    const entry = rtpmap.get(payloadType);
-    const name =
-      entry?.codec.toUpperCase() ?? (payloadType === 0 ? 'PCMU' : payloadType === 8 ? 'PCMA' : '');
-    if (!codec && (name === 'PCMU' || name === 'PCMA')) {
-      codec = { name, payloadType, clockRate: entry?.rate ?? 8000 };
-    }
-    if (name === 'TELEPHONE-EVENT' && (entry?.rate ?? 8000) === 8000 && telephoneEventPt === null) {
-      telephoneEventPt = payloadType;
-    }
+    .filter((value) => value <= 127);
+  const { codecs, telephoneEventPt } = readFormats(audio, payloadTypes);
+  const codec = codecs[0];
+  if (!codec) {
+    return {
+      ok: false,
+      reason: `none of the offered formats (${payloadTypes.join(' ') || 'none'}) is PCMU or PCMA`,
+    };
   }
-  let direction: MediaDirection =
-    (audio.direction as MediaDirection | undefined) ??
-    (description.direction as MediaDirection | undefined) ??
-    'sendrecv';
-  // RFC 3264 §8.4 (and older RFC 2543 practice): c=0.0.0.0 means hold.
-  if (connection === '0.0.0.0' && direction === 'sendrecv') direction = 'sendonly';
-  return {
-    ok: true,
+  let direction = asDirection(audio.direction) ?? asDirection(description.direction) ?? 'sendrecv';
+  const zeroAddress = connection === '0.0.0.0';
+  if (zeroAddress) {
+    direction =
+      direction === 'sendrecv' ? 'sendonly' : direction === 'recvonly' ? 'inactive' : direction;
+  }
+  const parsed: ParsedAudioSdp = {
     connection,
     audioPort: audio.port,
     payloadTypes,
     codec,
+    codecs,
     telephoneEventPt,
     direction,
-    ...(audio.rtcp?.port ? { rtcpPort: audio.rtcp.port } : {}),
+    onHold: direction === 'sendonly' || direction === 'inactive',
   };
+  if (audio.rtcp && isPort(audio.rtcp.port, false)) {
+    parsed.rtcpPort = audio.rtcp.port;
+    if (audio.rtcp.address && isIPv4(audio.rtcp.address)) parsed.rtcpAddress = audio.rtcp.address;
+  }
+  const ptime = Number(audio.ptime);
+  if (Number.isInteger(ptime) && ptime > 0) parsed.ptime = ptime;
+  return { ok: true, ...parsed };
+}
+
+function readFormats(
+  audio: MediaDescription,
+  payloadTypes: number[],
+): { codecs: SdpCodec[]; telephoneEventPt: number | null } {
+  const rtpmap = new Map<number, { codec: string; rate?: number }>();
+  for (const entry of Array.isArray(audio.rtp) ? audio.rtp : []) {
+    if (typeof entry?.codec === 'string') rtpmap.set(Number(entry.payload), entry);
+  }
+  const codecs: SdpCodec[] = [];
+  let telephoneEventPt: number | null = null;
+  for (const payloadType of payloadTypes) {
+    const mapped = rtpmap.get(payloadType);
+    // Static types need no rtpmap (RFC 3551 §6); an explicit one wins if present.
+    const name = mapped ? upper(mapped.codec) : staticName(payloadType);
+    const clockRate = mapped ? Number(mapped.rate) : CLOCK_RATE;
+    if (clockRate !== CLOCK_RATE) continue;
+    if ((name === 'PCMU' || name === 'PCMA') && !codecs.some((codec) => codec.name === name)) {
+      codecs.push({ name, payloadType, clockRate });
+    } else if (name === 'TELEPHONE-EVENT' && telephoneEventPt === null) {
+      telephoneEventPt = payloadType;
+    }
+  }
+  return { codecs, telephoneEventPt };
+}
+
+export interface AnswerOptions {
+  sessionId: string;
+  sessionVersion: number;
+  username?: string;
+  /** Our public RTP address and port, as for an offer. */
+  connection: string;
+  audioPort: number;
+  /** Codecs we can use; among them the offer's order decides (RFC 3264 §6.1). */
+  codecs: AudioCodecName[];
+  /** Whether we accept telephone-events when offered; true by default. */
+  telephoneEvent?: boolean;
+  /** We are holding the call ourselves. */
+  hold?: boolean;
+  ptime?: number;
+}
+
+export type AnswerResult =
+  | {
+      ok: true;
+      sdp: string;
+      codec: SdpCodec;
+      telephoneEventPt: number | null;
+      /** Our direction, as written in the answer. */
+      direction: MediaDirection;
+      /** The offer, as parsed. */
+      remote: ParsedAudioSdp;
+    }
+  | { ok: false; reason: string };
+
+/**
+ * Our direction in an answer (RFC 3264 §6.1): the mirror of the offer's, and no more than
+ * sendonly when we hold (§8.4).
+ */
+export function answerDirection(offered: MediaDirection, hold = false): MediaDirection {
+  const weReceive = !hold && (offered === 'sendrecv' || offered === 'sendonly');
+  const weSend = offered === 'sendrecv' || offered === 'recvonly';
+  if (weSend && weReceive) return 'sendrecv';
+  if (weSend) return 'sendonly';
+  if (weReceive) return 'recvonly';
+  return 'inactive';
+}
+
+/**
+ * Answers an offer (RFC 3264 §6): the first codec of the offer that we support, under the
+ * offer's payload type; telephone-event kept, under its payload type, when offered; the
+ * mirrored direction.
+ */
+export function negotiateAnswer(
+  offer: string | ParseResult | ParsedAudioSdp,
+  local: AnswerOptions,
+): AnswerResult {
+  const remote: ParseResult =
+    typeof offer === 'string'
+      ? parseAudioSdp(offer)
+      : 'ok' in offer
+        ? offer
+        : { ok: true, ...offer };
+  if (!remote.ok) return remote;
+  const codec = remote.codecs.find((candidate) => local.codecs.includes(candidate.name));
+  if (!codec) {
+    return {
+      ok: false,
+      reason: `no codec in common: offered ${remote.codecs.map((c) => c.name).join(', ')}, we have ${local.codecs.join(', ')}`,
+    };
+  }
+  const telephoneEventPt = local.telephoneEvent === false ? null : remote.telephoneEventPt;
+  const direction = answerDirection(remote.direction, local.hold);
+  const sdp = buildAudioSdp({
+    sessionId: local.sessionId,
+    sessionVersion: local.sessionVersion,
+    ...(local.username === undefined ? {} : { username: local.username }),
+    connection: local.connection,
+    audioPort: local.audioPort,
+    codecs: [codec.name],
+    codecPayloadTypes: { [codec.name]: codec.payloadType },
+    telephoneEventPt,
+    direction,
+    ...(local.ptime === undefined ? {} : { ptime: local.ptime }),
+  });
+  const { ok: _ok, ...parsed } = remote;
+  return { ok: true, sdp, codec, telephoneEventPt, direction, remote: parsed };
+}
+
+function isPort(value: unknown, allowZero: boolean): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value <= 65535 &&
+    (allowZero ? value >= 0 : value > 0)
+  );
+}
+
+function upper(value: unknown): string {
+  return typeof value === 'string' ? value.toUpperCase() : '';
+}
+
+function staticName(payloadType: number): string {
+  if (payloadType === STATIC_PAYLOAD_TYPES.PCMU) return 'PCMU';
+  if (payloadType === STATIC_PAYLOAD_TYPES.PCMA) return 'PCMA';
+  return '';
+}
+
+function asDirection(value: unknown): MediaDirection | undefined {
+  return DIRECTIONS.find((direction) => direction === value);
 }

@@ -1,40 +1,71 @@
+/**
+ * Test tones and their detection: what lets the CLI and the lab prove that audio crossed a NAT
+ * in each direction, without a human listening.
+ */
 import { FRAME_SAMPLES } from './jitter-buffer.js';
 
 export const SAMPLE_RATE = 8000;
 
+export interface ToneGeneratorOptions {
+  /** Rounded to whole hertz (a test tone needs no finer resolution). */
+  frequency: number;
+  /** Peak amplitude in 16-bit units; 8000 (about -12 dBFS) by default. */
+  amplitude?: number;
+  sampleRate?: number;
+  frameSamples?: number;
+}
+
 /**
- * A sine tone in 20 ms frames with continuous phase (no clicks between frames). One second of
- * samples is computed once: any whole-hertz tone repeats exactly every second at 8 kHz.
+ * A sine tone in frames of 160 samples (20 ms at 8 kHz). The phase carries over from frame to
+ * frame, so the frames join without a click (a discontinuity would spread energy over the band
+ * and blur detection on the other side).
+ *
+ * A whole-hertz tone repeats exactly every second, so one second of samples is computed once
+ * and frames are copied out of it: the send path of every call runs this 50 times a second.
  */
 export class ToneGenerator {
-  private readonly second: Int16Array;
+  private readonly period: Int16Array;
   private offset = 0;
+  private readonly frameSamples: number;
 
-  constructor({ frequency, amplitude = 8000 }: { frequency: number; amplitude?: number }) {
-    const step = (2 * Math.PI * Math.round(frequency)) / SAMPLE_RATE;
-    this.second = Int16Array.from({ length: SAMPLE_RATE }, (_, i) =>
+  constructor(options: ToneGeneratorOptions) {
+    const sampleRate = Math.round(options.sampleRate ?? SAMPLE_RATE);
+    const amplitude = options.amplitude ?? 8000;
+    const step = (2 * Math.PI * Math.round(options.frequency)) / sampleRate;
+    this.period = Int16Array.from({ length: sampleRate }, (_, i) =>
       Math.round(amplitude * Math.sin(step * i)),
     );
+    this.frameSamples = options.frameSamples ?? FRAME_SAMPLES;
   }
 
   next(): Int16Array {
-    const frame = this.second.slice(this.offset, this.offset + FRAME_SAMPLES);
-    this.offset = (this.offset + FRAME_SAMPLES) % SAMPLE_RATE;
+    const frame = new Int16Array(this.frameSamples);
+    let filled = 0;
+    while (filled < frame.length) {
+      const take = Math.min(frame.length - filled, this.period.length - this.offset);
+      frame.set(this.period.subarray(this.offset, this.offset + take), filled);
+      filled += take;
+      this.offset = (this.offset + take) % this.period.length;
+    }
     return frame;
   }
 }
 
-/** Power of one frequency in a block of samples (the Goertzel algorithm). */
+/**
+ * Squared magnitude of one frequency component of a block of samples, by the Goertzel
+ * algorithm (a single DFT bin, computed in one pass; the frequency need not fall on a bin
+ * centre). For a pure tone of amplitude A over N samples it is about (A·N/2)².
+ */
 export function goertzelPower(
-  samples: Int16Array,
+  samples: ArrayLike<number>,
   frequency: number,
   sampleRate = SAMPLE_RATE,
 ): number {
   const coefficient = 2 * Math.cos((2 * Math.PI * frequency) / sampleRate);
   let previous = 0;
   let beforePrevious = 0;
-  for (const sample of samples) {
-    const current = sample + coefficient * previous - beforePrevious;
+  for (let i = 0; i < samples.length; i++) {
+    const current = (samples[i] ?? 0) + coefficient * previous - beforePrevious;
     beforePrevious = previous;
     previous = current;
   }
@@ -43,31 +74,72 @@ export function goertzelPower(
   );
 }
 
+export interface ToneDetectorOptions {
+  frequency: number;
+  sampleRate?: number;
+  /**
+   * Share of the frame's energy that must sit at the target frequency; 0.5 by default. A pure
+   * tone scores close to 1 even after G.711 (its quantisation noise is some 35 dB down); speech,
+   * noise or another tone score near 0.
+   */
+  minShare?: number;
+  /** RMS level below which a frame counts as silence, in 16-bit units; 100 (about -50 dBFS). */
+  minRms?: number;
+  /** Frames {@link ToneDetector.present} looks back over; 10 (200 ms) by default. */
+  windowFrames?: number;
+  /** Frames of that window that must carry the tone; 6 by default, so lost frames are forgiven. */
+  minFramesInWindow?: number;
+}
+
 /**
- * Says whether a frame carries a target tone: the Goertzel power at that frequency must hold a
- * large share of the frame's energy, so loud noise or another tone does not count.
+ * Says whether a target frequency is present, frame by frame and over a short window. The test
+ * is relative: the Goertzel power at the frequency against the frame's total energy, so neither
+ * the level (a quiet far end, G.711 companding) nor loud wide-band noise decides it.
  */
 export class ToneDetector {
+  /** Frames that carried the tone. */
   toneFrames = 0;
+  /** Frames examined. */
   framesSeen = 0;
-  private readonly frequency: number;
-  private readonly minShare: number;
+  private readonly options: Required<ToneDetectorOptions>;
+  private readonly recent: boolean[] = [];
 
-  constructor({ frequency, minShare = 0.5 }: { frequency: number; minShare?: number }) {
-    this.frequency = frequency;
-    this.minShare = minShare;
+  constructor(options: ToneDetectorOptions) {
+    this.options = {
+      sampleRate: SAMPLE_RATE,
+      minShare: 0.5,
+      minRms: 100,
+      windowFrames: 10,
+      minFramesInWindow: 6,
+      ...options,
+    };
   }
 
-  /** True when the frame carries the tone. */
-  push(frame: Int16Array): boolean {
+  /** Examines one frame; true when it carries the tone. */
+  push(frame: ArrayLike<number>): boolean {
     this.framesSeen++;
+    const detected = this.share(frame) >= this.options.minShare;
+    if (detected) this.toneFrames++;
+    this.recent.push(detected);
+    if (this.recent.length > this.options.windowFrames) this.recent.shift();
+    return detected;
+  }
+
+  /** Whether enough of the last frames carried the tone to call it present. */
+  get present(): boolean {
+    return this.recent.filter(Boolean).length >= this.options.minFramesInWindow;
+  }
+
+  /**
+   * Goertzel power over (N/2 · energy): the fraction of the frame's energy in the target bin,
+   * 1 for a pure tone at the frequency, 0 for silence.
+   */
+  share(frame: ArrayLike<number>): number {
+    if (frame.length === 0) return 0;
     let energy = 0;
-    for (const sample of frame) energy += sample * sample;
-    if (energy < frame.length * 100 * 100) return false;
-    // For a pure tone over N samples, Goertzel power ≈ N/2 · energy.
-    const share = goertzelPower(frame, this.frequency) / ((frame.length / 2) * energy);
-    const present = share >= this.minShare;
-    if (present) this.toneFrames++;
-    return present;
+    for (let i = 0; i < frame.length; i++) energy += (frame[i] ?? 0) ** 2;
+    if (energy < frame.length * this.options.minRms ** 2) return 0;
+    const power = goertzelPower(frame, this.options.frequency, this.options.sampleRate);
+    return power / ((frame.length / 2) * energy);
   }
 }
