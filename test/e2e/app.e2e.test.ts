@@ -137,6 +137,40 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await expect.poll(() => page.locator('.recent li').count()).toBeGreaterThan(0);
   });
 
+  it('an incoming call rings with its caller, is answered, and the caller hangs up', async () => {
+    const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
+    expect(contactPort).toBeDefined();
+    run('sipp', [
+      ...scenarioArgs('provider-invites-client.xml'),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(sipPort + 10),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(sipPort + 12),
+      '-m',
+      '1',
+      '-nostdin',
+      '-rtp_echo',
+      '-timeout',
+      '60s',
+      `127.0.0.1:${contactPort}`,
+    ]);
+    const incoming = page.getByRole('region', { name: 'Incoming call' });
+    await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => incoming.textContent()).toContain('Caller');
+    await shot('incoming');
+    await page.getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+    // The caller hangs up after 3 s; the app returns to the dialer with the call in Recent.
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Dialer' }).count(), { timeout: 10_000 })
+      .toBe(1);
+    await expect.poll(() => page.locator('.recent li').first().textContent()).toMatch(/Caller/);
+  });
+
   it('the NAT panel shows the path and the STUN answer', async () => {
     await page.getByRole('button', { name: 'Network', exact: true }).click();
     await expect
