@@ -50,6 +50,27 @@ export default tseslint.config(
     },
   },
   {
+    // Raw IPC only where the contract is wired: the shell and the preload.
+    // (The engine's folders ban Electron outright, above.)
+    files: ['src-main/app/**/*.ts', 'src-renderer/**/*.{ts,tsx}', 'test/**/*.ts'],
+    ignores: ['src-main/app/main.ts', 'src-main/app/preload.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain', 'ipcRenderer'],
+              message:
+                'IPC goes through src-shared/ipc-contract.ts and src-main/app/ipc-router.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

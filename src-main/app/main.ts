@@ -138,7 +138,7 @@ function createWindow(): void {
 
 let tray: Tray | null = null;
 function createTray(): void {
-  tray = new Tray(nativeImage.createFromPath(join(HERE, '../../assets/icon.png')));
+  tray = new Tray(nativeImage.createFromPath(join(HERE, '../../../assets/icon.png')));
   tray.setContextMenu(
     Menu.buildFromTemplate([
       { label: 'Show Natter', click: () => window?.show() },
