@@ -13,7 +13,7 @@ import { LAB_PASSWORD, LAB_USER, REPO, scenarioArgs } from '../lab/support/peers
 import { startBridge, type Bridge } from './support/bridge-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = join(REPO, 'dist/renderer');
+const RENDERER = join(REPO, 'dist/app/renderer');
 const SCREENS = join(REPO, 'test-results/screens');
 const skip = announceSkip(
   'e2e: app in Chromium',
