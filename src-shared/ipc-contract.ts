@@ -11,11 +11,13 @@ import {
   type EventName,
   type EventPayload,
 } from './engine-contract.js';
+import { historyEntrySchema } from './call-history.js';
 import { settingsSchema, settingsUpdateSchema } from './settings.js';
 
 export const appCommandSchemas = {
   getSettings: { request: z.object({}).strict(), response: settingsSchema },
   saveSettings: { request: settingsUpdateSchema, response: settingsSchema },
+  getHistory: { request: z.object({}).strict(), response: z.array(historyEntrySchema) },
 } as const;
 
 export const invokeSchemas = { ...commandSchemas, ...appCommandSchemas } as const;

@@ -7,6 +7,7 @@
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
 import type { Settings, SettingsUpdate } from '../../src-shared/settings.js';
 import type { InvokeHandlers } from './ipc-router.js';
+import type { CallHistoryStore } from './call-history-store.js';
 import type { SettingsStore } from './settings-store.js';
 
 export interface AppService {
@@ -17,7 +18,11 @@ export interface AppService {
   stop(): Promise<void>;
 }
 
-export function createAppService(store: SettingsStore, hooks: EngineHooks = {}): AppService {
+export function createAppService(
+  store: SettingsStore,
+  history: CallHistoryStore,
+  hooks: EngineHooks = {},
+): AppService {
   const engineFor = (settings: Settings) =>
     new NatterEngine(
       { stunServers: settings.stunServers, keepaliveSeconds: settings.keepaliveSeconds },
@@ -49,6 +54,7 @@ export function createAppService(store: SettingsStore, hooks: EngineHooks = {}):
       sendDtmf: (request) => service.engine.invoke('sendDtmf', request),
       snapshot: (request) => service.engine.invoke('snapshot', request),
       getSettings: async () => store.settings,
+      getHistory: async () => history.list,
       saveSettings: async (change: SettingsUpdate) => {
         const before = store.settings;
         const settings = await store.update(change);
@@ -70,6 +76,10 @@ export function createAppService(store: SettingsStore, hooks: EngineHooks = {}):
       },
     },
   };
+
+  service.engine.on('call', (call) => {
+    if (call.state === 'ended') void history.record(call).catch(() => undefined);
+  });
 
   async function register(): Promise<void> {
     const { account } = store.settings;

@@ -23,6 +23,7 @@ import {
   invokeChannel,
 } from '../../src-shared/ipc-contract.js';
 import { createAppService } from './app-service.js';
+import { CallHistoryStore } from './call-history-store.js';
 import { createIpcRouter } from './ipc-router.js';
 import { SettingsStore } from './settings-store.js';
 
@@ -60,7 +61,9 @@ async function start(): Promise<void> {
     decrypt: (cipher) => safeStorage.decryptString(cipher),
   });
   await store.load();
-  const service = createAppService(store);
+  const history = new CallHistoryStore(join(app.getPath('userData'), 'history.json'));
+  await history.load();
+  const service = createAppService(store, history);
   const route = createIpcRouter({
     handlers: service.handlers,
     isTrustedSender: (url) => url !== undefined && isAppUrl(url),

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CallInfo } from '../../src-shared/domain.js';
+import type { HistoryEntry } from '../../src-shared/call-history.js';
 import { normalizeDialString } from './phone-number.js';
 import { useStore, type Store } from './store.js';
 
@@ -38,7 +38,7 @@ export function Keypad({ onKey, label }: { onKey: (key: string) => void; label: 
 export function Dialer({ store, prefill }: { store: Store; prefill: string | null }) {
   const [number, setNumber] = useState('');
   const registered = useStore(store, (s) => s.registration.state === 'registered');
-  const calls = useStore(store, (s) => s.calls);
+  const history = useStore(store, (s) => s.history);
   useEffect(() => {
     if (prefill) setNumber(prefill);
   }, [prefill]);
@@ -46,7 +46,7 @@ export function Dialer({ store, prefill }: { store: Store; prefill: string | nul
   const dial = () => {
     if (target) void store.act(() => store.bridge.invoke('call', { target }));
   };
-  const recent = [...calls].reverse().slice(0, 6);
+  const recent = history.slice(0, 6);
   return (
     <section className="dialer" aria-label="Dialer">
       <form
@@ -94,7 +94,7 @@ export function Dialer({ store, prefill }: { store: Store; prefill: string | nul
       ) : (
         <ul className="recent">
           {recent.map((call) => (
-            <RecentCall key={call.id} call={call} onPick={setNumber} />
+            <RecentCall key={call.id} entry={call} onPick={setNumber} />
           ))}
         </ul>
       )}
@@ -102,26 +102,23 @@ export function Dialer({ store, prefill }: { store: Store; prefill: string | nul
   );
 }
 
-function RecentCall({ call, onPick }: { call: CallInfo; onPick: (number: string) => void }) {
-  const started = new Date(call.startedAt);
-  const seconds =
-    call.answeredAt && call.endedAt
-      ? Math.round((Date.parse(call.endedAt) - Date.parse(call.answeredAt)) / 1000)
-      : null;
+function RecentCall({ entry, onPick }: { entry: HistoryEntry; onPick: (number: string) => void }) {
+  const started = new Date(entry.startedAt);
+  const seconds = entry.durationSeconds;
   return (
     <li>
-      <button type="button" className="recent-call" onClick={() => onPick(call.remote)}>
-        <span className={`direction ${call.direction}`}>
-          {call.direction === 'incoming' ? '↙' : '↗'}
+      <button type="button" className="recent-call" onClick={() => onPick(entry.number)}>
+        <span className={`direction ${entry.direction}`}>
+          {entry.direction === 'incoming' ? '↙' : '↗'}
         </span>
-        <span className="who">{call.remoteDisplayName ?? call.remote}</span>
+        <span className="who">{entry.name ?? entry.number}</span>
         <span className="when">
           {started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
           {seconds !== null
             ? ` · ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
             : ''}
         </span>
-        <span className="result">{call.end ? call.end.message : call.state}</span>
+        <span className="result">{entry.result}</span>
       </button>
     </li>
   );

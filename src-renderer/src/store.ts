@@ -3,6 +3,7 @@
  * Components read slices with `useSyncExternalStore`; actions are thin invoke calls.
  */
 import { useSyncExternalStore } from 'react';
+import { HISTORY_LIMIT, historyEntryOf, type HistoryEntry } from '../../src-shared/call-history.js';
 import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
 import type { NatterBridge } from '../../src-shared/ipc-contract.js';
 import type { Settings } from '../../src-shared/settings.js';
@@ -11,6 +12,8 @@ export interface AppState {
   registration: Registration;
   nat: NatStatus | null;
   calls: CallInfo[];
+  /** Recent calls, newest first, persisted by main across restarts. */
+  history: HistoryEntry[];
   settings: Settings | null;
   dtmfReceived: string;
   error: string | null;
@@ -27,6 +30,7 @@ const initial: AppState = {
   },
   nat: null,
   calls: [],
+  history: [],
   settings: null,
   dtmfReceived: '',
   error: null,
@@ -43,6 +47,9 @@ export function createStore(bridge: NatterBridge) {
   const upsertCall = (call: CallInfo) => {
     const others = state.calls.filter((existing) => existing.id !== call.id);
     set({ calls: [...others, call].sort((a, b) => a.startedAt.localeCompare(b.startedAt)) });
+    if (call.state === 'ended' && !state.history.some((entry) => entry.id === call.id)) {
+      set({ history: [historyEntryOf(call), ...state.history].slice(0, HISTORY_LIMIT) });
+    }
   };
   // Subscribe first, then take the snapshot: nothing sent in between is lost.
   bridge.on('registration', (registration) => set({ registration }));
@@ -51,17 +58,24 @@ export function createStore(bridge: NatterBridge) {
   bridge.on('dtmfReceived', ({ digit }) =>
     set({ dtmfReceived: (state.dtmfReceived + digit).slice(-16) }),
   );
-  void Promise.all([bridge.invoke('snapshot', {}), bridge.invoke('getSettings', {})]).then(
-    ([snapshot, settings]) =>
+  void Promise.all([
+    bridge.invoke('snapshot', {}),
+    bridge.invoke('getSettings', {}),
+    bridge.invoke('getHistory', {}),
+  ]).then(
+    ([snapshot, settings, history]) => {
+      const seen = new Set(state.history.map((entry) => entry.id));
       set({
         ...snapshot,
         calls: [
           ...snapshot.calls,
-          ...state.calls.filter((c) => !snapshot.calls.some((s) => s.id === c.id)),
+          ...state.calls.filter((call) => !snapshot.calls.some((s) => s.id === call.id)),
         ],
+        history: [...state.history, ...history.filter((entry) => !seen.has(entry.id))],
         settings,
         ready: true,
-      }),
+      });
+    },
     (error: unknown) => set({ error: String(error), ready: true }),
   );
 

@@ -169,6 +169,10 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       .poll(() => page.getByRole('region', { name: 'Dialer' }).count(), { timeout: 10_000 })
       .toBe(1);
     await expect.poll(() => page.locator('.recent li').first().textContent()).toMatch(/Caller/);
+    // Recent calls survive a restart of the window: main keeps them on disk.
+    await page.reload();
+    await expect.poll(() => page.locator('.recent li').count()).toBe(2);
+    await expect.poll(() => page.locator('.recent li').nth(1).textContent()).toMatch(/4443/);
   });
 
   it('the NAT panel shows the path and the STUN answer', async () => {

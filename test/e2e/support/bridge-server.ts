@@ -11,6 +11,7 @@ import { extname, join, normalize } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
+import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
 import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
 import { EVENT_NAMES } from '../../../src-shared/ipc-contract.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
@@ -57,7 +58,9 @@ export async function startBridge(options: {
   const store = new SettingsStore(settingsFile, memoryCipher());
   await store.load();
   if (options.settings) await store.update(options.settings);
-  const service = createAppService(store);
+  const history = new CallHistoryStore(join(settingsFile, '..', 'history.json'));
+  await history.load();
+  const service = createAppService(store, history);
   if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
   const token = randomBytes(16).toString('hex');
   let origin = '';
