@@ -2,10 +2,7 @@
  * The engine in-process against sipp on loopback: the parts of a call the CLI does not drive
  * (busy, cancel while ringing, hold and unhold, DTMF, the remote hanging up).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import type { CallInfo } from '../../src-shared/domain.js';
@@ -14,18 +11,12 @@ import {
   LAB_PASSWORD,
   LAB_USER,
   parseSippMessageLog,
-  scenarioArgs,
+  startLoopbackSipp,
+  type LoopbackSipp,
   waitFor,
 } from './support/peers.js';
 
 const skip = announceSkip('lab: call features', hasCommand('sipp') ? null : 'needs sipp');
-
-interface LoopbackSipp {
-  port: number;
-  child: ChildProcess;
-  log: string;
-  output: () => string;
-}
 
 const running: ChildProcess[] = [];
 const engines: NatterEngine[] = [];
@@ -35,39 +26,9 @@ afterEach(async () => {
 });
 
 async function sipp(scenario: string, extraArgs: string[] = []): Promise<LoopbackSipp> {
-  const port = 20000 + Math.floor(Math.random() * 10000) * 2;
-  const dir = mkdtempSync(join(tmpdir(), 'natter-sipp-'));
-  const log = join(dir, 'messages.log');
-  const child = spawn(
-    'sipp',
-    [
-      ...scenarioArgs(scenario),
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-mi',
-      '127.0.0.1',
-      '-mp',
-      String(port + 2),
-      '-m',
-      '10',
-      '-nostdin',
-      '-trace_msg',
-      '-message_file',
-      log,
-      '-timeout',
-      '60s',
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return { port, child, log, output: () => output };
+  const provider = await startLoopbackSipp(scenario, extraArgs);
+  running.push(provider.child);
+  return provider;
 }
 
 async function registeredEngine(provider: LoopbackSipp): Promise<NatterEngine> {

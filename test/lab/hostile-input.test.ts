@@ -3,11 +3,11 @@
  * the provider's own address (the one source the engine listens to), then a normal call.
  */
 import dgram from 'node:dgram';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
-import { LAB_PASSWORD, LAB_USER, scenarioArgs, waitFor } from './support/peers.js';
+import { LAB_PASSWORD, LAB_USER, startLoopbackSipp, waitFor } from './support/peers.js';
 
 const skip = announceSkip('lab: hostile input', hasCommand('sipp') ? null : 'needs sipp');
 
@@ -58,30 +58,9 @@ const HOSTILE: Array<string | Buffer> = [
 
 describe.skipIf(skip)('hostile input from the network', () => {
   it('survives malformed SIP, SDP, STUN and RTP, then still places a call', async () => {
-    const port = 30000 + Math.floor(Math.random() * 10000) * 2;
-    const child = spawn(
-      'sipp',
-      [
-        ...scenarioArgs('provider-comedia.xml'),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-mi',
-        '127.0.0.1',
-        '-mp',
-        String(port + 2),
-        '-m',
-        '10',
-        '-nostdin',
-        '-rtp_echo',
-        '-timeout',
-        '60s',
-      ],
-      { stdio: 'ignore' },
-    );
-    children.push(child);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const provider = await startLoopbackSipp('provider-comedia.xml', ['-rtp_echo']);
+    children.push(provider.child);
+    const port = provider.port;
     const engine = new NatterEngine({ stunServers: [], localAddress: '127.0.0.1' });
     engines.push(engine);
     const registration = await engine.invoke('register', {

@@ -2,7 +2,7 @@
  * Third-party peers in the lab's internet namespace (coturn, sipp) and the natter CLI in its
  * client namespace, with what the provider's side of the wire saw.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -302,4 +302,54 @@ export function installRtpCounters(lab: Lab): () => { toProvider: number; fromPr
     toProvider: lab.counter(lab.internet, 'INPUT', 'rtp-in').packets,
     fromProvider: lab.counter(lab.internet, 'OUTPUT', 'rtp-out').packets,
   });
+}
+
+export interface LoopbackSipp {
+  port: number;
+  child: ChildProcess;
+  /** sipp's message log (`-trace_msg`). */
+  log: string;
+  output(): string;
+}
+
+/**
+ * sipp on 127.0.0.1 in this namespace, on a random even port (media on port + 2), for tests that
+ * drive the engine in-process rather than through a NAT. The caller kills `child`.
+ */
+export async function startLoopbackSipp(
+  scenario: string,
+  extraArgs: string[] = [],
+): Promise<LoopbackSipp> {
+  const port = 20000 + Math.floor(Math.random() * 10000) * 2;
+  const log = join(mkdtempSync(join(tmpdir(), 'natter-sipp-')), 'messages.log');
+  const child = spawn(
+    'sipp',
+    [
+      ...scenarioArgs(scenario),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(port + 2),
+      '-m',
+      '10',
+      '-nostdin',
+      '-trace_msg',
+      '-message_file',
+      log,
+      '-timeout',
+      '60s',
+      ...extraArgs,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor(() => existsSync(log) || child.exitCode !== null, 3000);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return { port, child, log, output: () => output };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
+import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 
 function ended(id: string, remote: string): CallInfo {
@@ -20,17 +21,7 @@ function ended(id: string, remote: string): CallInfo {
     localMedia: null,
     remoteMedia: null,
     muted: false,
-    stats: {
-      packetsSent: 0,
-      bytesSent: 0,
-      packetsReceived: 0,
-      bytesReceived: 0,
-      packetsLost: 0,
-      jitterMs: 0,
-      firstSentAt: null,
-      firstReceivedAt: null,
-      remoteSource: null,
-    },
+    stats: EMPTY_RTP_STATS,
   };
 }
 
