@@ -1,13 +1,7 @@
 import type { CallInfo } from '../../src-shared/domain.js';
 import type { CallArgs } from './cli-args.js';
 import { formatAddress, type CliOutput } from './cli-output.js';
-import {
-  isOneWay,
-  oneWayExplanation,
-  openCliSession,
-  passwordFromEnvironment,
-  waitForCall,
-} from './cli-session.js';
+import { isOneWay, oneWayExplanation, openCliSession, waitForCall } from './cli-session.js';
 
 interface CallReport {
   registered: boolean;
@@ -26,12 +20,8 @@ interface CallReport {
 
 /** `natter call`: register, call, send a test tone for N seconds, hang up, report. */
 export async function callCommand(args: CallArgs, out: CliOutput): Promise<number> {
-  const password = passwordFromEnvironment();
-  if (!password) {
-    out.failure('set the SIP password in the environment variable NATTER_PASSWORD');
-    return 2;
-  }
-  const session = await openCliSession(args, password, out);
+  const session = await openCliSession(args, out);
+  if (!session) return 2;
   const { engine } = session;
   const report: CallReport = {
     registered: session.registration.state === 'registered',

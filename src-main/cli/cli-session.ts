@@ -19,17 +19,24 @@ export interface CliSession {
 }
 
 /** Reads the password from the environment: never from the command line, never logged. */
-export function passwordFromEnvironment(): string | null {
+function passwordFromEnvironment(): string | null {
   const password = process.env.NATTER_PASSWORD;
   return password && password.length > 0 ? password : null;
 }
 
-/** Opens the engine on the account given on the command line and registers. */
+/**
+ * Opens the engine on the account given on the command line and registers; null (after saying
+ * why) when no password is set in the environment.
+ */
 export async function openCliSession(
   args: SessionArgs,
-  password: string,
   out: CliOutput,
-): Promise<CliSession> {
+): Promise<CliSession | null> {
+  const password = passwordFromEnvironment();
+  if (!password) {
+    out.failure('set the SIP password in the environment variable NATTER_PASSWORD');
+    return null;
+  }
   const detectors = new Map<string, ToneDetector>();
   const engine = new NatterEngine(
     {

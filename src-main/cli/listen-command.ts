@@ -1,7 +1,7 @@
 import type { CallInfo } from '../../src-shared/domain.js';
 import type { ListenArgs } from './cli-args.js';
 import { formatAddress, type CliOutput } from './cli-output.js';
-import { isOneWay, openCliSession, passwordFromEnvironment } from './cli-session.js';
+import { isOneWay, openCliSession } from './cli-session.js';
 
 interface ListenedCall {
   from: string;
@@ -14,12 +14,8 @@ interface ListenedCall {
 
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
 export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<number> {
-  const password = passwordFromEnvironment();
-  if (!password) {
-    out.failure('set the SIP password in the environment variable NATTER_PASSWORD');
-    return 2;
-  }
-  const session = await openCliSession(args, password, out);
+  const session = await openCliSession(args, out);
+  if (!session) return 2;
   const { engine } = session;
   const latest = new Map<string, CallInfo>();
   const registered = session.registration.state === 'registered';
