@@ -4,9 +4,11 @@
  * method per channel; the renderer programs against {@link NatterBridge}.
  */
 import { z } from 'zod';
+import { transportAddressSchema } from './domain.js';
 import {
   commandSchemas,
   eventSchemas,
+  stunServerSchema,
   type CommandName,
   type EventName,
   type EventPayload,
@@ -14,10 +16,52 @@ import {
 import { historyEntrySchema } from './call-history.js';
 import { settingsSchema, settingsUpdateSchema } from './settings.js';
 
+/** A SIP server as typed in settings: `host` or `host:port` (5060 implied), port 1–65535. */
+export const sipServerSchema = z
+  .string()
+  .min(1)
+  .max(260)
+  .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected host or host:port')
+  .refine((server) => {
+    const port = server.split(':')[1];
+    return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  }, 'port must be 1–65535');
+
+/** Most servers one "Nearest" may probe: the voip.ms list and what the user typed, with room. */
+export const MAX_PROBED_SERVERS = 32;
+
+/** What one STUN server answered a Binding request from a fresh socket (Settings → Test). */
+export const stunServerTestSchema = z.object({
+  server: z.string(),
+  mapped: transportAddressSchema.nullable(),
+  rttMs: z.number().nonnegative().nullable(),
+  /** Why there is no mapping, in words for the user; null when the server answered. */
+  error: z.string().nullable(),
+});
+export type StunServerTest = z.infer<typeof stunServerTestSchema>;
+
+/** The SIP OPTIONS round trip to one server (Settings → Nearest). */
+export const serverProbeSchema = z.object({
+  server: z.string(),
+  rttMs: z.number().nonnegative().nullable(),
+  error: z.string().nullable(),
+});
+export type ServerProbe = z.infer<typeof serverProbeSchema>;
+
 export const appCommandSchemas = {
   getSettings: { request: z.object({}).strict(), response: settingsSchema },
   saveSettings: { request: settingsUpdateSchema, response: settingsSchema },
   getHistory: { request: z.object({}).strict(), response: z.array(historyEntrySchema) },
+  testStunServer: {
+    request: z.object({ server: stunServerSchema }).strict(),
+    response: stunServerTestSchema,
+  },
+  probeServers: {
+    request: z
+      .object({ servers: z.array(sipServerSchema).min(1).max(MAX_PROBED_SERVERS) })
+      .strict(),
+    response: z.array(serverProbeSchema).max(MAX_PROBED_SERVERS),
+  },
 } as const;
 
 export const invokeSchemas = { ...commandSchemas, ...appCommandSchemas } as const;

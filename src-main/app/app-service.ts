@@ -5,31 +5,53 @@
  * the renderer with this.
  */
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
+import { probeSipServers, type SipProbeOptions } from '../engine/sip-options-probe.js';
+import { testStunServer, type StunServerTestOptions } from '../engine/stun-server-test.js';
 import type { Settings, SettingsUpdate } from '../../src-shared/settings.js';
 import type { InvokeHandlers } from './ipc-router.js';
 import type { CallHistoryStore } from './call-history-store.js';
 import type { SettingsStore } from './settings-store.js';
+import { RendererAudioRouter } from './renderer-audio-router.js';
 
 export interface AppService {
   engine: NatterEngine;
+  /** Carries the active call's audio to and from the renderer's devices. */
+  audio: RendererAudioRouter;
   handlers: InvokeHandlers;
   /** Registers with the stored account, if there is one with a password. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Bounds of the settings page's network tests; tests shorten them. */
+export interface SettingsProbeOptions {
+  stunTest?: StunServerTestOptions;
+  serverProbe?: SipProbeOptions;
+}
+
 export function createAppService(
   store: SettingsStore,
   history: CallHistoryStore,
   hooks: EngineHooks = {},
+  probes: SettingsProbeOptions = {},
 ): AppService {
+  const audio = new RendererAudioRouter();
+  const audioHooks = audio.hooks();
   const engineFor = (settings: Settings) =>
     new NatterEngine(
       { stunServers: settings.stunServers, keepaliveSeconds: settings.keepaliveSeconds },
-      hooks,
+      {
+        ...hooks,
+        audioSourceFor: hooks.audioSourceFor ?? audioHooks.audioSourceFor,
+        onCallAudio: (callId, frame) => {
+          audioHooks.onCallAudio(callId, frame);
+          hooks.onCallAudio?.(callId, frame);
+        },
+      },
     );
   const service: AppService = {
     engine: engineFor(store.settings),
+    audio,
     start: async () => {
       await register();
     },
@@ -55,6 +77,9 @@ export function createAppService(
       snapshot: (request) => service.engine.invoke('snapshot', request),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
+      // Both run on sockets of their own, beside the engine: a test never touches the SIP socket.
+      testStunServer: ({ server }) => testStunServer(server, probes.stunTest),
+      probeServers: ({ servers }) => probeSipServers(servers, probes.serverProbe),
       saveSettings: async (change: SettingsUpdate) => {
         const before = store.settings;
         const settings = await store.update(change);
@@ -78,6 +103,7 @@ export function createAppService(
   };
 
   service.engine.on('call', (call) => {
+    audio.onCall(call);
     if (call.state === 'ended') void history.record(call).catch(() => undefined);
   });
 

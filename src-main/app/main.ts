@@ -14,6 +14,7 @@ import {
   session,
   shell,
   Tray,
+  MessageChannelMain,
   nativeImage,
 } from 'electron';
 import {
@@ -26,6 +27,7 @@ import { createAppService } from './app-service.js';
 import { CallHistoryStore } from './call-history-store.js';
 import { createIpcRouter } from './ipc-router.js';
 import { SettingsStore } from './settings-store.js';
+import { trayStatus, type TrayState } from './tray-status.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RENDERER_URL = process.env.ELECTRON_RENDERER_URL;
@@ -84,13 +86,28 @@ async function start(): Promise<void> {
         body: call.remoteDisplayName ?? call.remote,
       }).show();
     }
-    updateTray(call.state === 'ended' ? null : 'In call');
   });
-  service.engine.on('registration', (registration) =>
-    updateTray(registration.state === 'registered' ? 'Registered' : 'Not registered'),
-  );
+  const refreshTray = () => {
+    void service.engine.invoke('snapshot', {}).then(({ registration, nat, calls }) => {
+      const status = trayStatus(registration, nat, calls);
+      tray?.setImage(trayIcon(status.state));
+      tray?.setToolTip(status.tooltip);
+    });
+  };
+  for (const name of ['call', 'registration', 'nat'] as const) service.engine.on(name, refreshTray);
   ipcMain.on('natter:ready', (event) => {
-    if (pendingNumber && isAppUrl(event.senderFrame?.url ?? '')) {
+    if (!isAppUrl(event.senderFrame?.url ?? '')) return;
+    // Each page load gets its own audio port, passed by the preload to the audio worklet, so
+    // call audio never crosses the renderer's main thread or the invoke channels.
+    const { port1, port2 } = new MessageChannelMain();
+    service.audio.attach({
+      post: (message) => port1.postMessage(message),
+      onMessage: (listener) => port1.on('message', (message) => listener(message.data)),
+      close: () => port1.close(),
+    });
+    port1.start();
+    event.sender.postMessage('natter:audio-port', null, [port2]);
+    if (pendingNumber) {
       event.sender.send('natter:event:dial', pendingNumber);
       pendingNumber = null;
     }
@@ -127,6 +144,8 @@ function createWindow(): void {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // An incoming call must be able to ring before the user has clicked anything.
+      autoplayPolicy: 'no-user-gesture-required',
     },
   });
   window.webContents.setWindowOpenHandler(({ url }) => {
@@ -141,18 +160,20 @@ function createWindow(): void {
 
 let tray: Tray | null = null;
 function createTray(): void {
-  tray = new Tray(nativeImage.createFromPath(join(HERE, '../../../assets/icon.png')));
+  tray = new Tray(trayIcon('offline'));
+  tray.setToolTip('Natter — Starting');
   tray.setContextMenu(
     Menu.buildFromTemplate([
       { label: 'Show Natter', click: () => window?.show() },
       { label: 'Quit', role: 'quit' },
     ]),
   );
-  updateTray('Starting');
+  tray.on('click', () => window?.show());
 }
 
-function updateTray(status: string | null): void {
-  tray?.setToolTip(`Natter — ${status ?? 'Ready'}`);
+/** The icon for a tray state; the @2x file beside it serves high-density screens. */
+function trayIcon(state: TrayState): Electron.NativeImage {
+  return nativeImage.createFromPath(join(HERE, `../../../assets/tray/${state}.png`));
 }
 
 app.on('second-instance', (_event, argv) => {

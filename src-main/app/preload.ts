@@ -30,4 +30,22 @@ const bridge: NatterBridge = {
 };
 
 contextBridge.exposeInMainWorld('natter', bridge);
-ipcRenderer.send('natter:ready');
+// A MessagePort cannot cross contextBridge; window.postMessage to our own window is the way
+// Electron documents for handing one to the isolated page. It waits for the page's scripts (which
+// run before DOMContentLoaded) so their listener is there; the page checks the message's source.
+// The preload is compiled with main's Node types, not the DOM's: just what it touches of the page.
+const page = globalThis as unknown as {
+  postMessage(message: string, targetOrigin: string, transfer: unknown[]): void;
+  document: {
+    readyState: string;
+    addEventListener(type: string, listener: () => void, options: { once: boolean }): void;
+  };
+};
+ipcRenderer.on('natter:audio-port', (event) => {
+  const hand = () => page.postMessage('natter:audio-port', '*', event.ports);
+  if (page.document.readyState === 'loading') {
+    page.document.addEventListener('DOMContentLoaded', hand, { once: true });
+  } else {
+    hand();
+  }
+});

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { CallAudio } from './audio/call-audio.js';
 import { CallView } from './CallView.js';
 import { Dialer } from './Dialer.js';
 import { NatIndicator, NatPanel } from './NatPanel.js';
@@ -7,7 +8,7 @@ import { useStore, type Store } from './store.js';
 
 type Tab = 'dialer' | 'network' | 'settings';
 
-export function App({ store }: { store: Store }) {
+export function App({ store, audio = null }: { store: Store; audio?: CallAudio | null }) {
   const [tab, setTab] = useState<Tab>(
     () => (new URLSearchParams(location.search).get('tab') as Tab) || 'dialer',
   );
@@ -47,7 +48,7 @@ export function App({ store }: { store: Store }) {
       )}
       <main>
         {active ? (
-          <CallView store={store} call={active} />
+          <CallView store={store} call={active} audio={audio} />
         ) : tab === 'dialer' ? (
           <Dialer store={store} prefill={prefill} />
         ) : tab === 'network' ? (

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { CallInfo } from '../../src-shared/domain.js';
+import type { CallAudio } from './audio/call-audio.js';
+import { CallQuality } from './CallQuality.js';
 import { Keypad } from './Dialer.js';
 import type { Store } from './store.js';
 
@@ -24,12 +26,33 @@ function useElapsed(since: string | null): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
-export function CallView({ store, call }: { store: Store; call: CallInfo }) {
+export function CallView({
+  store,
+  call,
+  audio,
+}: {
+  store: Store;
+  call: CallInfo;
+  audio: CallAudio | null;
+}) {
   const elapsed = useElapsed(call.answeredAt);
   const [keypad, setKeypad] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
   const { stats } = call;
   const live = call.state === 'connected' || call.state === 'on-hold';
+  // Digits typed during a call are keypad tones, as on a desk phone (menus, voicemail PINs).
+  useEffect(() => {
+    if (!live) return undefined;
+    const onKeyDown = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.ctrlKey || event.metaKey || event.altKey || target?.tagName === 'INPUT') return;
+      if (!/^[0-9*#]$/.test(event.key)) return;
+      event.preventDefault();
+      void store.act(() => store.bridge.invoke('sendDtmf', { callId: call.id, digits: event.key }));
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [live, call.id, store]);
   const silentSince = call.answeredAt ? Date.now() - Date.parse(call.answeredAt) : 0;
   const noAudio =
     live && stats.packetsSent > 0 && stats.packetsReceived === 0 && silentSince > 3000;
@@ -91,6 +114,7 @@ export function CallView({ store, call }: { store: Store; call: CallInfo }) {
           <dd>{call.codec ?? '—'}</dd>
         </div>
       </dl>
+      {live && <CallQuality call={call} audio={audio} />}
       {keypad && live && (
         <Keypad
           label="Call keypad"

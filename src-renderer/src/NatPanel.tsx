@@ -1,5 +1,6 @@
+import { Fragment } from 'react';
 import type { NatStatus, TransportAddress } from '../../src-shared/domain.js';
-import { natVerdict, type VerdictColor } from './nat-verdict.js';
+import { natVerdict, type VerdictColor } from '../../src-shared/nat-verdict.js';
 import { useStore, type Store } from './store.js';
 
 const show = (address: TransportAddress | null | undefined) =>
@@ -12,7 +13,13 @@ function Hop({ title, lines, color }: { title: string; lines: string[]; color: V
       <strong>{title}</strong>
       {lines.map((line) => (
         <span key={line} className="hop-line">
-          {line}
+          {/* Narrow boxes wrap an address before its port, never inside a number. */}
+          {line.split(/(?=:)/).map((part, index) => (
+            <Fragment key={index}>
+              {index > 0 && <wbr />}
+              {part}
+            </Fragment>
+          ))}
         </span>
       ))}
     </div>
@@ -50,7 +57,11 @@ export function NatPanel({ store }: { store: Store }) {
         </span>
         <Hop
           title="Router"
-          lines={[show(nat?.mapped), nat?.natType ?? '—']}
+          lines={[
+            // A symmetric NAT has no one public port: each destination gets its own.
+            nat?.natType === 'symmetric' && nat.mapped ? nat.mapped.address : show(nat?.mapped),
+            nat?.natType ?? '—',
+          ]}
           color={colors.router}
         />
         <span className="arrow" aria-hidden="true">
@@ -61,9 +72,13 @@ export function NatPanel({ store }: { store: Store }) {
           <Hop
             title="voip.ms"
             lines={[
-              registration.state === 'registered'
-                ? `sees ${show(nat?.registrarSees ?? nat?.contact)}`
-                : 'not registered',
+              // Only the registrar's Via received/rport says what it sees. Our Contact is no
+              // stand-in: behind a symmetric NAT it carries the port STUN saw, not voip.ms.
+              registration.state !== 'registered'
+                ? 'not registered'
+                : nat?.registrarSees
+                  ? `sees ${show(nat.registrarSees)}`
+                  : 'registered',
             ]}
             color={colors.provider}
           />

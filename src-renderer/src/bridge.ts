@@ -12,6 +12,7 @@ import type {
   InvokeResponse,
   NatterBridge,
 } from '../../src-shared/ipc-contract.js';
+import { decodeAudioMessage, encodeAudioMessage } from '../../src-shared/audio-link.js';
 
 declare global {
   interface Window {
@@ -19,8 +20,20 @@ declare global {
   }
 }
 
-function websocketBridge(url: string): NatterBridge {
+/** The bridge and the port call audio travels on (see src-shared/audio-link.ts). */
+export interface Connection {
+  bridge: NatterBridge;
+  audioPort: Promise<MessagePort>;
+}
+
+function websocketBridge(url: string): Connection {
   const socket = new WebSocket(url);
+  socket.binaryType = 'arraybuffer';
+  // The worklet speaks MessagePort; this end relays it to the socket's binary messages.
+  const audio = new MessageChannel();
+  audio.port2.onmessage = (event: MessageEvent) => {
+    if (socket.readyState === WebSocket.OPEN) socket.send(encodeAudioMessage(event.data));
+  };
   const opened = new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener('error', () => reject(new Error('bridge unreachable')), { once: true });
@@ -29,6 +42,11 @@ function websocketBridge(url: string): NatterBridge {
   const pending = new Map<number, (result: BridgeResult<unknown>) => void>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   socket.addEventListener('message', (message) => {
+    if (message.data instanceof ArrayBuffer) {
+      const decoded = decodeAudioMessage(message.data);
+      if (decoded) audio.port2.postMessage(decoded);
+      return;
+    }
     const data = JSON.parse(String(message.data)) as
       { id: number; result: BridgeResult<unknown> } | { event: string; payload: unknown };
     if ('id' in data) {
@@ -38,7 +56,7 @@ function websocketBridge(url: string): NatterBridge {
       for (const listener of listeners.get(data.event) ?? []) listener(data.payload);
     }
   });
-  return {
+  const bridge: NatterBridge = {
     async invoke<C extends InvokeName>(command: C, request: InvokeRequest<C>) {
       await opened;
       const id = nextId++;
@@ -58,10 +76,24 @@ function websocketBridge(url: string): NatterBridge {
       return () => set.delete(wrapped);
     },
   };
+  return { bridge, audioPort: Promise.resolve(audio.port1) };
 }
 
-export function connectBridge(): NatterBridge {
-  if (window.natter) return window.natter;
+/**
+ * The preload hands main's audio port over with window.postMessage; listening from module load on
+ * means the hand-over cannot come before the listener.
+ */
+const electronAudioPort = new Promise<MessagePort>((resolve) => {
+  const take = (event: MessageEvent) => {
+    if (event.source !== window || event.data !== 'natter:audio-port' || !event.ports[0]) return;
+    window.removeEventListener('message', take);
+    resolve(event.ports[0]);
+  };
+  window.addEventListener('message', take);
+});
+
+export function connectBridge(): Connection {
+  if (window.natter) return { bridge: window.natter, audioPort: electronAudioPort };
   const params = new URLSearchParams(window.location.search);
   const url = params.get('bridge');
   if (url && /^ws:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+$/.test(url)) return websocketBridge(url);

@@ -4,13 +4,15 @@
  * to test-results/screens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
 import { LAB_PASSWORD, LAB_USER, REPO, scenarioArgs } from '../lab/support/peers.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
+import { ToneDetector } from '../../src-main/media/tone.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RENDERER = join(REPO, 'dist/app/renderer');
@@ -30,12 +32,38 @@ const children: ChildProcess[] = [];
 let browser: Browser;
 let bridge: Bridge;
 let page: Page;
+/** The fake microphone's tone; the engine listens for it in what sipp echoes back. */
+const MIC_TONE_HZ = 1000;
+const toneHeard = new ToneDetector({ frequency: MIC_TONE_HZ });
 const sipPort = 41000 + Math.floor(Math.random() * 1000) * 2;
 const stunPort = 45000 + Math.floor(Math.random() * 1000);
 
 function run(command: string, args: string[]): void {
   const child = spawn(command, args, { stdio: 'ignore' });
   children.push(child);
+}
+
+/** A mono 16-bit WAV of a steady tone, which Chromium loops as its fake microphone. */
+function writeToneWav(path: string, frequency: number, seconds: number): void {
+  const rate = 48_000;
+  const samples = rate * seconds;
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) {
+    wav.writeInt16LE(Math.round(9000 * Math.sin((2 * Math.PI * frequency * i) / rate)), 44 + i * 2);
+  }
+  writeFileSync(path, wav);
 }
 
 async function shot(name: string): Promise<void> {
@@ -45,6 +73,8 @@ async function shot(name: string): Promise<void> {
 describe.skipIf(skip)('the app in Chromium against the real engine', () => {
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
+    const micWav = join(tmpdir(), `natter-e2e-mic-${process.pid}.wav`);
+    writeToneWav(micWav, MIC_TONE_HZ, 3);
     run('sipp', [
       ...scenarioArgs('provider-comedia.xml'),
       '-i',
@@ -81,6 +111,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     bridge = await startBridge({
       rendererDir: RENDERER,
       localAddress: '127.0.0.1',
+      hooks: { onCallAudio: (_callId, frame) => toneHeard.push(frame) },
       settings: {
         account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
         password: LAB_PASSWORD,
@@ -95,6 +126,10 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${micWav}`,
       ],
     });
     page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
@@ -117,21 +152,62 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await shot('dialer');
   });
 
-  it('places a call from the dialer: ringing, then connected with audio both ways, then hangs up', async () => {
+  it('places a call from the dialer: ringing, then connected; the microphone tone reaches the provider and comes back to the speaker; mute silences it; keypad; hang up', async () => {
     await page.getByLabel('Key 4').click();
     await page.getByLabel('Key 4').click();
     await page.getByLabel('Key 4').click();
     await page.getByLabel('Key 3').click();
     await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => page.getByText('Ringing…').count(), { timeout: 5000 }).toBe(1);
+    await shot('ringing');
     await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
     await expect
       .poll(async () => Number(await page.locator('.quality dd').nth(1).textContent()), {
         timeout: 5000,
       })
       .toBeGreaterThan(20);
+    // The fake microphone's tone went renderer → worklet → main → RTP → sipp, was echoed, and the
+    // engine's detector heard it in what came back: the whole audio path, end to end.
+    await expect.poll(() => toneHeard.toneFrames, { timeout: 8000 }).toBeGreaterThan(50);
+    expect(bridge.service.audio.stats.micFramesReceived).toBeGreaterThan(50);
+    // The echoed tone plays: the speaker meter moves, and the path delay is measured and shown.
+    await expect
+      .poll(
+        async () =>
+          Number(
+            await page.getByRole('meter', { name: 'Speaker level' }).getAttribute('aria-valuenow'),
+          ),
+        { timeout: 5000 },
+      )
+      .toBeGreaterThan(40);
+    await expect
+      .poll(() => page.locator('.audio-delay').textContent(), { timeout: 5000 })
+      .toMatch(/mic → network \d+ ms, network → speaker \d+ ms/);
+    const delays = bridge.service.audio.stats;
+    console.log(
+      `audio path delay: mic → RTP ${delays.uplinkDelayMs} ms, RTP → speaker ${delays.playoutDelayMs} ms (medians)`,
+    );
+    expect(delays.uplinkDelayMs).not.toBeNull();
+    expect(delays.playoutDelayMs).not.toBeNull();
     await shot('call');
+    // Mute: the tone stops reaching the provider.
+    await page.getByRole('button', { name: 'Mute' }).click();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const heardAtMute = toneHeard.toneFrames;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(toneHeard.toneFrames - heardAtMute).toBeLessThan(5);
+    await page.getByRole('button', { name: 'Unmute' }).click();
+    await expect
+      .poll(() => toneHeard.toneFrames, { timeout: 5000 })
+      .toBeGreaterThan(heardAtMute + 20);
     await page.getByRole('button', { name: 'Keypad' }).click();
+    // The keypad sends RFC 4733 events; sipp echoes them and the engine hears the digit back.
+    const digitsBack: string[] = [];
+    const off = bridge.service.engine.on('dtmfReceived', ({ digit }) => digitsBack.push(digit));
     await page.getByLabel('Call keypad').getByLabel('Key 5').click();
+    await page.keyboard.press('9');
+    await expect.poll(() => digitsBack.join(''), { timeout: 5000 }).toBe('59');
+    off();
     await page.getByRole('button', { name: 'Hang up' }).click();
     await expect.poll(() => page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
     await expect.poll(() => page.locator('.recent li').count()).toBeGreaterThan(0);
@@ -184,9 +260,33 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await shot('nat-green');
   });
 
-  it('switching to a dead STUN server in settings turns the indicator red', async () => {
+  it('audio settings list the devices, test the microphone on a meter, and keep the choice', async () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const microphone = page.getByRole('combobox', { name: 'Microphone' });
+    // Chromium's fake capture device is listed by name once the microphone is allowed.
+    await expect.poll(() => microphone.locator('option').count()).toBeGreaterThan(1);
+    const fake = await microphone.locator('option').nth(1).getAttribute('value');
+    await microphone.selectOption(fake ?? '');
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.audioInputId))
+      .toBe(fake);
+    await page.getByRole('button', { name: 'Test microphone' }).click();
+    await expect
+      .poll(async () =>
+        Number(
+          await page
+            .getByRole('group', { name: 'Audio' })
+            .getByRole('meter', { name: 'Microphone level' })
+            .getAttribute('aria-valuenow'),
+        ),
+      )
+      .toBeGreaterThan(40);
+    await page.getByRole('button', { name: 'Stop test' }).click();
+    await page.getByRole('combobox', { name: 'Microphone' }).focus();
     await shot('settings');
+  });
+
+  it('switching to a dead STUN server in settings turns the indicator red', async () => {
     await page.getByLabel('Custom server (host:port)').fill('127.0.0.1:9');
     await page.getByRole('button', { name: 'Use this one' }).click();
     await expect.poll(() => page.getByText('Now using 127.0.0.1:9').count()).toBe(1);

@@ -14,6 +14,8 @@ import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
 import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
 import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
 import { EVENT_NAMES } from '../../../src-shared/ipc-contract.js';
+import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
+import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
 
 const TYPES: Record<string, string> = {
@@ -53,6 +55,8 @@ export async function startBridge(options: {
   rendererDir: string;
   settings?: SettingsUpdate;
   localAddress?: string;
+  /** Extra engine hooks, e.g. a tone detector on the audio a call receives. */
+  hooks?: EngineHooks;
 }): Promise<Bridge> {
   const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-e2e-')), 'settings.json');
   const store = new SettingsStore(settingsFile, memoryCipher());
@@ -60,7 +64,7 @@ export async function startBridge(options: {
   if (options.settings) await store.update(options.settings);
   const history = new CallHistoryStore(join(settingsFile, '..', 'history.json'));
   await history.load();
-  const service = createAppService(store, history);
+  const service = createAppService(store, history, options.hooks);
   if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
   const token = randomBytes(16).toString('hex');
   let origin = '';
@@ -94,7 +98,22 @@ export async function startBridge(options: {
       );
       socket.on('close', off);
     }
-    socket.on('message', async (data) => {
+    // Binary messages are the audio link (src-shared/audio-link.ts), as the MessagePort is in
+    // the app: the newest page owns it.
+    service.audio.attach({
+      post: (message) => {
+        if (socket.readyState === socket.OPEN) socket.send(encodeAudioMessage(message));
+      },
+      onMessage: (listener) =>
+        socket.on('message', (data, isBinary) => {
+          if (!isBinary || !Buffer.isBuffer(data)) return;
+          const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+          listener(decodeAudioMessage(bytes as ArrayBuffer));
+        }),
+      close: () => undefined,
+    });
+    socket.on('message', async (data, isBinary) => {
+      if (isBinary) return;
       let message: { id?: unknown; command?: unknown; request?: unknown };
       try {
         message = JSON.parse(String(data)) as typeof message;

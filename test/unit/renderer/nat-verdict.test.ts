@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NatStatus, Registration } from '../../../src-shared/domain.js';
-import { natVerdict } from '../../../src-renderer/src/nat-verdict.js';
+import { natVerdict } from '../../../src-shared/nat-verdict.js';
 
 const registered: Registration = {
   state: 'registered',

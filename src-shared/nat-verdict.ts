@@ -1,4 +1,4 @@
-import type { NatStatus, Registration } from '../../src-shared/domain.js';
+import type { NatStatus, Registration } from './domain.js';
 
 export type VerdictColor = 'green' | 'amber' | 'red';
 

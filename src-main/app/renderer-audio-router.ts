@@ -1,0 +1,164 @@
+/**
+ * Main's end of the audio link: microphone frames from the renderer wait in a short queue until
+ * the active call's RTP clock takes them, and that call's received audio goes back to the
+ * renderer. No Electron here: the shell hands in a MessagePort, the test bridge a WebSocket.
+ */
+import type { CallInfo } from '../../src-shared/domain.js';
+import {
+  AUDIO_FRAME_SAMPLES,
+  rendererToMainSchema,
+  type MainToRenderer,
+} from '../../src-shared/audio-link.js';
+import type { AudioSource } from '../media/rtp-session.js';
+import type { EngineHooks } from '../engine/natter-engine.js';
+
+/** A two-way message pipe to the renderer's audio worklet. */
+export interface AudioPort {
+  post(message: MainToRenderer): void;
+  onMessage(listener: (data: unknown) => void): void;
+  close(): void;
+}
+
+/**
+ * Frames queued beyond this are the oldest audio and are dropped: the renderer's sound card and
+ * our RTP clock drift apart, and a queue that only grows would add delay for the rest of the call.
+ */
+const MAX_QUEUED_FRAMES = 4;
+/** Delay samples kept for the medians; one second of frames. */
+const DELAY_WINDOW = 50;
+const AUDIO_STATES: ReadonlySet<CallInfo['state']> = new Set(['connected', 'early-media']);
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? null;
+}
+
+export interface AudioLinkStats {
+  micFramesReceived: number;
+  micFramesDropped: number;
+  /** Pulls by the RTP clock that found no microphone frame waiting (silence was sent). */
+  micUnderruns: number;
+  speakerFramesSent: number;
+  refused: number;
+  /** Median wait of a microphone frame between the worklet and the RTP sender, ms. */
+  uplinkDelayMs: number | null;
+  /** Median wait of a received frame between decoding and the speaker, as the worklet saw it. */
+  playoutDelayMs: number | null;
+}
+
+export class RendererAudioRouter {
+  private port: AudioPort | null = null;
+  private activeCallId: string | null = null;
+  private readonly queue: { pcm: Int16Array; at: number }[] = [];
+  private readonly uplinkDelays: number[] = [];
+  private pullsSinceReport = 0;
+  private readonly counters = {
+    micFramesReceived: 0,
+    micFramesDropped: 0,
+    micUnderruns: 0,
+    speakerFramesSent: 0,
+    refused: 0,
+  };
+  private playoutDelayMs: number | null = null;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Takes a new port (a reloaded window brings a new one) and lets go of the old. */
+  attach(port: AudioPort): void {
+    this.port?.close();
+    this.port = port;
+    this.queue.length = 0;
+    port.onMessage((data) => this.receive(data));
+  }
+
+  detach(): void {
+    this.port?.close();
+    this.port = null;
+    this.queue.length = 0;
+  }
+
+  /**
+   * Follows call events: the newest call in a state that carries audio owns the microphone and
+   * the speaker; a held or ended call gives them up.
+   */
+  onCall(call: CallInfo): void {
+    if (AUDIO_STATES.has(call.state)) {
+      if (this.activeCallId !== call.id) this.queue.length = 0;
+      this.activeCallId = call.id;
+    } else if (this.activeCallId === call.id) {
+      this.activeCallId = null;
+      this.queue.length = 0;
+    }
+  }
+
+  /** The engine hooks that connect calls to the renderer's devices. */
+  hooks(): Required<Pick<EngineHooks, 'audioSourceFor' | 'onCallAudio'>> {
+    return {
+      audioSourceFor: (call) => this.sourceFor(call.id),
+      onCallAudio: (callId, frame) => this.play(callId, frame),
+    };
+  }
+
+  get stats(): AudioLinkStats {
+    return {
+      ...this.counters,
+      uplinkDelayMs: median(this.uplinkDelays),
+      playoutDelayMs: this.playoutDelayMs,
+    };
+  }
+
+  private sourceFor(callId: string): AudioSource {
+    // Silence rather than nothing when no frame waits: RTP keeps flowing, which keeps the NAT
+    // mapping open and lets a comedia provider latch onto us before the user speaks.
+    const silence = new Int16Array(AUDIO_FRAME_SAMPLES);
+    return () => {
+      if (callId !== this.activeCallId) return silence;
+      const next = this.queue.shift();
+      if (!next) {
+        this.counters.micUnderruns++;
+        return silence;
+      }
+      this.recordUplinkDelay(this.now() - next.at);
+      return next.pcm;
+    };
+  }
+
+  private recordUplinkDelay(ms: number): void {
+    this.uplinkDelays.push(Math.max(0, ms));
+    if (this.uplinkDelays.length > DELAY_WINDOW) this.uplinkDelays.shift();
+    if (++this.pullsSinceReport >= DELAY_WINDOW) {
+      this.pullsSinceReport = 0;
+      const uplink = median(this.uplinkDelays);
+      if (uplink !== null) this.port?.post({ kind: 'uplink-delay', ms: Math.min(uplink, 10_000) });
+    }
+  }
+
+  private play(callId: string, frame: Int16Array): void {
+    if (callId !== this.activeCallId || !this.port) return;
+    const pcm = new Int16Array(frame).buffer;
+    this.port.post({ kind: 'speaker', pcm, at: this.now() });
+    this.counters.speakerFramesSent++;
+  }
+
+  /** Everything from the renderer is validated: a compromised page gets refused, not obeyed. */
+  private receive(data: unknown): void {
+    const parsed = rendererToMainSchema.safeParse(data);
+    if (!parsed.success) {
+      this.counters.refused++;
+      return;
+    }
+    const message = parsed.data;
+    if (message.kind === 'playout-delay') {
+      this.playoutDelayMs = message.ms;
+      return;
+    }
+    if (this.activeCallId === null) return;
+    this.counters.micFramesReceived++;
+    this.queue.push({ pcm: new Int16Array(message.pcm), at: message.at });
+    while (this.queue.length > MAX_QUEUED_FRAMES) {
+      this.queue.shift();
+      this.counters.micFramesDropped++;
+    }
+  }
+}

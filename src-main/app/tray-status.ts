@@ -1,0 +1,43 @@
+/**
+ * What the tray shows: one of four icons and a tooltip a person can read at a glance. A call in
+ * progress matters most, then whether calls can come in at all, then whether the network is sound.
+ */
+import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import { natVerdict } from '../../src-shared/nat-verdict.js';
+
+export type TrayState = 'in-call' | 'offline' | 'nat-problem' | 'registered';
+
+export interface TrayStatus {
+  state: TrayState;
+  tooltip: string;
+}
+
+export function trayStatus(
+  registration: Registration,
+  nat: NatStatus | null,
+  calls: readonly CallInfo[],
+): TrayStatus {
+  const call = calls.find((candidate) => candidate.state !== 'ended');
+  if (call) {
+    const who = call.remoteDisplayName ?? call.remote;
+    const what =
+      call.state === 'incoming'
+        ? `Incoming call from ${who}`
+        : call.state === 'on-hold'
+          ? `On hold with ${who}`
+          : `In call with ${who}`;
+    return { state: 'in-call', tooltip: `Natter — ${what}` };
+  }
+  const verdict = natVerdict(nat, registration);
+  if (registration.state !== 'registered') {
+    return { state: 'offline', tooltip: `Natter — ${verdict.title}` };
+  }
+  if (verdict.color !== 'green') {
+    return { state: 'nat-problem', tooltip: `Natter — ${verdict.title}` };
+  }
+  const user = registration.account?.user;
+  return {
+    state: 'registered',
+    tooltip: `Natter — Registered${user ? ` as ${user}` : ''} · ${verdict.title}`,
+  };
+}

@@ -1,0 +1,174 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Settings } from '../../src-shared/settings.js';
+import { listAudioDevices } from './audio/call-audio.js';
+import { TonePlayer } from './audio/tone-player.js';
+import { LevelMeter } from './CallQuality.js';
+import type { Store } from './store.js';
+
+type DeviceField = 'audioInputId' | 'audioOutputId' | 'ringtoneOutputId';
+
+interface DeviceLists {
+  inputs: MediaDeviceInfo[];
+  outputs: MediaDeviceInfo[];
+}
+
+function useAudioDevices(): [DeviceLists, () => Promise<void>] {
+  const [lists, setLists] = useState<DeviceLists>({ inputs: [], outputs: [] });
+  const refresh = useCallback(async () => {
+    const [inputs, outputs] = await Promise.all([
+      listAudioDevices('audioinput'),
+      listAudioDevices('audiooutput'),
+    ]);
+    setLists({ inputs, outputs });
+  }, []);
+  useEffect(() => {
+    void refresh();
+    // Plugging a headset in or out updates the lists while the page is open.
+    navigator.mediaDevices?.addEventListener('devicechange', refresh);
+    return () => navigator.mediaDevices?.removeEventListener('devicechange', refresh);
+  }, [refresh]);
+  return [lists, refresh];
+}
+
+/** A microphone check outside calls: its own short-lived capture, its own meter. */
+function useMicrophoneTest(inputId: string | null) {
+  const [peak, setPeak] = useState<number | null>(null);
+  const stop = useRef<(() => void) | null>(null);
+  const end = useCallback(() => {
+    stop.current?.();
+    stop.current = null;
+    setPeak(null);
+  }, []);
+  const start = useCallback(async () => {
+    end();
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: {
+        echoCancellation: true,
+        noiseSuppression: true,
+        ...(inputId ? { deviceId: { exact: inputId } } : {}),
+      },
+    });
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 1024;
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const timer = setInterval(() => {
+      analyser.getFloatTimeDomainData(samples);
+      setPeak(samples.reduce((max, sample) => Math.max(max, Math.abs(sample)), 0));
+    }, 100);
+    stop.current = () => {
+      clearInterval(timer);
+      for (const track of stream.getTracks()) track.stop();
+      void context.close();
+    };
+  }, [inputId, end]);
+  useEffect(() => end, [end]);
+  return { peak, start, end };
+}
+
+function deviceName(device: MediaDeviceInfo, index: number, kind: string): string {
+  return device.label || `${kind} ${index + 1}`;
+}
+
+/** Microphone, call speaker and ringtone device, each with a way to try it. */
+export function AudioSettings({ store, settings }: { store: Store; settings: Settings }) {
+  const [lists, refresh] = useAudioDevices();
+  const micTest = useMicrophoneTest(settings.audioInputId);
+  const [problem, setProblem] = useState<string | null>(null);
+  const tones = useRef(new TonePlayer());
+  useEffect(() => {
+    const player = tones.current;
+    return () => player.stop();
+  }, []);
+  const unnamed = [...lists.inputs, ...lists.outputs].some((device) => !device.label);
+
+  const choose = async (field: DeviceField, value: string) => {
+    const result = await store.act(() =>
+      store.bridge.invoke('saveSettings', { [field]: value === '' ? null : value }),
+    );
+    if (result) store.setSettings(result);
+  };
+  const tryIt = async (action: () => Promise<void>) => {
+    try {
+      setProblem(null);
+      await action();
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  const select = (field: DeviceField, label: string, devices: MediaDeviceInfo[], kind: string) => (
+    <label>
+      {label}
+      <select
+        value={settings[field] ?? ''}
+        onChange={(event) => void choose(field, event.target.value)}
+      >
+        <option value="">System default</option>
+        {devices
+          .filter((device) => device.deviceId && device.deviceId !== 'default')
+          .map((device, index) => (
+            <option key={device.deviceId} value={device.deviceId}>
+              {deviceName(device, index, kind)}
+            </option>
+          ))}
+      </select>
+    </label>
+  );
+
+  return (
+    <fieldset className="audio-settings">
+      <legend>Audio</legend>
+      {select('audioInputId', 'Microphone', lists.inputs, 'Microphone')}
+      <div className="device-test">
+        <button
+          type="button"
+          aria-pressed={micTest.peak !== null}
+          onClick={() =>
+            void tryIt(async () => (micTest.peak === null ? micTest.start() : micTest.end()))
+          }
+        >
+          {micTest.peak === null ? 'Test microphone' : 'Stop test'}
+        </button>
+        <LevelMeter label="Microphone" peak={micTest.peak ?? 0} showLabel={false} />
+      </div>
+      {select('audioOutputId', 'Speaker for calls', lists.outputs, 'Speaker')}
+      {select('ringtoneOutputId', 'Ringtone on', lists.outputs, 'Speaker')}
+      <div className="device-test">
+        <button
+          type="button"
+          onClick={() =>
+            void tryIt(async () => {
+              await tones.current.play('ring', settings.ringtoneOutputId);
+              setTimeout(() => tones.current.stop(), 2500);
+            })
+          }
+        >
+          Play ringtone
+        </button>
+        {unnamed && (
+          <button
+            type="button"
+            className="ghost"
+            onClick={() =>
+              void tryIt(async () => {
+                // Browsers name devices only once the microphone has been allowed.
+                const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+                for (const track of stream.getTracks()) track.stop();
+                await refresh();
+              })
+            }
+          >
+            Show device names
+          </button>
+        )}
+      </div>
+      {problem && (
+        <p className="warning" role="alert">
+          {problem}
+        </p>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * Decides what the devices do from the app's state: the microphone and speaker are open while a
+ * call carries audio, the ringtone plays while a call rings in, and ringback while the far end
+ * rings without sending early audio. Driven by store changes, never by polling.
+ */
+import type { CallInfo } from '../../../src-shared/domain.js';
+import type { Settings } from '../../../src-shared/settings.js';
+import { CallAudio } from './call-audio.js';
+import { audioCallOf, toneFor } from './call-audio-rules.js';
+import { TonePlayer } from './tone-player.js';
+
+export interface AudioInputs {
+  calls: CallInfo[];
+  settings: Settings | null;
+}
+
+export class AudioController {
+  readonly callAudio: CallAudio;
+  private readonly tones = new TonePlayer();
+  private openFor: string | null = null;
+  private devicesKey = '';
+
+  constructor(linkPort: Promise<MessagePort>) {
+    this.callAudio = new CallAudio(linkPort);
+  }
+
+  follow({ calls, settings }: AudioInputs): void {
+    const tone = toneFor(calls);
+    if (tone === null) {
+      if (this.tones.current) this.tones.stop();
+    } else if (this.tones.current !== tone) {
+      const device =
+        tone === 'ring' ? (settings?.ringtoneOutputId ?? null) : (settings?.audioOutputId ?? null);
+      void this.tones.play(tone, device);
+    }
+
+    const call = audioCallOf(calls);
+    const devices = {
+      inputId: settings?.audioInputId ?? null,
+      outputId: settings?.audioOutputId ?? null,
+    };
+    const devicesKey = JSON.stringify(devices);
+    if (call && (call.id !== this.openFor || devicesKey !== this.devicesKey)) {
+      this.openFor = call.id;
+      this.devicesKey = devicesKey;
+      void this.callAudio.start(devices);
+    } else if (!call && this.openFor) {
+      this.openFor = null;
+      void this.callAudio.stop();
+    }
+  }
+}

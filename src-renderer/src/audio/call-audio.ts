@@ -1,0 +1,205 @@
+/**
+ * The renderer's side of call audio: the microphone (echo cancellation and noise suppression on)
+ * and the chosen output device, joined to main's RTP by the frame worklet. The AudioContext runs at
+ * 8 kHz so the browser's own resampler does the rate conversion in both directions.
+ */
+import { AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
+import workletUrl from './frame-worklet.ts?worker&url';
+import type { WorkletReport } from './frame-worklet.js';
+
+export interface AudioDevices {
+  inputId: string | null;
+  outputId: string | null;
+}
+
+export interface CallAudioStatus {
+  /** Peak levels of the last 100 ms, 0..1. */
+  micPeak: number;
+  speakerPeak: number;
+  /** Median wait of microphone frames before RTP took them, ms (measured in main). */
+  uplinkMs: number | null;
+  /** Median wait of received frames before they played, plus the device's own latency, ms. */
+  playoutMs: number | null;
+  /** Why there is no microphone, in words a person can act on; null when it works. */
+  problem: string | null;
+}
+
+interface SinkableContext extends AudioContext {
+  setSinkId?(sinkId: string): Promise<void>;
+}
+
+const IDLE: CallAudioStatus = {
+  micPeak: 0,
+  speakerPeak: 0,
+  uplinkMs: null,
+  playoutMs: null,
+  problem: null,
+};
+
+export class CallAudio {
+  private context: SinkableContext | null = null;
+  private worklet: AudioWorkletNode | null = null;
+  private setup: Promise<void> | null = null;
+  private stream: MediaStream | null = null;
+  private source: MediaStreamAudioSourceNode | null = null;
+  private devices: AudioDevices = { inputId: null, outputId: null };
+  private active = false;
+  private status: CallAudioStatus = IDLE;
+  private readonly listeners = new Set<(status: CallAudioStatus) => void>();
+
+  constructor(private readonly linkPort: Promise<MessagePort>) {
+    navigator.mediaDevices?.addEventListener('devicechange', () => void this.onDeviceChange());
+  }
+
+  onStatus(listener: (status: CallAudioStatus) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.status);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Opens the microphone and the speaker for a call; calling it again changes devices. */
+  async start(devices: AudioDevices): Promise<void> {
+    const changedInput = devices.inputId !== this.devices.inputId;
+    this.devices = devices;
+    this.active = true;
+    try {
+      await this.ensureGraph();
+      const context = this.context;
+      if (!context || !this.active) return;
+      await context.resume();
+      await this.applyOutput();
+      if (!this.stream || changedInput) await this.openMicrophone();
+    } catch (error) {
+      this.publish({ problem: describeMediaError(error) });
+    }
+  }
+
+  /** Releases the microphone (its indicator goes off) and silences the graph between calls. */
+  async stop(): Promise<void> {
+    this.active = false;
+    this.closeMicrophone();
+    await this.context?.suspend().catch(() => undefined);
+    this.publish({ ...IDLE });
+  }
+
+  private ensureGraph(): Promise<void> {
+    this.setup ??= (async () => {
+      const context: SinkableContext = new AudioContext({
+        sampleRate: AUDIO_SAMPLE_RATE,
+        latencyHint: 'interactive',
+      });
+      await context.audioWorklet.addModule(workletUrl);
+      const worklet = new AudioWorkletNode(context, 'natter-frames', {
+        numberOfInputs: 1,
+        numberOfOutputs: 1,
+        outputChannelCount: [1],
+      });
+      worklet.connect(context.destination);
+      const port = await this.linkPort;
+      worklet.port.postMessage({ kind: 'link', port }, [port]);
+      worklet.port.onmessage = (event: MessageEvent<WorkletReport>) => this.onReport(event.data);
+      this.context = context;
+      this.worklet = worklet;
+    })();
+    return this.setup;
+  }
+
+  private onReport(report: WorkletReport): void {
+    if (!this.active) return;
+    if (report.kind === 'levels') {
+      this.publish({ micPeak: report.micPeak, speakerPeak: report.speakerPeak });
+    } else {
+      const deviceMs = this.context
+        ? (this.context.baseLatency + (this.context.outputLatency || 0)) * 1000
+        : 0;
+      this.publish({
+        uplinkMs: report.uplinkMs,
+        playoutMs: report.playoutMs === null ? null : report.playoutMs + deviceMs,
+      });
+    }
+  }
+
+  private async openMicrophone(): Promise<void> {
+    this.closeMicrophone();
+    const constraints: MediaTrackConstraints = {
+      echoCancellation: true,
+      noiseSuppression: true,
+      autoGainControl: true,
+      channelCount: 1,
+    };
+    if (this.devices.inputId) constraints.deviceId = { exact: this.devices.inputId };
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: constraints });
+    } catch (error) {
+      // The chosen microphone is gone or busy: the default one is better than silence.
+      if (!this.devices.inputId) throw error;
+      delete constraints.deviceId;
+      stream = await navigator.mediaDevices.getUserMedia({ audio: constraints });
+    }
+    if (!this.active || !this.context || !this.worklet) {
+      for (const track of stream.getTracks()) track.stop();
+      return;
+    }
+    this.stream = stream;
+    for (const track of stream.getAudioTracks()) {
+      // Unplugged mid-call: reopen on whatever is there now.
+      track.addEventListener('ended', () => void this.reopenMicrophone());
+    }
+    this.source = this.context.createMediaStreamSource(stream);
+    this.source.connect(this.worklet);
+    this.publish({ problem: null });
+  }
+
+  private async reopenMicrophone(): Promise<void> {
+    if (!this.active) return;
+    try {
+      await this.openMicrophone();
+    } catch (error) {
+      this.publish({ problem: describeMediaError(error) });
+    }
+  }
+
+  private closeMicrophone(): void {
+    this.source?.disconnect();
+    this.source = null;
+    for (const track of this.stream?.getTracks() ?? []) track.stop();
+    this.stream = null;
+  }
+
+  private async applyOutput(): Promise<void> {
+    const context = this.context;
+    if (!context?.setSinkId) return;
+    const wanted = this.devices.outputId ?? '';
+    const present = await listAudioDevices('audiooutput');
+    const sink = wanted && present.some((device) => device.deviceId === wanted) ? wanted : '';
+    await context.setSinkId(sink).catch(() => context.setSinkId?.(''));
+  }
+
+  private async onDeviceChange(): Promise<void> {
+    if (!this.active) return;
+    await this.applyOutput().catch(() => undefined);
+    const track = this.stream?.getAudioTracks()[0];
+    if (!track || track.readyState === 'ended') await this.reopenMicrophone();
+  }
+
+  private publish(patch: Partial<CallAudioStatus>): void {
+    this.status = { ...this.status, ...patch };
+    for (const listener of this.listeners) listener(this.status);
+  }
+}
+
+export async function listAudioDevices(kind: MediaDeviceKind): Promise<MediaDeviceInfo[]> {
+  const devices = (await navigator.mediaDevices?.enumerateDevices()) ?? [];
+  return devices.filter((device) => device.kind === kind);
+}
+
+function describeMediaError(error: unknown): string {
+  const name = error instanceof DOMException ? error.name : '';
+  if (name === 'NotAllowedError') return 'Natter may not use the microphone: allow it and retry.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') {
+    return 'No microphone found: plug one in.';
+  }
+  if (name === 'NotReadableError') return 'The microphone is busy in another program.';
+  return `Audio could not start: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * The audio link between the renderer (which owns the devices) and main (which owns the RTP
+ * sockets): 20 ms frames of 8 kHz 16-bit PCM, stamped with the wall-clock time they entered the
+ * link so each side can measure the delay the link itself adds. In the app the link is a
+ * MessagePort straight from main to the renderer's audio worklet; in the browser test bridge it is
+ * the binary side of the loopback WebSocket, encoded with {@link encodeAudioMessage}.
+ */
+import { z } from 'zod';
+import { AUDIO_FRAME_BYTES } from './audio-format.js';
+
+export { AUDIO_FRAME_BYTES, AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from './audio-format.js';
+
+/** Whatever the structured clone delivers must be an ArrayBuffer of exactly one frame. */
+const frameBuffer = z.custom<ArrayBuffer>(
+  (value) =>
+    Object.prototype.toString.call(value) === '[object ArrayBuffer]' &&
+    (value as ArrayBuffer).byteLength === AUDIO_FRAME_BYTES,
+  'one 20 ms frame of 16-bit PCM',
+);
+const stamp = z.number().finite().nonnegative();
+const delayMs = z.number().finite().min(0).max(10_000);
+
+/** Renderer → main: a microphone frame, stamped when the worklet finished it. */
+export const micFrameSchema = z.object({ kind: z.literal('mic'), pcm: frameBuffer, at: stamp });
+/** Main → renderer: a received frame, stamped when main decoded it. */
+export const speakerFrameSchema = z.object({
+  kind: z.literal('speaker'),
+  pcm: frameBuffer,
+  at: stamp,
+});
+/** Renderer → main: how long received frames waited before they were played, median. */
+export const playoutDelaySchema = z.object({ kind: z.literal('playout-delay'), ms: delayMs });
+/** Main → renderer: how long microphone frames waited before RTP took them, median. */
+export const uplinkDelaySchema = z.object({ kind: z.literal('uplink-delay'), ms: delayMs });
+
+export const rendererToMainSchema = z.discriminatedUnion('kind', [
+  micFrameSchema,
+  playoutDelaySchema,
+]);
+export const mainToRendererSchema = z.discriminatedUnion('kind', [
+  speakerFrameSchema,
+  uplinkDelaySchema,
+]);
+export type RendererToMain = z.infer<typeof rendererToMainSchema>;
+export type MainToRenderer = z.infer<typeof mainToRendererSchema>;
+export type AudioLinkMessage = RendererToMain | MainToRenderer;
+
+const KIND_CODES = ['mic', 'speaker', 'playout-delay', 'uplink-delay'] as const;
+const HEADER_BYTES = 9;
+
+/**
+ * One binary WebSocket message: a kind byte, a float64 stamp or delay, then the frame if any.
+ * Fixed layout rather than JSON so a frame costs 329 bytes and no parsing of numbers per sample.
+ */
+export function encodeAudioMessage(message: AudioLinkMessage): ArrayBuffer {
+  const hasFrame = message.kind === 'mic' || message.kind === 'speaker';
+  const out = new ArrayBuffer(HEADER_BYTES + (hasFrame ? AUDIO_FRAME_BYTES : 0));
+  const view = new DataView(out);
+  view.setUint8(0, KIND_CODES.indexOf(message.kind));
+  view.setFloat64(1, hasFrame ? message.at : message.ms);
+  if (hasFrame) new Uint8Array(out, HEADER_BYTES).set(new Uint8Array(message.pcm));
+  return out;
+}
+
+/** The inverse of {@link encodeAudioMessage}; null for anything that is not one of ours. */
+export function decodeAudioMessage(data: ArrayBuffer): AudioLinkMessage | null {
+  if (data.byteLength < HEADER_BYTES) return null;
+  const view = new DataView(data);
+  const kind = KIND_CODES[view.getUint8(0)];
+  const value = view.getFloat64(1);
+  const candidate =
+    kind === 'mic' || kind === 'speaker'
+      ? { kind, at: value, pcm: data.slice(HEADER_BYTES) }
+      : { kind, ms: value };
+  const parsed = z.union([rendererToMainSchema, mainToRendererSchema]).safeParse(candidate);
+  return parsed.success ? parsed.data : null;
+}

@@ -1,0 +1,25 @@
+/**
+ * The test bridge as a process of its own, for end-to-end tests whose engine must live where the
+ * test runner does not: inside a lab network namespace (`ip netns exec <ns> node bridge-main.js`).
+ * Settings come as one JSON argument and the SIP password from NATTER_PASSWORD, as for the CLI,
+ * so it never shows in a process listing. Prints one JSON line `{"url": ...}` once the renderer is
+ * served and the account has registered; unregisters on SIGTERM before it exits.
+ */
+import { join } from 'node:path';
+import { settingsUpdateSchema } from '../../../src-shared/settings.js';
+import { REPO } from '../../lab/support/peers.js';
+import { startBridge } from './bridge-server.js';
+
+const settings = settingsUpdateSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
+const password = process.env.NATTER_PASSWORD;
+const bridge = await startBridge({
+  rendererDir: join(REPO, 'dist/app/renderer'),
+  settings: password ? { ...settings, password } : settings,
+});
+process.stdout.write(`${JSON.stringify({ url: bridge.url })}\n`);
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    void bridge.close().finally(() => process.exit(0));
+  });
+}

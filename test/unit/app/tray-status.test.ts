@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { trayStatus } from '../../../src-main/app/tray-status.js';
+import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
+import type { CallInfo, NatStatus, Registration } from '../../../src-shared/domain.js';
+
+const registered: Registration = {
+  state: 'registered',
+  account: { server: 'montreal.voip.ms', user: '123456_home' },
+  contact: null,
+  expiresAt: null,
+  error: null,
+};
+const cone: NatStatus = {
+  local: { address: '192.168.1.20', port: 5060 },
+  mapped: { address: '203.0.113.5', port: 40000 },
+  natType: 'cone',
+  servers: [],
+  checkedAt: new Date(0).toISOString(),
+  registrarSees: null,
+  registrarAgrees: null,
+  contact: null,
+  contactSource: 'stun',
+  keepaliveSeconds: 25,
+};
+const call = (state: CallInfo['state']): CallInfo => ({
+  id: 'c1',
+  direction: 'incoming',
+  remote: '15145550100',
+  remoteDisplayName: 'Ada',
+  state,
+  startedAt: '2026-11-24T10:00:00.000Z',
+  answeredAt: null,
+  endedAt: null,
+  end: null,
+  codec: null,
+  localMedia: null,
+  remoteMedia: null,
+  muted: false,
+  stats: EMPTY_RTP_STATS,
+});
+
+describe('tray status', () => {
+  it('is green and names the account when registered behind a sound NAT', () => {
+    expect(trayStatus(registered, cone, [])).toEqual({
+      state: 'registered',
+      tooltip: 'Natter — Registered as 123456_home · Cone NAT, public address known',
+    });
+  });
+
+  it('warns for a symmetric NAT or a dead STUN server', () => {
+    expect(trayStatus(registered, { ...cone, natType: 'symmetric' }, []).state).toBe('nat-problem');
+    expect(trayStatus(registered, { ...cone, natType: 'blocked' }, [])).toEqual({
+      state: 'nat-problem',
+      tooltip: 'Natter — No STUN answer',
+    });
+  });
+
+  it('is offline when not registered, whatever the NAT', () => {
+    expect(trayStatus({ ...registered, state: 'failed' }, cone, []).state).toBe('offline');
+  });
+
+  it('shows a call above everything, and forgets it once ended', () => {
+    expect(trayStatus({ ...registered, state: 'failed' }, null, [call('incoming')])).toEqual({
+      state: 'in-call',
+      tooltip: 'Natter — Incoming call from Ada',
+    });
+    expect(trayStatus(registered, cone, [call('on-hold')]).tooltip).toBe(
+      'Natter — On hold with Ada',
+    );
+    expect(trayStatus(registered, cone, [call('ended')]).state).toBe('registered');
+  });
+});
