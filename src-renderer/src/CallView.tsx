@@ -92,28 +92,31 @@ export function CallView({
           panel to see why.
         </p>
       )}
-      <dl className="quality" aria-label="Call quality">
-        <div>
-          <dt>Sent</dt>
-          <dd>{stats.packetsSent}</dd>
-        </div>
-        <div>
-          <dt>Received</dt>
-          <dd>{stats.packetsReceived}</dd>
-        </div>
-        <div>
-          <dt>Lost</dt>
-          <dd>{stats.packetsLost}</dd>
-        </div>
-        <div>
-          <dt>Jitter</dt>
-          <dd>{stats.jitterMs.toFixed(1)} ms</dd>
-        </div>
-        <div>
-          <dt>Codec</dt>
-          <dd>{call.codec ?? '—'}</dd>
-        </div>
-      </dl>
+      {/* Counters mean nothing before media flows; while it rings, the name and state are all. */}
+      {(live || stats.packetsSent > 0) && (
+        <dl className="quality" aria-label="Call quality">
+          <div>
+            <dt>Sent</dt>
+            <dd>{stats.packetsSent}</dd>
+          </div>
+          <div>
+            <dt>Received</dt>
+            <dd>{stats.packetsReceived}</dd>
+          </div>
+          <div>
+            <dt>Lost</dt>
+            <dd>{stats.packetsLost}</dd>
+          </div>
+          <div>
+            <dt>Jitter</dt>
+            <dd>{stats.jitterMs.toFixed(1)} ms</dd>
+          </div>
+          <div>
+            <dt>Codec</dt>
+            <dd>{call.codec ?? '—'}</dd>
+          </div>
+        </dl>
+      )}
       {live && <CallQuality call={call} audio={audio} />}
       {keypad && live && (
         <Keypad
