@@ -38,6 +38,18 @@ export type StunServerResult = z.infer<typeof stunServerResultSchema>;
 export const addressSourceSchema = z.enum(['stun', 'local', 'registrar']);
 export type AddressSource = z.infer<typeof addressSourceSchema>;
 
+/** A TURN relay as a call or the NAT panel sees it (RFC 8656). */
+export const relayStatusSchema = z.object({
+  server: z.string(),
+  state: z.enum(['allocated', 'failed', 'closed']),
+  /** The relayed address the SDP carries; null when allocation failed. */
+  relayed: transportAddressSchema.nullable(),
+  rttMs: z.number().nonnegative().nullable(),
+  /** Why relaying failed, in words; null when it works. */
+  error: z.string().nullable(),
+});
+export type RelayStatus = z.infer<typeof relayStatusSchema>;
+
 export const natStatusSchema = z.object({
   local: transportAddressSchema,
   mapped: transportAddressSchema.nullable(),
@@ -53,6 +65,8 @@ export const natStatusSchema = z.object({
   contact: transportAddressSchema.nullable(),
   contactSource: addressSourceSchema.nullable(),
   keepaliveSeconds: z.number().nonnegative(),
+  /** The configured TURN relay, tested on a spare socket at each check; absent without one. */
+  turn: relayStatusSchema.nullable().optional(),
 });
 export type NatStatus = z.infer<typeof natStatusSchema>;
 
@@ -146,8 +160,8 @@ export type RtpStats = z.infer<typeof rtpStatsSchema>;
 export const mediaAddressSchema = z.object({
   connection: z.string(),
   audioPort: z.number().int().nonnegative(),
-  /** Where our own SDP address came from: the RTP socket's STUN mapping, or the local address. */
-  source: z.enum(['stun', 'local']).optional(),
+  /** Where our SDP address came from: the RTP socket's STUN mapping, a TURN relay, or local. */
+  source: z.enum(['stun', 'local', 'turn']).optional(),
 });
 export type MediaAddress = z.infer<typeof mediaAddressSchema>;
 
@@ -172,6 +186,8 @@ export const callInfoSchema = z.object({
   remoteMedia: mediaAddressSchema.nullable(),
   muted: z.boolean(),
   stats: rtpStatsSchema,
+  /** The TURN relay carrying this call's media, when one was used or tried. */
+  relay: relayStatusSchema.nullable().optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

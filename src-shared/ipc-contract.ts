@@ -14,6 +14,12 @@ import {
   type EventPayload,
 } from './engine-contract.js';
 import { historyEntrySchema } from './call-history.js';
+import {
+  doctorFixSchema,
+  doctorReportSchema,
+  doctorRequestSchema,
+  doctorStepSchema,
+} from './doctor.js';
 import { settingsSchema, settingsUpdateSchema } from './settings.js';
 
 /** A SIP server as typed in settings: `host` or `host:port` (5060 implied), port 1–65535. */
@@ -48,6 +54,23 @@ export const serverProbeSchema = z.object({
 });
 export type ServerProbe = z.infer<typeof serverProbeSchema>;
 
+/** How many SIP messages the trace keeps (both directions): enough for a registration and a call. */
+export const SIP_TRACE_LIMIT = 200;
+
+/** One SIP message as the engine's socket sent or received it, with secrets already removed. */
+export const sipTraceEntrySchema = z.object({
+  /** Increases by one per message recorded, so a view can keep its place across refreshes. */
+  seq: z.number().int().nonnegative(),
+  /** ISO 8601 time the message left or arrived. */
+  at: z.string(),
+  direction: z.enum(['out', 'in']),
+  /** Where it went to, or came from. */
+  peer: transportAddressSchema,
+  /** The message text, Authorization values reduced to username, realm and uri. */
+  message: z.string(),
+});
+export type SipTraceEntry = z.infer<typeof sipTraceEntrySchema>;
+
 export const appCommandSchemas = {
   getSettings: { request: z.object({}).strict(), response: settingsSchema },
   saveSettings: { request: settingsUpdateSchema, response: settingsSchema },
@@ -62,7 +85,36 @@ export const appCommandSchemas = {
       .strict(),
     response: z.array(serverProbeSchema).max(MAX_PROBED_SERVERS),
   },
+  /** Runs the NAT doctor with the saved account; each step also arrives as a doctorStep event. */
+  runDoctor: { request: doctorRequestSchema, response: doctorReportSchema },
+  /**
+   * Saves the fix of main's own last doctor report. The renderer names no values: it can only
+   * confirm what the doctor found, never smuggle settings in under the doctor's name.
+   */
+  applyDoctorFix: {
+    request: z.object({}).strict(),
+    response: z.object({ settings: settingsSchema, applied: doctorFixSchema }),
+  },
+  getSipTrace: {
+    request: z.object({}).strict(),
+    response: z.array(sipTraceEntrySchema).max(SIP_TRACE_LIMIT),
+  },
 } as const;
+
+/**
+ * Events of the app itself, beside the engine's: they come from main but not from the engine
+ * (the doctor runs on sockets and registrations of its own).
+ */
+export const appEventSchemas = {
+  /** One doctor step as it lands, so the window shows progress while the check runs. */
+  doctorStep: doctorStepSchema,
+} as const;
+
+/** Every event the renderer can subscribe to, engine's and app's, in one flat map. */
+export const bridgeEventSchemas = { ...eventSchemas, ...appEventSchemas } as const;
+export type AppEventName = keyof typeof appEventSchemas;
+export type BridgeEventName = keyof typeof bridgeEventSchemas;
+export type BridgeEventPayload<E extends BridgeEventName> = z.infer<(typeof bridgeEventSchemas)[E]>;
 
 export const invokeSchemas = { ...commandSchemas, ...appCommandSchemas } as const;
 export type InvokeName = keyof typeof invokeSchemas;
@@ -70,13 +122,22 @@ export type InvokeRequest<C extends InvokeName> = z.infer<(typeof invokeSchemas)
 export type InvokeResponse<C extends InvokeName> = z.infer<(typeof invokeSchemas)[C]['response']>;
 
 export const INVOKE_NAMES = Object.keys(invokeSchemas) as InvokeName[];
-export const EVENT_NAMES = Object.keys(eventSchemas) as EventName[];
+/** Every event main forwards to the renderer: the engine's, then the app's. */
+export const EVENT_NAMES = Object.keys(bridgeEventSchemas) as BridgeEventName[];
 
 export const invokeChannel = (name: InvokeName): string => `natter:invoke:${name}`;
-export const eventChannel = (name: EventName): string => `natter:event:${name}`;
+export const eventChannel = (name: BridgeEventName): string => `natter:event:${name}`;
 
 export function isInvokeName(name: string): name is InvokeName {
   return Object.prototype.hasOwnProperty.call(invokeSchemas, name);
+}
+
+export function isEventName(name: string): name is BridgeEventName {
+  return Object.prototype.hasOwnProperty.call(bridgeEventSchemas, name);
+}
+
+export function isAppEventName(name: string): name is AppEventName {
+  return Object.prototype.hasOwnProperty.call(appEventSchemas, name);
 }
 
 /** An error crossing the boundary: a stable code and a sentence, nothing else. */
@@ -91,7 +152,10 @@ export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: Bridg
 /** What the renderer sees as `window.natter` (or the test bridge provides in its place). */
 export interface NatterBridge {
   invoke<C extends InvokeName>(command: C, request: InvokeRequest<C>): Promise<InvokeResponse<C>>;
-  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  on<E extends BridgeEventName>(
+    event: E,
+    listener: (payload: BridgeEventPayload<E>) => void,
+  ): () => void;
 }
 
 export type { CommandName, EventName, EventPayload };

@@ -39,6 +39,15 @@ export function natVerdict(nat: NatStatus | null, registration: Registration): N
         'Your router changes ports per destination (symmetric NAT): calls may have one-way audio; configure a TURN server or disable SIP ALG.',
     };
   }
+  if (stunOff(nat)) {
+    // Not a problem in itself: the doctor turns STUN off where voip.ms already fixes addresses.
+    return {
+      color: 'green',
+      title: 'STUN off',
+      advice:
+        'STUN is off: calls carry this computer’s own address and voip.ms answers to the address it sees. If a call has one-way audio, run Check my connection.',
+    };
+  }
   if (nat.registrarAgrees === false) {
     return {
       color: 'amber',
@@ -59,4 +68,9 @@ export function natVerdict(nat: NatStatus | null, registration: Registration): N
     title: nat.natType === 'cone' ? 'Cone NAT, public address known' : 'Public address known',
     advice: 'Your public address is known and goes into every call: audio should work both ways.',
   };
+}
+
+/** STUN turned off in settings: no server asked, and the Contact carries the local address. */
+export function stunOff(nat: NatStatus): boolean {
+  return nat.servers.length === 0 && nat.mapped === null && nat.contactSource === 'local';
 }

@@ -41,6 +41,13 @@ export const settingsSchema = z.object({
   audioInputId: z.string().max(256).nullable(),
   audioOutputId: z.string().max(256).nullable(),
   ringtoneOutputId: z.string().max(256).nullable(),
+  /** A TURN relay (`host:port`) for a symmetric NAT, and its user; the password is kept apart. */
+  turnServer: stunServerSchema.nullable(),
+  turnUser: z.string().min(1).max(128).nullable(),
+  /** Whether a TURN password is stored (encrypted); it never leaves main. */
+  hasTurnPassword: z.boolean(),
+  /** Relay calls never, only behind a symmetric NAT, or always. */
+  turnPolicy: z.enum(['never', 'symmetric', 'always']),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -52,12 +59,19 @@ export const DEFAULT_SETTINGS: Settings = {
   audioInputId: null,
   audioOutputId: null,
   ringtoneOutputId: null,
+  turnServer: null,
+  turnUser: null,
+  hasTurnPassword: false,
+  turnPolicy: 'symmetric',
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */
 export const settingsUpdateSchema = settingsSchema
-  .omit({ hasPassword: true })
+  .omit({ hasPassword: true, hasTurnPassword: true })
   .partial()
-  .extend({ password: z.string().min(1).max(256).optional() })
+  .extend({
+    password: z.string().min(1).max(256).optional(),
+    turnPassword: z.string().min(1).max(256).optional(),
+  })
   .strict();
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;

@@ -1,23 +1,42 @@
 /**
  * The app's side of the IPC contract, with no Electron in it: engine commands pass through, and
  * settings are stored and applied (switching the STUN server re-checks the NAT at once; a saved
- * account and password register). The Electron shell and the end-to-end test bridge both serve
- * the renderer with this.
+ * account and password register). The NAT doctor runs beside the engine, and the engine's SIP
+ * messages are kept for the trace view. The Electron shell and the end-to-end test bridge both
+ * serve the renderer with this.
  */
+import { EventEmitter } from 'node:events';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine-options.js';
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
 import { probeSipServers, type SipProbeOptions } from '../engine/sip-options-probe.js';
 import { testStunServer, type StunServerTestOptions } from '../engine/stun-server-test.js';
 import type { Settings, SettingsUpdate } from '../../src-shared/settings.js';
+import {
+  isAppEventName,
+  type AppEventName,
+  type BridgeEventName,
+  type BridgeEventPayload,
+} from '../../src-shared/ipc-contract.js';
+import type { EventName, EventPayload } from '../../src-shared/engine-contract.js';
 import type { InvokeHandlers } from './ipc-router.js';
 import type { CallHistoryStore } from './call-history-store.js';
 import type { SettingsStore } from './settings-store.js';
 import { RendererAudioRouter } from './renderer-audio-router.js';
+import { createDoctorRunner, type DoctorRunnerDeps } from './doctor-runner.js';
+import { SipTrace } from './sip-trace.js';
 
 export interface AppService {
   engine: NatterEngine;
   /** Carries the active call's audio to and from the renderer's devices. */
   audio: RendererAudioRouter;
   handlers: InvokeHandlers;
+  /** The engine's last SIP messages, redacted. */
+  trace: SipTrace;
+  /** Every event the renderer may receive: the engine's and the app's own (doctor steps). */
+  on<E extends BridgeEventName>(
+    event: E,
+    listener: (payload: BridgeEventPayload<E>) => void,
+  ): () => void;
   /** Registers with the stored account, if there is one with a password. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -27,6 +46,8 @@ export interface AppService {
 export interface SettingsProbeOptions {
   stunTest?: StunServerTestOptions;
   serverProbe?: SipProbeOptions;
+  /** A stand-in doctor, or shorter test calls, for tests. */
+  doctor?: Pick<DoctorRunnerDeps, 'run' | 'timings'>;
 }
 
 export function createAppService(
@@ -37,6 +58,8 @@ export function createAppService(
 ): AppService {
   const audio = new RendererAudioRouter();
   const audioHooks = audio.hooks();
+  const trace = new SipTrace();
+  const appEvents = new EventEmitter();
   const engineFor = (settings: Settings) =>
     new NatterEngine(
       { stunServers: settings.stunServers, keepaliveSeconds: settings.keepaliveSeconds },
@@ -47,11 +70,37 @@ export function createAppService(
           audioHooks.onCallAudio(callId, frame);
           hooks.onCallAudio?.(callId, frame);
         },
+        onTrace: (direction, message, peer) => {
+          trace.record(direction, message, peer);
+          hooks.onTrace?.(direction, message, peer);
+        },
       },
     );
+  const doctor = createDoctorRunner({
+    ...probes.doctor,
+    account: () => store.settings.account,
+    password: () => store.password(),
+    stunServers: () => store.settings.stunServers,
+    localAddress: () => {
+      const { localAddress } = service.engine.engineOptions;
+      return localAddress === DEFAULT_ENGINE_OPTIONS.localAddress ? undefined : localAddress;
+    },
+    saveSettings: (change) => service.handlers.saveSettings(change),
+    onStep: (step) => appEvents.emit('doctorStep', step),
+  });
   const service: AppService = {
     engine: engineFor(store.settings),
     audio,
+    trace,
+    on: (event, listener) => {
+      if (isAppEventName(event)) {
+        const name: AppEventName = event;
+        appEvents.on(name, listener);
+        return () => appEvents.off(name, listener);
+      }
+      const name = event as EventName;
+      return service.engine.on(name, listener as (payload: EventPayload<typeof name>) => void);
+    },
     start: async () => {
       await register();
     },
@@ -80,6 +129,9 @@ export function createAppService(
       // Both run on sockets of their own, beside the engine: a test never touches the SIP socket.
       testStunServer: ({ server }) => testStunServer(server, probes.stunTest),
       probeServers: ({ servers }) => probeSipServers(servers, probes.serverProbe),
+      runDoctor: (request) => doctor.run(request),
+      applyDoctorFix: () => doctor.applyLastFix(),
+      getSipTrace: async () => trace.entries(),
       saveSettings: async (change: SettingsUpdate) => {
         const before = store.settings;
         const settings = await store.update(change);

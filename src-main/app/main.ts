@@ -28,8 +28,11 @@ import { CallHistoryStore } from './call-history-store.js';
 import { createIpcRouter } from './ipc-router.js';
 import { SettingsStore } from './settings-store.js';
 import { trayStatus, type TrayState } from './tray-status.js';
+import { userDataDirectory } from './app-paths.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+// One settings folder whatever the build calls itself, shared with `natter doctor --apply`.
+app.setPath('userData', userDataDirectory());
 const RENDERER_URL = process.env.ELECTRON_RENDERER_URL;
 const CSP = [
   "default-src 'none'",
@@ -76,8 +79,9 @@ async function start(): Promise<void> {
       route(name, payload, event.senderFrame?.url),
     );
   }
+  // The engine's events and the app's own (doctor steps) reach the window the same way.
   for (const name of EVENT_NAMES) {
-    service.engine.on(name, (payload) => window?.webContents.send(eventChannel(name), payload));
+    service.on(name, (payload) => window?.webContents.send(eventChannel(name), payload));
   }
   service.engine.on('call', (call) => {
     if (call.state === 'incoming' && Notification.isSupported()) {
@@ -115,7 +119,11 @@ async function start(): Promise<void> {
 
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => {
     const mediaTypes = (details as { mediaTypes?: string[] }).mediaTypes ?? [];
-    callback(permission === 'media' && mediaTypes.every((type) => type === 'audio'));
+    callback(
+      (permission === 'media' && mediaTypes.every((type) => type === 'audio')) ||
+        // "Copy" in the connection check and the SIP trace writes text; reading stays refused.
+        permission === 'clipboard-sanitized-write',
+    );
   });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });

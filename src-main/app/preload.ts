@@ -7,6 +7,7 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   eventChannel,
   invokeChannel,
+  isEventName,
   type BridgeResult,
   type NatterBridge,
 } from '../../src-shared/ipc-contract.js';
@@ -22,6 +23,9 @@ const bridge: NatterBridge = {
     return result.value;
   },
   on(event, listener) {
+    // Engine and app events alike, but only those the contract names: the page cannot listen in
+    // on any other channel main may use.
+    if (!isEventName(event)) throw new Error(`no such event: ${String(event).slice(0, 64)}`);
     const channel = eventChannel(event);
     const wrapped = (_event: IpcRendererEvent, payload: unknown) => listener(payload as never);
     ipcRenderer.on(channel, wrapped);

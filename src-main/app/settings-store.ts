@@ -1,6 +1,6 @@
 /**
  * Settings persisted as JSON in the user data folder. A missing or corrupt file falls back to
- * the defaults; the SIP password is stored only as ciphertext from the platform's secret store
+ * the defaults; the SIP and TURN passwords are stored only as ciphertext from the platform's secret store
  * (Electron `safeStorage`, passed in as a {@link SecretCipher} so this module stays testable).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -22,7 +22,11 @@ interface StoredFile {
   settings: Settings;
   /** Base64 ciphertext of the SIP password. */
   password?: string;
+  /** Base64 ciphertext of the TURN password. */
+  turnPassword?: string;
 }
+
+type SecretName = 'password' | 'turnPassword';
 
 export class SettingsStore {
   private current: StoredFile = { settings: DEFAULT_SETTINGS };
@@ -39,6 +43,7 @@ export class SettingsStore {
       this.current = {
         settings: merged.success ? merged.data : DEFAULT_SETTINGS,
         ...(typeof raw.password === 'string' ? { password: raw.password } : {}),
+        ...(typeof raw.turnPassword === 'string' ? { turnPassword: raw.turnPassword } : {}),
       };
     } catch {
       this.current = { settings: DEFAULT_SETTINGS };
@@ -46,6 +51,7 @@ export class SettingsStore {
     this.current.settings = {
       ...this.current.settings,
       hasPassword: this.current.password !== undefined,
+      hasTurnPassword: this.current.turnPassword !== undefined,
     };
     return this.current.settings;
   }
@@ -54,30 +60,45 @@ export class SettingsStore {
     return this.current.settings;
   }
 
-  /** The decrypted password, for main's own use only. */
+  /** The decrypted SIP password, for main's own use only. */
   password(): string | null {
-    if (this.current.password === undefined || !this.cipher.isAvailable()) return null;
+    return this.secret('password');
+  }
+
+  /** The decrypted TURN password, for main's own use only. */
+  turnPassword(): string | null {
+    return this.secret('turnPassword');
+  }
+
+  private secret(name: SecretName): string | null {
+    const stored = this.current[name];
+    if (stored === undefined || !this.cipher.isAvailable()) return null;
     try {
-      return this.cipher.decrypt(Buffer.from(this.current.password, 'base64'));
+      return this.cipher.decrypt(Buffer.from(stored, 'base64'));
     } catch {
       return null;
     }
   }
 
   async update(change: SettingsUpdate): Promise<Settings> {
-    const { password, ...rest } = change;
-    if (password !== undefined) {
+    const { password, turnPassword, ...rest } = change;
+    for (const [name, plain] of [
+      ['password', password],
+      ['turnPassword', turnPassword],
+    ] as const) {
+      if (plain === undefined) continue;
       if (!this.cipher.isAvailable()) {
         throw Object.assign(new Error('this system offers no secure storage for the password'), {
           code: 'no-secure-storage',
         });
       }
-      this.current.password = this.cipher.encrypt(password).toString('base64');
+      this.current[name] = this.cipher.encrypt(plain).toString('base64');
     }
     this.current.settings = settingsSchema.parse({
       ...this.current.settings,
       ...rest,
       hasPassword: this.current.password !== undefined,
+      hasTurnPassword: this.current.turnPassword !== undefined,
     });
     await mkdir(dirname(this.file), { recursive: true });
     const temporary = `${this.file}.tmp`;

@@ -1,7 +1,8 @@
 import type { CallInfo } from '../../src-shared/domain.js';
 import type { CallArgs } from './cli-args.js';
 import { formatAddress, type CliOutput } from './cli-output.js';
-import { isOneWay, oneWayExplanation, openCliSession, waitForCall } from './cli-session.js';
+import { waitForCall } from '../engine/wait-for-call.js';
+import { isOneWay, oneWayExplanation, openCliSession } from './cli-session.js';
 
 interface CallReport {
   registered: boolean;
@@ -14,6 +15,8 @@ interface CallReport {
   /** Where the Contact and SDP addresses came from (stun, registrar or local). */
   addressSource?: { contact: string | null; sdp: string | null };
   toneDetected?: boolean;
+  /** The TURN relay the media went through, or why it could not (then the call went direct). */
+  relay?: CallInfo['relay'];
   end?: CallInfo['end'];
   error?: { code: string; message: string };
 }
@@ -77,6 +80,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     report.rtp = { sent: call.stats.packetsSent, received: call.stats.packetsReceived };
     report.oneWayAudio = isOneWay(call);
     report.toneDetected = session.toneFrames(call.id) > 0;
+    if (call.relay) report.relay = call.relay;
     report.end = call.end;
     if (!report.answered) {
       report.error = {
@@ -111,6 +115,11 @@ function finish(out: CliOutput, report: CallReport, code: number): number {
         ]
       : []),
     `Answered:     ${report.answered ? 'yes' : 'no'}`,
+    ...(report.relay
+      ? [
+          `TURN relay:   ${report.relay.relayed ? `${formatAddress(report.relay.relayed)} via ${report.relay.server}` : `not used: ${report.relay.error ?? report.relay.state}`}`,
+        ]
+      : []),
     `RTP packets:  ${report.rtp.sent} sent, ${report.rtp.received} received${report.oneWayAudio ? '  (one-way audio)' : ''}`,
     ...(report.end ? [`Ended:        ${report.end.message}`] : []),
   ]);

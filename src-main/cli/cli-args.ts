@@ -20,6 +20,9 @@ export interface NatArgs extends CommonOptions {
 export interface SessionArgs extends CommonOptions {
   server: string;
   user: string;
+  /** A TURN relay for the calls' media (password from NATTER_TURN_PASSWORD). */
+  turn: { server: string; user: string } | null;
+  turnPolicy: 'never' | 'symmetric' | 'always';
   seconds: number;
   displayName: string | undefined;
   expires: number | undefined;
@@ -36,8 +39,23 @@ export interface ListenArgs extends SessionArgs {
   answer: boolean;
 }
 
+export interface DoctorArgs {
+  command: 'doctor';
+  json: boolean;
+  server: string;
+  user: string;
+  stun: string[];
+  turn: { server: string; user: string } | null;
+  echo: string;
+  full: boolean;
+  apply: boolean;
+  /** The settings file --apply writes; the desktop app's own by default. */
+  settingsFile: string | undefined;
+  ringSeconds: number | undefined;
+}
+
 export type CliArgs =
-  NatArgs | CallArgs | ListenArgs | { command: 'help' } | { command: 'version' };
+  NatArgs | CallArgs | ListenArgs | DoctorArgs | { command: 'help' } | { command: 'version' };
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -52,6 +70,13 @@ const OPTIONS = {
   'display-name': { type: 'string' },
   expires: { type: 'string' },
   answer: { type: 'boolean' },
+  turn: { type: 'string' },
+  'turn-user': { type: 'string' },
+  'turn-policy': { type: 'string' },
+  echo: { type: 'string' },
+  full: { type: 'boolean' },
+  apply: { type: 'boolean' },
+  settings: { type: 'string' },
   password: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -92,8 +117,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (common.noStun) throw new UsageError('nat needs STUN: drop --no-stun');
     return { command: 'nat', ...common };
   }
-  if (command !== 'call' && command !== 'listen') {
-    throw new UsageError(`unknown command "${command}" (try: nat, call, listen)`);
+  if (command !== 'call' && command !== 'listen' && command !== 'doctor') {
+    throw new UsageError(`unknown command "${command}" (try: nat, call, listen, doctor)`);
   }
   if (!values.server) throw new UsageError(`${command} needs --server HOST[:PORT]`);
   if (!HOST_PORT.test(values.server)) {
@@ -104,10 +129,48 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (!/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,64}$/.test(values.user)) {
     throw new UsageError(`--user ${values.user}: not a valid SIP user`);
   }
+  if ((values.turn === undefined) !== (values['turn-user'] === undefined)) {
+    throw new UsageError('--turn and --turn-user go together');
+  }
+  if (values.turn !== undefined) {
+    if (!HOST_PORT.test(values.turn)) {
+      throw new UsageError(`--turn ${values.turn}: expected HOST:PORT`);
+    }
+    checkPortOf(values.turn, '--turn');
+  }
+  const turn =
+    values.turn !== undefined && values['turn-user'] !== undefined
+      ? { server: values.turn, user: values['turn-user'] }
+      : null;
+  const turnPolicy = values['turn-policy'] ?? 'symmetric';
+  if (turnPolicy !== 'never' && turnPolicy !== 'symmetric' && turnPolicy !== 'always') {
+    throw new UsageError(`--turn-policy ${turnPolicy}: expected never, symmetric or always`);
+  }
+  if (command === 'doctor') {
+    if (rest.length > 0) throw new UsageError(`doctor takes no argument (got "${rest[0]}")`);
+    if (common.noStun) throw new UsageError('doctor tests with and without STUN: drop --no-stun');
+    const echo = values.echo ?? '4443';
+    if (!/^[0-9*#+]{1,32}$/.test(echo)) throw new UsageError(`--echo ${echo}: expected a number`);
+    return {
+      command: 'doctor',
+      json: common.json,
+      server: values.server,
+      user: values.user,
+      stun: common.stun,
+      turn,
+      echo,
+      full: values.full === true,
+      apply: values.apply === true,
+      settingsFile: values.settings,
+      ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 120),
+    };
+  }
   const session: SessionArgs = {
     ...common,
     server: values.server,
     user: values.user,
+    turn,
+    turnPolicy,
     seconds: integer(values.seconds, '--seconds', 1, 86_400) ?? (command === 'call' ? 5 : 60),
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
@@ -156,12 +219,23 @@ export const USAGE = `natter: a softphone engine for voip.ms behind NAT
 Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
+                [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
                 [--seconds N] [--local-port N] [--keepalive S] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--seconds N] [--answer] [--keepalive S] [--json]
+  natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
+                [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
+                [--settings FILE] [--json]
 
-The SIP password is read from the environment variable NATTER_PASSWORD.
+doctor runs the voip.ms NAT troubleshooting procedure: reachability, NAT type, binding
+lifetime (--full), SIP ALG, a test call to the echo number (4443) without STUN, then with STUN,
+and gives one verdict; --apply writes the fix into the app's settings (or --settings FILE).
+Exit 0 when some configuration gave audio both ways.
+
+The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
+from NATTER_TURN_PASSWORD.
 Examples:
   natter nat --json
   NATTER_PASSWORD=... natter call 4443 --server montreal5.voip.ms --user 123456_home
+  NATTER_PASSWORD=... natter doctor --server montreal5.voip.ms --user 123456_home --apply
 `;

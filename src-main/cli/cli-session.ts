@@ -18,9 +18,9 @@ export interface CliSession {
   close(): Promise<void>;
 }
 
-/** Reads the password from the environment: never from the command line, never logged. */
-function passwordFromEnvironment(): string | null {
-  const password = process.env.NATTER_PASSWORD;
+/** Reads a password from the environment: never from the command line, never logged. */
+function passwordFromEnvironment(name = 'NATTER_PASSWORD'): string | null {
+  const password = process.env[name];
   return password && password.length > 0 ? password : null;
 }
 
@@ -37,9 +37,20 @@ export async function openCliSession(
     out.failure('set the SIP password in the environment variable NATTER_PASSWORD');
     return null;
   }
+  let turn: { server: string; username: string; password: string } | null = null;
+  if (args.turn) {
+    const turnPassword = passwordFromEnvironment('NATTER_TURN_PASSWORD');
+    if (!turnPassword) {
+      out.failure('set the TURN password in the environment variable NATTER_TURN_PASSWORD');
+      return null;
+    }
+    turn = { server: args.turn.server, username: args.turn.user, password: turnPassword };
+  }
   const detectors = new Map<string, ToneDetector>();
   const engine = new NatterEngine(
     {
+      turn,
+      turnPolicy: args.turnPolicy,
       stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
       localSipPort: args.localPort,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
@@ -79,31 +90,6 @@ export async function openCliSession(
     toneFrames: (callId) => detectors.get(callId)?.toneFrames ?? 0,
     close: () => engine.shutdown(),
   };
-}
-
-/** Waits for a call to reach one of `states`, or to end, or for `timeoutMs`. */
-export function waitForCall(
-  engine: NatterEngine,
-  callId: string,
-  states: Array<CallInfo['state']>,
-  timeoutMs: number,
-  initial: CallInfo,
-): Promise<CallInfo> {
-  return new Promise((resolve) => {
-    let latest = initial;
-    const done = (info: CallInfo) => {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(info);
-    };
-    const unsubscribe = engine.on('call', (info) => {
-      if (info.id !== callId) return;
-      latest = info;
-      if (states.includes(info.state) || info.state === 'ended') done(info);
-    });
-    const timer = setTimeout(() => done(latest), timeoutMs);
-    if (states.includes(initial.state) || initial.state === 'ended') done(initial);
-  });
 }
 
 /** True when a call was answered and RTP flowed one way only: the evidence of a NAT problem. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { callCommand } from './call-command.js';
 import { parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { createOutput } from './cli-output.js';
+import { doctorCommand } from './doctor-command.js';
 import { listenCommand } from './listen-command.js';
 import { natCommand } from './nat-command.js';
 
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         return await callCommand(args, out);
       case 'listen':
         return await listenCommand(args, out);
+      case 'doctor':
+        return await doctorCommand(args, out);
     }
   } catch (error) {
     out.failure(error instanceof Error ? error.message : String(error));

@@ -1,9 +1,22 @@
-import type { MediaAddress, RtpStats, TransportAddress } from '../../src-shared/domain.js';
+import type {
+  MediaAddress,
+  RelayStatus,
+  RtpStats,
+  TransportAddress,
+} from '../../src-shared/domain.js';
+import { relayTransport } from '../net/relay-transport.js';
+import { TurnClient, type TurnServerSpec } from '../net/turn-client.js';
 import { discoverMapping } from '../net/stun-discovery.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
 import { allocateRtpEndpoints } from '../media/rtp-port-allocator.js';
 import { RtpSession, type AudioSource } from '../media/rtp-session.js';
-import { buildAudioSdp, parseAudioSdp, type ParsedAudioSdp } from '../media/sdp.js';
+import {
+  answerDirection,
+  buildAudioSdp,
+  parseAudioSdp,
+  type MediaDirection,
+  type ParsedAudioSdp,
+} from '../media/sdp.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
 
 export type AudioCodecName = 'PCMU' | 'PCMA';
@@ -21,6 +34,10 @@ export interface CallMediaOptions {
   audioSource: () => AudioSource;
   onAudio?: (frame: Int16Array) => void;
   onDtmf?: (digit: string) => void;
+  /** The TURN relay this call's media goes through, as the engine's policy decided; or null. */
+  relay: TurnServerSpec | null;
+  /** Learns how the relay fared: allocated, or failed and why (the call then goes direct). */
+  onRelay?: (status: RelayStatus) => void;
   /** Learns the address and codec decided for the call, for its CallInfo. */
   onNegotiated?: (info: {
     local: MediaAddress;
@@ -28,6 +45,9 @@ export interface CallMediaOptions {
     codec: string;
   }) => void;
 }
+
+/** Longest a call waits for the relay before it goes out direct (the TURN issue's bound). */
+const RELAY_TIMEOUT_MS = 2000;
 
 const STATIC_PAYLOAD_TYPES: Record<AudioCodecName, number> = { PCMU: 0, PCMA: 8 };
 
@@ -44,6 +64,8 @@ export class CallMedia implements CallMediaPort {
   private awaitingAnswer = false;
   private remoteOfferPending = false;
   private session: RtpSession | null = null;
+  private turn: TurnClient | null = null;
+  private channelPeer: string | null = null;
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private sessionVersion = 0;
   private muted = false;
@@ -69,24 +91,78 @@ export class CallMedia implements CallMediaPort {
       audioPort: localPort,
       source: 'local',
     };
-    if (this.options.stunServers.length > 0) {
-      // One answer is all a call needs; a dead server must not hold the INVITE back.
-      const discovery = await discoverMapping(endpoints.rtp, this.options.stunServers, {
-        deadlineMs: this.options.stunDeadlineMs,
-        graceAfterFirstMs: 0,
-        rtoMs: this.options.stunRtoMs,
-        localAddress: this.options.localAddress,
+    // STUN and TURN run side by side on the socket: the relay is tried, the mapping is the fallback.
+    const [discovery, relayed] = await Promise.all([
+      this.options.stunServers.length > 0
+        ? // One answer is all a call needs; a dead server must not hold the INVITE back.
+          discoverMapping(endpoints.rtp, this.options.stunServers, {
+            deadlineMs: this.options.stunDeadlineMs,
+            graceAfterFirstMs: 0,
+            rtoMs: this.options.stunRtoMs,
+            localAddress: this.options.localAddress,
+          })
+        : null,
+      this.allocateRelay(endpoints.rtp),
+    ]);
+    if (discovery?.mapped) {
+      address = {
+        connection: discovery.mapped.address,
+        audioPort: discovery.mapped.port,
+        source: 'stun',
+      };
+    }
+    if (relayed) {
+      address = { connection: relayed.address, audioPort: relayed.port, source: 'turn' };
+    } else if (this.options.relay) {
+      this.options.onRelay?.({
+        ...this.relayStatus,
+        error: `${this.relayStatus.error ?? 'the relay failed'}; this call uses its ${address.source === 'stun' ? 'STUN' : 'local'} address instead`,
       });
-      if (discovery.mapped) {
-        address = {
-          connection: discovery.mapped.address,
-          audioPort: discovery.mapped.port,
-          source: 'stun',
-        };
-      }
     }
     this.local = address;
     return address;
+  }
+
+  private relayStatus: RelayStatus = {
+    server: '',
+    state: 'closed',
+    relayed: null,
+    rttMs: null,
+    error: null,
+  };
+
+  /** Allocates on the TURN server (bounded: a dead relay costs at most its timeout). */
+  private async allocateRelay(endpoint: UdpEndpoint): Promise<TransportAddress | null> {
+    const spec = this.options.relay;
+    if (!spec) return null;
+    const turn = new TurnClient(endpoint, spec, { allocateTimeoutMs: RELAY_TIMEOUT_MS });
+    try {
+      const allocation = await turn.allocate();
+      if (this.closed) {
+        await turn.close();
+        return null;
+      }
+      this.turn = turn;
+      this.relayStatus = {
+        server: spec.server,
+        state: 'allocated',
+        relayed: allocation.relayed,
+        rttMs: allocation.rttMs,
+        error: null,
+      };
+      this.options.onRelay?.(this.relayStatus);
+      return allocation.relayed;
+    } catch (error) {
+      await turn.close();
+      this.relayStatus = {
+        server: spec.server,
+        state: 'failed',
+        relayed: null,
+        rttMs: null,
+        error: `TURN ${spec.server}: ${error instanceof Error ? error.message : String(error)}`,
+      };
+      return null;
+    }
   }
 
   async localDescription({ hold }: { hold: boolean }): Promise<string> {
@@ -101,10 +177,15 @@ export class CallMedia implements CallMediaPort {
       ? (remote?.telephoneEventPt ?? null)
       : this.options.telephoneEventPt;
     const remoteHolds = remote?.direction === 'sendonly' || remote?.direction === 'inactive';
-    let direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
-    if (hold) direction = remoteHolds ? 'inactive' : 'sendonly';
-    else if (answering && remoteHolds)
-      direction = remote?.direction === 'inactive' ? 'inactive' : 'recvonly';
+    // An answer mirrors the offer (RFC 3264 §6.1); an offer of ours says only whether we hold.
+    const direction: MediaDirection =
+      answering && remote
+        ? answerDirection(remote.direction, hold)
+        : hold
+          ? remoteHolds
+            ? 'inactive'
+            : 'sendonly'
+          : 'sendrecv';
     if (answering) {
       this.remoteOfferPending = false;
       this.startMedia();
@@ -146,8 +227,12 @@ export class CallMedia implements CallMediaPort {
       this.session.stop();
       this.session = null;
     }
+    if (this.turn) this.bindRelayChannel(this.turn, target);
     if (!this.session) {
-      this.session = new RtpSession(this.endpoints.rtp, {
+      const transport = this.turn
+        ? relayTransport(this.turn, this.endpoints.rtp)
+        : this.endpoints.rtp;
+      this.session = new RtpSession(transport, {
         codec: codecName,
         payloadType: remote.codec.payloadType ?? STATIC_PAYLOAD_TYPES[codecName],
         telephoneEventPt: remote.telephoneEventPt,
@@ -170,6 +255,19 @@ export class CallMedia implements CallMediaPort {
     }
   }
 
+  /** A channel to the remote's media address: 4 bytes of overhead per packet instead of 36. */
+  private bindRelayChannel(turn: TurnClient, target: TransportAddress): void {
+    const key = `${target.address}:${target.port}`;
+    if (this.channelPeer === key) return;
+    this.channelPeer = key;
+    turn.bindChannel(target).catch((error: unknown) => {
+      this.options.onRelay?.({
+        ...this.relayStatus,
+        error: `TURN channel to ${key}: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    });
+  }
+
   setMuted(muted: boolean): void {
     this.muted = muted;
   }
@@ -187,9 +285,15 @@ export class CallMedia implements CallMediaPort {
     if (this.closed) return;
     this.closed = true;
     this.session?.stop();
-    if (this.endpoints) {
-      void this.endpoints.rtp.close();
-      void this.endpoints.rtcp.close();
+    // Deallocation goes out before the socket closes; it is bounded and never throws.
+    const turn = this.turn;
+    this.turn = null;
+    const closing = turn ? turn.close() : Promise.resolve();
+    const endpoints = this.endpoints;
+    if (endpoints) {
+      void closing.finally(() => void endpoints.rtp.close());
+      void endpoints.rtcp.close();
     }
+    if (turn) this.options.onRelay?.({ ...this.relayStatus, state: 'closed' });
   }
 }

@@ -5,6 +5,7 @@ import type {
   CallState,
   MediaAddress,
   RtpStats,
+  RelayStatus,
 } from '../../src-shared/domain.js';
 
 export const EMPTY_RTP_STATS: RtpStats = {
@@ -30,6 +31,7 @@ export class CallRecord {
   remoteMedia: MediaAddress | null = null;
   muted = false;
   stats: RtpStats = EMPTY_RTP_STATS;
+  relay: RelayStatus | null = null;
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
   contactSent: string | null = null;
   readonly startedAt = new Date();
@@ -72,6 +74,7 @@ export class CallRecord {
       remoteMedia: this.remoteMedia,
       muted: this.muted,
       stats: this.stats,
+      ...(this.relay ? { relay: this.relay } : {}),
     };
   }
 }

@@ -1,5 +1,8 @@
 import type { SipTimers } from '../sip/sip-timers.js';
 
+/** When a call's media goes through the TURN relay. */
+export type TurnPolicy = 'never' | 'symmetric' | 'always';
+
 /** The engine's settings. Defaults live in {@link DEFAULT_ENGINE_OPTIONS}; stored settings override. */
 export interface EngineOptions {
   /** STUN servers as `host[:port]`, asked in parallel; empty disables STUN. */
@@ -22,6 +25,10 @@ export interface EngineOptions {
   userAgentString: string;
   /** Accept SIP requests only from the registrar's address (no "ghost calls" from scanners). */
   acceptRequestsFromServerOnly: boolean;
+  /** A TURN relay (RFC 8656) for networks STUN cannot fix; none by default. */
+  turn: { server: string; username: string; password: string } | null;
+  /** Relay calls never, only behind a symmetric NAT (the default), or always. */
+  turnPolicy: TurnPolicy;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -38,6 +45,8 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   sipTimers: { t1: 500, t2: 4000 },
   userAgentString: 'Natter/0.1',
   acceptRequestsFromServerOnly: true,
+  turn: null,
+  turnPolicy: 'symmetric',
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

@@ -142,6 +142,17 @@ export class NatterEngine implements EngineApi {
   };
 
   /** The NAT status of the SIP socket, or null before an account is opened. */
+  /**
+   * The relay a new call uses under the TURN policy: behind a symmetric NAT a STUN mapping is
+   * valid only toward the STUN server, so only a relay can carry the provider's audio back.
+   */
+  private relayForNextCall(): EngineOptions['turn'] {
+    const { turn, turnPolicy } = this.options;
+    if (!turn || turnPolicy === 'never') return null;
+    if (turnPolicy === 'always') return turn;
+    return this.account?.nat.status.natType === 'symmetric' ? turn : null;
+  }
+
   get natStatus(): NatStatus | null {
     return this.account?.nat.status ?? null;
   }
@@ -215,6 +226,14 @@ export class NatterEngine implements EngineApi {
       bindAddress: this.options.localAddress,
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
+      relay: this.relayForNextCall(),
+      onRelay: (status) => {
+        const entry = this.entryForSession(session);
+        if (!entry) return;
+        entry.record.relay = status;
+        if (status.state === 'failed') this.hooks.log?.('warn', status.error ?? 'TURN failed');
+        this.emitCall(entry);
+      },
       audioSource: () => {
         const entry = this.entryForSession(session);
         const source = entry ? this.hooks.audioSourceFor?.(entry.record.snapshot()) : undefined;

@@ -108,8 +108,11 @@ export class SipAccount {
         server: serverAddress,
         timers: options.sipTimers,
         acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
-        onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) =>
-          delegate.onTrace?.(direction, message, peer),
+        onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {
+          if (direction === 'in' && isRegisterSuccess(message))
+            created.account?.onRegisterSuccess();
+          delegate.onTrace?.(direction, message, peer);
+        },
         onViaReceived: (seen: TransportAddress) => created.account?.onRegistrarView(seen),
       };
       const aor = UserAgent.makeURI(`sip:${account.user}@${server.host}`);
@@ -196,9 +199,26 @@ export class SipAccount {
     const registerer = this.registerer;
     this.setRegistration({ state: 'registering', error: null });
     return new Promise((resolve) => {
+      let settled = false;
       const settle = (registration: Registration) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(guard);
+        this.registerSuccessSeen = null;
         resolve(registration);
+      };
+      // sip.js silently drops a 2xx whose Contact list lacks ours; a router rewriting SIP (a SIP
+      // ALG) is the usual reason. Say so at once instead of waiting out the guard.
+      this.registerSuccessSeen = () => {
+        setTimeout(() => {
+          if (settled || registerer.state === RegistererState.Registered) return;
+          settle(
+            this.fail(
+              'contact-rewritten',
+              'the registrar accepted a Contact other than ours: a router on the way rewrites SIP (SIP ALG); disable SIP ALG on the router',
+            ),
+          );
+        }, 300);
       };
       // sip.js ends the transaction after 64·T1 (Timer F); this only guards against silence.
       const guard = setTimeout(
@@ -222,6 +242,13 @@ export class SipAccount {
           settle(this.fail('register', error instanceof Error ? error.message : String(error)));
         });
     });
+  }
+
+  private registerSuccessSeen: (() => void) | null = null;
+
+  /** The transport saw a 2xx to REGISTER go by: sip.js should now accept it. */
+  onRegisterSuccess(): void {
+    this.registerSuccessSeen?.();
   }
 
   /** Unregisters (expires 0) and closes the socket; bounded so quitting never hangs. */
@@ -378,4 +405,10 @@ export function redactSecrets(text: string): string {
   return text
     .replace(/(Authorization:\s*Digest\s[^\r\n]*?response=")[^"]*"/gi, '$1<redacted>"')
     .replace(/(password\s*[=:]\s*)\S+/gi, '$1<redacted>');
+}
+
+function isRegisterSuccess(message: string): boolean {
+  return (
+    /^SIP\/2\.0 2\d\d /.test(message) && /^(?:CSeq|CSEQ|cseq):\s*\d+\s+REGISTER\b/im.test(message)
+  );
 }

@@ -9,6 +9,7 @@ const ATTRIBUTE = {
   MAPPED_ADDRESS: 0x0001,
   ERROR_CODE: 0x0009,
   XOR_MAPPED_ADDRESS: 0x0020,
+  RESPONSE_PORT: 0x0027,
   OTHER_ADDRESS: 0x802c,
 } as const;
 
@@ -28,9 +29,30 @@ export interface DecodedStunMessage {
   errorReason: string | null;
 }
 
+export interface BindingRequestOptions {
+  /**
+   * RFC 5780 §7.5 RESPONSE-PORT: asks the server to answer to this port of the request's source
+   * address instead of its source port (what the binding-lifetime probe relies on).
+   */
+  responsePort?: number;
+}
+
 /** Encodes a Binding request with the given 96-bit transaction ID (RFC 5389 §7.1). */
-export function encodeBindingRequest(transactionId: Buffer): Buffer {
+export function encodeBindingRequest(
+  transactionId: Buffer,
+  options: BindingRequestOptions = {},
+): Buffer {
   const message = stun.createMessage(BINDING_REQUEST, transactionId);
+  const { responsePort } = options;
+  if (responsePort !== undefined) {
+    // The package knows RESPONSE-PORT as a 16-bit attribute (length 2, then 2 bytes of padding,
+    // the layout of RFC 5780 §7.5), so no hand-made encoding is needed. It silently keeps 0 for an
+    // out-of-range value, which would ask the server to answer to port 0: refuse it here.
+    if (!Number.isInteger(responsePort) || responsePort < 1 || responsePort > 0xffff) {
+      throw new RangeError(`RESPONSE-PORT must be a port number 1–65535, not ${responsePort}`);
+    }
+    message.addAttribute(ATTRIBUTE.RESPONSE_PORT, responsePort);
+  }
   return stun.encode(message);
 }
 

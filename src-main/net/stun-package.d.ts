@@ -4,16 +4,16 @@
  * and accepts answers from any address.
  */
 declare module 'stun' {
-  interface StunAttribute {
+  export interface StunAttribute {
     readonly type: number;
     readonly value: unknown;
   }
-  interface StunMessage {
+  export interface StunMessage {
     readonly type: number;
     readonly transactionId: Buffer;
     getAttribute(type: number): StunAttribute | undefined;
   }
-  interface StunRequest extends StunMessage {
+  export interface StunRequest extends StunMessage {
     setType(type: number): void;
     setTransactionId(transactionId: Buffer): boolean;
     addXorAddress(address: string, port: number): unknown;
@@ -21,6 +21,15 @@ declare module 'stun' {
     addAttribute(type: number, ...values: unknown[]): unknown;
     addError(code: number, reason?: string): unknown;
     addFingerprint(): unknown;
+    /**
+     * Appends MESSAGE-INTEGRITY: HMAC-SHA1 keyed with `key` over the message so far, its length
+     * field already counting the attribute (RFC 5389 §15.4). Add it after every other attribute
+     * except FINGERPRINT. For the long-term mechanism the key is MD5(username:realm:password).
+     */
+    addMessageIntegrity(key: string | Buffer): boolean;
+    /** Appends USERNAME; throws beyond 513 bytes (RFC 5389 §15.3). */
+    addUsername(username: string | Buffer): unknown;
+    removeAttribute(type: number): StunAttribute | undefined;
     toBuffer(): Buffer;
   }
   interface StunServer {
@@ -34,6 +43,9 @@ declare module 'stun' {
     createServer(options: { type: 'udp4'; socket?: unknown }): StunServer;
     encode(message: StunRequest): Buffer;
     decode(buffer: Buffer): StunMessage;
+    /** Checks a decoded message's MESSAGE-INTEGRITY by re-encoding it (known attributes only). */
+    validateMessageIntegrity(message: StunMessage, key: string | Buffer): boolean;
+    validateFingerprint(message: StunMessage): boolean;
     constants: Record<string, number>;
   };
   export default stun;

@@ -2,16 +2,22 @@ import { useEffect, useState } from 'react';
 import type { CallAudio } from './audio/call-audio.js';
 import { CallView } from './CallView.js';
 import { Dialer } from './Dialer.js';
+import { DoctorView } from './DoctorView.js';
 import { NatIndicator, NatPanel } from './NatPanel.js';
 import { SettingsView } from './SettingsView.js';
+import { SipTraceView } from './SipTraceView.js';
 import { useStore, type Store } from './store.js';
 
-type Tab = 'dialer' | 'network' | 'settings';
+/** The connection check and the SIP trace are pages of the Network tab. */
+type Tab = 'dialer' | 'network' | 'settings' | 'doctor' | 'trace';
+const TABS: readonly Tab[] = ['dialer', 'network', 'settings', 'doctor', 'trace'];
+const sectionOf = (tab: Tab) => (tab === 'doctor' || tab === 'trace' ? 'network' : tab);
 
 export function App({ store, audio = null }: { store: Store; audio?: CallAudio | null }) {
-  const [tab, setTab] = useState<Tab>(
-    () => (new URLSearchParams(location.search).get('tab') as Tab) || 'dialer',
-  );
+  const [tab, setTab] = useState<Tab>(() => {
+    const asked = new URLSearchParams(location.search).get('tab');
+    return TABS.find((name) => name === asked) ?? 'dialer';
+  });
   const calls = useStore(store, (s) => s.calls);
   const error = useStore(store, (s) => s.error);
   const registration = useStore(store, (s) => s.registration);
@@ -21,6 +27,10 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
     if (number) setPrefill(number);
   }, []);
   const active = calls.find((call) => call.state !== 'ended');
+  const [checkAfterCall, setCheckAfterCall] = useState(false);
+  useEffect(() => {
+    if (!active) setCheckAfterCall(false);
+  }, [active]);
   return (
     <div className="app">
       <header>
@@ -48,11 +58,29 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
       )}
       <main>
         {active ? (
-          <CallView store={store} call={active} audio={audio} />
+          <CallView
+            store={store}
+            call={active}
+            audio={audio}
+            // Chosen during a call, the check opens once the call ends: it places calls of its own.
+            onCheckConnection={() => {
+              setCheckAfterCall(true);
+              setTab('doctor');
+            }}
+            checkPending={checkAfterCall}
+          />
         ) : tab === 'dialer' ? (
           <Dialer store={store} prefill={prefill} />
         ) : tab === 'network' ? (
-          <NatPanel store={store} />
+          <NatPanel
+            store={store}
+            onOpenDoctor={() => setTab('doctor')}
+            onOpenTrace={() => setTab('trace')}
+          />
+        ) : tab === 'doctor' ? (
+          <DoctorView store={store} onBack={() => setTab('network')} />
+        ) : tab === 'trace' ? (
+          <SipTraceView store={store} onBack={() => setTab('network')} />
         ) : (
           <SettingsView store={store} />
         )}
@@ -63,7 +91,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             <button
               key={name}
               type="button"
-              aria-current={tab === name ? 'page' : undefined}
+              aria-current={sectionOf(tab) === name ? 'page' : undefined}
               onClick={() => setTab(name)}
             >
               {name === 'dialer' ? 'Dialer' : name === 'network' ? 'Network' : 'Settings'}

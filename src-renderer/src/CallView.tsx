@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { CallInfo } from '../../src-shared/domain.js';
 import type { CallAudio } from './audio/call-audio.js';
 import { CallQuality } from './CallQuality.js';
+import { noAudioArriving } from './call-watchdog.js';
 import { Keypad } from './Dialer.js';
 import type { Store } from './store.js';
 
@@ -30,10 +31,15 @@ export function CallView({
   store,
   call,
   audio,
+  onCheckConnection,
+  checkPending = false,
 }: {
   store: Store;
   call: CallInfo;
   audio: CallAudio | null;
+  /** Asks for "Check my connection"; it opens when the call ends. */
+  onCheckConnection?: () => void;
+  checkPending?: boolean;
 }) {
   const elapsed = useElapsed(call.answeredAt);
   const [keypad, setKeypad] = useState(false);
@@ -53,9 +59,8 @@ export function CallView({
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [live, call.id, store]);
-  const silentSince = call.answeredAt ? Date.now() - Date.parse(call.answeredAt) : 0;
-  const noAudio =
-    live && stats.packetsSent > 0 && stats.packetsReceived === 0 && silentSince > 3000;
+  // Re-evaluated on every render, and useElapsed renders once a second.
+  const noAudio = noAudioArriving(call, Date.now());
   if (call.state === 'incoming') {
     return (
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
@@ -87,10 +92,20 @@ export function CallView({
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
       <p className="timer">{live ? elapsed : '\u00a0'}</p>
       {noAudio && (
-        <p className="warning" role="alert">
-          No audio is arriving: we sent {stats.packetsSent} packets and received none. Open the NAT
-          panel to see why.
-        </p>
+        <div className="warning one-way" role="alert">
+          <p>
+            No audio is arriving: we sent {stats.packetsSent} packets and received none, so you will
+            not hear the other side. This is usually the router (NAT or SIP ALG).
+          </p>
+          {onCheckConnection &&
+            (checkPending ? (
+              <p className="muted">The connection check opens when this call ends.</p>
+            ) : (
+              <button type="button" onClick={onCheckConnection}>
+                Check my connection
+              </button>
+            ))}
+        </div>
       )}
       {/* Counters mean nothing before media flows; while it rings, the name and state are all. */}
       {(live || stats.packetsSent > 0) && (

@@ -1,6 +1,6 @@
 import { Fragment } from 'react';
 import type { NatStatus, TransportAddress } from '../../src-shared/domain.js';
-import { natVerdict, type VerdictColor } from '../../src-shared/nat-verdict.js';
+import { natVerdict, stunOff, type VerdictColor } from '../../src-shared/nat-verdict.js';
 import { useStore, type Store } from './store.js';
 
 const show = (address: TransportAddress | null | undefined) =>
@@ -38,7 +38,16 @@ function hopColors(nat: NatStatus | null, registered: boolean) {
   return { stun, router, provider };
 }
 
-export function NatPanel({ store }: { store: Store }) {
+export function NatPanel({
+  store,
+  onOpenDoctor,
+  onOpenTrace,
+}: {
+  store: Store;
+  /** Opens "Check my connection" (the NAT doctor). */
+  onOpenDoctor: () => void;
+  onOpenTrace: () => void;
+}) {
   const nat = useStore(store, (s) => s.nat);
   const registration = useStore(store, (s) => s.registration);
   const verdict = natVerdict(nat, registration);
@@ -49,6 +58,12 @@ export function NatPanel({ store }: { store: Store }) {
       <div className={`verdict ${verdict.color}`} role="status">
         <strong>{verdict.title}</strong>
         <p>{verdict.advice}</p>
+      </div>
+      <div className="doctor-cta">
+        <button type="button" className="primary" onClick={onOpenDoctor}>
+          Check my connection
+        </button>
+        <span className="muted">Test calls find what fixes one-way audio.</span>
       </div>
       <div className="path" aria-label="Path from this computer to voip.ms">
         <Hop title="This computer" lines={[show(nat?.local)]} color="green" />
@@ -68,7 +83,11 @@ export function NatPanel({ store }: { store: Store }) {
           →
         </span>
         <div className="hop-pair">
-          <Hop title="STUN server" lines={[`sees ${show(nat?.mapped)}`]} color={colors.stun} />
+          <Hop
+            title="STUN server"
+            lines={[nat && stunOff(nat) ? 'off' : `sees ${show(nat?.mapped)}`]}
+            color={colors.stun}
+          />
           <Hop
             title="voip.ms"
             lines={[
@@ -121,12 +140,17 @@ export function NatPanel({ store }: { store: Store }) {
           ))}
         </tbody>
       </table>
-      <button
-        type="button"
-        onClick={() => void store.act(() => store.bridge.invoke('checkNat', {}))}
-      >
-        Check again
-      </button>
+      <div className="panel-actions">
+        <button
+          type="button"
+          onClick={() => void store.act(() => store.bridge.invoke('checkNat', {}))}
+        >
+          Check again
+        </button>
+        <button type="button" onClick={onOpenTrace}>
+          SIP trace
+        </button>
+      </div>
     </section>
   );
 }

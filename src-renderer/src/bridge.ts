@@ -4,9 +4,9 @@
  * and one-time token come in the page URL.
  */
 import type {
+  BridgeEventName,
+  BridgeEventPayload,
   BridgeResult,
-  EventName,
-  EventPayload,
   InvokeName,
   InvokeRequest,
   InvokeResponse,
@@ -68,7 +68,7 @@ function websocketBridge(url: string): Connection {
         throw Object.assign(new Error(result.error.message), { code: result.error.code });
       return result.value as InvokeResponse<C>;
     },
-    on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
+    on<E extends BridgeEventName>(event: E, listener: (payload: BridgeEventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);
       const wrapped = listener as (payload: unknown) => void;

@@ -5,8 +5,37 @@
 import { useSyncExternalStore } from 'react';
 import { HISTORY_LIMIT, historyEntryOf, type HistoryEntry } from '../../src-shared/call-history.js';
 import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import type { DoctorFix, DoctorReport, DoctorStep } from '../../src-shared/doctor.js';
 import type { NatterBridge } from '../../src-shared/ipc-contract.js';
 import type { Settings } from '../../src-shared/settings.js';
+
+/** "Check my connection": steps as they land, then the report and whether its fix was saved. */
+export interface DoctorState {
+  running: boolean;
+  /** Whether the binding lifetime is measured in this run (minutes longer). */
+  full: boolean;
+  /** When the current or last run started (ms since the epoch), for elapsed times. */
+  startedAt: number | null;
+  /** When the latest step landed, so the running step's clock starts there. */
+  lastStepAt: number | null;
+  steps: DoctorStep[];
+  report: DoctorReport | null;
+  error: string | null;
+  applying: boolean;
+  applied: DoctorFix | null;
+}
+
+const idleDoctor: DoctorState = {
+  running: false,
+  full: false,
+  startedAt: null,
+  lastStepAt: null,
+  steps: [],
+  report: null,
+  error: null,
+  applying: false,
+  applied: null,
+};
 
 export interface AppState {
   registration: Registration;
@@ -16,6 +45,7 @@ export interface AppState {
   history: HistoryEntry[];
   settings: Settings | null;
   dtmfReceived: string;
+  doctor: DoctorState;
   error: string | null;
   ready: boolean;
 }
@@ -33,6 +63,7 @@ const initial: AppState = {
   history: [],
   settings: null,
   dtmfReceived: '',
+  doctor: idleDoctor,
   error: null,
   ready: false,
 };
@@ -58,6 +89,13 @@ export function createStore(bridge: NatterBridge) {
   bridge.on('dtmfReceived', ({ digit }) =>
     set({ dtmfReceived: (state.dtmfReceived + digit).slice(-16) }),
   );
+  const setDoctor = (patch: Partial<DoctorState>) => set({ doctor: { ...state.doctor, ...patch } });
+  bridge.on('doctorStep', (step) => {
+    // Steps of a run this page did not start (before a reload) have no report to end them.
+    if (!state.doctor.running) return;
+    const others = state.doctor.steps.filter((existing) => existing.id !== step.id);
+    setDoctor({ steps: [...others, step], lastStepAt: Date.now() });
+  });
   void Promise.all([
     bridge.invoke('snapshot', {}),
     bridge.invoke('getSettings', {}),
@@ -98,6 +136,37 @@ export function createStore(bridge: NatterBridge) {
     },
     act,
     setSettings: (settings: Settings) => set({ settings }),
+    /** Runs the doctor; the steps arrive as events while this waits for the report. */
+    runDoctor: async (full: boolean) => {
+      if (state.doctor.running) return;
+      const now = Date.now();
+      set({
+        doctor: { ...idleDoctor, running: true, full, startedAt: now, lastStepAt: now },
+      });
+      try {
+        const report = await bridge.invoke('runDoctor', { full, echo: '4443', apply: false });
+        setDoctor({ running: false, report, steps: report.steps });
+      } catch (error) {
+        setDoctor({
+          running: false,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    },
+    /** Saves the fix main found in its last run (main decides what that is, not the page). */
+    applyDoctorFix: async () => {
+      setDoctor({ applying: true, error: null });
+      try {
+        const { settings, applied } = await bridge.invoke('applyDoctorFix', {});
+        set({ settings });
+        setDoctor({ applying: false, applied });
+      } catch (error) {
+        setDoctor({
+          applying: false,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    },
     clearError: () => set({ error: null }),
   };
 }

@@ -93,7 +93,7 @@ export async function startBridge(options: {
   sockets.on('connection', (socket, request) => {
     const sender = request.headers.origin;
     for (const name of EVENT_NAMES) {
-      const off = service.engine.on(name, (payload) =>
+      const off = service.on(name, (payload) =>
         socket.send(JSON.stringify({ event: name, payload })),
       );
       socket.on('close', off);

@@ -75,9 +75,60 @@ describe('natter CLI arguments', () => {
     [['dial', '4443'], /unknown command/],
     [['nat', '--bogus'], /bogus/],
     [['call', '44;43', '--server', 'x', '--user', 'u'], /TARGET/],
+    [['doctor', '--server', 'x', '--user', 'u', '--turn', 't:3478'], /go together/],
+    [['doctor', '--server', 'x', '--user', 'u', '--echo', '44;43'], /--echo/],
+    [['doctor', '--server', 'x', '--user', 'u', '--no-stun'], /with and without STUN/],
+    [['doctor', '--user', 'u'], /--server/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it('parses doctor with its contract flags and defaults', () => {
+    expect(
+      parseCliArgs(['doctor', '--server', 'montreal5.voip.ms', '--user', '123456_home']),
+    ).toEqual({
+      command: 'doctor',
+      json: false,
+      server: 'montreal5.voip.ms',
+      user: '123456_home',
+      stun: [],
+      turn: null,
+      echo: '4443',
+      full: false,
+      apply: false,
+      settingsFile: undefined,
+      ringSeconds: undefined,
+    });
+    const args = parseCliArgs([
+      'doctor',
+      '--server',
+      'montreal5.voip.ms:5080',
+      '--user',
+      '123456_home',
+      '--stun',
+      'a.example:3478',
+      '--stun',
+      'b.example:3478',
+      '--turn',
+      'turn.example:3478',
+      '--turn-user',
+      'alice',
+      '--echo',
+      '*43',
+      '--full',
+      '--apply',
+      '--json',
+    ]);
+    expect(args).toMatchObject({
+      command: 'doctor',
+      stun: ['a.example:3478', 'b.example:3478'],
+      turn: { server: 'turn.example:3478', user: 'alice' },
+      echo: '*43',
+      full: true,
+      apply: true,
+      json: true,
+    });
   });
 
   it('never echoes a password given on the command line', () => {

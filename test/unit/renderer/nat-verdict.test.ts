@@ -34,6 +34,12 @@ describe('NAT verdict and advice', () => {
     ['symmetric', nat({ natType: 'symmetric' }), 'amber', /TURN server or disable SIP ALG/],
     ['registrar disagrees', nat({ registrarAgrees: false }), 'amber', /SIP ALG/],
     ['no STUN answer', nat({ natType: 'blocked', mapped: null }), 'red', /No STUN server answered/],
+    [
+      'STUN turned off',
+      nat({ natType: 'unknown', mapped: null, contact: null, contactSource: 'local' }),
+      'green',
+      /STUN is off/,
+    ],
   ] as const)('%s → %s', (_name, status, color, advice) => {
     const verdict = natVerdict(status, registered);
     expect(verdict.color).toBe(color);

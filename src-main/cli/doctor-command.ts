@@ -1,0 +1,91 @@
+import { SettingsStore } from '../app/settings-store.js';
+import { settingsFileIn, userDataDirectory } from '../app/app-paths.js';
+import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
+import { runDoctor } from '../engine/doctor/doctor.js';
+import type { DoctorFix, DoctorReport } from '../../src-shared/doctor.js';
+import type { DoctorArgs } from './cli-args.js';
+import type { CliOutput } from './cli-output.js';
+
+const STATUS_MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL', skipped: 'skip' } as const;
+
+/** `natter doctor`: the troubleshooting procedure, a verdict, and with --apply the fix saved. */
+export async function doctorCommand(args: DoctorArgs, out: CliOutput): Promise<number> {
+  const password = process.env.NATTER_PASSWORD;
+  if (!password) {
+    out.failure('set NATTER_PASSWORD to the sub-account password (it is never a flag)');
+    return 2;
+  }
+  const turnPassword = process.env.NATTER_TURN_PASSWORD;
+  if (args.turn && !turnPassword) {
+    out.failure('set NATTER_TURN_PASSWORD to the TURN password (it is never a flag)');
+    return 2;
+  }
+  out.progress(`Checking ${args.user} at ${args.server}...`);
+  const report = await runDoctor(
+    {
+      account: { server: args.server, user: args.user },
+      password,
+      stunServers: args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
+      echo: args.echo,
+      full: args.full,
+      turn: args.turn && turnPassword ? { ...args.turn, password: turnPassword } : null,
+      ...(args.ringSeconds === undefined ? {} : { ringSeconds: args.ringSeconds }),
+    },
+    (step) => out.progress(`${STATUS_MARK[step.status]}  ${step.id}: ${step.summary}`),
+  );
+  if (args.apply && report.fix) {
+    report.applied = await applyFix(report.fix, args.settingsFile);
+  }
+  out.result(report, humanReport(report, args));
+  return report.twoWayFound ? 0 : 1;
+}
+
+/** Writes only what the fix names; the account and its encrypted password stay as they are. */
+async function applyFix(fix: DoctorFix, settingsFile: string | undefined): Promise<DoctorFix> {
+  const store = new SettingsStore(settingsFile ?? settingsFileIn(userDataDirectory()), {
+    // The CLI never writes the password, so it needs no way to encrypt one.
+    isAvailable: () => false,
+    encrypt: () => {
+      throw new Error('the CLI does not store passwords');
+    },
+    decrypt: () => {
+      throw new Error('the CLI does not read passwords');
+    },
+  });
+  await store.load();
+  await store.update({
+    ...(fix.stunServers === undefined ? {} : { stunServers: fix.stunServers }),
+    ...(fix.keepaliveSeconds === undefined ? {} : { keepaliveSeconds: fix.keepaliveSeconds }),
+    ...(fix.turnServer === undefined ? {} : { turnServer: fix.turnServer }),
+    ...(fix.turnUser === undefined ? {} : { turnUser: fix.turnUser }),
+    ...(fix.turnPolicy === undefined ? {} : { turnPolicy: fix.turnPolicy }),
+  });
+  return fix;
+}
+
+function humanReport(report: DoctorReport, args: DoctorArgs): string[] {
+  const fix = report.fix;
+  const fixLine = !fix
+    ? []
+    : [
+        `Fix:      ${[
+          fix.stunServers === undefined
+            ? null
+            : fix.stunServers.length === 0
+              ? 'STUN off'
+              : `STUN on (${fix.stunServers.join(', ')})`,
+          fix.keepaliveSeconds === undefined ? null : `keepalive ${fix.keepaliveSeconds} s`,
+          fix.turnServer === undefined ? null : `TURN relay ${fix.turnServer}`,
+        ]
+          .filter(Boolean)
+          .join(
+            ', ',
+          )}${report.applied ? ' — applied' : args.apply ? '' : ' (run with --apply to save it)'}`,
+      ];
+  return [
+    ...report.steps.map((step) => `${STATUS_MARK[step.status]}  ${step.id}: ${step.summary}`),
+    '',
+    `Verdict:  ${report.verdict.message}`,
+    ...fixLine,
+  ];
+}

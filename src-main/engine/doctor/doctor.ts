@@ -1,0 +1,487 @@
+/**
+ * The NAT doctor: the procedure voip.ms gives its users (test call first; one-way audio means SIP
+ * ALG or NAT; then STUN; a symmetric NAT needs a relay), run in under a minute with the evidence
+ * of each step, ending in one verdict and the setting that fixes it. One routine for the CLI's
+ * `natter doctor` and the app's "Check my connection".
+ */
+import type { Account, NatType, TransportAddress } from '../../../src-shared/domain.js';
+import type {
+  DoctorFix,
+  DoctorReport,
+  DoctorStep,
+  DoctorStepId,
+  DoctorStepStatus,
+  DoctorVerdict,
+} from '../../../src-shared/doctor.js';
+import { allocateRtpEndpoints } from '../../media/rtp-port-allocator.js';
+import { keepaliveForLifetime, measureBindingLifetime } from '../../net/binding-lifetime.js';
+import { discoverMapping, type DiscoveryResult } from '../../net/stun-discovery.js';
+import { UdpEndpoint } from '../../net/udp-endpoint.js';
+import { probeSipServers } from '../sip-options-probe.js';
+import { parseServerSpec, resolveServer } from '../server-address.js';
+import { detectSipAlg } from './sip-alg.js';
+import { TestPhone, type TestCallResult } from './test-phone.js';
+
+export interface DoctorOptions {
+  account: Account;
+  password: string;
+  /** STUN servers to test with; two at different addresses tell a symmetric NAT apart. */
+  stunServers: string[];
+  /** The echo test number to call (voip.ms: 4443). */
+  echo: string;
+  /** Also measure the binding lifetime (takes minutes). */
+  full: boolean;
+  /** A TURN relay to try when the NAT is symmetric. */
+  turn: { server: string; user: string; password: string } | null;
+  /** Address to bind the test sockets to (the lab's client address); all interfaces by default. */
+  localAddress?: string;
+  /** Seconds of tone per test call once answered (default 4). */
+  callSeconds?: number;
+  /** Seconds to wait for the echo service to answer (default 15). */
+  ringSeconds?: number;
+  /** Longest idle gap the binding lifetime probe tries (default 180 s). */
+  bindingMaxSeconds?: number;
+}
+
+interface StepOutcome {
+  status: DoctorStepStatus;
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
+const describe = (address: TransportAddress | null | undefined) =>
+  address ? `${address.address}:${address.port}` : 'unknown';
+
+/** Runs the steps in order, reporting each as it lands, and returns the whole report. */
+export async function runDoctor(
+  options: DoctorOptions,
+  onStep: (step: DoctorStep) => void = () => undefined,
+): Promise<DoctorReport> {
+  const steps: DoctorStep[] = [];
+  const run = async (id: DoctorStepId, body: () => Promise<StepOutcome>) => {
+    const started = performance.now();
+    let outcome: StepOutcome;
+    try {
+      outcome = await body();
+    } catch (error) {
+      // A step that breaks is a failed step with its reason, never a crashed doctor.
+      outcome = {
+        status: 'fail',
+        summary: `could not run: ${error instanceof Error ? error.message : String(error)}`,
+        evidence: {},
+      };
+    }
+    const step: DoctorStep = {
+      id,
+      ...outcome,
+      durationMs: Math.round(performance.now() - started),
+    };
+    steps.push(step);
+    onStep(step);
+    return step;
+  };
+  const skip = (id: DoctorStepId, reason: string) =>
+    run(id, async () => ({ status: 'skipped', summary: reason, evidence: { reason } }));
+
+  const callSeconds = options.callSeconds ?? 4;
+  const ringSeconds = options.ringSeconds ?? 15;
+  const bind = options.localAddress ? { localAddress: options.localAddress } : {};
+
+  // Step 1 registers the phone without STUN that steps 4 and 5 go on using.
+  const plainPhone = new TestPhone({ stunServers: [], ...bind });
+  let reachable = false;
+  let reachabilityProblem = '';
+  let nat: { natType: NatType; sipMapped: TransportAddress | null } = {
+    natType: 'unknown',
+    sipMapped: null,
+  };
+  let noStunCall: TestCallResult | null = null;
+  let stunCall: TestCallResult | null = null;
+  let turnCall: TestCallResult | null = null;
+  let algDetected = false;
+  const fix: DoctorFix = {};
+  try {
+    await run('reachability', async () => {
+      const outcome = await checkReachability(options, plainPhone);
+      reachable = outcome.status === 'pass';
+      reachabilityProblem = outcome.summary;
+      return outcome;
+    });
+
+    await run('nat', async () => {
+      const outcome = await checkNat(options);
+      nat = {
+        natType: outcome.evidence.natType as NatType,
+        sipMapped: (outcome.evidence.sipSocket as DiscoveryResult | undefined)?.mapped ?? null,
+      };
+      return outcome;
+    });
+
+    if (options.full) {
+      await run('binding', async () => {
+        const outcome = await checkBinding(options);
+        if (typeof outcome.evidence.keepaliveSeconds === 'number') {
+          fix.keepaliveSeconds = outcome.evidence.keepaliveSeconds;
+        }
+        return outcome;
+      });
+    } else {
+      await skip('binding', 'not measured (it takes minutes): run with --full');
+    }
+
+    // A rewriting router can break registration itself (the registrar echoes a Contact that is
+    // not ours): judge SIP ALG whenever the registrar answered at all.
+    const registrarAnswered = plainPhone.trace.some(
+      (entry) =>
+        entry.direction === 'in' &&
+        /^SIP\/2\.0 \d{3} /.test(entry.message) &&
+        /^CSeq:\s*\d+\s+REGISTER\b/im.test(entry.message),
+    );
+    if (registrarAnswered) {
+      await run('alg', async () => {
+        const local = sipSocketOf(plainPhone);
+        const finding = detectSipAlg(plainPhone.trace, { local, stunMapped: nat.sipMapped });
+        algDetected = finding.detected;
+        return {
+          status: finding.detected ? 'fail' : 'pass',
+          summary: finding.detected
+            ? `your router rewrites SIP: ${finding.reasons.join('; ')}`
+            : 'SIP arrives at voip.ms as we sent it',
+          evidence: { ...finding.evidence, reasons: finding.reasons },
+        };
+      });
+    } else {
+      await skip('alg', 'the registrar did not answer');
+    }
+    if (reachable) {
+      await run('call-no-stun', async () => {
+        noStunCall = await plainPhone.call(options.echo, callSeconds, ringSeconds);
+        return callOutcome(noStunCall, 'without STUN');
+      });
+    } else {
+      await skip('call-no-stun', 'not registered');
+    }
+  } finally {
+    await plainPhone.close();
+  }
+
+  const noStunWorked = (noStunCall as TestCallResult | null)?.outcome === 'two-way';
+  if (!reachable) {
+    await skip('call-stun', 'not registered');
+  } else if (noStunWorked) {
+    await skip('call-stun', 'not needed: audio went both ways without STUN');
+  } else if (nat.natType === 'blocked' || options.stunServers.length === 0) {
+    await skip('call-stun', 'no STUN server answered');
+  } else {
+    const stunPhone = new TestPhone({ stunServers: options.stunServers, ...bind });
+    try {
+      await run('call-stun', async () => {
+        const registration = await stunPhone.register(options.account, options.password);
+        if (registration.state !== 'registered') {
+          return {
+            status: 'fail',
+            summary: `could not register with STUN on: ${registration.error?.message ?? registration.state}`,
+            evidence: { registration },
+          };
+        }
+        stunCall = await stunPhone.call(options.echo, callSeconds, ringSeconds);
+        const outcome = callOutcome(stunCall, 'with STUN');
+        return { ...outcome, evidence: { ...outcome.evidence, nat: stunPhone.engine.natStatus } };
+      });
+    } finally {
+      await stunPhone.close();
+    }
+  }
+
+  const stunWorked = (stunCall as TestCallResult | null)?.outcome === 'two-way';
+  if (noStunWorked || stunWorked) {
+    await skip('call-turn', 'not needed: audio went both ways');
+  } else if (nat.natType !== 'symmetric') {
+    await skip('call-turn', 'not a symmetric NAT: a relay would not be the fix');
+  } else if (!options.turn) {
+    await skip('call-turn', 'no TURN server configured');
+  } else {
+    const turn = options.turn;
+    const relayPhone = new TestPhone({
+      stunServers: options.stunServers,
+      turn: { server: turn.server, username: turn.user, password: turn.password },
+      turnPolicy: 'always',
+      ...bind,
+    });
+    try {
+      await run('call-turn', async () => {
+        const registration = await relayPhone.register(options.account, options.password);
+        if (registration.state !== 'registered') {
+          return {
+            status: 'fail',
+            summary: `could not register: ${registration.error?.message ?? registration.state}`,
+            evidence: { registration },
+          };
+        }
+        turnCall = await relayPhone.call(options.echo, callSeconds, ringSeconds);
+        const outcome = callOutcome(turnCall, `through the TURN relay ${turn.server}`);
+        if (turnCall.relay?.state === 'failed' || !turnCall.relay) {
+          return {
+            status: 'fail',
+            summary: `the TURN relay could not be used: ${turnCall.relay?.error ?? 'no allocation'}`,
+            evidence: outcome.evidence,
+          };
+        }
+        return outcome;
+      });
+    } finally {
+      await relayPhone.close();
+    }
+  }
+  const turnWorked =
+    (turnCall as TestCallResult | null)?.outcome === 'two-way' &&
+    (turnCall as TestCallResult | null)?.relay?.state !== 'failed';
+
+  if (noStunWorked) fix.stunServers = [];
+  else if (stunWorked) fix.stunServers = options.stunServers;
+  else if (turnWorked && options.turn) {
+    fix.stunServers = options.stunServers;
+    fix.turnServer = options.turn.server;
+    fix.turnUser = options.turn.user;
+    fix.turnPolicy = 'symmetric';
+  }
+
+  const verdict = decide({
+    reachable,
+    reachabilityProblem,
+    natType: nat.natType,
+    algDetected,
+    noStunWorked,
+    stunWorked,
+    turnWorked,
+    calls: [noStunCall, stunCall, turnCall],
+  });
+  return {
+    steps,
+    verdict,
+    fix: Object.keys(fix).length > 0 ? fix : null,
+    applied: null,
+    twoWayFound: noStunWorked || stunWorked || turnWorked,
+  };
+}
+
+async function checkReachability(options: DoctorOptions, phone: TestPhone): Promise<StepOutcome> {
+  const spec = parseServerSpec(options.account.server);
+  const resolved = await resolveServer(spec).catch((error: unknown) =>
+    error instanceof Error ? error.message : String(error),
+  );
+  if (typeof resolved === 'string') {
+    return {
+      status: 'fail',
+      summary: `cannot find ${spec.host}: ${resolved}`,
+      evidence: { server: options.account.server, dns: null, dnsError: resolved },
+    };
+  }
+  const [options_] = await probeSipServers([options.account.server], {
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+  });
+  const registration = await phone.register(options.account, options.password);
+  const evidence = {
+    server: options.account.server,
+    dns: resolved.address,
+    optionsRttMs: options_?.rttMs ?? null,
+    optionsError: options_?.error ?? null,
+    registration: { state: registration.state, error: registration.error },
+    contact: registration.contact,
+  };
+  if (registration.state === 'registered') {
+    const rtt = options_?.rttMs;
+    return {
+      status: 'pass',
+      summary: `registered at ${options.account.server}${rtt === null || rtt === undefined ? '' : ` (OPTIONS round trip ${Math.round(rtt)} ms)`}`,
+      evidence,
+    };
+  }
+  const why = registration.error?.message ?? 'no answer';
+  return {
+    status: 'fail',
+    summary:
+      options_?.rttMs === null
+        ? `${options.account.server} does not answer SIP: ${why}`
+        : `${options.account.server} answers but registration failed: ${why}`,
+    evidence,
+  };
+}
+
+/** The NAT type seen from a SIP-like socket and from an RTP socket, each asking every server. */
+async function checkNat(options: DoctorOptions): Promise<StepOutcome> {
+  const address = options.localAddress;
+  const sip = await UdpEndpoint.bind({ role: 'sip', ...(address ? { address } : {}) });
+  const rtp = await allocateRtpEndpoints(address ? { address } : {});
+  try {
+    const discover = (endpoint: UdpEndpoint) =>
+      discoverMapping(endpoint, options.stunServers, {
+        deadlineMs: 2000,
+        // Both answers are needed to tell a symmetric NAT from a cone.
+        graceAfterFirstMs: 1500,
+        ...(address ? { localAddress: address } : {}),
+      });
+    const [sipSocket, rtpSocket] = await Promise.all([discover(sip), discover(rtp.rtp)]);
+    const natType = worstNat(sipSocket.natType, rtpSocket.natType);
+    const evidence = { natType, sipSocket, rtpSocket };
+    const answered = sipSocket.results.filter((result) => result.mapped).length;
+    switch (natType) {
+      case 'open':
+        return { status: 'pass', summary: 'no NAT: this computer has a public address', evidence };
+      case 'cone':
+        return {
+          status: 'pass',
+          summary: `cone NAT: public address ${describe(sipSocket.mapped)}, the same toward every server`,
+          evidence,
+        };
+      case 'symmetric':
+        return {
+          status: 'warn',
+          summary: 'symmetric NAT: the router gives each destination another public port',
+          evidence,
+        };
+      case 'blocked':
+        return { status: 'fail', summary: 'no STUN server answered: UDP may be blocked', evidence };
+      default:
+        return {
+          status: 'warn',
+          summary:
+            answered < 2
+              ? `public address ${describe(sipSocket.mapped)}; one STUN server answered, so the NAT type is not known`
+              : `public address ${describe(sipSocket.mapped)}`,
+          evidence,
+        };
+    }
+  } finally {
+    await Promise.all([sip.close(), rtp.rtp.close(), rtp.rtcp.close()]);
+  }
+}
+
+function worstNat(a: NatType, b: NatType): NatType {
+  const order: NatType[] = ['blocked', 'symmetric', 'unknown', 'cone', 'open'];
+  return order.indexOf(a) <= order.indexOf(b) ? a : b;
+}
+
+async function checkBinding(options: DoctorOptions): Promise<StepOutcome> {
+  const refusals: { server: string; error: string | null }[] = [];
+  for (const server of options.stunServers) {
+    const result = await measureBindingLifetime({
+      server,
+      maxSeconds: options.bindingMaxSeconds ?? 180,
+      ...(options.localAddress ? { bindAddress: options.localAddress } : {}),
+    });
+    if (!result.supported) {
+      refusals.push({ server, error: result.error });
+      continue;
+    }
+    const keepaliveSeconds = keepaliveForLifetime(result);
+    const lifetime =
+      result.expiredSeconds === null
+        ? `longer than ${result.aliveSeconds ?? '?'} s`
+        : `between ${result.aliveSeconds ?? 0} and ${result.expiredSeconds} s`;
+    return {
+      status: result.expiredSeconds !== null && result.expiredSeconds < 30 ? 'warn' : 'pass',
+      summary: `the router keeps an idle UDP mapping ${lifetime}${keepaliveSeconds === null ? '' : `; keepalive every ${keepaliveSeconds} s`}`,
+      evidence: { ...result, keepaliveSeconds },
+    };
+  }
+  return {
+    status: 'skipped',
+    summary:
+      'none of the STUN servers can measure it (they lack RFC 5780 RESPONSE-PORT or did not answer)',
+    evidence: { servers: refusals },
+  };
+}
+
+function callOutcome(call: TestCallResult, how: string): StepOutcome {
+  const evidence = { ...call };
+  if (call.outcome === 'two-way') {
+    return {
+      status: 'pass',
+      summary: `test call ${how}: audio both ways (${call.rtp.sent} packets sent, ${call.rtp.received} received${call.toneFramesBack > 0 ? ', our tone came back' : ''})`,
+      evidence,
+    };
+  }
+  if (call.outcome === 'one-way') {
+    return {
+      status: 'fail',
+      summary: `test call ${how}: one-way audio (${call.rtp.sent} packets sent, ${call.rtp.received} received)`,
+      evidence,
+    };
+  }
+  return {
+    status: 'fail',
+    summary: `test call ${how}: no answer (${call.end?.message ?? 'no reason given'})`,
+    evidence,
+  };
+}
+
+/** The SIP socket's own address, from the Contact a phone without STUN sends. */
+function sipSocketOf(phone: TestPhone): TransportAddress {
+  const contact = phone.engine.contactHeader ?? '';
+  const match = /@([\d.]+):(\d+)/.exec(contact);
+  return { address: match?.[1] ?? '0.0.0.0', port: Number(match?.[2] ?? 0) };
+}
+
+interface Findings {
+  reachable: boolean;
+  reachabilityProblem: string;
+  natType: NatType;
+  algDetected: boolean;
+  noStunWorked: boolean;
+  stunWorked: boolean;
+  turnWorked: boolean;
+  calls: (TestCallResult | null)[];
+}
+
+/** The decision table: the first row that matches gives the one sentence a person acts on. */
+export function decide(findings: Findings): DoctorVerdict {
+  if (findings.algDetected) {
+    return {
+      code: 'alg-detected',
+      message:
+        'Your router rewrites SIP (SIP ALG): disable SIP ALG on the router, then test again.',
+    };
+  }
+  if (!findings.reachable) {
+    return {
+      code: 'unreachable',
+      message: `voip.ms cannot be reached or refused the account: ${findings.reachabilityProblem}.`,
+    };
+  }
+  if (findings.noStunWorked) {
+    return {
+      code: 'provider-handles-nat',
+      message: 'Your provider handles NAT: audio works both ways and STUN is not needed.',
+    };
+  }
+  if (findings.stunWorked) {
+    return { code: 'stun-fixes', message: 'STUN fixed one-way audio: turn STUN on.' };
+  }
+  if (findings.turnWorked) {
+    return {
+      code: 'turn-fixes',
+      message:
+        'Symmetric NAT: the TURN relay gave audio both ways; use it for calls behind this router.',
+    };
+  }
+  if (findings.natType === 'symmetric') {
+    return {
+      code: 'turn-required',
+      message:
+        'Symmetric NAT: your router gives every destination another port, so a TURN relay is required.',
+    };
+  }
+  if (findings.calls.every((call) => call === null || call.outcome === 'no-answer')) {
+    return {
+      code: 'blocked',
+      message:
+        'The test call was not answered: a firewall may block SIP or the echo number is wrong.',
+    };
+  }
+  return {
+    code: 'blocked',
+    message:
+      'Audio cannot get in, even with STUN: a firewall blocks incoming UDP; allow it or use a TURN relay.',
+  };
+}
