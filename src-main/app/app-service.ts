@@ -60,27 +60,41 @@ export function createAppService(
   const audioHooks = audio.hooks();
   const trace = new SipTrace();
   const appEvents = new EventEmitter();
+  /** The relay the settings name, with its password from the encrypted store; or none. */
+  const turnOf = (settings: Settings) => {
+    const password = store.turnPassword();
+    return settings.turnServer && settings.turnUser && password
+      ? { server: settings.turnServer, username: settings.turnUser, password }
+      : null;
+  };
+  const engineOptionsOf = (settings: Settings) => ({
+    stunServers: settings.stunServers,
+    keepaliveSeconds: settings.keepaliveSeconds,
+    turn: turnOf(settings),
+    turnPolicy: settings.turnPolicy,
+  });
   const engineFor = (settings: Settings) =>
-    new NatterEngine(
-      { stunServers: settings.stunServers, keepaliveSeconds: settings.keepaliveSeconds },
-      {
-        ...hooks,
-        audioSourceFor: hooks.audioSourceFor ?? audioHooks.audioSourceFor,
-        onCallAudio: (callId, frame) => {
-          audioHooks.onCallAudio(callId, frame);
-          hooks.onCallAudio?.(callId, frame);
-        },
-        onTrace: (direction, message, peer) => {
-          trace.record(direction, message, peer);
-          hooks.onTrace?.(direction, message, peer);
-        },
+    new NatterEngine(engineOptionsOf(settings), {
+      ...hooks,
+      audioSourceFor: hooks.audioSourceFor ?? audioHooks.audioSourceFor,
+      onCallAudio: (callId, frame) => {
+        audioHooks.onCallAudio(callId, frame);
+        hooks.onCallAudio?.(callId, frame);
       },
-    );
+      onTrace: (direction, message, peer) => {
+        trace.record(direction, message, peer);
+        hooks.onTrace?.(direction, message, peer);
+      },
+    });
   const doctor = createDoctorRunner({
     ...probes.doctor,
     account: () => store.settings.account,
     password: () => store.password(),
     stunServers: () => store.settings.stunServers,
+    turn: () => {
+      const turn = turnOf(store.settings);
+      return turn ? { server: turn.server, user: turn.username, password: turn.password } : null;
+    },
     localAddress: () => {
       const { localAddress } = service.engine.engineOptions;
       return localAddress === DEFAULT_ENGINE_OPTIONS.localAddress ? undefined : localAddress;
@@ -144,10 +158,7 @@ export function createAppService(
             .invoke('setStunServers', { servers: settings.stunServers })
             .catch(() => undefined);
         }
-        service.engine.configure({
-          stunServers: settings.stunServers,
-          keepaliveSeconds: settings.keepaliveSeconds,
-        });
+        service.engine.configure(engineOptionsOf(settings));
         if (accountChanged) await register();
         return settings;
       },

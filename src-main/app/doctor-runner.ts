@@ -33,6 +33,8 @@ export interface DoctorRunnerDeps {
   account(): Account | null;
   password(): string | null;
   stunServers(): string[];
+  /** The TURN relay of the settings, with its password, for the symmetric-NAT test call. */
+  turn?(): DoctorOptions['turn'];
   /** The address the engine binds to, when it is not all interfaces (the test bridge's loopback). */
   localAddress(): string | undefined;
   /** Saves and applies settings exactly as the settings page does. */
@@ -74,6 +76,9 @@ export function settingsForFix(fix: DoctorFix): SettingsUpdate {
   return settingsUpdateSchema.parse({
     ...(fix.stunServers === undefined ? {} : { stunServers: fix.stunServers }),
     ...(fix.keepaliveSeconds === undefined ? {} : { keepaliveSeconds: fix.keepaliveSeconds }),
+    ...(fix.turnServer === undefined ? {} : { turnServer: fix.turnServer }),
+    ...(fix.turnUser === undefined ? {} : { turnUser: fix.turnUser }),
+    ...(fix.turnPolicy === undefined ? {} : { turnPolicy: fix.turnPolicy }),
   });
 }
 
@@ -123,7 +128,7 @@ export function createDoctorRunner(deps: DoctorRunnerDeps): DoctorRunner {
             stunServers: doctorStunServers(deps.stunServers()),
             echo: request.echo,
             full: request.full,
-            turn: null,
+            turn: deps.turn?.() ?? null,
             ...(localAddress ? { localAddress } : {}),
             ...deps.timings,
           },

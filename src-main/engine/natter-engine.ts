@@ -5,6 +5,7 @@ import type {
   CallEndCode,
   CallInfo,
   NatStatus,
+  RelayStatus,
   Registration,
   TransportAddress,
 } from '../../src-shared/domain.js';
@@ -21,6 +22,7 @@ import type { AudioSource } from '../media/rtp-session.js';
 import { parseAudioSdp } from '../media/sdp.js';
 import { reasonForInviteStatus } from '../sip/sip-status.js';
 import { CallMedia } from './call-media.js';
+import { checkTurnServer } from './turn-check.js';
 import { CallRecord } from './call-record.js';
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js';
 import { EngineFailure } from './engine-error.js';
@@ -78,8 +80,12 @@ export class NatterEngine implements EngineApi {
 
   /** Changes settings; what the SIP account uses applies from its next registration. */
   configure(options: Partial<EngineOptions>): void {
+    const turnBefore = JSON.stringify(this.options.turn);
     this.options = resolveEngineOptions({ ...this.options, ...options });
     this.account?.nat.setStunServers(this.options.stunServers);
+    if (JSON.stringify(this.options.turn) !== turnBefore && this.account) {
+      void this.refreshTurnStatus();
+    }
   }
 
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
@@ -136,7 +142,7 @@ export class NatterEngine implements EngineApi {
     },
     snapshot: async () => ({
       registration: this.registration,
-      nat: this.account?.nat.status ?? null,
+      nat: this.natStatus,
       calls: [...this.calls.values()].map((entry) => entry.record.snapshot()),
     }),
   };
@@ -154,7 +160,23 @@ export class NatterEngine implements EngineApi {
   }
 
   get natStatus(): NatStatus | null {
-    return this.account?.nat.status ?? null;
+    const status = this.account?.nat.status;
+    if (!status) return null;
+    return this.options.turn ? { ...status, turn: this.turnStatus } : status;
+  }
+
+  private turnStatus: RelayStatus | null = null;
+
+  /** Tries the configured relay on a spare socket, for the NAT panel; never throws. */
+  private async refreshTurnStatus(): Promise<void> {
+    const turn = this.options.turn;
+    if (!turn) {
+      this.turnStatus = null;
+      return;
+    }
+    const bindAddress = this.options.localAddress;
+    this.turnStatus = await checkTurnServer(turn, bindAddress === '0.0.0.0' ? {} : { bindAddress });
+    this.emitNat();
   }
 
   /** The Contact header the engine sends now. */
@@ -193,6 +215,8 @@ export class NatterEngine implements EngineApi {
       return this.registration;
     }
     this.emitNat();
+    // The relay is checked beside registration, so the NAT panel can show it from the start.
+    void this.refreshTurnStatus();
     return this.account.register();
   }
 
@@ -200,9 +224,9 @@ export class NatterEngine implements EngineApi {
     if (!this.account) {
       throw new EngineFailure('no-account', 'register an account first (or use `natter nat`)');
     }
-    const status = await this.account.nat.check();
+    await Promise.all([this.account.nat.check(), this.refreshTurnStatus()]);
     this.emitNat();
-    return status;
+    return this.natStatus ?? this.account.nat.status;
   }
 
   private requireAccount(): SipAccount {
@@ -472,7 +496,7 @@ export class NatterEngine implements EngineApi {
   }
 
   private emitNat(): void {
-    const status = this.account?.nat.status;
+    const status = this.natStatus;
     if (status) this.events.emit('nat', status);
   }
 

@@ -94,8 +94,8 @@ export function CallView({
       {noAudio && (
         <div className="warning one-way" role="alert">
           <p>
-            No audio is arriving: we sent {stats.packetsSent} packets and received none, so you will
-            not hear the other side. This is usually the router (NAT or SIP ALG).
+            <strong>No audio is arriving.</strong> We sent {stats.packetsSent} packets and received
+            none, so you will not hear the other side. This is usually the router (NAT or SIP ALG).
           </p>
           {onCheckConnection &&
             (checkPending ? (

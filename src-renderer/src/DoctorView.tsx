@@ -123,6 +123,7 @@ export function DoctorView({ store, onBack }: { store: Store; onBack: () => void
   const now = useNow(doctor.running);
   const rows = stepRows(doctor.steps, doctor.running);
   const done = rows.filter((row) => row.step).length;
+  const latest = doctor.running ? doctor.steps.at(-1) : undefined;
   const fullId = useId();
   const progressId = useId();
   return (
@@ -173,6 +174,12 @@ export function DoctorView({ store, onBack }: { store: Store; onBack: () => void
           </span>
         </div>
       )}
+      {/* The list changes every second while it runs; this says only what just landed. */}
+      <p className="visually-hidden" role="status">
+        {latest
+          ? `${STEP_TEXT[latest.id].title}: ${STATUS_WORDS[latest.status]}. ${displaySummary(latest)}`
+          : ''}
+      </p>
       <ol className="doctor-steps" aria-label="Check steps">
         {rows.map((row) => (
           <Step key={row.id} row={row} since={doctor.lastStepAt} now={now} />

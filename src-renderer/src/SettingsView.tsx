@@ -8,6 +8,7 @@ import {
   type StunServerTest,
 } from '../../src-shared/ipc-contract.js';
 import { AudioSettings } from './AudioSettings.js';
+import { TurnSettings } from './TurnSettings.js';
 import { useStore, type Store } from './store.js';
 
 export function SettingsView({ store }: { store: Store }) {
@@ -384,6 +385,7 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
           </button>
         </form>
       </fieldset>
+      <TurnSettings store={store} settings={settings} />
       <AudioSettings store={store} settings={settings} />
       {saved && (
         <p className="saved" role="status">

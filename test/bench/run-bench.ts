@@ -3,7 +3,7 @@
  * Debian packages needed), with baresip measured beside it where it can do the same thing.
  * Prints one table; ratios and medians, since the machine is shared and noisy.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +16,17 @@ import {
   startCoturn,
   startSipp,
 } from '../lab/support/peers.js';
+import { measureRelayLatency } from './relay-latency.js';
 import { percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
+/** BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay) runs just those. */
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
+const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
 
@@ -204,6 +210,16 @@ async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu:
   return { ...deviation(intervals), cpu };
 }
 
+/** SIGTERM, then SIGKILL if it is still there after 3 s; resolves once it has exited. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 }
@@ -222,11 +238,15 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  const unknown = ONLY.filter((section) => !SECTIONS.includes(section));
+  if (unknown.length > 0) {
+    throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')}; expected ${SECTIONS.join(', ')}`);
+  }
   installLabCleanup();
   const lab = Lab.create({ nat: 'cone' });
   const rows: Row[] = [];
   try {
-    await startCoturn(lab);
+    const stunServer = await startCoturn(lab);
     const provider = await startSipp(lab, 'provider-comedia.xml', {
       calls: 100_000,
       extraArgs: ['-rtp_echo'],
@@ -235,59 +255,82 @@ async function main(): Promise<void> {
       if (process.exitCode) progress(`provider said: ${provider.output().slice(-400)}`);
     });
 
-    const stun = await worker(lab, ['stun', STUN]);
-    rows.push({
-      measure: 'STUN discovery (median) vs lab UDP RTT',
-      natter: `${stun.discoveryMedianMs} ms = RTT ${stun.rttMedianMs} ms + ${round((stun.discoveryMedianMs ?? 0) - (stun.rttMedianMs ?? 0), 3)} ms (×${round((stun.discoveryMedianMs ?? 0) / (stun.rttMedianMs ?? 1), 1)})`,
-      target: '≤ 1 RTT + 5 ms',
-    });
-
-    const invite = await worker(lab, ['invite', SERVER, STUN]);
-    rows.push({
-      measure: 'call command → INVITE on the wire (warm mapping)',
-      natter: `median ${invite.inviteMedianMs} ms, p90 ${invite.inviteP90Ms} ms`,
-      target: '≤ 20 ms',
-    });
-
-    const natter = await natterPacing(lab);
-    const baresip = await baresipPacing(lab);
-    rows.push({
-      measure: `RTP send interval − 20 ms, on the wire, ${PACING_SECONDS} s`,
-      natter: `p50 ${round(natter.p50, 3)} ms, p99 ${round(natter.p99, 3)} ms`,
-      target: 'p99 ≤ 2 ms',
-      ...(baresip
-        ? {
-            baresip: `p50 ${round(baresip.p50, 3)} ms, p99 ${round(baresip.p99, 3)} ms`,
-            ratio: `p99 ×${round(natter.p99 / Math.max(baresip.p99, 0.001), 2)}`,
-          }
-        : { baresip: 'not run' }),
-    });
-    rows.push({
-      measure: 'CPU of one call (whole process)',
-      natter: `${round(natter.cpu, 2)} % of a core`,
-      target: '≤ 1 % of a core per call',
-      ...(baresip
-        ? {
-            baresip: `${round(baresip.cpu, 2)} % of a core`,
-            ratio: `×${round(natter.cpu / Math.max(baresip.cpu, 0.01), 2)}`,
-          }
-        : {}),
-    });
-
-    const idle = await worker(lab, ['load', SERVER, STUN, '0', String(LOAD_SECONDS)]);
-    rows.push({
-      measure: 'engine registered, no call (baseline)',
-      natter: `${idle.corePercent} % core, RSS ${idle.rssMb} MB`,
-      target: '',
-    });
-    for (const count of [1, 10, 50]) {
-      const load = await worker(lab, ['load', SERVER, STUN, String(count), String(LOAD_SECONDS)]);
-      // What each call adds over the registered, idle engine.
-      const perCall = ((load.corePercent ?? 0) - (idle.corePercent ?? 0)) / count;
+    if (runs('stun')) {
+      const stun = await worker(lab, ['stun', STUN]);
       rows.push({
-        measure: `engine with ${count} concurrent call${count > 1 ? 's' : ''} (${load.flowing} with audio both ways)`,
-        natter: `${load.corePercent} % core (+${round(perCall, 3)} % per call), RSS ${load.rssMb} MB`,
+        measure: 'STUN discovery (median) vs lab UDP RTT',
+        natter: `${stun.discoveryMedianMs} ms = RTT ${stun.rttMedianMs} ms + ${round((stun.discoveryMedianMs ?? 0) - (stun.rttMedianMs ?? 0), 3)} ms (×${round((stun.discoveryMedianMs ?? 0) / (stun.rttMedianMs ?? 1), 1)})`,
+        target: '≤ 1 RTT + 5 ms',
+      });
+    }
+    if (runs('invite')) {
+      const invite = await worker(lab, ['invite', SERVER, STUN]);
+      rows.push({
+        measure: 'call command → INVITE on the wire (warm mapping)',
+        natter: `median ${invite.inviteMedianMs} ms, p90 ${invite.inviteP90Ms} ms`,
+        target: '≤ 20 ms',
+      });
+    }
+    if (runs('pacing')) {
+      const natter = await natterPacing(lab);
+      const baresip = await baresipPacing(lab);
+      rows.push({
+        measure: `RTP send interval − 20 ms, on the wire, ${PACING_SECONDS} s`,
+        natter: `p50 ${round(natter.p50, 3)} ms, p99 ${round(natter.p99, 3)} ms`,
+        target: 'p99 ≤ 2 ms',
+        ...(baresip
+          ? {
+              baresip: `p50 ${round(baresip.p50, 3)} ms, p99 ${round(baresip.p99, 3)} ms`,
+              ratio: `p99 ×${round(natter.p99 / Math.max(baresip.p99, 0.001), 2)}`,
+            }
+          : { baresip: 'not run' }),
+      });
+      rows.push({
+        measure: 'CPU of one call (whole process)',
+        natter: `${round(natter.cpu, 2)} % of a core`,
         target: '≤ 1 % of a core per call',
+        ...(baresip
+          ? {
+              baresip: `${round(baresip.cpu, 2)} % of a core`,
+              ratio: `×${round(natter.cpu / Math.max(baresip.cpu, 0.01), 2)}`,
+            }
+          : {}),
+      });
+    }
+    if (runs('load')) {
+      const idle = await worker(lab, ['load', SERVER, STUN, '0', String(LOAD_SECONDS)]);
+      rows.push({
+        measure: 'engine registered, no call (baseline)',
+        natter: `${idle.corePercent} % core, RSS ${idle.rssMb} MB`,
+        target: '',
+      });
+      for (const count of [1, 10, 50]) {
+        const load = await worker(lab, ['load', SERVER, STUN, String(count), String(LOAD_SECONDS)]);
+        // What each call adds over the registered, idle engine.
+        const perCall = ((load.corePercent ?? 0) - (idle.corePercent ?? 0)) / count;
+        rows.push({
+          measure: `engine with ${count} concurrent call${count > 1 ? 's' : ''} (${load.flowing} with audio both ways)`,
+          natter: `${load.corePercent} % core (+${round(perCall, 3)} % per call), RSS ${load.rssMb} MB`,
+          target: '≤ 1 % of a core per call',
+        });
+      }
+    }
+    if (runs('relay')) {
+      progress(`measuring the RTP round trip, direct and through TURN, ${RELAY_SECONDS} s each`);
+      // Last, since it needs the STUN-only coturn gone (see measureRelayLatency).
+      await stopProcess(stunServer);
+      const { direct, relayed } = await measureRelayLatency(lab, {
+        server: SERVER,
+        seconds: RELAY_SECONDS,
+      });
+      progress(
+        `round trips: ${direct.samples} direct, ${relayed.samples} relayed (sent as ${relayed.sent['channel-data']} ChannelData, ${relayed.sent.indication} Send indications)`,
+      );
+      rows.push({
+        measure: `RTP round trip added by a TURN relay, on the wire, ${RELAY_SECONDS} s each`,
+        natter: `+${round(relayed.p50 - direct.p50, 3)} ms median, +${round(relayed.p90 - direct.p90, 3)} ms p90 (direct ${round(direct.p50, 3)} / ${round(direct.p90, 3)} ms, relayed ${round(relayed.p50, 3)} / ${round(relayed.p90, 3)} ms)`,
+        target: '—',
+        ratio: `×${round(relayed.p50 / Math.max(direct.p50, 0.001), 2)}`,
       });
     }
   } finally {

@@ -348,7 +348,7 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
     // Not at once: the first 4 s after the answer are the far end's to start sending.
     expect(await alert.count()).toBe(0);
     await expect.poll(() => alert.count(), { timeout: 8000 }).toBe(1);
-    expect(await alert.textContent()).toMatch(/we sent \d+ packets and received none/);
+    expect(await alert.textContent()).toMatch(/We sent \d+ packets and received none/);
     await shot('call-one-way');
     await alert.getByRole('button', { name: 'Check my connection' }).click();
     await expect

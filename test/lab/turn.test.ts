@@ -91,7 +91,10 @@ describe.skipIf(skip)('TURN relay behind a symmetric NAT, strict provider', () =
     const packets = await wire.stop();
     const relayPackets = await relayWire.stop();
 
-    expect(report.relay?.state, stderr).not.toBe('failed');
+    expect(
+      report.relay?.state,
+      `${JSON.stringify(report.relay)}\n${turn.output().slice(-5000)}`,
+    ).not.toBe('failed');
     const relayed = report.relay?.relayed;
     expect(relayed?.address).toBe(TURN_ADDRESS);
     // The SDP the provider got names the relay, not the router.
@@ -126,6 +129,7 @@ describe.skipIf(skip)('TURN relay behind a symmetric NAT, strict provider', () =
     const turn = await startTurnServer(lab);
     await startSipp(lab, 'provider-strict.xml');
     const { report, stderr } = await relayedCall(lab, turn.server, 2, 'not-the-password');
+    expect(report.relay?.error, turn.output().slice(-3000)).toBeDefined();
     expect(report.relay?.state).toBe('failed');
     expect(report.relay?.error ?? '').toMatch(/TURN .*(password|credentials|401|auth)/i);
     expect(report.relay?.error ?? '').toMatch(/uses its STUN address instead/);
@@ -159,8 +163,9 @@ describe.skipIf(skip)('TURN relay behind a symmetric NAT, strict provider', () =
     const turn = await startTurnServer(lab, { maxLifetimeSeconds: 8 });
     await startSipp(lab, 'provider-strict.xml');
     const wire = await startCapture(lab, lab.internet, 'lo');
-    const { report } = await relayedCall(lab, turn.server, 20);
+    const { report, stderr } = await relayedCall(lab, turn.server, 20);
     const packets = await wire.stop();
+    const context = `${stderr}\n${JSON.stringify(report.relay)}\n${turn.output().slice(-4000)}`;
     const relayed = report.relay?.relayed;
     expect(relayed?.address).toBe(TURN_ADDRESS);
     const fromRelay = rtpPackets(packets, {
@@ -172,7 +177,12 @@ describe.skipIf(skip)('TURN relay behind a symmetric NAT, strict provider', () =
     const last = fromRelay[fromRelay.length - 1]?.time ?? 0;
     const first = fromRelay[0]?.time ?? 0;
     expect(last - first).toBeGreaterThan(18);
-    expect(report.rtp.received).toBeGreaterThan(700);
-    expect(turn.output()).toMatch(/refresh/i);
+    // The strict provider plays a recording of a few seconds, then falls silent: what matters is
+    // that it came back through the relay.
+    expect(report.rtp.received, context).toBeGreaterThan(100);
+    // Our client refreshed the 8 s allocation while the call ran.
+    expect(turn.output()).toMatch(
+      /refreshed, realm=<natter.lab>, username=<natter>, lifetime=[1-9]/,
+    );
   });
 });

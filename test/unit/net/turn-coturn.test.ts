@@ -345,7 +345,7 @@ describe.skipIf(skip)('TurnClient against coturn on loopback', () => {
 
     expect((error as TurnError).code).toBe('timeout');
     expect(elapsed).toBeGreaterThan(1900);
-    expect(elapsed).toBeLessThan(2300);
+    expect(elapsed).toBeLessThan(2500);
     // RFC 5389 retransmissions at 0, 500 and 1500 ms, then the bound.
     expect(types(socket.sent)).toEqual([0x0003, 0x0003, 0x0003]);
     expect(turn.state).toBe('failed');
@@ -371,7 +371,8 @@ describe.skipIf(skip)('TurnClient against coturn on loopback', () => {
     expect(await until(() => received.length === 1)).toBe(true);
     expect(kept.turn.state).toBe('allocated');
     const refreshed = kept.events.filter((event) => event.type === 'refreshed');
-    // Refreshes at 4.8 s and 9.6 s of a 6 s lifetime; each met a stale nonce first.
+    // Refreshed at 4.8 s of the 6 s lifetime (and 9.6 s on a slow run), each time after the
+    // nonce (3 s) had gone stale: a 438, then the same request again.
     expect(refreshed.length).toBeGreaterThanOrEqual(1);
     expect(kept.turn.stats.staleNonceRetries).toBeGreaterThanOrEqual(1);
     expect(kept.events.some((event) => event.type === 'refresh-failed')).toBe(false);
@@ -379,7 +380,7 @@ describe.skipIf(skip)('TurnClient against coturn on loopback', () => {
     expect(lapsed.turn.state).toBe('failed');
     expect(lapsed.events.map((event) => event.type)).toContain('refresh-failed');
     // coturn released the lapsed relay: its port refuses (ICMP port unreachable).
-    expect(await refused(lapsedAllocation.relayed)).toBe(true);
+    expect(await refusedWithin(lapsedAllocation.relayed, 2000)).toBe(true);
     expect(await refused(keptAllocation.relayed)).toBe(false);
   }, 20_000);
 
