@@ -31,6 +31,20 @@ export function natVerdict(nat: NatStatus | null, registration: Registration): N
         'No STUN server answered: your public address is unknown and callers may not hear you. Try another STUN server in Settings, or check that your firewall allows UDP.',
     };
   }
+  if (nat.natType === 'symmetric' && nat.turn?.state === 'allocated') {
+    return {
+      color: 'green',
+      title: 'Symmetric NAT, calls relayed',
+      advice: `Your router changes ports per destination, so calls go through the TURN relay ${nat.turn.server}: audio works both ways.`,
+    };
+  }
+  if (nat.natType === 'symmetric' && nat.turn?.state === 'failed') {
+    return {
+      color: 'red',
+      title: 'Symmetric NAT, relay not working',
+      advice: `Your router changes ports per destination and the TURN relay does not work (${nat.turn.error ?? 'no allocation'}): calls will have one-way audio. Check the relay in Settings.`,
+    };
+  }
   if (nat.natType === 'symmetric') {
     return {
       color: 'amber',

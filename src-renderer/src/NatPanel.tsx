@@ -1,6 +1,7 @@
 import { Fragment } from 'react';
 import type { NatStatus, TransportAddress } from '../../src-shared/domain.js';
 import { natVerdict, stunOff, type VerdictColor } from '../../src-shared/nat-verdict.js';
+import { describeRelay } from './relay-words.js';
 import { useStore, type Store } from './store.js';
 
 const show = (address: TransportAddress | null | undefined) =>
@@ -101,6 +102,20 @@ export function NatPanel({
             ]}
             color={colors.provider}
           />
+          {nat?.turn && (
+            <Hop
+              title="TURN relay"
+              lines={
+                nat.turn.state === 'failed'
+                  ? ['not working']
+                  : [
+                      `relays ${show(nat.turn.relayed)}`,
+                      nat.turn.rttMs === null ? '' : `${Math.round(nat.turn.rttMs)} ms`,
+                    ].filter(Boolean)
+              }
+              color={nat.turn.state === 'failed' ? 'red' : 'green'}
+            />
+          )}
         </div>
       </div>
       <dl className="details">
@@ -118,6 +133,14 @@ export function NatPanel({
         <dd>{nat ? `every ${nat.keepaliveSeconds} s` : '—'}</dd>
         <dt>Active STUN server</dt>
         <dd>{activeStun}</dd>
+        {nat?.turn && (
+          <>
+            <dt>TURN relay</dt>
+            <dd>
+              {nat.turn.server}: {describeRelay(nat.turn)}
+            </dd>
+          </>
+        )}
         <dt>Last check</dt>
         <dd>{nat ? new Date(nat.checkedAt).toLocaleTimeString() : '—'}</dd>
       </dl>

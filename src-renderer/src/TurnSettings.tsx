@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import type { RelayStatus } from '../../src-shared/domain.js';
 import { stunServerSchema } from '../../src-shared/engine-contract.js';
 import type { Settings } from '../../src-shared/settings.js';
+import { describeRelay } from './relay-words.js';
 import { useStore, type Store } from './store.js';
 
 const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
@@ -9,15 +9,6 @@ const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
   symmetric: 'Only behind a symmetric NAT',
   always: 'Always',
 };
-
-/** One line on the relay as the engine last found it: what a person needs to trust it. */
-export function describeRelay(relay: RelayStatus | null | undefined): string {
-  if (!relay) return 'Not checked yet';
-  if (relay.state === 'failed') return `Not working: ${relay.error ?? 'no allocation'}`;
-  const address = relay.relayed ? `${relay.relayed.address}:${relay.relayed.port}` : 'unknown';
-  const rtt = relay.rttMs === null ? '' : `, round trip ${Math.round(relay.rttMs)} ms`;
-  return `Working: relayed address ${address}${rtt}`;
-}
 
 /** The TURN relay for a symmetric NAT: server, user, password (write-only) and when to use it. */
 export function TurnSettings({ store, settings }: { store: Store; settings: Settings }) {

@@ -13,6 +13,7 @@ import type { DoctorReport, DoctorVerdictCode } from '../../src-shared/doctor.js
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
 import { createLab, PUBLIC, type Lab, type NatMode } from './support/netns-lab.js';
 import { ALG_PROXY_ADDRESS, startLabAlgProxy } from './support/alg-proxy.js';
+import { startTurnServer, TURN_PASSWORD, TURN_USER } from './support/turn-server.js';
 import { LAB_USER, PROVIDER_SIP_PORT, runNatter, startCoturn, startSipp } from './support/peers.js';
 import type { CallReportJson } from './support/reports.js';
 
@@ -63,7 +64,8 @@ async function startProvider(lab: Lab, provider: Provider): Promise<void> {
   await startSipp(
     lab,
     provider === 'comedia' ? 'provider-comedia.xml' : 'provider-strict.xml',
-    provider === 'comedia' ? { extraArgs: ['-rtp_echo'] } : {},
+    // The doctor alone places up to three registrations and calls; the fix's check one more.
+    provider === 'comedia' ? { extraArgs: ['-rtp_echo'], calls: 30 } : { calls: 30 },
   );
 }
 
@@ -146,6 +148,73 @@ describe.skipIf(skip)('the NAT doctor decides as voip.ms would advise', () => {
     },
     150_000,
   );
+
+  it('symmetric NAT, strict provider, a TURN relay configured → turn-fixes, and the saved relay carries a call', async () => {
+    lab = createLab({ nat: 'symmetric' });
+    await startProvider(lab, 'strict');
+    const turn = await startTurnServer(lab);
+    const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-doctor-')), 'settings.json');
+    const env = { NATTER_TURN_PASSWORD: TURN_PASSWORD };
+    const run = await runNatter(
+      lab,
+      [
+        'doctor',
+        ...SERVER,
+        ...STUN,
+        '--turn',
+        turn.server,
+        '--turn-user',
+        TURN_USER,
+        '--ring-seconds',
+        '10',
+        '--apply',
+        '--settings',
+        settingsFile,
+        '--json',
+      ],
+      { env },
+    );
+    expect(run.json, `${run.stderr}\n${run.stdout}`).not.toBeNull();
+    const report = run.json as unknown as DoctorReport;
+    const trail = report.steps.map((step) => `${step.id}: ${step.status} ${step.summary}`);
+    expect(report.verdict.code, trail.join('\n')).toBe('turn-fixes');
+    expect(run.code).toBe(0);
+    expect(stepOf(report, 'call-stun')?.status).toBe('fail');
+    expect(stepOf(report, 'call-turn')?.status).toBe('pass');
+    expect(JSON.stringify(report)).not.toContain(TURN_PASSWORD);
+    const saved = JSON.parse(readFileSync(settingsFile, 'utf8').toString()) as {
+      settings: { turnServer: string; turnUser: string; turnPolicy: string };
+    };
+    expect(saved.settings).toMatchObject({
+      turnServer: turn.server,
+      turnUser: TURN_USER,
+      turnPolicy: 'symmetric',
+    });
+    expect(readFileSync(settingsFile, 'utf8')).not.toContain(TURN_PASSWORD);
+    // The saved relay, used as the settings say (only behind a symmetric NAT), carries a call.
+    const call = await runNatter(
+      lab,
+      [
+        'call',
+        '4443',
+        ...SERVER,
+        ...STUN,
+        '--turn',
+        saved.settings.turnServer,
+        '--turn-user',
+        saved.settings.turnUser,
+        '--turn-policy',
+        saved.settings.turnPolicy,
+        '--seconds',
+        '3',
+        '--json',
+      ],
+      { env },
+    );
+    const callReport = call.json as unknown as CallReportJson;
+    expect(callReport.oneWayAudio, call.stderr).toBe(false);
+    expect(callReport.rtp.received, `${call.stderr}\n${call.stdout}`).toBeGreaterThan(50);
+  }, 150_000);
 
   it('a router that rewrites SIP like a broken ALG → alg-detected, with the rewrite as evidence', async () => {
     lab = createLab({ nat: 'cone' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NatStatus, Registration } from '../../../src-shared/domain.js';
 import { natVerdict } from '../../../src-shared/nat-verdict.js';
+import { describeRelay } from '../../../src-renderer/src/relay-words.js';
 
 const registered: Registration = {
   state: 'registered',
@@ -35,6 +36,36 @@ describe('NAT verdict and advice', () => {
     ['registrar disagrees', nat({ registrarAgrees: false }), 'amber', /SIP ALG/],
     ['no STUN answer', nat({ natType: 'blocked', mapped: null }), 'red', /No STUN server answered/],
     [
+      'symmetric, relay working',
+      nat({
+        natType: 'symmetric',
+        turn: {
+          server: 'turn.example:3478',
+          state: 'allocated',
+          relayed: { address: '198.51.100.20', port: 49200 },
+          rttMs: 12,
+          error: null,
+        },
+      }),
+      'green',
+      /go through the TURN relay turn\.example:3478/,
+    ],
+    [
+      'symmetric, relay refusing us',
+      nat({
+        natType: 'symmetric',
+        turn: {
+          server: 'turn.example:3478',
+          state: 'failed',
+          relayed: null,
+          rttMs: null,
+          error: 'wrong TURN user name or password',
+        },
+      }),
+      'red',
+      /wrong TURN user name or password/,
+    ],
+    [
       'STUN turned off',
       nat({ natType: 'unknown', mapped: null, contact: null, contactSource: 'local' }),
       'green',
@@ -54,5 +85,23 @@ describe('NAT verdict and advice', () => {
     });
     expect(verdict.color).toBe('red');
     expect(verdict.advice).toContain('wrong user name or password');
+  });
+});
+
+describe('relay in words', () => {
+  it('names the relayed address and round trip, or why it does not work', () => {
+    expect(
+      describeRelay({
+        server: 't:3478',
+        state: 'allocated',
+        relayed: { address: '198.51.100.20', port: 49200 },
+        rttMs: 12.4,
+        error: null,
+      }),
+    ).toBe('Working: relayed address 198.51.100.20:49200, round trip 12 ms');
+    expect(
+      describeRelay({ server: 't', state: 'failed', relayed: null, rttMs: null, error: 'timeout' }),
+    ).toBe('Not working: timeout');
+    expect(describeRelay(null)).toBe('Not checked yet');
   });
 });
