@@ -216,6 +216,44 @@ describe.skipIf(skip)('the NAT doctor decides as voip.ms would advise', () => {
     expect(callReport.rtp.received, `${call.stderr}\n${call.stdout}`).toBeGreaterThan(50);
   }, 150_000);
 
+  it('--full measures how long the router keeps a mapping and saves a keepalive below it', async () => {
+    const timeoutSeconds = 15;
+    lab = createLab({ nat: 'cone', udpTimeoutSeconds: timeoutSeconds });
+    await startProvider(lab, 'comedia');
+    const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-doctor-')), 'settings.json');
+    const run = await runNatter(
+      lab,
+      [
+        'doctor',
+        ...SERVER,
+        ...STUN,
+        '--full',
+        '--apply',
+        '--settings',
+        settingsFile,
+        '--ring-seconds',
+        '10',
+        '--json',
+      ],
+      { timeoutMs: 240_000 },
+    );
+    expect(run.json, `${run.stderr}\n${run.stdout}`).not.toBeNull();
+    const report = run.json as unknown as DoctorReport;
+    const binding = stepOf(report, 'binding');
+    const evidence = binding?.evidence as
+      { aliveSeconds: number; expiredSeconds: number; keepaliveSeconds: number } | undefined;
+    expect(binding?.status, binding?.summary).not.toBe('skipped');
+    // Within ±25 % of the timeout set on the router.
+    expect(evidence?.aliveSeconds).toBeGreaterThanOrEqual(timeoutSeconds * 0.75);
+    expect(evidence?.expiredSeconds).toBeLessThanOrEqual(timeoutSeconds * 1.25);
+    expect(evidence?.keepaliveSeconds).toBeLessThan(timeoutSeconds);
+    expect(report.applied?.keepaliveSeconds).toBe(evidence?.keepaliveSeconds);
+    const saved = JSON.parse(readFileSync(settingsFile, 'utf8').toString()) as {
+      settings: { keepaliveSeconds: number };
+    };
+    expect(saved.settings.keepaliveSeconds).toBe(evidence?.keepaliveSeconds);
+  }, 240_000);
+
   it('a router that rewrites SIP like a broken ALG → alg-detected, with the rewrite as evidence', async () => {
     lab = createLab({ nat: 'cone' });
     await startProvider(lab, 'comedia');
