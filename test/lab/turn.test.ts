@@ -93,7 +93,7 @@ describe.skipIf(skip)('TURN relay behind a symmetric NAT, strict provider', () =
 
     expect(
       report.relay?.state,
-      `${JSON.stringify(report.relay)}\n${turn.output().slice(-5000)}`,
+      `${stderr}\n${JSON.stringify(report.relay)}\n${turn.output().slice(-3000)}`,
     ).not.toBe('failed');
     const relayed = report.relay?.relayed;
     expect(relayed?.address).toBe(TURN_ADDRESS);
