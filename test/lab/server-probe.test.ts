@@ -3,15 +3,13 @@
  * to sipp (one answering at once, one thinking 150 ms first), "Test" asks coturn for a mapping;
  * dead ports and names that do not resolve end as plain words within the bounds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeSipServers } from '../../src-main/engine/sip-options-probe.js';
 import { testStunServer } from '../../src-main/engine/stun-server-test.js';
 import { viewSipMessage } from '../../src-main/sip/sip-message-view.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
+import { startLoopbackCoturn } from '../support/loopback-coturn.js';
 import { parseSippMessageLog, startLoopbackSipp, type LoopbackSipp } from './support/peers.js';
 
 const skip = announceSkip(
@@ -28,39 +26,6 @@ let coturn: string;
 /** A loopback port nobody listens on (the STUN and SIP ranges the tests use stay clear of it). */
 const DEAD = `127.0.0.1:${19000 + Math.floor(Math.random() * 1000)}`;
 
-async function startLoopbackCoturn(): Promise<string> {
-  const port = 46000 + Math.floor(Math.random() * 1000);
-  const dir = mkdtempSync(join(tmpdir(), 'natter-coturn-'));
-  const child = spawn(
-    'turnserver',
-    [
-      '-n',
-      '--no-cli',
-      '--no-tls',
-      '--no-dtls',
-      '--stun-only',
-      '-L',
-      '127.0.0.1',
-      '--listening-port',
-      String(port),
-      '--pidfile',
-      join(dir, 'turn.pid'),
-      '--log-file',
-      'stdout',
-      '--simple-log',
-    ],
-    { stdio: 'ignore' },
-  );
-  children.push(child);
-  const server = `127.0.0.1:${port}`;
-  // Listening is not answering: wait for a first mapping.
-  const giveUpAt = Date.now() + 10_000;
-  while ((await testStunServer(server, { timeoutMs: 300 })).mapped === null) {
-    if (Date.now() > giveUpAt) throw new Error('coturn did not answer on loopback');
-  }
-  return server;
-}
-
 describe.skipIf(skip)('settings network tests against sipp and coturn', () => {
   beforeAll(async () => {
     near = await startLoopbackSipp('provider-options.xml', ['-m', '1000']);
@@ -72,7 +37,9 @@ describe.skipIf(skip)('settings network tests against sipp and coturn', () => {
       String(FAR_DELAY_MS),
     ]);
     children.push(near.child, far.child);
-    coturn = await startLoopbackCoturn();
+    const stun = await startLoopbackCoturn();
+    children.push(stun.process);
+    coturn = stun.server;
   });
 
   afterAll(() => {

@@ -4,11 +4,8 @@
  * in-process server that plays a router forgetting idle mappings after a set time, so that the
  * bounds, the early stop and the handling of hostile datagrams are checked too.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import stun from 'stun';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -17,9 +14,9 @@ import {
   type BindingLifetimeResult,
 } from '../../../src-main/net/binding-lifetime.js';
 import { decodeStunMessage, encodeBindingRequest } from '../../../src-main/net/stun-codec.js';
-import { StunClient } from '../../../src-main/net/stun-client.js';
 import { UdpEndpoint } from '../../../src-main/net/udp-endpoint.js';
 import { hasCommand } from '../../support/lab-guard.js';
+import { startLoopbackCoturn } from '../../support/loopback-coturn.js';
 
 const RESPONSE_PORT = 0x0027;
 /** The probe sends X's second Binding this long after the first (see the module). */
@@ -118,56 +115,18 @@ describe('option checks', () => {
 const hasCoturn = hasCommand('turnserver');
 if (!hasCoturn) console.warn('SKIP: binding lifetime against coturn: turnserver not installed');
 
-/** coturn on loopback, listening on `addresses`; resolves once it answers on the first. */
-async function startCoturn(addresses: string[], children: ChildProcess[]): Promise<string> {
-  // Even port: coturn also takes the one above it as its RFC 5780 alternate port.
-  const port = 48000 + 2 * Math.floor(Math.random() * 900);
-  const dir = mkdtempSync(join(tmpdir(), 'natter-coturn-'));
-  const child = spawn(
-    'turnserver',
-    [
-      '-n',
-      '--no-cli',
-      '--no-tls',
-      '--no-dtls',
-      '--stun-only',
-      ...addresses.flatMap((address) => ['-L', address]),
-      '--listening-port',
-      String(port),
-      '--pidfile',
-      join(dir, 'turn.pid'),
-      '--log-file',
-      'stdout',
-      '--simple-log',
-    ],
-    { stdio: 'ignore' },
-  );
-  children.push(child);
-  const endpoint = await UdpEndpoint.bind({ address: '127.0.0.1' });
-  const client = new StunClient(endpoint, { rtoMs: 100, maxAttempts: 3, finalWaitFactor: 2 });
-  try {
-    const giveUpAt = Date.now() + 10_000;
-    for (;;) {
-      const outcome = await client.binding({ address: addresses[0] ?? '', port });
-      if (outcome.ok) return `${addresses[0]}:${port}`;
-      if (Date.now() > giveUpAt) throw new Error(`coturn did not answer on port ${port}`);
-    }
-  } finally {
-    client.close();
-    await endpoint.close();
-  }
-}
-
 describe.skipIf(!hasCoturn)('against coturn on loopback', () => {
   const children: ChildProcess[] = [];
   let twoAddresses: string;
   let oneAddress: string;
 
   beforeAll(async () => {
-    [twoAddresses, oneAddress] = await Promise.all([
-      startCoturn(['127.0.0.1', '127.0.0.2'], children),
-      startCoturn(['127.0.0.1'], children),
+    const [two, one] = await Promise.all([
+      startLoopbackCoturn({ addresses: ['127.0.0.1', '127.0.0.2'] }),
+      startLoopbackCoturn(),
     ]);
+    children.push(two.process, one.process);
+    [twoAddresses, oneAddress] = [two.server, one.server];
   }, 30_000);
 
   afterAll(() => {

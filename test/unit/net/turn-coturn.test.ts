@@ -5,16 +5,12 @@
  * as seen by a plain UDP peer, wrong password, a dead server, an allocation kept alive past its
  * lifetime, and deallocation on close.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import stun from 'stun';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TransportAddress } from '../../../src-shared/domain.js';
 import { relayTransport } from '../../../src-main/net/relay-transport.js';
-import { StunClient } from '../../../src-main/net/stun-client.js';
 import {
   TurnClient,
   TurnError,
@@ -23,6 +19,7 @@ import {
 } from '../../../src-main/net/turn-client.js';
 import { UdpEndpoint } from '../../../src-main/net/udp-endpoint.js';
 import { announceSkip, hasCommand } from '../../support/lab-guard.js';
+import { startLoopbackCoturn } from '../../support/loopback-coturn.js';
 
 const USER = 'alice';
 const PASSWORD = 'secret-c0turn';
@@ -46,22 +43,11 @@ const children: ChildProcess[] = [];
 
 /** coturn with long-term credentials on random ports; resolves once it answers. */
 async function startCoturn(): Promise<Coturn> {
-  // Below the kernel's ephemeral range (32768–60999), where no bound-to-0 socket can take it.
-  const port = 20000 + 2 * Math.floor(Math.random() * 6000);
   const min = 50000 + 100 * Math.floor(Math.random() * 100);
   const relayPorts = { min, max: min + 99 };
-  const dir = mkdtempSync(join(tmpdir(), 'natter-turn-'));
-  const child = spawn(
-    'turnserver',
-    [
-      '-n',
-      '--no-cli',
-      '--no-tls',
-      '--no-dtls',
-      '-L',
-      '127.0.0.1',
-      '--listening-port',
-      String(port),
+  const coturn = await startLoopbackCoturn({
+    stunOnly: false,
+    args: [
       '--relay-ip',
       '127.0.0.1',
       '--min-port',
@@ -77,37 +63,10 @@ async function startCoturn(): Promise<Coturn> {
       // With a space instead of '=', coturn 4.6 ignores the value ("Unknown argument").
       `--max-allocate-lifetime=${MAX_LIFETIME_SECONDS}`,
       `--stale-nonce=${STALE_NONCE_SECONDS}`,
-      '--pidfile',
-      join(dir, 'turn.pid'),
-      '--log-file',
-      'stdout',
-      '--simple-log',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  // Drained, or a full pipe would stall coturn; the tail explains a failure.
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
-  const endpoint = await UdpEndpoint.bind({ address: '127.0.0.1' });
-  const client = new StunClient(endpoint, { rtoMs: 100, maxAttempts: 3, finalWaitFactor: 2 });
-  try {
-    const giveUpAt = Date.now() + 10_000;
-    for (;;) {
-      const outcome = await client.binding({ address: '127.0.0.1', port });
-      if (outcome.ok) break;
-      if (child.exitCode !== null || Date.now() > giveUpAt) {
-        throw new Error(`coturn did not answer on port ${port}: ${output.slice(-1000)}`);
-      }
-    }
-  } finally {
-    client.close();
-    await endpoint.close();
-  }
-  return { server: `127.0.0.1:${port}`, port, relayPorts, output: () => output };
+  });
+  children.push(coturn.process);
+  return { server: coturn.server, port: coturn.port, relayPorts, output: coturn.output };
 }
 
 /** The socket, with every datagram it sends recorded (and sending switchable off). */
