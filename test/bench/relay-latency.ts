@@ -165,27 +165,22 @@ async function callRoundTrip(
 }
 
 /**
- * The RTP round trip of a direct call and of one relayed through coturn, in a lab that runs the
- * comedia provider with `-rtp_echo`. The STUN-only coturn must be stopped first: it also listens
- * on the TURN port (3479 is its RFC 5780 alternate port), and with both bound the kernel hands
- * some new flows to it, which drops Allocate requests unanswered. The relay's coturn answers
- * STUN Binding requests on its own port, so both calls use it for STUN.
+ * The RTP round trip of a direct call and of one relayed through coturn, in a lab that already
+ * runs the comedia provider with `-rtp_echo` and the STUN servers.
  */
 export async function measureRelayLatency(
   lab: Lab,
-  options: { server: string; seconds: number },
+  options: { server: string; stun: string; seconds: number },
 ): Promise<RelayLatency> {
   const turn = await startTurnServer(lab);
   try {
-    const direct = await callRoundTrip(lab, { ...options, stun: turn.server, turn: null });
-    const relayed = await callRoundTrip(lab, {
-      ...options,
-      stun: turn.server,
-      turn: turn.server,
-    }).catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`${reason}\ncoturn said: ${turn.output().slice(-600)}`);
-    });
+    const direct = await callRoundTrip(lab, { ...options, turn: null });
+    const relayed = await callRoundTrip(lab, { ...options, turn: turn.server }).catch(
+      (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`${reason}\ncoturn said: ${turn.output().slice(-600)}`);
+      },
+    );
     return { direct, relayed };
   } finally {
     turn.process.kill('SIGTERM');

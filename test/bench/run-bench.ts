@@ -3,7 +3,7 @@
  * Debian packages needed), with baresip measured beside it where it can do the same thing.
  * Prints one table; ratios and medians, since the machine is shared and noisy.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,16 +210,6 @@ async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu:
   return { ...deviation(intervals), cpu };
 }
 
-/** SIGTERM, then SIGKILL if it is still there after 3 s; resolves once it has exited. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 }
@@ -246,7 +236,7 @@ async function main(): Promise<void> {
   const lab = Lab.create({ nat: 'cone' });
   const rows: Row[] = [];
   try {
-    const stunServer = await startCoturn(lab);
+    await startCoturn(lab);
     const provider = await startSipp(lab, 'provider-comedia.xml', {
       calls: 100_000,
       extraArgs: ['-rtp_echo'],
@@ -317,10 +307,9 @@ async function main(): Promise<void> {
     }
     if (runs('relay')) {
       progress(`measuring the RTP round trip, direct and through TURN, ${RELAY_SECONDS} s each`);
-      // Last, since it needs the STUN-only coturn gone (see measureRelayLatency).
-      await stopProcess(stunServer);
       const { direct, relayed } = await measureRelayLatency(lab, {
         server: SERVER,
+        stun: STUN,
         seconds: RELAY_SECONDS,
       });
       progress(
