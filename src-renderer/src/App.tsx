@@ -26,6 +26,10 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
     const number = new URLSearchParams(location.search).get('dial');
     if (number) setPrefill(number);
   }, []);
+  // Each page opens at its top, not where the page before it was scrolled to.
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [tab]);
   const active = calls.find((call) => call.state !== 'ended');
   const [checkAfterCall, setCheckAfterCall] = useState(false);
   useEffect(() => {

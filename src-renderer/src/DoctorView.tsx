@@ -6,6 +6,7 @@ import {
   STEP_TEXT,
   describeFix,
   displaySummary,
+  nextStep,
   hasEvidence,
   secondsSince,
   stepAsText,
@@ -87,9 +88,19 @@ function Verdict({ report, store }: { report: DoctorReport; store: Store }) {
   const doctor = useStore(store, (s) => s.doctor);
   const fixId = useId();
   const color = verdictColor(report.verdict.code);
+  const next = nextStep(report.verdict.code, report.fix);
   return (
-    <div className={`verdict doctor-verdict ${color}`} role="status">
+    <div
+      className={`verdict doctor-verdict ${color}`}
+      role="status"
+      data-verdict={report.verdict.code}
+    >
       <strong>{report.verdict.message}</strong>
+      {next && (
+        <div className="fix">
+          <p>{next}</p>
+        </div>
+      )}
       {report.fix && (
         <div className="fix">
           <p id={fixId}>

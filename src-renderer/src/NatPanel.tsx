@@ -137,7 +137,8 @@ export function NatPanel({
           <>
             <dt>TURN relay</dt>
             <dd>
-              {nat.turn.server}: {describeRelay(nat.turn)}
+              <span className="dd-line">{nat.turn.server}</span>
+              <span className="dd-line">{describeRelay(nat.turn)}</span>
             </dd>
           </>
         )}

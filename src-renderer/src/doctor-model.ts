@@ -108,8 +108,30 @@ export function describeFix(fix: DoctorFix): string {
         : `send a keepalive every ${fix.keepaliveSeconds} s`,
     );
   }
+  if (fix.turnServer !== undefined || fix.turnPolicy !== undefined) {
+    const relay = fix.turnServer ?? 'the TURN relay';
+    parts.push(
+      fix.turnPolicy === 'never'
+        ? 'stop relaying calls'
+        : fix.turnPolicy === 'always'
+          ? `relay every call through ${relay}`
+          : `relay calls through ${relay} behind a symmetric NAT`,
+    );
+  }
   const sentence = parts.join(' and ');
   return sentence ? `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.` : '';
+}
+
+/**
+ * What to do next when the verdict has no fix to apply, so the view never ends on a problem
+ * without a way forward; null when the verdict or its fix already says it.
+ */
+export function nextStep(code: DoctorVerdictCode, fix: DoctorFix | null): string | null {
+  if (fix && describeFix(fix)) return null;
+  // The other verdicts' sentences name the remedy already (turn off SIP ALG, check the firewall).
+  return code === 'turn-required'
+    ? 'Next: add a TURN relay in Settings (TURN relay), then check again.'
+    : null;
 }
 
 /**
@@ -120,6 +142,9 @@ export function displaySummary(step: DoctorStep): string {
   const title = STEP_TEXT[step.id].title.toLowerCase();
   let text = step.summary.trim();
   if (text.toLowerCase().startsWith(`${title}:`)) text = text.slice(title.length + 1).trim();
+  // The relay's call names its relay where the others name their mode: keep the address only.
+  const relayed = /^test call through the TURN relay (\S+): (.*)$/i.exec(text);
+  if (step.id === 'call-turn' && relayed) text = `relay ${relayed[1]}: ${relayed[2]}`;
   if (step.id === 'binding' && step.status === 'skipped' && text.includes('--full')) {
     text = 'Not measured: tick “Measure how long the router keeps a mapping” and check again.';
   }

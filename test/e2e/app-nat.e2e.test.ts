@@ -6,105 +6,42 @@
  * against the router's own conntrack table. The screenshot goes to test-results/screens and
  * docs/screens.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
+import { announceSkip } from '../support/lab-guard.js';
 import { createLab, PUBLIC, type Lab } from '../lab/support/netns-lab.js';
 import {
   LAB_PASSWORD,
   LAB_USER,
   PROVIDER_SIP_PORT,
-  REPO,
   startCoturn,
   startSipp,
 } from '../lab/support/peers.js';
-import { waitFor } from '../lab/support/wait.js';
+import {
+  labAppUnavailableReason,
+  launchChromiumIn,
+  publishScreen,
+  SCREENS,
+  startBridgeInClient,
+  type LabBridge,
+} from './support/lab-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = join(REPO, 'dist/app/renderer');
-const BRIDGE_MAIN = join(REPO, 'dist/test/e2e/support/bridge-main.js');
-const SCREENS = join(REPO, 'test-results/screens');
-const DOCS_SCREENS = join(REPO, 'docs/screens');
 const STUN_A = `${PUBLIC.stunA}:3478`;
 const STUN_B = `${PUBLIC.stunB}:3478`;
 
 const skip = announceSkip(
   'e2e: NAT panel behind a symmetric NAT',
-  !existsSync(CHROMIUM)
-    ? 'needs Debian chromium'
-    : (labUnavailableReason(['sipp', 'turnserver', 'conntrack']) ??
-        (!existsSync(join(RENDERER, 'index.html')) || !existsSync(BRIDGE_MAIN)
-          ? 'needs the built renderer and bridge (npm run build)'
-          : null)),
+  labAppUnavailableReason(['sipp', 'turnserver', 'conntrack']),
 );
 
 let lab: Lab | null = null;
-let bridge: ChildProcess | null = null;
+let bridge: LabBridge | null = null;
 let browser: Browser | null = null;
 let page: Page;
-let url = '';
 let scratch = '';
-
-/**
- * Starts bridge-main.js in the client namespace and resolves with the URL it prints, which it
- * does only after the account has registered through the router.
- */
-function startBridgeInClient(lab: Lab): Promise<string> {
-  const settings = {
-    account: {
-      server: `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`,
-      user: LAB_USER,
-      displayName: 'Home office',
-    },
-    stunServers: [STUN_A, STUN_B],
-  };
-  const child = lab.spawn(lab.client, process.execPath, [BRIDGE_MAIN, JSON.stringify(settings)], {
-    NATTER_PASSWORD: LAB_PASSWORD,
-  });
-  bridge = child;
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bridge silent for 20 s: ${stderr}`)), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (!line) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bridge exited (${code}) before serving: ${stderr}`));
-    });
-  });
-}
-
-/**
- * Playwright talks to Chromium over inherited pipes (--remote-debugging-pipe), which survive
- * `ip netns exec`; so a wrapper that enters the namespace is all it takes for the browser to see
- * the bridge on the namespace's own loopback.
- */
-function chromiumInNamespace(ns: string): string {
-  const ip = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
-  const wrapper = join(scratch, 'chromium-in-netns');
-  writeFileSync(wrapper, `#!/bin/sh\nexec ${ip} netns exec ${ns} ${CHROMIUM} "$@"\n`);
-  chmodSync(wrapper, 0o755);
-  return wrapper;
-}
 
 /** The public port the router gave the flow from `localPort` to `server`, from its conntrack. */
 function routerMapping(lab: Lab, localPort: number, server: string): number | null {
@@ -128,34 +65,33 @@ describe.skipIf(skip)('the NAT panel behind a symmetric NAT, engine and browser 
     lab = createLab({ nat: 'symmetric' });
     await startCoturn(lab);
     await startSipp(lab, 'provider-registrar.xml');
-    url = await startBridgeInClient(lab);
-    browser = await chromium.launch({
-      executablePath: chromiumInNamespace(lab.client),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    bridge = await startBridgeInClient(
+      lab,
+      {
+        account: {
+          server: `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`,
+          user: LAB_USER,
+          displayName: 'Home office',
+        },
+        stunServers: [STUN_A, STUN_B],
+      },
+      { NATTER_PASSWORD: LAB_PASSWORD },
+    );
+    browser = await launchChromiumIn(lab.client, scratch);
     page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (bridge && bridge.exitCode === null) {
-      // A clean exit un-REGISTERs; the lab kills whatever is left either way.
-      bridge.kill('SIGTERM');
-      await waitFor(() => bridge?.exitCode !== null, 3000);
-    }
+    // A clean exit un-REGISTERs; the lab kills whatever is left either way.
+    await bridge?.stop();
     lab?.destroy();
     lab = null;
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   it('registers through the router and the indicator turns amber for symmetric NAT', async () => {
-    await page.goto(url);
+    await page.goto(bridge!.url);
     // "Checking…" is amber too: wait for the verdict itself, then its colour.
     await expect
       .poll(() => indicator().getAttribute('aria-label'), { timeout: 15_000 })
@@ -223,7 +159,6 @@ describe.skipIf(skip)('the NAT panel behind a symmetric NAT, engine and browser 
     expect(await hop('voip.ms').locator('.hop-line').allTextContents()).toEqual(['registered']);
 
     await page.screenshot({ path: join(SCREENS, 'nat-amber.png') });
-    mkdirSync(DOCS_SCREENS, { recursive: true });
-    copyFileSync(join(SCREENS, 'nat-amber.png'), join(DOCS_SCREENS, 'nat-amber.png'));
+    publishScreen('nat-amber.png');
   });
 });

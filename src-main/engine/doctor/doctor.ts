@@ -265,6 +265,9 @@ export async function runDoctor(
   };
 }
 
+/** Registration failures that only an answer from the registrar can cause. */
+const REGISTRAR_ANSWERED = new Set(['auth-failed', 'forbidden', 'not-found', 'contact-rewritten']);
+
 async function checkReachability(options: DoctorOptions, phone: TestPhone): Promise<StepOutcome> {
   const spec = parseServerSpec(options.account.server);
   const resolved = await resolveServer(spec).catch((error: unknown) =>
@@ -298,12 +301,15 @@ async function checkReachability(options: DoctorOptions, phone: TestPhone): Prom
     };
   }
   const why = registration.error?.message ?? 'no answer';
+  // A registrar that refused the account, or accepted a rewritten Contact, did answer, even when
+  // it ignores OPTIONS: only then is "does not answer SIP" wrong.
+  const registrarAnswered = REGISTRAR_ANSWERED.has(registration.error?.code ?? '');
+  const silent = options_?.rttMs === null && !registrarAnswered;
   return {
     status: 'fail',
-    summary:
-      options_?.rttMs === null
-        ? `${options.account.server} does not answer SIP: ${why}`
-        : `${options.account.server} answers but registration failed: ${why}`,
+    summary: silent
+      ? `${options.account.server} does not answer SIP: ${why}`
+      : `${options.account.server} answers but registration failed: ${why}`,
     evidence,
   };
 }

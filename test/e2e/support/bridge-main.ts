@@ -1,9 +1,11 @@
 /**
  * The test bridge as a process of its own, for end-to-end tests whose engine must live where the
  * test runner does not: inside a lab network namespace (`ip netns exec <ns> node bridge-main.js`).
- * Settings come as one JSON argument and the SIP password from NATTER_PASSWORD, as for the CLI,
- * so it never shows in a process listing. Prints one JSON line `{"url": ...}` once the renderer is
- * served and the account has registered; unregisters on SIGTERM before it exits.
+ * Settings come as one JSON argument, the SIP password from NATTER_PASSWORD and the TURN relay's
+ * from NATTER_TURN_PASSWORD, as for the CLI, so neither shows in a process listing; both go to
+ * the settings store, which keeps them encrypted as the app does. Prints one JSON line
+ * `{"url": ...}` once the renderer is served and the account has registered; unregisters on
+ * SIGTERM before it exits.
  */
 import { join } from 'node:path';
 import { settingsUpdateSchema } from '../../../src-shared/settings.js';
@@ -12,9 +14,14 @@ import { startBridge } from './bridge-server.js';
 
 const settings = settingsUpdateSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
 const password = process.env.NATTER_PASSWORD;
+const turnPassword = process.env.NATTER_TURN_PASSWORD;
 const bridge = await startBridge({
   rendererDir: join(REPO, 'dist/app/renderer'),
-  settings: password ? { ...settings, password } : settings,
+  settings: {
+    ...settings,
+    ...(password ? { password } : {}),
+    ...(turnPassword ? { turnPassword } : {}),
+  },
 });
 process.stdout.write(`${JSON.stringify({ url: bridge.url })}\n`);
 

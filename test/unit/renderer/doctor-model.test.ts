@@ -7,6 +7,7 @@ import {
 import {
   STEP_TEXT,
   describeFix,
+  nextStep,
   displaySummary,
   hasEvidence,
   stepAsText,
@@ -80,7 +81,30 @@ describe('the verdict and its fix', () => {
     expect(describeFix({ stunServers: ['stun.example:3478'], keepaliveSeconds: 20 })).toBe(
       'Use STUN (stun.example:3478) and send a keepalive every 20 s.',
     );
+    expect(
+      describeFix({
+        stunServers: ['stun.example:3478'],
+        turnServer: 'turn.example:3478',
+        turnUser: 'alice',
+        turnPolicy: 'symmetric',
+      }),
+    ).toBe(
+      'Use STUN (stun.example:3478) and relay calls through turn.example:3478 behind a symmetric NAT.',
+    );
+    expect(describeFix({ turnServer: 'turn.example:3478', turnPolicy: 'always' })).toBe(
+      'Relay every call through turn.example:3478.',
+    );
+    expect(describeFix({ turnPolicy: 'never' })).toBe('Stop relaying calls.');
     expect(describeFix({})).toBe('');
+  });
+
+  it('says what to do next when there is no fix to apply', () => {
+    expect(nextStep('turn-required', null)).toMatch(/^Next: add a TURN relay in Settings/);
+    // A fix to apply is the next step already; the ALG verdict names its remedy itself.
+    expect(nextStep('turn-required', { stunServers: ['stun.example:3478'] })).toBeNull();
+    expect(nextStep('alg-detected', null)).toBeNull();
+    expect(nextStep('stun-fixes', { stunServers: ['stun.example:3478'] })).toBeNull();
+    expect(nextStep('provider-handles-nat', null)).toBeNull();
   });
 
   it('copies a step with its status, summary and evidence', () => {
@@ -97,6 +121,11 @@ describe('step summaries in the app', () => {
     expect(displaySummary({ ...step('nat'), summary: 'no NAT: public address' })).toBe(
       'No NAT: public address',
     );
+    const relayed = {
+      ...step('call-turn'),
+      summary: 'test call through the TURN relay turn.example:3478: audio both ways (9 sent)',
+    };
+    expect(displaySummary(relayed)).toBe('Relay turn.example:3478: audio both ways (9 sent)');
   });
 
   it('point at the checkbox, not the CLI flag, for an unmeasured binding lifetime', () => {
