@@ -43,10 +43,10 @@ import {
   labAppUnavailableReason,
   launchChromiumIn,
   publishScreen,
-  SCREENS,
   startBridgeInClient,
   type LabBridge,
 } from './support/lab-app.js';
+import { SCREENS } from './support/browser.js';
 
 const skip = announceSkip(
   'e2e: connection check in the lab, every verdict',

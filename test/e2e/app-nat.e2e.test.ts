@@ -24,10 +24,10 @@ import {
   labAppUnavailableReason,
   launchChromiumIn,
   publishScreen,
-  SCREENS,
   startBridgeInClient,
   type LabBridge,
 } from './support/lab-app.js';
+import { SCREENS } from './support/browser.js';
 
 const STUN_A = `${PUBLIC.stunA}:3478`;
 const STUN_B = `${PUBLIC.stunB}:3478`;

@@ -4,29 +4,25 @@
  * to test-results/screens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announceSkip, hasCommand } from '../support/lab-guard.js';
-import { LAB_PASSWORD, LAB_USER, REPO, scenarioArgs } from '../lab/support/peers.js';
+import { announceSkip } from '../support/lab-guard.js';
+import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
+import {
+  FAKE_MICROPHONE_FLAGS,
+  launchChromium,
+  loopbackAppUnavailableReason,
+  RENDERER,
+  SCREENS,
+} from './support/browser.js';
+import { startLoopbackCoturn } from '../support/loopback-coturn.js';
 import { ToneDetector } from '../../src-main/media/tone.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = join(REPO, 'dist/app/renderer');
-const SCREENS = join(REPO, 'test-results/screens');
-const skip = announceSkip(
-  'e2e: app in Chromium',
-  !existsSync(CHROMIUM)
-    ? 'needs Debian chromium'
-    : !hasCommand('sipp') || !hasCommand('turnserver')
-      ? 'needs sipp and coturn'
-      : !existsSync(join(RENDERER, 'index.html'))
-        ? 'needs the built renderer (npm run build)'
-        : null,
-);
+const skip = announceSkip('e2e: app in Chromium', loopbackAppUnavailableReason());
 
 const children: ChildProcess[] = [];
 let browser: Browser;
@@ -92,22 +88,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       '-timeout',
       '120s',
     ]);
-    run('turnserver', [
-      '-n',
-      '--no-cli',
-      '--no-tls',
-      '--no-dtls',
-      '--stun-only',
-      '-L',
-      '127.0.0.1',
-      '--listening-port',
-      String(stunPort),
-      '--pidfile',
-      `/tmp/natter-e2e-${stunPort}.pid`,
-      '--log-file',
-      'stdout',
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    children.push((await startLoopbackCoturn({ port: stunPort })).process);
     bridge = await startBridge({
       rendererDir: RENDERER,
       localAddress: '127.0.0.1',
@@ -118,17 +99,10 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
         stunServers: [`127.0.0.1:${stunPort}`],
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
+    browser = await launchChromium({
+      extraArgs: [
         '--autoplay-policy=no-user-gesture-required',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
+        ...FAKE_MICROPHONE_FLAGS,
         `--use-file-for-fake-audio-capture=${micWav}`,
       ],
     });

@@ -6,35 +6,33 @@
  * NAT; "Apply" then turns STUN off. The trace view must show the REGISTER that carried digest
  * credentials on the wire (sipp's log proves they were there) with the secrets removed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCTOR_STEP_IDS } from '../../src-shared/doctor.js';
-import { announceSkip, hasCommand } from '../support/lab-guard.js';
+import { announceSkip } from '../support/lab-guard.js';
 import {
   LAB_PASSWORD,
   LAB_USER,
-  REPO,
   parseSippMessageLog,
   startLoopbackSipp,
   type LoopbackSipp,
 } from '../lab/support/peers.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
+import {
+  FAKE_MICROPHONE_FLAGS,
+  launchChromium,
+  loopbackAppUnavailableReason,
+  RENDERER,
+  SCREENS,
+} from './support/browser.js';
+import { startLoopbackCoturn } from '../support/loopback-coturn.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = join(REPO, 'dist/app/renderer');
-const SCREENS = join(REPO, 'test-results/screens');
 const skip = announceSkip(
   'e2e: connection check and SIP trace in Chromium',
-  !existsSync(CHROMIUM)
-    ? 'needs Debian chromium'
-    : !hasCommand('sipp') || !hasCommand('turnserver')
-      ? 'needs sipp and coturn'
-      : !existsSync(join(RENDERER, 'index.html'))
-        ? 'needs the built renderer (npm run build)'
-        : null,
+  loopbackAppUnavailableReason(),
 );
 
 const children: ChildProcess[] = [];
@@ -85,28 +83,7 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
       '180s',
     ]);
     children.push(provider.child);
-    children.push(
-      spawn(
-        'turnserver',
-        [
-          '-n',
-          '--no-cli',
-          '--no-tls',
-          '--no-dtls',
-          '--stun-only',
-          '-L',
-          '127.0.0.1',
-          '--listening-port',
-          String(stunPort),
-          '--pidfile',
-          `/tmp/natter-e2e-doctor-${stunPort}.pid`,
-          '--log-file',
-          'stdout',
-        ],
-        { stdio: 'ignore' },
-      ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    children.push((await startLoopbackCoturn({ port: stunPort })).process);
     bridge = await startBridge({
       rendererDir: RENDERER,
       localAddress: '127.0.0.1',
@@ -116,17 +93,8 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
         stunServers: [STUN],
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-      ],
+    browser = await launchChromium({
+      extraArgs: [...FAKE_MICROPHONE_FLAGS],
     });
     context = await browser.newContext({
       viewport: { width: 420, height: 760 },

@@ -5,35 +5,32 @@
  * OPTIONS. Here sipp on loopback is the account's server (registrar and OPTIONS responder) and
  * voip.ms is out of reach, so sipp must win and every POP must read "no answer".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VOIPMS_SERVERS } from '../../src-shared/settings.js';
-import { announceSkip, hasCommand } from '../support/lab-guard.js';
+import { announceSkip } from '../support/lab-guard.js';
 import {
   LAB_PASSWORD,
   LAB_USER,
-  REPO,
   parseSippMessageLog,
   startLoopbackSipp,
   type LoopbackSipp,
 } from '../lab/support/peers.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
+import {
+  launchChromium,
+  loopbackAppUnavailableReason,
+  RENDERER,
+  SCREENS,
+} from './support/browser.js';
+import { startLoopbackCoturn } from '../support/loopback-coturn.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = join(REPO, 'dist/app/renderer');
-const SCREENS = join(REPO, 'test-results/screens');
 const skip = announceSkip(
   'e2e: settings network tools in Chromium',
-  !existsSync(CHROMIUM)
-    ? 'needs Debian chromium'
-    : !hasCommand('sipp') || !hasCommand('turnserver')
-      ? 'needs sipp and coturn'
-      : !existsSync(join(RENDERER, 'index.html'))
-        ? 'needs the built renderer (npm run build)'
-        : null,
+  loopbackAppUnavailableReason(),
 );
 
 const children: ChildProcess[] = [];
@@ -69,28 +66,7 @@ describe.skipIf(skip)('settings: STUN test, STUN order and the nearest server', 
     mkdirSync(SCREENS, { recursive: true });
     provider = await startLoopbackSipp('provider-options.xml', ['-m', '1000', '-timeout', '120s']);
     children.push(provider.child);
-    children.push(
-      spawn(
-        'turnserver',
-        [
-          '-n',
-          '--no-cli',
-          '--no-tls',
-          '--no-dtls',
-          '--stun-only',
-          '-L',
-          '127.0.0.1',
-          '--listening-port',
-          String(stunPort),
-          '--pidfile',
-          `/tmp/natter-e2e-settings-${stunPort}.pid`,
-          '--log-file',
-          'stdout',
-        ],
-        { stdio: 'ignore' },
-      ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    children.push((await startLoopbackCoturn({ port: stunPort })).process);
     bridge = await startBridge({
       rendererDir: RENDERER,
       localAddress: '127.0.0.1',
@@ -100,15 +76,8 @@ describe.skipIf(skip)('settings: STUN test, STUN order and the nearest server', 
         stunServers: [STUN, DEAD_STUN],
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    browser = await launchChromium({
+      extraArgs: [],
     });
     page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
   }, 60_000);

@@ -6,18 +6,22 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
 import type { Lab } from '../../lab/support/netns-lab.js';
 import { REPO } from '../../lab/support/peers.js';
 import { waitFor } from '../../lab/support/wait.js';
 import { labUnavailableReason } from '../../support/lab-guard.js';
+import {
+  CHROMIUM,
+  DOCS_SCREENS,
+  FAKE_MICROPHONE_FLAGS,
+  launchChromium,
+  RENDERER,
+  SCREENS,
+} from './browser.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const RENDERER = join(REPO, 'dist/app/renderer');
 export const BRIDGE_MAIN = join(REPO, 'dist/test/e2e/support/bridge-main.js');
-export const SCREENS = join(REPO, 'test-results/screens');
-export const DOCS_SCREENS = join(REPO, 'docs/screens');
 
 /** Why the app cannot run in the lab here (null when it can): Chromium, the lab, the build. */
 export function labAppUnavailableReason(commands: string[]): string | null {
@@ -101,17 +105,9 @@ export function chromiumInNamespace(ns: string, scratch: string): string {
 
 /** Debian's Chromium inside `ns`, with a fake microphone (a tone) granted without asking. */
 export function launchChromiumIn(ns: string, scratch: string): Promise<Browser> {
-  return chromium.launch({
+  return launchChromium({
     executablePath: chromiumInNamespace(ns, scratch),
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
+    extraArgs: FAKE_MICROPHONE_FLAGS,
   });
 }
 

@@ -1,0 +1,46 @@
+/**
+ * Debian's Chromium for the end-to-end tests: where it and the built renderer are, the flags it
+ * runs with here, and why a suite cannot run when they are missing.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO } from '../../lab/support/peers.js';
+import { hasCommand } from '../../support/lab-guard.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const RENDERER = join(REPO, 'dist/app/renderer');
+export const SCREENS = join(REPO, 'test-results/screens');
+export const DOCS_SCREENS = join(REPO, 'docs/screens');
+
+/** No sandbox (root in a container), no GPU, nothing fetched in the background. */
+const HEADLESS_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A fake microphone (a tone, or the file given) granted without asking. */
+export const FAKE_MICROPHONE_FLAGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+];
+
+export function launchChromium(
+  options: { executablePath?: string; extraArgs?: string[] } = {},
+): Promise<Browser> {
+  return chromium.launch({
+    executablePath: options.executablePath ?? CHROMIUM,
+    args: [...HEADLESS_FLAGS, ...(options.extraArgs ?? [])],
+  });
+}
+
+/** Why the app cannot run on loopback against sipp and coturn here; null when it can. */
+export function loopbackAppUnavailableReason(): string | null {
+  if (!existsSync(CHROMIUM)) return 'needs Debian chromium';
+  if (!hasCommand('sipp') || !hasCommand('turnserver')) return 'needs sipp and coturn';
+  if (!existsSync(join(RENDERER, 'index.html'))) return 'needs the built renderer (npm run build)';
+  return null;
+}
