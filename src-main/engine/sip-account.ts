@@ -12,6 +12,7 @@ import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-han
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import { UdpTransport } from '../sip/udp-transport.js';
 import type { EngineOptions } from './engine-options.js';
+import { viewSipMessage } from '../sip/sip-message-view.js';
 import { EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
@@ -408,7 +409,8 @@ export function redactSecrets(text: string): string {
 }
 
 function isRegisterSuccess(message: string): boolean {
-  return (
-    /^SIP\/2\.0 2\d\d /.test(message) && /^(?:CSeq|CSEQ|cseq):\s*\d+\s+REGISTER\b/im.test(message)
-  );
+  // The status line first: most messages are not 2xx and need no parse.
+  if (!message.startsWith('SIP/2.0 2')) return false;
+  const view = viewSipMessage(message);
+  return view?.kind === 'response' && view.method === 'REGISTER' && view.statusCode < 300;
 }

@@ -8,6 +8,7 @@ import {
   type StunServerTest,
 } from '../../src-shared/ipc-contract.js';
 import { AudioSettings } from './AudioSettings.js';
+import { SecretField } from './SecretField.js';
 import { TurnSettings } from './TurnSettings.js';
 import { useStore, type Store } from './store.js';
 
@@ -242,15 +243,12 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
               onChange={(event) => setUser(event.target.value.trim())}
             />
           </label>
-          <label>
-            Password
-            <input
-              type="password"
-              value={password}
-              placeholder={settings.hasPassword ? 'saved (leave empty to keep)' : ''}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          </label>
+          <SecretField
+            label="Password"
+            saved={settings.hasPassword}
+            value={password}
+            onChange={setPassword}
+          />
           <label>
             Display name
             <input value={displayName} onChange={(event) => setDisplayName(event.target.value)} />

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { stunServerSchema } from '../../src-shared/engine-contract.js';
 import type { Settings } from '../../src-shared/settings.js';
 import { describeRelay } from './relay-words.js';
+import { SecretField } from './SecretField.js';
 import { useStore, type Store } from './store.js';
 
 const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
@@ -60,15 +61,12 @@ export function TurnSettings({ store, settings }: { store: Store; settings: Sett
           User
           <input value={user} onChange={(event) => setUser(event.target.value.trim())} />
         </label>
-        <label>
-          Password
-          <input
-            type="password"
-            value={password}
-            placeholder={settings.hasTurnPassword ? 'saved (leave empty to keep)' : ''}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-        </label>
+        <SecretField
+          label="Password"
+          saved={settings.hasTurnPassword}
+          value={password}
+          onChange={setPassword}
+        />
         <label>
           Use the relay
           <select

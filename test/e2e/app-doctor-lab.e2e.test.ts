@@ -47,6 +47,7 @@ import {
   type LabBridge,
 } from './support/lab-app.js';
 import { SCREENS } from './support/browser.js';
+import { doctorStepStates } from './support/doctor-view.js';
 
 const skip = announceSkip(
   'e2e: connection check in the lab, every verdict',
@@ -319,20 +320,6 @@ async function open(row: Row): Promise<Running> {
   return { lab, sipp, bridge, browser, page, scratch };
 }
 
-/** What each step row says about itself, in the doctor's order. */
-function stepStates(page: Page): Promise<string[]> {
-  return page
-    .locator('.doctor-step')
-    .evaluateAll((rows) =>
-      rows.map(
-        (row) =>
-          ['pass', 'warn', 'fail', 'skipped', 'running', 'pending'].find((state) =>
-            row.classList.contains(state),
-          ) ?? '?',
-      ),
-    );
-}
-
 /**
  * Opens the Network tab, presses "Check my connection" and "Start check", waits for the verdict
  * and checks it against the row; saves the screen as doctor-<code>.png.
@@ -348,11 +335,11 @@ async function checkFromTheUi(row: Row, page: Page): Promise<void> {
   console.log(`${row.title}: verdict in ${Math.round((Date.now() - started) / 1000)} s`);
 
   const summaries = await page.locator('.doctor-step .step-summary').allTextContents();
-  const trail = (await stepStates(page)).map((state, i) => `${state}: ${summaries[i]}`);
+  const trail = (await doctorStepStates(page)).map((state, i) => `${state}: ${summaries[i]}`);
   expect(await verdict.getAttribute('data-verdict'), trail.join('\n')).toBe(row.verdict);
   expect((await verdict.locator('strong').textContent()) ?? '').toMatch(row.sentence);
   expect(await verdict.getAttribute('class')).toMatch(new RegExp(`\\b${row.color}\\b`));
-  expect(await stepStates(page), trail.join('\n')).toEqual(
+  expect(await doctorStepStates(page), trail.join('\n')).toEqual(
     DOCTOR_STEP_IDS.map((id) => row.steps[id]),
   );
   for (const [id, summary] of Object.entries(row.summaries)) {

@@ -21,6 +21,7 @@ import {
   type LoopbackSipp,
 } from '../lab/support/peers.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
+import { doctorStepStates } from './support/doctor-view.js';
 import {
   FAKE_MICROPHONE_FLAGS,
   launchChromium,
@@ -56,20 +57,6 @@ async function readClipboard(): Promise<string> {
 
 function storedSettings(): { stunServers: string[]; keepaliveSeconds: number } {
   return (JSON.parse(readFileSync(bridge.settingsFile, 'utf8')) as { settings: never }).settings;
-}
-
-/** What each step row says about itself, in the doctor's order. */
-function stepStates(): Promise<string[]> {
-  return page
-    .locator('.doctor-step')
-    .evaluateAll((rows) =>
-      rows.map(
-        (row) =>
-          ['pass', 'warn', 'fail', 'skipped', 'running', 'pending'].find((state) =>
-            row.classList.contains(state),
-          ) ?? '?',
-      ),
-    );
 }
 
 describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
@@ -127,7 +114,7 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
     const full = page.getByLabel('Measure how long the router keeps a mapping (takes 3 minutes)');
     expect(await full.isChecked()).toBe(false);
     expect(await page.locator('.doctor-step').count()).toBe(DOCTOR_STEP_IDS.length);
-    expect(await stepStates()).toEqual(DOCTOR_STEP_IDS.map(() => 'pending'));
+    expect(await doctorStepStates(page)).toEqual(DOCTOR_STEP_IDS.map(() => 'pending'));
 
     const events: { id: string; at: number }[] = [];
     const off = bridge.service.on('doctorStep', (step) =>
@@ -146,7 +133,7 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
     let refusedSecondRun: unknown = null;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const states = await stepStates();
+      const states = await doctorStepStates(page);
       const landed = states.filter((state) => !['running', 'pending'].includes(state)).length;
       const running = states.indexOf('running');
       seen.push({ landed, running });
@@ -202,7 +189,7 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
     await expect
       .poll(() => verdict.textContent(), { timeout: 5000 })
       .toContain('Your provider handles NAT');
-    expect(await stepStates()).toEqual([
+    expect(await doctorStepStates(page)).toEqual([
       'pass', // registered at sipp
       'pass', // no NAT on loopback
       'skipped', // binding lifetime not asked for

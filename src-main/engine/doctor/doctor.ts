@@ -19,6 +19,7 @@ import { discoverMapping, type DiscoveryResult } from '../../net/stun-discovery.
 import { UdpEndpoint } from '../../net/udp-endpoint.js';
 import { probeSipServers } from '../sip-options-probe.js';
 import { parseServerSpec, resolveServer } from '../server-address.js';
+import { viewSipMessage } from '../../sip/sip-message-view.js';
 import { detectSipAlg } from './sip-alg.js';
 import { TestPhone, type TestCallResult } from './test-phone.js';
 
@@ -131,12 +132,10 @@ export async function runDoctor(
 
     // A rewriting router can break registration itself (the registrar echoes a Contact that is
     // not ours): judge SIP ALG whenever the registrar answered at all.
-    const registrarAnswered = plainPhone.trace.some(
-      (entry) =>
-        entry.direction === 'in' &&
-        /^SIP\/2\.0 \d{3} /.test(entry.message) &&
-        /^CSeq:\s*\d+\s+REGISTER\b/im.test(entry.message),
-    );
+    const registrarAnswered = plainPhone.trace.some((entry) => {
+      const view = entry.direction === 'in' ? viewSipMessage(entry.message) : null;
+      return view?.kind === 'response' && view.method === 'REGISTER';
+    });
     if (registrarAnswered) {
       await run('alg', async () => {
         const local = sipSocketOf(plainPhone);
