@@ -48,6 +48,18 @@ export const settingsSchema = z.object({
   hasTurnPassword: z.boolean(),
   /** Relay calls never, only behind a symmetric NAT, or always. */
   turnPolicy: z.enum(['never', 'symmetric', 'always']),
+  /** Whether STUN is asked at all; off keeps the server list but puts local addresses on the wire. */
+  stunEnabled: z.boolean(),
+  /** Incoming calls are refused with 486 Busy Here while this is on. */
+  doNotDisturb: z.boolean(),
+  /** Closing the window keeps Natter running in the tray. */
+  closeToTray: z.boolean(),
+  /** Whether the one-time "still running in the tray" notice was shown. */
+  closeToTrayNoticeShown: z.boolean(),
+  /** Start (hidden, in the tray) when the user logs in. */
+  startAtLogin: z.boolean(),
+  /** Colour theme; `system` follows the operating system's light or dark preference. */
+  theme: z.enum(['system', 'dark', 'light']),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -63,6 +75,12 @@ export const DEFAULT_SETTINGS: Settings = {
   turnUser: null,
   hasTurnPassword: false,
   turnPolicy: 'symmetric',
+  stunEnabled: true,
+  doNotDisturb: false,
+  closeToTray: true,
+  closeToTrayNoticeShown: false,
+  startAtLogin: false,
+  theme: 'system',
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */
