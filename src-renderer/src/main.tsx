@@ -1,9 +1,12 @@
 import { createRoot } from 'react-dom/client';
-import { App } from './App.js';
+// Tokens and the shared frame first: each screen's own styles come with its component.
+import './theme/tokens.css';
+import './theme/base.css';
+import './ui/keypad.css';
+import { App } from './app/App.js';
 import { AudioController } from './audio/audio-controller.js';
-import { connectBridge } from './bridge.js';
-import { createStore } from './store.js';
-import './styles.css';
+import { connectBridge } from './state/bridge.js';
+import { createStore } from './state/store.js';
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import type { CallInfo, RtpStats } from '../../../src-shared/domain.js';
 import { audioCallOf, toneFor } from '../../../src-renderer/src/audio/call-audio-rules.js';
-import { appendQualitySample, meterShare } from '../../../src-renderer/src/quality-history.js';
+import { appendQualitySample, meterShare } from '../../../src-renderer/src/call/quality-history.js';
 
 function call(id: string, state: CallInfo['state'], direction: CallInfo['direction'] = 'outgoing') {
   return {

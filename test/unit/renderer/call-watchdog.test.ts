@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import type { CallInfo, RtpStats } from '../../../src-shared/domain.js';
-import { NO_AUDIO_AFTER_MS, noAudioArriving } from '../../../src-renderer/src/call-watchdog.js';
+import {
+  NO_AUDIO_AFTER_MS,
+  noAudioArriving,
+} from '../../../src-renderer/src/call/call-watchdog.js';
 
 const ANSWERED = Date.parse('2026-11-24T10:00:00.000Z');
 

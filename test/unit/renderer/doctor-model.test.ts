@@ -13,7 +13,7 @@ import {
   stepAsText,
   stepRows,
   verdictColor,
-} from '../../../src-renderer/src/doctor-model.js';
+} from '../../../src-renderer/src/network/doctor-model.js';
 
 const step = (id: DoctorStep['id'], status: DoctorStep['status'] = 'pass'): DoctorStep => ({
   id,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NatStatus, Registration } from '../../../src-shared/domain.js';
 import { natVerdict } from '../../../src-shared/nat-verdict.js';
-import { describeRelay } from '../../../src-renderer/src/relay-words.js';
+import { describeRelay } from '../../../src-renderer/src/network/relay-words.js';
 
 const registered: Registration = {
   state: 'registered',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeDialString } from '../../../src-renderer/src/phone-number.js';
+import { normalizeDialString } from '../../../src-renderer/src/dialer/phone-number.js';
 
 describe('dial strings as voip.ms expects them', () => {
   it.each([

@@ -5,7 +5,7 @@ import {
   traceAsText,
   traceLines,
   type TraceSegment,
-} from '../../../src-renderer/src/sip-trace-model.js';
+} from '../../../src-renderer/src/network/sip-trace-model.js';
 
 const RESPONSE_200 = [
   'SIP/2.0 200 OK',

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import type { CallInfo } from '../../src-shared/domain.js';
-import type { CallAudio, CallAudioStatus } from './audio/call-audio.js';
+import type { CallInfo } from '../../../src-shared/domain.js';
+import type { CallAudio, CallAudioStatus } from '../audio/call-audio.js';
 import { appendQualitySample, meterShare, type QualitySample } from './quality-history.js';
 
 export function useCallAudioStatus(audio: CallAudio | null): CallAudioStatus | null {

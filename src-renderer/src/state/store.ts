@@ -3,11 +3,15 @@
  * Components read slices with `useSyncExternalStore`; actions are thin invoke calls.
  */
 import { useSyncExternalStore } from 'react';
-import { HISTORY_LIMIT, historyEntryOf, type HistoryEntry } from '../../src-shared/call-history.js';
-import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
-import type { DoctorFix, DoctorReport, DoctorStep } from '../../src-shared/doctor.js';
-import type { NatterBridge } from '../../src-shared/ipc-contract.js';
-import type { Settings } from '../../src-shared/settings.js';
+import {
+  HISTORY_LIMIT,
+  historyEntryOf,
+  type HistoryEntry,
+} from '../../../src-shared/call-history.js';
+import type { CallInfo, NatStatus, Registration } from '../../../src-shared/domain.js';
+import type { DoctorFix, DoctorReport, DoctorStep } from '../../../src-shared/doctor.js';
+import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
+import type { Settings } from '../../../src-shared/settings.js';
 
 /** "Check my connection": steps as they land, then the report and whether its fix was saved. */
 export interface DoctorState {

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { CallAudio } from './audio/call-audio.js';
-import { CallView } from './CallView.js';
-import { Dialer } from './Dialer.js';
-import { DoctorView } from './DoctorView.js';
-import { NatIndicator, NatPanel } from './NatPanel.js';
-import { SettingsView } from './SettingsView.js';
-import { SipTraceView } from './SipTraceView.js';
-import { useStore, type Store } from './store.js';
+import type { CallAudio } from '../audio/call-audio.js';
+import { CallView } from '../call/CallView.js';
+import { Dialer } from '../dialer/Dialer.js';
+import { DoctorView } from '../network/DoctorView.js';
+import { NatIndicator, NatPanel } from '../network/NatPanel.js';
+import { SettingsView } from '../settings/SettingsView.js';
+import { SipTraceView } from '../network/SipTraceView.js';
+import { useStore, type Store } from '../state/store.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
 type Tab = 'dialer' | 'network' | 'settings' | 'doctor' | 'trace';

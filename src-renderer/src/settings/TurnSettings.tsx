@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { stunServerSchema } from '../../src-shared/engine-contract.js';
-import type { Settings } from '../../src-shared/settings.js';
-import { describeRelay } from './relay-words.js';
-import { SecretField } from './SecretField.js';
-import { useStore, type Store } from './store.js';
+import { stunServerSchema } from '../../../src-shared/engine-contract.js';
+import type { Settings } from '../../../src-shared/settings.js';
+import { describeRelay } from '../network/relay-words.js';
+import { SecretField } from '../ui/SecretField.js';
+import { useStore, type Store } from '../state/store.js';
 
 const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
   never: 'Never',

@@ -1,4 +1,4 @@
-import type { RtpStats } from '../../src-shared/domain.js';
+import type { RtpStats } from '../../../src-shared/domain.js';
 
 export interface QualitySample {
   jitterMs: number;

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Settings } from '../../src-shared/settings.js';
-import { listAudioDevices } from './audio/call-audio.js';
-import { TonePlayer } from './audio/tone-player.js';
-import { LevelMeter } from './CallQuality.js';
-import type { Store } from './store.js';
+import type { Settings } from '../../../src-shared/settings.js';
+import { listAudioDevices } from '../audio/call-audio.js';
+import { TonePlayer } from '../audio/tone-player.js';
+import { LevelMeter } from '../call/CallQuality.js';
+import type { Store } from '../state/store.js';
 
 type DeviceField = 'audioInputId' | 'audioOutputId' | 'ringtoneOutputId';
 

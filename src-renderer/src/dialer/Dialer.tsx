@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { HistoryEntry } from '../../src-shared/call-history.js';
+import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { normalizeDialString } from './phone-number.js';
-import { useStore, type Store } from './store.js';
+import { useStore, type Store } from '../state/store.js';
+import './dialer.css';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const LETTERS: Record<string, string> = {

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { CallInfo } from '../../src-shared/domain.js';
-import type { CallAudio } from './audio/call-audio.js';
+import type { CallInfo } from '../../../src-shared/domain.js';
+import type { CallAudio } from '../audio/call-audio.js';
 import { CallQuality } from './CallQuality.js';
 import { noAudioArriving } from './call-watchdog.js';
-import { Keypad } from './Dialer.js';
-import type { Store } from './store.js';
+import { Keypad } from '../dialer/Dialer.js';
+import type { Store } from '../state/store.js';
+import './call.css';
 
 const STATE_WORDS: Record<CallInfo['state'], string> = {
   calling: 'Calling…',

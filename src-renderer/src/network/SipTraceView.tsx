@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { SipTraceEntry } from '../../src-shared/ipc-contract.js';
-import { copyText } from './clipboard.js';
+import type { SipTraceEntry } from '../../../src-shared/ipc-contract.js';
+import { copyText } from '../ui/clipboard.js';
 import { MARK_MEANING, firstLine, peerOf, traceAsText, traceLines } from './sip-trace-model.js';
-import type { Store } from './store.js';
+import type { Store } from '../state/store.js';
+import './trace.css';
 
 const time = (iso: string) => {
   const date = new Date(iso);

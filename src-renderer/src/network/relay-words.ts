@@ -1,4 +1,4 @@
-import type { RelayStatus } from '../../src-shared/domain.js';
+import type { RelayStatus } from '../../../src-shared/domain.js';
 
 /** One line on the relay as the engine last found it: what a person needs to trust it. */
 export function describeRelay(relay: RelayStatus | null | undefined): string {

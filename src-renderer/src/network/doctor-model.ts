@@ -10,8 +10,8 @@ import {
   type DoctorStepId,
   type DoctorStepStatus,
   type DoctorVerdictCode,
-} from '../../src-shared/doctor.js';
-import type { VerdictColor } from '../../src-shared/nat-verdict.js';
+} from '../../../src-shared/doctor.js';
+import type { VerdictColor } from '../../../src-shared/nat-verdict.js';
 
 export const STEP_TEXT: Record<DoctorStepId, { title: string; does: string }> = {
   reachability: {

@@ -4,7 +4,7 @@
  * where we asked to be reached; SDP c= and m=: where we asked for audio), and the whole trace as
  * plain text for a support ticket. The messages come from main already redacted.
  */
-import type { SipTraceEntry } from '../../src-shared/ipc-contract.js';
+import type { SipTraceEntry } from '../../../src-shared/ipc-contract.js';
 
 export type NatMark = 'via' | 'contact' | 'sdp';
 

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
-import type { DoctorReport } from '../../src-shared/doctor.js';
-import { copyText } from './clipboard.js';
+import type { DoctorReport } from '../../../src-shared/doctor.js';
+import { copyText } from '../ui/clipboard.js';
 import {
   STATUS_WORDS,
   STEP_TEXT,
@@ -14,7 +14,8 @@ import {
   verdictColor,
   type StepRow,
 } from './doctor-model.js';
-import { useStore, type Store } from './store.js';
+import { useStore, type Store } from '../state/store.js';
+import './doctor.css';
 
 const STATUS_ICONS: Record<StepRow['state'], string> = {
   pass: '✓',

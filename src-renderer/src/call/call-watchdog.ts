@@ -4,7 +4,7 @@
  * reached (a private address in our SDP, or a router rewriting it), not a silent far end: even
  * silence arrives as RTP packets.
  */
-import type { CallInfo } from '../../src-shared/domain.js';
+import type { CallInfo } from '../../../src-shared/domain.js';
 
 /** Long enough for the far end's first packets to cross any network; short enough to act on. */
 export const NO_AUDIO_AFTER_MS = 4000;

@@ -11,8 +11,8 @@ import type {
   InvokeRequest,
   InvokeResponse,
   NatterBridge,
-} from '../../src-shared/ipc-contract.js';
-import { decodeAudioMessage, encodeAudioMessage } from '../../src-shared/audio-link.js';
+} from '../../../src-shared/ipc-contract.js';
+import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
 
 declare global {
   interface Window {

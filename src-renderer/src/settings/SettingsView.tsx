@@ -1,16 +1,17 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { STUN_PRESETS, VOIPMS_SERVERS, type Settings } from '../../src-shared/settings.js';
-import { stunServerSchema } from '../../src-shared/engine-contract.js';
+import { STUN_PRESETS, VOIPMS_SERVERS, type Settings } from '../../../src-shared/settings.js';
+import { stunServerSchema } from '../../../src-shared/engine-contract.js';
 import {
   MAX_PROBED_SERVERS,
   sipServerSchema,
   type ServerProbe,
   type StunServerTest,
-} from '../../src-shared/ipc-contract.js';
+} from '../../../src-shared/ipc-contract.js';
 import { AudioSettings } from './AudioSettings.js';
-import { SecretField } from './SecretField.js';
+import { SecretField } from '../ui/SecretField.js';
 import { TurnSettings } from './TurnSettings.js';
-import { useStore, type Store } from './store.js';
+import { useStore, type Store } from '../state/store.js';
+import './settings.css';
 
 export function SettingsView({ store }: { store: Store }) {
   const settings = useStore(store, (s) => s.settings);

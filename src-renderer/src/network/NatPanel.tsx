@@ -1,8 +1,9 @@
 import { Fragment } from 'react';
-import type { NatStatus, TransportAddress } from '../../src-shared/domain.js';
-import { natVerdict, stunOff, type VerdictColor } from '../../src-shared/nat-verdict.js';
+import type { NatStatus, TransportAddress } from '../../../src-shared/domain.js';
+import { natVerdict, stunOff, type VerdictColor } from '../../../src-shared/nat-verdict.js';
 import { describeRelay } from './relay-words.js';
-import { useStore, type Store } from './store.js';
+import { useStore, type Store } from '../state/store.js';
+import './network.css';
 
 const show = (address: TransportAddress | null | undefined) =>
   address ? `${address.address}:${address.port}` : 'unknown';
