@@ -19,8 +19,8 @@ import {
 } from '../../src-shared/ipc-contract.js';
 import type { EventName, EventPayload } from '../../src-shared/engine-contract.js';
 import type { InvokeHandlers } from './ipc-router.js';
-import type { CallHistoryStore } from './call-history-store.js';
-import type { SettingsStore } from './settings-store.js';
+import type { CallHistoryStore } from '../storage/call-history-store.js';
+import type { SettingsStore } from '../storage/settings-store.js';
 import { RendererAudioRouter } from './renderer-audio-router.js';
 import { createDoctorRunner, type DoctorRunnerDeps } from './doctor-runner.js';
 import { SipTrace } from './sip-trace.js';

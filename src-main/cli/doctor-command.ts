@@ -1,5 +1,5 @@
-import { SettingsStore } from '../app/settings-store.js';
-import { settingsFileIn, userDataDirectory } from '../app/app-paths.js';
+import { SettingsStore } from '../storage/settings-store.js';
+import { settingsFileIn, userDataDirectory } from '../storage/app-paths.js';
 import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
 import { runDoctor } from '../engine/doctor/doctor.js';
 import type { DoctorFix, DoctorReport } from '../../src-shared/doctor.js';

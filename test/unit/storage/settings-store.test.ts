@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
+import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
 import { DEFAULT_SETTINGS, settingsUpdateSchema } from '../../../src-shared/settings.js';
 
 /** Reversible but visibly not the plaintext: enough to see what reaches the disk. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
+import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 
