@@ -140,6 +140,7 @@ export function createAppService(
       snapshot: (request) => service.engine.invoke('snapshot', request),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
+      clearHistory: () => history.clear(),
       // Both run on sockets of their own, beside the engine: a test never touches the SIP socket.
       testStunServer: ({ server }) => testStunServer(server, probes.stunTest),
       probeServers: ({ servers }) => probeSipServers(servers, probes.serverProbe),
