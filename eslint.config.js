@@ -16,13 +16,15 @@ export default tseslint.config(
     },
   },
   {
-    // The engine runs headless under the CLI and in Electron's main process alike.
+    // The engine runs headless under the CLI and in Electron's main process alike; the
+    // settings and history files are read and written by both.
     files: [
       'src-main/engine/**',
       'src-main/net/**',
       'src-main/sip/**',
       'src-main/media/**',
       'src-main/cli/**',
+      'src-main/storage/**',
     ],
     rules: {
       'no-restricted-imports': [

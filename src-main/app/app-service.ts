@@ -19,8 +19,8 @@ import {
 } from '../../src-shared/ipc-contract.js';
 import type { EventName, EventPayload } from '../../src-shared/engine-contract.js';
 import type { InvokeHandlers } from './ipc-router.js';
-import type { CallHistoryStore } from './call-history-store.js';
-import type { SettingsStore } from './settings-store.js';
+import type { CallHistoryStore } from '../storage/call-history-store.js';
+import type { SettingsStore } from '../storage/settings-store.js';
 import { RendererAudioRouter } from './renderer-audio-router.js';
 import { createDoctorRunner, type DoctorRunnerDeps } from './doctor-runner.js';
 import { SipTrace } from './sip-trace.js';
@@ -140,6 +140,7 @@ export function createAppService(
       snapshot: (request) => service.engine.invoke('snapshot', request),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
+      clearHistory: () => history.clear(),
       // Both run on sockets of their own, beside the engine: a test never touches the SIP socket.
       testStunServer: ({ server }) => testStunServer(server, probes.stunTest),
       probeServers: ({ servers }) => probeSipServers(servers, probes.serverProbe),

@@ -24,11 +24,11 @@ import {
   invokeChannel,
 } from '../../src-shared/ipc-contract.js';
 import { createAppService } from './app-service.js';
-import { CallHistoryStore } from './call-history-store.js';
+import { CallHistoryStore } from '../storage/call-history-store.js';
 import { createIpcRouter } from './ipc-router.js';
-import { SettingsStore } from './settings-store.js';
+import { SettingsStore } from '../storage/settings-store.js';
 import { trayStatus, type TrayState } from './tray-status.js';
-import { userDataDirectory } from './app-paths.js';
+import { userDataDirectory } from '../storage/app-paths.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // One settings folder whatever the build calls itself, shared with `natter doctor --apply`.

@@ -1,5 +1,5 @@
-import { SettingsStore } from '../app/settings-store.js';
-import { settingsFileIn, userDataDirectory } from '../app/app-paths.js';
+import { SettingsStore, type SecretCipher } from '../storage/settings-store.js';
+import { settingsFileIn, userDataDirectory } from '../storage/app-paths.js';
 import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
 import { runDoctor } from '../engine/doctor/doctor.js';
 import type { DoctorFix, DoctorReport } from '../../src-shared/doctor.js';
@@ -34,15 +34,20 @@ export async function doctorCommand(args: DoctorArgs, out: CliOutput): Promise<n
     (step) => out.progress(`${STATUS_MARK[step.status]}  ${step.id}: ${step.summary}`),
   );
   if (args.apply && report.fix) {
-    report.applied = await applyFix(report.fix, args.settingsFile);
+    report.applied = await applyFix(report.fix, args.settingsFile, out);
   }
   out.result(report, humanReport(report, args));
   return report.twoWayFound ? 0 : 1;
 }
 
 /** Writes only what the fix names; the account and its encrypted password stay as they are. */
-async function applyFix(fix: DoctorFix, settingsFile: string | undefined): Promise<DoctorFix> {
-  const store = new SettingsStore(settingsFile ?? settingsFileIn(userDataDirectory()), {
+async function applyFix(
+  fix: DoctorFix,
+  settingsFile: string | undefined,
+  out: CliOutput,
+): Promise<DoctorFix> {
+  const file = settingsFile ?? settingsFileIn(userDataDirectory());
+  const cipher: SecretCipher = {
     // The CLI never writes the password, so it needs no way to encrypt one.
     isAvailable: () => false,
     encrypt: () => {
@@ -51,7 +56,9 @@ async function applyFix(fix: DoctorFix, settingsFile: string | undefined): Promi
     decrypt: () => {
       throw new Error('the CLI does not read passwords');
     },
-  });
+  };
+  // A damaged file is repaired the same way the app repairs it; the person running it is told.
+  const store = new SettingsStore(file, cipher, { log: (line) => out.progress(line) });
   await store.load();
   await store.update({
     ...(fix.stunServers === undefined ? {} : { stunServers: fix.stunServers }),

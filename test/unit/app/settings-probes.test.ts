@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import stun from 'stun';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
-import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
+import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
-import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
+import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
 import {
   MAX_PROBED_SERVERS,
   invokeSchemas,

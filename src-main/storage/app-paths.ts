@@ -22,3 +22,5 @@ export function userDataDirectory(): string {
 }
 
 export const settingsFileIn = (directory: string): string => join(directory, 'settings.json');
+
+export const historyFileIn = (directory: string): string => join(directory, 'history.json');
