@@ -27,9 +27,9 @@ function ended(end: End, options: { answered?: boolean; incoming?: boolean } = {
 
 describe('the end of a call in plain words', () => {
   it('names what the far end or the provider answered', () => {
-    expect(endReasonWords(ended({ code: 'busy', message: 'The line is busy', sipStatus: 486 }))).toBe(
-      'Busy',
-    );
+    expect(
+      endReasonWords(ended({ code: 'busy', message: 'The line is busy', sipStatus: 486 })),
+    ).toBe('Busy');
     expect(
       endReasonWords(ended({ code: 'not-found', message: 'No such number', sipStatus: 404 })),
     ).toBe('Number not found');
@@ -185,15 +185,12 @@ describe('the phone keyboard', () => {
 });
 
 function samples(count: number, received: number, lost: number, jitterMs: number) {
-  return Array.from(
-    { length: count },
-    (): QualitySample => ({
-      jitterMs,
-      lossPercent: (100 * lost) / Math.max(1, received + lost),
-      packetsReceived: received,
-      packetsLost: lost,
-    }),
-  );
+  return Array.from({ length: count }, (): QualitySample => ({
+    jitterMs,
+    lossPercent: (100 * lost) / Math.max(1, received + lost),
+    packetsReceived: received,
+    packetsLost: lost,
+  }));
 }
 
 describe('the call quality word', () => {
