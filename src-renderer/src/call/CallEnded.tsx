@@ -62,6 +62,12 @@ export function CallEnded({
   const refused =
     call.direction === 'outgoing' && !call.answeredAt && call.end?.code !== 'hangup-local';
   const lasted = duration(call);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, []);
+  const secondsLeft = Math.max(1, Math.ceil(endedScreenLeftMs(call, now) / 1000));
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       const target = event.target instanceof HTMLElement ? event.target : null;
@@ -93,6 +99,9 @@ export function CallEnded({
       >
         {backLabel}
       </button>
+      <p className="muted countdown">
+        Closes in {secondsLeft} s · <kbd>Esc</kbd> closes now
+      </p>
     </section>
   );
 }

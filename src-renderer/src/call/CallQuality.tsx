@@ -145,7 +145,7 @@ export function QualityTrends({
           values={samples.map((sample) => sample.lossPercent)}
         />
       </div>
-      {status && <p className="audio-delay muted">Audio path: {formatDelay(status)}</p>}
+      {status && <p className="audio-delay muted">Delay: {formatDelay(status)}</p>}
     </div>
   );
 }
