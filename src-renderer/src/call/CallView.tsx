@@ -237,7 +237,13 @@ export function CallView({
             </div>
             <div>
               <dt>Round trip</dt>
-              <dd>{stats.rttMs === undefined ? '—' : `${Math.round(stats.rttMs)} ms`}</dd>
+              {stats.rttMs === undefined ? (
+                <dd title="The other side sends no RTCP reports, so the round trip is not known">
+                  —
+                </dd>
+              ) : (
+                <dd>{Math.round(stats.rttMs)} ms</dd>
+              )}
             </div>
             <div>
               <dt>Codec</dt>
