@@ -136,15 +136,14 @@ export function CallView({
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
       <p className="timer">{live ? elapsed : '\u00a0'}</p>
-      {live && !noAudio && (
+      {/* On hold no audio flows to judge, and the state above already says so. */}
+      {call.state === 'connected' && !noAudio && (
         <p className="quality-word" data-quality={quality?.toLowerCase() ?? 'pending'}>
           {quality ? (
             <>
               <span className="quality-dot" aria-hidden="true" />
               {quality} quality
             </>
-          ) : call.state === 'on-hold' ? (
-            'On hold'
           ) : (
             'Checking quality…'
           )}
