@@ -154,6 +154,11 @@ export const rtpStatsSchema = z.object({
   firstReceivedAt: z.string().nullable(),
   /** Where the remote's RTP actually comes from (symmetric RTP latches onto it). */
   remoteSource: transportAddressSchema.nullable(),
+  /**
+   * Round-trip time in milliseconds from the latest RTCP report block about our stream
+   * (arrival − LSR − DLSR, RFC 3550 §6.4.1); absent until the far end reports on us.
+   */
+  rttMs: z.number().nonnegative().optional(),
 });
 export type RtpStats = z.infer<typeof rtpStatsSchema>;
 

@@ -429,8 +429,13 @@ export class NatterEngine implements EngineApi {
   private async reject(callId: string): Promise<CallInfo> {
     const entry = this.entry(callId);
     if (entry.session instanceof Invitation && entry.session.state === SessionState.Initial) {
-      await entry.session.reject({ statusCode: 486 });
-      this.finish(entry, 'rejected', 'You declined the call');
+      // Ended before the 486 goes out: the session's own end would read as a missed call.
+      if (entry.record.finish('rejected', 'You declined the call')) this.emitCall(entry);
+      try {
+        await entry.session.reject({ statusCode: 486 });
+      } finally {
+        this.finish(entry, 'rejected', 'You declined the call');
+      }
     }
     return entry.record.snapshot();
   }

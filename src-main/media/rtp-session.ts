@@ -148,6 +148,8 @@ export class RtpSession {
   };
   private lastSrFromRemote: { compact: number; atMs: number } | null = null;
   private remoteReport: RemoteRtcp | null = null;
+  /** The latest round trip measured; a report without a block about us does not erase it. */
+  private latestRttMs: number | null = null;
   /** Packets sent as of the previous two reports (RFC 3550 §6.4: SR only if we sent since). */
   private packetsAtReports: [number, number] = [0, 0];
   /** Send calls that failed (e.g. ICMP unreachable): lost packets, counted. */
@@ -290,6 +292,7 @@ export class RtpSession {
       firstSentAt: this.sent.firstAt,
       firstReceivedAt: this.firstReceivedAt,
       remoteSource: this.lastSource,
+      ...(this.latestRttMs !== null ? { rttMs: this.latestRttMs } : {}),
     };
   }
 
@@ -543,6 +546,7 @@ export class RtpSession {
       if (aboutUs && aboutUs.lastSr !== 0)
         rttMs = roundTripMs(aboutUs.lastSr, aboutUs.delaySinceLastSr);
     }
+    if (rttMs !== null) this.latestRttMs = rttMs;
     // Symmetric RTCP: once the remote's own reports arrive, answer to where they come from.
     if (onRtcpSocket && fromRemote) this.rtcpSource = { address: from.address, port: from.port };
     this.remoteReport = {

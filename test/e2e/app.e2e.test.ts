@@ -183,6 +183,8 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await expect.poll(() => digitsBack.join(''), { timeout: 5000 }).toBe('59');
     off();
     await page.getByRole('button', { name: 'Hang up' }).click();
+    // The end of the call stays on screen a moment (call-screen.e2e.test.ts); go back at once.
+    await page.getByRole('button', { name: 'Back to dialer' }).click();
     await expect.poll(() => page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
     await expect.poll(() => page.locator('.recent li').count()).toBeGreaterThan(0);
   });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { CallAudio } from '../audio/call-audio.js';
+import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
 import { Dialer } from '../dialer/Dialer.js';
 import { DoctorView } from '../network/DoctorView.js';
@@ -31,6 +32,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
     window.scrollTo(0, 0);
   }, [tab]);
   const active = calls.find((call) => call.state !== 'ended');
+  const ended = useEndedCall(calls);
   const [checkAfterCall, setCheckAfterCall] = useState(false);
   useEffect(() => {
     if (!active) setCheckAfterCall(false);
@@ -73,6 +75,15 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             }}
             checkPending={checkAfterCall}
           />
+        ) : ended.call ? (
+          <CallEnded
+            call={ended.call}
+            onDismiss={() => {
+              ended.dismiss();
+              if (tab !== 'doctor') setTab('dialer');
+            }}
+            backLabel={tab === 'doctor' ? 'Open the connection check' : 'Back to dialer'}
+          />
         ) : tab === 'dialer' ? (
           <Dialer store={store} prefill={prefill} />
         ) : tab === 'network' ? (
@@ -89,7 +100,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
           <SettingsView store={store} />
         )}
       </main>
-      {!active && (
+      {!active && !ended.call && (
         <nav aria-label="Sections">
           {(['dialer', 'network', 'settings'] as const).map((name) => (
             <button

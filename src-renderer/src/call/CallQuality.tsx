@@ -87,9 +87,8 @@ function formatDelay(status: CallAudioStatus): string {
   return `mic → network ${part(uplinkMs)}, network → speaker ${part(playoutMs)}`;
 }
 
-/** Live audio levels, jitter and loss: "no audio is arriving" seen, not guessed. */
-export function CallQuality({ call, audio }: { call: CallInfo; audio: CallAudio | null }) {
-  const status = useCallAudioStatus(audio);
+/** One-second samples of the call's jitter and loss, kept across renders for this call. */
+export function useQualityHistory(call: CallInfo): readonly QualitySample[] {
   const history = useRef<{ callId: string; samples: QualitySample[]; last: CallInfo['stats'] }>(
     null,
   );
@@ -103,21 +102,35 @@ export function CallQuality({ call, audio }: { call: CallInfo; audio: CallAudio 
     );
     history.current.last = call.stats;
   }
-  const samples = history.current.samples;
+  return history.current.samples;
+}
+
+/** Live audio levels: "no audio is arriving" seen, not guessed. */
+export function LevelMeters({ call, status }: { call: CallInfo; status: CallAudioStatus | null }) {
+  if (!status) return null;
+  return (
+    <div className="meters">
+      <LevelMeter label="Microphone" peak={call.muted ? 0 : status.micPeak} />
+      <LevelMeter label="Speaker" peak={status.speakerPeak} />
+      {status.problem && (
+        <p className="warning" role="alert">
+          {status.problem}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The figures behind the quality word: jitter and loss over the last minute, the audio path. */
+export function QualityTrends({
+  samples,
+  status,
+}: {
+  samples: readonly QualitySample[];
+  status: CallAudioStatus | null;
+}) {
   return (
     <div className="call-quality">
-      {status && (
-        <div className="meters">
-          <LevelMeter label="Microphone" peak={call.muted ? 0 : status.micPeak} />
-          <LevelMeter label="Speaker" peak={status.speakerPeak} />
-          {status.problem && (
-            <p className="warning" role="alert">
-              {status.problem}
-            </p>
-          )}
-          <p className="audio-delay muted">Audio path: {formatDelay(status)}</p>
-        </div>
-      )}
       <div className="sparklines">
         <Sparkline
           label="Jitter"
@@ -132,6 +145,7 @@ export function CallQuality({ call, audio }: { call: CallInfo; audio: CallAudio 
           values={samples.map((sample) => sample.lossPercent)}
         />
       </div>
+      {status && <p className="audio-delay muted">Delay: {formatDelay(status)}</p>}
     </div>
   );
 }

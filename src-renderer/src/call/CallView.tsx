@@ -1,8 +1,15 @@
 import { useEffect, useState } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio } from '../audio/call-audio.js';
-import { CallQuality } from './CallQuality.js';
+import {
+  LevelMeters,
+  QualityTrends,
+  useCallAudioStatus,
+  useQualityHistory,
+} from './CallQuality.js';
+import { keyAction, type KeyScreen } from './call-keys.js';
 import { noAudioArriving } from './call-watchdog.js';
+import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
 import type { Store } from '../state/store.js';
 import './call.css';
@@ -47,19 +54,51 @@ export function CallView({
   const invoke = store.bridge.invoke.bind(store.bridge);
   const { stats } = call;
   const live = call.state === 'connected' || call.state === 'on-hold';
-  // Digits typed during a call are keypad tones, as on a desk phone (menus, voicemail PINs).
+  const status = useCallAudioStatus(audio);
+  const samples = useQualityHistory(call);
+  const quality = callQualityWord(samples, stats.rttMs);
+  const [sent, setSent] = useState({ callId: call.id, digits: '' });
+  const digitsSent = sent.callId === call.id ? sent.digits : '';
+  const sendDtmf = (digits: string) => {
+    // The line keeps the latest digits, as a desk phone's display does.
+    setSent({ callId: call.id, digits: (digitsSent + digits).slice(-24) });
+    void store.act(() => invoke('sendDtmf', { callId: call.id, digits }));
+  };
+  const toggleMute = () =>
+    void store.act(() => invoke('mute', { callId: call.id, mute: !call.muted }));
+  const hangup = () => void store.act(() => invoke('hangup', { callId: call.id }));
+  const screen: KeyScreen = call.state === 'incoming' ? 'incoming' : live ? 'call' : 'outgoing';
+  // The phone's keyboard (call/call-keys.ts): Esc hangs up or declines, Enter answers, Ctrl+M
+  // mutes, and digits are keypad tones, as on a desk phone (menus, voicemail PINs).
   useEffect(() => {
-    if (!live) return undefined;
     const onKeyDown = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (event.ctrlKey || event.metaKey || event.altKey || target?.tagName === 'INPUT') return;
-      if (!/^[0-9*#]$/.test(event.key)) return;
+      const target = event.target instanceof HTMLElement ? event.target : null;
+      const action = keyAction(
+        {
+          key: event.key,
+          ctrlKey: event.ctrlKey,
+          metaKey: event.metaKey,
+          altKey: event.altKey,
+          target,
+        },
+        screen,
+      );
+      if (!action || event.repeat) {
+        if (action) event.preventDefault();
+        return;
+      }
       event.preventDefault();
-      void store.act(() => store.bridge.invoke('sendDtmf', { callId: call.id, digits: event.key }));
+      if (action.kind === 'dtmf') sendDtmf(action.digit);
+      else if (action.kind === 'toggle-mute') toggleMute();
+      else if (action.kind === 'hangup') hangup();
+      else if (action.kind === 'answer')
+        void store.act(() => invoke('answer', { callId: call.id }));
+      else if (action.kind === 'decline')
+        void store.act(() => invoke('reject', { callId: call.id }));
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, [live, call.id, store]);
+  });
   // Re-evaluated on every render, and useElapsed renders once a second.
   const noAudio = noAudioArriving(call, Date.now());
   if (call.state === 'incoming') {
@@ -72,6 +111,7 @@ export function CallView({
           <button
             type="button"
             className="decline"
+            aria-keyshortcuts="Escape"
             onClick={() => void store.act(() => invoke('reject', { callId: call.id }))}
           >
             Decline
@@ -79,11 +119,15 @@ export function CallView({
           <button
             type="button"
             className="answer"
+            aria-keyshortcuts="Enter"
             onClick={() => void store.act(() => invoke('answer', { callId: call.id }))}
           >
             Answer
           </button>
         </div>
+        <p className="key-hints muted">
+          <kbd>Enter</kbd> answers · <kbd>Esc</kbd> declines
+        </p>
       </section>
     );
   }
@@ -92,6 +136,19 @@ export function CallView({
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
       <p className="timer">{live ? elapsed : '\u00a0'}</p>
+      {/* On hold no audio flows to judge, and the state above already says so. */}
+      {call.state === 'connected' && !noAudio && (
+        <p className="quality-word" data-quality={quality?.toLowerCase() ?? 'pending'}>
+          {quality ? (
+            <>
+              <span className="quality-dot" aria-hidden="true" />
+              {quality} quality
+            </>
+          ) : (
+            'Checking quality…'
+          )}
+        </p>
+      )}
       {noAudio && (
         <div className="warning one-way" role="alert">
           <p>
@@ -108,46 +165,21 @@ export function CallView({
             ))}
         </div>
       )}
-      {/* Counters mean nothing before media flows; while it rings, the name and state are all. */}
-      {(live || stats.packetsSent > 0) && (
-        <dl className="quality" aria-label="Call quality">
-          <div>
-            <dt>Sent</dt>
-            <dd>{stats.packetsSent}</dd>
-          </div>
-          <div>
-            <dt>Received</dt>
-            <dd>{stats.packetsReceived}</dd>
-          </div>
-          <div>
-            <dt>Lost</dt>
-            <dd>{stats.packetsLost}</dd>
-          </div>
-          <div>
-            <dt>Jitter</dt>
-            <dd>{stats.jitterMs.toFixed(1)} ms</dd>
-          </div>
-          <div>
-            <dt>Codec</dt>
-            <dd>{call.codec ?? '—'}</dd>
-          </div>
-        </dl>
+      {live && <LevelMeters call={call} status={status} />}
+      {digitsSent && (
+        <p className="dtmf-sent" aria-live="polite">
+          Sent: <span className="digits">{digitsSent}</span>
+        </p>
       )}
-      {live && <CallQuality call={call} audio={audio} />}
-      {keypad && live && (
-        <Keypad
-          label="Call keypad"
-          onKey={(digits) => void store.act(() => invoke('sendDtmf', { callId: call.id, digits }))}
-        />
-      )}
+      {keypad && live && <Keypad label="Call keypad" onKey={sendDtmf} />}
       <div className="call-controls">
         <button
           type="button"
           aria-pressed={call.muted}
+          aria-keyshortcuts="Control+M"
+          title="Ctrl+M"
           disabled={!live}
-          onClick={() =>
-            void store.act(() => invoke('mute', { callId: call.id, mute: !call.muted }))
-          }
+          onClick={toggleMute}
         >
           {call.muted ? 'Unmute' : 'Mute'}
         </button>
@@ -175,10 +207,51 @@ export function CallView({
       <button
         type="button"
         className="hangup"
-        onClick={() => void store.act(() => invoke('hangup', { callId: call.id }))}
+        aria-keyshortcuts="Escape"
+        title="Esc"
+        onClick={hangup}
       >
         Hang up
       </button>
+      {/* Counters mean nothing before media flows; while it rings, the name and state are all. */}
+      {(live || stats.packetsSent > 0) && (
+        <details className="call-details">
+          <summary>Details</summary>
+          <dl className="quality" aria-label="Packet figures">
+            <div>
+              <dt>Sent</dt>
+              <dd>{stats.packetsSent}</dd>
+            </div>
+            <div>
+              <dt>Received</dt>
+              <dd>{stats.packetsReceived}</dd>
+            </div>
+            <div>
+              <dt>Lost</dt>
+              <dd>{stats.packetsLost}</dd>
+            </div>
+            <div>
+              <dt>Jitter</dt>
+              <dd>{stats.jitterMs.toFixed(1)} ms</dd>
+            </div>
+            <div>
+              <dt>Round trip</dt>
+              {stats.rttMs === undefined ? (
+                <dd title="The other side sends no RTCP reports, so the round trip is not known">
+                  —
+                </dd>
+              ) : (
+                <dd>{Math.round(stats.rttMs)} ms</dd>
+              )}
+            </div>
+            <div>
+              <dt>Codec</dt>
+              <dd>{call.codec ?? '—'}</dd>
+            </div>
+          </dl>
+          <QualityTrends samples={samples} status={status} />
+        </details>
+      )}
     </section>
   );
 }

@@ -4,6 +4,10 @@ export interface QualitySample {
   jitterMs: number;
   /** Share of the packets expected in this interval that never came, in percent. */
   lossPercent: number;
+  /** Packets that arrived in this interval. */
+  packetsReceived: number;
+  /** Packets expected in this interval that never came. */
+  packetsLost: number;
 }
 
 /** One minute of one-second samples. */
@@ -24,6 +28,8 @@ export function appendQualitySample(
   const sample: QualitySample = {
     jitterMs: current.jitterMs,
     lossPercent: expected > 0 ? (100 * lost) / expected : 0,
+    packetsReceived: received,
+    packetsLost: lost,
   };
   return [...samples, sample].slice(-QUALITY_WINDOW);
 }

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
+import { keyAction } from '../call/call-keys.js';
 import { normalizeDialString } from './phone-number.js';
 import { useStore, type Store } from '../state/store.js';
 import './dialer.css';
@@ -43,10 +44,31 @@ export function Dialer({ store, prefill }: { store: Store; prefill: string | nul
   useEffect(() => {
     if (prefill) setNumber(prefill);
   }, [prefill]);
+  const field = useRef<HTMLInputElement>(null);
   const target = normalizeDialString(number);
+  const canDial = registered && target !== '';
   const dial = () => {
-    if (target) void store.act(() => store.bridge.invoke('call', { target }));
+    if (canDial) void store.act(() => store.bridge.invoke('call', { target }));
   };
+  // The number field has the focus when the dialer opens, so typing a number is typing it in.
+  useEffect(() => field.current?.focus(), []);
+  // Digits typed anywhere on the page go into the number field (call/call-keys.ts); in the field
+  // itself the browser types them and the form's submit dials.
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      const { key, ctrlKey, metaKey, altKey } = event;
+      const element = event.target instanceof HTMLElement ? event.target : null;
+      const action = keyAction({ key, ctrlKey, metaKey, altKey, target: element }, 'dialer');
+      if (!action) return;
+      event.preventDefault();
+      if (action.kind === 'type') setNumber((current) => current + action.digit);
+      else if (action.kind === 'erase') setNumber((current) => current.slice(0, -1));
+      else if (action.kind === 'dial') dial();
+      if (action.kind !== 'dial') field.current?.focus();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  });
   const recent = history.slice(0, 6);
   return (
     <section className="dialer" aria-label="Dialer">
@@ -60,6 +82,7 @@ export function Dialer({ store, prefill }: { store: Store; prefill: string | nul
           Number to call
         </label>
         <input
+          ref={field}
           id="number"
           className="number"
           inputMode="tel"
@@ -74,7 +97,8 @@ export function Dialer({ store, prefill }: { store: Store; prefill: string | nul
           <button
             type="submit"
             className="call-button"
-            disabled={!registered || !target}
+            disabled={!canDial}
+            aria-keyshortcuts="Enter"
             aria-label="Call"
           >
             Call

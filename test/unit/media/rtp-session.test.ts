@@ -157,6 +157,10 @@ describe('RtpSession on loopback', () => {
     const rtts = [l.lastRemoteRtcp?.rttMs, r.lastRemoteRtcp?.rttMs];
     expect(rtts.some((rtt) => rtt !== null && rtt !== undefined)).toBe(true);
     for (const rtt of rtts) if (rtt !== null && rtt !== undefined) expect(rtt).toBeLessThan(100);
+    // The call's stats carry the latest round trip, for the call screen's quality word.
+    const statsRtts = [l.stats().rttMs, r.stats().rttMs];
+    expect(statsRtts.some((rtt) => rtt !== undefined)).toBe(true);
+    for (const rtt of statsRtts) if (rtt !== undefined) expect(rtt).toBeLessThan(100);
   });
 
   it('sends nothing once stopped', async () => {

@@ -57,15 +57,15 @@ describe('call quality history', () => {
     samples = appendQualitySample(samples, stats(50, 0, 1.5), stats(90, 10, 4));
     samples = appendQualitySample(samples, stats(90, 10, 4), stats(140, 10, 2));
     expect(samples).toEqual([
-      { jitterMs: 1.5, lossPercent: 0 },
-      { jitterMs: 4, lossPercent: 20 },
-      { jitterMs: 2, lossPercent: 0 },
+      { jitterMs: 1.5, lossPercent: 0, packetsReceived: 50, packetsLost: 0 },
+      { jitterMs: 4, lossPercent: 20, packetsReceived: 40, packetsLost: 10 },
+      { jitterMs: 2, lossPercent: 0, packetsReceived: 50, packetsLost: 0 },
     ]);
   });
 
   it('keeps one minute and treats a silent interval as no loss', () => {
     let samples = appendQualitySample([], stats(0, 0, 0), stats(0, 0, 0));
-    expect(samples).toEqual([{ jitterMs: 0, lossPercent: 0 }]);
+    expect(samples).toEqual([{ jitterMs: 0, lossPercent: 0, packetsReceived: 0, packetsLost: 0 }]);
     for (let i = 0; i < 100; i++)
       samples = appendQualitySample(samples, stats(0, 0, 0), stats(0, 0, 1));
     expect(samples).toHaveLength(60);

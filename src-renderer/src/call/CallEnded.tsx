@@ -1,0 +1,107 @@
+import { useEffect, useState } from 'react';
+import type { CallInfo } from '../../../src-shared/domain.js';
+import { keyAction } from './call-keys.js';
+import { endReasonWords } from './end-reason.js';
+import { endedCallToShow, endedScreenLeftMs } from './ended-call.js';
+
+/** The ended call to show now (see ended-call.ts), and how to dismiss it early. */
+export function useEndedCall(calls: readonly CallInfo[]): {
+  call: CallInfo | null;
+  dismiss: () => void;
+} {
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(() => new Set());
+  const [, setTick] = useState(0);
+  const call = endedCallToShow(calls, Date.now(), dismissed);
+  // Render once more when its time is up, so the dialer returns without another event.
+  const leftMs = call ? endedScreenLeftMs(call, Date.now()) : 0;
+  useEffect(() => {
+    if (!call) return undefined;
+    const timer = setTimeout(() => setTick((tick) => tick + 1), leftMs + 20);
+    return () => clearTimeout(timer);
+  }, [call, leftMs]);
+  return {
+    call,
+    dismiss: () => {
+      if (call) setDismissed(new Set([...dismissed, call.id]));
+    },
+  };
+}
+
+function duration(call: CallInfo): string | null {
+  if (!call.answeredAt || !call.endedAt) return null;
+  const seconds = Math.max(
+    0,
+    Math.round((Date.parse(call.endedAt) - Date.parse(call.answeredAt)) / 1000),
+  );
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** Words that need the engine's sentence beside them to be understood. */
+const EXPLAINED = new Set([
+  'Network problem',
+  'Call failed',
+  'Not allowed',
+  'No common audio format',
+]);
+
+/**
+ * How a call ended, in plain words, for a few seconds before the dialer returns ("Busy",
+ * "Number not found", "They hung up"); Esc or the button goes back at once.
+ */
+export function CallEnded({
+  call,
+  onDismiss,
+  backLabel = 'Back to dialer',
+}: {
+  call: CallInfo;
+  onDismiss: () => void;
+  backLabel?: string;
+}) {
+  const words = endReasonWords(call) ?? 'Call ended';
+  // An outgoing call the far end or the network refused, as opposed to one someone hung up.
+  const refused =
+    call.direction === 'outgoing' && !call.answeredAt && call.end?.code !== 'hangup-local';
+  const lasted = duration(call);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, []);
+  const secondsLeft = Math.max(1, Math.ceil(endedScreenLeftMs(call, now) / 1000));
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      const target = event.target instanceof HTMLElement ? event.target : null;
+      const { key, ctrlKey, metaKey, altKey } = event;
+      const action = keyAction({ key, ctrlKey, metaKey, altKey, target }, 'ended');
+      if (action?.kind !== 'dismiss') return;
+      event.preventDefault();
+      onDismiss();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  });
+  return (
+    <section className="call ended" aria-label="Call ended">
+      <p className="state">Call ended</p>
+      <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+      <p className={refused ? 'end-reason refused' : 'end-reason'} role="status">
+        {words}
+      </p>
+      {EXPLAINED.has(words) && call.end && <p className="muted end-detail">{call.end.message}</p>}
+      {lasted && <p className="timer">Call lasted {lasted}</p>}
+      <button
+        type="button"
+        className="primary back"
+        aria-keyshortcuts="Escape"
+        // The screen replaced the one with the focus: give it a place a keyboard user can act from.
+        autoFocus
+        onClick={onDismiss}
+      >
+        {backLabel}
+      </button>
+      <p className="muted countdown">
+        Closes in {secondsLeft} s · <kbd>Esc</kbd> closes now
+      </p>
+    </section>
+  );
+}

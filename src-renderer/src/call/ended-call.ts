@@ -1,0 +1,34 @@
+/**
+ * Which ended call the call screen keeps showing: the end of a call stays on screen for a few
+ * seconds with its reason, as a desk phone's display does, before the dialer returns.
+ */
+import type { CallInfo } from '../../../src-shared/domain.js';
+
+/** Long enough to read two words and a number; short enough not to be in the way. */
+export const ENDED_SCREEN_MS = 4000;
+
+/**
+ * The call whose end to show at `now`: the latest to end within {@link ENDED_SCREEN_MS}, unless
+ * it was dismissed or another call is still in progress (that one is shown instead).
+ */
+export function endedCallToShow(
+  calls: readonly CallInfo[],
+  now: number,
+  dismissed: ReadonlySet<string>,
+): CallInfo | null {
+  if (calls.some((call) => call.state !== 'ended')) return null;
+  let latest: { call: CallInfo; endedAt: number } | null = null;
+  for (const call of calls) {
+    if (call.state !== 'ended' || !call.endedAt || dismissed.has(call.id)) continue;
+    const endedAt = Date.parse(call.endedAt);
+    if (!Number.isFinite(endedAt) || now - endedAt >= ENDED_SCREEN_MS) continue;
+    if (!latest || endedAt > latest.endedAt) latest = { call, endedAt };
+  }
+  return latest?.call ?? null;
+}
+
+/** Milliseconds until `call`'s end stops being shown (0 when it already has). */
+export function endedScreenLeftMs(call: CallInfo, now: number): number {
+  if (!call.endedAt) return 0;
+  return Math.max(0, Date.parse(call.endedAt) + ENDED_SCREEN_MS - now);
+}

@@ -1,0 +1,236 @@
+/**
+ * The call screen as a softphone user expects it, in Chromium against the real engine, with sipp
+ * as the provider (test/lab/scenarios/provider-answers-by-number.xml: a number ending in 486, 404 or
+ * 603 is refused with that status; any other number is answered and echoed) and coturn as the STUN
+ * server on loopback: the end of a call with its reason, the phone keyboard, the digits sent, the
+ * quality word and the Details behind it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceSkip } from '../support/lab-guard.js';
+import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
+import { startBridge, type Bridge } from './support/bridge-server.js';
+import {
+  DOCS_SCREENS,
+  FAKE_MICROPHONE_FLAGS,
+  launchChromium,
+  loopbackAppUnavailableReason,
+  RENDERER,
+  SCREENS,
+} from './support/browser.js';
+import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import { ENDED_SCREEN_MS } from '../../src-renderer/src/call/ended-call.js';
+
+const skip = announceSkip('e2e: call screen in Chromium', loopbackAppUnavailableReason());
+
+const children: ChildProcess[] = [];
+let browser: Browser;
+let bridge: Bridge;
+let page: Page;
+const sipPort = 42000 + Math.floor(Math.random() * 1000) * 2;
+const stunPort = 46000 + Math.floor(Math.random() * 1000);
+
+function run(command: string, args: string[]): void {
+  children.push(spawn(command, args, { stdio: 'ignore' }));
+}
+
+/** A screenshot for test-results/screens, and for docs/screens when it documents a screen. */
+async function shot(name: string, publish = false): Promise<void> {
+  const path = join(SCREENS, `${name}.png`);
+  await page.screenshot({ path, animations: 'disabled' });
+  if (publish) copyFileSync(path, join(DOCS_SCREENS, `${name}.png`));
+}
+
+async function engineCall() {
+  const { calls } = await bridge.service.engine.invoke('snapshot', {});
+  return calls.find((call) => call.state !== 'ended') ?? null;
+}
+
+const dialer = () => page.getByRole('region', { name: 'Dialer' });
+const endedScreen = () => page.getByRole('region', { name: 'Call ended' });
+
+describe.skipIf(skip)('the call screen in Chromium against the real engine', () => {
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    mkdirSync(DOCS_SCREENS, { recursive: true });
+    run('sipp', [
+      ...scenarioArgs('provider-answers-by-number.xml'),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(sipPort),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(sipPort + 2),
+      '-m',
+      '100',
+      '-nostdin',
+      '-rtp_echo',
+      '-timeout',
+      '180s',
+    ]);
+    children.push((await startLoopbackCoturn({ port: stunPort })).process);
+    bridge = await startBridge({
+      rendererDir: RENDERER,
+      localAddress: '127.0.0.1',
+      settings: {
+        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
+        password: LAB_PASSWORD,
+        stunServers: [`127.0.0.1:${stunPort}`],
+      },
+    });
+    browser = await launchChromium({
+      extraArgs: ['--autoplay-policy=no-user-gesture-required', ...FAKE_MICROPHONE_FLAGS],
+    });
+    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    for (const child of children) child.kill('SIGKILL');
+  });
+
+  it('a refused call shows its reason in plain words for a few seconds, then the dialer returns', async () => {
+    await page.goto(bridge.url);
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
+        timeout: 10_000,
+      })
+      .toContain('green');
+    const refusals = [
+      { dial: '15145550486', words: 'Busy', screen: 'call-ended-busy' },
+      { dial: '15145550404', words: 'Number not found', screen: 'call-ended-not-found' },
+    ];
+    for (const { dial, words, screen } of refusals) {
+      await page.getByLabel('Number to call').fill(dial);
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      await expect.poll(() => endedScreen().count(), { timeout: 5000 }).toBe(1);
+      const shownAt = Date.now();
+      expect(await endedScreen().getByRole('status').textContent()).toBe(words);
+      expect(await endedScreen().textContent()).toContain(dial);
+      await shot(screen, true);
+      // Still there a moment later: long enough to read, not a flash.
+      await page.waitForTimeout(ENDED_SCREEN_MS / 2);
+      expect(await endedScreen().count()).toBe(1);
+      expect(await dialer().count()).toBe(0);
+      await expect.poll(() => dialer().count(), { timeout: ENDED_SCREEN_MS + 3000 }).toBe(1);
+      const shownMs = Date.now() - shownAt;
+      expect(shownMs).toBeGreaterThan(ENDED_SCREEN_MS - 1500);
+      expect(shownMs).toBeLessThan(ENDED_SCREEN_MS + 2500);
+    }
+    // "Back to dialer" goes back at once.
+    await page.getByLabel('Number to call').fill('15145550603');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => endedScreen().count(), { timeout: 5000 }).toBe(1);
+    expect(await endedScreen().getByRole('status').textContent()).toBe('Declined');
+    await page.getByRole('button', { name: 'Back to dialer' }).click();
+    expect(await dialer().count()).toBe(1);
+    // The dialer came back with the number field focused, ready for the next number.
+    expect(await page.locator('#number:focus').count()).toBe(1);
+  }, 40_000);
+
+  it('is driven from the keyboard: digits, Enter calls, Ctrl+M mutes, keypad tones are shown, Esc hangs up', async () => {
+    // Take the focus away from the number field: digits typed anywhere on the page still land in it.
+    await page.getByRole('heading', { name: 'Recent' }).click();
+    expect(await page.locator('#number:focus').count()).toBe(0);
+    await page.keyboard.type('4443');
+    expect(await page.getByLabel('Number to call').inputValue()).toBe('4443');
+    await page.getByRole('heading', { name: 'Recent' }).click();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+
+    await page.keyboard.press('Control+m');
+    await expect.poll(async () => (await engineCall())?.muted).toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: 'Unmute' }).count()).toBe(1);
+    await page.keyboard.press('Control+m');
+    await expect.poll(async () => (await engineCall())?.muted).toBe(false);
+
+    // Digits during a call are RFC 4733 tones; sipp echoes them, so the engine hears them back.
+    const digitsBack: string[] = [];
+    const off = bridge.service.engine.on('dtmfReceived', ({ digit }) => digitsBack.push(digit));
+    for (const key of ['1', '2', '3', '4', '#']) await page.keyboard.press(key);
+    await expect.poll(() => page.locator('.dtmf-sent').textContent()).toBe('Sent: 1234#');
+    await expect.poll(() => digitsBack.join(''), { timeout: 5000 }).toBe('1234#');
+    off();
+
+    // The quality word leads once media has flowed a couple of seconds; loopback is Good.
+    const word = page.locator('.quality-word');
+    await expect.poll(() => word.textContent(), { timeout: 8000 }).toBe('Good quality');
+    // The figures wait behind Details, collapsed.
+    const details = page.locator('details.call-details');
+    expect(await details.getAttribute('open')).toBeNull();
+    expect(await page.getByRole('definition').first().isVisible()).toBe(false);
+    expect(await page.getByRole('img', { name: /^Jitter over/ }).isVisible()).toBe(false);
+    await shot('call-quality', true);
+    // Details opens from the keyboard: Tab reaches it, Enter opens it.
+    const summaryFocused = () => details.locator('summary:focus').count();
+    for (let i = 0; i < 12 && (await summaryFocused()) === 0; i++) await page.keyboard.press('Tab');
+    expect(await summaryFocused()).toBe(1);
+    await page.keyboard.press('Enter');
+    expect(await details.getAttribute('open')).not.toBeNull();
+    const received = page
+      .locator('.quality div')
+      .filter({ has: page.locator('dt', { hasText: /^Received$/ }) })
+      .locator('dd');
+    expect(await received.isVisible()).toBe(true);
+    expect(Number(await received.textContent())).toBeGreaterThan(50);
+    expect(await page.getByRole('img', { name: /^Jitter over/ }).isVisible()).toBe(true);
+    await page.waitForTimeout(1500);
+    await shot('call-details', true);
+
+    // Esc hangs up, from wherever the focus is (here: the Details summary).
+    await page.keyboard.press('Escape');
+    await expect.poll(() => endedScreen().count(), { timeout: 5000 }).toBe(1);
+    expect(await endedScreen().getByRole('status').textContent()).toBe('You hung up');
+    expect(await endedScreen().textContent()).toMatch(/Call lasted 0:\d\d/);
+    expect(await engineCall()).toBeNull();
+    // And Esc on the ended screen goes back to the dialer at once.
+    await page.keyboard.press('Escape');
+    expect(await dialer().count()).toBe(1);
+  }, 60_000);
+
+  it('an incoming call is answered with Enter and declined with Esc; the far end hanging up is said', async () => {
+    const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
+    expect(contactPort).toBeDefined();
+    const callMe = (port: number) =>
+      run('sipp', [
+        ...scenarioArgs('provider-invites-client.xml'),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-mi',
+        '127.0.0.1',
+        '-mp',
+        String(port + 2),
+        '-m',
+        '1',
+        '-nostdin',
+        '-rtp_echo',
+        '-timeout',
+        '30s',
+        `127.0.0.1:${contactPort}`,
+      ]);
+    const incoming = page.getByRole('region', { name: 'Incoming call' });
+    callMe(sipPort + 10);
+    await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 5000 }).toBe(1);
+    // The caller hangs up after 3 s.
+    await expect.poll(() => endedScreen().count(), { timeout: 10_000 }).toBe(1);
+    expect(await endedScreen().getByRole('status').textContent()).toBe('They hung up');
+    await page.keyboard.press('Escape');
+
+    callMe(sipPort + 20);
+    await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => endedScreen().count(), { timeout: 5000 }).toBe(1);
+    expect(await endedScreen().getByRole('status').textContent()).toBe('You declined');
+    expect(await engineCall()).toBeNull();
+  }, 40_000);
+});
