@@ -39,6 +39,13 @@ export interface AppService {
   ): () => void;
   /** Registers with the stored account, if there is one with a password. */
   start(): Promise<void>;
+  /**
+   * After a sleep or a network change: registers again at once (a fresh socket, so a fresh NAT
+   * mapping) and re-checks the NAT. Calls made while one runs share it.
+   */
+  reconnect(): Promise<void>;
+  /** Called with the settings after every save (from the page or the doctor's fix). */
+  onSettingsSaved(listener: (settings: Settings) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -60,6 +67,8 @@ export function createAppService(
   const audioHooks = audio.hooks();
   const trace = new SipTrace();
   const appEvents = new EventEmitter();
+  const savedSettings = new EventEmitter();
+  let reconnecting: Promise<void> | null = null;
   /** The relay the settings name, with its password from the encrypted store; or none. */
   const turnOf = (settings: Settings) => {
     const password = store.turnPassword();
@@ -118,6 +127,17 @@ export function createAppService(
     start: async () => {
       await register();
     },
+    reconnect: () => {
+      reconnecting ??= (async () => {
+        if (!(await register())) return;
+        if (service.engine.natStatus) await service.engine.invoke('checkNat', {});
+      })().finally(() => (reconnecting = null));
+      return reconnecting;
+    },
+    onSettingsSaved: (listener) => {
+      savedSettings.on('saved', listener);
+      return () => savedSettings.off('saved', listener);
+    },
     stop: () => service.engine.shutdown(),
     handlers: {
       register: (request) => service.engine.invoke('register', request),
@@ -160,6 +180,7 @@ export function createAppService(
         }
         service.engine.configure(engineOptionsOf(settings));
         if (accountChanged) await register();
+        savedSettings.emit('saved', settings);
         return settings;
       },
     },
@@ -170,11 +191,13 @@ export function createAppService(
     if (call.state === 'ended') void history.record(call).catch(() => undefined);
   });
 
-  async function register(): Promise<void> {
+  /** Registers with the stored account; false when there is none (or no password). */
+  async function register(): Promise<boolean> {
     const { account } = store.settings;
     const password = store.password();
-    if (!account || !password) return;
+    if (!account || !password) return false;
     await service.engine.invoke('register', { account, password });
+    return true;
   }
 
   return service;

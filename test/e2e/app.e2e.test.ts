@@ -284,11 +284,11 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       socket.addEventListener('message', (message) =>
         answers.push(JSON.parse(String(message.data))),
       );
-      socket.send(JSON.stringify({ id: 1, command: 'call', request: { target: 'x;rm -rf' } }));
-      socket.send(JSON.stringify({ id: 2, command: 'formatDisk', request: {} }));
-      socket.send(
-        JSON.stringify({ id: 3, command: 'saveSettings', request: { hasPassword: true } }),
-      );
+      const invoke = (id: number, command: string, payload: unknown) =>
+        socket.send(JSON.stringify({ id, channel: `natter:invoke:${command}`, payload }));
+      invoke(1, 'call', { target: 'x;rm -rf' });
+      invoke(2, 'formatDisk', {});
+      invoke(3, 'saveSettings', { hasPassword: true });
       await new Promise((resolve) => setTimeout(resolve, 500));
       return answers.filter((answer) => (answer as { id?: number }).id !== undefined);
     }, bridge.url);

@@ -23,7 +23,8 @@ describe('the bridge’s events', () => {
   it('tell contract events from anything else, prototype keys included', () => {
     expect(isEventName('doctorStep')).toBe(true);
     expect(isEventName('call')).toBe(true);
-    expect(isEventName('dial')).toBe(false);
+    expect(isEventName('dial')).toBe(true);
+    expect(isEventName('ring')).toBe(false);
     expect(isEventName('__proto__')).toBe(false);
     expect(isEventName('toString')).toBe(false);
     expect(isAppEventName('doctorStep')).toBe(true);
