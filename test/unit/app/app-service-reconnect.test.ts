@@ -1,0 +1,73 @@
+/**
+ * After a sleep or a network change the shell asks the app service to reconnect: it registers
+ * again with the stored account (a fresh socket, so a fresh NAT mapping) and re-checks the NAT.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { createAppService } from '../../../src-main/app/app-service.js';
+import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
+import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
+import type { NatStatus, Registration } from '../../../src-shared/domain.js';
+
+const cipher: SecretCipher = {
+  isAvailable: () => true,
+  encrypt: (plain) => Buffer.from(plain, 'utf8'),
+  decrypt: (data) => data.toString('utf8'),
+};
+const ACCOUNT = { server: 'montreal.voip.ms', user: '123456_home' };
+
+async function serviceWith(saved: { account?: boolean; password?: boolean }) {
+  const dir = mkdtempSync(join(tmpdir(), 'natter-reconnect-'));
+  const store = new SettingsStore(join(dir, 'settings.json'), cipher);
+  await store.load();
+  await store.update({
+    ...(saved.account ? { account: ACCOUNT } : {}),
+    ...(saved.password ? { password: 'sub-account secret' } : {}),
+  });
+  const history = new CallHistoryStore(join(dir, 'history.json'));
+  await history.load();
+  const service = createAppService(store, history);
+  // The engine's commands are watched, not run: no registrar answers here.
+  const invoke = vi
+    .spyOn(service.engine, 'invoke')
+    .mockResolvedValue({ state: 'registered' } as Registration);
+  return { service, store, invoke };
+}
+
+describe('reconnect', () => {
+  it('registers again with the stored account, then re-checks the NAT', async () => {
+    const { service, invoke } = await serviceWith({ account: true, password: true });
+    vi.spyOn(service.engine, 'natStatus', 'get').mockReturnValue({} as NatStatus);
+    await service.reconnect();
+    expect(invoke.mock.calls).toEqual([
+      ['register', { account: ACCOUNT, password: 'sub-account secret' }],
+      ['checkNat', {}],
+    ]);
+  });
+
+  it('shares one run between calls that come together (wake and unlock)', async () => {
+    const { service, invoke } = await serviceWith({ account: true, password: true });
+    await Promise.all([service.reconnect(), service.reconnect()]);
+    expect(invoke.mock.calls.filter(([command]) => command === 'register')).toHaveLength(1);
+    await service.reconnect();
+    expect(invoke.mock.calls.filter(([command]) => command === 'register')).toHaveLength(2);
+  });
+
+  it('does nothing without an account and password', async () => {
+    const { service, invoke } = await serviceWith({ account: true });
+    await service.reconnect();
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  it('tells the shell about every saved change', async () => {
+    const { service } = await serviceWith({});
+    const seen: boolean[] = [];
+    const off = service.onSettingsSaved((settings) => seen.push(settings.startAtLogin));
+    await service.handlers.saveSettings({ startAtLogin: true });
+    off();
+    await service.handlers.saveSettings({ startAtLogin: false });
+    expect(seen).toEqual([true]);
+  });
+});
