@@ -12,7 +12,8 @@ export interface CallNotifierOptions {
   Notification: ElectronPorts['Notification'];
   /**
    * Whether notifications show action buttons: Electron's `NotificationAction` buttons work on
-   * macOS and Windows; Linux notification servers get a plain notification, clicked to answer
+   * macOS (for a signed app whose Info.plist asks for alert-style notifications, see
+   * electron-builder.yml) and Windows; on Linux the notification is plain, clicked to answer
    * from the window.
    */
   supportsActions: boolean;

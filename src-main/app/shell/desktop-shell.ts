@@ -101,8 +101,8 @@ export function startDesktopShell(
     supportsActions: options.platform === 'darwin' || options.platform === 'win32',
     showWindow: () => showWindow(),
     isWindowInView: () => Boolean(window?.isVisible() && window.isFocused()),
-    answer: (callId) => requireService().engine.invoke('answer', { callId }),
-    decline: (callId) => requireService().engine.invoke('reject', { callId }),
+    answer: async (callId) => requireService().engine.invoke('answer', { callId }),
+    decline: async (callId) => requireService().engine.invoke('reject', { callId }),
     onMissedChange: (count) => {
       app.setBadgeCount(count);
       updateTrayTooltip();
