@@ -126,6 +126,16 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await shot('dialer');
   });
 
+  it('a tel: link handed to the app fills the dialer and dials nothing', async () => {
+    const dialer = page.getByLabel('Number to call');
+    bridge.offerNumber('15145550100');
+    await expect.poll(() => dialer.inputValue()).toBe('15145550100');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await bridge.service.engine.invoke('snapshot', {})).calls).toEqual([]);
+    await shot('dialer-from-link');
+    await dialer.fill('');
+  });
+
   it('places a call from the dialer: ringing, then connected; the microphone tone reaches the provider and comes back to the speaker; mute silences it; keypad; hang up', async () => {
     await page.getByLabel('Key 4').click();
     await page.getByLabel('Key 4').click();

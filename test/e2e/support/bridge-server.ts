@@ -13,7 +13,7 @@ import { createAppService, type AppService } from '../../../src-main/app/app-ser
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
 import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
 import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
-import { EVENT_NAMES } from '../../../src-shared/ipc-contract.js';
+import { EVENT_NAMES, appEventSchemas } from '../../../src-shared/ipc-contract.js';
 import {
   AUDIO_PORT_CHANNEL,
   READY_CHANNEL,
@@ -54,6 +54,8 @@ export interface Bridge {
   url: string;
   service: AppService;
   settingsFile: string;
+  /** A `tel:` link's number, handed to the open pages as main hands it to the window. */
+  offerNumber(number: string): void;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,12 @@ export async function startBridge(options: {
     url: `${origin}/?bridge=${encodeURIComponent(`ws://127.0.0.1:${port}/${token}`)}`,
     service,
     settingsFile,
+    offerNumber: (number) => {
+      const payload = appEventSchemas.dial.parse({ number });
+      for (const socket of sockets.clients) {
+        socket.send(JSON.stringify({ channel: eventChannel('dial'), payload }));
+      }
+    },
     close: async () => {
       await service.stop();
       sockets.close();
