@@ -41,7 +41,8 @@ export interface AppService {
   start(): Promise<void>;
   /**
    * After a sleep or a network change: registers again at once (a fresh socket, so a fresh NAT
-   * mapping) and re-checks the NAT. Calls made while one runs share it.
+   * mapping) and re-checks the NAT; during a call only the NAT. Calls made while one runs share
+   * it.
    */
   reconnect(): Promise<void>;
   /** Called with the settings after every save (from the page or the doctor's fix). */
@@ -129,7 +130,11 @@ export function createAppService(
     },
     reconnect: () => {
       reconnecting ??= (async () => {
-        if (!(await register())) return;
+        // Registering again opens a new socket and ends every call: a call that survived the
+        // network change is left alone, and only the NAT is checked again.
+        const { calls } = await service.engine.invoke('snapshot', {});
+        const inCall = calls.some((call) => call.state !== 'ended');
+        if (!inCall && !(await register())) return;
         if (service.engine.natStatus) await service.engine.invoke('checkNat', {});
       })().finally(() => (reconnecting = null));
       return reconnecting;

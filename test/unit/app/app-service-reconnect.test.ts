@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createAppService } from '../../../src-main/app/app-service.js';
 import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
 import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
-import type { NatStatus, Registration } from '../../../src-shared/domain.js';
+import type { CallInfo, NatStatus } from '../../../src-shared/domain.js';
 
 const cipher: SecretCipher = {
   isAvailable: () => true,
@@ -30,10 +30,13 @@ async function serviceWith(saved: { account?: boolean; password?: boolean }) {
   await history.load();
   const service = createAppService(store, history);
   // The engine's commands are watched, not run: no registrar answers here.
+  const calls: Partial<CallInfo>[] = [];
   const invoke = vi
     .spyOn(service.engine, 'invoke')
-    .mockResolvedValue({ state: 'registered' } as Registration);
-  return { service, store, invoke };
+    .mockImplementation(async (command) =>
+      command === 'snapshot' ? ({ calls } as never) : ({ state: 'registered' } as never),
+    );
+  return { service, store, invoke, calls };
 }
 
 describe('reconnect', () => {
@@ -41,10 +44,18 @@ describe('reconnect', () => {
     const { service, invoke } = await serviceWith({ account: true, password: true });
     vi.spyOn(service.engine, 'natStatus', 'get').mockReturnValue({} as NatStatus);
     await service.reconnect();
-    expect(invoke.mock.calls).toEqual([
+    expect(invoke.mock.calls.filter(([command]) => command !== 'snapshot')).toEqual([
       ['register', { account: ACCOUNT, password: 'sub-account secret' }],
       ['checkNat', {}],
     ]);
+  });
+
+  it('leaves a call in progress alone and only re-checks the NAT', async () => {
+    const { service, invoke, calls } = await serviceWith({ account: true, password: true });
+    vi.spyOn(service.engine, 'natStatus', 'get').mockReturnValue({} as NatStatus);
+    calls.push({ id: 'call-1', state: 'connected' });
+    await service.reconnect();
+    expect(invoke.mock.calls.map(([command]) => command)).toEqual(['snapshot', 'checkNat']);
   });
 
   it('shares one run between calls that come together (wake and unlock)', async () => {
@@ -58,7 +69,7 @@ describe('reconnect', () => {
   it('does nothing without an account and password', async () => {
     const { service, invoke } = await serviceWith({ account: true });
     await service.reconnect();
-    expect(invoke).not.toHaveBeenCalled();
+    expect(invoke.mock.calls.map(([command]) => command)).toEqual(['snapshot']);
   });
 
   it('tells the shell about every saved change', async () => {
