@@ -21,6 +21,14 @@ import {
   doctorStepSchema,
 } from './doctor.js';
 import { settingsSchema, settingsUpdateSchema } from './settings.js';
+import {
+  EVENT_CHANNEL_NAMES,
+  INVOKE_CHANNEL_NAMES,
+  eventChannel as channelOfEvent,
+  invokeChannel as channelOfInvoke,
+  type EventChannelName,
+  type InvokeChannelName,
+} from './ipc-channels.js';
 
 /** A SIP server as typed in settings: `host` or `host:port` (5060 implied), port 1–65535. */
 export const sipServerSchema = z
@@ -110,6 +118,11 @@ export const appCommandSchemas = {
 export const appEventSchemas = {
   /** One doctor step as it lands, so the window shows progress while the check runs. */
   doctorStep: doctorStepSchema,
+  /**
+   * A number from a `tel:`, `sip:` or `callto:` link, for the dialer to show: the page fills the
+   * number field and waits for the user, it never dials by itself.
+   */
+  dial: z.object({ number: z.string().min(1).max(64) }).strict(),
 } as const;
 
 /** Every event the renderer can subscribe to, engine's and app's, in one flat map. */
@@ -123,12 +136,21 @@ export type InvokeName = keyof typeof invokeSchemas;
 export type InvokeRequest<C extends InvokeName> = z.infer<(typeof invokeSchemas)[C]['request']>;
 export type InvokeResponse<C extends InvokeName> = z.infer<(typeof invokeSchemas)[C]['response']>;
 
-export const INVOKE_NAMES = Object.keys(invokeSchemas) as InvokeName[];
-/** Every event main forwards to the renderer: the engine's, then the app's. */
-export const EVENT_NAMES = Object.keys(bridgeEventSchemas) as BridgeEventName[];
+/** True when A and B are the same set of names; a mismatch fails to compile below. */
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The zod-free name lists the preload uses must name exactly what the schemas define.
+const invokeNamesInStep: SameNames<InvokeName, InvokeChannelName> = true;
+const eventNamesInStep: SameNames<BridgeEventName, EventChannelName> = true;
+void invokeNamesInStep;
+void eventNamesInStep;
 
-export const invokeChannel = (name: InvokeName): string => `natter:invoke:${name}`;
-export const eventChannel = (name: BridgeEventName): string => `natter:event:${name}`;
+export const INVOKE_NAMES: readonly InvokeName[] = INVOKE_CHANNEL_NAMES;
+/** Every event main forwards to the renderer: the engine's, then the app's. */
+export const EVENT_NAMES: readonly BridgeEventName[] = EVENT_CHANNEL_NAMES;
+
+export const invokeChannel = (name: InvokeName): string => channelOfInvoke(name);
+export const eventChannel = (name: BridgeEventName): string => channelOfEvent(name);
+export { AUDIO_PORT_CHANNEL, READY_CHANNEL } from './ipc-channels.js';
 
 export function isInvokeName(name: string): name is InvokeName {
   return Object.prototype.hasOwnProperty.call(invokeSchemas, name);

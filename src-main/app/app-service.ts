@@ -39,6 +39,14 @@ export interface AppService {
   ): () => void;
   /** Registers with the stored account, if there is one with a password. */
   start(): Promise<void>;
+  /**
+   * After a sleep or a network change: registers again at once (a fresh socket, so a fresh NAT
+   * mapping) and re-checks the NAT; during a call only the NAT. Calls made while one runs share
+   * it.
+   */
+  reconnect(): Promise<void>;
+  /** Called with the settings after every save (from the page or the doctor's fix). */
+  onSettingsSaved(listener: (settings: Settings) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -60,6 +68,8 @@ export function createAppService(
   const audioHooks = audio.hooks();
   const trace = new SipTrace();
   const appEvents = new EventEmitter();
+  const savedSettings = new EventEmitter();
+  let reconnecting: Promise<void> | null = null;
   /** The relay the settings name, with its password from the encrypted store; or none. */
   const turnOf = (settings: Settings) => {
     const password = store.turnPassword();
@@ -118,6 +128,21 @@ export function createAppService(
     start: async () => {
       await register();
     },
+    reconnect: () => {
+      reconnecting ??= (async () => {
+        // Registering again opens a new socket and ends every call: a call that survived the
+        // network change is left alone, and only the NAT is checked again.
+        const { calls } = await service.engine.invoke('snapshot', {});
+        const inCall = calls.some((call) => call.state !== 'ended');
+        if (!inCall && !(await register())) return;
+        if (service.engine.natStatus) await service.engine.invoke('checkNat', {});
+      })().finally(() => (reconnecting = null));
+      return reconnecting;
+    },
+    onSettingsSaved: (listener) => {
+      savedSettings.on('saved', listener);
+      return () => savedSettings.off('saved', listener);
+    },
     stop: () => service.engine.shutdown(),
     handlers: {
       register: (request) => service.engine.invoke('register', request),
@@ -161,6 +186,7 @@ export function createAppService(
         }
         service.engine.configure(engineOptionsOf(settings));
         if (accountChanged) await register();
+        savedSettings.emit('saved', settings);
         return settings;
       },
     },
@@ -171,11 +197,13 @@ export function createAppService(
     if (call.state === 'ended') void history.record(call).catch(() => undefined);
   });
 
-  async function register(): Promise<void> {
+  /** Registers with the stored account; false when there is none (or no password). */
+  async function register(): Promise<boolean> {
     const { account } = store.settings;
     const password = store.password();
-    if (!account || !password) return;
+    if (!account || !password) return false;
     await service.engine.invoke('register', { account, password });
+    return true;
   }
 
   return service;

@@ -126,6 +126,16 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await shot('dialer');
   });
 
+  it('a tel: link handed to the app fills the dialer and dials nothing', async () => {
+    const dialer = page.getByLabel('Number to call');
+    bridge.offerNumber('15145550100');
+    await expect.poll(() => dialer.inputValue()).toBe('15145550100');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await bridge.service.engine.invoke('snapshot', {})).calls).toEqual([]);
+    await shot('dialer-from-link');
+    await dialer.fill('');
+  });
+
   it('places a call from the dialer: ringing, then connected; the microphone tone reaches the provider and comes back to the speaker; mute silences it; keypad; hang up', async () => {
     await page.getByLabel('Key 4').click();
     await page.getByLabel('Key 4').click();
@@ -286,11 +296,11 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       socket.addEventListener('message', (message) =>
         answers.push(JSON.parse(String(message.data))),
       );
-      socket.send(JSON.stringify({ id: 1, command: 'call', request: { target: 'x;rm -rf' } }));
-      socket.send(JSON.stringify({ id: 2, command: 'formatDisk', request: {} }));
-      socket.send(
-        JSON.stringify({ id: 3, command: 'saveSettings', request: { hasPassword: true } }),
-      );
+      const invoke = (id: number, command: string, payload: unknown) =>
+        socket.send(JSON.stringify({ id, channel: `natter:invoke:${command}`, payload }));
+      invoke(1, 'call', { target: 'x;rm -rf' });
+      invoke(2, 'formatDisk', {});
+      invoke(3, 'saveSettings', { hasPassword: true });
       await new Promise((resolve) => setTimeout(resolve, 500));
       return answers.filter((answer) => (answer as { id?: number }).id !== undefined);
     }, bridge.url);

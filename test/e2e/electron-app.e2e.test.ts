@@ -44,7 +44,9 @@ describe.skipIf(!binary)('the desktop app in Electron', () => {
   it('opens one hardened window with the contract bridge and nothing of Node', async () => {
     app = await _electron.launch({
       executablePath: binary ?? undefined,
-      args: [join(REPO, 'dist/app/main/main.js')],
+      // Started as a tel: link starts it: the number must reach the dialer, through the preload's
+      // ready handshake, without being dialled.
+      args: [join(REPO, 'dist/app/main/main.js'), 'tel:4443'],
       env: { ...process.env, ELECTRON_DISABLE_SECURITY_WARNINGS: '0' },
     });
     const window = await app.firstWindow();
@@ -62,6 +64,8 @@ describe.skipIf(!binary)('the desktop app in Electron', () => {
       process: 'undefined',
       methods: ['invoke', 'on'],
     });
+    await expect.poll(() => window.inputValue('#number'), { timeout: 10_000 }).toBe('4443');
+    expect(await window.locator('section.call').count()).toBe(0);
     await window.screenshot({ path: join(REPO, 'test-results/screens/electron.png') });
   });
 });

@@ -192,16 +192,10 @@ describe.skipIf(skip)('settings: STUN test, STUN order and the nearest server', 
       socket.addEventListener('message', (message) =>
         answers.push(JSON.parse(String(message.data)) as { id?: number }),
       );
-      socket.send(
-        JSON.stringify({
-          id: 1,
-          command: 'probeServers',
-          request: { servers: Array(33).fill('montreal.voip.ms') },
-        }),
-      );
-      socket.send(
-        JSON.stringify({ id: 2, command: 'testStunServer', request: { server: 'a b:1' } }),
-      );
+      const invoke = (id: number, command: string, payload: unknown) =>
+        socket.send(JSON.stringify({ id, channel: `natter:invoke:${command}`, payload }));
+      invoke(1, 'probeServers', { servers: Array(33).fill('montreal.voip.ms') });
+      invoke(2, 'testStunServer', { server: 'a b:1' });
       await new Promise((resolve) => setTimeout(resolve, 500));
       return answers.filter((answer) => answer.id !== undefined);
     }, bridge.url);

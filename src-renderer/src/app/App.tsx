@@ -23,10 +23,8 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const error = useStore(store, (s) => s.error);
   const registration = useStore(store, (s) => s.registration);
   const [prefill, setPrefill] = useState<string | null>(null);
-  useEffect(() => {
-    const number = new URLSearchParams(location.search).get('dial');
-    if (number) setPrefill(number);
-  }, []);
+  // A tel:/sip:/callto: link opened on the desktop fills the dialer; the user presses Call.
+  useEffect(() => store.bridge.on('dial', ({ number }) => setPrefill(number)), [store]);
   // Each page opens at its top, not where the page before it was scrolled to.
   useEffect(() => {
     window.scrollTo(0, 0);

@@ -3,16 +3,14 @@
  * end-to-end tests in a plain browser, the same contract over a loopback WebSocket whose address
  * and one-time token come in the page URL.
  */
-import type {
-  BridgeEventName,
-  BridgeEventPayload,
-  BridgeResult,
-  InvokeName,
-  InvokeRequest,
-  InvokeResponse,
-  NatterBridge,
-} from '../../../src-shared/ipc-contract.js';
+import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
 import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
+import { AUDIO_PORT_CHANNEL } from '../../../src-shared/ipc-channels.js';
+import {
+  announceReady,
+  createBridge,
+  type BridgeTransport,
+} from '../../../src-shared/preload-bridge.js';
 
 declare global {
   interface Window {
@@ -26,7 +24,26 @@ export interface Connection {
   audioPort: Promise<MessagePort>;
 }
 
-function websocketBridge(url: string): Connection {
+/**
+ * The preload hands main's audio port over with window.postMessage; listening from module load on
+ * means the hand-over cannot come before the listener.
+ */
+const handedAudioPort = new Promise<MessagePort>((resolve) => {
+  const take = (event: MessageEvent) => {
+    if (event.source !== window || event.data !== AUDIO_PORT_CHANNEL || !event.ports[0]) return;
+    window.removeEventListener('message', take);
+    resolve(event.ports[0]);
+  };
+  window.addEventListener('message', take);
+});
+
+/**
+ * Electron's `ipcRenderer` replaced by a loopback WebSocket (test/e2e/support/bridge-server.ts):
+ * JSON messages `{id, channel, payload}` / `{id, result}` for invokes, `{send}` for the ready
+ * signal and `{channel, payload}` for events. Call audio rides the socket's binary messages,
+ * relayed to a local MessagePort that reaches the page as main's port does in the app.
+ */
+function websocketTransport(url: string): BridgeTransport {
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
   // The worklet speaks MessagePort; this end relays it to the socket's binary messages.
@@ -39,8 +56,8 @@ function websocketBridge(url: string): Connection {
     socket.addEventListener('error', () => reject(new Error('bridge unreachable')), { once: true });
   });
   let nextId = 1;
-  const pending = new Map<number, (result: BridgeResult<unknown>) => void>();
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const pending = new Map<number, (result: unknown) => void>();
+  const listeners = new Map<string, Set<(payload: unknown, ports: readonly unknown[]) => void>>();
   socket.addEventListener('message', (message) => {
     if (message.data instanceof ArrayBuffer) {
       const decoded = decodeAudioMessage(message.data);
@@ -48,54 +65,55 @@ function websocketBridge(url: string): Connection {
       return;
     }
     const data = JSON.parse(String(message.data)) as
-      { id: number; result: BridgeResult<unknown> } | { event: string; payload: unknown };
+      { id: number; result: unknown } | { channel: string; payload: unknown };
     if ('id' in data) {
       pending.get(data.id)?.(data.result);
       pending.delete(data.id);
-    } else {
-      for (const listener of listeners.get(data.event) ?? []) listener(data.payload);
+      return;
     }
+    const ports = data.channel === AUDIO_PORT_CHANNEL ? [audio.port1] : [];
+    for (const listener of listeners.get(data.channel) ?? []) listener(data.payload, ports);
   });
-  const bridge: NatterBridge = {
-    async invoke<C extends InvokeName>(command: C, request: InvokeRequest<C>) {
+  return {
+    async invoke(channel, payload) {
       await opened;
       const id = nextId++;
-      const result = await new Promise<BridgeResult<unknown>>((resolve) => {
+      return new Promise((resolve) => {
         pending.set(id, resolve);
-        socket.send(JSON.stringify({ id, command, request }));
+        socket.send(JSON.stringify({ id, channel, payload }));
       });
-      if (!result.ok)
-        throw Object.assign(new Error(result.error.message), { code: result.error.code });
-      return result.value as InvokeResponse<C>;
     },
-    on<E extends BridgeEventName>(event: E, listener: (payload: BridgeEventPayload<E>) => void) {
-      const set = listeners.get(event) ?? new Set();
-      listeners.set(event, set);
-      const wrapped = listener as (payload: unknown) => void;
-      set.add(wrapped);
-      return () => set.delete(wrapped);
+    on(channel, listener) {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    send(channel) {
+      // An unreachable socket is already reported by the first invoke.
+      opened.then(
+        () => socket.send(JSON.stringify({ send: channel })),
+        () => undefined,
+      );
     },
   };
-  return { bridge, audioPort: Promise.resolve(audio.port1) };
 }
 
-/**
- * The preload hands main's audio port over with window.postMessage; listening from module load on
- * means the hand-over cannot come before the listener.
- */
-const electronAudioPort = new Promise<MessagePort>((resolve) => {
-  const take = (event: MessageEvent) => {
-    if (event.source !== window || event.data !== 'natter:audio-port' || !event.ports[0]) return;
-    window.removeEventListener('message', take);
-    resolve(event.ports[0]);
-  };
-  window.addEventListener('message', take);
-});
-
 export function connectBridge(): Connection {
-  if (window.natter) return { bridge: window.natter, audioPort: electronAudioPort };
+  if (window.natter) return { bridge: window.natter, audioPort: handedAudioPort };
   const params = new URLSearchParams(window.location.search);
   const url = params.get('bridge');
-  if (url && /^ws:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+$/.test(url)) return websocketBridge(url);
+  if (url && /^ws:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+$/.test(url)) {
+    // The preload's own bridge code, over the socket instead of ipcRenderer.
+    const transport = websocketTransport(url);
+    const bridge = createBridge(transport);
+    announceReady(transport, {
+      // This runs from the page's own scripts: they have run far enough to listen.
+      whenScriptsRan: (then) => then(),
+      postMessage: (message, targetOrigin, transfer) =>
+        window.postMessage(message, targetOrigin, transfer as Transferable[]),
+    });
+    return { bridge, audioPort: handedAudioPort };
+  }
   throw new Error('Natter runs inside its desktop app');
 }

@@ -13,7 +13,13 @@ import { createAppService, type AppService } from '../../../src-main/app/app-ser
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
-import { EVENT_NAMES } from '../../../src-shared/ipc-contract.js';
+import { EVENT_NAMES, appEventSchemas } from '../../../src-shared/ipc-contract.js';
+import {
+  AUDIO_PORT_CHANNEL,
+  READY_CHANNEL,
+  eventChannel,
+  invokeNameOf,
+} from '../../../src-shared/ipc-channels.js';
 import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
 import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
@@ -48,6 +54,8 @@ export interface Bridge {
   url: string;
   service: AppService;
   settingsFile: string;
+  /** A `tel:` link's number, handed to the open pages as main hands it to the window. */
+  offerNumber(number: string): void;
   close(): Promise<void>;
 }
 
@@ -90,38 +98,47 @@ export async function startBridge(options: {
   const port = (server.address() as { port: number }).port;
   origin = `http://127.0.0.1:${port}`;
   const sockets = new WebSocketServer({ server, path: `/${token}` });
+  // The page's bridge is src-shared/preload-bridge.ts, as in the app; this end plays main's
+  // part of the channels and of the ready handshake.
   sockets.on('connection', (socket, request) => {
     const sender = request.headers.origin;
     for (const name of EVENT_NAMES) {
       const off = service.on(name, (payload) =>
-        socket.send(JSON.stringify({ event: name, payload })),
+        socket.send(JSON.stringify({ channel: eventChannel(name), payload })),
       );
       socket.on('close', off);
     }
-    // Binary messages are the audio link (src-shared/audio-link.ts), as the MessagePort is in
-    // the app: the newest page owns it.
-    service.audio.attach({
-      post: (message) => {
-        if (socket.readyState === socket.OPEN) socket.send(encodeAudioMessage(message));
-      },
-      onMessage: (listener) =>
-        socket.on('message', (data, isBinary) => {
-          if (!isBinary || !Buffer.isBuffer(data)) return;
-          const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-          listener(decodeAudioMessage(bytes as ArrayBuffer));
-        }),
-      close: () => undefined,
-    });
+    const attachAudio = () =>
+      // Binary messages are the audio link (src-shared/audio-link.ts), as the MessagePort is in
+      // the app: the newest page owns it.
+      service.audio.attach({
+        post: (message) => {
+          if (socket.readyState === socket.OPEN) socket.send(encodeAudioMessage(message));
+        },
+        onMessage: (listener) =>
+          socket.on('message', (data, isBinary) => {
+            if (!isBinary || !Buffer.isBuffer(data)) return;
+            const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+            listener(decodeAudioMessage(bytes as ArrayBuffer));
+          }),
+        close: () => undefined,
+      });
     socket.on('message', async (data, isBinary) => {
       if (isBinary) return;
-      let message: { id?: unknown; command?: unknown; request?: unknown };
+      let message: { id?: unknown; channel?: unknown; payload?: unknown; send?: unknown };
       try {
         message = JSON.parse(String(data)) as typeof message;
       } catch {
         return;
       }
-      if (typeof message.id !== 'number' || typeof message.command !== 'string') return;
-      const result = await route(message.command, message.request, sender);
+      if (message.send === READY_CHANNEL) {
+        attachAudio();
+        socket.send(JSON.stringify({ channel: AUDIO_PORT_CHANNEL }));
+        return;
+      }
+      if (typeof message.id !== 'number' || typeof message.channel !== 'string') return;
+      const name = invokeNameOf(message.channel) ?? message.channel;
+      const result = await route(name, message.payload, sender);
       socket.send(JSON.stringify({ id: message.id, result }));
     });
   });
@@ -130,6 +147,12 @@ export async function startBridge(options: {
     url: `${origin}/?bridge=${encodeURIComponent(`ws://127.0.0.1:${port}/${token}`)}`,
     service,
     settingsFile,
+    offerNumber: (number) => {
+      const payload = appEventSchemas.dial.parse({ number });
+      for (const socket of sockets.clients) {
+        socket.send(JSON.stringify({ channel: eventChannel('dial'), payload }));
+      }
+    },
     close: async () => {
       await service.stop();
       sockets.close();

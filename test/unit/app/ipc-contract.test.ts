@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventSchemas } from '../../../src-shared/engine-contract.js';
+import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from '../../../src-shared/ipc-channels.js';
 import {
   EVENT_NAMES,
   appEventSchemas,
+  bridgeEventSchemas,
   eventChannel,
   invokeSchemas,
   isAppEventName,
@@ -10,6 +12,21 @@ import {
   type BridgeEventPayload,
   type NatterBridge,
 } from '../../../src-shared/ipc-contract.js';
+
+describe('the zod-free channel lists the preload uses', () => {
+  it('name exactly the commands and events the schemas define', () => {
+    expect([...INVOKE_CHANNEL_NAMES].sort()).toEqual(Object.keys(invokeSchemas).sort());
+    expect([...EVENT_CHANNEL_NAMES].sort()).toEqual(Object.keys(bridgeEventSchemas).sort());
+  });
+
+  it('carry a dial event that takes a number and nothing else', () => {
+    expect(appEventSchemas.dial.parse({ number: '+15145550100' })).toEqual({
+      number: '+15145550100',
+    });
+    expect(appEventSchemas.dial.safeParse({ number: '' }).success).toBe(false);
+    expect(appEventSchemas.dial.safeParse({ number: '1', call: true }).success).toBe(false);
+  });
+});
 
 describe('the bridge’s events', () => {
   it('are the engine’s and the app’s, each once, none shadowing another', () => {
@@ -23,7 +40,8 @@ describe('the bridge’s events', () => {
   it('tell contract events from anything else, prototype keys included', () => {
     expect(isEventName('doctorStep')).toBe(true);
     expect(isEventName('call')).toBe(true);
-    expect(isEventName('dial')).toBe(false);
+    expect(isEventName('dial')).toBe(true);
+    expect(isEventName('ring')).toBe(false);
     expect(isEventName('__proto__')).toBe(false);
     expect(isEventName('toString')).toBe(false);
     expect(isAppEventName('doctorStep')).toBe(true);

@@ -1,0 +1,575 @@
+/**
+ * The desktop app as Electron runs it, without the Electron binary: `electron` is mocked at the
+ * module boundary (test/support/fake-electron.ts), and the suite loads the real main.ts and the
+ * real preload.ts against it, with the real app service and engine behind them. What crosses
+ * between the two is recorded by the fakes, so the contract checks compare what each side did,
+ * not lists written here.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AppService } from '../../../src-main/app/app-service.js';
+import type * as AppServiceModule from '../../../src-main/app/app-service.js';
+import type { CallInfo } from '../../../src-shared/domain.js';
+import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
+import { createFakeElectron, type FakeElectron } from '../../support/fake-electron.js';
+
+const world = vi.hoisted(() => ({
+  electron: null as { module: Record<string, unknown> } | null,
+  service: null as AppService | null,
+}));
+
+vi.mock('electron', () => {
+  const names = [
+    'app',
+    'BrowserWindow',
+    'ipcMain',
+    'ipcRenderer',
+    'contextBridge',
+    'MessageChannelMain',
+    'Tray',
+    'Menu',
+    'Notification',
+    'powerMonitor',
+    'nativeImage',
+    'session',
+    'safeStorage',
+    'shell',
+    'net',
+  ];
+  const module: Record<string, unknown> = {};
+  // Each test brings a fresh fake world; the module reads from whichever is current.
+  for (const name of names) {
+    Object.defineProperty(module, name, {
+      enumerable: true,
+      get: () => world.electron?.module[name],
+    });
+  }
+  return module;
+});
+
+// The real app service, kept at hand so a test can watch what the shell asks of it.
+vi.mock('../../../src-main/app/app-service.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof AppServiceModule>();
+  return {
+    ...actual,
+    createAppService: (...args: Parameters<typeof actual.createAppService>) => {
+      world.service = actual.createAppService(...args);
+      return world.service;
+    },
+  };
+});
+
+const savedArgv = process.argv;
+/** Where each platform's settings folder is found (app-paths.ts): all point into a temp dir. */
+const FOLDER_VARIABLES = ['XDG_CONFIG_HOME', 'APPDATA', 'HOME'] as const;
+const savedFolders = FOLDER_VARIABLES.map((name) => [name, process.env[name]] as const);
+const savedPlatform = process.platform;
+
+interface Started {
+  electron: FakeElectron;
+  service: AppService;
+  configHome: string;
+  settingsFile: string;
+}
+
+/** Starts main.ts as Electron would, with a fresh settings folder (and settings, if given). */
+async function startApp(
+  options: { argv?: string[]; settings?: object; platform?: NodeJS.Platform } = {},
+): Promise<Started> {
+  const electron = createFakeElectron();
+  world.electron = electron;
+  world.service = null;
+  const configHome = mkdtempSync(join(tmpdir(), 'natter-shell-'));
+  for (const name of FOLDER_VARIABLES) process.env[name] = configHome;
+  // macOS keeps it under ~/Library/Application Support, Windows in %APPDATA%, Linux in XDG's.
+  const userData =
+    options.platform === 'darwin'
+      ? join(configHome, 'Library', 'Application Support', 'Natter')
+      : join(configHome, 'Natter');
+  const settingsFile = join(userData, 'settings.json');
+  // The shell's own complaints (refused payloads in the contract check) are expected here.
+  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  if (options.settings) {
+    mkdirSync(userData, { recursive: true });
+    writeFileSync(settingsFile, JSON.stringify({ settings: options.settings }));
+  }
+  process.argv = ['/opt/Natter/natter', '/opt/Natter/resources/app', ...(options.argv ?? [])];
+  if (options.platform) Object.defineProperty(process, 'platform', { value: options.platform });
+  vi.resetModules();
+  await import('../../../src-main/app/main.js');
+  await vi.waitFor(() => {
+    expect(electron.windows).toHaveLength(1);
+    expect(electron.trays).toHaveLength(1);
+  });
+  const service = world.service as AppService | null;
+  if (!service) throw new Error('main.ts did not create the app service');
+  return { electron, service, configHome, settingsFile };
+}
+
+interface LoadedPage {
+  bridge: NatterBridge;
+  /** What the preload handed to the page with window.postMessage. */
+  posted: { message: string; targetOrigin: string; transfer: readonly unknown[] }[];
+  /** The page's scripts have run: DOMContentLoaded. */
+  scriptsRan(): void;
+}
+
+/** Runs the real preload in the newest window, as Electron does before the page's scripts. */
+async function loadPreload(): Promise<LoadedPage> {
+  const posted: LoadedPage['posted'] = [];
+  const document = Object.assign(new EventEmitter(), {
+    readyState: 'loading',
+    addEventListener(type: string, listener: () => void) {
+      document.once(type, listener);
+    },
+  });
+  vi.stubGlobal('document', document);
+  vi.stubGlobal('postMessage', (message: string, targetOrigin: string, transfer: unknown[]) =>
+    posted.push({ message, targetOrigin, transfer }),
+  );
+  await import('../../../src-main/app/preload.js');
+  const bridge = (world.electron as FakeElectron | null)?.exposed.get('natter') as
+    NatterBridge | undefined;
+  if (!bridge) throw new Error('the preload exposed no bridge');
+  return {
+    bridge,
+    posted,
+    scriptsRan: () => {
+      document.readyState = 'interactive';
+      document.emit('DOMContentLoaded');
+    },
+  };
+}
+
+/** A page that has loaded and said it is ready. */
+async function readyPage(): Promise<LoadedPage> {
+  const page = await loadPreload();
+  page.scriptsRan();
+  await vi.waitFor(() => expect(page.posted).toHaveLength(1));
+  return page;
+}
+
+function call(patch: Partial<CallInfo>): CallInfo {
+  return {
+    id: 'call-1',
+    direction: 'incoming',
+    remote: '15145550100',
+    remoteDisplayName: 'Alice',
+    state: 'incoming',
+    startedAt: new Date().toISOString(),
+    answeredAt: null,
+    endedAt: null,
+    end: null,
+    codec: null,
+    localMedia: null,
+    remoteMedia: null,
+    muted: false,
+    stats: {
+      packetsSent: 0,
+      bytesSent: 0,
+      packetsReceived: 0,
+      bytesReceived: 0,
+      packetsLost: 0,
+      jitterMs: 0,
+    },
+    ...patch,
+  } as CallInfo;
+}
+
+/** What the engine emits for a call as it changes; the shell hears it as the page does. */
+function engineEmits(service: AppService, event: 'call', payload: CallInfo): void {
+  (service.engine as unknown as { events: EventEmitter }).events.emit(event, payload);
+}
+
+function dialsReceived(electron: FakeElectron): unknown[] {
+  return electron.toPage.filter((m) => m.channel === 'natter:event:dial').map((m) => m.payload);
+}
+
+afterEach(async () => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  // Quit each app the way a user would, so its engine and watchers stop.
+  const electron = world.electron as FakeElectron | null;
+  if (electron && !electron.app.quitted) {
+    electron.app.quit();
+    await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
+  }
+  world.electron = null;
+  process.argv = savedArgv;
+  for (const [name, value] of savedFolders) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  Object.defineProperty(process, 'platform', { value: savedPlatform });
+});
+
+describe('main and the preload speak the same channels', () => {
+  it('every channel main listens on is sent by the preload, every message main sends is heard', async () => {
+    const { electron } = await startApp({ argv: ['tel:15145550100'] });
+    // Load and let the page's scripts run; whatever the preload does then, it does by itself.
+    const page = await loadPreload();
+    page.scriptsRan();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const heard: string[] = [];
+    page.bridge.on('dial', ({ number }) => heard.push(number));
+
+    // Messages main waits for (ipcMain.on) must come from the preload by itself, unprompted.
+    const listened = electron.mainListensOn();
+    expect(listened.length).toBeGreaterThan(0);
+    const sentByPreload = new Set(electron.toMain.map((message) => message.channel));
+    for (const channel of listened) {
+      expect(sentByPreload, `main waits for "${channel}"; the preload never sends it`).toContain(
+        channel,
+      );
+    }
+    // Every command main answers (ipcMain.handle) is reachable through the preload's bridge: a
+    // payload no schema accepts comes back refused by main's router, not lost on the way.
+    const handled = electron.mainHandles();
+    expect(handled.length).toBeGreaterThan(10);
+    for (const channel of handled) {
+      const command = channel.replace(/^natter:invoke:/, '') as 'snapshot';
+      await expect(
+        page.bridge.invoke(command, null as unknown as Record<string, never>),
+        `${channel} through the preload`,
+      ).rejects.toMatchObject({ code: 'bad-payload' });
+    }
+    // Every message main sent toward the page found a listener in the preload.
+    expect(electron.toPage.length).toBeGreaterThan(1);
+    for (const message of electron.toPage) {
+      expect(message.listeners, `main sent "${message.channel}"; nothing listens`).toBeGreaterThan(
+        0,
+      );
+    }
+    expect(heard).toEqual(['15145550100']);
+  });
+
+  it('hands the call-audio port to the page once the page is ready, not before', async () => {
+    const { electron, service } = await startApp();
+    const attach = vi.spyOn(service.audio, 'attach');
+    const page = await loadPreload();
+    // The page's scripts have not run: nothing for them yet.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(electron.channels).toHaveLength(0);
+    expect(page.posted).toEqual([]);
+
+    page.scriptsRan();
+    await vi.waitFor(() => expect(page.posted).toHaveLength(1));
+    expect(electron.toMain.map((message) => message.channel)).toContain('natter:ready');
+    const [channel] = electron.channels;
+    expect(page.posted[0]).toEqual({
+      message: 'natter:audio-port',
+      targetOrigin: '*',
+      transfer: [channel?.port2],
+    });
+    // Main keeps the other end for the call audio, started and owned by the audio router.
+    expect(channel?.port1.started).toBe(true);
+    expect(attach).toHaveBeenCalledTimes(1);
+    service.audio.onCall({ ...call({ state: 'connected' }) });
+    service.audio.hooks().onCallAudio('call-1', new Int16Array(160));
+    expect(channel?.port1.posted).toHaveLength(1);
+  });
+
+  it('ignores a ready message from a page that is not the app', async () => {
+    const { electron } = await startApp();
+    const page = await loadPreload();
+    const window = electron.windows[0];
+    if (window) window.webContents.url = 'https://attacker.example/';
+    page.scriptsRan();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(electron.channels).toHaveLength(0);
+    expect(page.posted).toEqual([]);
+  });
+});
+
+describe('tel:, sip: and callto: links', () => {
+  it('a link the app was started with fills the dialer once the page is ready, and dials nothing', async () => {
+    const { electron, service } = await startApp({ argv: ['tel:+1-514-555-0100'] });
+    const invoke = vi.spyOn(service.engine, 'invoke');
+    const page = await readyPage();
+    // The dialer subscribes after React has rendered, later than the hand-over: it still gets it.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const heard: string[] = [];
+    page.bridge.on('dial', ({ number }) => heard.push(number));
+    expect(heard).toEqual(['+15145550100']);
+    expect(dialsReceived(electron)).toEqual([{ number: '+15145550100' }]);
+    expect(electron.toMain.map((message) => message.channel)).not.toContain('natter:invoke:call');
+    expect(invoke.mock.calls.map(([command]) => command)).not.toContain('call');
+  });
+
+  it('a link macOS opens at start (open-url) waits for the page', async () => {
+    const { electron } = await startApp();
+    const opened = { preventDefault: vi.fn() };
+    electron.app.emit('open-url', opened, 'callto://15145550100');
+    expect(opened.preventDefault).toHaveBeenCalled();
+    expect(dialsReceived(electron)).toEqual([]);
+    const page = await readyPage();
+    const heard: string[] = [];
+    page.bridge.on('dial', ({ number }) => heard.push(number));
+    expect(heard).toEqual(['15145550100']);
+  });
+
+  it('a link given to a second instance fills the running one’s dialer and shows its window', async () => {
+    const { electron, service } = await startApp();
+    const invoke = vi.spyOn(service.engine, 'invoke');
+    const page = await readyPage();
+    const heard: string[] = [];
+    page.bridge.on('dial', ({ number }) => heard.push(number));
+    const window = electron.windows[0];
+    window?.close();
+    expect(window?.isVisible()).toBe(false);
+
+    electron.app.emit('second-instance', {}, ['/opt/Natter/natter', 'sip:4443@montreal.voip.ms']);
+    electron.app.emit('second-instance', {}, ['/opt/Natter/natter', 'not a link']);
+    expect(heard).toEqual(['4443']);
+    expect(window?.isVisible()).toBe(true);
+    expect(window?.isFocused()).toBe(true);
+    expect(invoke.mock.calls.map(([command]) => command)).not.toContain('call');
+  });
+
+  it('registers the app for all three schemes', async () => {
+    const { electron } = await startApp();
+    expect(electron.app.protocols).toEqual(['tel', 'sip', 'callto']);
+  });
+});
+
+describe('the window', () => {
+  it('is hardened: isolated, sandboxed, no Node, web security on, no navigation or new windows', async () => {
+    const { electron } = await startApp();
+    const window = electron.windows[0];
+    expect(window?.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    });
+    expect(String(window?.options.webPreferences?.preload)).toMatch(/preload[/\\]preload\.cjs$/);
+    const contents = window?.webContents;
+    expect(contents?.url).toMatch(/^file:\/\/.*renderer[/\\]index\.html$/);
+    expect(contents?.navigate('will-navigate', 'https://attacker.example/')).toBe(false);
+    expect(contents?.openHandler?.({ url: 'https://voip.ms/m/login.php' })).toEqual({
+      action: 'deny',
+    });
+    expect(contents?.openHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(electron.opened).toEqual(['https://voip.ms/m/login.php']);
+  });
+
+  it('allows the microphone only, and puts the CSP on every response', async () => {
+    const { electron } = await startApp();
+    const session = electron.module.session.defaultSession;
+    const ask = (permission: string, mediaTypes: string[] = []) => {
+      let granted: boolean | undefined;
+      (session.permissionHandler as (...args: unknown[]) => void)(
+        null,
+        permission,
+        (answer: boolean) => (granted = answer),
+        { mediaTypes },
+      );
+      return granted;
+    };
+    expect(ask('media', ['audio'])).toBe(true);
+    expect(ask('media', ['audio', 'video'])).toBe(false);
+    expect(ask('geolocation')).toBe(false);
+    let headers: Record<string, string[]> = {};
+    (session.headersHandler as (...args: unknown[]) => void)(
+      { responseHeaders: {} },
+      (response: { responseHeaders: Record<string, string[]> }) =>
+        (headers = response.responseHeaders),
+    );
+    expect(headers['Content-Security-Policy']?.[0]).toMatch(/^default-src 'none'/);
+  });
+});
+
+describe('life in the tray', () => {
+  it('closing the window keeps Natter running in the tray, with a notice the first time only', async () => {
+    const { electron, settingsFile } = await startApp();
+    const window = electron.windows[0];
+    await vi.waitFor(() => expect(window?.isVisible()).toBe(true));
+    expect(window?.close()).toBe(false);
+    expect(window?.isVisible()).toBe(false);
+    expect(electron.app.quitted).toBe(false);
+    await vi.waitFor(() =>
+      expect(JSON.parse(readFileSync(settingsFile, 'utf8')).settings.closeToTrayNoticeShown).toBe(
+        true,
+      ),
+    );
+    window?.show();
+    expect(window?.close()).toBe(false);
+    const notices = electron.notifications.filter((n) => n.options.title?.includes('running'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.shown).toBe(true);
+
+    electron.trays[0]?.emit('click');
+    expect(window?.isVisible()).toBe(true);
+  });
+
+  it('with close-to-tray off, closing the window quits (after unregistering)', async () => {
+    const { electron, service } = await startApp({ settings: { closeToTray: false } });
+    const stop = vi.spyOn(service, 'stop');
+    expect(electron.windows[0]?.close()).toBe(true);
+    await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
+    expect(stop).toHaveBeenCalledTimes(1);
+  });
+
+  it('Quit from the tray menu waits for the account to unregister before the app exits', async () => {
+    const { electron, service } = await startApp();
+    let unregistered: () => void = () => undefined;
+    const stop = vi
+      .spyOn(service, 'stop')
+      .mockImplementation(() => new Promise<void>((resolve) => (unregistered = resolve)));
+    electron.trays[0]?.choose('Quit Natter');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect(electron.app.quitted).toBe(false);
+    unregistered();
+    await vi.waitFor(() => expect(electron.app.quitted).toBe(true));
+    expect(electron.trays[0]?.destroyed).toBe(true);
+  });
+
+  it('Quit does not hang on a registrar that never answers', async () => {
+    const { electron, service } = await startApp();
+    vi.spyOn(service, 'stop').mockImplementation(() => new Promise<void>(() => undefined));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    electron.trays[0]?.choose('Quit Natter');
+    await vi.advanceTimersByTimeAsync(2_900);
+    expect(electron.app.quitted).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(electron.app.quitted).toBe(true);
+  });
+
+  it('start at login writes the autostart entry on Linux, started hidden, and follows the setting', async () => {
+    const { electron, configHome } = await startApp({ settings: { startAtLogin: true } });
+    const entry = join(configHome, 'autostart', 'natter.desktop');
+    await vi.waitFor(() => expect(existsSync(entry)).toBe(true));
+    expect(readFileSync(entry, 'utf8')).toMatch(/^Exec=".+" --hidden$/m);
+    const page = await readyPage();
+    await page.bridge.invoke('saveSettings', { startAtLogin: false });
+    await vi.waitFor(() => expect(existsSync(entry)).toBe(false));
+    expect(electron.app.loginItems).toEqual([]);
+  });
+
+  it('start at login on Windows is a login item that starts in the tray', async () => {
+    const { electron } = await startApp({ settings: { startAtLogin: true }, platform: 'win32' });
+    expect(electron.app.loginItems).toEqual([{ openAtLogin: true, args: ['--hidden'] }]);
+  });
+
+  it('a start with --hidden loads the window but leaves it in the tray', async () => {
+    const { electron } = await startApp({ argv: ['--hidden'] });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(electron.windows[0]?.webContents.url).toMatch(/^file:/);
+    expect(electron.windows[0]?.isVisible()).toBe(false);
+    electron.trays[0]?.choose('Show Natter');
+    expect(electron.windows[0]?.isVisible()).toBe(true);
+  });
+});
+
+describe('call notifications', () => {
+  it('an incoming call’s notification raises the window; on macOS it answers and declines', async () => {
+    const { electron, service } = await startApp({ platform: 'darwin' });
+    const window = electron.windows[0];
+    window?.hide();
+    const invoke = vi.spyOn(service.engine, 'invoke');
+    engineEmits(service, 'call', call({}));
+    const ringing = electron.notifications.find((n) => n.options.title === 'Incoming call');
+    expect(ringing?.shown).toBe(true);
+    expect(ringing?.options.body).toContain('Alice');
+    expect(ringing?.options.actions?.map((action) => action.text)).toEqual(['Answer', 'Decline']);
+    ringing?.emit('click');
+    expect(window?.isVisible()).toBe(true);
+    expect(window?.isFocused()).toBe(true);
+
+    ringing?.act(0);
+    ringing?.act(1);
+    expect(invoke).toHaveBeenCalledWith('answer', { callId: 'call-1' });
+    expect(invoke).toHaveBeenCalledWith('reject', { callId: 'call-1' });
+  });
+
+  it('offers no buttons where notifications cannot carry them (Linux)', async () => {
+    const { electron, service } = await startApp();
+    engineEmits(service, 'call', call({}));
+    const ringing = electron.notifications.find((n) => n.options.title === 'Incoming call');
+    expect(ringing?.shown).toBe(true);
+    expect(ringing?.options.actions).toBeUndefined();
+  });
+
+  it('a missed call leaves a notification and a badge until the window is looked at', async () => {
+    const { electron, service } = await startApp();
+    const window = electron.windows[0];
+    window?.hide();
+    engineEmits(service, 'call', call({}));
+    const missed = call({
+      state: 'ended',
+      endedAt: new Date().toISOString(),
+      end: { code: 'cancelled', message: 'Missed call: the caller hung up' },
+    });
+    engineEmits(service, 'call', missed);
+    engineEmits(service, 'call', missed);
+    const ringing = electron.notifications.find((n) => n.options.title === 'Incoming call');
+    expect(ringing?.closed).toBe(true);
+    const note = electron.notifications.find((n) => n.options.title === 'Missed call');
+    expect(note?.shown).toBe(true);
+    expect(electron.app.badgeCounts.at(-1)).toBe(1);
+    expect(electron.trays[0]?.tooltip).toMatch(/1 missed call$/);
+
+    // Declined by the user is not missed.
+    engineEmits(service, 'call', call({ id: 'call-2' }));
+    engineEmits(
+      service,
+      'call',
+      call({ id: 'call-2', state: 'ended', end: { code: 'rejected', message: 'You declined' } }),
+    );
+    expect(electron.app.badgeCounts.at(-1)).toBe(1);
+
+    window?.show();
+    window?.focus();
+    expect(electron.app.badgeCounts.at(-1)).toBe(0);
+    expect(electron.trays[0]?.tooltip).not.toMatch(/missed/);
+    expect(note?.closed).toBe(true);
+  });
+});
+
+describe('after sleep and network changes', () => {
+  it('re-registers at once on resume and unlock, one reconnect at a time', async () => {
+    const { electron, service } = await startApp();
+    let done: () => void = () => undefined;
+    const reconnect = vi
+      .spyOn(service, 'reconnect')
+      .mockImplementation(() => new Promise<void>((resolve) => (done = resolve)));
+    const power = electron.module.powerMonitor;
+    power.emit('resume');
+    power.emit('unlock-screen');
+    expect(reconnect).toHaveBeenCalledTimes(1);
+    done();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    power.emit('unlock-screen');
+    expect(reconnect).toHaveBeenCalledTimes(2);
+  });
+
+  it('re-registers when the machine comes back online', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { electron, service } = await startApp();
+    const reconnect = vi.spyOn(service, 'reconnect').mockResolvedValue();
+    electron.net.online = false;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(reconnect).not.toHaveBeenCalled();
+    electron.net.online = true;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(reconnect).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(reconnect).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a second start', () => {
+  it('quits at once and leaves the running instance to take the link', async () => {
+    const electron = createFakeElectron({ singleInstance: false });
+    world.electron = electron;
+    vi.resetModules();
+    await import('../../../src-main/app/main.js');
+    expect(electron.app.quitRequests).toBe(1);
+    expect(electron.windows).toHaveLength(0);
+  });
+});
