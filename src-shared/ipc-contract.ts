@@ -75,6 +75,8 @@ export const appCommandSchemas = {
   getSettings: { request: z.object({}).strict(), response: settingsSchema },
   saveSettings: { request: settingsUpdateSchema, response: settingsSchema },
   getHistory: { request: z.object({}).strict(), response: z.array(historyEntrySchema) },
+  /** Forgets every recorded call; answers with the (empty) history. */
+  clearHistory: { request: z.object({}).strict(), response: z.array(historyEntrySchema) },
   testStunServer: {
     request: z.object({ server: stunServerSchema }).strict(),
     response: stunServerTestSchema,

@@ -67,8 +67,10 @@ export function createAppService(
       ? { server: settings.turnServer, username: settings.turnUser, password }
       : null;
   };
+  /** STUN switched off keeps the list for later but asks no server. */
+  const stunServersOf = (settings: Settings) => (settings.stunEnabled ? settings.stunServers : []);
   const engineOptionsOf = (settings: Settings) => ({
-    stunServers: settings.stunServers,
+    stunServers: stunServersOf(settings),
     keepaliveSeconds: settings.keepaliveSeconds,
     turn: turnOf(settings),
     turnPolicy: settings.turnPolicy,
@@ -140,6 +142,10 @@ export function createAppService(
       snapshot: (request) => service.engine.invoke('snapshot', request),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
+      clearHistory: async () => {
+        await history.clear();
+        return history.list;
+      },
       // Both run on sockets of their own, beside the engine: a test never touches the SIP socket.
       testStunServer: ({ server }) => testStunServer(server, probes.stunTest),
       probeServers: ({ servers }) => probeSipServers(servers, probes.serverProbe),
@@ -153,9 +159,9 @@ export function createAppService(
           change.password !== undefined ||
           JSON.stringify(before.account) !== JSON.stringify(settings.account) ||
           before.keepaliveSeconds !== settings.keepaliveSeconds;
-        if (JSON.stringify(before.stunServers) !== JSON.stringify(settings.stunServers)) {
+        if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServersOf(settings))) {
           await service.engine
-            .invoke('setStunServers', { servers: settings.stunServers })
+            .invoke('setStunServers', { servers: stunServersOf(settings) })
             .catch(() => undefined);
         }
         service.engine.configure(engineOptionsOf(settings));

@@ -41,6 +41,16 @@ export class CallHistoryStore {
       return this.writing;
     }
     this.entries = [historyEntryOf(call), ...this.entries].slice(0, HISTORY_LIMIT);
+    return this.persist();
+  }
+
+  /** Forgets every call, on disk too. */
+  clear(): Promise<void> {
+    this.entries = [];
+    return this.persist();
+  }
+
+  private persist(): Promise<void> {
     const snapshot = JSON.stringify(this.entries);
     this.writing = this.writing.then(async () => {
       await mkdir(dirname(this.file), { recursive: true });

@@ -45,6 +45,20 @@ describe('call history store', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(2);
   });
 
+  it('clears every call, on disk too, and records again afterwards', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'natter-history-')), 'history.json');
+    const store = new CallHistoryStore(file);
+    await store.load();
+    await store.record(ended('a', '4443'));
+    await store.clear();
+    expect(store.list).toEqual([]);
+    expect(await new CallHistoryStore(file).load()).toEqual([]);
+    await store.record(ended('b', '15145550100'));
+    expect((await new CallHistoryStore(file).load()).map((entry) => entry.number)).toEqual([
+      '15145550100',
+    ]);
+  });
+
   it('treats a corrupt file as an empty history', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'natter-history-')), 'history.json');
     writeFileSync(file, '[{"broken": true}');
