@@ -111,8 +111,8 @@ function HistoryRow({
         {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
       </span>
       <span className="who" title={entry.name ? `${entry.name} (${entry.number})` : entry.number}>
-        {who}
-        {entry.name && <span className="number">{entry.number}</span>}
+        <span className="name">{who}</span>
+        {entry.name && <span className="history-number">{entry.number}</span>}
       </span>
       <span className="facts">
         {directionWords(entry)} · <time dateTime={entry.startedAt}>{timeText(entry)}</time>

@@ -39,8 +39,9 @@ function Hop({ title, lines, color }: { title: string; lines: string[]; color: V
 
 function hopColors(nat: NatStatus | null, registered: boolean) {
   const stun: VerdictColor = !nat || nat.natType === 'blocked' ? 'red' : 'green';
+  // Without a STUN answer the router's behaviour is unknown, not at fault.
   const router: VerdictColor =
-    !nat || nat.natType === 'blocked' ? 'red' : nat.natType === 'symmetric' ? 'amber' : 'green';
+    !nat || nat.natType === 'blocked' || nat.natType === 'symmetric' ? 'amber' : 'green';
   const provider: VerdictColor = !registered
     ? 'red'
     : nat?.registrarAgrees === false
@@ -148,7 +149,12 @@ export function NatPanel({
       </div>
       {verdict.action !== 'run-check' && (
         <div className="doctor-cta">
-          <button type="button" className="primary" onClick={onOpenDoctor}>
+          {/* The advice's own button leads; the check stays at hand beside it. */}
+          <button
+            type="button"
+            className={verdict.action ? undefined : 'primary'}
+            onClick={onOpenDoctor}
+          >
             Check my connection
           </button>
           <span className="muted">Test calls find what fixes one-way audio.</span>
@@ -163,7 +169,9 @@ export function NatPanel({
           title="Router"
           lines={[
             // A symmetric NAT has no one public port: each destination gets its own.
-            nat?.natType === 'symmetric' && nat.mapped ? nat.mapped.address : show(nat?.mapped),
+            ...(nat?.mapped
+              ? [nat.natType === 'symmetric' ? nat.mapped.address : show(nat.mapped)]
+              : []),
             routerShort(nat),
           ]}
           color={colors.router}
