@@ -57,12 +57,14 @@ function storedHistory(): unknown[] {
 }
 
 /** The header's and the tab bar's boxes against the viewport, read in the page. */
-function frameInView(): Promise<{ headerTop: number; navBottom: number; viewport: number }> {
-  return page.evaluate(() => {
-    const header = document.querySelector('header')!.getBoundingClientRect();
-    const nav = document.querySelector('nav')!.getBoundingClientRect();
-    return { headerTop: header.top, navBottom: nav.bottom, viewport: window.innerHeight };
-  });
+async function frameInView(): Promise<{ headerTop: number; navBottom: number; viewport: number }> {
+  const header = await page.locator('header').boundingBox();
+  const nav = await page.getByRole('navigation', { name: 'Sections' }).boundingBox();
+  return {
+    headerTop: header?.y ?? Number.NaN,
+    navBottom: nav ? nav.y + nav.height : Number.NaN,
+    viewport: page.viewportSize()?.height ?? Number.NaN,
+  };
 }
 
 describe.skipIf(skip)('history and status in Chromium against the real engine', () => {
@@ -152,7 +154,7 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
 
   it('the header and the tabs stay in view on the long settings page, the status on one line', async () => {
     await tab('Settings').click();
-    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
     await expect.poll(() => page.evaluate('window.scrollY')).toBeGreaterThan(200);
     const frame = await frameInView();
     expect(frame.headerTop).toBe(0);
