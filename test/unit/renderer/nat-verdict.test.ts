@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { NatStatus, Registration } from '../../../src-shared/domain.js';
 import { natVerdict } from '../../../src-shared/nat-verdict.js';
 import { describeRelay } from '../../../src-renderer/src/network/relay-words.js';
+import {
+  addressSourceWords,
+  routerLong,
+  routerShort,
+} from '../../../src-renderer/src/network/nat-words.js';
 
 const registered: Registration = {
   state: 'registered',
@@ -162,5 +167,30 @@ describe('relay in words', () => {
       describeRelay({ server: 't', state: 'failed', relayed: null, rttMs: null, error: 'timeout' }),
     ).toBe('Not working: timeout');
     expect(describeRelay(null)).toBe('Not checked yet');
+  });
+});
+
+describe('the network panel in plain words', () => {
+  it.each(['open', 'cone', 'symmetric', 'blocked', 'unknown'] as const)(
+    'says what a %s router does without naming it',
+    (natType) => {
+      const status = nat({ natType });
+      for (const words of [routerShort(status), routerLong(status)]) {
+        expect(words).not.toMatch(INTERNAL_WORDS);
+        expect(words.length).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('says STUN is off, or not checked yet, instead of a type', () => {
+    expect(routerShort(stunTurnedOff)).toBe('not checked (STUN off)');
+    expect(routerLong(null)).toBe('Not checked yet');
+  });
+
+  it('names where the address in calls came from', () => {
+    expect(addressSourceWords('stun')).toBe('found by the STUN server');
+    expect(addressSourceWords('registrar')).toBe('as voip.ms sees it');
+    expect(addressSourceWords('local')).toBe('this computer’s own address');
+    expect(addressSourceWords(null)).toBe('');
   });
 });
