@@ -255,6 +255,8 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     await expect.poll(() => historyRows().count()).toBe(3);
     await page.getByRole('button', { name: 'Clear history' }).click();
     const question = page.getByRole('alertdialog');
+    // The safe answer has the focus: a stray Enter keeps the calls.
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Keep');
     expect(await question.innerText()).toMatch(/Clear all 3 calls\? This cannot be undone\./);
     // Keep leaves everything as it was.
     await question.getByRole('button', { name: 'Keep' }).click();

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { normalizeDialString } from '../dialer/phone-number.js';
 import { useStore, type Store } from '../state/store.js';
@@ -18,6 +18,11 @@ export function HistoryView({ store }: { store: Store }) {
   const registered = useStore(store, (s) => s.registration.state === 'registered');
   const [confirming, setConfirming] = useState(false);
   const [cleared, setCleared] = useState(false);
+  // The question takes the focus on its safe answer, so Enter or Space never clears by surprise.
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) keep.current?.focus();
+  }, [confirming]);
   const days = groupByDay(history, new Date());
   const callBack = (entry: HistoryEntry) => {
     const target = normalizeDialString(entry.number) || entry.number;
@@ -61,7 +66,7 @@ export function HistoryView({ store }: { store: Store }) {
             >
               Clear
             </button>
-            <button type="button" onClick={() => setConfirming(false)}>
+            <button ref={keep} type="button" onClick={() => setConfirming(false)}>
               Keep
             </button>
           </div>
