@@ -46,7 +46,7 @@ import {
   startBridgeInClient,
   type LabBridge,
 } from './support/lab-app.js';
-import { SCREENS } from './support/browser.js';
+import { fullPageScreenshot, SCREENS } from './support/browser.js';
 import { doctorStepStates } from './support/doctor-view.js';
 
 const skip = announceSkip(
@@ -360,7 +360,7 @@ async function checkFromTheUi(row: Row, page: Page): Promise<void> {
   if (!row.screenshot) return;
   // The whole report, as a user scrolls through it: the indicator, every step, the verdict.
   const name = `doctor-${row.verdict}.png`;
-  await page.screenshot({ path: join(SCREENS, name), animations: 'disabled', fullPage: true });
+  await fullPageScreenshot(page, join(SCREENS, name));
   publishScreen(name);
 }
 
