@@ -77,8 +77,10 @@ export function createAppService(
       ? { server: settings.turnServer, username: settings.turnUser, password }
       : null;
   };
+  /** STUN switched off keeps the list for later but asks no server. */
+  const stunServersOf = (settings: Settings) => (settings.stunEnabled ? settings.stunServers : []);
   const engineOptionsOf = (settings: Settings) => ({
-    stunServers: settings.stunServers,
+    stunServers: stunServersOf(settings),
     keepaliveSeconds: settings.keepaliveSeconds,
     turn: turnOf(settings),
     turnPolicy: settings.turnPolicy,
@@ -179,9 +181,9 @@ export function createAppService(
           change.password !== undefined ||
           JSON.stringify(before.account) !== JSON.stringify(settings.account) ||
           before.keepaliveSeconds !== settings.keepaliveSeconds;
-        if (JSON.stringify(before.stunServers) !== JSON.stringify(settings.stunServers)) {
+        if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServersOf(settings))) {
           await service.engine
-            .invoke('setStunServers', { servers: settings.stunServers })
+            .invoke('setStunServers', { servers: stunServersOf(settings) })
             .catch(() => undefined);
         }
         service.engine.configure(engineOptionsOf(settings));

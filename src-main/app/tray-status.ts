@@ -1,6 +1,7 @@
 /**
  * What the tray shows: one of four icons and a tooltip a person can read at a glance. A call in
- * progress matters most, then whether calls can come in at all, then whether the network is sound.
+ * progress matters most; otherwise the icon carries the status pill's colour (red `offline`,
+ * amber `nat-problem`, green `registered`), so tray and window never disagree.
  */
 import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
 import { natVerdict } from '../../src-shared/nat-verdict.js';
@@ -29,10 +30,8 @@ export function trayStatus(
     return { state: 'in-call', tooltip: `Natter — ${what}` };
   }
   const verdict = natVerdict(nat, registration);
-  if (registration.state !== 'registered') {
-    return { state: 'offline', tooltip: `Natter — ${verdict.title}` };
-  }
-  if (verdict.color !== 'green') {
+  if (verdict.color === 'red') return { state: 'offline', tooltip: `Natter — ${verdict.title}` };
+  if (verdict.color === 'amber') {
     return { state: 'nat-problem', tooltip: `Natter — ${verdict.title}` };
   }
   const user = registration.account?.user;

@@ -46,7 +46,7 @@ import {
   startBridgeInClient,
   type LabBridge,
 } from './support/lab-app.js';
-import { SCREENS } from './support/browser.js';
+import { fullPageScreenshot, SCREENS } from './support/browser.js';
 import { doctorStepStates } from './support/doctor-view.js';
 
 const skip = announceSkip(
@@ -122,7 +122,7 @@ const TABLE: Row[] = [
     title: 'no NAT, comedia provider',
     nat: 'none',
     provider: 'comedia',
-    indicator: 'No NAT',
+    indicator: 'Ready',
     verdict: 'provider-handles-nat',
     sentence: PROVIDER_HANDLES_NAT,
     color: 'green',
@@ -137,7 +137,7 @@ const TABLE: Row[] = [
     title: 'cone NAT, strict provider',
     nat: 'cone',
     provider: 'strict',
-    indicator: 'Cone NAT, public address known',
+    indicator: 'Ready',
     verdict: 'stun-fixes',
     sentence: /^STUN fixed one-way audio: turn STUN on\.$/,
     color: 'green',
@@ -152,7 +152,7 @@ const TABLE: Row[] = [
     title: 'symmetric NAT, strict provider, no relay',
     nat: 'symmetric',
     provider: 'strict',
-    indicator: 'Symmetric NAT',
+    indicator: 'Audio may be one-way',
     verdict: 'turn-required',
     sentence: /^Symmetric NAT: .*a TURN relay is required\.$/,
     color: 'amber',
@@ -196,9 +196,9 @@ const TABLE: Row[] = [
 /** The rest of the table: the same verdict as the first row, no screenshot of their own. */
 const MORE_ROWS: Row[] = (
   [
-    ['none', 'strict', 'No NAT', 'open', 'pass'],
-    ['cone', 'comedia', 'Cone NAT, public address known', 'cone', 'pass'],
-    ['symmetric', 'comedia', 'Symmetric NAT', 'symmetric', 'warn'],
+    ['none', 'strict', 'Ready', 'open', 'pass'],
+    ['cone', 'comedia', 'Ready', 'cone', 'pass'],
+    ['symmetric', 'comedia', 'Audio may be one-way', 'symmetric', 'warn'],
   ] as const
 ).map(([nat, provider, indicator, natType, natStep]) => ({
   title: `${nat === 'none' ? 'no' : nat} NAT, ${provider} provider`,
@@ -221,7 +221,7 @@ const RELAY_ROW: Row = {
   nat: 'symmetric',
   provider: 'strict',
   relay: true,
-  indicator: 'Symmetric NAT, calls relayed',
+  indicator: 'Ready, calls relayed',
   verdict: 'turn-fixes',
   sentence: /^Symmetric NAT: the TURN relay gave audio both ways/,
   color: 'green',
@@ -360,7 +360,7 @@ async function checkFromTheUi(row: Row, page: Page): Promise<void> {
   if (!row.screenshot) return;
   // The whole report, as a user scrolls through it: the indicator, every step, the verdict.
   const name = `doctor-${row.verdict}.png`;
-  await page.screenshot({ path: join(SCREENS, name), animations: 'disabled', fullPage: true });
+  await fullPageScreenshot(page, join(SCREENS, name));
   publishScreen(name);
 }
 
@@ -385,7 +385,7 @@ describe.skipIf(skip)('"Check my connection" in the lab gives every verdict of t
     await expect.poll(() => panel.count()).toBe(1);
     expect(await page.evaluate('window.scrollY')).toBe(0);
     expect(await panel.getByRole('status').locator('strong').textContent()).toBe(
-      'Symmetric NAT, calls relayed',
+      'Ready, calls relayed',
     );
     const path = panel.getByLabel('Path from this computer to voip.ms');
     const hop = (title: string) =>

@@ -304,6 +304,10 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
     expect(await alert.count()).toBe(0);
     await expect.poll(() => alert.count(), { timeout: 8000 }).toBe(1);
     expect(await alert.textContent()).toMatch(/We sent \d+ packets and received none/);
+    // The header's status pill says it too, in red, for as long as nothing arrives.
+    const pill = page.getByRole('button', { name: /^Network:/ });
+    await expect.poll(() => pill.getAttribute('aria-label')).toBe('Network: One-way audio');
+    expect(await pill.getAttribute('class')).toMatch(/\bred\b/);
     await shot('call-one-way');
     await alert.getByRole('button', { name: 'Check my connection' }).click();
     await expect

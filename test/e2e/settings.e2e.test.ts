@@ -21,6 +21,7 @@ import {
 } from '../lab/support/peers.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
 import {
+  fullPageScreenshot,
   launchChromium,
   loopbackAppUnavailableReason,
   RENDERER,
@@ -181,7 +182,7 @@ describe.skipIf(skip)('settings: STUN test, STUN order and the nearest server', 
     expect(
       messages.some((m) => m.direction === 'received' && m.startLine.startsWith('OPTIONS')),
     ).toBe(true);
-    await page.screenshot({ path: join(SCREENS, 'settings-tested.png'), fullPage: true });
+    await fullPageScreenshot(page, join(SCREENS, 'settings-tested.png'));
   });
 
   it('refuses a probe the contract does not allow, without probing anything', async () => {

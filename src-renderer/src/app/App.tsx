@@ -4,14 +4,21 @@ import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
 import { Dialer } from '../dialer/Dialer.js';
 import { DoctorView } from '../network/DoctorView.js';
+import { HistoryView } from '../history/HistoryView.js';
 import { NatIndicator, NatPanel } from '../network/NatPanel.js';
 import { SettingsView } from '../settings/SettingsView.js';
 import { SipTraceView } from '../network/SipTraceView.js';
 import { useStore, type Store } from '../state/store.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
-type Tab = 'dialer' | 'network' | 'settings' | 'doctor' | 'trace';
-const TABS: readonly Tab[] = ['dialer', 'network', 'settings', 'doctor', 'trace'];
+type Tab = 'dialer' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
+const TABS: readonly Tab[] = ['dialer', 'history', 'network', 'settings', 'doctor', 'trace'];
+const TAB_NAMES = {
+  dialer: 'Dialer',
+  history: 'History',
+  network: 'Network',
+  settings: 'Settings',
+};
 const sectionOf = (tab: Tab) => (tab === 'doctor' || tab === 'trace' ? 'network' : tab);
 
 export function App({ store, audio = null }: { store: Store; audio?: CallAudio | null }) {
@@ -25,9 +32,19 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const [prefill, setPrefill] = useState<string | null>(null);
   // A tel:/sip:/callto: link opened on the desktop fills the dialer; the user presses Call.
   useEffect(() => store.bridge.on('dial', ({ number }) => setPrefill(number)), [store]);
+  /** The element a page opens at (a section of Settings), or null for its top. */
+  const [anchor, setAnchor] = useState<string | null>(null);
+  const openSettings = (section: string) => {
+    setAnchor(section);
+    setTab('settings');
+  };
   // Each page opens at its top, not where the page before it was scrolled to.
   useEffect(() => {
-    window.scrollTo(0, 0);
+    const target = anchor ? document.getElementById(anchor) : null;
+    if (target) target.scrollIntoView({ block: 'start' });
+    else window.scrollTo(0, 0);
+    // The anchor applies once, on arrival: changing it alone must not scroll.
+    setAnchor(null);
   }, [tab]);
   const active = calls.find((call) => call.state !== 'ended');
   const ended = useEndedCall(calls);
@@ -83,12 +100,15 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             backLabel={tab === 'doctor' ? 'Open the connection check' : 'Back to dialer'}
           />
         ) : tab === 'dialer' ? (
-          <Dialer store={store} prefill={prefill} />
+          <Dialer store={store} prefill={prefill} onOpenHistory={() => setTab('history')} />
+        ) : tab === 'history' ? (
+          <HistoryView store={store} />
         ) : tab === 'network' ? (
           <NatPanel
             store={store}
             onOpenDoctor={() => setTab('doctor')}
             onOpenTrace={() => setTab('trace')}
+            onOpenSettings={openSettings}
           />
         ) : tab === 'doctor' ? (
           <DoctorView store={store} onBack={() => setTab('network')} />
@@ -100,14 +120,14 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
       </main>
       {!active && !ended.call && (
         <nav aria-label="Sections">
-          {(['dialer', 'network', 'settings'] as const).map((name) => (
+          {(['dialer', 'history', 'network', 'settings'] as const).map((name) => (
             <button
               key={name}
               type="button"
               aria-current={sectionOf(tab) === name ? 'page' : undefined}
               onClick={() => setTab(name)}
             >
-              {name === 'dialer' ? 'Dialer' : name === 'network' ? 'Network' : 'Settings'}
+              {TAB_NAMES[name]}
             </button>
           ))}
         </nav>

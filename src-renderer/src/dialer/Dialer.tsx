@@ -37,7 +37,16 @@ export function Keypad({ onKey, label }: { onKey: (key: string) => void; label: 
   );
 }
 
-export function Dialer({ store, prefill }: { store: Store; prefill: string | null }) {
+export function Dialer({
+  store,
+  prefill,
+  onOpenHistory,
+}: {
+  store: Store;
+  prefill: string | null;
+  /** Opens the History page with every call. */
+  onOpenHistory: () => void;
+}) {
   const [number, setNumber] = useState('');
   const registered = useStore(store, (s) => s.registration.state === 'registered');
   const history = useStore(store, (s) => s.history);
@@ -113,7 +122,12 @@ export function Dialer({ store, prefill }: { store: Store; prefill: string | nul
           </button>
         </div>
       </form>
-      <h2>Recent</h2>
+      <div className="recent-head">
+        <h2>Recent</h2>
+        <button type="button" className="ghost link" onClick={onOpenHistory}>
+          All calls
+        </button>
+      </div>
       {recent.length === 0 ? (
         <p className="muted">No calls yet. Try 4443, voip.ms&apos;s echo test.</p>
       ) : (

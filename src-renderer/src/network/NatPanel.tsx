@@ -1,6 +1,15 @@
-import { Fragment } from 'react';
-import type { NatStatus, TransportAddress } from '../../../src-shared/domain.js';
-import { natVerdict, stunOff, type VerdictColor } from '../../../src-shared/nat-verdict.js';
+import { Fragment, useEffect, useState } from 'react';
+import type { CallInfo, NatStatus, TransportAddress } from '../../../src-shared/domain.js';
+import {
+  natVerdict,
+  stunOff,
+  type NatVerdict,
+  type VerdictAction,
+  type VerdictColor,
+} from '../../../src-shared/nat-verdict.js';
+import { DEFAULT_SETTINGS } from '../../../src-shared/settings.js';
+import { noAudioArriving } from '../call/call-watchdog.js';
+import { addressSourceWords, routerLong, routerShort } from './nat-words.js';
 import { describeRelay } from './relay-words.js';
 import { useStore, type Store } from '../state/store.js';
 import './network.css';
@@ -30,8 +39,9 @@ function Hop({ title, lines, color }: { title: string; lines: string[]; color: V
 
 function hopColors(nat: NatStatus | null, registered: boolean) {
   const stun: VerdictColor = !nat || nat.natType === 'blocked' ? 'red' : 'green';
+  // Without a STUN answer the router's behaviour is unknown, not at fault.
   const router: VerdictColor =
-    !nat || nat.natType === 'blocked' ? 'red' : nat.natType === 'symmetric' ? 'amber' : 'green';
+    !nat || nat.natType === 'blocked' || nat.natType === 'symmetric' ? 'amber' : 'green';
   const provider: VerdictColor = !registered
     ? 'red'
     : nat?.registrarAgrees === false
@@ -40,33 +50,116 @@ function hopColors(nat: NatStatus | null, registered: boolean) {
   return { stun, router, provider };
 }
 
+/** Where each settings section starts, for the advice buttons that open it. */
+export const SETTINGS_SECTION = {
+  account: 'account-settings',
+  stun: 'stun-settings',
+  relay: 'relay-settings',
+} as const;
+
+const ACTION_LABEL: Record<VerdictAction, string> = {
+  'run-check': 'Check my connection',
+  'open-relay-settings': 'Open relay settings',
+  'open-stun-settings': 'Choose a STUN server',
+  'turn-stun-on': 'Turn STUN on',
+  'open-account-settings': 'Open account settings',
+};
+
+/** Saves STUN on; a list the check emptied gets the usual servers back, or nothing would change. */
+async function turnStunOn(store: Store): Promise<void> {
+  const servers = store.getState().settings?.stunServers ?? [];
+  const settings = await store.act(() =>
+    store.bridge.invoke('saveSettings', {
+      stunEnabled: true,
+      stunServers: servers.length > 0 ? servers : DEFAULT_SETTINGS.stunServers,
+    }),
+  );
+  if (settings) store.setSettings(settings);
+}
+
+function VerdictButton({
+  store,
+  verdict,
+  onOpenDoctor,
+  onOpenSettings,
+}: {
+  store: Store;
+  verdict: NatVerdict;
+  onOpenDoctor: () => void;
+  onOpenSettings: (section: string) => void;
+}) {
+  const [saving, setSaving] = useState(false);
+  const { action } = verdict;
+  if (!action) return null;
+  const run = () => {
+    switch (action) {
+      case 'run-check':
+        return onOpenDoctor();
+      case 'open-relay-settings':
+        return onOpenSettings(SETTINGS_SECTION.relay);
+      case 'open-stun-settings':
+        return onOpenSettings(SETTINGS_SECTION.stun);
+      case 'open-account-settings':
+        return onOpenSettings(SETTINGS_SECTION.account);
+      case 'turn-stun-on':
+        setSaving(true);
+        return void turnStunOn(store).finally(() => setSaving(false));
+    }
+  };
+  return (
+    <button type="button" className="primary small" disabled={saving} onClick={run}>
+      {saving ? 'Saving…' : ACTION_LABEL[action]}
+    </button>
+  );
+}
+
 export function NatPanel({
   store,
   onOpenDoctor,
   onOpenTrace,
+  onOpenSettings,
 }: {
   store: Store;
   /** Opens "Check my connection" (the NAT doctor). */
   onOpenDoctor: () => void;
   onOpenTrace: () => void;
+  /** Opens Settings at the section with this element id. */
+  onOpenSettings: (section: string) => void;
 }) {
   const nat = useStore(store, (s) => s.nat);
   const registration = useStore(store, (s) => s.registration);
   const verdict = natVerdict(nat, registration);
   const colors = hopColors(nat, registration.state === 'registered');
-  const activeStun = nat?.servers[0]?.server ?? 'none';
+  const activeStun = nat && stunOff(nat) ? 'none (STUN off)' : (nat?.servers[0]?.server ?? 'none');
   return (
     <section className="nat-panel" aria-label="Network status">
       <div className={`verdict ${verdict.color}`} role="status">
         <strong>{verdict.title}</strong>
         <p>{verdict.advice}</p>
+        {verdict.action && (
+          <div className="verdict-action">
+            <VerdictButton
+              store={store}
+              verdict={verdict}
+              onOpenDoctor={onOpenDoctor}
+              onOpenSettings={onOpenSettings}
+            />
+          </div>
+        )}
       </div>
-      <div className="doctor-cta">
-        <button type="button" className="primary" onClick={onOpenDoctor}>
-          Check my connection
-        </button>
-        <span className="muted">Test calls find what fixes one-way audio.</span>
-      </div>
+      {verdict.action !== 'run-check' && (
+        <div className="doctor-cta">
+          {/* The advice's own button leads; the check stays at hand beside it. */}
+          <button
+            type="button"
+            className={verdict.action ? undefined : 'primary'}
+            onClick={onOpenDoctor}
+          >
+            Check my connection
+          </button>
+          <span className="muted">Test calls find what fixes one-way audio.</span>
+        </div>
+      )}
       <div className="path" aria-label="Path from this computer to voip.ms">
         <Hop title="This computer" lines={[show(nat?.local)]} color="green" />
         <span className="arrow" aria-hidden="true">
@@ -76,8 +169,10 @@ export function NatPanel({
           title="Router"
           lines={[
             // A symmetric NAT has no one public port: each destination gets its own.
-            nat?.natType === 'symmetric' && nat.mapped ? nat.mapped.address : show(nat?.mapped),
-            nat?.natType ?? '—',
+            ...(nat?.mapped
+              ? [nat.natType === 'symmetric' ? nat.mapped.address : show(nat.mapped)]
+              : []),
+            routerShort(nat),
           ]}
           color={colors.router}
         />
@@ -87,7 +182,13 @@ export function NatPanel({
         <div className="hop-pair">
           <Hop
             title="STUN server"
-            lines={[nat && stunOff(nat) ? 'off' : `sees ${show(nat?.mapped)}`]}
+            lines={[
+              nat && stunOff(nat)
+                ? 'turned off'
+                : nat?.natType === 'blocked'
+                  ? 'no answer'
+                  : `sees ${show(nat?.mapped)}`,
+            ]}
             color={colors.stun}
           />
           <Hop
@@ -122,11 +223,14 @@ export function NatPanel({
       <dl className="details">
         <dt>Local address</dt>
         <dd>{show(nat?.local)}</dd>
-        <dt>NAT type</dt>
-        <dd>{nat?.natType ?? '—'}</dd>
+        <dt>Router</dt>
+        <dd>{routerLong(nat)}</dd>
         <dt>Address in calls</dt>
         <dd>
-          {show(nat?.contact)} {nat?.contactSource ? `(from ${nat.contactSource})` : ''}
+          <span className="dd-line">{show(nat?.contact)}</span>
+          {nat?.contactSource && (
+            <span className="dd-line muted">{addressSourceWords(nat.contactSource)}</span>
+          )}
         </dd>
         <dt>voip.ms sees</dt>
         <dd>{show(nat?.registrarSees)}</dd>
@@ -159,7 +263,7 @@ export function NatPanel({
           {(nat?.servers ?? []).map((server) => (
             <tr key={server.server}>
               <td>{server.server}</td>
-              <td>{server.mapped ? show(server.mapped) : (server.error ?? 'no answer')}</td>
+              <td title={server.error}>{server.mapped ? show(server.mapped) : 'No answer'}</td>
               <td>{server.rttMs === null ? '—' : `${server.rttMs.toFixed(1)} ms`}</td>
             </tr>
           ))}
@@ -180,19 +284,34 @@ export function NatPanel({
   );
 }
 
+/** Whether the active call has sent audio and received none for a while, re-read each second. */
+function useOneWayAudio(call: CallInfo | undefined): boolean {
+  const [now, setNow] = useState(() => Date.now());
+  const watching = call?.state === 'connected';
+  useEffect(() => {
+    if (!watching) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [watching]);
+  return call ? noAudioArriving(call, now) : false;
+}
+
 export function NatIndicator({ store, onOpen }: { store: Store; onOpen: () => void }) {
   const nat = useStore(store, (s) => s.nat);
   const registration = useStore(store, (s) => s.registration);
-  const verdict = natVerdict(nat, registration);
+  const active = useStore(store, (s) => s.calls.find((call) => call.state !== 'ended'));
+  const oneWayAudio = useOneWayAudio(active);
+  const verdict = natVerdict(nat, registration, { oneWayAudio });
   return (
     <button
       type="button"
       className={`indicator ${verdict.color}`}
       onClick={onOpen}
       aria-label={`Network: ${verdict.title}`}
+      title={`${verdict.title}: ${verdict.advice}`}
     >
       <span className="dot" aria-hidden="true" />
-      {verdict.title}
+      <span className="indicator-text">{verdict.title}</span>
     </button>
   );
 }

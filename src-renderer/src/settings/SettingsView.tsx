@@ -175,7 +175,7 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
           void saveAccount();
         }}
       >
-        <fieldset>
+        <fieldset id="account-settings">
           <legend>voip.ms account</legend>
           <div className="settings-server">
             <label htmlFor={serverInputId}>Server</label>
@@ -269,7 +269,7 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
           </button>
         </fieldset>
       </form>
-      <fieldset>
+      <fieldset id="stun-settings">
         <legend>STUN servers</legend>
         <p className="settings-hint">The first server is the active one; the others stand by.</p>
         <ol className="stun-list" ref={stunListRef}>

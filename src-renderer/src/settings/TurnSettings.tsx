@@ -30,7 +30,7 @@ export function TurnSettings({ store, settings }: { store: Store; settings: Sett
   };
 
   return (
-    <fieldset className="turn-settings">
+    <fieldset id="relay-settings" className="turn-settings">
       <legend>TURN relay</legend>
       <p className="muted settings-hint">
         A symmetric NAT gives every destination another port, so STUN cannot help: calls need a

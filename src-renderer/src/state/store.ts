@@ -172,6 +172,12 @@ export function createStore(bridge: NatterBridge) {
       }
     },
     clearError: () => set({ error: null }),
+    /** Forgets every call in main's file and here; false when main refused. */
+    clearHistory: async () => {
+      const history = await act(() => bridge.invoke('clearHistory', {}));
+      if (history) set({ history });
+      return history !== null;
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO } from '../../lab/support/peers.js';
 import { hasCommand } from '../../support/lab-guard.js';
 
@@ -43,4 +43,21 @@ export function loopbackAppUnavailableReason(): string | null {
   if (!hasCommand('sipp') || !hasCommand('turnserver')) return 'needs sipp and coturn';
   if (!existsSync(join(RENDERER, 'index.html'))) return 'needs the built renderer (npm run build)';
   return null;
+}
+
+/**
+ * The whole page in one picture, as a window that tall shows it: the tab bar sticks to the foot
+ * of the viewport, so a capture beyond a short viewport would paint it across the middle.
+ */
+export async function fullPageScreenshot(page: Page, path: string): Promise<void> {
+  const viewport = page.viewportSize();
+  const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+  if (viewport && height > viewport.height) {
+    await page.setViewportSize({ width: viewport.width, height });
+  }
+  try {
+    await page.screenshot({ path, animations: 'disabled' });
+  } finally {
+    if (viewport) await page.setViewportSize(viewport);
+  }
 }

@@ -43,20 +43,46 @@ describe('tray status', () => {
   it('is green and names the account when registered behind a sound NAT', () => {
     expect(trayStatus(registered, cone, [])).toEqual({
       state: 'registered',
-      tooltip: 'Natter — Registered as 123456_home · Cone NAT, public address known',
+      tooltip: 'Natter — Registered as 123456_home · Ready',
     });
   });
 
-  it('warns for a symmetric NAT or a dead STUN server', () => {
+  it('is amber, not red, for a router with a port per destination or a dead STUN server', () => {
     expect(trayStatus(registered, { ...cone, natType: 'symmetric' }, []).state).toBe('nat-problem');
-    expect(trayStatus(registered, { ...cone, natType: 'blocked' }, [])).toEqual({
+    expect(trayStatus(registered, { ...cone, natType: 'blocked', mapped: null }, [])).toEqual({
       state: 'nat-problem',
-      tooltip: 'Natter — No STUN answer',
+      tooltip: 'Natter — STUN server not answering',
     });
   });
 
-  it('is offline when not registered, whatever the NAT', () => {
-    expect(trayStatus({ ...registered, state: 'failed' }, cone, []).state).toBe('offline');
+  it('is amber while registering', () => {
+    expect(trayStatus({ ...registered, state: 'registering' }, null, [])).toEqual({
+      state: 'nat-problem',
+      tooltip: 'Natter — Registering…',
+    });
+  });
+
+  it('is red when not registered, whatever the NAT', () => {
+    expect(trayStatus({ ...registered, state: 'failed' }, cone, [])).toEqual({
+      state: 'offline',
+      tooltip: 'Natter — Not registered',
+    });
+    expect(trayStatus({ ...registered, state: 'unregistered', account: null }, null, [])).toEqual({
+      state: 'offline',
+      tooltip: 'Natter — No account',
+    });
+  });
+
+  it('is red when registered but audio cannot flow (the relay a symmetric NAT needs fails)', () => {
+    const relayFailed: NatStatus = {
+      ...cone,
+      natType: 'symmetric',
+      turn: { server: 't:3478', state: 'failed', relayed: null, rttMs: null, error: 'timeout' },
+    };
+    expect(trayStatus(registered, relayFailed, [])).toEqual({
+      state: 'offline',
+      tooltip: 'Natter — Relay not working',
+    });
   });
 
   it('shows a call above everything, and forgets it once ended', () => {

@@ -1,0 +1,139 @@
+import { useEffect, useRef, useState } from 'react';
+import type { HistoryEntry } from '../../../src-shared/call-history.js';
+import { normalizeDialString } from '../dialer/phone-number.js';
+import { useStore, type Store } from '../state/store.js';
+import {
+  directionWords,
+  durationText,
+  groupByDay,
+  isMissed,
+  resultWords,
+  timeText,
+} from './history-model.js';
+import './history.css';
+
+/** Every recorded call by day, with call back in one click and clearing behind a confirmation. */
+export function HistoryView({ store }: { store: Store }) {
+  const history = useStore(store, (s) => s.history);
+  const registered = useStore(store, (s) => s.registration.state === 'registered');
+  const [confirming, setConfirming] = useState(false);
+  const [cleared, setCleared] = useState(false);
+  // The question takes the focus on its safe answer, so Enter or Space never clears by surprise.
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) keep.current?.focus();
+  }, [confirming]);
+  const days = groupByDay(history, new Date());
+  const callBack = (entry: HistoryEntry) => {
+    const target = normalizeDialString(entry.number) || entry.number;
+    void store.act(() => store.bridge.invoke('call', { target }));
+  };
+  return (
+    <section className="history" aria-labelledby="history-title">
+      <div className="subpage-head">
+        <h1 id="history-title" className="subpage-title">
+          History
+        </h1>
+        {history.length > 0 && !confirming && (
+          <button
+            type="button"
+            className="small"
+            onClick={() => {
+              setCleared(false);
+              setConfirming(true);
+            }}
+          >
+            Clear history
+          </button>
+        )}
+      </div>
+      {confirming && (
+        <div className="confirm" role="alertdialog" aria-labelledby="clear-question">
+          <p id="clear-question">
+            Clear all {history.length} {history.length === 1 ? 'call' : 'calls'}? This cannot be
+            undone.
+          </p>
+          <div className="panel-actions">
+            <button
+              type="button"
+              className="danger"
+              onClick={() =>
+                void store.clearHistory().then((ok) => {
+                  setConfirming(false);
+                  setCleared(ok);
+                })
+              }
+            >
+              Clear
+            </button>
+            <button ref={keep} type="button" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </div>
+        </div>
+      )}
+      {history.length === 0 ? (
+        <p className="muted" role="status">
+          {cleared ? 'History cleared.' : 'No calls yet.'}
+        </p>
+      ) : (
+        days.map((day) => (
+          <section key={day.key} aria-label={day.label}>
+            <h2>{day.label}</h2>
+            <ul className="history-list">
+              {day.entries.map((entry) => (
+                <HistoryRow
+                  key={entry.id}
+                  entry={entry}
+                  canCall={registered}
+                  onCallBack={() => callBack(entry)}
+                />
+              ))}
+            </ul>
+          </section>
+        ))
+      )}
+    </section>
+  );
+}
+
+function HistoryRow({
+  entry,
+  canCall,
+  onCallBack,
+}: {
+  entry: HistoryEntry;
+  canCall: boolean;
+  onCallBack: () => void;
+}) {
+  const missed = isMissed(entry);
+  const who = entry.name ?? entry.number;
+  const duration = durationText(entry.durationSeconds);
+  const result = resultWords(entry);
+  return (
+    <li className={`history-call${missed ? ' missed' : ''}`}>
+      <span className={`direction ${entry.direction}`} aria-hidden="true">
+        {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
+      </span>
+      <span className="who" title={entry.name ? `${entry.name} (${entry.number})` : entry.number}>
+        <span className="name">{who}</span>
+        {entry.name && <span className="history-number">{entry.number}</span>}
+      </span>
+      <span className="facts">
+        {directionWords(entry)} · <time dateTime={entry.startedAt}>{timeText(entry)}</time>
+        {duration && <span> · {duration}</span>}
+        <span className={`result${missed ? ' missed' : ''}`}> · {result}</span>
+      </span>
+      <button
+        type="button"
+        className="small call-back"
+        disabled={!canCall}
+        title={canCall ? `Call ${entry.number}` : 'Not registered: calls cannot go out'}
+        aria-label={`Call back ${who}`}
+        onClick={onCallBack}
+      >
+        Call back
+      </button>
+    </li>
+  );
+}

@@ -1,0 +1,277 @@
+/**
+ * History and status a person can act on, in Debian's Chromium against the real engine: sipp on
+ * loopback is the provider (registrar, and answers calls with an echo), and the only STUN server
+ * is a loopback port nobody listens on. The status pill must say amber "STUN server not
+ * answering", not red, beside the working registration, and its advice button must open the
+ * STUN servers. Two calls (one answered, one missed: a second sipp calls and gives up with
+ * CANCEL) land on the History page, where call back places a call in one click and clearing
+ * (confirmed) empties it for good. The header and tabs stay in view on the long settings page.
+ * Screenshots go to test-results/screens and docs/screens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceSkip } from '../support/lab-guard.js';
+import {
+  LAB_PASSWORD,
+  LAB_USER,
+  scenarioArgs,
+  startLoopbackSipp,
+  type LoopbackSipp,
+} from '../lab/support/peers.js';
+import { startBridge, type Bridge } from './support/bridge-server.js';
+import {
+  DOCS_SCREENS,
+  FAKE_MICROPHONE_FLAGS,
+  launchChromium,
+  loopbackAppUnavailableReason,
+  RENDERER,
+  SCREENS,
+} from './support/browser.js';
+
+const skip = announceSkip('e2e: history and status in Chromium', loopbackAppUnavailableReason());
+
+const children: ChildProcess[] = [];
+let browser: Browser;
+let bridge: Bridge;
+let page: Page;
+let provider: LoopbackSipp;
+/** Nothing listens here: a STUN server that never answers. */
+const DEAD_STUN = `127.0.0.1:${39000 + Math.floor(Math.random() * 1000)}`;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENS, `${name}.png`) });
+  mkdirSync(DOCS_SCREENS, { recursive: true });
+  copyFileSync(join(SCREENS, `${name}.png`), join(DOCS_SCREENS, `${name}.png`));
+}
+
+const pill = () => page.getByRole('button', { name: /^Network:/ });
+const tab = (name: string) =>
+  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
+const historyRows = () => page.locator('.history-call');
+
+function storedHistory(): unknown[] {
+  return JSON.parse(readFileSync(join(bridge.settingsFile, '..', 'history.json'), 'utf8')) as [];
+}
+
+/** The header's and the tab bar's boxes against the viewport, read in the page. */
+async function frameInView(): Promise<{ headerTop: number; navBottom: number; viewport: number }> {
+  const header = await page.locator('header').boundingBox();
+  const nav = await page.getByRole('navigation', { name: 'Sections' }).boundingBox();
+  return {
+    headerTop: header?.y ?? Number.NaN,
+    navBottom: nav ? nav.y + nav.height : Number.NaN,
+    viewport: page.viewportSize()?.height ?? Number.NaN,
+  };
+}
+
+describe.skipIf(skip)('history and status in Chromium against the real engine', () => {
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    provider = await startLoopbackSipp('provider-comedia.xml', ['-rtp_echo', '-m', '20']);
+    children.push(provider.child);
+    bridge = await startBridge({
+      rendererDir: RENDERER,
+      localAddress: '127.0.0.1',
+      settings: {
+        account: {
+          server: `127.0.0.1:${provider.port}`,
+          user: LAB_USER,
+          displayName: 'Home office',
+        },
+        password: LAB_PASSWORD,
+        stunServers: [DEAD_STUN],
+      },
+    });
+    browser = await launchChromium({ extraArgs: FAKE_MICROPHONE_FLAGS });
+    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    for (const child of children) child.kill('SIGKILL');
+  });
+
+  it('a dead STUN server beside a working registration is amber, and its button opens the STUN servers', async () => {
+    await page.goto(bridge.url);
+    await expect
+      .poll(() => pill().getAttribute('aria-label'), { timeout: 15_000 })
+      .toBe('Network: STUN server not answering');
+    expect(await pill().getAttribute('class')).toMatch(/\bamber\b/);
+    expect(await pill().getAttribute('class')).not.toMatch(/\bred\b/);
+    const { registration } = await bridge.service.engine.invoke('snapshot', {});
+    expect(registration.state).toBe('registered');
+
+    await tab('Network').click();
+    const verdict = page.getByRole('region', { name: 'Network status' }).getByRole('status');
+    await expect
+      .poll(() => verdict.locator('strong').textContent())
+      .toBe('STUN server not answering');
+    expect(await verdict.getAttribute('class')).toMatch(/\bamber\b/);
+    expect(await verdict.locator('p').textContent()).toMatch(/Choose another STUN server/);
+    // Plain words only: none of the engine's terms reach the panel.
+    const panelText =
+      (await page.getByRole('region', { name: 'Network status' }).innerText()) ?? '';
+    expect(panelText).not.toMatch(/\b(blocked|cone|from stun|open)\b/i);
+    await shot('nat-stun-dead');
+
+    await verdict.getByRole('button', { name: 'Choose a STUN server' }).click();
+    const stun = page.locator('#stun-settings');
+    await expect.poll(() => stun.count()).toBe(1);
+    // The STUN section starts below the sticky header, in view.
+    await expect
+      .poll(async () => {
+        const box = await stun.boundingBox();
+        const header = await page.locator('header').boundingBox();
+        return box !== null && header !== null && box.y >= header.y + header.height && box.y < 760;
+      })
+      .toBe(true);
+    expect(await page.evaluate('window.scrollY')).toBeGreaterThan(0);
+  });
+
+  it('"Turn STUN on" saves STUN on and the engine asks the servers again', async () => {
+    await bridge.service.handlers.saveSettings({ stunEnabled: false });
+    expect(bridge.service.engine.engineOptions.stunServers).toEqual([]);
+    await bridge.service.handlers.checkNat({});
+    await expect
+      .poll(() => pill().getAttribute('aria-label'), { timeout: 10_000 })
+      .toBe('Network: Ready, STUN off');
+    expect(await pill().getAttribute('class')).toMatch(/\bgreen\b/);
+    await tab('Network').click();
+    await page.getByRole('button', { name: 'Turn STUN on' }).click();
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.stunEnabled))
+      .toBe(true);
+    // The servers the check had kept come back into use (not an empty list with STUN "on").
+    await expect.poll(() => bridge.service.engine.engineOptions.stunServers).toEqual([DEAD_STUN]);
+    await expect
+      .poll(() => pill().getAttribute('aria-label'), { timeout: 15_000 })
+      .toBe('Network: STUN server not answering');
+  });
+
+  it('the header and the tabs stay in view on the long settings page, the status on one line', async () => {
+    await tab('Settings').click();
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    await expect.poll(() => page.evaluate('window.scrollY')).toBeGreaterThan(200);
+    const frame = await frameInView();
+    expect(frame.headerTop).toBe(0);
+    expect(Math.round(frame.navBottom)).toBe(frame.viewport);
+    // The pill keeps to one line beside the account name, whatever its words.
+    const pillBox = await pill().boundingBox();
+    const account = await page.locator('.account').boundingBox();
+    expect(pillBox!.height).toBeLessThan(40);
+    expect(account!.x + account!.width).toBeLessThanOrEqual(pillBox!.x);
+    expect(await pill().getAttribute('title')).toMatch(/^STUN server not answering: /);
+    await shot('header-scrolled');
+  });
+
+  it('an answered call and a missed one appear on the History page, missed marked', async () => {
+    await tab('Dialer').click();
+    await page.getByLabel('Number to call').fill('4443');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Dialer' }).count(), { timeout: 10_000 })
+      .toBe(1);
+
+    const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
+    expect(contactPort).toBeDefined();
+    const callerPort = provider.port + 10;
+    const caller = spawn(
+      'sipp',
+      [
+        ...scenarioArgs('provider-invites-then-cancels.xml'),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(callerPort),
+        '-mi',
+        '127.0.0.1',
+        '-mp',
+        String(callerPort + 2),
+        '-m',
+        '1',
+        '-nostdin',
+        '-timeout',
+        '30s',
+        `127.0.0.1:${contactPort}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(caller);
+    const callerDone = new Promise<number | null>((resolve) => caller.once('exit', resolve));
+    const incoming = page.getByRole('region', { name: 'Incoming call' });
+    await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => incoming.textContent()).toContain('Missed Caller');
+    // Nobody answers; the caller gives up after 3 s.
+    await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(0);
+    // sipp exits 0 only when its whole scenario ran: INVITE, 180, CANCEL, 200, 487, ACK.
+    expect(await callerDone).toBe(0);
+
+    await page.getByRole('button', { name: 'All calls' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'History' }).count()).toBe(1);
+    expect(await tab('History').getAttribute('aria-current')).toBe('page');
+    await expect.poll(() => historyRows().count()).toBe(2);
+    expect(await page.getByRole('heading', { name: 'Today' }).count()).toBe(1);
+    const [missed, answered] = await historyRows().all();
+    expect(await missed!.getAttribute('class')).toMatch(/\bmissed\b/);
+    expect(await missed!.innerText()).toMatch(/Missed Caller/);
+    expect(await missed!.locator('.facts').innerText()).toMatch(
+      /^Incoming · \d{2}:\d{2}\s?(AM|PM)? · Missed$/,
+    );
+    expect(await answered!.getAttribute('class')).not.toMatch(/\bmissed\b/);
+    expect(await answered!.locator('.who').innerText()).toMatch(/4443/);
+    expect(await answered!.locator('.facts').innerText()).toMatch(
+      /^Outgoing · \d{2}:\d{2}\s?(AM|PM)? · \d+ s · Answered$/,
+    );
+    await shot('history');
+  });
+
+  it('call back places the call in one click', async () => {
+    const before = (await bridge.service.engine.invoke('snapshot', {})).calls.length;
+    await page.getByRole('button', { name: 'Call back Missed Caller' }).click();
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+    const { calls } = await bridge.service.engine.invoke('snapshot', {});
+    const placed = calls.find((call) => call.state !== 'ended');
+    expect(calls.length).toBeGreaterThan(before);
+    expect(placed).toMatchObject({ direction: 'outgoing' });
+    expect(placed?.remote).toMatch(/15145550177/);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    // The call over, the page it was placed from comes back, with the new call on top.
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'History' }).count(), { timeout: 10_000 })
+      .toBe(1);
+    await expect.poll(() => historyRows().count()).toBe(3);
+    expect(await historyRows().first().locator('.facts').innerText()).toMatch(/^Outgoing/);
+  });
+
+  it('clear history asks first, empties it, and it stays empty after a reload', async () => {
+    await tab('History').click();
+    await expect.poll(() => historyRows().count()).toBe(3);
+    await page.getByRole('button', { name: 'Clear history' }).click();
+    const question = page.getByRole('alertdialog');
+    // The safe answer has the focus: a stray Enter keeps the calls.
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Keep');
+    expect(await question.innerText()).toMatch(/Clear all 3 calls\? This cannot be undone\./);
+    // Keep leaves everything as it was.
+    await question.getByRole('button', { name: 'Keep' }).click();
+    expect(await historyRows().count()).toBe(3);
+    await page.getByRole('button', { name: 'Clear history' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.getByText('History cleared.').count()).toBe(1);
+    expect(await historyRows().count()).toBe(0);
+    await expect.poll(() => storedHistory()).toEqual([]);
+
+    await page.reload();
+    await tab('History').click();
+    await expect.poll(() => page.getByText('No calls yet.').count()).toBe(1);
+    expect(await historyRows().count()).toBe(0);
+    await tab('Dialer').click();
+    expect(await page.locator('.recent li').count()).toBe(0);
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { callOutcomeOf, type HistoryEntry } from '../../../src-shared/call-history.js';
+import {
+  dayLabel,
+  durationText,
+  groupByDay,
+  isMissed,
+  resultWords,
+  timeText,
+} from '../../../src-renderer/src/history/history-model.js';
+
+const localIso = (y: number, m: number, d: number, h = 10, min = 0) =>
+  new Date(y, m - 1, d, h, min).toISOString();
+
+/** An entry as the store writes it: the outcome worked out from the facts, as for a real call. */
+function entry(patch: Partial<Omit<HistoryEntry, 'outcome'>>): HistoryEntry {
+  const facts = {
+    id: 'c1',
+    number: '15145550100',
+    name: null,
+    direction: 'incoming' as const,
+    startedAt: localIso(2026, 12, 1),
+    answeredAt: null,
+    endedAt: null,
+    durationSeconds: null,
+    result: 'Missed call: the caller hung up',
+    code: 'cancelled' as const,
+    sipStatus: null,
+    ...patch,
+  };
+  const outcome = callOutcomeOf({
+    direction: facts.direction,
+    answered: facts.durationSeconds !== null,
+    code: facts.code,
+    sipStatus: facts.sipStatus,
+  });
+  return { ...facts, outcome };
+}
+
+describe('history: missed calls', () => {
+  it.each([
+    ['caller hung up before we answered', entry({}), true],
+    ['nobody answered and the engine ended it', entry({ code: 'timeout' }), true],
+    ['refused while busy or in do not disturb', entry({ code: 'busy' }), true],
+    ['ended with no reason recorded', entry({ code: null }), true],
+    ['declined by the user', entry({ code: 'rejected' }), false],
+    ['hung up by the user while ringing', entry({ code: 'hangup-local' }), false],
+    ['answered', entry({ durationSeconds: 12, code: 'hangup-remote' }), false],
+    ['answered and over in under a second', entry({ durationSeconds: 0 }), false],
+    ['outgoing, unanswered', entry({ direction: 'outgoing', code: 'timeout' }), false],
+  ] as const)('%s → missed %s', (_name, call, missed) => {
+    expect(isMissed(call)).toBe(missed);
+  });
+});
+
+describe('history: result in words', () => {
+  it.each([
+    [entry({}), 'Missed'],
+    [entry({ code: 'rejected' }), 'Declined'],
+    [entry({ durationSeconds: 65, code: 'hangup-local' }), 'Answered'],
+    [entry({ direction: 'outgoing', durationSeconds: 3, code: 'hangup-remote' }), 'Answered'],
+    [entry({ direction: 'outgoing', code: 'busy' }), 'Busy'],
+    [entry({ direction: 'outgoing', code: 'not-found' }), 'Number not found'],
+    [entry({ direction: 'outgoing', code: 'declined' }), 'Declined'],
+    [entry({ direction: 'outgoing', code: 'timeout' }), 'No answer'],
+    [entry({ direction: 'outgoing', code: 'hangup-local' }), 'Cancelled'],
+    [entry({ direction: 'outgoing', code: 'not-acceptable' }), 'Failed'],
+    [entry({ direction: 'outgoing', code: 'failed' }), 'Failed'],
+    [entry({ direction: 'outgoing', code: null }), 'Failed'],
+  ] as const)('%o → %s', (call, words) => {
+    expect(resultWords(call)).toBe(words);
+  });
+});
+
+describe('history: duration', () => {
+  it.each([
+    [null, ''],
+    [0, '0 s'],
+    [45, '45 s'],
+    [65, '1 min 05 s'],
+    [3599, '59 min 59 s'],
+    [3720, '1 h 02 min'],
+  ] as const)('%s s → "%s"', (seconds, text) => {
+    expect(durationText(seconds)).toBe(text);
+  });
+});
+
+describe('history: days and times', () => {
+  const now = new Date(2026, 11, 1, 15, 0);
+
+  it('names today, yesterday, then the weekday and date, with the year only when not this one', () => {
+    expect(dayLabel(new Date(2026, 11, 1, 0, 5), now, 'en-US')).toBe('Today');
+    expect(dayLabel(new Date(2026, 10, 30, 23, 59), now, 'en-US')).toBe('Yesterday');
+    expect(dayLabel(new Date(2026, 10, 27, 9), now, 'en-US')).toBe('Friday, November 27');
+    expect(dayLabel(new Date(2025, 11, 31, 9), now, 'en-US')).toBe('Wednesday, December 31, 2025');
+  });
+
+  it('groups by local day, newest day and newest call first, whatever the stored order', () => {
+    const days = groupByDay(
+      [
+        entry({ id: 'y1', startedAt: localIso(2026, 11, 30, 9) }),
+        entry({ id: 't1', startedAt: localIso(2026, 12, 1, 8) }),
+        entry({ id: 'bad', startedAt: 'not a date' }),
+        entry({ id: 't2', startedAt: localIso(2026, 12, 1, 14) }),
+        entry({ id: 'y2', startedAt: localIso(2026, 11, 30, 18) }),
+      ],
+      now,
+      'en-US',
+    );
+    expect(days.map((day) => [day.label, day.entries.map((call) => call.id)])).toEqual([
+      ['Today', ['t2', 't1']],
+      ['Yesterday', ['y2', 'y1']],
+      ['Earlier', ['bad']],
+    ]);
+    expect(days[0]?.key).toBe('2026-12-01');
+  });
+
+  it('gives the time of day, and nothing for an unreadable date', () => {
+    expect(timeText(entry({ startedAt: localIso(2026, 12, 1, 14, 7) }), 'en-GB')).toBe('14:07');
+    expect(timeText(entry({ startedAt: 'garbage' }))).toBe('');
+    expect(groupByDay([], now)).toEqual([]);
+  });
+});
