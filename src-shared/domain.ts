@@ -188,6 +188,12 @@ export const callInfoSchema = z.object({
   stats: rtpStatsSchema,
   /** The TURN relay carrying this call's media, when one was used or tried. */
   relay: relayStatusSchema.nullable().optional(),
+  /**
+   * An incoming call that arrived while another call was in progress (call waiting): it rings
+   * with a tone in the current call's audio rather than the ringtone, and answering it needs
+   * `answer { holdOthers: true }`. Cleared when the other calls end first; absent means false.
+   */
+  waiting: z.boolean().optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 
