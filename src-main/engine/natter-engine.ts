@@ -470,7 +470,7 @@ export class NatterEngine implements EngineApi {
     entry.statsTimer = null;
     entry.media?.close();
     if (first || entry.record.ended) this.emitCall(entry);
-    if (first) this.stopWaitingWhenAlone();
+    this.stopWaitingWhenAlone();
   }
 
   /** A waiting call whose other calls all ended is an ordinary ringing call again. */
@@ -514,8 +514,13 @@ export class NatterEngine implements EngineApi {
   private async reject(callId: string): Promise<CallInfo> {
     const entry = this.entry(callId);
     if (entry.session instanceof Invitation && entry.session.state === SessionState.Initial) {
-      await entry.session.reject({ statusCode: 486 });
-      this.finish(entry, 'rejected', 'You declined the call');
+      // Ended before the 486 goes out: the session's own end would read as a missed call.
+      if (entry.record.finish('rejected', 'You declined the call')) this.emitCall(entry);
+      try {
+        await entry.session.reject({ statusCode: 486 });
+      } finally {
+        this.finish(entry, 'rejected', 'You declined the call');
+      }
     }
     return entry.record.snapshot();
   }
@@ -523,7 +528,10 @@ export class NatterEngine implements EngineApi {
   private async hangup(callId: string): Promise<CallInfo> {
     const entry = this.entry(callId);
     const { session } = entry;
-    if (entry.record.finish('hangup-local', 'You hung up')) this.emitCall(entry);
+    if (entry.record.finish('hangup-local', 'You hung up')) {
+      this.emitCall(entry);
+      this.stopWaitingWhenAlone();
+    }
     try {
       if (session.state === SessionState.Established) {
         await byeAnswered(session);
