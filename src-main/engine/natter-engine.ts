@@ -314,17 +314,20 @@ export class NatterEngine implements EngineApi {
   /**
    * Makes room for `entry` to carry audio: a connected call is put on hold, and an outgoing
    * call that still rings is cancelled (it could be answered at any moment, and two calls would
-   * then talk at once).
+   * then talk at once). Returns the calls it put on hold.
    */
-  private async holdOthers(entry: CallEntry | null): Promise<void> {
+  private async holdOthers(entry: CallEntry | null): Promise<CallEntry[]> {
+    const held: CallEntry[] = [];
     for (const other of this.liveCalls(entry ?? undefined)) {
       if (other.record.state === 'on-hold' || other.record.state === 'incoming') continue;
       if (other.session.state === SessionState.Established) {
         await this.hold(other, true);
+        held.push(other);
       } else {
         await this.hangup(other.record.id);
       }
     }
+    return held;
   }
 
   private async call(target: string): Promise<CallInfo> {
@@ -504,10 +507,17 @@ export class NatterEngine implements EngineApi {
       );
     }
     // A refused hold throws here, and the waiting call keeps ringing.
-    await this.holdOthers(entry);
+    const held = await this.holdOthers(entry);
     entry.record.waiting = false;
     entry.record.contactSent = this.account?.contactHeader ?? null;
-    await entry.session.accept();
+    try {
+      await entry.session.accept();
+    } catch (error) {
+      // The caller gave up while the other call was being held: back to that call.
+      const previous = held.find((other) => other.session.state === SessionState.Established);
+      if (previous) await this.hold(previous, false).catch(() => undefined);
+      throw error;
+    }
     return entry.record.snapshot();
   }
 

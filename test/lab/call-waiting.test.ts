@@ -6,7 +6,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RendererAudioRouter } from '../../src-main/app/renderer-audio-router.js';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
+import { ToneDetector } from '../../src-main/media/tone.js';
 import { callEndWords } from '../../src-shared/call-end-words.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
@@ -56,7 +58,12 @@ interface Phone {
  * scenario that plays the whole provider.
  */
 async function registeredPhone(
-  options: { scenario?: string; args?: string[]; front?: boolean } = {},
+  options: {
+    scenario?: string;
+    args?: string[];
+    front?: boolean;
+    audio?: RendererAudioRouter;
+  } = {},
 ): Promise<Phone> {
   const provider = await sipp(options.scenario ?? 'provider-registrar.xml', options.args);
   let server = { address: '127.0.0.1', port: provider.port };
@@ -65,8 +72,15 @@ async function registeredPhone(
     fronts.push(front);
     server = front.address;
   }
-  const engine = new NatterEngine({ stunServers: [], localAddress: '127.0.0.1' });
+  const engine = new NatterEngine(
+    { stunServers: [], localAddress: '127.0.0.1' },
+    options.audio?.hooks() ?? {},
+  );
   engines.push(engine);
+  if (options.audio) {
+    const audio = options.audio;
+    engine.on('call', (info) => audio.onCall(info));
+  }
   const events: CallInfo[] = [];
   engine.on('call', (info) => events.push(info));
   const registration = await engine.invoke('register', {
@@ -239,6 +253,40 @@ describe.skipIf(skip)('call waiting against sipp callers on loopback', () => {
         4000,
       ),
     ).toBe(true);
+  });
+
+  it('the current call hears the call waiting tone while the second call rings, and only then', async () => {
+    // The app's own audio path: the engine feeds the router that the renderer's worklet plays.
+    const audio = new RendererAudioRouter();
+    const speaker: Int16Array[] = [];
+    audio.attach({
+      post: (message) => {
+        if (message.kind === 'speaker') speaker.push(new Int16Array(message.pcm));
+      },
+      onMessage: () => undefined,
+      close: () => undefined,
+    });
+    const phone = await registeredPhone({ audio });
+    await caller(phone, 'caller-stays-on-line.xml', 'Alice', ['-rtp_echo']);
+    await connectedTo(phone, 'Alice');
+    const toneIn = async (frames: number) => {
+      const from = speaker.length;
+      expect(await waitFor(() => speaker.length >= from + frames, 3000)).toBe(true);
+      const detector = new ToneDetector({ frequency: 440 });
+      return speaker.slice(from, from + frames).filter((frame) => detector.push(frame)).length;
+    };
+    // Alice's echo of our silence: nothing at 440 Hz.
+    expect(await toneIn(25)).toBe(0);
+
+    await caller(phone, 'caller-gets-busy.xml', 'Bob');
+    const waiting = await until(phone, (info) => from('Bob')(info) && info.state === 'incoming');
+    // The 300 ms burst starts with the next frame of Alice's audio.
+    const burst = await toneIn(20);
+    expect(burst).toBeGreaterThanOrEqual(10);
+    expect(burst).toBeLessThanOrEqual(16);
+
+    await phone.engine.invoke('reject', { callId: waiting.id });
+    expect(await toneIn(50)).toBe(0);
   });
 
   it('a waiting call whose other call ends first rings as an ordinary call', async () => {
