@@ -189,9 +189,11 @@ export const callInfoSchema = z.object({
   /** The TURN relay carrying this call's media, when one was used or tried. */
   relay: relayStatusSchema.nullable().optional(),
   /**
-   * An incoming call that arrived while another call was in progress (call waiting): it rings
-   * with a tone in the current call's audio rather than the ringtone, and answering it needs
-   * `answer { holdOthers: true }`. Cleared when the other calls end first; absent means false.
+   * Call waiting: an incoming call that rings while the user is on another call (one in
+   * progress and not on hold). It is announced by a short tone in that call's audio rather than
+   * the ringtone, and answering it needs `answer { holdOthers: true }`. It turns false when the
+   * other call ends or is held (the call then rings as any other) and true again if a held call
+   * is taken back. Absent means false.
    */
   waiting: z.boolean().optional(),
 });

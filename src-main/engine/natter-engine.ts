@@ -422,7 +422,7 @@ export class NatterEngine implements EngineApi {
       identity.uri.user ?? identity.uri.toString(),
       identity.displayName || null,
     );
-    record.waiting = this.liveCalls().length > 0;
+    record.waiting = this.someoneTalking();
     const entry = this.track(record, invitation);
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
@@ -473,16 +473,28 @@ export class NatterEngine implements EngineApi {
     entry.statsTimer = null;
     entry.media?.close();
     if (first || entry.record.ended) this.emitCall(entry);
-    this.stopWaitingWhenAlone();
   }
 
-  /** A waiting call whose other calls all ended is an ordinary ringing call again. */
-  private stopWaitingWhenAlone(): void {
-    for (const entry of this.liveCalls()) {
-      if (entry.record.waiting && this.liveCalls(entry).length === 0) {
-        entry.record.waiting = false;
-        this.emitCall(entry);
-      }
+  /** Whether a call other than `except` is in progress and not on hold: the user is on it. */
+  private someoneTalking(except?: CallEntry): boolean {
+    return this.liveCalls(except).some(
+      (other) => other.record.state !== 'on-hold' && other.record.state !== 'incoming',
+    );
+  }
+
+  /**
+   * A ringing call waits (tone in the current call, answer with holdOthers) exactly while
+   * another call is in progress and not on hold; when that call ends or is held, it rings as
+   * an ordinary call, and waits again if the user takes a held call back.
+   */
+  private refreshWaiting(changed: CallEntry): void {
+    if (changed.record.state === 'incoming') return;
+    for (const other of this.liveCalls(changed)) {
+      if (other.record.state !== 'incoming') continue;
+      const waiting = this.someoneTalking(other);
+      if (waiting === other.record.waiting) continue;
+      other.record.waiting = waiting;
+      this.events.emit('call', other.record.snapshot());
     }
   }
 
@@ -497,10 +509,7 @@ export class NatterEngine implements EngineApi {
     if (!(entry.session instanceof Invitation) || entry.session.state !== SessionState.Initial) {
       throw new EngineFailure('bad-state', 'this call is not waiting to be answered');
     }
-    const talking = this.liveCalls(entry).filter(
-      (other) => other.record.state !== 'on-hold' && other.record.state !== 'incoming',
-    );
-    if (talking.length > 0 && !holdOthers) {
+    if (this.someoneTalking(entry) && !holdOthers) {
       throw new EngineFailure(
         'call-in-progress',
         'another call is in progress: answer with holdOthers to put it on hold first',
@@ -508,7 +517,6 @@ export class NatterEngine implements EngineApi {
     }
     // A refused hold throws here, and the waiting call keeps ringing.
     const held = await this.holdOthers(entry);
-    entry.record.waiting = false;
     entry.record.contactSent = this.account?.contactHeader ?? null;
     try {
       await entry.session.accept();
@@ -538,10 +546,7 @@ export class NatterEngine implements EngineApi {
   private async hangup(callId: string): Promise<CallInfo> {
     const entry = this.entry(callId);
     const { session } = entry;
-    if (entry.record.finish('hangup-local', 'You hung up')) {
-      this.emitCall(entry);
-      this.stopWaitingWhenAlone();
-    }
+    if (entry.record.finish('hangup-local', 'You hung up')) this.emitCall(entry);
     try {
       if (session.state === SessionState.Established) {
         await byeAnswered(session);
@@ -617,6 +622,7 @@ export class NatterEngine implements EngineApi {
   private emitCall(entry: CallEntry): CallInfo {
     const info = entry.record.snapshot();
     this.events.emit('call', info);
+    this.refreshWaiting(entry);
     return info;
   }
 

@@ -306,6 +306,23 @@ describe.skipIf(skip)('call waiting against sipp callers on loopback', () => {
     await until(phone, (info) => info.id === alone.id && info.state === 'connected');
   });
 
+  it('a ringing call waits only while the user talks on another call', async () => {
+    const phone = await registeredPhone();
+    await caller(phone, 'caller-stays-on-line.xml', 'Alice');
+    const first = await connectedTo(phone, 'Alice');
+    await caller(phone, 'caller-gets-busy.xml', 'Bob');
+    const second = await until(phone, (info) => from('Bob')(info) && info.state === 'incoming');
+    expect(second.waiting).toBe(true);
+    // Alice held by hand: nobody to disturb, so Bob rings as an ordinary call...
+    await phone.engine.invoke('hold', { callId: first.id, hold: true });
+    expect(stateOf(phone, second.id)?.waiting).toBe(false);
+    // ...and waits again once Alice is back.
+    await phone.engine.invoke('hold', { callId: first.id, hold: false });
+    expect(stateOf(phone, first.id)?.state).toBe('connected');
+    expect(stateOf(phone, second.id)?.waiting).toBe(true);
+    await phone.engine.invoke('reject', { callId: second.id });
+  });
+
   it('with do not disturb on, the first caller already gets 486 Busy Here', async () => {
     const phone = await registeredPhone();
     phone.engine.configure({ doNotDisturb: true });
