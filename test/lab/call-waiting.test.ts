@@ -64,7 +64,7 @@ async function registeredPhone(
     front?: boolean;
     audio?: RendererAudioRouter;
   } = {},
-): Promise<Phone> {
+): Promise<Phone & { providerProcess: ChildProcess }> {
   const provider = await sipp(options.scenario ?? 'provider-registrar.xml', options.args);
   let server = { address: '127.0.0.1', port: provider.port };
   if (options.front !== false) {
@@ -88,7 +88,12 @@ async function registeredPhone(
     password: LAB_PASSWORD,
   });
   expect(registration.state, provider.output()).toBe('registered');
-  return { engine, events, provider: `${server.address}:${server.port}` };
+  return {
+    engine,
+    events,
+    provider: `${server.address}:${server.port}`,
+    providerProcess: provider.child,
+  };
 }
 
 /** One caller placing one call through the provider; `-set caller NAME` names it in From. */
@@ -361,5 +366,20 @@ describe.skipIf(skip)('the end of a refused call in plain words', () => {
     const ended = await until(phone, (info) => info.id === call.id && info.state === 'ended');
     expect(ended.end).toMatchObject({ code, sipStatus: status });
     expect(callEndWords(ended)).toBe(words);
+  });
+
+  it('a provider that stops answering reads "Network problem"', async () => {
+    const phone = await registeredPhone({ front: false });
+    phone.providerProcess.kill('SIGKILL');
+    const call = await phone.engine.invoke('call', { target: '15145550100' });
+    // sip.js ends the INVITE at Timer B, 64·T1 = 32 s (RFC 3261 §17.1.1.2; fixed in sip.js).
+    const ended = await until(
+      phone,
+      (info) => info.id === call.id && info.state === 'ended',
+      40_000,
+    );
+    expect(ended.end?.code).toBe('failed');
+    expect(ended.end?.sipStatus).toBeUndefined();
+    expect(callEndWords(ended)).toBe('Network problem');
   });
 });
