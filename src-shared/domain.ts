@@ -193,6 +193,14 @@ export const callInfoSchema = z.object({
   stats: rtpStatsSchema,
   /** The TURN relay carrying this call's media, when one was used or tried. */
   relay: relayStatusSchema.nullable().optional(),
+  /**
+   * Call waiting: an incoming call that rings while the user is on another call (one in
+   * progress and not on hold). It is announced by a short tone in that call's audio rather than
+   * the ringtone, and answering it needs `answer { holdOthers: true }`. It turns false when the
+   * other call ends or is held (the call then rings as any other) and true again if a held call
+   * is taken back. Absent means false.
+   */
+  waiting: z.boolean().optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

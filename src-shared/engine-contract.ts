@@ -39,13 +39,26 @@ export const commandSchemas = {
     response: natStatusSchema,
   },
   call: { request: z.object({ target: dialTargetSchema }), response: callInfoSchema },
-  answer: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
+  /**
+   * Answers a ringing incoming call. While another call is in progress, `holdOthers: true` is
+   * required: the connected call is put on hold first (re-INVITE a=sendonly) and an outgoing
+   * call still ringing is cancelled, so that never two calls carry audio at once.
+   */
+  answer: {
+    request: z.object({ callId: callIdSchema, holdOthers: z.boolean().optional() }),
+    response: callInfoSchema,
+  },
   reject: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
   hangup: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
   hold: {
     request: z.object({ callId: callIdSchema, hold: z.boolean() }),
     response: callInfoSchema,
   },
+  /**
+   * Makes this call the one the user talks on: every other connected call is put on hold, then
+   * this one is resumed if it was held. `hold { hold: false }` does the same.
+   */
+  switchTo: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
   mute: {
     request: z.object({ callId: callIdSchema, mute: z.boolean() }),
     response: callInfoSchema,

@@ -84,6 +84,7 @@ export function createAppService(
     keepaliveSeconds: settings.keepaliveSeconds,
     turn: turnOf(settings),
     turnPolicy: settings.turnPolicy,
+    doNotDisturb: settings.doNotDisturb,
   });
   const engineFor = (settings: Settings) =>
     new NatterEngine(engineOptionsOf(settings), {
@@ -162,6 +163,7 @@ export function createAppService(
       reject: (request) => service.engine.invoke('reject', request),
       hangup: (request) => service.engine.invoke('hangup', request),
       hold: (request) => service.engine.invoke('hold', request),
+      switchTo: (request) => service.engine.invoke('switchTo', request),
       mute: (request) => service.engine.invoke('mute', request),
       sendDtmf: (request) => service.engine.invoke('sendDtmf', request),
       snapshot: (request) => service.engine.invoke('snapshot', request),

@@ -1,7 +1,8 @@
 /**
  * Main's end of the audio link: microphone frames from the renderer wait in a short queue until
  * the active call's RTP clock takes them, and that call's received audio goes back to the
- * renderer. No Electron here: the shell hands in a MessagePort, the test bridge a WebSocket.
+ * renderer, with the call waiting tone mixed in while a second call rings. No Electron here: the
+ * shell hands in a MessagePort, the test bridge a WebSocket.
  */
 import type { CallInfo } from '../../src-shared/domain.js';
 import {
@@ -9,6 +10,7 @@ import {
   rendererToMainSchema,
   type MainToRenderer,
 } from '../../src-shared/audio-link.js';
+import { CallWaitingTone } from '../media/call-waiting-tone.js';
 import type { AudioSource } from '../media/rtp-session.js';
 import type { EngineHooks } from '../engine/natter-engine.js';
 
@@ -50,6 +52,12 @@ export interface AudioLinkStats {
 export class RendererAudioRouter {
   private port: AudioPort | null = null;
   private activeCallId: string | null = null;
+  /** Calls in a state that carries audio, each with the order in which it entered one. */
+  private readonly audioCalls = new Map<string, number>();
+  private entries = 0;
+  /** Incoming calls ringing while another call is in progress. */
+  private readonly waitingCalls = new Set<string>();
+  private readonly waitingTone = new CallWaitingTone();
   private readonly queue: { pcm: Int16Array; at: number }[] = [];
   private readonly uplinkDelays: number[] = [];
   private pullsSinceReport = 0;
@@ -79,17 +87,30 @@ export class RendererAudioRouter {
   }
 
   /**
-   * Follows call events: the newest call in a state that carries audio owns the microphone and
-   * the speaker; a held or ended call gives them up.
+   * Follows call events: the call that most recently came into a state that carries audio owns
+   * the microphone and the speaker; a held or ended call gives them up, to the one before it if
+   * that one still carries audio. Repeated events of a call (its statistics, every second) do
+   * not count as coming in again, so two calls never take turns.
    */
   onCall(call: CallInfo): void {
     if (AUDIO_STATES.has(call.state)) {
-      if (this.activeCallId !== call.id) this.queue.length = 0;
-      this.activeCallId = call.id;
-    } else if (this.activeCallId === call.id) {
-      this.activeCallId = null;
-      this.queue.length = 0;
+      if (!this.audioCalls.has(call.id)) this.audioCalls.set(call.id, ++this.entries);
+    } else {
+      this.audioCalls.delete(call.id);
     }
+    if (call.waiting === true && call.state === 'incoming') {
+      if (this.waitingCalls.size === 0) this.waitingTone.restart();
+      this.waitingCalls.add(call.id);
+    } else {
+      this.waitingCalls.delete(call.id);
+    }
+    let newest: string | null = null;
+    let newestEntry = 0;
+    for (const [id, entry] of this.audioCalls) {
+      if (entry > newestEntry) [newest, newestEntry] = [id, entry];
+    }
+    if (newest !== this.activeCallId) this.queue.length = 0;
+    this.activeCallId = newest;
   }
 
   /** The engine hooks that connect calls to the renderer's devices. */
@@ -136,7 +157,9 @@ export class RendererAudioRouter {
 
   private play(callId: string, frame: Int16Array): void {
     if (callId !== this.activeCallId || !this.port) return;
-    const pcm = new Int16Array(frame).buffer;
+    const copy = new Int16Array(frame);
+    if (this.waitingCalls.size > 0) this.waitingTone.mixInto(copy);
+    const pcm = copy.buffer;
     this.port.post({ kind: 'speaker', pcm, at: this.now() });
     this.counters.speakerFramesSent++;
   }

@@ -32,6 +32,8 @@ export class CallRecord {
   muted = false;
   stats: RtpStats = EMPTY_RTP_STATS;
   relay: RelayStatus | null = null;
+  /** An incoming call that rang while another call was in progress (call waiting). */
+  waiting = false;
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
   contactSent: string | null = null;
   readonly startedAt = new Date();
@@ -75,6 +77,7 @@ export class CallRecord {
       muted: this.muted,
       stats: this.stats,
       ...(this.relay ? { relay: this.relay } : {}),
+      waiting: this.waiting,
     };
   }
 }

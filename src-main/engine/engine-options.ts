@@ -29,6 +29,8 @@ export interface EngineOptions {
   turn: { server: string; username: string; password: string } | null;
   /** Relay calls never, only behind a symmetric NAT (the default), or always. */
   turnPolicy: TurnPolicy;
+  /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
+  doNotDisturb: boolean;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -47,6 +49,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   acceptRequestsFromServerOnly: true,
   turn: null,
   turnPolicy: 'symmetric',
+  doNotDisturb: false,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

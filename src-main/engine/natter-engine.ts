@@ -64,6 +64,8 @@ export class NatterEngine implements EngineApi {
   };
   private readonly calls = new Map<string, CallEntry>();
   private readonly mediaBySession = new WeakMap<Session, CallMedia>();
+  /** The tail of the commands that hold, resume or answer calls, which run one after another. */
+  private switching: Promise<unknown> = Promise.resolve();
 
   constructor(
     options: Partial<EngineOptions> = {},
@@ -122,11 +124,14 @@ export class NatterEngine implements EngineApi {
       this.account?.nat.setStunServers(servers);
       return this.checkNat();
     },
-    call: ({ target }) => this.call(target),
-    answer: ({ callId }) => this.answer(callId),
+    call: ({ target }) => this.oneAtATime(() => this.call(target)),
+    answer: ({ callId, holdOthers }) =>
+      this.oneAtATime(() => this.answer(callId, holdOthers === true)),
     reject: ({ callId }) => this.reject(callId),
     hangup: ({ callId }) => this.hangup(callId),
-    hold: ({ callId, hold }) => this.hold(callId, hold),
+    hold: ({ callId, hold }) =>
+      this.oneAtATime(() => (hold ? this.hold(this.entry(callId), true) : this.switchTo(callId))),
+    switchTo: ({ callId }) => this.oneAtATime(() => this.switchTo(callId)),
     mute: async ({ callId, mute }) => {
       const entry = this.entry(callId);
       entry.media?.setMuted(mute);
@@ -291,10 +296,46 @@ export class NatterEngine implements EngineApi {
     return undefined;
   }
 
+  /**
+   * Runs commands that change which call is un-held one after another: two quick clicks must
+   * not interleave their re-INVITEs and leave two calls talking at once.
+   */
+  private oneAtATime<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.switching.then(step, step);
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Calls not yet ended, but for `except`. */
+  private liveCalls(except?: CallEntry): CallEntry[] {
+    return [...this.calls.values()].filter((entry) => !entry.record.ended && entry !== except);
+  }
+
+  /**
+   * Makes room for `entry` to carry audio: a connected call is put on hold, and an outgoing
+   * call that still rings is cancelled (it could be answered at any moment, and two calls would
+   * then talk at once). Returns the calls it put on hold.
+   */
+  private async holdOthers(entry: CallEntry | null): Promise<CallEntry[]> {
+    const held: CallEntry[] = [];
+    for (const other of this.liveCalls(entry ?? undefined)) {
+      if (other.record.state === 'on-hold' || other.record.state === 'incoming') continue;
+      if (other.session.state === SessionState.Established) {
+        await this.hold(other, true);
+        held.push(other);
+      } else {
+        await this.hangup(other.record.id);
+      }
+    }
+    return held;
+  }
+
   private async call(target: string): Promise<CallInfo> {
     const account = this.requireAccount();
     const uri = UserAgent.makeURI(`sip:${target}@${account.server.host}`);
     if (!uri) throw new EngineFailure('bad-target', `"${target}" is not a number we can dial`);
+    // A new call while talking on another holds that one, as a desk phone's second line does.
+    await this.holdOthers(null);
     const inviter = new Inviter(account.userAgent, uri);
     const record = new CallRecord(randomUUID(), 'outgoing', target, null);
     const entry = this.track(record, inviter);
@@ -306,6 +347,12 @@ export class NatterEngine implements EngineApi {
           onAccept: () => this.onAnswered(entry),
           onReject: (response) => {
             const { statusCode = 0, reasonPhrase = '' } = response.message;
+            // sip.js answers for a server that never did (Timer B: 408, a transport error:
+            // 503) with a response that carries no Call-ID: the network failed, not the far end.
+            if (!response.message.callId) {
+              this.finish(entry, 'failed', 'The provider could not be reached: network problem');
+              return;
+            }
             const reason = reasonForInviteStatus(statusCode, reasonPhrase);
             this.finish(entry, reason.code, reason.message, statusCode);
           },
@@ -337,7 +384,24 @@ export class NatterEngine implements EngineApi {
     this.emitCall(entry);
   }
 
+  /** Why an incoming call gets 486 Busy Here instead of ringing, or null if it may ring. */
+  private busyBecause(): string | null {
+    if (this.options.doNotDisturb) return 'do not disturb is on';
+    if (this.liveCalls().some((entry) => entry.record.state === 'incoming')) {
+      return 'another call is already ringing';
+    }
+    return null;
+  }
+
   private onIncoming(invitation: Invitation): void {
+    // Refused before anything is allocated: no record, no RTP socket (sip.js creates the media
+    // only when the call is answered).
+    const busy = this.busyBecause();
+    if (busy) {
+      invitation.reject({ statusCode: 486 }).catch(() => undefined);
+      this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
+      return;
+    }
     // An offer we could never answer is refused at once (488) rather than rung.
     const offer = invitation.request.body;
     if (offer) {
@@ -358,6 +422,7 @@ export class NatterEngine implements EngineApi {
       identity.uri.user ?? identity.uri.toString(),
       identity.displayName || null,
     );
+    record.waiting = this.someoneTalking();
     const entry = this.track(record, invitation);
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
@@ -410,19 +475,57 @@ export class NatterEngine implements EngineApi {
     if (first || entry.record.ended) this.emitCall(entry);
   }
 
+  /** Whether a call other than `except` is in progress and not on hold: the user is on it. */
+  private someoneTalking(except?: CallEntry): boolean {
+    return this.liveCalls(except).some(
+      (other) => other.record.state !== 'on-hold' && other.record.state !== 'incoming',
+    );
+  }
+
+  /**
+   * A ringing call waits (tone in the current call, answer with holdOthers) exactly while
+   * another call is in progress and not on hold; when that call ends or is held, it rings as
+   * an ordinary call, and waits again if the user takes a held call back.
+   */
+  private refreshWaiting(changed: CallEntry): void {
+    if (changed.record.state === 'incoming') return;
+    for (const other of this.liveCalls(changed)) {
+      if (other.record.state !== 'incoming') continue;
+      const waiting = this.someoneTalking(other);
+      if (waiting === other.record.waiting) continue;
+      other.record.waiting = waiting;
+      this.events.emit('call', other.record.snapshot());
+    }
+  }
+
   private entry(callId: string): CallEntry {
     const entry = this.calls.get(callId);
     if (!entry) throw new EngineFailure('no-call', `no call ${callId}`);
     return entry;
   }
 
-  private async answer(callId: string): Promise<CallInfo> {
+  private async answer(callId: string, holdOthers: boolean): Promise<CallInfo> {
     const entry = this.entry(callId);
     if (!(entry.session instanceof Invitation) || entry.session.state !== SessionState.Initial) {
       throw new EngineFailure('bad-state', 'this call is not waiting to be answered');
     }
+    if (this.someoneTalking(entry) && !holdOthers) {
+      throw new EngineFailure(
+        'call-in-progress',
+        'another call is in progress: answer with holdOthers to put it on hold first',
+      );
+    }
+    // A refused hold throws here, and the waiting call keeps ringing.
+    const held = await this.holdOthers(entry);
     entry.record.contactSent = this.account?.contactHeader ?? null;
-    await entry.session.accept();
+    try {
+      await entry.session.accept();
+    } catch (error) {
+      // The caller gave up while the other call was being held: back to that call.
+      const previous = held.find((other) => other.session.state === SessionState.Established);
+      if (previous) await this.hold(previous, false).catch(() => undefined);
+      throw error;
+    }
     return entry.record.snapshot();
   }
 
@@ -458,8 +561,19 @@ export class NatterEngine implements EngineApi {
     return entry.record.snapshot();
   }
 
-  private async hold(callId: string, hold: boolean): Promise<CallInfo> {
+  /** Holds every other connected call, then resumes this one if it was held. */
+  private async switchTo(callId: string): Promise<CallInfo> {
     const entry = this.entry(callId);
+    if (entry.session.state !== SessionState.Established) {
+      throw new EngineFailure('bad-state', 'only a connected call can be switched to');
+    }
+    await this.holdOthers(entry);
+    if (entry.record.state === 'on-hold') return this.hold(entry, false);
+    return entry.record.snapshot();
+  }
+
+  /** Puts one call on hold or takes it off by re-INVITE (RFC 3264 §8.4: a=sendonly, a=sendrecv). */
+  private async hold(entry: CallEntry, hold: boolean): Promise<CallInfo> {
     if (entry.session.state !== SessionState.Established) {
       throw new EngineFailure('bad-state', 'only a connected call can be put on hold');
     }
@@ -508,6 +622,7 @@ export class NatterEngine implements EngineApi {
   private emitCall(entry: CallEntry): CallInfo {
     const info = entry.record.snapshot();
     this.events.emit('call', info);
+    this.refreshWaiting(entry);
     return info;
   }
 

@@ -21,14 +21,15 @@ export function reasonForInviteStatus(status: number, phrase = ''): PlainReason 
     case 484:
     case 604:
       return { code: 'not-found', message: 'That number does not exist or is not routable' };
+    // 487 reaches us only when we did not cancel (our own CANCEL ends the call first): the far
+    // end or the provider gave up ringing.
     case 408:
     case 480:
-      return { code: 'unavailable', message: 'The person is not reachable right now' };
+    case 487:
+      return { code: 'timeout', message: 'Nobody answered' };
     case 486:
     case 600:
       return { code: 'busy', message: 'The line is busy' };
-    case 487:
-      return { code: 'cancelled', message: 'The call was cancelled' };
     case 488:
     case 606:
       return { code: 'not-acceptable', message: 'The other side accepts none of our audio codecs' };

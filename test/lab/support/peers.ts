@@ -314,11 +314,13 @@ export interface LoopbackSipp {
 
 /**
  * sipp on 127.0.0.1 in this namespace, on a random even port (media on port + 2), for tests that
- * drive the engine in-process rather than through a NAT. The caller kills `child`.
+ * drive the engine in-process rather than through a NAT: as a server, or as a client placing
+ * `options.calls` calls to `options.target` (host:port). The caller kills `child`.
  */
 export async function startLoopbackSipp(
   scenario: string,
   extraArgs: string[] = [],
+  options: { calls?: number; target?: string } = {},
 ): Promise<LoopbackSipp> {
   const port = 20000 + Math.floor(Math.random() * 10000) * 2;
   const log = join(mkdtempSync(join(tmpdir(), 'natter-sipp-')), 'messages.log');
@@ -335,7 +337,7 @@ export async function startLoopbackSipp(
       '-mp',
       String(port + 2),
       '-m',
-      '10',
+      String(options.calls ?? 10),
       '-nostdin',
       '-trace_msg',
       '-message_file',
@@ -343,6 +345,7 @@ export async function startLoopbackSipp(
       '-timeout',
       '60s',
       ...extraArgs,
+      ...(options.target ? [options.target] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

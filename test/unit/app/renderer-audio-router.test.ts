@@ -6,9 +6,11 @@ import {
 import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import type { MainToRenderer } from '../../../src-shared/audio-link.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
+import { goertzelPower } from '../../../src-main/media/tone.js';
 
-function call(id: string, state: CallInfo['state']): CallInfo {
+function call(id: string, state: CallInfo['state'], waiting = false): CallInfo {
   return {
+    waiting,
     id,
     direction: 'outgoing',
     remote: '4443',
@@ -140,5 +142,86 @@ describe('renderer audio router', () => {
       source();
     }
     expect(posted).toContainEqual({ kind: 'uplink-delay', ms: 30 });
+  });
+
+  it('between two calls, carries the un-held one only, however often each reports', () => {
+    const router = new RendererAudioRouter(() => 0);
+    const { port, posted, send } = fakePort();
+    router.attach(port);
+    const hooks = router.hooks();
+    const spoken = () =>
+      posted.flatMap((m) => (m.kind === 'speaker' ? [new Int16Array(m.pcm)[0]] : []));
+    const heardFrom = (a: number, b: number) => {
+      posted.length = 0;
+      hooks.onCallAudio('a', new Int16Array(160).fill(a));
+      hooks.onCallAudio('b', new Int16Array(160).fill(b));
+      return spoken();
+    };
+    router.onCall(call('a', 'connected'));
+    router.onCall(call('b', 'incoming', true));
+    expect(heardFrom(1, 2)).toEqual([1]);
+    // Answer and hold: a is held, then b connects.
+    router.onCall(call('a', 'on-hold'));
+    router.onCall(call('b', 'connected'));
+    expect(heardFrom(1, 2)).toEqual([2]);
+    // Both report their statistics every second; neither takes the line from the other.
+    for (let i = 0; i < 3; i++) {
+      router.onCall(call('a', 'on-hold'));
+      router.onCall(call('b', 'connected'));
+    }
+    expect(heardFrom(1, 2)).toEqual([2]);
+    // Switch back: b is held first, then a resumes; the microphone follows.
+    router.onCall(call('b', 'on-hold'));
+    expect(heardFrom(1, 2)).toEqual([]);
+    router.onCall(call('a', 'connected'));
+    router.onCall(call('b', 'on-hold'));
+    expect(heardFrom(1, 2)).toEqual([1]);
+    send(micFrame(9, 0));
+    expect(hooks.audioSourceFor(call('b', 'on-hold'))()?.[0]).toBe(0);
+    expect(hooks.audioSourceFor(call('a', 'connected'))()?.[0]).toBe(9);
+    // Were both ever un-held, the one that came in last keeps the line, even as the other reports.
+    router.onCall(call('b', 'connected'));
+    router.onCall(call('a', 'connected'));
+    expect(heardFrom(1, 2)).toEqual([2]);
+    router.onCall(call('b', 'ended'));
+    expect(heardFrom(1, 2)).toEqual([1]);
+  });
+
+  it('mixes a short 440 Hz call waiting tone into the call while a second call rings', () => {
+    const router = new RendererAudioRouter(() => 0);
+    const { port, posted } = fakePort();
+    router.attach(port);
+    const hooks = router.hooks();
+    const framesOf440 = (frames: number) => {
+      posted.length = 0;
+      for (let i = 0; i < frames; i++) hooks.onCallAudio('a', new Int16Array(160));
+      return posted.map((m) =>
+        m.kind === 'speaker' ? goertzelPower(new Int16Array(m.pcm), 440) : 0,
+      );
+    };
+    // Goertzel power of a 4000-peak tone over 160 samples is about (4000·80)², 1e11.
+    const loud = 1e10;
+    router.onCall(call('a', 'connected'));
+    expect(framesOf440(20).every((power) => power < 1)).toBe(true);
+
+    router.onCall(call('b', 'incoming', true));
+    const firstSecond = framesOf440(50);
+    // 300 ms: 15 frames of tone (their ramps included), then silence until 10 s from the start.
+    expect(firstSecond.slice(1, 14).every((power) => power > loud)).toBe(true);
+    expect(firstSecond.slice(16).every((power) => power < 1)).toBe(true);
+    const untilTen = framesOf440(450);
+    expect(untilTen.every((power) => power < 1)).toBe(true);
+    expect(
+      framesOf440(15)
+        .slice(1, 14)
+        .every((power) => power > loud),
+    ).toBe(true);
+
+    // The waiting call is answered (or declined, or gone): the tone stops at once.
+    router.onCall(call('b', 'ended'));
+    expect(framesOf440(500).every((power) => power < 1)).toBe(true);
+    // A call that merely rings, with no other call, is the renderer's ringtone, not this tone.
+    router.onCall(call('c', 'incoming', false));
+    expect(framesOf440(20).every((power) => power < 1)).toBe(true);
   });
 });

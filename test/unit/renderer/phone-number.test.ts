@@ -8,7 +8,15 @@ describe('dial strings as voip.ms expects them', () => {
     ['+1 514 555 0100', '15145550100'],
     ['1-514-555-0100', '15145550100'],
     ['011 44 20 7946 0000', '011442079460000'],
-    ['+44 20 7946 0000', '442079460000'],
+    ['+44 20 7946 0000', '011442079460000'],
+    ['+33 1 23 45 67 89', '01133123456789'],
+    ['+1 (514) 555-0100', '15145550100'],
+    ['+15145550100', '15145550100'],
+    ['+52.55.1234.5678', '011525512345678'],
+    ['+1 800 555 0100', '18005550100'],
+    ['+44 (0)20 7946 0000', '011442079460000'],
+    ['00 44 20 7946 0000', '00442079460000'],
+    ['1 (514) 555.0100', '15145550100'],
     ['0033 1 23 45 67 89', '0033123456789'],
     ['*97', '*97'],
     ['*98', '*98'],
@@ -21,5 +29,15 @@ describe('dial strings as voip.ms expects them', () => {
 
   it('does not prefix numbers that are not North-American', () => {
     expect(normalizeDialString('0123456789')).toBe('0123456789');
+    // An exchange or area code starting 0 or 1 is not a NANP number.
+    expect(normalizeDialString('5141550100')).toBe('5141550100');
+    expect(normalizeDialString('1145550100')).toBe('1145550100');
+  });
+
+  it('keeps only what can be dialled', () => {
+    expect(normalizeDialString('+')).toBe('');
+    expect(normalizeDialString('  ')).toBe('');
+    expect(normalizeDialString('+ 44 (0) abc')).toBe('01144');
+    expect(normalizeDialString('*97#')).toBe('*97#');
   });
 });
