@@ -15,6 +15,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'answer',
   'reject',
   'hangup',
+  'switchTo',
   'hold',
   'mute',
   'sendDtmf',

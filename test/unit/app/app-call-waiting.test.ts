@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
-import { CallHistoryStore } from '../../../src-main/app/call-history-store.js';
+import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
-import { SettingsStore, type SecretCipher } from '../../../src-main/app/settings-store.js';
+import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
 
 const APP = 'file:///opt/natter/renderer/index.html';
 const cipher: SecretCipher = {
