@@ -82,7 +82,8 @@ describe('a history entry', () => {
     [503, 'failed'],
     [488, 'failed'],
     [403, 'failed'],
-    [487, 'cancelled'],
+    // A 487 reaches us only when we did not cancel: the far end gave up ringing.
+    [487, 'no-answer'],
   ] as const)('outgoing and refused with %i: %s', (status, outcome) => {
     const entry = historyEntryOf(call('outgoing', refusedWith(status)));
     expect(entry).toMatchObject({ outcome, sipStatus: status, durationSeconds: null });
