@@ -11,9 +11,20 @@ export interface NatVerdict {
 /**
  * One colour and one plain sentence for the NAT indicator: green when the public address is known
  * and the registrar agrees (or has not contradicted it), amber for a symmetric NAT or a
- * disagreement, red when STUN got no answer or the account is not registered.
+ * disagreement or while registering, red when STUN got no answer or the account is not registered.
  */
 export function natVerdict(nat: NatStatus | null, registration: Registration): NatVerdict {
+  // Under way is not broken: amber until the registrar has answered.
+  if (registration.state === 'registering') {
+    const account = registration.account;
+    return {
+      color: 'amber',
+      title: 'Registering…',
+      advice: account
+        ? `Asking ${account.server} to accept ${account.user}; calls can come in once it has.`
+        : 'Asking the server to accept the account; calls can come in once it has.',
+    };
+  }
   if (registration.state !== 'registered') {
     const why = registration.error?.message ?? 'not registered yet';
     return {

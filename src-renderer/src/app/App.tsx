@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { CallAudio } from '../audio/call-audio.js';
 import { CallView } from '../call/CallView.js';
 import { Dialer } from '../dialer/Dialer.js';
+import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
 import { NatIndicator, NatPanel } from '../network/NatPanel.js';
 import { SettingsView } from '../settings/SettingsView.js';
@@ -30,11 +31,30 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   useEffect(() => {
     window.scrollTo(0, 0);
   }, [tab]);
+  // With no account the set-up screen opens; it stays after saving until a next step is chosen.
+  const noAccount = useStore(store, (s) => s.settings !== null && s.settings.account === null);
+  const [settingUp, setSettingUp] = useState(false);
+  useEffect(() => {
+    if (noAccount) setSettingUp(true);
+  }, [noAccount]);
   const active = calls.find((call) => call.state !== 'ended');
   const [checkAfterCall, setCheckAfterCall] = useState(false);
   useEffect(() => {
     if (!active) setCheckAfterCall(false);
   }, [active]);
+  if ((settingUp || noAccount) && !active) {
+    return (
+      <div className="app">
+        <FirstRun
+          store={store}
+          onDone={(next) => {
+            setSettingUp(false);
+            setTab(next);
+          }}
+        />
+      </div>
+    );
+  }
   return (
     <div className="app">
       <header>

@@ -77,6 +77,15 @@ describe('NAT verdict and advice', () => {
     expect(verdict.advice).toMatch(advice);
   });
 
+  it('is amber, not red, while registering, whatever the NAT says', () => {
+    for (const status of [null, nat({}), nat({ natType: 'blocked', mapped: null })]) {
+      const verdict = natVerdict(status, { ...registered, state: 'registering' });
+      expect(verdict.color).toBe('amber');
+      expect(verdict.title).toBe('Registering…');
+      expect(verdict.advice).toContain('Asking montreal.voip.ms to accept 123456_home');
+    }
+  });
+
   it('is red when not registered, with the reason', () => {
     const verdict = natVerdict(nat({}), {
       ...registered,
