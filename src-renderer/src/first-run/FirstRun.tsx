@@ -141,9 +141,9 @@ export function FirstRun({
     const saved = await store.act(() =>
       store.bridge.invoke('saveSettings', { account: { server, user }, password }),
     );
+    // The typed password stays in its (masked) field: "Try again" after a timeout resends it.
     if (saved) {
       store.setSettings(saved);
-      setPassword('');
     } else {
       setAttempt(null);
       setSaveError(store.getState().error ?? 'The account could not be saved.');
