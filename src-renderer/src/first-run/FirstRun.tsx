@@ -157,7 +157,13 @@ export function FirstRun({
     : fastestOf(probes)
       ? `Nearest to you: ${fastestOf(probes)?.server} (${formatRtt(fastestOf(probes)?.rttMs ?? 0)}), chosen for you.`
       : 'No server answered the round-trip test: choose the city nearest to you.';
-  const options = probes ? byRoundTrip(probes) : VOIPMS_SERVERS.map((pop) => ({ server: pop }));
+  // Round trips beside the names only when some server answered: "no answer" on every line
+  // says nothing the hint does not.
+  const options: Array<{ server: string; rttMs?: number | null }> =
+    probes && fastestOf(probes)
+      ? byRoundTrip(probes)
+      : VOIPMS_SERVERS.map((pop) => ({ server: pop }));
+  const registeredAsTyped = outcome === 'registered' && editedSinceAttempt.size === 0;
 
   return (
     <div className="first-run">
@@ -183,7 +189,7 @@ export function FirstRun({
       >
         <Field
           label="Server"
-          hint={probeHint}
+          hint={choice === ANOTHER_SERVER ? null : probeHint}
           error={choice === ANOTHER_SERVER ? null : errors.server}
         >
           {(control) => (
@@ -200,11 +206,11 @@ export function FirstRun({
               {options.map((option) => (
                 <option key={option.server} value={option.server}>
                   {option.server}
-                  {'rttMs' in option
-                    ? option.rttMs === null
+                  {option.rttMs === undefined
+                    ? ''
+                    : option.rttMs === null
                       ? ' · no answer'
-                      : ` · ${formatRtt(option.rttMs)}`
-                    : ''}
+                      : ` · ${formatRtt(option.rttMs)}`}
                 </option>
               ))}
               <option value={ANOTHER_SERVER}>Another server…</option>
@@ -272,11 +278,19 @@ export function FirstRun({
           hint="The password you gave this sub-account. It is not the password you log in to the voip.ms portal with."
           error={errors.password}
         />
-        <div className="first-run-actions">
-          <button type="submit" className="primary" aria-disabled={busy}>
-            {busy ? 'Registering…' : outcome === 'failed' ? 'Try again' : 'Register'}
-          </button>
-        </div>
+        {!registeredAsTyped && (
+          <div className="first-run-actions">
+            <button type="submit" className="primary" aria-disabled={busy}>
+              {busy
+                ? 'Registering…'
+                : outcome === 'failed'
+                  ? 'Try again'
+                  : outcome === 'registered'
+                    ? 'Register again'
+                    : 'Register'}
+            </button>
+          </div>
+        )}
       </form>
       <div className="first-run-outcome" aria-live="polite">
         {saveError && (
