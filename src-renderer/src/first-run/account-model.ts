@@ -177,3 +177,13 @@ export function isRegistrationOf(
     registration.account.user === account.user
   );
 }
+
+/** What saving the account says beside its button: without a password it cannot register. */
+export function accountSavedWords(hasPassword: boolean): { text: string; warning: boolean } {
+  return hasPassword
+    ? { text: 'Account saved', warning: false }
+    : {
+        text: 'Account saved. It will not register until you enter its SIP password.',
+        warning: true,
+      };
+}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ServerProbe } from '../../../src-shared/ipc-contract.js';
 import { VOIPMS_SERVERS, type Settings } from '../../../src-shared/settings.js';
 import {
+  accountSavedWords,
   checkServer,
   checkUser,
   isRegistrationOf,
@@ -48,7 +49,6 @@ export function AccountSettings({
   const saveAccount = async () => {
     setSubmitted(true);
     if (serverError || checkUser(user, server)) return;
-    const willRegister = password !== '' || settings.hasPassword;
     const result = await saveSettings(store, {
       account: {
         server: server.trim(),
@@ -62,9 +62,8 @@ export function AccountSettings({
       return;
     }
     setPassword('');
-    if (willRegister) confirm('Account saved');
-    else
-      confirm('Account saved. It will not register until you enter its SIP password.', 'warning');
+    const saved = accountSavedWords(result.settings.hasPassword);
+    confirm(saved.text, saved.warning ? 'warning' : 'done');
   };
 
   const findNearest = async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Registration } from '../../../src-shared/domain.js';
 import {
+  accountSavedWords,
   checkAccountForm,
   checkServer,
   checkUser,
@@ -122,5 +123,15 @@ describe('registration outcome in words, under the field it concerns', () => {
       false,
     );
     expect(isRegistrationOf(registration, null)).toBe(false);
+  });
+});
+
+describe('saving an account', () => {
+  it('says plainly that an account without a password will not register', () => {
+    expect(accountSavedWords(true)).toEqual({ text: 'Account saved', warning: false });
+    expect(accountSavedWords(false)).toEqual({
+      text: 'Account saved. It will not register until you enter its SIP password.',
+      warning: true,
+    });
   });
 });
