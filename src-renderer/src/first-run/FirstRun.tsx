@@ -167,13 +167,13 @@ export function FirstRun({
 
   return (
     <div className="first-run">
-      <header className="first-run-head">
+      <div className="first-run-head">
         <span className="logo" aria-hidden="true" />
         <div>
           <h1>Set up Natter</h1>
           <p className="muted">Connect your voip.ms sub-account to make and take calls.</p>
         </div>
-      </header>
+      </div>
       <p className="first-run-intro">
         Open the voip.ms portal at <strong>Sub Accounts</strong>: you need the sub-account’s user
         and its SIP password.
