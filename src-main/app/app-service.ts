@@ -77,7 +77,7 @@ export function createAppService(
       ? { server: settings.turnServer, username: settings.turnUser, password }
       : null;
   };
-  /** STUN switched off keeps the list for later but asks no server. */
+  /** The STUN servers the engine asks: none while STUN is switched off (the list is kept). */
   const stunServersOf = (settings: Settings) => (settings.stunEnabled ? settings.stunServers : []);
   const engineOptionsOf = (settings: Settings) => ({
     stunServers: stunServersOf(settings),
@@ -155,8 +155,8 @@ export function createAppService(
         throw Object.assign(new Error('set up your account first'), { code: 'no-account' });
       },
       setStunServers: async (request) => {
-        await store.update({ stunServers: request.servers });
-        return service.engine.invoke('setStunServers', request);
+        const settings = await store.update({ stunServers: request.servers });
+        return service.engine.invoke('setStunServers', { servers: stunServersOf(settings) });
       },
       call: (request) => service.engine.invoke('call', request),
       answer: (request) => service.engine.invoke('answer', request),
@@ -183,9 +183,11 @@ export function createAppService(
           change.password !== undefined ||
           JSON.stringify(before.account) !== JSON.stringify(settings.account) ||
           before.keepaliveSeconds !== settings.keepaliveSeconds;
-        if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServersOf(settings))) {
+        // A new list or STUN switched on or off: the engine re-checks the NAT at once.
+        const stunServers = stunServersOf(settings);
+        if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServers)) {
           await service.engine
-            .invoke('setStunServers', { servers: stunServersOf(settings) })
+            .invoke('setStunServers', { servers: stunServers })
             .catch(() => undefined);
         }
         service.engine.configure(engineOptionsOf(settings));

@@ -3,6 +3,7 @@ import type { CallAudio } from '../audio/call-audio.js';
 import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
 import { Dialer } from '../dialer/Dialer.js';
+import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
 import { HistoryView } from '../history/HistoryView.js';
 import { NatIndicator, NatPanel } from '../network/NatPanel.js';
@@ -46,12 +47,31 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
     // The anchor applies once, on arrival: changing it alone must not scroll.
     setAnchor(null);
   }, [tab]);
+  // With no account the set-up screen opens; it stays after saving until a next step is chosen.
+  const noAccount = useStore(store, (s) => s.settings !== null && s.settings.account === null);
+  const [settingUp, setSettingUp] = useState(false);
+  useEffect(() => {
+    if (noAccount) setSettingUp(true);
+  }, [noAccount]);
   const active = calls.find((call) => call.state !== 'ended');
   const ended = useEndedCall(calls);
   const [checkAfterCall, setCheckAfterCall] = useState(false);
   useEffect(() => {
     if (!active) setCheckAfterCall(false);
   }, [active]);
+  if ((settingUp || noAccount) && !active) {
+    return (
+      <div className="app">
+        <FirstRun
+          store={store}
+          onDone={(next) => {
+            setSettingUp(false);
+            setTab(next);
+          }}
+        />
+      </div>
+    );
+  }
   return (
     <div className="app">
       <header>

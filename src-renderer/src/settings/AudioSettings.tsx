@@ -4,6 +4,8 @@ import { listAudioDevices } from '../audio/call-audio.js';
 import { TonePlayer } from '../audio/tone-player.js';
 import { LevelMeter } from '../call/CallQuality.js';
 import type { Store } from '../state/store.js';
+import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
+import { saveSettings } from './save-settings.js';
 
 type DeviceField = 'audioInputId' | 'audioOutputId' | 'ringtoneOutputId';
 
@@ -72,7 +74,15 @@ function deviceName(device: MediaDeviceInfo, index: number, kind: string): strin
 }
 
 /** Microphone, call speaker and ringtone device, each with a way to try it. */
-export function AudioSettings({ store, settings }: { store: Store; settings: Settings }) {
+export function AudioSettings({
+  store,
+  settings,
+  labelledBy,
+}: {
+  store: Store;
+  settings: Settings;
+  labelledBy: string;
+}) {
   const [lists, refresh] = useAudioDevices();
   const micTest = useMicrophoneTest(settings.audioInputId);
   const [problem, setProblem] = useState<string | null>(null);
@@ -83,11 +93,11 @@ export function AudioSettings({ store, settings }: { store: Store; settings: Set
   }, []);
   const unnamed = [...lists.inputs, ...lists.outputs].some((device) => !device.label);
 
+  const [note, confirm] = useConfirmation();
   const choose = async (field: DeviceField, value: string) => {
-    const result = await store.act(() =>
-      store.bridge.invoke('saveSettings', { [field]: value === '' ? null : value }),
-    );
-    if (result) store.setSettings(result);
+    const result = await saveSettings(store, { [field]: value === '' ? null : value });
+    if ('settings' in result) confirm('Saved');
+    else confirm(`Not saved: ${result.error}`, 'failed');
   };
   const tryIt = async (action: () => Promise<void>) => {
     try {
@@ -118,8 +128,7 @@ export function AudioSettings({ store, settings }: { store: Store; settings: Set
   );
 
   return (
-    <fieldset className="audio-settings">
-      <legend>Audio</legend>
+    <fieldset className="audio-settings settings-card" aria-labelledby={labelledBy}>
       {select('audioInputId', 'Microphone', lists.inputs, 'Microphone')}
       <div className="device-test">
         <button
@@ -135,6 +144,7 @@ export function AudioSettings({ store, settings }: { store: Store; settings: Set
       </div>
       {select('audioOutputId', 'Speaker for calls', lists.outputs, 'Speaker')}
       {select('ringtoneOutputId', 'Ringtone on', lists.outputs, 'Speaker')}
+      <Confirmation note={note} />
       <div className="device-test">
         <button
           type="button"

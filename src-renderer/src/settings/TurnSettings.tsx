@@ -1,8 +1,11 @@
 import { useState } from 'react';
 import { stunServerSchema } from '../../../src-shared/engine-contract.js';
-import type { Settings } from '../../../src-shared/settings.js';
+import type { Settings, SettingsUpdate } from '../../../src-shared/settings.js';
 import { describeRelay } from '../network/relay-words.js';
+import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
+import { Field } from '../ui/Field.js';
 import { SecretField } from '../ui/SecretField.js';
+import { saveSettings } from './save-settings.js';
 import { useStore, type Store } from '../state/store.js';
 
 const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
@@ -12,7 +15,15 @@ const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
 };
 
 /** The TURN relay for a symmetric NAT: server, user, password (write-only) and when to use it. */
-export function TurnSettings({ store, settings }: { store: Store; settings: Settings }) {
+export function TurnSettings({
+  store,
+  settings,
+  labelledBy,
+}: {
+  store: Store;
+  settings: Settings;
+  labelledBy: string;
+}) {
   const relay = useStore(store, (s) => s.nat?.turn);
   const [server, setServer] = useState(settings.turnServer ?? '');
   const [user, setUser] = useState(settings.turnUser ?? '');
@@ -21,17 +32,19 @@ export function TurnSettings({ store, settings }: { store: Store; settings: Sett
   const serverValid = server === '' || stunServerSchema.safeParse(server).success;
   const complete = server !== '' && user !== '' && (password !== '' || settings.hasTurnPassword);
 
-  const save = async (change: Parameters<typeof store.bridge.invoke<'saveSettings'>>[1]) => {
-    const result = await store.act(() => store.bridge.invoke('saveSettings', change));
-    if (result) {
-      store.setSettings(result);
-      setPassword('');
+  const [note, confirm] = useConfirmation();
+  const save = async (change: SettingsUpdate) => {
+    const result = await saveSettings(store, change);
+    if ('error' in result) {
+      confirm(`Not saved: ${result.error}`, 'failed');
+      return;
     }
+    setPassword('');
+    confirm(result.settings.turnServer ? 'Relay saved' : 'Saved: no relay');
   };
 
   return (
-    <fieldset id="relay-settings" className="turn-settings">
-      <legend>TURN relay</legend>
+    <fieldset className="turn-settings settings-card" aria-labelledby={labelledBy}>
       <p className="muted settings-hint">
         A symmetric NAT gives every destination another port, so STUN cannot help: calls need a
         relay. Enter a TURN server (for example coturn) you have an account on.
@@ -48,15 +61,22 @@ export function TurnSettings({ store, settings }: { store: Store; settings: Sett
           });
         }}
       >
-        <label>
-          Server (host:port)
-          <input
-            value={server}
-            placeholder="turn.example.net:3478"
-            aria-invalid={!serverValid}
-            onChange={(event) => setServer(event.target.value.trim())}
-          />
-        </label>
+        <Field
+          label="Server (host:port)"
+          error={
+            serverValid ? null : 'Type the relay as host:port, for example turn.example.net:3478.'
+          }
+        >
+          {(control) => (
+            <input
+              {...control}
+              value={server}
+              placeholder="turn.example.net:3478"
+              spellCheck={false}
+              onChange={(event) => setServer(event.target.value.trim())}
+            />
+          )}
+        </Field>
         <label>
           User
           <input value={user} onChange={(event) => setUser(event.target.value.trim())} />
@@ -80,9 +100,17 @@ export function TurnSettings({ store, settings }: { store: Store; settings: Sett
             ))}
           </select>
         </label>
-        <button type="submit" disabled={!serverValid || (server !== '' && !complete)}>
-          Save relay
-        </button>
+        <div className="settings-submit">
+          <button type="submit" disabled={!serverValid || (server !== '' && !complete)}>
+            Save relay
+          </button>
+          <Confirmation note={note} />
+        </div>
+        {serverValid && server !== '' && !complete && (
+          <p className="settings-hint">
+            A relay needs its user and password before it can be saved.
+          </p>
+        )}
       </form>
       {settings.turnServer && (
         <p

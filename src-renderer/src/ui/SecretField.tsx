@@ -1,3 +1,6 @@
+import type { ReactNode, Ref } from 'react';
+import { Field } from './Field.js';
+
 /**
  * A password that only travels toward main: the field starts empty whatever is stored, and says
  * so when a saved one stays unless something new is typed.
@@ -7,21 +10,31 @@ export function SecretField({
   saved,
   value,
   onChange,
+  hint,
+  error,
+  inputRef,
 }: {
   label: string;
   saved: boolean;
   value: string;
   onChange: (value: string) => void;
+  hint?: ReactNode;
+  error?: string | null;
+  inputRef?: Ref<HTMLInputElement>;
 }) {
   return (
-    <label>
-      {label}
-      <input
-        type="password"
-        value={value}
-        placeholder={saved ? 'saved (leave empty to keep)' : ''}
-        onChange={(event) => onChange(event.target.value)}
-      />
-    </label>
+    <Field label={label} hint={hint} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          ref={inputRef}
+          type="password"
+          autoComplete="off"
+          value={value}
+          placeholder={saved ? 'saved (leave empty to keep)' : ''}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      )}
+    </Field>
   );
 }

@@ -1,0 +1,130 @@
+import type { Settings, SettingsUpdate } from '../../../src-shared/settings.js';
+import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
+import { Field } from '../ui/Field.js';
+import { Switch } from '../ui/Switch.js';
+import type { Store } from '../state/store.js';
+import { saveSettings } from './save-settings.js';
+import { THEME_WORDS } from './settings-model.js';
+
+type SwitchKey = 'doNotDisturb' | 'closeToTray' | 'startAtLogin';
+
+/** One on/off setting saved as soon as it is flipped, its confirmation beside it. */
+function SettingSwitch({
+  store,
+  settings,
+  setting,
+  label,
+  hint,
+  saidOn,
+  saidOff,
+}: {
+  store: Store;
+  settings: Settings;
+  setting: SwitchKey;
+  label: string;
+  hint: string;
+  saidOn: string;
+  saidOff: string;
+}) {
+  const [note, confirm] = useConfirmation();
+  const change = async (on: boolean) => {
+    const update: SettingsUpdate = { [setting]: on };
+    const result = await saveSettings(store, update);
+    if ('settings' in result) confirm(on ? saidOn : saidOff);
+    else confirm(`Not saved: ${result.error}`, 'failed');
+  };
+  return (
+    <div className="settings-switch-row">
+      <Switch
+        label={label}
+        checked={settings[setting]}
+        onChange={(on) => void change(on)}
+        hint={hint}
+      />
+      <Confirmation note={note} />
+    </div>
+  );
+}
+
+/** How incoming calls are taken: do not disturb. */
+export function CallSettings({
+  store,
+  settings,
+  labelledBy,
+}: {
+  store: Store;
+  settings: Settings;
+  labelledBy: string;
+}) {
+  return (
+    <div className="settings-card" role="group" aria-labelledby={labelledBy}>
+      <SettingSwitch
+        store={store}
+        settings={settings}
+        setting="doNotDisturb"
+        label="Do not disturb"
+        hint="While this is on, incoming calls hear a busy signal and nothing rings here. You can still call out."
+        saidOn="Saved: incoming calls get a busy signal"
+        saidOff="Saved: incoming calls ring again"
+      />
+    </div>
+  );
+}
+
+/** The app itself: tray, start at login, colour theme. */
+export function AppSettings({
+  store,
+  settings,
+  labelledBy,
+}: {
+  store: Store;
+  settings: Settings;
+  labelledBy: string;
+}) {
+  const [themeNote, confirmTheme] = useConfirmation();
+  const chooseTheme = async (theme: Settings['theme']) => {
+    const result = await saveSettings(store, { theme });
+    if ('settings' in result) confirmTheme(`Saved: ${THEME_WORDS[theme].toLowerCase()}`);
+    else confirmTheme(`Not saved: ${result.error}`, 'failed');
+  };
+  return (
+    <div className="settings-card" role="group" aria-labelledby={labelledBy}>
+      <SettingSwitch
+        store={store}
+        settings={settings}
+        setting="closeToTray"
+        label="Keep running in the tray when the window is closed"
+        hint="Calls still ring with the window closed. Quit from the tray menu to stop Natter."
+        saidOn="Saved: closing the window keeps Natter in the tray"
+        saidOff="Saved: closing the window quits Natter"
+      />
+      <SettingSwitch
+        store={store}
+        settings={settings}
+        setting="startAtLogin"
+        label="Start Natter when I log in"
+        hint="It starts in the tray, without a window, ready for calls."
+        saidOn="Saved: Natter starts when you log in"
+        saidOff="Saved: Natter starts only when you open it"
+      />
+      <div className="settings-theme">
+        <Field label="Theme">
+          {(control) => (
+            <select
+              {...control}
+              value={settings.theme}
+              onChange={(event) => void chooseTheme(event.target.value as Settings['theme'])}
+            >
+              {(Object.keys(THEME_WORDS) as Settings['theme'][]).map((theme) => (
+                <option key={theme} value={theme}>
+                  {THEME_WORDS[theme]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Confirmation note={themeNote} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * The settings page's STUN switch as main applies it: off hands the engine no STUN server (the
+ * list stays stored for later), on hands it the list again, and a reorder while off stays off.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
+import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
+import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
+
+const cipher: SecretCipher = {
+  isAvailable: () => true,
+  encrypt: (plain) => Buffer.from(plain, 'utf8'),
+  decrypt: (data) => data.toString('utf8'),
+};
+const LIST = ['127.0.0.1:3478', '127.0.0.1:3479'];
+
+let service: AppService;
+let store: SettingsStore;
+
+beforeEach(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'natter-stun-switch-'));
+  store = new SettingsStore(join(dir, 'settings.json'), cipher);
+  await store.load();
+  await store.update({ stunServers: LIST });
+  const history = new CallHistoryStore(join(dir, 'history.json'));
+  await history.load();
+  service = createAppService(store, history);
+});
+
+describe('STUN on/off switch', () => {
+  it('starts the engine with no STUN server when the stored switch is off', async () => {
+    await store.update({ stunEnabled: false });
+    const history = new CallHistoryStore(join(tmpdir(), `natter-h-${process.pid}.json`));
+    const off = createAppService(store, history);
+    expect(off.engine.engineOptions.stunServers).toEqual([]);
+    expect(service.engine.engineOptions.stunServers).toEqual(LIST);
+  });
+
+  it('off empties what the engine asks and keeps the list; on brings it back', async () => {
+    const off = await service.handlers.saveSettings({ stunEnabled: false });
+    expect(off.stunEnabled).toBe(false);
+    expect(off.stunServers).toEqual(LIST);
+    expect(service.engine.engineOptions.stunServers).toEqual([]);
+
+    const reordered = await service.handlers.saveSettings({ stunServers: [...LIST].reverse() });
+    expect(reordered.stunServers).toEqual([...LIST].reverse());
+    expect(service.engine.engineOptions.stunServers).toEqual([]);
+
+    await service.handlers.saveSettings({ stunEnabled: true });
+    expect(service.engine.engineOptions.stunServers).toEqual([...LIST].reverse());
+  });
+});
