@@ -49,7 +49,9 @@ async function shot(name: string): Promise<void> {
 
 const pill = () => page.getByRole('button', { name: /^Network:/ });
 const tab = (name: string) =>
-  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
+  page
+    .getByRole('navigation', { name: 'Sections', exact: true })
+    .getByRole('button', { name, exact: true });
 const historyRows = () => page.locator('.history-call');
 
 function storedHistory(): unknown[] {
@@ -59,7 +61,7 @@ function storedHistory(): unknown[] {
 /** The header's and the tab bar's boxes against the viewport, read in the page. */
 async function frameInView(): Promise<{ headerTop: number; navBottom: number; viewport: number }> {
   const header = await page.locator('header').boundingBox();
-  const nav = await page.getByRole('navigation', { name: 'Sections' }).boundingBox();
+  const nav = await page.getByRole('navigation', { name: 'Sections', exact: true }).boundingBox();
   return {
     headerTop: header?.y ?? Number.NaN,
     navBottom: nav ? nav.y + nav.height : Number.NaN,
