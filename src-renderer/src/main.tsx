@@ -13,7 +13,11 @@ const root = createRoot(document.getElementById('root') as HTMLElement);
 try {
   const connection = connectBridge();
   const store = createStore(connection.bridge);
-  followTheme(store);
+  followTheme(store, {
+    root: document.documentElement,
+    systemDark: window.matchMedia('(prefers-color-scheme: dark)'),
+    storage: () => window.localStorage,
+  });
   const audio = new AudioController(connection.audioPort);
   store.subscribe(() => audio.follow(store.getState()));
   root.render(<App store={store} audio={audio.callAudio} />);

@@ -9,6 +9,7 @@ import {
 } from '../../../src-shared/ipc-contract.js';
 import { AudioSettings } from './AudioSettings.js';
 import { SecretField } from '../ui/SecretField.js';
+import { useFieldError } from '../ui/field-error.js';
 import { TurnSettings } from './TurnSettings.js';
 import { useStore, type Store } from '../state/store.js';
 import './settings.css';
@@ -78,6 +79,12 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
 
   const userValid = /^\d{6}_[A-Za-z0-9_.-]+$|^[A-Za-z0-9_.-]+$/.test(user);
   const customValid = custom === '' || stunServerSchema.safeParse(custom).success;
+  const userError = useFieldError(
+    user !== '' && !userValid ? 'Use only letters, digits and _ . - (like 123456_home).' : null,
+  );
+  const customError = useFieldError(
+    customValid ? null : 'Not a server address: write host:port, like stun.example.net:3478.',
+  );
 
   const saveAccount = async () => {
     const result = await store.act(() =>
@@ -240,10 +247,11 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
             <input
               value={user}
               placeholder="123456_home"
-              aria-invalid={user !== '' && !userValid}
+              {...userError.fieldProps}
               onChange={(event) => setUser(event.target.value.trim())}
             />
           </label>
+          {userError.message}
           <SecretField
             label="Password"
             saved={settings.hasPassword}
@@ -375,7 +383,7 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
             Custom server (host:port)
             <input
               value={custom}
-              aria-invalid={!customValid}
+              {...customError.fieldProps}
               onChange={(event) => setCustom(event.target.value.trim())}
             />
           </label>
@@ -383,6 +391,7 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
             Use this one
           </button>
         </form>
+        {customError.message}
       </fieldset>
       <TurnSettings store={store} settings={settings} />
       <AudioSettings store={store} settings={settings} />

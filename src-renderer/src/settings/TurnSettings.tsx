@@ -3,6 +3,7 @@ import { stunServerSchema } from '../../../src-shared/engine-contract.js';
 import type { Settings } from '../../../src-shared/settings.js';
 import { describeRelay } from '../network/relay-words.js';
 import { SecretField } from '../ui/SecretField.js';
+import { useFieldError } from '../ui/field-error.js';
 import { useStore, type Store } from '../state/store.js';
 
 const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
@@ -19,6 +20,9 @@ export function TurnSettings({ store, settings }: { store: Store; settings: Sett
   const [password, setPassword] = useState('');
   const [policy, setPolicy] = useState(settings.turnPolicy);
   const serverValid = server === '' || stunServerSchema.safeParse(server).success;
+  const serverError = useFieldError(
+    serverValid ? null : 'Not a server address: write host:port, like turn.example.net:3478.',
+  );
   const complete = server !== '' && user !== '' && (password !== '' || settings.hasTurnPassword);
 
   const save = async (change: Parameters<typeof store.bridge.invoke<'saveSettings'>>[1]) => {
@@ -53,10 +57,11 @@ export function TurnSettings({ store, settings }: { store: Store; settings: Sett
           <input
             value={server}
             placeholder="turn.example.net:3478"
-            aria-invalid={!serverValid}
+            {...serverError.fieldProps}
             onChange={(event) => setServer(event.target.value.trim())}
           />
         </label>
+        {serverError.message}
         <label>
           User
           <input value={user} onChange={(event) => setUser(event.target.value.trim())} />

@@ -3,10 +3,31 @@
  * design tokens (tokens.css). 'system' follows the operating system's preference, live.
  */
 import type { Settings } from '../../../src-shared/settings.js';
-import type { Store } from '../state/store.js';
 
 export type ThemeSetting = Settings['theme'];
 export type Theme = 'light' | 'dark';
+
+/** The part of the store the theme reads (kept structural so the module needs no React). */
+export interface SettingsSource {
+  getState(): { settings: Pick<Settings, 'theme'> | null };
+  subscribe(listener: () => void): () => unknown;
+}
+
+/** What the theme needs from the page; main.tsx hands in the document's, tests their own. */
+export interface ThemeEnvironment {
+  root: { dataset: Record<string, string | undefined> };
+  /** `matchMedia('(prefers-color-scheme: dark)')`. */
+  systemDark: {
+    readonly matches: boolean;
+    addEventListener(type: 'change', listener: () => void): void;
+    removeEventListener(type: 'change', listener: () => void): void;
+  };
+  /** Where the last choice is kept; reading it may throw (storage refused). */
+  storage: () => {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+  } | null;
+}
 
 /** The last choice, so the next start paints in it before the settings arrive from main. */
 const REMEMBERED_KEY = 'natter.theme';
@@ -17,28 +38,20 @@ export function resolveTheme(setting: ThemeSetting, systemPrefersDark: boolean):
   return setting;
 }
 
-function rememberedSetting(storage: Storage | null): ThemeSetting {
+function rememberedSetting(storage: ThemeEnvironment['storage']): ThemeSetting {
   try {
-    const value = storage?.getItem(REMEMBERED_KEY);
+    const value = storage()?.getItem(REMEMBERED_KEY);
     return THEME_SETTINGS.find((setting) => setting === value) ?? 'system';
   } catch {
     return 'system';
   }
 }
 
-function remember(storage: Storage | null, setting: ThemeSetting): void {
+function remember(storage: ThemeEnvironment['storage'], setting: ThemeSetting): void {
   try {
-    storage?.setItem(REMEMBERED_KEY, setting);
+    storage()?.setItem(REMEMBERED_KEY, setting);
   } catch {
     // Storage refused (private mode, quota): the next start paints the system's theme first.
-  }
-}
-
-function localStorageOrNull(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
   }
 }
 
@@ -47,10 +60,8 @@ function localStorageOrNull(): Storage | null {
  * settings or the system preference change. Returns a function that stops following.
  */
 export function followTheme(
-  store: Store,
-  root: HTMLElement = document.documentElement,
-  systemDark: MediaQueryList = window.matchMedia('(prefers-color-scheme: dark)'),
-  storage: Storage | null = localStorageOrNull(),
+  store: SettingsSource,
+  { root, systemDark, storage }: ThemeEnvironment,
 ): () => void {
   let setting = rememberedSetting(storage);
   const apply = () => {

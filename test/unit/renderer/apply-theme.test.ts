@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { followTheme, resolveTheme } from '../../../src-renderer/src/theme/apply-theme.js';
-import type { Store } from '../../../src-renderer/src/state/store.js';
+import {
+  followTheme,
+  resolveTheme,
+  type SettingsSource,
+} from '../../../src-renderer/src/theme/apply-theme.js';
 import type { Settings } from '../../../src-shared/settings.js';
 
 function fakeSystem(dark: boolean) {
@@ -12,7 +15,7 @@ function fakeSystem(dark: boolean) {
       },
       addEventListener: (_type: string, listener: () => void) => listeners.add(listener),
       removeEventListener: (_type: string, listener: () => void) => listeners.delete(listener),
-    } as unknown as MediaQueryList,
+    },
     change(nowDark: boolean) {
       dark = nowDark;
       for (const listener of listeners) listener();
@@ -22,7 +25,7 @@ function fakeSystem(dark: boolean) {
 
 function fakeStore(theme: Settings['theme'] | null) {
   const listeners = new Set<() => void>();
-  let settings = theme ? ({ theme } as Settings) : null;
+  let settings: Pick<Settings, 'theme'> | null = theme ? { theme } : null;
   return {
     store: {
       getState: () => ({ settings }),
@@ -30,23 +33,23 @@ function fakeStore(theme: Settings['theme'] | null) {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
-    } as unknown as Store,
+    } satisfies SettingsSource,
     choose(next: Settings['theme']) {
-      settings = { theme: next } as Settings;
+      settings = { theme: next };
       for (const listener of listeners) listener();
     },
   };
 }
 
-function memoryStorage(initial: Record<string, string> = {}): Storage {
+function memoryStorage(initial: Record<string, string> = {}) {
   const values = new Map(Object.entries(initial));
   return {
     getItem: (key: string) => values.get(key) ?? null,
     setItem: (key: string, value: string) => void values.set(key, value),
-  } as unknown as Storage;
+  };
 }
 
-const fakeRoot = () => ({ dataset: {} as DOMStringMap }) as HTMLElement;
+const fakeRoot = () => ({ dataset: {} as Record<string, string | undefined> });
 
 describe('the theme on <html>', () => {
   it('resolves system to the preference, and a chosen theme to itself', () => {
@@ -60,7 +63,8 @@ describe('the theme on <html>', () => {
     const system = fakeSystem(false);
     const { store, choose } = fakeStore(null);
     const root = fakeRoot();
-    const stop = followTheme(store, root, system.list, memoryStorage());
+    const storage = memoryStorage();
+    const stop = followTheme(store, { root, systemDark: system.list, storage: () => storage });
     expect(root.dataset.theme).toBe('light');
     choose('system');
     system.change(true);
@@ -80,7 +84,7 @@ describe('the theme on <html>', () => {
     const storage = memoryStorage({ 'natter.theme': 'dark' });
     const root = fakeRoot();
     const { store, choose } = fakeStore(null);
-    followTheme(store, root, fakeSystem(false).list, storage);
+    followTheme(store, { root, systemDark: fakeSystem(false).list, storage: () => storage });
     expect(root.dataset.theme).toBe('dark');
     choose('light');
     expect(storage.getItem('natter.theme')).toBe('light');
@@ -94,11 +98,11 @@ describe('the theme on <html>', () => {
       setItem: () => {
         throw new Error('denied');
       },
-    } as unknown as Storage;
+    };
     for (const storage of [memoryStorage({ 'natter.theme': 'purple' }), throwing]) {
       const root = fakeRoot();
       const { store, choose } = fakeStore(null);
-      followTheme(store, root, fakeSystem(true).list, storage);
+      followTheme(store, { root, systemDark: fakeSystem(true).list, storage: () => storage });
       expect(root.dataset.theme).toBe('dark');
       choose('light');
       expect(root.dataset.theme).toBe('light');
