@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
@@ -15,6 +16,7 @@ import { startLoopbackCoturn } from '../support/loopback-coturn.js';
 import type { Settings } from '../../src-shared/settings.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
 import {
+  DOCS_SCREENS,
   FAKE_MICROPHONE_FLAGS,
   launchChromium,
   loopbackAppUnavailableReason,
@@ -66,6 +68,13 @@ async function useTheme(theme: Settings['theme'], expected: 'light' | 'dark'): P
     .toContain('green');
 }
 
+/** A screenshot for the README (docs/screens), or for a look only (test-results/screens). */
+async function shot(name: string, where: 'docs' | 'results' = 'docs'): Promise<void> {
+  const dir = where === 'docs' ? DOCS_SCREENS : SCREENS;
+  if (where === 'docs') await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: join(dir, `${name}.png`), animations: 'disabled' });
+}
+
 async function openTab(name: 'Dialer' | 'Network' | 'Settings'): Promise<void> {
   await page.getByRole('button', { name, exact: true }).click();
 }
@@ -73,6 +82,7 @@ async function openTab(name: 'Dialer' | 'Network' | 'Settings'): Promise<void> {
 describe.skipIf(skip)('accessibility of every page, in each theme', () => {
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
+    mkdirSync(DOCS_SCREENS, { recursive: true });
     run('sipp', [
       ...scenarioArgs('provider-comedia.xml'),
       '-i',
@@ -127,6 +137,7 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
       await openTab('Network');
       await expect.poll(() => page.locator('.servers tbody tr').count()).toBe(1);
       await expectNoSeriousA11yViolations(page, `${theme} network`);
+      await shot(`${theme}-network`, 'results');
 
       await page.getByRole('button', { name: 'Check my connection' }).click();
       await expect
@@ -140,6 +151,7 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
       // Open one step's evidence: its text sits on a panel of its own.
       await page.locator('.doctor-step summary', { hasText: 'Evidence' }).first().click();
       await expectNoSeriousA11yViolations(page, `${theme} connection check, its verdict`);
+      await shot(`${theme}-doctor-verdict`, 'results');
 
       await openTab('Network');
       await page.getByRole('button', { name: 'SIP trace' }).click();
@@ -147,9 +159,11 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
       // An opened message shows the NAT highlights, text on tinted marks.
       await page.locator('.trace-entry summary').first().click();
       await expectNoSeriousA11yViolations(page, `${theme} SIP trace`);
+      await shot(`${theme}-sip-trace`, 'results');
 
       await openTab('Settings');
       await expectNoSeriousA11yViolations(page, `${theme} settings`);
+      if (theme === 'light') await shot('light-settings');
       // Fields a user got wrong say so in words, beside the red border.
       await page.getByLabel('Custom server (host:port)').fill('no such server::');
       await page
@@ -159,6 +173,8 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
       await page.getByLabel('Sub-account user').fill('bad user!');
       await expect.poll(() => page.locator('[aria-invalid="true"]').count()).toBe(3);
       await expectNoSeriousA11yViolations(page, `${theme} settings with wrong entries`);
+      await page.getByLabel('Sub-account user').scrollIntoViewIfNeeded();
+      await shot(`${theme}-settings-wrong-entries`, 'results');
     }, 120_000);
 
     it(`${theme}: a call with its meters and sparklines, its keypad, and an incoming call`, async () => {
@@ -174,12 +190,19 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
         .poll(() => page.locator('.audio-delay').textContent(), { timeout: 8000 })
         .toMatch(/mic → network \d+ ms/);
       await expectNoSeriousA11yViolations(page, `${theme} call`);
+      if (theme === 'light') {
+        // Long enough for the sparklines to show a few seconds of samples.
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        await shot('light-call');
+      }
       await page.getByRole('button', { name: 'Mute' }).click();
       await page.getByRole('button', { name: 'Keypad' }).click();
       await expectNoSeriousA11yViolations(page, `${theme} call, muted, with its keypad`);
+      await shot(`${theme}-call-keypad`, 'results');
       await page.getByRole('button', { name: 'Hang up' }).click();
       await expect.poll(() => page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
       await expectNoSeriousA11yViolations(page, `${theme} dialer with recent calls`);
+      await shot(`${theme}-dialer`);
 
       const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
       expect(contactPort).toBeDefined();
@@ -205,6 +228,7 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
       const incoming = page.getByRole('region', { name: 'Incoming call' });
       await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
       await expectNoSeriousA11yViolations(page, `${theme} incoming call`);
+      await shot(`${theme}-incoming`, 'results');
       await page.getByRole('button', { name: 'Answer' }).click();
       // The caller hangs up after 3 s.
       await expect
