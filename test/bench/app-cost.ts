@@ -45,8 +45,16 @@ export interface AppCost {
   uplink: DelayStats;
   /** Decoded frame stamped by main → its first sample played by the worklet. */
   playout: DelayStats;
+  /**
+   * What the call screen shows: the same two readings, the speaker side with the audio
+   * context's own output buffer (baseLatency + outputLatency) added, as the renderer adds it.
+   */
+  shownUplink: DelayStats;
+  shownPlayout: DelayStats;
 }
 
+/** The call screen's line, e.g. "Audio path: mic → network 12 ms, network → speaker 126 ms". */
+const SHOWN_DELAYS = /mic → network (\d+) ms, network → speaker (\d+) ms/;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 function processTicks(pid: number): number | null {
@@ -198,19 +206,32 @@ export async function measureAppCost(options: {
     options.progress(`measuring the renderer in a call, ${options.callSeconds} s`);
     const uplink: number[] = [];
     const playout: number[] = [];
+    const shownUplink: number[] = [];
+    const shownPlayout: number[] = [];
     const audio = bridge.service.audio;
+    const delayText = page.locator('.audio-delay');
     const call = await measureCpu(browserSession, pageSession, options.callSeconds, async () => {
       for (let second = 0; second < options.callSeconds; second++) {
         await sleep(1000);
         const { uplinkDelayMs, playoutDelayMs } = audio.stats;
         if (uplinkDelayMs !== null) uplink.push(uplinkDelayMs);
         if (playoutDelayMs !== null) playout.push(playoutDelayMs);
+        const shown = SHOWN_DELAYS.exec((await delayText.textContent()) ?? '');
+        if (shown) {
+          shownUplink.push(Number(shown[1]));
+          shownPlayout.push(Number(shown[2]));
+        }
       }
     });
-    const shown = await page.locator('.audio-delay').textContent();
-    options.progress(`the call screen said: ${shown ?? '(no delay shown)'}`);
     await page.getByRole('button', { name: 'Hang up' }).click();
-    return { idle, call, uplink: delayStats(uplink), playout: delayStats(playout) };
+    return {
+      idle,
+      call,
+      uplink: delayStats(uplink),
+      playout: delayStats(playout),
+      shownUplink: delayStats(shownUplink),
+      shownPlayout: delayStats(shownPlayout),
+    };
   } finally {
     await browser?.close();
     await bridge?.close();
