@@ -33,7 +33,7 @@ export function LevelMeter({
         aria-valuetext={Number.isFinite(db) ? `${db} dB` : 'silent'}
       >
         {/* The scale is painted under a cover that uncovers it, so colours keep their levels.
-            The cover is scaled, not resized: the compositor moves it with no layout or paint. */}
+            The cover is scaled, not resized: no layout when the level moves. */}
         <div className="meter-cover" style={{ transform: `scaleX(${1 - share})` }} />
       </div>
     </div>
