@@ -7,11 +7,17 @@ import { App } from './app/App.js';
 import { AudioController } from './audio/audio-controller.js';
 import { connectBridge } from './state/bridge.js';
 import { createStore } from './state/store.js';
+import { followTheme } from './theme/apply-theme.js';
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 try {
   const connection = connectBridge();
   const store = createStore(connection.bridge);
+  followTheme(store, {
+    root: document.documentElement,
+    systemDark: window.matchMedia('(prefers-color-scheme: dark)'),
+    storage: () => window.localStorage,
+  });
   const audio = new AudioController(connection.audioPort);
   store.subscribe(() => audio.follow(store.getState()));
   root.render(<App store={store} audio={audio.callAudio} />);

@@ -16,6 +16,7 @@ import {
   startCoturn,
   startSipp,
 } from '../lab/support/peers.js';
+import { measureAppCost } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
 import { percentile, round } from './stats.js';
 
@@ -23,9 +24,12 @@ const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
-/** BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay) runs just those. */
+const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
+/** BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, app) runs just those. */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
-const SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
+/** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
+const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
+const SECTIONS = [...LAB_SECTIONS, 'app'];
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -227,14 +231,64 @@ function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
   const unknown = ONLY.filter((section) => !SECTIONS.includes(section));
   if (unknown.length > 0) {
     throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')}; expected ${SECTIONS.join(', ')}`);
   }
+  const rows: Row[] = [];
+  if (LAB_SECTIONS.some(runs)) await labRows(rows);
+  if (runs('app')) await appRows(rows);
+  process.stdout.write(
+    `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
+  );
+}
+
+/** Targets of the app's own cost; the delay is ITU-T G.114's budget for the two terminals. */
+const APP_IDLE_CPU_TARGET = 1;
+const APP_CALL_CPU_TARGET = 5;
+const APP_DELAY_TARGET_MS = 80;
+
+/** The desktop app's own cost: its renderer's CPU and the delay its audio path adds. */
+async function appRows(rows: Row[]): Promise<void> {
+  const cost = await measureAppCost({
+    idleSeconds: APP_SECONDS,
+    callSeconds: APP_SECONDS,
+    progress,
+  });
+  const cpu = (share: { renderer: number; mainThread: number; chromium: number }) =>
+    `${round(share.renderer, 2)} % of a core (main thread ${round(share.mainThread, 2)} %; all of Chromium ${round(share.chromium, 2)} %)`;
+  rows.push({
+    measure: `app renderer CPU, idle on the dialer, ${APP_SECONDS} s`,
+    natter: cpu(cost.idle),
+    target: `≤ ${APP_IDLE_CPU_TARGET} % of a core`,
+    ratio: `×${round(cost.idle.renderer / APP_IDLE_CPU_TARGET, 2)} of target`,
+  });
+  rows.push({
+    measure: `app renderer CPU, in a call with meters and sparklines, ${APP_SECONDS} s`,
+    natter: cpu(cost.call),
+    target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
+    ratio: `×${round(cost.call.renderer / APP_CALL_CPU_TARGET, 2)} of target`,
+  });
+  const ms = (value: number) => `${round(value, 1)} ms`;
+  const shown = cost.shownUplink.median + cost.shownPlayout.median;
+  rows.push({
+    measure: `app audio path delay as the call screen shows it, ${cost.shownPlayout.samples} one-second readings`,
+    natter: `mic → RTP median ${ms(cost.shownUplink.median)} (p90 ${ms(cost.shownUplink.p90)}), RTP → speaker median ${ms(cost.shownPlayout.median)} (p90 ${ms(cost.shownPlayout.p90)}); together ${ms(shown)}`,
+    target: `≤ ${APP_DELAY_TARGET_MS} ms together (G.114 terminal budget)`,
+    ratio: `×${round(shown / APP_DELAY_TARGET_MS, 2)} of target`,
+  });
+  rows.push({
+    measure:
+      '  of which the app’s own link (worklet ⇄ main ⇄ RTP), without the output device buffer',
+    natter: `mic → RTP median ${ms(cost.uplink.median)}, RTP → worklet output median ${ms(cost.playout.median)} (p90 ${ms(cost.playout.p90)}); together ${ms(cost.uplink.median + cost.playout.median)}`,
+    target: '',
+  });
+}
+
+async function labRows(rows: Row[]): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
   installLabCleanup();
   const lab = Lab.create({ nat: 'cone' });
-  const rows: Row[] = [];
   try {
     await startCoturn(lab);
     const provider = await startSipp(lab, 'provider-comedia.xml', {
@@ -325,9 +379,6 @@ async function main(): Promise<void> {
   } finally {
     lab.destroy();
   }
-  process.stdout.write(
-    `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
-  );
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,7 @@
  * to test-results/screens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -20,6 +20,7 @@ import {
   SCREENS,
 } from './support/browser.js';
 import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import { writeToneWav } from './support/tone-wav.js';
 import { ToneDetector } from '../../src-main/media/tone.js';
 
 const skip = announceSkip('e2e: app in Chromium', loopbackAppUnavailableReason());
@@ -37,29 +38,6 @@ const stunPort = 45000 + Math.floor(Math.random() * 1000);
 function run(command: string, args: string[]): void {
   const child = spawn(command, args, { stdio: 'ignore' });
   children.push(child);
-}
-
-/** A mono 16-bit WAV of a steady tone, which Chromium loops as its fake microphone. */
-function writeToneWav(path: string, frequency: number, seconds: number): void {
-  const rate = 48_000;
-  const samples = rate * seconds;
-  const wav = Buffer.alloc(44 + samples * 2);
-  wav.write('RIFF', 0);
-  wav.writeUInt32LE(36 + samples * 2, 4);
-  wav.write('WAVEfmt ', 8);
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20);
-  wav.writeUInt16LE(1, 22);
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 2, 28);
-  wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write('data', 36);
-  wav.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) {
-    wav.writeInt16LE(Math.round(9000 * Math.sin((2 * Math.PI * frequency * i) / rate)), 44 + i * 2);
-  }
-  writeFileSync(path, wav);
 }
 
 async function shot(name: string): Promise<void> {

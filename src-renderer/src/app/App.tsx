@@ -139,7 +139,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
         )}
       </main>
       {!active && !ended.call && (
-        <nav aria-label="Sections">
+        <nav className="tabs" aria-label="Sections">
           {(['dialer', 'history', 'network', 'settings'] as const).map((name) => (
             <button
               key={name}

@@ -32,8 +32,9 @@ export function LevelMeter({
         aria-valuenow={Math.round(share * 100)}
         aria-valuetext={Number.isFinite(db) ? `${db} dB` : 'silent'}
       >
-        {/* The scale is painted under a cover that uncovers it, so colours keep their levels. */}
-        <div className="meter-cover" style={{ width: `${(1 - share) * 100}%` }} />
+        {/* The scale is painted under a cover that uncovers it, so colours keep their levels.
+            The cover is scaled, not resized: no layout when the level moves. */}
+        <div className="meter-cover" style={{ transform: `scaleX(${1 - share})` }} />
       </div>
     </div>
   );

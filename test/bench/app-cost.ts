@@ -1,0 +1,240 @@
+/**
+ * The app's own cost, measured in Debian's Chromium with the built renderer against the real
+ * engine (the test bridge), sipp as the provider and coturn as the STUN server on loopback:
+ * renderer CPU idle on the dialer and during a call with its meters and sparklines on screen,
+ * and the delay the app adds between the microphone and RTP and between RTP and the speaker.
+ *
+ * CPU is read from /proc/<pid>/stat (utime + stime) of Chromium's renderer processes, found by
+ * CDP's SystemInfo.getProcessInfo, over whole windows. /proc counts every thread of the process:
+ * the page's main thread and also its compositor and the audio worklet's real-time thread,
+ * where the call audio is cut into frames. CDP's Performance.getMetrics TaskDuration counts the
+ * main thread only, so it is reported beside it, to show how much of the cost is React and
+ * layout, not as the figure itself.
+ */
+import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, CDPSession } from 'playwright-core';
+import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
+import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import { startBridge, type Bridge } from '../e2e/support/bridge-server.js';
+import { FAKE_MICROPHONE_FLAGS, launchChromium, RENDERER } from '../e2e/support/browser.js';
+import { writeToneWav } from '../e2e/support/tone-wav.js';
+import { median, percentile } from './stats.js';
+
+export interface CpuShare {
+  /** Percent of one core used by the renderer processes over the window. */
+  renderer: number;
+  /** The renderer's main thread alone (TaskDuration), percent of one core. */
+  mainThread: number;
+  /** Every Chromium process (browser, renderer, GPU, network, audio service). */
+  chromium: number;
+}
+
+export interface DelayStats {
+  median: number;
+  p90: number;
+  samples: number;
+}
+
+export interface AppCost {
+  idle: CpuShare;
+  call: CpuShare;
+  /** Microphone frame stamped by the worklet → taken by the RTP sender (main's reading). */
+  uplink: DelayStats;
+  /** Decoded frame stamped by main → its first sample played by the worklet. */
+  playout: DelayStats;
+  /**
+   * What the call screen shows: the same two readings, the speaker side with the audio
+   * context's own output buffer (baseLatency + outputLatency) added, as the renderer adds it.
+   */
+  shownUplink: DelayStats;
+  shownPlayout: DelayStats;
+}
+
+/** The call screen's line, e.g. "Audio path: mic → network 12 ms, network → speaker 126 ms". */
+const SHOWN_DELAYS = /mic → network (\d+) ms, network → speaker (\d+) ms/;
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+function processTicks(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+async function chromiumProcesses(session: CDPSession): Promise<{ type: string; id: number }[]> {
+  const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as {
+    processInfo: { type: string; id: number }[];
+  };
+  return processInfo;
+}
+
+async function mainThreadSeconds(session: CDPSession): Promise<number> {
+  const { metrics } = await session.send('Performance.getMetrics');
+  return metrics.find((metric) => metric.name === 'TaskDuration')?.value ?? 0;
+}
+
+/** CPU over `seconds`, counted only for processes alive at both ends of the window. */
+async function measureCpu(
+  browserSession: CDPSession,
+  pageSession: CDPSession,
+  seconds: number,
+  during: () => Promise<void> = () => sleep(seconds * 1000),
+): Promise<CpuShare> {
+  const processes = await chromiumProcesses(browserSession);
+  const before = new Map(processes.map((p) => [p.id, processTicks(p.id)]));
+  const taskBefore = await mainThreadSeconds(pageSession);
+  const started = Date.now();
+  await during();
+  const elapsed = (Date.now() - started) / 1000;
+  const taskAfter = await mainThreadSeconds(pageSession);
+  const share = (types: (type: string) => boolean) => {
+    let ticks = 0;
+    for (const { id, type } of processes) {
+      const start = before.get(id);
+      const end = processTicks(id);
+      if (types(type) && start != null && end != null) ticks += end - start;
+    }
+    return (ticks / CLOCK_TICKS / elapsed) * 100;
+  };
+  return {
+    renderer: share((type) => type === 'renderer'),
+    mainThread: ((taskAfter - taskBefore) / elapsed) * 100,
+    chromium: share(() => true),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function delayStats(values: number[]): DelayStats {
+  return { median: median(values), p90: percentile(values, 90), samples: values.length };
+}
+
+async function until(check: () => Promise<boolean> | boolean, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`app cost: ${what} did not happen in ${ms} ms`);
+    await sleep(200);
+  }
+}
+
+export async function measureAppCost(options: {
+  idleSeconds: number;
+  callSeconds: number;
+  progress: (line: string) => void;
+}): Promise<AppCost> {
+  const children: ChildProcess[] = [];
+  let bridge: Bridge | undefined;
+  let browser: Browser | undefined;
+  try {
+    const sipPort = 33000 + Math.floor(Math.random() * 1000) * 2;
+    children.push(
+      spawn(
+        'sipp',
+        [
+          ...scenarioArgs('provider-comedia.xml'),
+          '-i',
+          '127.0.0.1',
+          '-p',
+          String(sipPort),
+          '-mi',
+          '127.0.0.1',
+          '-mp',
+          String(sipPort + 2),
+          '-m',
+          '10',
+          '-nostdin',
+          '-rtp_echo',
+          '-timeout',
+          `${options.idleSeconds + options.callSeconds + 120}s`,
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+    const stun = await startLoopbackCoturn();
+    children.push(stun.process);
+    bridge = await startBridge({
+      rendererDir: RENDERER,
+      localAddress: '127.0.0.1',
+      settings: {
+        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Bench' },
+        password: LAB_PASSWORD,
+        stunServers: [stun.server],
+      },
+    });
+    const micWav = join(tmpdir(), `natter-bench-mic-${process.pid}.wav`);
+    writeToneWav(micWav, 440, 5);
+    browser = await launchChromium({
+      extraArgs: [
+        '--autoplay-policy=no-user-gesture-required',
+        ...FAKE_MICROPHONE_FLAGS,
+        `--use-file-for-fake-audio-capture=${micWav}`,
+      ],
+    });
+    const page = await browser.newPage({ viewport: { width: 420, height: 760 } });
+    const browserSession = await browser.newBrowserCDPSession();
+    const pageSession = await page.context().newCDPSession(page);
+    await pageSession.send('Performance.enable');
+    await page.goto(bridge.url);
+    const indicator = page.getByRole('button', { name: /^Network:/ });
+    await until(
+      async () => /green/.test((await indicator.getAttribute('class')) ?? ''),
+      15_000,
+      'registration',
+    );
+    // Let start-up work (first STUN check, fonts, first layout) finish before measuring.
+    await sleep(5000);
+    options.progress(`measuring the renderer idle on the dialer, ${options.idleSeconds} s`);
+    const idle = await measureCpu(browserSession, pageSession, options.idleSeconds);
+
+    await page.getByLabel('Number to call').fill('4443');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await until(async () => (await page.getByText('Connected').count()) === 1, 15_000, 'connect');
+    // The meters, the sparklines and the delay readout are on screen and moving.
+    await until(
+      async () => (await page.locator('.sparkline polyline').count()) > 0,
+      10_000,
+      'sparklines',
+    );
+    await sleep(3000);
+    options.progress(`measuring the renderer in a call, ${options.callSeconds} s`);
+    const uplink: number[] = [];
+    const playout: number[] = [];
+    const shownUplink: number[] = [];
+    const shownPlayout: number[] = [];
+    const audio = bridge.service.audio;
+    const delayText = page.locator('.audio-delay');
+    const call = await measureCpu(browserSession, pageSession, options.callSeconds, async () => {
+      for (let second = 0; second < options.callSeconds; second++) {
+        await sleep(1000);
+        const { uplinkDelayMs, playoutDelayMs } = audio.stats;
+        if (uplinkDelayMs !== null) uplink.push(uplinkDelayMs);
+        if (playoutDelayMs !== null) playout.push(playoutDelayMs);
+        const shown = SHOWN_DELAYS.exec((await delayText.textContent()) ?? '');
+        if (shown) {
+          shownUplink.push(Number(shown[1]));
+          shownPlayout.push(Number(shown[2]));
+        }
+      }
+    });
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    return {
+      idle,
+      call,
+      uplink: delayStats(uplink),
+      playout: delayStats(playout),
+      shownUplink: delayStats(shownUplink),
+      shownPlayout: delayStats(shownPlayout),
+    };
+  } finally {
+    await browser?.close();
+    await bridge?.close();
+    for (const child of children) child.kill('SIGKILL');
+  }
+}

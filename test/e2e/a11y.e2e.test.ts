@@ -1,0 +1,296 @@
+/**
+ * Accessibility of every page in Debian's Chromium against the real engine (sipp the provider,
+ * coturn the STUN server, on loopback), in the dark and the light theme and with the theme
+ * following the system: axe-core finds no serious or critical violation (contrast, labels,
+ * names), a field marked invalid says why in text, and the keyboard reaches every control of
+ * the dialer and the settings with a visible focus ring.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceSkip } from '../support/lab-guard.js';
+import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
+import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import type { Settings } from '../../src-shared/settings.js';
+import { startBridge, type Bridge } from './support/bridge-server.js';
+import {
+  DOCS_SCREENS,
+  FAKE_MICROPHONE_FLAGS,
+  launchChromium,
+  loopbackAppUnavailableReason,
+  RENDERER,
+  SCREENS,
+} from './support/browser.js';
+import { expectNoSeriousA11yViolations, tabWalk } from './support/a11y.js';
+
+const skip = announceSkip('e2e: accessibility in Chromium', loopbackAppUnavailableReason());
+
+const children: ChildProcess[] = [];
+let browser: Browser;
+let bridge: Bridge;
+let page: Page;
+const sipPort = 36000 + Math.floor(Math.random() * 1000) * 2;
+const stunPort = 39000 + Math.floor(Math.random() * 1000);
+
+function run(command: string, args: string[]): void {
+  children.push(spawn(command, args, { stdio: 'ignore' }));
+}
+
+function dataTheme(target: Page = page): Promise<string | null> {
+  return target.evaluate('document.documentElement.dataset.theme ?? null') as Promise<
+    string | null
+  >;
+}
+
+/** Relative luminance of the page's background, 0 (black) to 1 (white). */
+async function backgroundLuminance(target: Page = page): Promise<number> {
+  const colour = String(
+    await target.evaluate('getComputedStyle(document.documentElement).backgroundColor'),
+  );
+  const [r = 0, g = 0, b = 0] = (colour.match(/\d+(\.\d+)?/g) ?? []).map(Number).map((value) => {
+    const c = value / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** Saves the theme as the Settings page does, and opens the app again in it. */
+async function useTheme(theme: Settings['theme'], expected: 'light' | 'dark'): Promise<void> {
+  await bridge.service.handlers.saveSettings({ theme });
+  await page.goto(bridge.url);
+  await expect.poll(() => dataTheme()).toBe(expected);
+  await expect
+    .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
+      timeout: 10_000,
+    })
+    .toContain('green');
+}
+
+/** A screenshot for the README (docs/screens), or for a look only (test-results/screens). */
+async function shot(name: string, where: 'docs' | 'results' = 'docs'): Promise<void> {
+  const dir = where === 'docs' ? DOCS_SCREENS : SCREENS;
+  if (where === 'docs') await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: join(dir, `${name}.png`), animations: 'disabled' });
+}
+
+async function openTab(name: 'Dialer' | 'Network' | 'Settings'): Promise<void> {
+  await page.getByRole('button', { name, exact: true }).click();
+}
+
+describe.skipIf(skip)('accessibility of every page, in each theme', () => {
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    mkdirSync(DOCS_SCREENS, { recursive: true });
+    run('sipp', [
+      ...scenarioArgs('provider-comedia.xml'),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(sipPort),
+      '-mi',
+      '127.0.0.1',
+      '-mp',
+      String(sipPort + 2),
+      '-m',
+      '100',
+      '-nostdin',
+      '-rtp_echo',
+      '-timeout',
+      '300s',
+    ]);
+    children.push((await startLoopbackCoturn({ port: stunPort })).process);
+    bridge = await startBridge({
+      rendererDir: RENDERER,
+      localAddress: '127.0.0.1',
+      settings: {
+        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
+        password: LAB_PASSWORD,
+        stunServers: [`127.0.0.1:${stunPort}`],
+      },
+    });
+    browser = await launchChromium({
+      extraArgs: ['--autoplay-policy=no-user-gesture-required', ...FAKE_MICROPHONE_FLAGS],
+    });
+    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    for (const child of children) child.kill('SIGKILL');
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`${theme}: the dialer, network, connection check, SIP trace and settings pages`, async () => {
+      await useTheme(theme, theme);
+      const luminance = await backgroundLuminance();
+      if (theme === 'dark') expect(luminance).toBeLessThan(0.05);
+      else expect(luminance).toBeGreaterThan(0.8);
+
+      await page.getByLabel('Number to call').fill('+1 (514) 555-0100');
+      await expect.poll(() => page.getByText('Will dial 15145550100').count()).toBe(1);
+      await expectNoSeriousA11yViolations(page, `${theme} dialer`);
+      await page.getByLabel('Number to call').fill('');
+
+      await openTab('Network');
+      await expect.poll(() => page.locator('.servers tbody tr').count()).toBe(1);
+      await expectNoSeriousA11yViolations(page, `${theme} network`);
+      await shot(`${theme}-network`, 'results');
+
+      await page.getByRole('button', { name: 'Check my connection' }).click();
+      await expect
+        .poll(() => page.getByRole('region', { name: 'Connection check' }).count())
+        .toBe(1);
+      await expectNoSeriousA11yViolations(page, `${theme} connection check, before a run`);
+      await page.getByRole('button', { name: 'Start check' }).click();
+      await expect
+        .poll(() => page.locator('.doctor-verdict').count(), { timeout: 60_000, interval: 500 })
+        .toBe(1);
+      // Open one step's evidence: its text sits on a panel of its own.
+      await page.locator('.doctor-step summary', { hasText: 'Evidence' }).first().click();
+      await expectNoSeriousA11yViolations(page, `${theme} connection check, its verdict`);
+      await shot(`${theme}-doctor-verdict`, 'results');
+
+      await openTab('Network');
+      await page.getByRole('button', { name: 'SIP trace' }).click();
+      await expect.poll(() => page.locator('.trace-entry').count()).toBeGreaterThan(0);
+      // An opened message shows the NAT highlights, text on tinted marks.
+      await page.locator('.trace-entry summary').first().click();
+      await expectNoSeriousA11yViolations(page, `${theme} SIP trace`);
+      await shot(`${theme}-sip-trace`, 'results');
+
+      await openTab('Settings');
+      await expectNoSeriousA11yViolations(page, `${theme} settings`);
+      if (theme === 'light') await shot('light-settings');
+      // Fields a user got wrong say so in words, beside the red border.
+      await page.getByLabel('Custom server (host:port)').fill('no such server::');
+      await page
+        .getByRole('group', { name: 'TURN relay' })
+        .getByLabel('Server (host:port)')
+        .fill('x y');
+      await page.getByLabel('Sub-account user').fill('bad user!');
+      await expect.poll(() => page.locator('[aria-invalid="true"]').count()).toBe(3);
+      await expectNoSeriousA11yViolations(page, `${theme} settings with wrong entries`);
+      await page.getByLabel('Sub-account user').scrollIntoViewIfNeeded();
+      await shot(`${theme}-settings-wrong-entries`, 'results');
+    }, 120_000);
+
+    it(`${theme}: a call with its meters and sparklines, its keypad, and an incoming call`, async () => {
+      await openTab('Dialer');
+      await page.getByLabel('Number to call').fill('4443');
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+      // A few seconds of quality samples, so the sparklines have lines to draw.
+      await expect
+        .poll(() => page.locator('.sparkline polyline').count(), { timeout: 8000 })
+        .toBeGreaterThan(0);
+      await expect
+        .poll(() => page.locator('.audio-delay').textContent(), { timeout: 8000 })
+        .toMatch(/mic → network \d+ ms/);
+      await expectNoSeriousA11yViolations(page, `${theme} call`);
+      if (theme === 'light') {
+        // Long enough for the sparklines to show a few seconds of samples.
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        await shot('light-call');
+      }
+      await page.getByRole('button', { name: 'Mute' }).click();
+      await page.getByRole('button', { name: 'Keypad' }).click();
+      await expectNoSeriousA11yViolations(page, `${theme} call, muted, with its keypad`);
+      await shot(`${theme}-call-keypad`, 'results');
+      await page.getByRole('button', { name: 'Hang up' }).click();
+      await expect.poll(() => page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
+      await expectNoSeriousA11yViolations(page, `${theme} dialer with recent calls`);
+      await shot(`${theme}-dialer`);
+
+      const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
+      expect(contactPort).toBeDefined();
+      const callerPort = sipPort + (theme === 'dark' ? 10 : 20);
+      run('sipp', [
+        ...scenarioArgs('provider-invites-client.xml'),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(callerPort),
+        '-mi',
+        '127.0.0.1',
+        '-mp',
+        String(callerPort + 2),
+        '-m',
+        '1',
+        '-nostdin',
+        '-rtp_echo',
+        '-timeout',
+        '60s',
+        `127.0.0.1:${contactPort}`,
+      ]);
+      const incoming = page.getByRole('region', { name: 'Incoming call' });
+      await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
+      await expectNoSeriousA11yViolations(page, `${theme} incoming call`);
+      await shot(`${theme}-incoming`, 'results');
+      await page.getByRole('button', { name: 'Answer' }).click();
+      // The caller hangs up after 3 s.
+      await expect
+        .poll(() => page.getByRole('region', { name: 'Dialer' }).count(), { timeout: 15_000 })
+        .toBe(1);
+    }, 60_000);
+
+    it(`${theme}: Tab reaches every control of the dialer and the settings, each with a visible ring`, async () => {
+      await openTab('Dialer');
+      // With a number typed, Call is enabled and in the tab order too.
+      await page.getByLabel('Number to call').fill('4443');
+      const dialer = await tabWalk(page);
+      expect(dialer.unreached).toEqual([]);
+      expect(dialer.withoutRing).toEqual([]);
+      expect(dialer.reached).toEqual(
+        expect.arrayContaining([
+          'Number to call',
+          ...['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map(
+            (key) => `Key ${key}`,
+          ),
+          'Call',
+          'Dialer',
+          'Network',
+          'Settings',
+        ]),
+      );
+      // Usable too: a key pressed from the keyboard types its digit.
+      await page.getByLabel('Key 5').focus();
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Space');
+      expect(await page.getByLabel('Number to call').inputValue()).toBe('444355');
+      await page.getByLabel('Number to call').fill('');
+
+      await openTab('Settings');
+      const settings = await tabWalk(page);
+      expect(settings.unreached).toEqual([]);
+      expect(settings.withoutRing).toEqual([]);
+      expect(settings.reached).toEqual(
+        expect.arrayContaining(['Sub-account user', 'Microphone', 'Save and register']),
+      );
+    });
+  }
+
+  it('system: the theme follows the system preference, live', async () => {
+    await bridge.service.handlers.saveSettings({ theme: 'system' });
+    const context = await browser.newContext({
+      viewport: { width: 420, height: 760 },
+      colorScheme: 'light',
+    });
+    try {
+      const system = await context.newPage();
+      await system.goto(bridge.url);
+      await expect.poll(() => dataTheme(system)).toBe('light');
+      expect(await backgroundLuminance(system)).toBeGreaterThan(0.8);
+      await expectNoSeriousA11yViolations(system, 'system (light) dialer');
+      await system.emulateMedia({ colorScheme: 'dark' });
+      await expect.poll(() => dataTheme(system)).toBe('dark');
+      expect(await backgroundLuminance(system)).toBeLessThan(0.05);
+      await system.getByRole('button', { name: 'Settings', exact: true }).click();
+      await expectNoSeriousA11yViolations(system, 'system (dark) settings');
+    } finally {
+      await context.close();
+    }
+  });
+});
