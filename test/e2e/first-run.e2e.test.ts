@@ -179,11 +179,25 @@ describe.skipIf(skip)('first run and the settings page', () => {
     await expect.poll(() => registers, { timeout: 5000 }).toBeGreaterThan(0);
     expect(await pending.textContent()).toContain(`Asking ${silentServer} to accept ${LAB_USER}`);
     // Amber, not red: the colour a person reads as "under way".
-    expect(
-      await page.evaluate(
-        "getComputedStyle(document.querySelector('.first-run-result.amber strong')).color",
-      ),
-    ).toBe('rgb(245, 158, 11)');
+    // The theme's own amber (`--warn`), whichever theme the page is in, and not its red.
+    const colours = (await page.evaluate(`(() => {
+      const probe = (token) => {
+        const span = document.createElement('span');
+        span.style.color = 'var(' + token + ')';
+        document.body.append(span);
+        const colour = getComputedStyle(span).color;
+        span.remove();
+        return colour;
+      };
+      const shown = document.querySelector('.first-run-result.amber strong');
+      return {
+        shown: shown ? getComputedStyle(shown).color : null,
+        warn: probe('--warn'),
+        danger: probe('--danger'),
+      };
+    })()`)) as { shown: string | null; warn: string; danger: string };
+    expect(colours.shown).toBe(colours.warn);
+    expect(colours.shown).not.toBe(colours.danger);
     expect(
       await page.getByRole('button', { name: 'Registering…' }).getAttribute('aria-disabled'),
     ).toBe('true');
