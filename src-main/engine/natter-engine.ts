@@ -384,22 +384,32 @@ export class NatterEngine implements EngineApi {
     this.emitCall(entry);
   }
 
-  /** Why an incoming call gets 486 Busy Here instead of ringing, or null if it may ring. */
+  /**
+   * Why an incoming call gets 486 Busy Here instead of ringing, in the words History shows, or
+   * null if it may ring.
+   */
   private busyBecause(): string | null {
-    if (this.options.doNotDisturb) return 'do not disturb is on';
-    if (this.liveCalls().some((entry) => entry.record.state === 'incoming')) {
-      return 'another call is already ringing';
+    if (this.options.doNotDisturb) return 'Refused while Do not disturb was on';
+    const ringing = this.liveCalls().find((entry) => entry.record.state === 'incoming');
+    if (ringing) {
+      return ringing.record.waiting
+        ? 'Refused: another call was already waiting'
+        : 'Refused: another call was already ringing';
     }
     return null;
   }
 
   private onIncoming(invitation: Invitation): void {
-    // Refused before anything is allocated: no record, no RTP socket (sip.js creates the media
-    // only when the call is answered).
+    // Refused before anything is allocated: no RTP socket (sip.js creates the media only when
+    // the call is answered) and no tracked call; only its ended record, so that History and the
+    // missed-call notice show who tried to call.
     const busy = this.busyBecause();
     if (busy) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
       this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
+      const refused = this.incomingRecord(invitation);
+      refused.finish('busy', busy, 486);
+      this.events.emit('call', refused.snapshot());
       return;
     }
     // An offer we could never answer is refused at once (488) rather than rung.
@@ -415,18 +425,22 @@ export class NatterEngine implements EngineApi {
         return;
       }
     }
-    const identity = invitation.remoteIdentity;
-    const record = new CallRecord(
-      randomUUID(),
-      'incoming',
-      identity.uri.user ?? identity.uri.toString(),
-      identity.displayName || null,
-    );
+    const record = this.incomingRecord(invitation);
     record.waiting = this.someoneTalking();
     const entry = this.track(record, invitation);
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
     this.emitCall(entry);
+  }
+
+  private incomingRecord(invitation: Invitation): CallRecord {
+    const identity = invitation.remoteIdentity;
+    return new CallRecord(
+      randomUUID(),
+      'incoming',
+      identity.uri.user ?? identity.uri.toString(),
+      identity.displayName || null,
+    );
   }
 
   private track(record: CallRecord, session: Session): CallEntry {

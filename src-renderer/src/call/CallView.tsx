@@ -8,10 +8,12 @@ import {
   useQualityHistory,
 } from './CallQuality.js';
 import { keyAction, type KeyScreen } from './call-keys.js';
+import { callLinesOf } from './call-lines.js';
+import { CallWaitingBanner, HeldCalls } from './CallLines.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
-import type { Store } from '../state/store.js';
+import { useStore, type Store } from '../state/store.js';
 import './call.css';
 
 const STATE_WORDS: Record<CallInfo['state'], string> = {
@@ -50,6 +52,10 @@ export function CallView({
   checkPending?: boolean;
 }) {
   const elapsed = useElapsed(call.answeredAt);
+  // The other lines: a call waiting to be answered, and calls on hold to switch to.
+  const lines = callLinesOf(useStore(store, (s) => s.calls));
+  const held = lines.held.filter((other) => other.id !== call.id);
+  const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
   const { stats } = call;
@@ -104,6 +110,7 @@ export function CallView({
   if (call.state === 'incoming') {
     return (
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
+        <HeldCalls store={store} calls={held} />
         <p className="state">Incoming call</p>
         <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
         {call.remoteDisplayName && <p className="muted">{call.remote}</p>}
@@ -133,6 +140,8 @@ export function CallView({
   }
   return (
     <section className="call" aria-label="Call" aria-live="polite">
+      {waiting && <CallWaitingBanner store={store} call={waiting} />}
+      <HeldCalls store={store} calls={held} />
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
       <p className="timer">{live ? elapsed : '\u00a0'}</p>
