@@ -10,6 +10,7 @@ import {
 import { AudioSettings } from './AudioSettings.js';
 import { SecretField } from '../ui/SecretField.js';
 import { TurnSettings } from './TurnSettings.js';
+import { CallSettings } from './CallSettings.js';
 import { useStore, type Store } from '../state/store.js';
 import './settings.css';
 
@@ -386,6 +387,7 @@ function SettingsForm({ store, settings }: { store: Store; settings: Settings })
       </fieldset>
       <TurnSettings store={store} settings={settings} />
       <AudioSettings store={store} settings={settings} />
+      <CallSettings store={store} settings={settings} />
       {saved && (
         <p className="saved" role="status">
           {saved}
