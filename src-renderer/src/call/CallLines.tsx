@@ -23,6 +23,8 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
         <button
           type="button"
           className="decline"
+          aria-keyshortcuts="Escape"
+          title="Esc"
           onClick={() => void store.act(() => invoke('reject', { callId: call.id }))}
         >
           Decline

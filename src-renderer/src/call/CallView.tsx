@@ -96,6 +96,10 @@ export function CallView({
       event.preventDefault();
       if (action.kind === 'dtmf') sendDtmf(action.digit);
       else if (action.kind === 'toggle-mute') toggleMute();
+      // With a call waiting, Esc declines it, as on its own ringing screen: a key pressed to
+      // dismiss the banner must not end the conversation.
+      else if (action.kind === 'hangup' && waiting)
+        void store.act(() => invoke('reject', { callId: waiting.id }));
       else if (action.kind === 'hangup') hangup();
       else if (action.kind === 'answer')
         void store.act(() => invoke('answer', { callId: call.id }));
@@ -216,8 +220,8 @@ export function CallView({
       <button
         type="button"
         className="hangup"
-        aria-keyshortcuts="Escape"
-        title="Esc"
+        aria-keyshortcuts={waiting ? undefined : 'Escape'}
+        title={waiting ? undefined : 'Esc'}
         onClick={hangup}
       >
         Hang up

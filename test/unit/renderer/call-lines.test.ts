@@ -35,7 +35,11 @@ const ids = (lines: ReturnType<typeof callLinesOf>) => ({
 describe('which call the call screen shows', () => {
   it('shows nothing without a call in progress', () => {
     expect(ids(callLinesOf([]))).toEqual({ shown: null, waiting: null, held: [] });
-    expect(ids(callLinesOf([call('1', 'ended')]))).toEqual({ shown: null, waiting: null, held: [] });
+    expect(ids(callLinesOf([call('1', 'ended')]))).toEqual({
+      shown: null,
+      waiting: null,
+      held: [],
+    });
   });
 
   it('keeps the conversation on screen and puts a waiting call in a banner above it', () => {
