@@ -44,10 +44,11 @@ let page: Page;
 let front: ProviderFront;
 const stunPort = 47000 + Math.floor(Math.random() * 1000);
 
-async function shot(name: string): Promise<void> {
+/** A screenshot for test-results/screens, and for docs/screens when it documents a screen. */
+async function shot(name: string, publish = true): Promise<void> {
   const path = join(SCREENS, `${name}.png`);
   await page.screenshot({ path, animations: 'disabled' });
-  copyFileSync(path, join(DOCS_SCREENS, `${name}.png`));
+  if (publish) copyFileSync(path, join(DOCS_SCREENS, `${name}.png`));
 }
 
 /** One caller placing one call through the provider's front door, named NAME in its From. */
@@ -257,11 +258,14 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
     expect(await page.getByRole('region', { name: 'Call ended' }).count()).toBe(0);
     expect(await pageTone()).toBeNull();
     expect(await dnd.isChecked()).toBe(true);
+    await dnd.scrollIntoViewIfNeeded();
+    await shot('settings-do-not-disturb', false);
 
     await tab('History').click();
     const first = page.locator('.history-call').first();
     await expect.poll(() => first.innerText(), { timeout: 5000 }).toMatch(/Dave/);
     expect(await first.getAttribute('class')).toMatch(/\bmissed\b/);
+    await shot('history-refused-missed', false);
 
     // Turned off, calls ring again.
     await tab('Settings').click();
