@@ -42,6 +42,11 @@ interface CallEntry {
   session: Session;
   media: CallMedia | null;
   statsTimer: ReturnType<typeof setInterval> | null;
+  /**
+   * Being answered with holdOthers: it keeps waiting while the other call is held, so that it
+   * does not ring as an ordinary call for the moment between that hold and its own answer.
+   */
+  answering?: boolean;
 }
 
 const SILENCE = new Int16Array(160);
@@ -380,6 +385,8 @@ export class NatterEngine implements EngineApi {
   private onAnswered(entry: CallEntry): void {
     if (entry.record.ended) return;
     entry.record.state = 'connected';
+    // Answered, it waits no more (it kept waiting while the other call was being held).
+    entry.record.waiting = false;
     entry.record.answeredAt ??= new Date();
     this.emitCall(entry);
   }
@@ -504,7 +511,7 @@ export class NatterEngine implements EngineApi {
   private refreshWaiting(changed: CallEntry): void {
     if (changed.record.state === 'incoming') return;
     for (const other of this.liveCalls(changed)) {
-      if (other.record.state !== 'incoming') continue;
+      if (other.record.state !== 'incoming' || other.answering) continue;
       const waiting = this.someoneTalking(other);
       if (waiting === other.record.waiting) continue;
       other.record.waiting = waiting;
@@ -529,17 +536,24 @@ export class NatterEngine implements EngineApi {
         'another call is in progress: answer with holdOthers to put it on hold first',
       );
     }
-    // A refused hold throws here, and the waiting call keeps ringing.
-    const held = await this.holdOthers(entry);
-    entry.record.contactSent = this.account?.contactHeader ?? null;
+    const session = entry.session;
+    entry.answering = true;
     try {
-      await entry.session.accept();
-    } catch (error) {
-      // The caller gave up while the other call was being held: back to that call.
-      const previous = held.find((other) => other.session.state === SessionState.Established);
-      if (previous) await this.hold(previous, false).catch(() => undefined);
-      throw error;
+      // A refused hold throws here, and the waiting call keeps ringing.
+      const held = await this.holdOthers(entry);
+      entry.record.contactSent = this.account?.contactHeader ?? null;
+      try {
+        await session.accept();
+      } catch (error) {
+        // The caller gave up while the other call was being held: back to that call.
+        const previous = held.find((other) => other.session.state === SessionState.Established);
+        if (previous) await this.hold(previous, false).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      entry.answering = false;
     }
+    entry.record.waiting = false;
     return entry.record.snapshot();
   }
 

@@ -147,6 +147,15 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
       .poll(() => callScreen().locator('.state').textContent(), { timeout: 10_000 })
       .toBe('Connected');
     await expect.poll(pageTone).toBeNull();
+    // Every tone the page plays from here on: none may be the ringtone.
+    await page.evaluate(`(() => {
+      window.tonesPlayed = [];
+      new MutationObserver(() => {
+        const tone = document.documentElement.dataset.tone;
+        if (tone) window.tonesPlayed.push(tone);
+      }).observe(document.documentElement, { attributes: true, attributeFilter: ['data-tone'] });
+    })()`);
+    const tonesPlayed = () => page.evaluate('window.tonesPlayed');
     // A moment into the conversation, as a second call would come.
     await page.waitForTimeout(2500);
 
@@ -178,6 +187,8 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
     const aliceInvites = received(alice, 'INVITE');
     expect(aliceInvites).toHaveLength(1);
     expect(offered(aliceInvites[0])).toBe('sendonly');
+    // Not even for the moment between holding Alice and connecting Bob.
+    expect(await tonesPlayed()).toEqual([]);
     // Bob's audio flows both ways: the page's microphone out, sipp's echo back.
     await expect
       .poll(
@@ -238,6 +249,7 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
     await expect
       .poll(() => page.getByRole('region', { name: 'Dialer' }).count(), { timeout: 10_000 })
       .toBe(1);
+    expect(await tonesPlayed()).toEqual([]);
   }, 90_000);
 
   it('with Do not disturb on, a caller hears 486 and History lists the call as missed', async () => {
