@@ -215,6 +215,10 @@ describe.skipIf(skip)('call waiting against sipp callers on loopback', () => {
       (e) => e.id === second.id && e.state === 'connected',
     );
     expect(heldFirst).toBeLessThan(bobConnected);
+    // Between Alice's hold and Bob's answer, Bob never rang as an ordinary call (the ringtone).
+    expect(phone.events.filter((e) => e.id === second.id && e.state === 'incoming')).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ waiting: false })]),
+    );
 
     // Bob's audio flows both ways (sipp echoes what it gets).
     const flowing = await waitFor(() => {
