@@ -42,6 +42,11 @@ interface CallEntry {
   session: Session;
   media: CallMedia | null;
   statsTimer: ReturnType<typeof setInterval> | null;
+  /**
+   * Being answered with holdOthers: it keeps waiting while the other call is held, so that it
+   * does not ring as an ordinary call for the moment between that hold and its own answer.
+   */
+  answering?: boolean;
 }
 
 const SILENCE = new Int16Array(160);
@@ -380,26 +385,38 @@ export class NatterEngine implements EngineApi {
   private onAnswered(entry: CallEntry): void {
     if (entry.record.ended) return;
     entry.record.state = 'connected';
+    // Answered, it waits no more (it kept waiting while the other call was being held).
+    entry.record.waiting = false;
     entry.record.answeredAt ??= new Date();
     this.emitCall(entry);
   }
 
-  /** Why an incoming call gets 486 Busy Here instead of ringing, or null if it may ring. */
+  /**
+   * Why an incoming call gets 486 Busy Here instead of ringing, in the words History shows, or
+   * null if it may ring.
+   */
   private busyBecause(): string | null {
-    if (this.options.doNotDisturb) return 'do not disturb is on';
-    if (this.liveCalls().some((entry) => entry.record.state === 'incoming')) {
-      return 'another call is already ringing';
+    if (this.options.doNotDisturb) return 'Refused while Do not disturb was on';
+    const ringing = this.liveCalls().find((entry) => entry.record.state === 'incoming');
+    if (ringing) {
+      return ringing.record.waiting
+        ? 'Refused: another call was already waiting'
+        : 'Refused: another call was already ringing';
     }
     return null;
   }
 
   private onIncoming(invitation: Invitation): void {
-    // Refused before anything is allocated: no record, no RTP socket (sip.js creates the media
-    // only when the call is answered).
+    // Refused before anything is allocated: no RTP socket (sip.js creates the media only when
+    // the call is answered) and no tracked call; only its ended record, so that History and the
+    // missed-call notice show who tried to call.
     const busy = this.busyBecause();
     if (busy) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
       this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
+      const refused = this.incomingRecord(invitation);
+      refused.finish('busy', busy, 486);
+      this.events.emit('call', refused.snapshot());
       return;
     }
     // An offer we could never answer is refused at once (488) rather than rung.
@@ -415,18 +432,22 @@ export class NatterEngine implements EngineApi {
         return;
       }
     }
-    const identity = invitation.remoteIdentity;
-    const record = new CallRecord(
-      randomUUID(),
-      'incoming',
-      identity.uri.user ?? identity.uri.toString(),
-      identity.displayName || null,
-    );
+    const record = this.incomingRecord(invitation);
     record.waiting = this.someoneTalking();
     const entry = this.track(record, invitation);
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
     this.emitCall(entry);
+  }
+
+  private incomingRecord(invitation: Invitation): CallRecord {
+    const identity = invitation.remoteIdentity;
+    return new CallRecord(
+      randomUUID(),
+      'incoming',
+      identity.uri.user ?? identity.uri.toString(),
+      identity.displayName || null,
+    );
   }
 
   private track(record: CallRecord, session: Session): CallEntry {
@@ -490,7 +511,7 @@ export class NatterEngine implements EngineApi {
   private refreshWaiting(changed: CallEntry): void {
     if (changed.record.state === 'incoming') return;
     for (const other of this.liveCalls(changed)) {
-      if (other.record.state !== 'incoming') continue;
+      if (other.record.state !== 'incoming' || other.answering) continue;
       const waiting = this.someoneTalking(other);
       if (waiting === other.record.waiting) continue;
       other.record.waiting = waiting;
@@ -515,17 +536,24 @@ export class NatterEngine implements EngineApi {
         'another call is in progress: answer with holdOthers to put it on hold first',
       );
     }
-    // A refused hold throws here, and the waiting call keeps ringing.
-    const held = await this.holdOthers(entry);
-    entry.record.contactSent = this.account?.contactHeader ?? null;
+    const session = entry.session;
+    entry.answering = true;
     try {
-      await entry.session.accept();
-    } catch (error) {
-      // The caller gave up while the other call was being held: back to that call.
-      const previous = held.find((other) => other.session.state === SessionState.Established);
-      if (previous) await this.hold(previous, false).catch(() => undefined);
-      throw error;
+      // A refused hold throws here, and the waiting call keeps ringing.
+      const held = await this.holdOthers(entry);
+      entry.record.contactSent = this.account?.contactHeader ?? null;
+      try {
+        await session.accept();
+      } catch (error) {
+        // The caller gave up while the other call was being held: back to that call.
+        const previous = held.find((other) => other.session.state === SessionState.Established);
+        if (previous) await this.hold(previous, false).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      entry.answering = false;
     }
+    entry.record.waiting = false;
     return entry.record.snapshot();
   }
 

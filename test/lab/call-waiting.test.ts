@@ -2,14 +2,17 @@
  * Calls as a softphone user expects them, with the engine in-process and real sipp peers on
  * loopback: a second caller during a call rings as a waiting call, answering it holds the first
  * (re-INVITE a=sendonly, seen at that caller), switching between the two, 486 Busy Here for a
- * third caller and under do not disturb, and the end of refused calls in plain words.
+ * third caller and under do not disturb (kept in History as missed calls), and the end of
+ * refused calls in plain words.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RendererAudioRouter } from '../../src-main/app/renderer-audio-router.js';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import { ToneDetector } from '../../src-main/media/tone.js';
+import { isMissed } from '../../src-main/app/shell/call-notifier.js';
 import { callEndWords } from '../../src-shared/call-end-words.js';
+import { historyEntryOf } from '../../src-shared/call-history.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
 import { startProviderFront, type ProviderFront } from './support/provider-front.js';
@@ -176,7 +179,17 @@ describe.skipIf(skip)('call waiting against sipp callers on loopback', () => {
     expect(carol.child.exitCode, carol.output()).toBe(0);
     expect(responses(carol, 486)).toHaveLength(1);
     expect(responses(carol, 180)).toHaveLength(0);
-    expect(phone.events.some(from('Carol'))).toBe(false);
+    // It never rang here, yet History keeps it as a missed call: one ended record, no media.
+    expect(phone.events.filter(from('Carol'))).toMatchObject([
+      {
+        direction: 'incoming',
+        state: 'ended',
+        answeredAt: null,
+        localMedia: null,
+        end: { code: 'busy', sipStatus: 486, message: 'Refused: another call was already waiting' },
+      },
+    ]);
+    expect(historyEntryOf(latest(phone, from('Carol')) as CallInfo).outcome).toBe('missed');
 
     // Without holdOthers the engine refuses: two calls must never talk at once.
     await expect(phone.engine.invoke('answer', { callId: waiting.id })).rejects.toThrow(
@@ -202,6 +215,10 @@ describe.skipIf(skip)('call waiting against sipp callers on loopback', () => {
       (e) => e.id === second.id && e.state === 'connected',
     );
     expect(heldFirst).toBeLessThan(bobConnected);
+    // Between Alice's hold and Bob's answer, Bob never rang as an ordinary call (the ringtone).
+    expect(phone.events.filter((e) => e.id === second.id && e.state === 'incoming')).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ waiting: false })]),
+    );
 
     // Bob's audio flows both ways (sipp echoes what it gets).
     const flowing = await waitFor(() => {
@@ -336,7 +353,15 @@ describe.skipIf(skip)('call waiting against sipp callers on loopback', () => {
     expect(alice.child.exitCode, alice.output()).toBe(0);
     expect(responses(alice, 486)).toHaveLength(1);
     expect(responses(alice, 180)).toHaveLength(0);
-    expect(phone.events).toHaveLength(0);
+    expect(phone.events).toMatchObject([
+      {
+        remoteDisplayName: 'Alice',
+        state: 'ended',
+        end: { code: 'busy', sipStatus: 486, message: 'Refused while Do not disturb was on' },
+      },
+    ]);
+    expect(historyEntryOf(phone.events[0] as CallInfo).outcome).toBe('missed');
+    expect(isMissed(phone.events[0] as CallInfo)).toBe(true);
     // The caller's ACK of the 486 belongs to the INVITE's transaction (RFC 3261 §17.1.1.3).
     const sent = parseSippMessageLog(alice.log).filter((m) => m.direction === 'sent');
     const branchOf = (method: string) =>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { CallAudio } from '../audio/call-audio.js';
 import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
+import { callLinesOf } from '../call/call-lines.js';
 import { Dialer } from '../dialer/Dialer.js';
 import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
@@ -53,7 +54,8 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   useEffect(() => {
     if (noAccount) setSettingUp(true);
   }, [noAccount]);
-  const active = calls.find((call) => call.state !== 'ended');
+  // With two calls, the one the user talks on; a waiting or held call is a line beside it.
+  const active = callLinesOf(calls).shown;
   const ended = useEndedCall(calls);
   const [checkAfterCall, setCheckAfterCall] = useState(false);
   useEffect(() => {
@@ -100,6 +102,8 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
       <main>
         {active ? (
           <CallView
+            // Switching lines starts the screen afresh: digits, keypad and trends are per call.
+            key={active.id}
             store={store}
             call={active}
             audio={audio}

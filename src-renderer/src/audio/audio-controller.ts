@@ -33,6 +33,10 @@ export class AudioController {
         tone === 'ring' ? (settings?.ringtoneOutputId ?? null) : (settings?.audioOutputId ?? null);
       void this.tones.play(tone, device);
     }
+    // Which tone plays, readable from outside (the end-to-end tests check that no ringtone
+    // plays over a conversation); it changes nothing on screen.
+    if (tone === null) delete document.documentElement.dataset.tone;
+    else document.documentElement.dataset.tone = tone;
 
     const call = audioCallOf(calls);
     const devices = {

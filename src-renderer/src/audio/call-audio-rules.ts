@@ -3,9 +3,13 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 
 export type TonePattern = 'ring' | 'ringback';
 
-/** The tone the state calls for, if any: pure, so the rules are tested without a sound card. */
+/**
+ * The tone the state calls for, if any: pure, so the rules are tested without a sound card. A
+ * waiting call (one ringing while the user talks on another) never rings over the conversation:
+ * main mixes the short call-waiting tone into that call's audio instead.
+ */
 export function toneFor(calls: readonly CallInfo[]): TonePattern | null {
-  if (calls.some((call) => call.state === 'incoming')) return 'ring';
+  if (calls.some((call) => call.state === 'incoming' && call.waiting !== true)) return 'ring';
   if (calls.some((call) => call.state === 'connected' || call.state === 'early-media')) return null;
   if (calls.some((call) => call.direction === 'outgoing' && call.state === 'ringing')) {
     return 'ringback';

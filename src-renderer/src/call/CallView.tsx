@@ -8,10 +8,12 @@ import {
   useQualityHistory,
 } from './CallQuality.js';
 import { keyAction, type KeyScreen } from './call-keys.js';
+import { callLinesOf } from './call-lines.js';
+import { CallWaitingBanner, HeldCalls } from './CallLines.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
-import type { Store } from '../state/store.js';
+import { useStore, type Store } from '../state/store.js';
 import './call.css';
 
 const STATE_WORDS: Record<CallInfo['state'], string> = {
@@ -50,6 +52,10 @@ export function CallView({
   checkPending?: boolean;
 }) {
   const elapsed = useElapsed(call.answeredAt);
+  // The other lines: a call waiting to be answered, and calls on hold to switch to.
+  const lines = callLinesOf(useStore(store, (s) => s.calls));
+  const held = lines.held.filter((other) => other.id !== call.id);
+  const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
   const { stats } = call;
@@ -90,6 +96,10 @@ export function CallView({
       event.preventDefault();
       if (action.kind === 'dtmf') sendDtmf(action.digit);
       else if (action.kind === 'toggle-mute') toggleMute();
+      // With a call waiting, Esc declines it, as on its own ringing screen: a key pressed to
+      // dismiss the banner must not end the conversation.
+      else if (action.kind === 'hangup' && waiting)
+        void store.act(() => invoke('reject', { callId: waiting.id }));
       else if (action.kind === 'hangup') hangup();
       else if (action.kind === 'answer')
         void store.act(() => invoke('answer', { callId: call.id }));
@@ -104,6 +114,7 @@ export function CallView({
   if (call.state === 'incoming') {
     return (
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
+        <HeldCalls store={store} calls={held} />
         <p className="state">Incoming call</p>
         <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
         {call.remoteDisplayName && <p className="muted">{call.remote}</p>}
@@ -133,6 +144,8 @@ export function CallView({
   }
   return (
     <section className="call" aria-label="Call" aria-live="polite">
+      {waiting && <CallWaitingBanner store={store} call={waiting} />}
+      <HeldCalls store={store} calls={held} />
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
       <p className="timer">{live ? elapsed : '\u00a0'}</p>
@@ -207,8 +220,8 @@ export function CallView({
       <button
         type="button"
         className="hangup"
-        aria-keyshortcuts="Escape"
-        title="Esc"
+        aria-keyshortcuts={waiting ? undefined : 'Escape'}
+        title={waiting ? undefined : 'Esc'}
         onClick={hangup}
       >
         Hang up

@@ -8,8 +8,17 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 export const ENDED_SCREEN_MS = 4000;
 
 /**
+ * An incoming call the engine answered 486 by itself (do not disturb, or a call already
+ * waiting): it never rang here, so History lists it as missed but no screen announces its end.
+ */
+export function refusedUnrung(call: CallInfo): boolean {
+  return call.direction === 'incoming' && call.end?.code === 'busy';
+}
+
+/**
  * The call whose end to show at `now`: the latest to end within {@link ENDED_SCREEN_MS}, unless
- * it was dismissed or another call is still in progress (that one is shown instead).
+ * it was dismissed, never rang ({@link refusedUnrung}), or another call is still in progress
+ * (that one is shown instead).
  */
 export function endedCallToShow(
   calls: readonly CallInfo[],
@@ -20,6 +29,7 @@ export function endedCallToShow(
   let latest: { call: CallInfo; endedAt: number } | null = null;
   for (const call of calls) {
     if (call.state !== 'ended' || !call.endedAt || dismissed.has(call.id)) continue;
+    if (refusedUnrung(call)) continue;
     const endedAt = Date.parse(call.endedAt);
     if (!Number.isFinite(endedAt) || now - endedAt >= ENDED_SCREEN_MS) continue;
     if (!latest || endedAt > latest.endedAt) latest = { call, endedAt };

@@ -529,6 +529,26 @@ describe('call notifications', () => {
     expect(electron.trays[0]?.tooltip).not.toMatch(/missed/);
     expect(note?.closed).toBe(true);
   });
+
+  it('a call refused under do not disturb, which never rang, still leaves a missed-call notice', async () => {
+    const { electron, service } = await startApp();
+    electron.windows[0]?.hide();
+    // The engine's one event for a caller it answered 486 by itself (test/lab/call-waiting).
+    engineEmits(
+      service,
+      'call',
+      call({
+        id: 'refused',
+        state: 'ended',
+        endedAt: new Date().toISOString(),
+        end: { code: 'busy', message: 'Refused while Do not disturb was on', sipStatus: 486 },
+      }),
+    );
+    expect(electron.notifications.some((n) => n.options.title === 'Incoming call')).toBe(false);
+    const note = electron.notifications.find((n) => n.options.title === 'Missed call');
+    expect(note?.shown).toBe(true);
+    expect(electron.app.badgeCounts.at(-1)).toBe(1);
+  });
 });
 
 describe('after sleep and network changes', () => {

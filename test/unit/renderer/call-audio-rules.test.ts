@@ -24,9 +24,14 @@ function call(id: string, state: CallInfo['state'], direction: CallInfo['directi
 }
 
 describe('what the devices do for each call state', () => {
-  it('rings for an incoming call, even while another call talks', () => {
+  it('rings for an incoming call, but never over a conversation (a waiting call)', () => {
     expect(toneFor([call('a', 'incoming', 'incoming')])).toBe('ring');
-    expect(toneFor([call('a', 'connected'), call('bb', 'incoming', 'incoming')])).toBe('ring');
+    expect(toneFor([{ ...call('a', 'incoming', 'incoming'), waiting: false }])).toBe('ring');
+    const waiting = { ...call('bb', 'incoming', 'incoming'), waiting: true };
+    // The short call-waiting tone comes in the call's own audio, from main.
+    expect(toneFor([call('a', 'connected'), waiting])).toBeNull();
+    // The other call held by hand: the engine clears `waiting`, and it rings as any call.
+    expect(toneFor([call('a', 'on-hold'), { ...waiting, waiting: false }])).toBe('ring');
   });
 
   it('plays ringback only while our call rings without early audio', () => {

@@ -45,6 +45,18 @@ describe('the ended-call screen', () => {
     expect(endedCallToShow([...calls, call('next', 'incoming', null)], END + 10, none)).toBeNull();
   });
 
+  it('never announces a call the engine refused without ringing (do not disturb, one waiting)', () => {
+    const refused: CallInfo = {
+      ...call('dnd', 'ended', END),
+      direction: 'incoming',
+      end: { code: 'busy', message: 'Refused while Do not disturb was on', sipStatus: 486 },
+    };
+    expect(endedCallToShow([refused], END + 10, none)).toBeNull();
+    // The user's own call that ended just before still shows its end.
+    const own = call('own', 'ended', END - 100);
+    expect(endedCallToShow([own, refused], END + 10, none)?.id).toBe('own');
+  });
+
   it('never shows calls that ended long ago (a reloaded page) or without an end time', () => {
     expect(endedCallToShow([call('a', 'ended', END - 60_000)], END, none)).toBeNull();
     expect(endedCallToShow([call('a', 'ended', null)], END, none)).toBeNull();

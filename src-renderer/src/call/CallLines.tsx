@@ -1,0 +1,68 @@
+import type { CallInfo } from '../../../src-shared/domain.js';
+import type { Store } from '../state/store.js';
+
+const nameOf = (call: CallInfo) => call.remoteDisplayName ?? call.remote;
+
+/**
+ * A second call ringing during a call: who it is, and the two things a person does with it. It
+ * is announced (role="alert") and rings as a short tone in the call's audio, never the ringtone.
+ */
+export function CallWaitingBanner({ store, call }: { store: Store; call: CallInfo }) {
+  const invoke = store.bridge.invoke.bind(store.bridge);
+  return (
+    <div className="call-waiting" role="alert" aria-label="Call waiting" data-call-id={call.id}>
+      <p className="call-waiting-title">
+        <span className="call-waiting-dot" aria-hidden="true" />
+        Call waiting
+      </p>
+      <p className="call-waiting-who">
+        <strong>{nameOf(call)}</strong>
+        {call.remoteDisplayName && <span className="muted"> {call.remote}</span>}
+      </p>
+      <div className="call-waiting-actions">
+        <button
+          type="button"
+          className="decline"
+          aria-keyshortcuts="Escape"
+          title="Esc"
+          onClick={() => void store.act(() => invoke('reject', { callId: call.id }))}
+        >
+          Decline
+        </button>
+        <button
+          type="button"
+          className="answer"
+          onClick={() =>
+            void store.act(() => invoke('answer', { callId: call.id, holdOthers: true }))
+          }
+        >
+          Answer and hold
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** The calls on hold beside the one shown: one compact row each, to switch to. */
+export function HeldCalls({ store, calls }: { store: Store; calls: readonly CallInfo[] }) {
+  const invoke = store.bridge.invoke.bind(store.bridge);
+  if (calls.length === 0) return null;
+  return (
+    <ul className="held-calls" aria-label="Calls on hold">
+      {calls.map((call) => (
+        <li key={call.id} data-call-id={call.id}>
+          <span>
+            <span className="muted">On hold:</span> <strong>{nameOf(call)}</strong>
+          </span>
+          <button
+            type="button"
+            aria-label={`Switch to ${nameOf(call)}`}
+            onClick={() => void store.act(() => invoke('switchTo', { callId: call.id }))}
+          >
+            Switch
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
