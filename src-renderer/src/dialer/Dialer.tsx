@@ -81,6 +81,8 @@ export function Dialer({
   const recent = history.slice(0, 6);
   return (
     <section className="dialer" aria-label="Dialer">
+      {/* Every page has one top heading to jump to; here the keypad says the rest. */}
+      <h1 className="visually-hidden">Dialer</h1>
       <form
         onSubmit={(event) => {
           event.preventDefault();

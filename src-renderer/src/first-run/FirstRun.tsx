@@ -165,8 +165,9 @@ export function FirstRun({
       : VOIPMS_SERVERS.map((pop) => ({ server: pop }));
   const registeredAsTyped = outcome === 'registered' && editedSinceAttempt.size === 0;
 
+  // The page's main landmark: before there is an account there is no header or tab bar around it.
   return (
-    <div className="first-run">
+    <main className="first-run">
       <div className="first-run-head">
         <span className="logo" aria-hidden="true" />
         <div>
@@ -341,6 +342,6 @@ export function FirstRun({
           </div>
         )}
       </div>
-    </div>
+    </main>
   );
 }

@@ -133,6 +133,7 @@ export function NatPanel({
   const activeStun = nat && stunOff(nat) ? 'none (STUN off)' : (nat?.servers[0]?.server ?? 'none');
   return (
     <section className="nat-panel" aria-label="Network status">
+      <h1 className="visually-hidden">Network</h1>
       <div className={`verdict ${verdict.color}`} role="status">
         <strong>{verdict.title}</strong>
         <p>{verdict.advice}</p>
@@ -160,7 +161,7 @@ export function NatPanel({
           <span className="muted">Test calls find what fixes one-way audio.</span>
         </div>
       )}
-      <div className="path" aria-label="Path from this computer to voip.ms">
+      <div className="path" role="group" aria-label="Path from this computer to voip.ms">
         <Hop title="This computer" lines={[show(nat?.local)]} color="green" />
         <span className="arrow" aria-hidden="true">
           →

@@ -38,6 +38,7 @@ function SettingsPage({ store, settings }: { store: Store; settings: Settings })
   };
   return (
     <section className="settings" aria-label="Settings">
+      <h1 className="visually-hidden">Settings</h1>
       <nav className="settings-jump" aria-label="Settings sections">
         <ul>
           {SECTIONS.map((section) => (

@@ -130,7 +130,7 @@ const MARK_FOCUSABLE = `(() => {
       element.labels?.[0]?.firstChild?.textContent ??
       element.textContent ??
       '';
-    return name.replace(/\\\\s+/g, ' ').trim();
+    return name.replace(/\\s+/g, ' ').trim();
   };
   const controls = [
     ...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]'),
@@ -156,7 +156,7 @@ const FOCUS_STOP = `(() => {
     ring:
       style.outlineStyle !== 'none' &&
       parseFloat(style.outlineWidth) >= 2 &&
-      !/rgba\\\\([^)]*, 0\\\\)|transparent/.test(style.outlineColor),
+      !/rgba\\([^)]*, 0\\)|transparent/.test(style.outlineColor),
   };
 })()`;
 
