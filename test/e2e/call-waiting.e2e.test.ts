@@ -24,6 +24,7 @@ import {
   waitFor,
   type LoopbackSipp,
 } from '../lab/support/peers.js';
+import { expectNoSeriousA11yViolations } from './support/a11y.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
 import {
   DOCS_SCREENS,
@@ -171,6 +172,7 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
     }
     expect((await engineCallFrom('Bob'))?.waiting).toBe(true);
     expect((await engineCallFrom('Alice'))?.state).toBe('connected');
+    await expectNoSeriousA11yViolations(page, 'call with a waiting call');
     await shot('call-waiting');
 
     // Answer and hold, from the keyboard: the first call is held, then the second connects.
@@ -201,6 +203,7 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
       .toBeGreaterThan(25);
     // Let the meters and the quality word settle for the picture.
     await page.waitForTimeout(1500);
+    await expectNoSeriousA11yViolations(page, 'two calls, one on hold');
     await shot('call-two-calls');
 
     // Switch back to Alice: Bob is held (a=sendonly), Alice resumed (a=sendrecv).
