@@ -146,11 +146,16 @@ export function Dialer({
 function RecentCall({ entry, onPick }: { entry: HistoryEntry; onPick: (number: string) => void }) {
   const started = new Date(entry.startedAt);
   const seconds = entry.durationSeconds;
+  const missed = entry.outcome === 'missed';
   return (
     <li>
-      <button type="button" className="recent-call" onClick={() => onPick(entry.number)}>
-        <span className={`direction ${entry.direction}`}>
-          {entry.direction === 'incoming' ? '↙' : '↗'}
+      <button
+        type="button"
+        className={missed ? 'recent-call missed' : 'recent-call'}
+        onClick={() => onPick(entry.number)}
+      >
+        <span className={`direction ${entry.direction}`} aria-hidden="true">
+          {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
         </span>
         <span className="who">{entry.name ?? entry.number}</span>
         <span className="when">
