@@ -196,9 +196,13 @@ export async function measureAppCost(options: {
     await page.getByLabel('Number to call').fill('4443');
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     await until(async () => (await page.getByText('Connected').count()) === 1, 15_000, 'connect');
-    // The meters, the sparklines and the delay readout are on screen and moving.
+    // The meters, the sparklines and the delay readout are on screen and moving: the figures
+    // wait behind Details, so it is opened, as a user watching the call's quality would.
+    await page.locator('.call-details summary', { hasText: 'Details' }).click();
     await until(
-      async () => (await page.locator('.sparkline polyline').count()) > 0,
+      async () =>
+        (await page.locator('.sparkline polyline').count()) > 0 &&
+        (await page.locator('.sparkline').first().isVisible()),
       10_000,
       'sparklines',
     );
