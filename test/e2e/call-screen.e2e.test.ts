@@ -5,37 +5,19 @@
  * server on loopback: the end of a call with its reason, the phone keyboard, the digits sent, the
  * quality word and the Details behind it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
-import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
-import { startBridge, type Bridge } from './support/bridge-server.js';
-import {
-  DOCS_SCREENS,
-  FAKE_MICROPHONE_FLAGS,
-  launchChromium,
-  loopbackAppUnavailableReason,
-  RENDERER,
-  SCREENS,
-} from './support/browser.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { ENDED_SCREEN_MS } from '../../src-renderer/src/call/ended-call.js';
 
 const skip = announceSkip('e2e: call screen in Chromium', loopbackAppUnavailableReason());
 
-const children: ChildProcess[] = [];
-let browser: Browser;
-let bridge: Bridge;
+let app: LoopbackApp;
 let page: Page;
-const sipPort = 42000 + Math.floor(Math.random() * 1000) * 2;
-const stunPort = 46000 + Math.floor(Math.random() * 1000);
-
-function run(command: string, args: string[]): void {
-  children.push(spawn(command, args, { stdio: 'ignore' }));
-}
 
 /** A screenshot for test-results/screens, and for docs/screens when it documents a screen. */
 async function shot(name: string, publish = false): Promise<void> {
@@ -45,7 +27,7 @@ async function shot(name: string, publish = false): Promise<void> {
 }
 
 async function engineCall() {
-  const { calls } = await bridge.service.engine.invoke('snapshot', {});
+  const { calls } = await app.bridge.service.engine.invoke('snapshot', {});
   return calls.find((call) => call.state !== 'ended') ?? null;
 }
 
@@ -56,47 +38,25 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
     mkdirSync(DOCS_SCREENS, { recursive: true });
-    run('sipp', [
-      ...scenarioArgs('provider-answers-by-number.xml'),
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(sipPort),
-      '-mi',
-      '127.0.0.1',
-      '-mp',
-      String(sipPort + 2),
-      '-m',
-      '100',
-      '-nostdin',
-      '-rtp_echo',
-      '-timeout',
-      '180s',
-    ]);
-    children.push((await startLoopbackCoturn({ port: stunPort })).process);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      settings: {
-        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
-        password: LAB_PASSWORD,
-        stunServers: [`127.0.0.1:${stunPort}`],
+    app = await startLoopbackApp({
+      ports: { sip: 42000, stun: 46000 },
+      provider: {
+        scenario: 'provider-answers-by-number.xml',
+        calls: 100,
+        sipp: ['-rtp_echo', '-timeout', '180s'],
       },
+      microphone: true,
+      autoplay: true,
     });
-    browser = await launchChromium({
-      extraArgs: ['--autoplay-policy=no-user-gesture-required', ...FAKE_MICROPHONE_FLAGS],
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+    page = app.page;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    for (const child of children) child.kill('SIGKILL');
+    await app?.close();
   });
 
   it('a refused call shows its reason in plain words for a few seconds, then the dialer returns', async () => {
-    await page.goto(bridge.url);
+    await page.goto(app.bridge.url);
     await expect
       .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
         timeout: 10_000,
@@ -152,7 +112,7 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
 
     // Digits during a call are RFC 4733 tones; sipp echoes them, so the engine hears them back.
     const digitsBack: string[] = [];
-    const off = bridge.service.engine.on('dtmfReceived', ({ digit }) => digitsBack.push(digit));
+    const off = app.bridge.service.engine.on('dtmfReceived', ({ digit }) => digitsBack.push(digit));
     for (const key of ['1', '2', '3', '4', '#']) await page.keyboard.press(key);
     await expect.poll(() => page.locator('.dtmf-sent').textContent()).toBe('Sent: 1234#');
     await expect.poll(() => digitsBack.join(''), { timeout: 5000 }).toBe('1234#');
@@ -195,29 +155,10 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
   }, 60_000);
 
   it('an incoming call is answered with Enter and declined with Esc; the far end hanging up is said', async () => {
-    const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
-    expect(contactPort).toBeDefined();
     const callMe = (port: number) =>
-      run('sipp', [
-        ...scenarioArgs('provider-invites-client.xml'),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-mi',
-        '127.0.0.1',
-        '-mp',
-        String(port + 2),
-        '-m',
-        '1',
-        '-nostdin',
-        '-rtp_echo',
-        '-timeout',
-        '30s',
-        `127.0.0.1:${contactPort}`,
-      ]);
+      app.spawnCaller('provider-invites-client.xml', port, ['-rtp_echo', '-timeout', '30s']);
     const incoming = page.getByRole('region', { name: 'Incoming call' });
-    callMe(sipPort + 10);
+    callMe(app.sipPort + 10);
     await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByText('Connected').count(), { timeout: 5000 }).toBe(1);
@@ -226,7 +167,7 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
     expect(await endedScreen().getByRole('status').textContent()).toBe('They hung up');
     await page.keyboard.press('Escape');
 
-    callMe(sipPort + 20);
+    callMe(app.sipPort + 20);
     await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
     await page.keyboard.press('Escape');
     await expect.poll(() => endedScreen().count(), { timeout: 5000 }).toBe(1);

@@ -304,6 +304,27 @@ export function installRtpCounters(lab: Lab): () => { toProvider: number; fromPr
   });
 }
 
+/**
+ * sipp's command line for `scenario` on 127.0.0.1:`port` (media on port + 2), ending after
+ * `calls` calls, with no keyboard; the caller appends its own options and any target.
+ */
+export function loopbackSippArgs(scenario: string, port: number, calls: number): string[] {
+  return [
+    ...scenarioArgs(scenario),
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-mi',
+    '127.0.0.1',
+    '-mp',
+    String(port + 2),
+    '-m',
+    String(calls),
+    '-nostdin',
+  ];
+}
+
 export interface LoopbackSipp {
   port: number;
   child: ChildProcess;
@@ -327,18 +348,7 @@ export async function startLoopbackSipp(
   const child = spawn(
     'sipp',
     [
-      ...scenarioArgs(scenario),
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-mi',
-      '127.0.0.1',
-      '-mp',
-      String(port + 2),
-      '-m',
-      String(options.calls ?? 10),
-      '-nostdin',
+      ...loopbackSippArgs(scenario, port, options.calls ?? 10),
       '-trace_msg',
       '-message_file',
       log,

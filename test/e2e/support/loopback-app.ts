@@ -1,0 +1,122 @@
+/**
+ * The app on loopback for the Chromium suites: sipp as the provider, coturn as the STUN server,
+ * the test bridge (the real engine) registered at sipp, and Debian's Chromium with one page the
+ * size of the app's window; sipp callers that ring the app; and one close() for all of it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
+import type { SettingsUpdate } from '../../../src-shared/settings.js';
+import { LAB_PASSWORD, LAB_USER, loopbackSippArgs } from '../../lab/support/peers.js';
+import { startLoopbackCoturn } from '../../support/loopback-coturn.js';
+import { startBridge, type Bridge } from './bridge-server.js';
+import { FAKE_MICROPHONE_FLAGS, launchChromium, RENDERER } from './browser.js';
+
+export interface LoopbackAppOptions {
+  /**
+   * Where the suite's random ports start (each within 1000 of it, the SIP one even): suites run
+   * side by side, so each keeps to its own range.
+   */
+  ports: { sip: number; stun: number };
+  /** The provider: sipp running `scenario` for `calls` calls, with `sipp` appended. */
+  provider?: { scenario: string; calls: number; sipp: string[] };
+  /** The bridge's settings; by default the account at sipp and coturn as the STUN server. */
+  settings?: (ports: { sipPort: number; stunPort: number }) => SettingsUpdate;
+  hooks?: EngineHooks;
+  /** Chromium's fake microphone: its built-in tone, or this WAV file; none when absent. */
+  microphone?: true | string;
+  /** Sound plays without a click first (the ringtone, the far end's audio). */
+  autoplay?: boolean;
+}
+
+export interface LoopbackApp {
+  bridge: Bridge;
+  browser: Browser;
+  /** 420×760 at scale 1, as the app's window opens. */
+  page: Page;
+  sipPort: number;
+  stunPort: number;
+  /** A sipp on `port` placing one call to the engine's Contact with `scenario` and `extra`. */
+  spawnCaller(scenario: string, port: number, extra: string[]): ChildProcess;
+  /** Closes the browser and the bridge, and kills sipp, the callers and coturn. */
+  close(): Promise<void>;
+}
+
+/** The settings most suites start from: the account at sipp, coturn as the STUN server. */
+export function accountAtSipp(sipPort: number, stunPort: number): SettingsUpdate {
+  return {
+    account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
+    password: LAB_PASSWORD,
+    stunServers: [`127.0.0.1:${stunPort}`],
+  };
+}
+
+export function chromiumArgs(options: Pick<LoopbackAppOptions, 'microphone' | 'autoplay'>) {
+  const { microphone, autoplay } = options;
+  return [
+    ...(autoplay ? ['--autoplay-policy=no-user-gesture-required'] : []),
+    ...(microphone ? FAKE_MICROPHONE_FLAGS : []),
+    ...(typeof microphone === 'string' ? [`--use-file-for-fake-audio-capture=${microphone}`] : []),
+  ];
+}
+
+/**
+ * Starts everything in the order the suites rely on: sipp, coturn, the bridge, Chromium. When a
+ * step fails, what had started is stopped before the error is thrown.
+ */
+export async function startLoopbackApp(options: LoopbackAppOptions): Promise<LoopbackApp> {
+  const children: ChildProcess[] = [];
+  const sipPort = options.ports.sip + Math.floor(Math.random() * 1000) * 2;
+  const stunPort = options.ports.stun + Math.floor(Math.random() * 1000);
+  let bridge: Bridge | undefined;
+  let browser: Browser | undefined;
+  const sipp = (args: string[]): ChildProcess => {
+    const child = spawn('sipp', args, { stdio: 'ignore' });
+    children.push(child);
+    return child;
+  };
+  const close = async (): Promise<void> => {
+    await browser?.close();
+    await bridge?.close();
+    for (const child of children) child.kill('SIGKILL');
+  };
+  try {
+    const { provider } = options;
+    if (provider) {
+      sipp([...loopbackSippArgs(provider.scenario, sipPort, provider.calls), ...provider.sipp]);
+    }
+    children.push((await startLoopbackCoturn({ port: stunPort })).process);
+    const settings = options.settings ?? (() => accountAtSipp(sipPort, stunPort));
+    const started = await startBridge({
+      rendererDir: RENDERER,
+      localAddress: '127.0.0.1',
+      hooks: options.hooks,
+      settings: settings({ sipPort, stunPort }),
+    });
+    bridge = started;
+    browser = await launchChromium({ extraArgs: chromiumArgs(options) });
+    const page = await browser.newPage({
+      viewport: { width: 420, height: 760 },
+      deviceScaleFactor: 1,
+    });
+    return {
+      bridge: started,
+      browser,
+      page,
+      sipPort,
+      stunPort,
+      spawnCaller(scenario, port, extra) {
+        const contactPort = /:(\d+);transport/.exec(
+          started.service.engine.contactHeader ?? '',
+        )?.[1];
+        expect(contactPort).toBeDefined();
+        return sipp([...loopbackSippArgs(scenario, port, 1), ...extra, `127.0.0.1:${contactPort}`]);
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
