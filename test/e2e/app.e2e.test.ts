@@ -3,42 +3,26 @@
  * sipp as the provider and coturn as the STUN server on loopback. Screenshots of each screen go
  * to test-results/screens.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
-import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
-import { startBridge, type Bridge } from './support/bridge-server.js';
-import {
-  FAKE_MICROPHONE_FLAGS,
-  launchChromium,
-  loopbackAppUnavailableReason,
-  RENDERER,
-  SCREENS,
-} from './support/browser.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import type { Bridge } from './support/bridge-server.js';
+import { loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { writeToneWav } from './support/tone-wav.js';
 import { ToneDetector } from '../../src-main/media/tone.js';
 
 const skip = announceSkip('e2e: app in Chromium', loopbackAppUnavailableReason());
 
-const children: ChildProcess[] = [];
-let browser: Browser;
+let app: LoopbackApp;
 let bridge: Bridge;
 let page: Page;
 /** The fake microphone's tone; the engine listens for it in what sipp echoes back. */
 const MIC_TONE_HZ = 1000;
 const toneHeard = new ToneDetector({ frequency: MIC_TONE_HZ });
-const sipPort = 41000 + Math.floor(Math.random() * 1000) * 2;
-const stunPort = 45000 + Math.floor(Math.random() * 1000);
-
-function run(command: string, args: string[]): void {
-  const child = spawn(command, args, { stdio: 'ignore' });
-  children.push(child);
-}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENS, `${name}.png`) });
@@ -49,48 +33,22 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     mkdirSync(SCREENS, { recursive: true });
     const micWav = join(tmpdir(), `natter-e2e-mic-${process.pid}.wav`);
     writeToneWav(micWav, MIC_TONE_HZ, 3);
-    run('sipp', [
-      ...scenarioArgs('provider-comedia.xml'),
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(sipPort),
-      '-mi',
-      '127.0.0.1',
-      '-mp',
-      String(sipPort + 2),
-      '-m',
-      '100',
-      '-nostdin',
-      '-rtp_echo',
-      '-timeout',
-      '120s',
-    ]);
-    children.push((await startLoopbackCoturn({ port: stunPort })).process);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      hooks: { onCallAudio: (_callId, frame) => toneHeard.push(frame) },
-      settings: {
-        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
-        password: LAB_PASSWORD,
-        stunServers: [`127.0.0.1:${stunPort}`],
+    app = await startLoopbackApp({
+      ports: { sip: 41000, stun: 45000 },
+      provider: {
+        scenario: 'provider-comedia.xml',
+        calls: 100,
+        sipp: ['-rtp_echo', '-timeout', '120s'],
       },
+      hooks: { onCallAudio: (_callId, frame) => toneHeard.push(frame) },
+      microphone: micWav,
+      autoplay: true,
     });
-    browser = await launchChromium({
-      extraArgs: [
-        '--autoplay-policy=no-user-gesture-required',
-        ...FAKE_MICROPHONE_FLAGS,
-        `--use-file-for-fake-audio-capture=${micWav}`,
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+    ({ bridge, page } = app);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    for (const child of children) child.kill('SIGKILL');
+    await app?.close();
   });
 
   it('registers, shows a green indicator, and the dialer normalises what is typed', async () => {
@@ -178,25 +136,10 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
   });
 
   it('an incoming call rings with its caller, is answered, and the caller hangs up', async () => {
-    const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
-    expect(contactPort).toBeDefined();
-    run('sipp', [
-      ...scenarioArgs('provider-invites-client.xml'),
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(sipPort + 10),
-      '-mi',
-      '127.0.0.1',
-      '-mp',
-      String(sipPort + 12),
-      '-m',
-      '1',
-      '-nostdin',
+    app.spawnCaller('provider-invites-client.xml', app.sipPort + 10, [
       '-rtp_echo',
       '-timeout',
       '60s',
-      `127.0.0.1:${contactPort}`,
     ]);
     const incoming = page.getByRole('region', { name: 'Incoming call' });
     await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
@@ -255,7 +198,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await page.getByRole('button', { name: 'Use this one' }).click();
     await expect.poll(() => page.getByText('Now using 127.0.0.1:9').count()).toBe(1);
     // The dead server is active; take the working one off the list too.
-    await page.getByRole('button', { name: `Remove 127.0.0.1:${stunPort}` }).click();
+    await page.getByRole('button', { name: `Remove 127.0.0.1:${app.stunPort}` }).click();
     await expect
       .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
         timeout: 8000,
