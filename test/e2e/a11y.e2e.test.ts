@@ -9,41 +9,30 @@
  * why in text, and the keyboard reaches every control of the dialer, the history, the settings
  * and the set-up screen with a visible focus ring.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
-import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
 import type { Settings } from '../../src-shared/settings.js';
 import { startBridge, type Bridge } from './support/bridge-server.js';
 import {
   DOCS_SCREENS,
-  FAKE_MICROPHONE_FLAGS,
-  launchChromium,
   loopbackAppUnavailableReason,
   RENDERER,
   SCREENS,
 } from './support/browser.js';
+import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { expectNoSeriousA11yViolations, focusedControl, tabWalk } from './support/a11y.js';
 
 const skip = announceSkip('e2e: accessibility in Chromium', loopbackAppUnavailableReason());
 
-const children: ChildProcess[] = [];
+let app: LoopbackApp;
 let browser: Browser;
 let bridge: Bridge;
 /** A second app with no account: it opens on the first-run set-up screen. */
 let firstRun: Bridge;
 let page: Page;
-const sipPort = 36000 + Math.floor(Math.random() * 1000) * 2;
-const stunPort = 39000 + Math.floor(Math.random() * 1000);
-
-function run(command: string, args: string[]): void {
-  children.push(spawn(command, args, { stdio: 'ignore' }));
-}
-
 function dataTheme(target: Page = page): Promise<string | null> {
   return target.evaluate('document.documentElement.dataset.theme ?? null') as Promise<
     string | null
@@ -94,75 +83,34 @@ const SETTINGS_SECTIONS = ['Account', 'STUN & keepalive', 'Relay', 'Audio', 'Cal
 
 /** A sipp caller on `port` that rings the app once with `scenario`. */
 function callIn(scenario: string, port: number, extra: string[]): void {
-  const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
-  expect(contactPort).toBeDefined();
-  run('sipp', [
-    ...scenarioArgs(scenario),
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    '-mi',
-    '127.0.0.1',
-    '-mp',
-    String(port + 2),
-    '-m',
-    '1',
-    '-nostdin',
-    ...extra,
-    '-timeout',
-    '60s',
-    `127.0.0.1:${contactPort}`,
-  ]);
+  app.spawnCaller(scenario, port, [...extra, '-timeout', '60s']);
 }
 
 describe.skipIf(skip)('accessibility of every page, in each theme', () => {
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
     mkdirSync(DOCS_SCREENS, { recursive: true });
-    run('sipp', [
-      ...scenarioArgs('provider-comedia.xml'),
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(sipPort),
-      '-mi',
-      '127.0.0.1',
-      '-mp',
-      String(sipPort + 2),
-      '-m',
-      '100',
-      '-nostdin',
-      '-rtp_echo',
-      '-timeout',
-      '300s',
-    ]);
-    children.push((await startLoopbackCoturn({ port: stunPort })).process);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      settings: {
-        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
-        password: LAB_PASSWORD,
-        stunServers: [`127.0.0.1:${stunPort}`],
+    app = await startLoopbackApp({
+      ports: { sip: 36000, stun: 39000 },
+      provider: {
+        scenario: 'provider-comedia.xml',
+        calls: 100,
+        sipp: ['-rtp_echo', '-timeout', '300s'],
       },
+      microphone: true,
+      autoplay: true,
     });
+    ({ bridge, browser, page } = app);
     firstRun = await startBridge({
       rendererDir: RENDERER,
       localAddress: '127.0.0.1',
-      settings: { stunServers: [`127.0.0.1:${stunPort}`] },
+      settings: { stunServers: [`127.0.0.1:${app.stunPort}`] },
     });
-    browser = await launchChromium({
-      extraArgs: ['--autoplay-policy=no-user-gesture-required', ...FAKE_MICROPHONE_FLAGS],
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
     await firstRun?.close();
-    for (const child of children) child.kill('SIGKILL');
+    await app?.close();
   });
 
   for (const theme of ['dark', 'light'] as const) {
@@ -277,7 +225,7 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
       await page.getByRole('button', { name: 'Back to dialer' }).click();
       await expect.poll(() => page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
 
-      const callerPort = sipPort + (theme === 'dark' ? 10 : 20);
+      const callerPort = app.sipPort + (theme === 'dark' ? 10 : 20);
       callIn('provider-invites-client.xml', callerPort, ['-rtp_echo']);
       const incoming = page.getByRole('region', { name: 'Incoming call' });
       await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
