@@ -11,39 +11,29 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
 import { startProviderFront, type ProviderFront } from '../lab/support/provider-front.js';
 import {
-  LAB_PASSWORD,
-  LAB_USER,
   parseSippMessageLog,
   startLoopbackSipp,
   waitFor,
   type LoopbackSipp,
 } from '../lab/support/peers.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
-import { startBridge, type Bridge } from './support/bridge-server.js';
-import {
-  DOCS_SCREENS,
-  FAKE_MICROPHONE_FLAGS,
-  launchChromium,
-  loopbackAppUnavailableReason,
-  RENDERER,
-  SCREENS,
-} from './support/browser.js';
+import type { Bridge } from './support/bridge-server.js';
+import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { labAccount, startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 
 const skip = announceSkip('e2e: call waiting in Chromium', loopbackAppUnavailableReason());
 
 const children: ChildProcess[] = [];
-let browser: Browser;
+let app: LoopbackApp;
 let bridge: Bridge;
 let page: Page;
 let front: ProviderFront;
-const stunPort = 47000 + Math.floor(Math.random() * 1000);
 
 /** A screenshot for test-results/screens, and for docs/screens when it documents a screen. */
 async function shot(name: string, publish = true): Promise<void> {
@@ -101,24 +91,14 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
     const registrar = await startLoopbackSipp('provider-registrar.xml', ['-timeout', '300s']);
     children.push(registrar.child);
     front = await startProviderFront({ address: '127.0.0.1', port: registrar.port });
-    children.push((await startLoopbackCoturn({ port: stunPort })).process);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      settings: {
-        account: {
-          server: `${front.address.address}:${front.address.port}`,
-          user: LAB_USER,
-          displayName: 'Home office',
-        },
-        password: LAB_PASSWORD,
-        stunServers: [`127.0.0.1:${stunPort}`],
-      },
+    app = await startLoopbackApp({
+      ports: { stun: 47000 },
+      settings: ({ stunPort }) =>
+        labAccount(`${front.address.address}:${front.address.port}`, `127.0.0.1:${stunPort}`),
+      microphone: true,
+      autoplay: true,
     });
-    browser = await launchChromium({
-      extraArgs: ['--autoplay-policy=no-user-gesture-required', ...FAKE_MICROPHONE_FLAGS],
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+    ({ bridge, page } = app);
     await page.goto(bridge.url);
     const registered = async () =>
       (await bridge.service.engine.invoke('snapshot', {})).registration.state === 'registered';
@@ -128,8 +108,7 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
+    await app?.close();
     for (const child of children) child.kill('SIGKILL');
     await front?.close();
   });

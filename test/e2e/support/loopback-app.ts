@@ -16,10 +16,10 @@ import { FAKE_MICROPHONE_FLAGS, launchChromium, RENDERER } from './browser.js';
 export interface LoopbackAppOptions {
   /**
    * Where the suite's random ports start (each within 1000 of it, the SIP one even): suites run
-   * side by side, so each keeps to its own range.
+   * side by side, so each keeps to its own range. `stun` starts coturn there, as the STUN server.
    */
-  ports: { sip: number; stun: number };
-  /** The provider: sipp running `scenario` for `calls` calls, with `sipp` appended. */
+  ports: { sip?: number; stun?: number };
+  /** The provider: sipp on a port from `ports.sip` running `scenario` for `calls` calls. */
   provider?: { scenario: string; calls: number; sipp: string[] };
   /** The bridge's settings; by default the account at sipp and coturn as the STUN server. */
   settings?: (ports: { sipPort: number; stunPort: number }) => SettingsUpdate;
@@ -35,7 +35,9 @@ export interface LoopbackApp {
   browser: Browser;
   /** 420×760 at scale 1, as the app's window opens. */
   page: Page;
+  /** The provider's port; 0 when the suite brings its own provider. */
   sipPort: number;
+  /** coturn's port; 0 without coturn. */
   stunPort: number;
   /** A sipp on `port` placing one call to the engine's Contact with `scenario` and `extra`. */
   spawnCaller(scenario: string, port: number, extra: string[]): ChildProcess;
@@ -43,12 +45,12 @@ export interface LoopbackApp {
   close(): Promise<void>;
 }
 
-/** The settings most suites start from: the account at sipp, coturn as the STUN server. */
-export function accountAtSipp(sipPort: number, stunPort: number): SettingsUpdate {
+/** The lab account at `server` (host:port) with `stunServer` as its one STUN server. */
+export function labAccount(server: string, stunServer: string): SettingsUpdate {
   return {
-    account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Home office' },
+    account: { server, user: LAB_USER, displayName: 'Home office' },
     password: LAB_PASSWORD,
-    stunServers: [`127.0.0.1:${stunPort}`],
+    stunServers: [stunServer],
   };
 }
 
@@ -67,8 +69,9 @@ export function chromiumArgs(options: Pick<LoopbackAppOptions, 'microphone' | 'a
  */
 export async function startLoopbackApp(options: LoopbackAppOptions): Promise<LoopbackApp> {
   const children: ChildProcess[] = [];
-  const sipPort = options.ports.sip + Math.floor(Math.random() * 1000) * 2;
-  const stunPort = options.ports.stun + Math.floor(Math.random() * 1000);
+  const { ports } = options;
+  const sipPort = ports.sip === undefined ? 0 : ports.sip + Math.floor(Math.random() * 1000) * 2;
+  const stunPort = ports.stun === undefined ? 0 : ports.stun + Math.floor(Math.random() * 1000);
   let bridge: Bridge | undefined;
   let browser: Browser | undefined;
   const sipp = (args: string[]): ChildProcess => {
@@ -86,8 +89,9 @@ export async function startLoopbackApp(options: LoopbackAppOptions): Promise<Loo
     if (provider) {
       sipp([...loopbackSippArgs(provider.scenario, sipPort, provider.calls), ...provider.sipp]);
     }
-    children.push((await startLoopbackCoturn({ port: stunPort })).process);
-    const settings = options.settings ?? (() => accountAtSipp(sipPort, stunPort));
+    if (stunPort) children.push((await startLoopbackCoturn({ port: stunPort })).process);
+    const settings =
+      options.settings ?? (() => labAccount(`127.0.0.1:${sipPort}`, `127.0.0.1:${stunPort}`));
     const started = await startBridge({
       rendererDir: RENDERER,
       localAddress: '127.0.0.1',
