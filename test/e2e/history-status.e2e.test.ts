@@ -8,33 +8,21 @@
  * (confirmed) empties it for good. The header and tabs stay in view on the long settings page.
  * Screenshots go to test-results/screens and docs/screens.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
-import {
-  LAB_PASSWORD,
-  LAB_USER,
-  scenarioArgs,
-  startLoopbackSipp,
-  type LoopbackSipp,
-} from '../lab/support/peers.js';
-import { startBridge, type Bridge } from './support/bridge-server.js';
-import {
-  DOCS_SCREENS,
-  FAKE_MICROPHONE_FLAGS,
-  launchChromium,
-  loopbackAppUnavailableReason,
-  RENDERER,
-  SCREENS,
-} from './support/browser.js';
+import { startLoopbackSipp, type LoopbackSipp } from '../lab/support/peers.js';
+import type { Bridge } from './support/bridge-server.js';
+import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { labAccount, startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
 const skip = announceSkip('e2e: history and status in Chromium', loopbackAppUnavailableReason());
 
 const children: ChildProcess[] = [];
-let browser: Browser;
+let app: LoopbackApp;
 let bridge: Bridge;
 let page: Page;
 let provider: LoopbackSipp;
@@ -74,26 +62,15 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     mkdirSync(SCREENS, { recursive: true });
     provider = await startLoopbackSipp('provider-comedia.xml', ['-rtp_echo', '-m', '20']);
     children.push(provider.child);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      settings: {
-        account: {
-          server: `127.0.0.1:${provider.port}`,
-          user: LAB_USER,
-          displayName: 'Home office',
-        },
-        password: LAB_PASSWORD,
-        stunServers: [DEAD_STUN],
-      },
+    app = await startLoopbackApp({
+      settings: () => labAccount(`127.0.0.1:${provider.port}`, DEAD_STUN),
+      microphone: true,
     });
-    browser = await launchChromium({ extraArgs: FAKE_MICROPHONE_FLAGS });
-    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+    ({ bridge, page } = app);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
+    await app?.close();
     for (const child of children) child.kill('SIGKILL');
   });
 
@@ -181,31 +158,10 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
       .poll(() => page.getByRole('region', { name: 'Dialer' }).count(), { timeout: 10_000 })
       .toBe(1);
 
-    const contactPort = /:(\d+);transport/.exec(bridge.service.engine.contactHeader ?? '')?.[1];
-    expect(contactPort).toBeDefined();
-    const callerPort = provider.port + 10;
-    const caller = spawn(
-      'sipp',
-      [
-        ...scenarioArgs('provider-invites-then-cancels.xml'),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(callerPort),
-        '-mi',
-        '127.0.0.1',
-        '-mp',
-        String(callerPort + 2),
-        '-m',
-        '1',
-        '-nostdin',
-        '-timeout',
-        '30s',
-        `127.0.0.1:${contactPort}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    children.push(caller);
+    const caller = app.spawnCaller('provider-invites-then-cancels.xml', provider.port + 10, [
+      '-timeout',
+      '30s',
+    ]);
     const callerDone = new Promise<number | null>((resolve) => caller.once('exit', resolve));
     const incoming = page.getByRole('region', { name: 'Incoming call' });
     await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);

@@ -18,7 +18,7 @@ export interface LoopbackAppOptions {
    * Where the suite's random ports start (each within 1000 of it, the SIP one even): suites run
    * side by side, so each keeps to its own range. `stun` starts coturn there, as the STUN server.
    */
-  ports: { sip?: number; stun?: number };
+  ports?: { sip?: number; stun?: number };
   /** The provider: sipp on a port from `ports.sip` running `scenario` for `calls` calls. */
   provider?: { scenario: string; calls: number; sipp: string[] };
   /** The bridge's settings; by default the account at sipp and coturn as the STUN server. */
@@ -69,7 +69,7 @@ export function chromiumArgs(options: Pick<LoopbackAppOptions, 'microphone' | 'a
  */
 export async function startLoopbackApp(options: LoopbackAppOptions): Promise<LoopbackApp> {
   const children: ChildProcess[] = [];
-  const { ports } = options;
+  const { ports = {} } = options;
   const sipPort = ports.sip === undefined ? 0 : ports.sip + Math.floor(Math.random() * 1000) * 2;
   const stunPort = ports.stun === undefined ? 0 : ports.stun + Math.floor(Math.random() * 1000);
   let bridge: Bridge | undefined;
