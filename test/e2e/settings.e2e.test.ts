@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VOIPMS_SERVERS } from '../../src-shared/settings.js';
 import { announceSkip } from '../support/lab-guard.js';
@@ -19,15 +19,9 @@ import {
   startLoopbackSipp,
   type LoopbackSipp,
 } from '../lab/support/peers.js';
-import { startBridge, type Bridge } from './support/bridge-server.js';
-import {
-  fullPageScreenshot,
-  launchChromium,
-  loopbackAppUnavailableReason,
-  RENDERER,
-  SCREENS,
-} from './support/browser.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import type { Bridge } from './support/bridge-server.js';
+import { fullPageScreenshot, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
 const skip = announceSkip(
   'e2e: settings network tools in Chromium',
@@ -35,14 +29,14 @@ const skip = announceSkip(
 );
 
 const children: ChildProcess[] = [];
-let browser: Browser;
+let app: LoopbackApp;
 let bridge: Bridge;
 let page: Page;
 let provider: LoopbackSipp;
-const stunPort = 47000 + Math.floor(Math.random() * 1000);
-const STUN = `127.0.0.1:${stunPort}`;
+/** coturn's address, once it runs. */
+let STUN: string;
 /** Nothing listens here: coturn's port plus 1000 stays clear of every other range in use. */
-const DEAD_STUN = `127.0.0.1:${stunPort + 1000}`;
+let DEAD_STUN: string;
 
 function stunOrder(): Promise<string[]> {
   return page.locator('.stun-list .settings-stun-name').allTextContents();
@@ -67,25 +61,23 @@ describe.skipIf(skip)('settings: STUN test, STUN order and the nearest server', 
     mkdirSync(SCREENS, { recursive: true });
     provider = await startLoopbackSipp('provider-options.xml', ['-m', '1000', '-timeout', '120s']);
     children.push(provider.child);
-    children.push((await startLoopbackCoturn({ port: stunPort })).process);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      settings: {
-        account: { server: `127.0.0.1:${provider.port}`, user: LAB_USER },
-        password: LAB_PASSWORD,
-        stunServers: [STUN, DEAD_STUN],
+    app = await startLoopbackApp({
+      ports: { stun: 47000 },
+      settings: ({ stunPort }) => {
+        STUN = `127.0.0.1:${stunPort}`;
+        DEAD_STUN = `127.0.0.1:${stunPort + 1000}`;
+        return {
+          account: { server: `127.0.0.1:${provider.port}`, user: LAB_USER },
+          password: LAB_PASSWORD,
+          stunServers: [STUN, DEAD_STUN],
+        };
       },
     });
-    browser = await launchChromium({
-      extraArgs: [],
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+    ({ bridge, page } = app);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
+    await app?.close();
     for (const child of children) child.kill('SIGKILL');
   });
 
