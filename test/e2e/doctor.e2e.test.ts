@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCTOR_STEP_IDS } from '../../src-shared/doctor.js';
 import { announceSkip } from '../support/lab-guard.js';
@@ -20,16 +20,10 @@ import {
   startLoopbackSipp,
   type LoopbackSipp,
 } from '../lab/support/peers.js';
-import { startBridge, type Bridge } from './support/bridge-server.js';
+import type { Bridge } from './support/bridge-server.js';
 import { doctorStepStates } from './support/doctor-view.js';
-import {
-  FAKE_MICROPHONE_FLAGS,
-  launchChromium,
-  loopbackAppUnavailableReason,
-  RENDERER,
-  SCREENS,
-} from './support/browser.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import { loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
 const skip = announceSkip(
   'e2e: connection check and SIP trace in Chromium',
@@ -37,13 +31,12 @@ const skip = announceSkip(
 );
 
 const children: ChildProcess[] = [];
-let browser: Browser;
-let context: BrowserContext;
+let app: LoopbackApp;
 let bridge: Bridge;
 let page: Page;
 let provider: LoopbackSipp;
-const stunPort = 43000 + Math.floor(Math.random() * 1000);
-const STUN = `127.0.0.1:${stunPort}`;
+/** coturn's address, once it runs. */
+let STUN: string;
 
 async function shot(name: string): Promise<void> {
   // Transitions finished, so the progress bar shows the count beside it.
@@ -70,33 +63,25 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
       '180s',
     ]);
     children.push(provider.child);
-    children.push((await startLoopbackCoturn({ port: stunPort })).process);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      settings: {
-        account: { server: `127.0.0.1:${provider.port}`, user: LAB_USER, displayName: 'Home' },
-        password: LAB_PASSWORD,
-        stunServers: [STUN],
+    app = await startLoopbackApp({
+      ports: { stun: 43000 },
+      settings: ({ stunPort }) => {
+        STUN = `127.0.0.1:${stunPort}`;
+        return {
+          account: { server: `127.0.0.1:${provider.port}`, user: LAB_USER, displayName: 'Home' },
+          password: LAB_PASSWORD,
+          stunServers: [STUN],
+        };
       },
+      microphone: true,
+      // "Copy" buttons write the clipboard; the test reads it back to see what a ticket would get.
+      clipboard: true,
     });
-    browser = await launchChromium({
-      extraArgs: [...FAKE_MICROPHONE_FLAGS],
-    });
-    context = await browser.newContext({
-      viewport: { width: 420, height: 760 },
-      deviceScaleFactor: 1,
-    });
-    // "Copy" buttons write the clipboard; the test reads it back to see what a ticket would get.
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-      origin: new URL(bridge.url).origin,
-    });
-    page = await context.newPage();
+    ({ bridge, page } = app);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
+    await app?.close();
     for (const child of children) child.kill('SIGKILL');
   });
 

@@ -28,6 +28,8 @@ export interface LoopbackAppOptions {
   microphone?: true | string;
   /** Sound plays without a click first (the ringtone, the far end's audio). */
   autoplay?: boolean;
+  /** The page may read and write the clipboard, as "Copy" buttons need. */
+  clipboard?: boolean;
 }
 
 export interface LoopbackApp {
@@ -104,6 +106,11 @@ export async function startLoopbackApp(options: LoopbackAppOptions): Promise<Loo
       viewport: { width: 420, height: 760 },
       deviceScaleFactor: 1,
     });
+    if (options.clipboard) {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: new URL(started.url).origin,
+      });
+    }
     return {
       bridge: started,
       browser,
