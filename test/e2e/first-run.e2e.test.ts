@@ -24,17 +24,17 @@ import {
 import { startBridge, type Bridge } from './support/bridge-server.js';
 import {
   DOCS_SCREENS,
-  launchChromium,
   loopbackAppUnavailableReason,
   RENDERER,
   SCREENS,
 } from './support/browser.js';
 import { publishScreen } from './support/lab-app.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
+import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
 const skip = announceSkip('e2e: first run and settings sections', loopbackAppUnavailableReason());
 
 const children: ChildProcess[] = [];
+let app: LoopbackApp;
 let browser: Browser;
 let bridge: Bridge;
 let page: Page;
@@ -81,27 +81,22 @@ describe.skipIf(skip)('first run and the settings page', () => {
     mkdirSync(DOCS_SCREENS, { recursive: true });
     provider = await startLoopbackSipp('provider-registrar.xml', ['-m', '100', '-timeout', '170s']);
     children.push(provider.child);
-    const coturn = await startLoopbackCoturn();
-    children.push(coturn.process);
-    stun = coturn.server;
     // A registrar that never answers: REGISTER goes out and nothing comes back.
     silent = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
+    app = await startLoopbackApp({
+      ports: { stun: 'any' },
       // No account: only the STUN server, so the NAT status after registering is a real one.
-      settings: { stunServers: [stun] },
+      settings: ({ stunPort }) => ({ stunServers: [`127.0.0.1:${stunPort}`] }),
     });
+    ({ bridge, browser, page } = app);
+    stun = `127.0.0.1:${app.stunPort}`;
     // Timer F at 64·T1: 64 · 150 ms, so the silent registrar's timeout comes within the test.
     bridge.service.engine.configure({ sipTimers: { t1: 150, t2: 4000 } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
+    await app?.close();
     silent?.close();
     for (const child of children) child.kill('SIGKILL');
   });

@@ -16,9 +16,10 @@ import { FAKE_MICROPHONE_FLAGS, launchChromium, RENDERER } from './browser.js';
 export interface LoopbackAppOptions {
   /**
    * Where the suite's random ports start (each within 1000 of it, the SIP one even): suites run
-   * side by side, so each keeps to its own range. `stun` starts coturn there, as the STUN server.
+   * side by side, so each keeps to its own range. `stun` starts coturn there, as the STUN server
+   * (`'any'`: on a port coturn's own launcher picks).
    */
-  ports?: { sip?: number; stun?: number };
+  ports?: { sip?: number; stun?: number | 'any' };
   /** The provider: sipp on a port from `ports.sip` running `scenario` for `calls` calls. */
   provider?: { scenario: string; calls: number; sipp: string[] };
   /** The bridge's settings; by default the account at sipp and coturn as the STUN server. */
@@ -73,7 +74,7 @@ export async function startLoopbackApp(options: LoopbackAppOptions): Promise<Loo
   const children: ChildProcess[] = [];
   const { ports = {} } = options;
   const sipPort = ports.sip === undefined ? 0 : ports.sip + Math.floor(Math.random() * 1000) * 2;
-  const stunPort = ports.stun === undefined ? 0 : ports.stun + Math.floor(Math.random() * 1000);
+  let stunPort = typeof ports.stun === 'number' ? ports.stun + Math.floor(Math.random() * 1000) : 0;
   let bridge: Bridge | undefined;
   let browser: Browser | undefined;
   const sipp = (args: string[]): ChildProcess => {
@@ -91,7 +92,11 @@ export async function startLoopbackApp(options: LoopbackAppOptions): Promise<Loo
     if (provider) {
       sipp([...loopbackSippArgs(provider.scenario, sipPort, provider.calls), ...provider.sipp]);
     }
-    if (stunPort) children.push((await startLoopbackCoturn({ port: stunPort })).process);
+    if (ports.stun !== undefined) {
+      const coturn = await startLoopbackCoturn({ port: stunPort || undefined });
+      children.push(coturn.process);
+      stunPort = coturn.port;
+    }
     const settings =
       options.settings ?? (() => labAccount(`127.0.0.1:${sipPort}`, `127.0.0.1:${stunPort}`));
     const started = await startBridge({
