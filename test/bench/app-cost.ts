@@ -12,14 +12,12 @@
  * layout, not as the figure itself.
  */
 import { readFileSync } from 'node:fs';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, CDPSession } from 'playwright-core';
-import { LAB_PASSWORD, LAB_USER, scenarioArgs } from '../lab/support/peers.js';
-import { startLoopbackCoturn } from '../support/loopback-coturn.js';
-import { startBridge, type Bridge } from '../e2e/support/bridge-server.js';
-import { FAKE_MICROPHONE_FLAGS, launchChromium, RENDERER } from '../e2e/support/browser.js';
+import type { CDPSession } from 'playwright-core';
+import { LAB_PASSWORD, LAB_USER } from '../lab/support/peers.js';
+import { startLoopbackApp, type LoopbackApp } from '../e2e/support/loopback-app.js';
 import { writeToneWav } from '../e2e/support/tone-wav.js';
 import { median, percentile } from './stats.js';
 
@@ -129,55 +127,26 @@ export async function measureAppCost(options: {
   callSeconds: number;
   progress: (line: string) => void;
 }): Promise<AppCost> {
-  const children: ChildProcess[] = [];
-  let bridge: Bridge | undefined;
-  let browser: Browser | undefined;
+  let app: LoopbackApp | undefined;
   try {
-    const sipPort = 33000 + Math.floor(Math.random() * 1000) * 2;
-    children.push(
-      spawn(
-        'sipp',
-        [
-          ...scenarioArgs('provider-comedia.xml'),
-          '-i',
-          '127.0.0.1',
-          '-p',
-          String(sipPort),
-          '-mi',
-          '127.0.0.1',
-          '-mp',
-          String(sipPort + 2),
-          '-m',
-          '10',
-          '-nostdin',
-          '-rtp_echo',
-          '-timeout',
-          `${options.idleSeconds + options.callSeconds + 120}s`,
-        ],
-        { stdio: 'ignore' },
-      ),
-    );
-    const stun = await startLoopbackCoturn();
-    children.push(stun.process);
-    bridge = await startBridge({
-      rendererDir: RENDERER,
-      localAddress: '127.0.0.1',
-      settings: {
-        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Bench' },
-        password: LAB_PASSWORD,
-        stunServers: [stun.server],
-      },
-    });
     const micWav = join(tmpdir(), `natter-bench-mic-${process.pid}.wav`);
     writeToneWav(micWav, 440, 5);
-    browser = await launchChromium({
-      extraArgs: [
-        '--autoplay-policy=no-user-gesture-required',
-        ...FAKE_MICROPHONE_FLAGS,
-        `--use-file-for-fake-audio-capture=${micWav}`,
-      ],
+    app = await startLoopbackApp({
+      ports: { sip: 33000, stun: 'any' },
+      provider: {
+        scenario: 'provider-comedia.xml',
+        calls: 10,
+        sipp: ['-rtp_echo', '-timeout', `${options.idleSeconds + options.callSeconds + 120}s`],
+      },
+      settings: ({ sipPort, stunPort }) => ({
+        account: { server: `127.0.0.1:${sipPort}`, user: LAB_USER, displayName: 'Bench' },
+        password: LAB_PASSWORD,
+        stunServers: [`127.0.0.1:${stunPort}`],
+      }),
+      microphone: micWav,
+      autoplay: true,
     });
-    const page = await browser.newPage({ viewport: { width: 420, height: 760 } });
+    const { bridge, browser, page } = app;
     const browserSession = await browser.newBrowserCDPSession();
     const pageSession = await page.context().newCDPSession(page);
     await pageSession.send('Performance.enable');
@@ -237,8 +206,6 @@ export async function measureAppCost(options: {
       shownPlayout: delayStats(shownPlayout),
     };
   } finally {
-    await browser?.close();
-    await bridge?.close();
-    for (const child of children) child.kill('SIGKILL');
+    await app?.close();
   }
 }

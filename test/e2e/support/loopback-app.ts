@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
 import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
 import { LAB_PASSWORD, LAB_USER, loopbackSippArgs } from '../../lab/support/peers.js';
@@ -126,7 +125,7 @@ export async function startLoopbackApp(options: LoopbackAppOptions): Promise<Loo
         const contactPort = /:(\d+);transport/.exec(
           started.service.engine.contactHeader ?? '',
         )?.[1];
-        expect(contactPort).toBeDefined();
+        if (contactPort === undefined) throw new Error('the engine has no Contact port to call');
         return sipp([...loopbackSippArgs(scenario, port, 1), ...extra, `127.0.0.1:${contactPort}`]);
       },
       close,
