@@ -56,7 +56,8 @@ export function labAccount(server: string, stunServer: string): SettingsUpdate {
   };
 }
 
-export function chromiumArgs(options: Pick<LoopbackAppOptions, 'microphone' | 'autoplay'>) {
+/** Chromium's flags for the fake microphone and autoplay, in the order the suites gave them. */
+function chromiumArgs(options: Pick<LoopbackAppOptions, 'microphone' | 'autoplay'>) {
   const { microphone, autoplay } = options;
   return [
     ...(autoplay ? ['--autoplay-policy=no-user-gesture-required'] : []),
