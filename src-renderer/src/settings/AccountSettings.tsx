@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ServerProbe } from '../../../src-shared/ipc-contract.js';
-import { VOIPMS_SERVERS, type Settings } from '../../../src-shared/settings.js';
+import { VOIPMS_SERVERS } from '../../../src-shared/settings.js';
 import {
   accountSavedWords,
   checkServer,
@@ -12,20 +12,13 @@ import {
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { Field } from '../ui/Field.js';
 import { SecretField } from '../ui/SecretField.js';
-import { useStore, type Store } from '../state/store.js';
+import { useStore } from '../state/store.js';
 import { saveSettings } from './save-settings.js';
 import { byRoundTrip, fastestOf, formatRtt, serversToProbe } from './server-probe-model.js';
+import type { SettingsSectionProps } from './section-props.js';
 
 /** The voip.ms account: server (with "Nearest"), sub-account user, SIP password, display name. */
-export function AccountSettings({
-  store,
-  settings,
-  labelledBy,
-}: {
-  store: Store;
-  settings: Settings;
-  labelledBy: string;
-}) {
+export function AccountSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   const registration = useStore(store, (s) => s.registration);
   const [server, setServer] = useState(settings.account?.server ?? 'montreal.voip.ms');
   const [user, setUser] = useState(settings.account?.user ?? '');

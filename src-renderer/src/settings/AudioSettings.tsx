@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Settings } from '../../../src-shared/settings.js';
 import { listAudioDevices } from '../audio/call-audio.js';
 import { TonePlayer } from '../audio/tone-player.js';
 import { LevelMeter } from '../call/CallQuality.js';
-import type { Store } from '../state/store.js';
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { saveSettings } from './save-settings.js';
+import type { SettingsSectionProps } from './section-props.js';
 
 type DeviceField = 'audioInputId' | 'audioOutputId' | 'ringtoneOutputId';
 
@@ -74,15 +73,7 @@ function deviceName(device: MediaDeviceInfo, index: number, kind: string): strin
 }
 
 /** Microphone, call speaker and ringtone device, each with a way to try it. */
-export function AudioSettings({
-  store,
-  settings,
-  labelledBy,
-}: {
-  store: Store;
-  settings: Settings;
-  labelledBy: string;
-}) {
+export function AudioSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   const [lists, refresh] = useAudioDevices();
   const micTest = useMicrophoneTest(settings.audioInputId);
   const [problem, setProblem] = useState<string | null>(null);

@@ -5,6 +5,7 @@ import { Switch } from '../ui/Switch.js';
 import type { Store } from '../state/store.js';
 import { saveSettings } from './save-settings.js';
 import { THEME_WORDS } from './settings-model.js';
+import type { SettingsSectionProps } from './section-props.js';
 
 type SwitchKey = 'doNotDisturb' | 'closeToTray' | 'startAtLogin';
 
@@ -47,15 +48,7 @@ function SettingSwitch({
 }
 
 /** How incoming calls are taken: do not disturb. */
-export function CallSettings({
-  store,
-  settings,
-  labelledBy,
-}: {
-  store: Store;
-  settings: Settings;
-  labelledBy: string;
-}) {
+export function CallSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   return (
     <div className="settings-card" role="group" aria-labelledby={labelledBy}>
       <SettingSwitch
@@ -72,15 +65,7 @@ export function CallSettings({
 }
 
 /** The app itself: tray, start at login, colour theme. */
-export function AppSettings({
-  store,
-  settings,
-  labelledBy,
-}: {
-  store: Store;
-  settings: Settings;
-  labelledBy: string;
-}) {
+export function AppSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   const [themeNote, confirmTheme] = useConfirmation();
   const chooseTheme = async (theme: Settings['theme']) => {
     const result = await saveSettings(store, { theme });

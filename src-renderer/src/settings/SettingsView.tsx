@@ -7,6 +7,7 @@ import { StunSettings } from './StunSettings.js';
 import { TurnSettings } from './TurnSettings.js';
 import { useStore, type Store } from '../state/store.js';
 import './settings.css';
+import type { SettingsSectionProps } from './section-props.js';
 
 export function SettingsView({ store }: { store: Store }) {
   const settings = useStore(store, (s) => s.settings);
@@ -14,7 +15,7 @@ export function SettingsView({ store }: { store: Store }) {
   return <SettingsPage store={store} settings={settings} />;
 }
 
-type SectionBody = (props: { store: Store; settings: Settings; labelledBy: string }) => ReactNode;
+type SectionBody = (props: SettingsSectionProps) => ReactNode;
 
 /** The page's sections in order: the jump list at the top names each of them. */
 const SECTIONS: ReadonlyArray<{ key: string; title: string; Body: SectionBody }> = [

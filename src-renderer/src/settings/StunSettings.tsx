@@ -1,11 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { stunServerSchema } from '../../../src-shared/engine-contract.js';
 import type { StunServerTest } from '../../../src-shared/ipc-contract.js';
-import { STUN_PRESETS, type Settings } from '../../../src-shared/settings.js';
+import { STUN_PRESETS } from '../../../src-shared/settings.js';
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { Field } from '../ui/Field.js';
 import { Switch } from '../ui/Switch.js';
-import type { Store } from '../state/store.js';
 import { saveSettings } from './save-settings.js';
 import { formatRtt } from './server-probe-model.js';
 import {
@@ -14,6 +13,7 @@ import {
   keepaliveSaved,
   stunSwitchSaved,
 } from './settings-model.js';
+import type { SettingsSectionProps } from './section-props.js';
 
 function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -23,15 +23,7 @@ type StunTestState = StunServerTest | 'testing';
 type MoveDirection = 'up' | 'down';
 
 /** STUN on or off, its servers in order (each testable), and the NAT keepalive. */
-export function StunSettings({
-  store,
-  settings,
-  labelledBy,
-}: {
-  store: Store;
-  settings: Settings;
-  labelledBy: string;
-}) {
+export function StunSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   const [stunServers, setStunServers] = useState(settings.stunServers);
   const [custom, setCustom] = useState('');
   const [keepalive, setKeepalive] = useState(String(settings.keepaliveSeconds));

@@ -6,7 +6,8 @@ import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { Field } from '../ui/Field.js';
 import { SecretField } from '../ui/SecretField.js';
 import { saveSettings } from './save-settings.js';
-import { useStore, type Store } from '../state/store.js';
+import { useStore } from '../state/store.js';
+import type { SettingsSectionProps } from './section-props.js';
 
 const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
   never: 'Never',
@@ -15,15 +16,7 @@ const POLICY_WORDS: Record<Settings['turnPolicy'], string> = {
 };
 
 /** The TURN relay for a symmetric NAT: server, user, password (write-only) and when to use it. */
-export function TurnSettings({
-  store,
-  settings,
-  labelledBy,
-}: {
-  store: Store;
-  settings: Settings;
-  labelledBy: string;
-}) {
+export function TurnSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   const relay = useStore(store, (s) => s.nat?.turn);
   const [server, setServer] = useState(settings.turnServer ?? '');
   const [user, setUser] = useState(settings.turnUser ?? '');

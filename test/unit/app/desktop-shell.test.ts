@@ -14,6 +14,7 @@ import type { AppService } from '../../../src-main/app/app-service.js';
 import type * as AppServiceModule from '../../../src-main/app/app-service.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
+import { callInfo } from '../../support/call-info.js';
 import { createFakeElectron, type FakeElectron } from '../../support/fake-electron.js';
 
 const world = vi.hoisted(() => ({
@@ -153,30 +154,12 @@ async function readyPage(): Promise<LoadedPage> {
 }
 
 function call(patch: Partial<CallInfo>): CallInfo {
-  return {
+  return callInfo({
     id: 'call-1',
-    direction: 'incoming',
-    remote: '15145550100',
     remoteDisplayName: 'Alice',
-    state: 'incoming',
     startedAt: new Date().toISOString(),
-    answeredAt: null,
-    endedAt: null,
-    end: null,
-    codec: null,
-    localMedia: null,
-    remoteMedia: null,
-    muted: false,
-    stats: {
-      packetsSent: 0,
-      bytesSent: 0,
-      packetsReceived: 0,
-      bytesReceived: 0,
-      packetsLost: 0,
-      jitterMs: 0,
-    },
     ...patch,
-  } as CallInfo;
+  });
 }
 
 /** What the engine emits for a call as it changes; the shell hears it as the page does. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trayStatus } from '../../../src-main/app/tray-status.js';
-import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
+import { callInfo } from '../../support/call-info.js';
 import type { CallInfo, NatStatus, Registration } from '../../../src-shared/domain.js';
 
 const registered: Registration = {
@@ -22,22 +22,7 @@ const cone: NatStatus = {
   contactSource: 'stun',
   keepaliveSeconds: 25,
 };
-const call = (state: CallInfo['state']): CallInfo => ({
-  id: 'c1',
-  direction: 'incoming',
-  remote: '15145550100',
-  remoteDisplayName: 'Ada',
-  state,
-  startedAt: '2026-11-24T10:00:00.000Z',
-  answeredAt: null,
-  endedAt: null,
-  end: null,
-  codec: null,
-  localMedia: null,
-  remoteMedia: null,
-  muted: false,
-  stats: EMPTY_RTP_STATS,
-});
+const call = (state: CallInfo['state']): CallInfo => callInfo({ remoteDisplayName: 'Ada', state });
 
 describe('tray status', () => {
   it('is green and names the account when registered behind a sound NAT', () => {

@@ -1,26 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
+import { callInfo } from '../../support/call-info.js';
 import type { CallInfo, RtpStats } from '../../../src-shared/domain.js';
 import { audioCallOf, toneFor } from '../../../src-renderer/src/audio/call-audio-rules.js';
 import { appendQualitySample, meterShare } from '../../../src-renderer/src/call/quality-history.js';
 
 function call(id: string, state: CallInfo['state'], direction: CallInfo['direction'] = 'outgoing') {
-  return {
+  return callInfo({
     id,
     direction,
     remote: '4443',
-    remoteDisplayName: null,
     state,
     startedAt: `2026-11-24T10:00:0${id.length}.000Z`,
-    answeredAt: null,
-    endedAt: null,
-    end: null,
-    codec: null,
-    localMedia: null,
-    remoteMedia: null,
-    muted: false,
-    stats: EMPTY_RTP_STATS,
-  } satisfies CallInfo;
+  });
 }
 
 describe('what the devices do for each call state', () => {

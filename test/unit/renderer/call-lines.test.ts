@@ -1,29 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
+import { callInfo } from '../../support/call-info.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import { callLinesOf } from '../../../src-renderer/src/call/call-lines.js';
 
 let started = 0;
 function call(id: string, state: CallInfo['state'], extra: Partial<CallInfo> = {}): CallInfo {
   started += 1;
-  return {
+  return callInfo({
     id,
-    direction: 'incoming',
     remote: `514555${id}`,
-    remoteDisplayName: null,
     state,
     startedAt: new Date(Date.UTC(2026, 10, 24, 10, 0, started)).toISOString(),
-    answeredAt: null,
-    endedAt: null,
-    end: null,
-    codec: null,
-    localMedia: null,
-    remoteMedia: null,
-    muted: false,
-    stats: EMPTY_RTP_STATS,
     waiting: false,
     ...extra,
-  };
+  });
 }
 
 const ids = (lines: ReturnType<typeof callLinesOf>) => ({
