@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import { keyAction } from './call-keys.js';
-import { endReasonWords } from './end-reason.js';
+import { callEndWords } from '../../../src-shared/call-end-words.js';
 import { endedCallToShow, endedScreenLeftMs } from './ended-call.js';
 
 /** The ended call to show now (see ended-call.ts), and how to dismiss it early. */
@@ -57,7 +57,7 @@ export function CallEnded({
   onDismiss: () => void;
   backLabel?: string;
 }) {
-  const words = endReasonWords(call) ?? 'Call ended';
+  const words = callEndWords(call) ?? 'Call ended';
   // An outgoing call the far end or the network refused, as opposed to one someone hung up.
   const refused =
     call.direction === 'outgoing' && !call.answeredAt && call.end?.code !== 'hangup-local';
