@@ -105,6 +105,16 @@ export function durationSecondsOf(
   return Number.isFinite(milliseconds) ? Math.max(0, Math.round(milliseconds / 1000)) : null;
 }
 
+/** How an ended call turned out, from the call as the engine reports it. */
+export function outcomeOfCall(call: CallInfo): CallOutcome {
+  return callOutcomeOf({
+    direction: call.direction,
+    answered: call.answeredAt !== null,
+    code: call.end?.code ?? null,
+    sipStatus: call.end?.sipStatus ?? null,
+  });
+}
+
 export function historyEntryOf(call: CallInfo): HistoryEntry {
   const code = call.end?.code ?? null;
   const sipStatus = call.end?.sipStatus ?? null;
@@ -117,12 +127,7 @@ export function historyEntryOf(call: CallInfo): HistoryEntry {
     answeredAt: call.answeredAt,
     endedAt: call.endedAt,
     durationSeconds: durationSecondsOf(call.answeredAt, call.endedAt),
-    outcome: callOutcomeOf({
-      direction: call.direction,
-      answered: call.answeredAt !== null,
-      code,
-      sipStatus,
-    }),
+    outcome: outcomeOfCall(call),
     result: call.end?.message ?? call.state,
     code,
     sipStatus,

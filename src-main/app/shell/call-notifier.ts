@@ -5,6 +5,7 @@
  * notification and counts toward the badge until the user looks at the window.
  */
 import type { Notification } from 'electron';
+import { outcomeOfCall } from '../../../src-shared/call-history.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { ElectronPorts } from './electron-ports.js';
 
@@ -30,14 +31,12 @@ export interface CallNotifierOptions {
 const ANSWER = 0;
 const DECLINE = 1;
 
-/** An incoming call that ended unanswered, other than by the user's own Decline. */
+/**
+ * An incoming call that ended unanswered and not by the user's own doing: the same rule as the
+ * History page's "Missed" (src-shared/call-history.ts), so the badge and the list agree.
+ */
 export function isMissed(call: CallInfo): boolean {
-  return (
-    call.direction === 'incoming' &&
-    call.state === 'ended' &&
-    call.answeredAt === null &&
-    call.end?.code !== 'rejected'
-  );
+  return call.state === 'ended' && outcomeOfCall(call) === 'missed';
 }
 
 export class CallNotifier {

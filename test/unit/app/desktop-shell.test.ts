@@ -505,6 +505,14 @@ describe('call notifications', () => {
       call({ id: 'call-2', state: 'ended', end: { code: 'rejected', message: 'You declined' } }),
     );
     expect(electron.app.badgeCounts.at(-1)).toBe(1);
+    // Nor is one the user hung up while it rang: History calls both declined, and so does the badge.
+    engineEmits(service, 'call', call({ id: 'call-3' }));
+    engineEmits(
+      service,
+      'call',
+      call({ id: 'call-3', state: 'ended', end: { code: 'hangup-local', message: 'You hung up' } }),
+    );
+    expect(electron.app.badgeCounts.at(-1)).toBe(1);
 
     window?.show();
     window?.focus();
