@@ -101,7 +101,9 @@ export function startDesktopShell(
     supportsActions: options.platform === 'darwin' || options.platform === 'win32',
     showWindow: () => showWindow(),
     isWindowInView: () => Boolean(window?.isVisible() && window.isFocused()),
-    answer: async (callId) => requireService().engine.invoke('answer', { callId }),
+    // As the banner's "Answer and hold": a call being talked on is held first (a no-op without one).
+    answer: async (callId) =>
+      requireService().engine.invoke('answer', { callId, holdOthers: true }),
     decline: async (callId) => requireService().engine.invoke('reject', { callId }),
     onMissedChange: (count) => {
       app.setBadgeCount(count);

@@ -466,7 +466,7 @@ describe('call notifications', () => {
 
     ringing?.act(0);
     ringing?.act(1);
-    expect(invoke).toHaveBeenCalledWith('answer', { callId: 'call-1' });
+    expect(invoke).toHaveBeenCalledWith('answer', { callId: 'call-1', holdOthers: true });
     expect(invoke).toHaveBeenCalledWith('reject', { callId: 'call-1' });
   });
 
