@@ -12,10 +12,6 @@ export interface HistoryDay {
   entries: HistoryEntry[];
 }
 
-export function wasAnswered(entry: HistoryEntry): boolean {
-  return entry.outcome === 'answered';
-}
-
 /** Incoming, never answered, and not turned down by the user: the call a person wants to return. */
 export function isMissed(entry: HistoryEntry): boolean {
   return entry.outcome === 'missed';
