@@ -3,16 +3,8 @@
  * so a reader can tell a whole version from a file that mixes two (or is cut short).
  */
 import { EMPTY_RTP_STATS } from '../../src-main/engine/call-record.js';
-import type { SecretCipher } from '../../src-main/storage/settings-store.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 import type { SettingsUpdate } from '../../src-shared/settings.js';
-
-/** Reversible but visibly not the plaintext: enough to see what reaches the disk. */
-export const xorCipher: SecretCipher = {
-  isAvailable: () => true,
-  encrypt: (plain) => Buffer.from(Buffer.from(plain, 'utf8').map((byte) => byte ^ 0x5a)),
-  decrypt: (data) => Buffer.from(data.map((byte) => byte ^ 0x5a)).toString('utf8'),
-};
 
 /** Settings as large as the schema allows, every field tied to `version`. */
 export function settingsVersion(version: number): SettingsUpdate {

@@ -7,7 +7,8 @@
  */
 import { CallHistoryStore } from '../../src-main/storage/call-history-store.js';
 import { SettingsStore } from '../../src-main/storage/settings-store.js';
-import { endedCall, settingsVersion, settingsVersionOf, xorCipher } from './storage-versions.js';
+import { xorCipher } from './ciphers.js';
+import { endedCall, settingsVersion, settingsVersionOf } from './storage-versions.js';
 
 async function writeSettings(file: string): Promise<never> {
   const store = new SettingsStore(file, xorCipher);

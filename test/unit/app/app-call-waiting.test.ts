@@ -9,14 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
-import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
+import { SettingsStore } from '../../../src-main/storage/settings-store.js';
+import { plainCipher } from '../../support/ciphers.js';
 
 const APP = 'file:///opt/natter/renderer/index.html';
-const cipher: SecretCipher = {
-  isAvailable: () => true,
-  encrypt: (plain) => Buffer.from(plain, 'utf8'),
-  decrypt: (data) => data.toString('utf8'),
-};
+const cipher = plainCipher;
 
 const services: AppService[] = [];
 afterEach(async () => {

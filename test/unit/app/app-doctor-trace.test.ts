@@ -13,20 +13,17 @@ import { createAppService, type AppService } from '../../../src-main/app/app-ser
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import type { DoctorRoutine } from '../../../src-main/app/doctor-runner.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
-import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
+import { SettingsStore } from '../../../src-main/storage/settings-store.js';
 import type { DoctorOptions } from '../../../src-main/engine/doctor/doctor.js';
 import type { DoctorReport, DoctorStep } from '../../../src-shared/doctor.js';
 import type { TransportAddress } from '../../../src-shared/domain.js';
 import { invokeSchemas } from '../../../src-shared/ipc-contract.js';
 import { STUN_PRESETS } from '../../../src-shared/settings.js';
+import { plainCipher } from '../../support/ciphers.js';
 
 const APP = 'file:///opt/natter/renderer/index.html';
 const PASSWORD = 'not-in-any-trace-9';
-const cipher: SecretCipher = {
-  isAvailable: () => true,
-  encrypt: (plain) => Buffer.from(plain, 'utf8'),
-  decrypt: (data) => data.toString('utf8'),
-};
+const cipher = plainCipher;
 
 const STEPS: DoctorStep[] = [
   { id: 'reachability', status: 'pass', summary: 'registered', evidence: {}, durationMs: 5 },

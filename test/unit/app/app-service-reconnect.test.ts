@@ -8,14 +8,11 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { createAppService } from '../../../src-main/app/app-service.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
-import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
+import { SettingsStore } from '../../../src-main/storage/settings-store.js';
 import type { CallInfo, NatStatus } from '../../../src-shared/domain.js';
+import { plainCipher } from '../../support/ciphers.js';
 
-const cipher: SecretCipher = {
-  isAvailable: () => true,
-  encrypt: (plain) => Buffer.from(plain, 'utf8'),
-  decrypt: (data) => data.toString('utf8'),
-};
+const cipher = plainCipher;
 const ACCOUNT = { server: 'montreal.voip.ms', user: '123456_home' };
 
 async function serviceWith(saved: { account?: boolean; password?: boolean }) {

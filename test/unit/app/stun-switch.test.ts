@@ -8,13 +8,10 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
-import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
+import { SettingsStore } from '../../../src-main/storage/settings-store.js';
+import { plainCipher } from '../../support/ciphers.js';
 
-const cipher: SecretCipher = {
-  isAvailable: () => true,
-  encrypt: (plain) => Buffer.from(plain, 'utf8'),
-  decrypt: (data) => data.toString('utf8'),
-};
+const cipher = plainCipher;
 const LIST = ['127.0.0.1:3478', '127.0.0.1:3479'];
 
 let service: AppService;

@@ -12,12 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { SettingsStore } from '../../../src-main/storage/settings-store.js';
 import { HISTORY_LIMIT } from '../../../src-shared/call-history.js';
-import {
-  endedCall,
-  settingsVersion,
-  settingsVersionOf,
-  xorCipher,
-} from '../../support/storage-versions.js';
+import { endedCall, settingsVersion, settingsVersionOf } from '../../support/storage-versions.js';
+import { xorCipher } from '../../support/ciphers.js';
 
 const KILLS = 12;
 const REPO = join(import.meta.dirname, '..', '..', '..');

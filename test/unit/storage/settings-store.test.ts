@@ -9,15 +9,12 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
+import { SettingsStore } from '../../../src-main/storage/settings-store.js';
 import { DEFAULT_SETTINGS, settingsUpdateSchema } from '../../../src-shared/settings.js';
+import { xorCipher } from '../../support/ciphers.js';
 
 /** Reversible but visibly not the plaintext: enough to see what reaches the disk. */
-const cipher: SecretCipher = {
-  isAvailable: () => true,
-  encrypt: (plain) => Buffer.from(Buffer.from(plain, 'utf8').map((byte) => byte ^ 0x5a)),
-  decrypt: (data) => Buffer.from(data.map((byte) => byte ^ 0x5a)).toString('utf8'),
-};
+const cipher = xorCipher;
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'natter-settings-')), 'settings.json');
 
