@@ -34,6 +34,30 @@ export default tseslint.config(
     },
   },
   {
+    // The phone, its doctor and the CLI reach STUN and TURN only through the NAT seam. (A
+    // files entry's no-restricted-imports replaces the one above, so Electron is named again.)
+    files: ['src-main/engine/**', 'src-main/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The engine never imports Electron.' }],
+          patterns: [
+            {
+              group: [
+                '**/net/stun-*',
+                '**/net/turn-*',
+                '**/net/binding-lifetime*',
+                '**/net/relay-transport*',
+              ],
+              message: 'STUN and TURN are reached through src-main/nat/ (the NAT strategy seam).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The contract is shared by Node, the preload and the browser: no platform imports.
     files: ['src-shared/**'],
     rules: {

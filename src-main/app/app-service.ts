@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine-options.js';
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
 import { probeSipServers, type SipProbeOptions } from '../engine/sip-options-probe.js';
-import { testStunServer, type StunServerTestOptions } from '../engine/stun-server-test.js';
+import { testStunServer, type StunServerTestOptions } from '../nat/index.js';
 import type { Settings, SettingsUpdate } from '../../src-shared/settings.js';
 import {
   isAppEventName,

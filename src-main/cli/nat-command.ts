@@ -1,5 +1,5 @@
 import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
-import { discoverMapping } from '../net/stun-discovery.js';
+import { probeMapping } from '../nat/index.js';
 import { UdpEndpoint } from '../net/udp-endpoint.js';
 import type { NatArgs } from './cli-args.js';
 import { formatAddress, type CliOutput } from './cli-output.js';
@@ -25,7 +25,7 @@ export async function natCommand(args: NatArgs, out: CliOutput): Promise<number>
   }
   try {
     out.progress(`Asking ${servers.join(', ')} from local port ${endpoint.bound.port}...`);
-    const discovery = await discoverMapping(endpoint, servers, { deadlineMs: 1500 });
+    const discovery = await probeMapping(endpoint, servers, { deadlineMs: 1500 });
     const report = {
       local: discovery.local,
       mapped: discovery.mapped,

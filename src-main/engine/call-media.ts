@@ -1,14 +1,5 @@
-import type {
-  MediaAddress,
-  RelayStatus,
-  RtpStats,
-  TransportAddress,
-} from '../../src-shared/domain.js';
-import { relayTransport } from '../net/relay-transport.js';
-import { TurnClient, type TurnServerSpec } from '../net/turn-client.js';
-import { discoverMapping } from '../net/stun-discovery.js';
-import type { UdpEndpoint } from '../net/udp-endpoint.js';
-import { allocateRtpEndpoints } from '../media/rtp-port-allocator.js';
+import type { MediaAddress, RelayStatus, RtpStats } from '../../src-shared/domain.js';
+import type { NatMedia, NatStrategy } from '../nat/index.js';
 import { RtpSession, type AudioSource } from '../media/rtp-session.js';
 import {
   answerDirection,
@@ -18,15 +9,13 @@ import {
   type ParsedAudioSdp,
 } from '../media/sdp.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
+import { EngineFailure } from './engine-error.js';
 
 export type AudioCodecName = 'PCMU' | 'PCMA';
 
 export interface CallMediaOptions {
-  stunServers: string[];
-  stunDeadlineMs: number;
-  stunRtoMs: number;
-  localAddress: string;
-  bindAddress: string;
+  /** The NAT strategy that opens this call's sockets, as the engine's policy picked it. */
+  nat: NatStrategy;
   /** Codecs we offer, in order of preference. */
   codecs: AudioCodecName[];
   telephoneEventPt: number;
@@ -34,8 +23,6 @@ export interface CallMediaOptions {
   audioSource: () => AudioSource;
   onAudio?: (frame: Int16Array) => void;
   onDtmf?: (digit: string) => void;
-  /** The TURN relay this call's media goes through, as the engine's policy decided; or null. */
-  relay: TurnServerSpec | null;
   /** Learns how the relay fared: allocated, or failed and why (the call then goes direct). */
   onRelay?: (status: RelayStatus) => void;
   /** Learns the address and codec decided for the call, for its CallInfo. */
@@ -46,26 +33,20 @@ export interface CallMediaOptions {
   }) => void;
 }
 
-/** Longest a call waits for the relay before it goes out direct (the TURN issue's bound). */
-const RELAY_TIMEOUT_MS = 2000;
-
 const STATIC_PAYLOAD_TYPES: Record<AudioCodecName, number> = { PCMU: 0, PCMA: 8 };
 
 /**
- * One call's media: its RTP socket (discovering its own public mapping with STUN, so the SDP
- * carries the port the provider must send to), the SDP offer/answer, and the RTP session.
+ * One call's media: the sockets its NAT strategy opened (with their public addresses, so the SDP
+ * carries the ports the provider must send to), the SDP offer/answer, and the RTP session.
  */
 export class CallMedia implements CallMediaPort {
-  private endpoints: { rtp: UdpEndpoint; rtcp: UdpEndpoint } | null = null;
+  private media: NatMedia | null = null;
   private preparing: Promise<MediaAddress> | null = null;
-  private local: MediaAddress | null = null;
   private remote: ParsedAudioSdp | null = null;
   /** RFC 3264 offer/answer: whose offer is outstanding, if anyone's. */
   private awaitingAnswer = false;
   private remoteOfferPending = false;
   private session: RtpSession | null = null;
-  private turn: TurnClient | null = null;
-  private channelPeer: string | null = null;
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private sessionVersion = 0;
   private muted = false;
@@ -74,95 +55,19 @@ export class CallMedia implements CallMediaPort {
   constructor(private readonly options: CallMediaOptions) {}
 
   prepare(): Promise<MediaAddress> {
-    this.preparing ??= this.bindAndDiscover();
+    this.preparing ??= this.open();
     return this.preparing;
   }
 
-  private async bindAndDiscover(): Promise<MediaAddress> {
-    const endpoints = await allocateRtpEndpoints({ address: this.options.bindAddress });
+  private async open(): Promise<MediaAddress> {
+    const onRelay = this.options.onRelay;
+    const media = await this.options.nat.openMedia(onRelay ? { onRelay } : {});
     if (this.closed) {
-      await Promise.all([endpoints.rtp.close(), endpoints.rtcp.close()]);
-      throw new Error('call ended before its media was ready');
+      await media.close();
+      throw new EngineFailure('call-ended', 'call ended before its media was ready');
     }
-    this.endpoints = endpoints;
-    const localPort = endpoints.rtp.bound.port;
-    let address: MediaAddress = {
-      connection: this.options.localAddress,
-      audioPort: localPort,
-      source: 'local',
-    };
-    // STUN and TURN run side by side on the socket: the relay is tried, the mapping is the fallback.
-    const [discovery, relayed] = await Promise.all([
-      this.options.stunServers.length > 0
-        ? // One answer is all a call needs; a dead server must not hold the INVITE back.
-          discoverMapping(endpoints.rtp, this.options.stunServers, {
-            deadlineMs: this.options.stunDeadlineMs,
-            graceAfterFirstMs: 0,
-            rtoMs: this.options.stunRtoMs,
-            localAddress: this.options.localAddress,
-          })
-        : null,
-      this.allocateRelay(endpoints.rtp),
-    ]);
-    if (discovery?.mapped) {
-      address = {
-        connection: discovery.mapped.address,
-        audioPort: discovery.mapped.port,
-        source: 'stun',
-      };
-    }
-    if (relayed) {
-      address = { connection: relayed.address, audioPort: relayed.port, source: 'turn' };
-    } else if (this.options.relay) {
-      this.options.onRelay?.({
-        ...this.relayStatus,
-        error: `${this.relayStatus.error ?? 'the relay failed'}; this call uses its ${address.source === 'stun' ? 'STUN' : 'local'} address instead`,
-      });
-    }
-    this.local = address;
-    return address;
-  }
-
-  private relayStatus: RelayStatus = {
-    server: '',
-    state: 'closed',
-    relayed: null,
-    rttMs: null,
-    error: null,
-  };
-
-  /** Allocates on the TURN server (bounded: a dead relay costs at most its timeout). */
-  private async allocateRelay(endpoint: UdpEndpoint): Promise<TransportAddress | null> {
-    const spec = this.options.relay;
-    if (!spec) return null;
-    const turn = new TurnClient(endpoint, spec, { allocateTimeoutMs: RELAY_TIMEOUT_MS });
-    try {
-      const allocation = await turn.allocate();
-      if (this.closed) {
-        await turn.close();
-        return null;
-      }
-      this.turn = turn;
-      this.relayStatus = {
-        server: spec.server,
-        state: 'allocated',
-        relayed: allocation.relayed,
-        rttMs: allocation.rttMs,
-        error: null,
-      };
-      this.options.onRelay?.(this.relayStatus);
-      return allocation.relayed;
-    } catch (error) {
-      await turn.close();
-      this.relayStatus = {
-        server: spec.server,
-        state: 'failed',
-        relayed: null,
-        rttMs: null,
-        error: `TURN ${spec.server}: ${error instanceof Error ? error.message : String(error)}`,
-      };
-      return null;
-    }
+    this.media = media;
+    return media.address;
   }
 
   async localDescription({ hold }: { hold: boolean }): Promise<string> {
@@ -207,8 +112,11 @@ export class CallMedia implements CallMediaPort {
 
   applyRemoteDescription(sdp: string): void {
     const parsed = parseAudioSdp(sdp);
-    if (!parsed.ok) throw new Error(`unusable SDP from the other side: ${parsed.reason}`);
-    if (!parsed.codec) throw new Error('the other side offers none of PCMU or PCMA');
+    if (!parsed.ok)
+      throw new EngineFailure('bad-sdp', `unusable SDP from the other side: ${parsed.reason}`);
+    if (!parsed.codec) {
+      throw new EngineFailure('no-common-codec', 'the other side offers none of PCMU or PCMA');
+    }
     this.remote = parsed;
     if (this.awaitingAnswer) {
       this.awaitingAnswer = false;
@@ -220,23 +128,21 @@ export class CallMedia implements CallMediaPort {
 
   private startMedia(): void {
     const remote = this.remote;
-    if (!this.endpoints || !remote?.codec || this.closed) return;
-    const target: TransportAddress = { address: remote.connection, port: remote.audioPort };
+    const media = this.media;
+    if (!media || !remote?.codec || this.closed) return;
+    const target = { address: remote.connection, port: remote.audioPort };
     const codecName = remote.codec.name as AudioCodecName;
     if (this.session && this.session.codec !== codecName) {
       this.session.stop();
       this.session = null;
     }
-    if (this.turn) this.bindRelayChannel(this.turn, target);
+    media.connect(target, null);
     if (!this.session) {
-      const transport = this.turn
-        ? relayTransport(this.turn, this.endpoints.rtp)
-        : this.endpoints.rtp;
-      this.session = new RtpSession(transport, {
+      this.session = new RtpSession(media.rtp, {
         codec: codecName,
         payloadType: remote.codec.payloadType ?? STATIC_PAYLOAD_TYPES[codecName],
         telephoneEventPt: remote.telephoneEventPt,
-        rtcpEndpoint: this.endpoints.rtcp,
+        rtcpEndpoint: media.rtcp,
       });
       if (this.options.onAudio) this.session.onAudio(this.options.onAudio);
       if (this.options.onDtmf) this.session.onDtmf(this.options.onDtmf);
@@ -246,25 +152,10 @@ export class CallMedia implements CallMediaPort {
     } else {
       this.session.setRemote(target);
     }
-    if (this.local) {
-      this.options.onNegotiated?.({
-        local: this.local,
-        remote: { connection: remote.connection, audioPort: remote.audioPort },
-        codec: codecName,
-      });
-    }
-  }
-
-  /** A channel to the remote's media address: 4 bytes of overhead per packet instead of 36. */
-  private bindRelayChannel(turn: TurnClient, target: TransportAddress): void {
-    const key = `${target.address}:${target.port}`;
-    if (this.channelPeer === key) return;
-    this.channelPeer = key;
-    turn.bindChannel(target).catch((error: unknown) => {
-      this.options.onRelay?.({
-        ...this.relayStatus,
-        error: `TURN channel to ${key}: ${error instanceof Error ? error.message : String(error)}`,
-      });
+    this.options.onNegotiated?.({
+      local: media.address,
+      remote: { connection: remote.connection, audioPort: remote.audioPort },
+      codec: codecName,
     });
   }
 
@@ -285,15 +176,7 @@ export class CallMedia implements CallMediaPort {
     if (this.closed) return;
     this.closed = true;
     this.session?.stop();
-    // Deallocation goes out before the socket closes; it is bounded and never throws.
-    const turn = this.turn;
-    this.turn = null;
-    const closing = turn ? turn.close() : Promise.resolve();
-    const endpoints = this.endpoints;
-    if (endpoints) {
-      void closing.finally(() => void endpoints.rtp.close());
-      void endpoints.rtcp.close();
-    }
-    if (turn) this.options.onRelay?.({ ...this.relayStatus, state: 'closed' });
+    // Releasing the relay goes out before the sockets close; it is bounded and never throws.
+    void this.media?.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { NatSettings, NatStrategyId } from '../nat/index.js';
 import type { SipTimers } from '../sip/sip-timers.js';
 
 /** When a call's media goes through the TURN relay. */
@@ -7,6 +8,10 @@ export type TurnPolicy = 'never' | 'symmetric' | 'always';
 export interface EngineOptions {
   /** STUN servers as `host[:port]`, asked in parallel; empty disables STUN. */
   stunServers: string[];
+  /** Whether STUN may be used; off keeps the list but gives no NAT help. */
+  stunEnabled: boolean;
+  /** One NAT strategy for the Contact and every call, or `auto`: chosen by the policy below. */
+  natStrategy: NatStrategyId | 'auto';
   /** Local UDP port of the SIP socket; 0 picks a free port. */
   localSipPort: number;
   /** Local address to bind sockets to; all interfaces by default. */
@@ -37,6 +42,8 @@ export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twi
 
 export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   stunServers: DEFAULT_STUN_SERVERS,
+  stunEnabled: true,
+  natStrategy: 'auto',
   localSipPort: 0,
   localAddress: '0.0.0.0',
   // Home routers have been measured dropping idle UDP mappings after 30 s.
@@ -57,4 +64,17 @@ export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): En
     Object.entries(overrides).filter(([, value]) => value !== undefined),
   ) as Partial<EngineOptions>;
   return { ...DEFAULT_ENGINE_OPTIONS, ...defined };
+}
+
+/** The part of the settings the NAT strategies read. */
+export function natSettingsOf(options: EngineOptions): NatSettings {
+  return {
+    stunServers: options.stunServers,
+    stunEnabled: options.stunEnabled,
+    stunDeadlineMs: options.stunDeadlineMs,
+    stunRtoMs: options.stunRtoMs,
+    turn: options.turn,
+    turnPolicy: options.turnPolicy,
+    natStrategy: options.natStrategy,
+  };
 }

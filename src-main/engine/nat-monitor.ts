@@ -1,11 +1,15 @@
 import type { AddressSource, NatStatus, TransportAddress } from '../../src-shared/domain.js';
-import { discoverMapping } from '../net/stun-discovery.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
+import {
+  contactStrategyId,
+  natStrategy,
+  type NatSettings,
+  type NatStrategy,
+} from '../nat/index.js';
 
 export interface NatMonitorOptions {
-  stunServers: string[];
-  stunDeadlineMs: number;
-  stunRtoMs: number;
+  /** What the NAT strategies read; the contact strategy is picked from it. */
+  nat: NatSettings;
   keepaliveSeconds: number;
   /** The local address traffic to the provider leaves from. */
   localAddress: string;
@@ -21,11 +25,13 @@ export function sameAddress(a: TransportAddress | null, b: TransportAddress | nu
  */
 export class NatMonitor {
   private current: NatStatus;
+  private strategy: NatStrategy;
 
   constructor(
     private readonly endpoint: UdpEndpoint,
     private options: NatMonitorOptions,
   ) {
+    this.strategy = this.pickStrategy();
     this.current = {
       local: { address: options.localAddress, port: endpoint.bound.port },
       mapped: null,
@@ -44,30 +50,29 @@ export class NatMonitor {
     return this.current;
   }
 
-  get stunEnabled(): boolean {
-    return this.options.stunServers.length > 0;
+  /** Whether the contact strategy learns a public address (and so is worth re-checking). */
+  get mapsContact(): boolean {
+    return this.strategy.mapsContact;
   }
 
-  setStunServers(servers: string[]): void {
-    this.options = { ...this.options, stunServers: servers };
+  /** The settings changed: the contact strategy is picked again, used from the next check. */
+  configure(settings: NatSettings): void {
+    this.options = { ...this.options, nat: settings };
+    this.strategy = this.pickStrategy();
   }
 
-  /** Asks the STUN servers from the SIP socket itself and recomputes the Contact address. */
-  async check(): Promise<NatStatus> {
-    if (!this.stunEnabled) {
-      this.update({ mapped: null, natType: 'unknown', servers: [] });
-      return this.current;
-    }
-    const discovery = await discoverMapping(this.endpoint, this.options.stunServers, {
-      deadlineMs: this.options.stunDeadlineMs,
-      rtoMs: this.options.stunRtoMs,
+  private pickStrategy(): NatStrategy {
+    return natStrategy(contactStrategyId(this.options.nat), {
+      settings: this.options.nat,
       localAddress: this.options.localAddress,
+      bindAddress: this.endpoint.bound.address,
     });
-    this.update({
-      mapped: discovery.mapped,
-      natType: discovery.natType,
-      servers: discovery.results,
-    });
+  }
+
+  /** Asks the contact strategy, from the SIP socket itself, and recomputes the Contact address. */
+  async check(): Promise<NatStatus> {
+    const mapping = await this.strategy.discoverContact(this.endpoint);
+    this.update({ mapped: mapping.mapped, natType: mapping.natType, servers: mapping.servers });
     return this.current;
   }
 
@@ -91,12 +96,12 @@ export class NatMonitor {
   /**
    * The registrar's view wins over STUN when both are known and differ: it is the mapping toward
    * the registrar itself, the one incoming requests arrive through (a symmetric NAT gives the STUN
-   * server another port). Without STUN the Contact stays local: that is the user's choice, and
-   * the doctor's "test without STUN" depends on it.
+   * server another port). Without NAT help the Contact stays local: that is the user's choice,
+   * and the doctor's "test without NAT help" depends on it.
    */
   private chooseContact(status: NatStatus): { address: TransportAddress; source: AddressSource } {
     const local = status.local;
-    if (!this.stunEnabled) return { address: local, source: 'local' };
+    if (!this.mapsContact) return { address: local, source: 'local' };
     if (status.registrarSees && !sameAddress(status.registrarSees, local)) {
       if (!status.mapped || !sameAddress(status.registrarSees, status.mapped)) {
         return { address: status.registrarSees, source: 'registrar' };

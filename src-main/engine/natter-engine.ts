@@ -22,9 +22,9 @@ import type { AudioSource } from '../media/rtp-session.js';
 import { parseAudioSdp } from '../media/sdp.js';
 import { reasonForInviteStatus } from '../sip/sip-status.js';
 import { CallMedia } from './call-media.js';
-import { checkTurnServer } from './turn-check.js';
 import { CallRecord } from './call-record.js';
-import { resolveEngineOptions, type EngineOptions } from './engine-options.js';
+import { natSettingsOf, resolveEngineOptions, type EngineOptions } from './engine-options.js';
+import { checkRelay, mediaStrategyId, natStrategy, type NatStrategy } from '../nat/index.js';
 import { EngineFailure } from './engine-error.js';
 import { SipAccount } from './sip-account.js';
 
@@ -89,7 +89,7 @@ export class NatterEngine implements EngineApi {
   configure(options: Partial<EngineOptions>): void {
     const turnBefore = JSON.stringify(this.options.turn);
     this.options = resolveEngineOptions({ ...this.options, ...options });
-    this.account?.nat.setStunServers(this.options.stunServers);
+    this.account?.nat.configure(natSettingsOf(this.options));
     if (JSON.stringify(this.options.turn) !== turnBefore && this.account) {
       void this.refreshTurnStatus();
     }
@@ -126,7 +126,7 @@ export class NatterEngine implements EngineApi {
     checkNat: () => this.checkNat(),
     setStunServers: async ({ servers }) => {
       this.options = { ...this.options, stunServers: servers };
-      this.account?.nat.setStunServers(servers);
+      this.account?.nat.configure(natSettingsOf(this.options));
       return this.checkNat();
     },
     call: ({ target }) => this.oneAtATime(() => this.call(target)),
@@ -157,18 +157,17 @@ export class NatterEngine implements EngineApi {
     }),
   };
 
-  /** The NAT status of the SIP socket, or null before an account is opened. */
-  /**
-   * The relay a new call uses under the TURN policy: behind a symmetric NAT a STUN mapping is
-   * valid only toward the STUN server, so only a relay can carry the provider's audio back.
-   */
-  private relayForNextCall(): EngineOptions['turn'] {
-    const { turn, turnPolicy } = this.options;
-    if (!turn || turnPolicy === 'never') return null;
-    if (turnPolicy === 'always') return turn;
-    return this.account?.nat.status.natType === 'symmetric' ? turn : null;
+  /** The NAT strategy a new call's media uses, as the policy picks it for the NAT seen now. */
+  private strategyForNextCall(account: SipAccount): NatStrategy {
+    const settings = natSettingsOf(this.options);
+    return natStrategy(mediaStrategyId(settings, account.nat.status.natType), {
+      settings,
+      localAddress: account.localAddress,
+      bindAddress: this.options.localAddress,
+    });
   }
 
+  /** The NAT status of the SIP socket, or null before an account is opened. */
   get natStatus(): NatStatus | null {
     const status = this.account?.nat.status;
     if (!status) return null;
@@ -185,7 +184,7 @@ export class NatterEngine implements EngineApi {
       return;
     }
     const bindAddress = this.options.localAddress;
-    this.turnStatus = await checkTurnServer(turn, bindAddress === '0.0.0.0' ? {} : { bindAddress });
+    this.turnStatus = await checkRelay(turn, bindAddress === '0.0.0.0' ? {} : { bindAddress });
     this.emitNat();
   }
 
@@ -251,16 +250,11 @@ export class NatterEngine implements EngineApi {
 
   private createMedia(session: Session): CallMedia {
     const account = this.account;
-    if (!account) throw new Error('no account');
+    if (!account) throw new EngineFailure('no-account', 'the account was closed');
     const media = new CallMedia({
-      stunServers: this.options.stunServers,
-      stunDeadlineMs: this.options.stunDeadlineMs,
-      stunRtoMs: this.options.stunRtoMs,
-      localAddress: account.localAddress,
-      bindAddress: this.options.localAddress,
+      nat: this.strategyForNextCall(account),
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
-      relay: this.relayForNextCall(),
       onRelay: (status) => {
         const entry = this.entryForSession(session);
         if (!entry) return;

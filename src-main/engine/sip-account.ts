@@ -11,7 +11,7 @@ import { UdpEndpoint, localAddressToward } from '../net/udp-endpoint.js';
 import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-handler.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import { UdpTransport } from '../sip/udp-transport.js';
-import type { EngineOptions } from './engine-options.js';
+import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
 import { EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
@@ -93,9 +93,7 @@ export class SipAccount {
           ? options.localAddress
           : await localAddressToward(serverAddress.address, serverAddress.port);
       const nat = new NatMonitor(endpoint, {
-        stunServers: options.stunServers,
-        stunDeadlineMs: options.stunDeadlineMs,
-        stunRtoMs: options.stunRtoMs,
+        nat: natSettingsOf(options),
         keepaliveSeconds: options.keepaliveSeconds,
         localAddress,
       });
@@ -335,7 +333,7 @@ export class SipAccount {
     if (this.keepaliveTimer || this.options.keepaliveSeconds <= 0) return;
     this.keepaliveTimer = setInterval(() => {
       this.endpoint.send('\r\n\r\n', this.serverAddress).catch(() => undefined);
-      if (this.nat.stunEnabled) void this.recheckMapping();
+      if (this.nat.mapsContact) void this.recheckMapping();
     }, this.options.keepaliveSeconds * 1000);
     this.keepaliveTimer.unref?.();
   }

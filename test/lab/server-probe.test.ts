@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeSipServers } from '../../src-main/engine/sip-options-probe.js';
-import { testStunServer } from '../../src-main/engine/stun-server-test.js';
+import { testStunServer } from '../../src-main/nat/index.js';
 import { viewSipMessage } from '../../src-main/sip/sip-message-view.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
 import { startLoopbackCoturn } from '../support/loopback-coturn.js';

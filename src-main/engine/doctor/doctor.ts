@@ -14,9 +14,15 @@ import type {
   DoctorVerdict,
 } from '../../../src-shared/doctor.js';
 import { allocateRtpEndpoints } from '../../media/rtp-port-allocator.js';
-import { keepaliveForLifetime, measureBindingLifetime } from '../../net/binding-lifetime.js';
-import { discoverMapping, type DiscoveryResult } from '../../net/stun-discovery.js';
+import {
+  keepaliveForLifetime,
+  probeBindingLifetime,
+  probeMapping,
+  type MappingProbe,
+  type NatStrategyId,
+} from '../../nat/index.js';
 import { UdpEndpoint } from '../../net/udp-endpoint.js';
+import type { EngineOptions } from '../engine-options.js';
 import { probeSipServers } from '../sip-options-probe.js';
 import { parseServerSpec, resolveServer } from '../server-address.js';
 import { viewSipMessage } from '../../sip/sip-message-view.js';
@@ -89,16 +95,15 @@ export async function runDoctor(
   const bind = options.localAddress ? { localAddress: options.localAddress } : {};
 
   // Step 1 registers the phone without STUN that steps 4 and 5 go on using.
-  const plainPhone = new TestPhone({ stunServers: [], ...bind });
+  const plainPhone = new TestPhone({ natStrategy: 'none', ...bind });
   let reachable = false;
   let reachabilityProblem = '';
   let nat: { natType: NatType; sipMapped: TransportAddress | null } = {
     natType: 'unknown',
     sipMapped: null,
   };
-  let noStunCall: TestCallResult | null = null;
-  let stunCall: TestCallResult | null = null;
-  let turnCall: TestCallResult | null = null;
+  const calls: Partial<Record<DoctorStrategy, TestCallResult>> = {};
+  let plainClosed = false;
   let algDetected = false;
   const fix: DoctorFix = {};
   try {
@@ -113,7 +118,7 @@ export async function runDoctor(
       const outcome = await checkNat(options);
       nat = {
         natType: outcome.evidence.natType as NatType,
-        sipMapped: (outcome.evidence.sipSocket as DiscoveryResult | undefined)?.mapped ?? null,
+        sipMapped: (outcome.evidence.sipSocket as MappingProbe | undefined)?.mapped ?? null,
       };
       return outcome;
     });
@@ -152,89 +157,67 @@ export async function runDoctor(
     } else {
       await skip('alg', 'the registrar did not answer');
     }
-    if (reachable) {
-      await run('call-no-stun', async () => {
-        noStunCall = await plainPhone.call(options.echo, callSeconds, ringSeconds);
-        return callOutcome(noStunCall, 'without STUN');
+    // The test calls, one per NAT strategy, cheapest first: each runs only if all before failed.
+    for (const id of DOCTOR_STRATEGIES) {
+      const worked = (tried: DoctorStrategy) => calls[tried]?.outcome === 'two-way';
+      const reason = whyNotTry(id, {
+        reachable,
+        natType: nat.natType,
+        options,
+        noneWorked: worked('none'),
+        anyWorked: worked('none') || worked('stun'),
       });
-    } else {
-      await skip('call-no-stun', 'not registered');
+      if (reason) {
+        await skip(CALL_STEP[id], reason);
+      } else {
+        const phone = id === 'none' ? plainPhone : new TestPhone(phoneSettings(id, options, bind));
+        try {
+          await run(CALL_STEP[id], async () => {
+            if (id !== 'none') {
+              const registration = await phone.register(options.account, options.password);
+              if (registration.state !== 'registered') {
+                return {
+                  status: 'fail',
+                  summary: `could not register${id === 'stun' ? ' with STUN on' : ''}: ${registration.error?.message ?? registration.state}`,
+                  evidence: { registration },
+                };
+              }
+            }
+            const call = await phone.call(options.echo, callSeconds, ringSeconds);
+            calls[id] = call;
+            const outcome = callOutcome(call, howCalled(id, options));
+            if (id === 'stun') {
+              return { ...outcome, evidence: { ...outcome.evidence, nat: phone.engine.natStatus } };
+            }
+            if (id === 'turn' && (call.relay?.state === 'failed' || !call.relay)) {
+              return {
+                status: 'fail',
+                summary: `the TURN relay could not be used: ${call.relay?.error ?? 'no allocation'}`,
+                evidence: outcome.evidence,
+              };
+            }
+            return outcome;
+          });
+        } finally {
+          if (id !== 'none') await phone.close();
+        }
+      }
+      // The phone without NAT help has done its work once its own call is over.
+      if (id === 'none') {
+        plainClosed = true;
+        await plainPhone.close();
+      }
     }
   } finally {
-    await plainPhone.close();
+    if (!plainClosed) await plainPhone.close();
   }
 
-  const noStunWorked = (noStunCall as TestCallResult | null)?.outcome === 'two-way';
-  if (!reachable) {
-    await skip('call-stun', 'not registered');
-  } else if (noStunWorked) {
-    await skip('call-stun', 'not needed: audio went both ways without STUN');
-  } else if (nat.natType === 'blocked' || options.stunServers.length === 0) {
-    await skip('call-stun', 'no STUN server answered');
-  } else {
-    const stunPhone = new TestPhone({ stunServers: options.stunServers, ...bind });
-    try {
-      await run('call-stun', async () => {
-        const registration = await stunPhone.register(options.account, options.password);
-        if (registration.state !== 'registered') {
-          return {
-            status: 'fail',
-            summary: `could not register with STUN on: ${registration.error?.message ?? registration.state}`,
-            evidence: { registration },
-          };
-        }
-        stunCall = await stunPhone.call(options.echo, callSeconds, ringSeconds);
-        const outcome = callOutcome(stunCall, 'with STUN');
-        return { ...outcome, evidence: { ...outcome.evidence, nat: stunPhone.engine.natStatus } };
-      });
-    } finally {
-      await stunPhone.close();
-    }
-  }
-
-  const stunWorked = (stunCall as TestCallResult | null)?.outcome === 'two-way';
-  if (noStunWorked || stunWorked) {
-    await skip('call-turn', 'not needed: audio went both ways');
-  } else if (nat.natType !== 'symmetric') {
-    await skip('call-turn', 'not a symmetric NAT: a relay would not be the fix');
-  } else if (!options.turn) {
-    await skip('call-turn', 'no TURN server configured');
-  } else {
-    const turn = options.turn;
-    const relayPhone = new TestPhone({
-      stunServers: options.stunServers,
-      turn: { server: turn.server, username: turn.user, password: turn.password },
-      turnPolicy: 'always',
-      ...bind,
-    });
-    try {
-      await run('call-turn', async () => {
-        const registration = await relayPhone.register(options.account, options.password);
-        if (registration.state !== 'registered') {
-          return {
-            status: 'fail',
-            summary: `could not register: ${registration.error?.message ?? registration.state}`,
-            evidence: { registration },
-          };
-        }
-        turnCall = await relayPhone.call(options.echo, callSeconds, ringSeconds);
-        const outcome = callOutcome(turnCall, `through the TURN relay ${turn.server}`);
-        if (turnCall.relay?.state === 'failed' || !turnCall.relay) {
-          return {
-            status: 'fail',
-            summary: `the TURN relay could not be used: ${turnCall.relay?.error ?? 'no allocation'}`,
-            evidence: outcome.evidence,
-          };
-        }
-        return outcome;
-      });
-    } finally {
-      await relayPhone.close();
-    }
-  }
-  const turnWorked =
-    (turnCall as TestCallResult | null)?.outcome === 'two-way' &&
-    (turnCall as TestCallResult | null)?.relay?.state !== 'failed';
+  const noStunCall = calls.none ?? null;
+  const stunCall = calls.stun ?? null;
+  const turnCall = calls.turn ?? null;
+  const noStunWorked = noStunCall?.outcome === 'two-way';
+  const stunWorked = stunCall?.outcome === 'two-way';
+  const turnWorked = turnCall?.outcome === 'two-way' && turnCall.relay?.state !== 'failed';
 
   if (noStunWorked) fix.stunServers = [];
   else if (stunWorked) fix.stunServers = options.stunServers;
@@ -262,6 +245,68 @@ export async function runDoctor(
     applied: null,
     twoWayFound: noStunWorked || stunWorked || turnWorked,
   };
+}
+
+/** The strategies the doctor's test calls try, in order, and the step each one reports as. */
+type DoctorStrategy = Extract<NatStrategyId, 'none' | 'stun' | 'turn'>;
+const DOCTOR_STRATEGIES: readonly DoctorStrategy[] = ['none', 'stun', 'turn'];
+const CALL_STEP: Record<DoctorStrategy, DoctorStepId> = {
+  none: 'call-no-stun',
+  stun: 'call-stun',
+  turn: 'call-turn',
+};
+
+/** Why a strategy's test call is not worth making, or null to make it. */
+function whyNotTry(
+  id: DoctorStrategy,
+  facts: {
+    reachable: boolean;
+    natType: NatType;
+    options: DoctorOptions;
+    noneWorked: boolean;
+    anyWorked: boolean;
+  },
+): string | null {
+  switch (id) {
+    case 'none':
+      return facts.reachable ? null : 'not registered';
+    case 'stun':
+      if (!facts.reachable) return 'not registered';
+      if (facts.noneWorked) return 'not needed: audio went both ways without STUN';
+      if (facts.natType === 'blocked' || facts.options.stunServers.length === 0) {
+        return 'no STUN server answered';
+      }
+      return null;
+    case 'turn':
+      if (facts.anyWorked) return 'not needed: audio went both ways';
+      if (facts.natType !== 'symmetric') {
+        return 'not a symmetric NAT: a relay would not be the fix';
+      }
+      return facts.options.turn ? null : 'no TURN server configured';
+  }
+}
+
+/** The settings of a phone that uses exactly one strategy. */
+function phoneSettings(
+  id: DoctorStrategy,
+  options: DoctorOptions,
+  bind: { localAddress?: string },
+): Partial<EngineOptions> {
+  const turn = options.turn;
+  return {
+    natStrategy: id,
+    stunServers: options.stunServers,
+    ...(id === 'turn' && turn
+      ? { turn: { server: turn.server, username: turn.user, password: turn.password } }
+      : {}),
+    ...bind,
+  };
+}
+
+function howCalled(id: DoctorStrategy, options: DoctorOptions): string {
+  if (id === 'none') return 'without STUN';
+  if (id === 'stun') return 'with STUN';
+  return `through the TURN relay ${options.turn?.server ?? ''}`;
 }
 
 /** Registration failures that only an answer from the registrar can cause. */
@@ -320,7 +365,7 @@ async function checkNat(options: DoctorOptions): Promise<StepOutcome> {
   const rtp = await allocateRtpEndpoints(address ? { address } : {});
   try {
     const discover = (endpoint: UdpEndpoint) =>
-      discoverMapping(endpoint, options.stunServers, {
+      probeMapping(endpoint, options.stunServers, {
         deadlineMs: 2000,
         // Both answers are needed to tell a symmetric NAT from a cone.
         graceAfterFirstMs: 1500,
@@ -370,7 +415,7 @@ function worstNat(a: NatType, b: NatType): NatType {
 async function checkBinding(options: DoctorOptions): Promise<StepOutcome> {
   const refusals: { server: string; error: string | null }[] = [];
   for (const server of options.stunServers) {
-    const result = await measureBindingLifetime({
+    const result = await probeBindingLifetime({
       server,
       maxSeconds: options.bindingMaxSeconds ?? 180,
       ...(options.localAddress ? { bindAddress: options.localAddress } : {}),

@@ -24,9 +24,15 @@ const endpoint = { bound: { address: '0.0.0.0', port: 5060 } } as never;
 
 function monitor(stunServers = ['stun.example:3478']) {
   return new NatMonitor(endpoint, {
-    stunServers,
-    stunDeadlineMs: 1500,
-    stunRtoMs: 500,
+    nat: {
+      stunServers,
+      stunEnabled: true,
+      stunDeadlineMs: 1500,
+      stunRtoMs: 500,
+      turn: null,
+      turnPolicy: 'symmetric',
+      natStrategy: 'auto',
+    },
     keepaliveSeconds: 25,
     localAddress: '192.168.50.2',
   });

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import stun from 'stun';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testStunServer } from '../../../src-main/engine/stun-server-test.js';
+import { testStunServer } from '../../../src-main/nat/stun-server-test.js';
 
 const sockets: dgram.Socket[] = [];
 afterEach(async () => {

@@ -3,11 +3,12 @@
  * socket (so no call's socket is disturbed), its relayed address and round trip, released at once.
  */
 import type { RelayStatus } from '../../src-shared/domain.js';
-import { TurnClient, type TurnServerSpec } from '../net/turn-client.js';
+import { TurnClient } from '../net/turn-client.js';
 import { UdpEndpoint } from '../net/udp-endpoint.js';
+import type { RelaySettings } from './nat-strategy.js';
 
-export async function checkTurnServer(
-  spec: TurnServerSpec,
+export async function checkRelay(
+  spec: RelaySettings,
   options: { bindAddress?: string; timeoutMs?: number } = {},
 ): Promise<RelayStatus> {
   let endpoint: UdpEndpoint;
@@ -37,7 +38,7 @@ export async function checkTurnServer(
   }
 }
 
-function failed(spec: TurnServerSpec, error: unknown): RelayStatus {
+function failed(spec: RelaySettings, error: unknown): RelayStatus {
   return {
     server: spec.server,
     state: 'failed',

@@ -12,7 +12,7 @@ import {
   type StunServerSpec,
 } from '../net/stun-server-spec.js';
 import { UdpEndpoint } from '../net/udp-endpoint.js';
-import { formatSeconds } from './sip-options-probe.js';
+import { formatSeconds } from '../engine/sip-options-probe.js';
 
 export interface StunServerTestResult {
   server: string;
