@@ -19,6 +19,7 @@ import {
   type DecodedStunMessage,
 } from './stun-codec.js';
 import { StunClient, type StunClientOptions } from './stun-client.js';
+import { StunTransactions, type StunRetransmission } from './stun-transaction.js';
 import { parseStunServer, resolveStunServer } from './stun-server-spec.js';
 import { UdpEndpoint } from './udp-endpoint.js';
 
@@ -62,8 +63,7 @@ type Probe = { gapSeconds: number; alive: boolean };
  */
 const SECOND_BINDING_DELAY_MS = 2500;
 /** A probe is sent, sent again after 1 s, and given up 2 s after the first send. */
-const PROBE_RETRANSMIT_MS = 1000;
-const PROBE_WAIT_MS = 2000;
+const PROBE_SCHEDULE: StunRetransmission = { rtoMs: 1000, maxTransmissions: 2, finalWaitFactor: 1 };
 /** Setting up X: 4 sends over 3.5 s, then 1.5 s more; a silent server fails within 5 s. */
 const ESTABLISH: StunClientOptions = { rtoMs: 500, maxAttempts: 4, finalWaitFactor: 3 };
 /** After a silent probe: does the server still answer at all? (3 sends, failed within 2.5 s.) */
@@ -392,37 +392,32 @@ async function responsePortProbe(
   signal: AbortSignal,
 ): Promise<ProbeOutcome> {
   if (signal.aborted) return { kind: 'cancelled' };
-  const transactionId = randomBytes(12);
-  const request = encodeBindingRequest(transactionId, { responsePort: targetPort });
-  const ours = (datagram: Buffer): DecodedStunMessage | null => {
-    const message = decodeStunMessage(datagram);
-    return message?.transactionId.equals(transactionId) ? message : null;
-  };
-  const heard = await new Promise<ProbeOutcome | null>((resolve) => {
-    const timers: ReturnType<typeof setTimeout>[] = [];
-    const finish = (outcome: ProbeOutcome | null) => {
-      offTarget();
-      offSender();
-      for (const timer of timers) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(outcome);
-    };
-    const onAbort = () => finish({ kind: 'cancelled' });
-    // Any message with our ID at X proves the mapping, even an error response.
-    const offTarget = target.on('stun', (datagram) => {
-      if (ours(datagram)) finish({ kind: 'at-target' });
+  const id = randomBytes(12);
+  const request = encodeBindingRequest(id, { responsePort: targetPort });
+  // One transaction, answered on either socket: an answer at X, even an error response, proves
+  // the mapping; one at the sender means the server ignored RESPONSE-PORT.
+  const transactions = new StunTransactions<undefined, ProbeOutcome>(sender);
+  const listen = (socket: UdpEndpoint, outcome: (message: DecodedStunMessage) => ProbeOutcome) =>
+    socket.on('stun', (datagram, from) => {
+      const message = decodeStunMessage(datagram);
+      const transaction = message && transactions.find(message.transactionId, from);
+      if (message && transaction) transaction.answer(outcome(message));
     });
-    const offSender = sender.on('stun', (datagram) => {
-      const message = ours(datagram);
-      if (message) finish({ kind: 'at-sender', detail: describeSenderAnswer(message) });
-    });
-    signal.addEventListener('abort', onAbort, { once: true });
-    // A failed send is the same as a lost one: the retransmission or the control decides.
-    const send = () => void sender.send(request, server).catch(() => undefined);
-    send();
-    timers.push(setTimeout(send, PROBE_RETRANSMIT_MS));
-    timers.push(setTimeout(() => finish(null), PROBE_WAIT_MS));
-  });
+  const offTarget = listen(target, () => ({ kind: 'at-target' }));
+  const offSender = listen(sender, (message) => ({
+    kind: 'at-sender',
+    detail: describeSenderAnswer(message),
+  }));
+  // A failed send is the same as a lost one: the retransmission or the control decides.
+  const answered = await transactions.run(
+    { id, datagram: request, to: server, meta: undefined },
+    PROBE_SCHEDULE,
+    signal,
+  );
+  offTarget();
+  offSender();
+  if (!answered.ok && answered.code === 'aborted') return { kind: 'cancelled' };
+  const heard = answered.ok ? answered.answer : null;
   if (heard) return heard;
   const control = new StunClient(sender, CONTROL);
   const outcome = await control.binding(server, { signal });

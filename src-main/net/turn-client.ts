@@ -1,8 +1,32 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import stun, { type StunMessage } from 'stun';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import { readRawErrorCode } from './stun-codec.js';
+import { StunTransactions } from './stun-transaction.js';
+import {
+  addressAttribute,
+  ALLOCATE,
+  ATTR,
+  bytesAttribute,
+  CHANNEL_BIND,
+  CLASS_ERROR,
+  CLASS_MASK,
+  CLASS_SUCCESS,
+  CREATE_PERMISSION,
+  DATA_INDICATION,
+  decodeTurnMessage,
+  encodeTurnMessage,
+  HEADER_LENGTH,
+  lifetimeOf,
+  METHOD_MASK,
+  methodName,
+  REFRESH,
+  REQUESTED_TRANSPORT_UDP,
+  SEND_INDICATION,
+  verifyIntegrity,
+  type AttributeSpec,
+  type StunMessage,
+} from './turn-codec.js';
 import { parseStunServer, resolveStunServer } from './stun-server-spec.js';
 import type { UdpEndpoint } from './udp-endpoint.js';
 
@@ -40,6 +64,16 @@ export class TurnError extends Error {
   }
 }
 
+/**
+ * A TURN allocation's life (RFC 8656 §7–8).
+ *
+ * ```
+ *  idle ──allocate()──> allocating ──granted──> allocated ──refresh refused/lapsed──> failed
+ *                          │                       │                                  │
+ *                          └──refused/timeout──> failed ──allocate()──> allocating    │
+ *  any state ──close()──> closed (deallocates first when an allocation may be held) <─┘
+ * ```
+ */
 export type TurnState = 'idle' | 'allocating' | 'allocated' | 'failed' | 'closed';
 
 export interface TurnEvent {
@@ -82,36 +116,6 @@ export interface TurnStats {
   droppedBadIntegrity: number;
 }
 
-// RFC 8656 §18 methods, as message types (RFC 5389 §6 interleaves method and class bits).
-const METHOD_MASK = 0x3eef;
-const CLASS_MASK = 0x0110;
-const CLASS_SUCCESS = 0x0100;
-const CLASS_ERROR = 0x0110;
-const ALLOCATE = 0x0003;
-const REFRESH = 0x0004;
-const SEND_INDICATION = 0x0016;
-const DATA_INDICATION = 0x0017;
-const CREATE_PERMISSION = 0x0008;
-const CHANNEL_BIND = 0x0009;
-
-const ATTR = {
-  USERNAME: 0x0006,
-  MESSAGE_INTEGRITY: 0x0008,
-  CHANNEL_NUMBER: 0x000c,
-  LIFETIME: 0x000d,
-  XOR_PEER_ADDRESS: 0x0012,
-  DATA: 0x0013,
-  REALM: 0x0014,
-  NONCE: 0x0015,
-  XOR_RELAYED_ADDRESS: 0x0016,
-  REQUESTED_TRANSPORT: 0x0019,
-  XOR_MAPPED_ADDRESS: 0x0020,
-} as const;
-
-const HEADER_LENGTH = 20;
-const MAGIC_COOKIE = 0x2112a442;
-/** RFC 8656 §14.7: the protocol number sits in the first byte of the 32-bit value. */
-const REQUESTED_TRANSPORT_UDP = 17 * 2 ** 24;
 /**
  * Channel numbers start at 0x4000; only up to 0x4FFF does ChannelData begin with a byte in 64–79,
  * the range RFC 7983 §7 (and our socket's demultiplexer) recognises as TURN ChannelData.
@@ -138,28 +142,27 @@ const MAX_CLOSE_MS = 1000;
 /** Room for the 4-byte ChannelData header or a Send indication's attributes in 16-bit lengths. */
 const MAX_PAYLOAD = 65_000;
 
-interface Answer {
+interface Reply {
   success: boolean;
   message: StunMessage;
   errorCode: number | null;
   errorReason: string;
+}
+
+interface Answer extends Reply {
   rttMs: number;
 }
 
-interface Transaction {
+interface TransactionMeta {
   method: number;
   /** The key to check a success answer's MESSAGE-INTEGRITY with; null for unauthenticated ones. */
   verifyWith: Buffer | null;
-  sentAt: number;
-  settle(outcome: Answer | TurnError): void;
 }
 
 interface Outgoing {
   id: Buffer;
   datagram: Buffer;
 }
-
-type AttributeSpec = [type: number, ...values: unknown[]];
 
 interface Permission {
   ip: string;
@@ -223,7 +226,7 @@ export class TurnClient {
   private closing: Promise<void> | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private detachers: Array<() => void> = [];
-  private readonly transactions = new Map<string, Transaction>();
+  private readonly transactions: StunTransactions<TransactionMeta, Reply>;
   private readonly permissions = new Map<string, Permission>();
   private readonly channels = new Map<string, Channel>();
   private readonly channelsByNumber = new Map<number, Channel>();
@@ -241,6 +244,7 @@ export class TurnClient {
     this.rtoMs = options.rtoMs ?? 500;
     this.allocateTimeoutMs = options.allocateTimeoutMs ?? 2000;
     this.onEvent = options.onEvent;
+    this.transactions = new StunTransactions(endpoint);
   }
 
   get state(): TurnState {
@@ -407,9 +411,7 @@ export class TurnClient {
     this.stateValue = 'closed';
     this.stopMaintenance();
     // An allocation under way or a refresh in flight ends here; their callers see 'closed'.
-    for (const transaction of [...this.transactions.values()]) {
-      transaction.settle(new TurnError('closed', 'TURN client closed'));
-    }
+    this.transactions.closeAll();
     if (holding) {
       const deadlineAt = performance.now() + Math.min(MAX_CLOSE_MS, this.allocateTimeoutMs);
       try {
@@ -537,86 +539,56 @@ export class TurnClient {
 
   private build(method: number, attributes: AttributeSpec[], authenticate = false): Outgoing {
     const id = randomBytes(12);
-    const message = stun.createMessage(method, id);
-    for (const [type, ...values] of attributes) message.addAttribute(type, ...values);
-    if (authenticate && this.#key && this.realm && this.nonce) {
-      // Straight to addAttribute: addRealm/addNonce refuse more than 128 characters, which a
-      // server's nonce may have; these are echoed byte for byte.
-      message.addAttribute(ATTR.USERNAME, this.username);
-      message.addAttribute(ATTR.REALM, this.realm);
-      message.addAttribute(ATTR.NONCE, this.nonce);
-      message.addMessageIntegrity(this.#key);
-    }
-    // Lets the server tell our STUN from other traffic on its port (RFC 5389 §8).
-    message.addFingerprint();
-    return { id, datagram: message.toBuffer() };
+    const credential =
+      authenticate && this.#key && this.realm && this.nonce
+        ? { username: this.username, realm: this.realm, nonce: this.nonce, key: this.#key }
+        : null;
+    return { id, datagram: encodeTurnMessage(method, id, attributes, credential) };
   }
 
   /** One STUN transaction with RFC 5389 §7.2.1 retransmission, bounded by `deadlineAt`. */
-  private transact(
+  private async transact(
     method: number,
     outgoing: Outgoing,
     options: { deadlineAt: number; verifyWith: Buffer | null; signal?: AbortSignal | undefined },
   ): Promise<Answer> {
     const server = this.serverAddress;
-    if (!server) return Promise.reject(new TurnError('closed', 'no TURN server'));
+    if (!server) throw new TurnError('closed', 'no TURN server');
     if (this.stateValue === 'closed' && method !== REFRESH) {
-      return Promise.reject(new TurnError('closed', 'TURN client is closed'));
+      throw new TurnError('closed', 'TURN client is closed');
     }
-    const key = outgoing.id.toString('hex');
-    const { signal, deadlineAt } = options;
-    return new Promise<Answer>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => transaction.settle(abortedError());
-      const transaction: Transaction = {
-        method,
-        verifyWith: options.verifyWith,
-        sentAt: performance.now(),
-        settle: (outcome) => {
-          if (this.transactions.get(key) !== transaction) return;
-          this.transactions.delete(key);
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (outcome instanceof TurnError) reject(outcome);
-          else resolve(outcome);
-        },
-      };
-      this.transactions.set(key, transaction);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      const timedOut = () =>
-        transaction.settle(
-          new TurnError(
-            'timeout',
-            `no answer from TURN server ${formatAddress(server)} (${methodName(method)})`,
-          ),
+    const outcome = await this.transactions.run(
+      {
+        id: outgoing.id,
+        datagram: outgoing.datagram,
+        to: server,
+        meta: { method, verifyWith: options.verifyWith },
+      },
+      {
+        rtoMs: this.rtoMs,
+        maxTransmissions: MAX_TRANSMISSIONS,
+        finalWaitFactor: FINAL_WAIT_FACTOR,
+        deadlineAt: options.deadlineAt,
+      },
+      options.signal,
+    );
+    if (outcome.ok) return { ...outcome.answer, rttMs: outcome.rttMs };
+    switch (outcome.code) {
+      case 'timeout':
+        throw new TurnError(
+          'timeout',
+          `no answer from TURN server ${formatAddress(server)} (${methodName(method)})`,
         );
-      let transmissions = 0;
-      let interval = this.rtoMs;
-      const transmit = () => {
-        transmissions++;
-        transaction.sentAt = performance.now();
-        this.endpoint.send(outgoing.datagram, server).catch((error: unknown) => {
-          transaction.settle(
-            new TurnError(
-              'unreachable',
-              `cannot send to TURN server ${formatAddress(server)}: ${messageOf(error)}`,
-            ),
-          );
-        });
-        const remaining = deadlineAt - performance.now();
-        if (transmissions < MAX_TRANSMISSIONS && interval < remaining) {
-          timer = setTimeout(transmit, interval);
-          interval *= 2;
-        } else {
-          const wait =
-            transmissions < MAX_TRANSMISSIONS ? interval : this.rtoMs * FINAL_WAIT_FACTOR;
-          timer = setTimeout(timedOut, Math.max(0, Math.min(wait, remaining)));
-        }
-      };
-      transmit();
-    });
+      case 'send-failed':
+        throw new TurnError(
+          'unreachable',
+          `cannot send to TURN server ${formatAddress(server)}: ${outcome.detail}`,
+        );
+      case 'aborted':
+        throw abortedError();
+      case 'closed':
+        throw new TurnError('closed', 'TURN client closed');
+    }
   }
 
   private attach(): void {
@@ -641,7 +613,7 @@ export class TurnClient {
       this.stats.droppedForeign++;
       return;
     }
-    const message = decodeMessage(datagram);
+    const message = decodeTurnMessage(datagram);
     if (!message) {
       this.stats.droppedMalformed++;
       return;
@@ -651,11 +623,11 @@ export class TurnClient {
       return;
     }
     const messageClass = message.type & CLASS_MASK;
-    const transaction = this.transactions.get(datagram.toString('hex', 8, HEADER_LENGTH));
+    const transaction = this.transactions.find(datagram.toString('hex', 8, HEADER_LENGTH), from);
     if (
       (messageClass !== CLASS_SUCCESS && messageClass !== CLASS_ERROR) ||
       !transaction ||
-      (message.type & METHOD_MASK) !== transaction.method
+      (message.type & METHOD_MASK) !== transaction.meta.method
     ) {
       this.stats.droppedUnmatched++;
       return;
@@ -665,21 +637,19 @@ export class TurnClient {
     // error answers such as 401 and 438 cannot, but one that claims to must be right.
     const hasIntegrity = message.getAttribute(ATTR.MESSAGE_INTEGRITY) !== undefined;
     if (
-      transaction.verifyWith &&
+      transaction.meta.verifyWith &&
       (success || hasIntegrity) &&
-      !verifyIntegrity(datagram, transaction.verifyWith)
+      !verifyIntegrity(datagram, transaction.meta.verifyWith)
     ) {
       this.stats.droppedBadIntegrity++;
       return;
     }
     const error = success ? null : readRawErrorCode(datagram);
-    transaction.settle({
+    transaction.answer({
       success,
       message,
       errorCode: error?.code ?? (success ? null : 0),
       errorReason: sanitize(error?.reason ?? ''),
-      // Karn: after a retransmission the answer may be to any copy; the latest gives a bound.
-      rttMs: Math.max(0, performance.now() - transaction.sentAt),
     });
   }
 
@@ -917,61 +887,6 @@ export class TurnClient {
   }
 }
 
-/** Null for anything that is not a well-formed RFC 5389 message (hostile bytes included). */
-function decodeMessage(datagram: Buffer): StunMessage | null {
-  if (datagram.length < HEADER_LENGTH || (datagram[0] ?? 0xff) > 3) return null;
-  if (datagram.readUInt32BE(4) !== MAGIC_COOKIE) return null;
-  const length = datagram.readUInt16BE(2);
-  if (length % 4 !== 0 || length + HEADER_LENGTH !== datagram.length) return null;
-  try {
-    return stun.decode(datagram);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Checks MESSAGE-INTEGRITY on the raw bytes (RFC 5389 §15.4): the HMAC covers everything before
- * the attribute, with the header's length counting up to and including it. The package's own
- * check re-encodes the decoded message, which does not reproduce attributes it does not know.
- */
-function verifyIntegrity(datagram: Buffer, key: Buffer): boolean {
-  let offset = HEADER_LENGTH;
-  while (offset + 4 <= datagram.length) {
-    const type = datagram.readUInt16BE(offset);
-    const length = datagram.readUInt16BE(offset + 2);
-    const valueStart = offset + 4;
-    if (valueStart + length > datagram.length) return false;
-    if (type === ATTR.MESSAGE_INTEGRITY) {
-      if (length !== 20) return false;
-      const covered = Buffer.from(datagram.subarray(0, offset));
-      covered.writeUInt16BE(offset + 24 - HEADER_LENGTH, 2);
-      const expected = createHmac('sha1', key).update(covered).digest();
-      return timingSafeEqual(expected, datagram.subarray(valueStart, valueStart + 20));
-    }
-    offset = valueStart + length + ((4 - (length % 4)) % 4);
-  }
-  return false;
-}
-
-function addressAttribute(message: StunMessage, type: number): TransportAddress | null {
-  const value = message.getAttribute(type)?.value;
-  if (typeof value !== 'object' || value === null) return null;
-  const { address, port } = value as { address?: unknown; port?: unknown };
-  if (typeof address !== 'string' || typeof port !== 'number') return null;
-  return { address, port };
-}
-
-function bytesAttribute(message: StunMessage, type: number): Buffer | null {
-  const value = message.getAttribute(type)?.value;
-  return Buffer.isBuffer(value) ? value : null;
-}
-
-function lifetimeOf(message: StunMessage): number | null {
-  const value = message.getAttribute(ATTR.LIFETIME)?.value;
-  return typeof value === 'number' ? value : null;
-}
-
 /** The allocation is IPv4 (no REQUESTED-ADDRESS-FAMILY): so must its peers be. */
 function invalidPeer(peer: TransportAddress): TurnError | null {
   const valid =
@@ -989,21 +904,6 @@ function formatAddress(address: TransportAddress): string {
 
 function channelDetail(channel: Channel): string {
   return `0x${channel.number.toString(16)} to ${formatAddress(channel.peer)}`;
-}
-
-function methodName(method: number): string {
-  switch (method) {
-    case ALLOCATE:
-      return 'Allocate';
-    case REFRESH:
-      return 'Refresh';
-    case CREATE_PERMISSION:
-      return 'CreatePermission';
-    case CHANNEL_BIND:
-      return 'ChannelBind';
-    default:
-      return `method 0x${method.toString(16)}`;
-  }
 }
 
 /** A server's reason phrase goes into our messages: printable and short only. */
