@@ -11,6 +11,8 @@ export interface CommonOptions {
   noStun: boolean;
   localPort: number;
   keepalive: number | undefined;
+  /** Advertise RTCP's public mapping and offer rtcp-mux (off: `--no-rtcp-mapping`, a control). */
+  rtcpMapping: boolean;
 }
 
 export interface NatArgs extends CommonOptions {
@@ -63,6 +65,7 @@ const OPTIONS = {
   'no-stun': { type: 'boolean' },
   'local-port': { type: 'string' },
   keepalive: { type: 'string' },
+  'no-rtcp-mapping': { type: 'boolean' },
   server: { type: 'string' },
   user: { type: 'string' },
   seconds: { type: 'string' },
@@ -111,6 +114,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     noStun: values['no-stun'] === true,
     localPort: integer(values['local-port'], '--local-port', 0, 65535) ?? 0,
     keepalive: integer(values.keepalive, '--keepalive', 0, 3600),
+    rtcpMapping: values['no-rtcp-mapping'] !== true,
   };
   if (command === 'nat') {
     if (rest.length > 0) throw new UsageError(`nat takes no argument (got "${rest[0]}")`);
@@ -220,7 +224,7 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
-                [--seconds N] [--local-port N] [--keepalive S] [--json]
+                [--seconds N] [--local-port N] [--keepalive S] [--no-rtcp-mapping] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--seconds N] [--answer] [--keepalive S] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]

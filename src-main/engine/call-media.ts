@@ -16,6 +16,8 @@ export type AudioCodecName = 'PCMU' | 'PCMA';
 export interface CallMediaOptions {
   /** The NAT strategy that opens this call's sockets, as the engine's policy picked it. */
   nat: NatStrategy;
+  /** Advertise the RTCP socket's public address (RFC 3605) and offer rtcp-mux (RFC 5761). */
+  advertiseRtcp: boolean;
   /** Codecs we offer, in order of preference. */
   codecs: AudioCodecName[];
   telephoneEventPt: number;
@@ -98,6 +100,9 @@ export class CallMedia implements CallMediaPort {
       this.awaitingAnswer = true;
     }
     this.session?.setDirection(direction);
+    const rtcp = this.advertisedRtcp(local);
+    // RFC 5761 §5.1.1: an answer accepts rtcp-mux only if the offer asked for it.
+    const rtcpMux = this.options.advertiseRtcp && (!answering || remote?.rtcpMux === true);
     return buildAudioSdp({
       sessionId: this.sessionId,
       sessionVersion: this.sessionVersion,
@@ -107,7 +112,20 @@ export class CallMedia implements CallMediaPort {
       codecs,
       telephoneEventPt,
       direction,
+      ...(rtcp ? { rtcp } : {}),
+      ...(rtcpMux ? { rtcpMux } : {}),
     });
+  }
+
+  /**
+   * `a=rtcp` when our RTCP does not arrive at the RTP address's next port (RFC 3605): behind a
+   * NAT that remaps ports, or through a relay, whose RTCP allocation has an address of its own.
+   */
+  private advertisedRtcp(local: MediaAddress): { address: string; port: number } | null {
+    const rtcp = this.media?.rtcpAddress;
+    if (!this.options.advertiseRtcp || !rtcp) return null;
+    if (rtcp.address === local.connection && rtcp.port === local.audioPort + 1) return null;
+    return { address: rtcp.address, port: rtcp.port };
   }
 
   applyRemoteDescription(sdp: string): void {
@@ -136,7 +154,11 @@ export class CallMedia implements CallMediaPort {
       this.session.stop();
       this.session = null;
     }
-    media.connect(target, null);
+    const remoteRtcp =
+      remote.rtcpPort === undefined
+        ? null
+        : { address: remote.rtcpAddress ?? remote.connection, port: remote.rtcpPort };
+    media.connect(target, remoteRtcp);
     if (!this.session) {
       this.session = new RtpSession(media.rtp, {
         codec: codecName,
@@ -146,12 +168,14 @@ export class CallMedia implements CallMediaPort {
       });
       if (this.options.onAudio) this.session.onAudio(this.options.onAudio);
       if (this.options.onDtmf) this.session.onDtmf(this.options.onDtmf);
-      this.session.setRemote(target);
+      this.session.setRemote(target, remoteRtcp ?? undefined);
       const source = this.options.audioSource();
       this.session.start(() => (this.muted ? null : source()));
     } else {
-      this.session.setRemote(target);
+      this.session.setRemote(target, remoteRtcp ?? undefined);
     }
+    // Muxed when both sides said so: ours offered (or accepted) it, theirs carries it too.
+    this.session.setRtcpMux(this.options.advertiseRtcp && remote.rtcpMux);
     this.options.onNegotiated?.({
       local: media.address,
       remote: { connection: remote.connection, audioPort: remote.audioPort },

@@ -34,6 +34,12 @@ export interface EngineOptions {
   turn: { server: string; username: string; password: string } | null;
   /** Relay calls never, only behind a symmetric NAT (the default), or always. */
   turnPolicy: TurnPolicy;
+  /**
+   * Tell the other side where our RTCP arrives: the RTCP socket's public mapping (RFC 3605
+   * `a=rtcp`) and an offer of RTCP on the RTP port (RFC 5761 `a=rtcp-mux`). Off, the SDP only
+   * implies RTP port + 1, which a NAT that remaps ports does not keep.
+   */
+  advertiseRtcp: boolean;
   /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
   doNotDisturb: boolean;
 }
@@ -56,6 +62,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   acceptRequestsFromServerOnly: true,
   turn: null,
   turnPolicy: 'symmetric',
+  advertiseRtcp: true,
   doNotDisturb: false,
 };
 

@@ -253,6 +253,7 @@ export class NatterEngine implements EngineApi {
     if (!account) throw new EngineFailure('no-account', 'the account was closed');
     const media = new CallMedia({
       nat: this.strategyForNextCall(account),
+      advertiseRtcp: this.options.advertiseRtcp,
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
       onRelay: (status) => {

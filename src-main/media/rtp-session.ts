@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RtpStats, TransportAddress } from '../../src-shared/domain.js';
-import type { UdpEndpoint } from '../net/udp-endpoint.js';
+import type { MediaTransport } from '../net/media-transport.js';
 import { DtmfReceiver, DtmfSender, type DtmfSenderOptions } from './dtmf.js';
 import { decodeG711, encodeG711, type G711Law } from './g711.js';
 import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats } from './jitter-buffer.js';
@@ -22,8 +22,8 @@ import type { MediaDirection } from './sdp.js';
 /** The audio to send: one frame (20 ms, 160 samples) per call, or null to send nothing now. */
 export type AudioSource = () => Int16Array | null;
 
-/** What the session needs of a socket; {@link UdpEndpoint} provides it. */
-export type RtpTransport = Pick<UdpEndpoint, 'on' | 'send'>;
+/** What the session needs of a socket: a UDP endpoint, or a TURN relay over one. */
+export type RtpTransport = MediaTransport;
 
 export interface RtpSessionOptions {
   codec: G711Law;
@@ -110,6 +110,8 @@ export class RtpSession {
   private candidate: { source: TransportAddress; count: number } | null = null;
   private explicitRtcp: TransportAddress | null = null;
   private rtcpSource: TransportAddress | null = null;
+  /** RTCP goes on the RTP port to the RTP target (RFC 5761), as both sides agreed. */
+  private rtcpMux = false;
   private direction: MediaDirection = 'sendrecv';
 
   private source: AudioSource | null = null;
@@ -250,7 +252,12 @@ export class RtpSession {
     // one STUN reported and the SDP carries.
     this.scheduleTick();
     this.tick();
-    if (this.rtcpEndpoint) this.scheduleRtcp();
+    if (this.rtcpEndpoint) {
+      // The same for RTCP: a first report at once opens the RTCP socket's mapping toward the
+      // remote's RTCP port, before the remote's own reports can claim that router port.
+      this.sendRtcp(false);
+      this.scheduleRtcp();
+    }
   }
 
   /**
@@ -580,9 +587,14 @@ export class RtpSession {
     return { address: this.sdpRemote.address, port: this.sdpRemote.port + 1 };
   }
 
+  /** Multiplexes RTCP on the RTP port (RFC 5761), once the offer/answer agreed on it. */
+  setRtcpMux(mux: boolean): void {
+    this.rtcpMux = mux;
+  }
+
   private sendRtcp(bye: boolean): void {
-    const endpoint = this.rtcpEndpoint;
-    const target = this.rtcpTarget();
+    const endpoint = this.rtcpMux ? this.endpoint : this.rtcpEndpoint;
+    const target = this.rtcpMux ? this.target : this.rtcpTarget();
     if (!endpoint || !target) return;
     const now = this.clock.now();
     const blocks: ReportBlock[] = [];

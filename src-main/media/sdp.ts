@@ -36,6 +36,13 @@ export interface AudioSdpOptions {
   direction?: MediaDirection;
   /** Packet time in ms (RFC 4566 §6); 20 by default. */
   ptime?: number;
+  /**
+   * Where the other side sends RTCP, when it is not the RTP address with the port above it
+   * (RFC 3605 `a=rtcp`): behind NAT, the public mapping of the RTCP socket.
+   */
+  rtcp?: { address: string; port: number };
+  /** Offers (or accepts) RTCP on the RTP port, RFC 5761 `a=rtcp-mux`. */
+  rtcpMux?: boolean;
 }
 
 /**
@@ -92,9 +99,23 @@ export function buildAudioSdp(options: AudioSdpOptions): string {
         fmtp,
         ptime: options.ptime ?? 20,
         direction: options.direction ?? 'sendrecv',
+        ...(options.rtcp
+          ? {
+              rtcp: {
+                port: options.rtcp.port,
+                netType: 'IN',
+                ipVer: 4,
+                address: options.rtcp.address,
+              },
+            }
+          : {}),
+        ...(options.rtcpMux ? { rtcpMux: 'rtcp-mux' } : {}),
       },
     ],
   };
+  if (options.rtcp && !isPort(options.rtcp.port, false)) {
+    throw new RangeError(`bad RTCP port ${options.rtcp.port}`);
+  }
   return write(description);
 }
 
@@ -127,6 +148,8 @@ export interface ParsedAudioSdp {
   rtcpPort?: number;
   /** RTCP address from `a=rtcp`, when given. */
   rtcpAddress?: string;
+  /** Whether the remote offers or accepts RTCP on the RTP port (RFC 5761 `a=rtcp-mux`). */
+  rtcpMux: boolean;
   /** Packet time in ms from `a=ptime`, when given. */
   ptime?: number;
 }
@@ -194,6 +217,7 @@ export function parseAudioSdp(sdp: string): ParseResult {
     telephoneEventPt,
     direction,
     onHold: direction === 'sendonly' || direction === 'inactive',
+    rtcpMux: audio.rtcpMux === 'rtcp-mux',
   };
   if (audio.rtcp && isPort(audio.rtcp.port, false)) {
     parsed.rtcpPort = audio.rtcp.port;

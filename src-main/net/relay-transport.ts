@@ -1,5 +1,5 @@
 import type { TransportAddress } from '../../src-shared/domain.js';
-import type { RtpTransport } from '../media/rtp-session.js';
+import type { MediaTransport } from './media-transport.js';
 import { classifyPacket } from './packet-kind.js';
 import type { TurnClient } from './turn-client.js';
 import type { DatagramHandler, UdpEndpoint } from './udp-endpoint.js';
@@ -20,7 +20,10 @@ const CHANNEL_RETRY_MS = 5000;
  * Packets arriving directly on the socket are not passed to 'rtp' handlers: with a relay in use
  * the peers know only the relayed address, and anything else is not from them.
  */
-export function relayTransport(turn: TurnClient, endpoint: Pick<UdpEndpoint, 'on'>): RtpTransport {
+export function relayTransport(
+  turn: TurnClient,
+  endpoint: Pick<UdpEndpoint, 'on'>,
+): MediaTransport {
   const channelRequested = new Map<string, number>();
 
   const ensureChannel = (to: TransportAddress) => {

@@ -22,6 +22,12 @@ export interface LabOptions {
   lossPercent?: number;
   /** conntrack UDP timeouts on the router (unreplied and stream), seconds. */
   udpTimeoutSeconds?: number;
+  /**
+   * Maps every socket with an odd local port (RTCP's, RFC 3550 §11, when SIP's is even) to this
+   * one public port, whatever the destination: still a cone, but RTCP's public port is no longer
+   * RTP's plus one, as on routers that do not keep the ports they are given.
+   */
+  oddPortsTo?: number;
 }
 
 export const PUBLIC = {
@@ -138,6 +144,14 @@ export class Lab {
     } else {
       const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-j', 'MASQUERADE'];
       if (options.nat === 'symmetric') masquerade.push('--random-fully');
+      if (options.oddPortsTo) {
+        // u32: the UDP source port (the header's first 16 bits, after the IP header) is odd.
+        this.exec(router, 'iptables', [
+          ...['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-p', 'udp'],
+          ...['-m', 'u32', '--u32', '0>>22&0x3C@0>>16&1=1'],
+          ...['-j', 'SNAT', '--to-source', `${PUBLIC.router}:${options.oddPortsTo}`],
+        ]);
+      }
       this.exec(router, 'iptables', masquerade);
     }
     if (options.lossPercent) {

@@ -392,9 +392,9 @@ describe('RtpSession RTCP, on a fake clock', () => {
       transport.deliver(incoming({ sequenceNumber, ssrc: 99 }), remote);
     }
     clock.advance(1600);
-    // The interval is randomised, so a second report may follow; fraction lost belongs to the
-    // first one (it counts the loss since the previous report).
-    const { datagram, to } = rtcp.sent[0]!;
+    // The interval is randomised, so a third report may follow; fraction lost belongs to the
+    // second one (it counts the loss since the first, sent at the start).
+    const { datagram, to } = rtcp.sent[1]!;
     expect(to.port).toBe(50001);
     expect(parseRtcp(datagram)?.reports[0]).toMatchObject({
       type: 'rr',

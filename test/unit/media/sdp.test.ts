@@ -93,6 +93,29 @@ describe('buildAudioSdp', () => {
     expect(plain).not.toContain('telephone-event');
   });
 
+  it("advertises RTCP's public address (RFC 3605) and offers rtcp-mux (RFC 5761), read back", () => {
+    const sdp = buildAudioSdp({
+      sessionId: '1',
+      sessionVersion: 1,
+      connection: '198.51.100.1',
+      audioPort: 40000,
+      codecs: ['PCMU'],
+      rtcp: { address: '198.51.100.1', port: 41235 },
+      rtcpMux: true,
+    });
+    expect(sdp).toContain('a=rtcp:41235 IN IP4 198.51.100.1\r\n');
+    expect(sdp).toContain('a=rtcp-mux\r\n');
+    const parsed = parseAudioSdp(sdp);
+    expect(parsed).toMatchObject({
+      ok: true,
+      rtcpPort: 41235,
+      rtcpAddress: '198.51.100.1',
+      rtcpMux: true,
+    });
+    expect(offer).not.toContain('a=rtcp');
+    expect(parseAudioSdp(offer)).toMatchObject({ ok: true, rtcpMux: false });
+  });
+
   it('keeps o= well-formed whatever the username', () => {
     const sdp = buildAudioSdp({
       sessionId: '1',
@@ -132,6 +155,7 @@ describe('parseAudioSdp', () => {
       telephoneEventPt: 101,
       direction: 'sendrecv',
       onHold: false,
+      rtcpMux: false,
       ptime: 20,
     });
   });
