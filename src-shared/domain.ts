@@ -82,6 +82,15 @@ export const accountSchema = z.object({
 });
 export type Account = z.infer<typeof accountSchema>;
 
+/**
+ * Registration state machine (RFC 3261 §10):
+ * ```
+ *  unregistered ──register──► registering ──200 OK──► registered ──refresh──► registering
+ *                                  │                      │
+ *                                  └──refused/no answer──► failed ──retry/register──► registering
+ *  every state ──unregister/close──► unregistered
+ * ```
+ */
 export const registrationStateSchema = z.enum([
   'unregistered',
   'registering',

@@ -25,7 +25,7 @@ import { CallMedia } from './call-media.js';
 import { CallRecord } from './call-record.js';
 import { natSettingsOf, resolveEngineOptions, type EngineOptions } from './engine-options.js';
 import { checkRelay, mediaStrategyId, natStrategy, type NatStrategy } from '../nat/index.js';
-import { EngineFailure } from './engine-error.js';
+import { describeError, EngineFailure } from './engine-error.js';
 import { SipAccount } from './sip-account.js';
 
 export interface EngineHooks {
@@ -216,7 +216,9 @@ export class NatterEngine implements EngineApi {
       });
     } catch (error) {
       const failure =
-        error instanceof EngineFailure ? error : new EngineFailure('register', String(error));
+        error instanceof EngineFailure
+          ? error
+          : new EngineFailure('register', describeError(error));
       this.setRegistration({
         state: 'failed',
         error: { code: failure.code, message: failure.message },
@@ -679,5 +681,5 @@ function fallbackEnd(record: CallRecord): [CallEndCode, string] {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
 }

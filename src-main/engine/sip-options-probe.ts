@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import { localAddressToward, UdpEndpoint } from '../net/udp-endpoint.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
-import { EngineFailure } from './engine-error.js';
+import { describeError, EngineFailure } from './engine-error.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
 
 /** RFC 3261 §17.1.1.1: T1, the first retransmission interval, and T2, its ceiling. */
@@ -209,7 +209,7 @@ function describeSetupFailure(error: unknown, server: string, deadlineMs: number
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
 }
 
 /** 3000 → "3 s", 1500 → "1.5 s": the bound as the user reads it. */

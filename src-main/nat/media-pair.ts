@@ -5,7 +5,7 @@
  */
 import type { MediaAddress, RelayStatus, TransportAddress } from '../../src-shared/domain.js';
 import { allocateRtpEndpoints, type RtpEndpoints } from '../media/rtp-port-allocator.js';
-import { EngineFailure } from '../engine/engine-error.js';
+import { describeError, EngineFailure } from '../engine/engine-error.js';
 import type { NatEnvironment, NatMedia, NatMediaState, NatStrategyId } from './nat-strategy.js';
 
 export type { RtpEndpoints };
@@ -17,7 +17,7 @@ export async function bindMediaPair(environment: NatEnvironment): Promise<RtpEnd
   } catch (error) {
     throw new EngineFailure(
       'media-socket',
-      `cannot open the call's audio sockets: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot open the call's audio sockets: ${describeError(error)}`,
     );
   }
 }

@@ -2,6 +2,7 @@
  * The NAT panel's and settings' check of the configured TURN relay: one allocation on a spare
  * socket (so no call's socket is disturbed), its relayed address and round trip, released at once.
  */
+import { describeError } from '../engine/engine-error.js';
 import type { RelayStatus } from '../../src-shared/domain.js';
 import { TurnClient } from '../net/turn-client.js';
 import { UdpEndpoint } from '../net/udp-endpoint.js';
@@ -44,6 +45,6 @@ function failed(spec: RelaySettings, error: unknown): RelayStatus {
     state: 'failed',
     relayed: null,
     rttMs: null,
-    error: error instanceof Error ? error.message : String(error),
+    error: describeError(error),
   };
 }

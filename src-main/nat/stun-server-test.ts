@@ -4,6 +4,7 @@
  * nothing. A fresh socket keeps the test away from the SIP socket, whose traffic and mapping it
  * must not disturb; the answer still tells whether the server works from this network.
  */
+import { describeError } from '../engine/engine-error.js';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import { StunClient } from '../net/stun-client.js';
 import {
@@ -50,7 +51,7 @@ export async function testStunServer(
   try {
     spec = parseStunServer(server);
   } catch (error) {
-    return failed(error instanceof Error ? error.message : String(error));
+    return failed(describeError(error));
   }
   let address: TransportAddress;
   try {
@@ -66,9 +67,7 @@ export async function testStunServer(
   try {
     endpoint = await UdpEndpoint.bind({ address: options.localAddress });
   } catch (error) {
-    return failed(
-      `cannot open a UDP socket: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    return failed(`cannot open a UDP socket: ${describeError(error)}`);
   }
   const stopListeningForErrors = endpoint.onError(() => undefined);
   const client = new StunClient(

@@ -5,6 +5,7 @@
  * `none` without STUN) maps the same sockets meanwhile, and carries the call when the relay fails
  * within its bound. The SIP socket's Contact is the fallback's: TURN relays media, not SIP.
  */
+import { describeError } from '../engine/engine-error.js';
 import type { MediaAddress, RelayStatus, TransportAddress } from '../../src-shared/domain.js';
 import type { MediaTransport } from '../net/media-transport.js';
 import { relayTransport } from '../net/relay-transport.js';
@@ -109,7 +110,7 @@ async function allocate(endpoint: UdpEndpoint, spec: RelaySettings): Promise<Rel
         state: 'failed',
         relayed: null,
         rttMs: null,
-        error: `TURN ${spec.server}: ${error instanceof Error ? error.message : String(error)}`,
+        error: `TURN ${spec.server}: ${describeError(error)}`,
       },
     };
   }
@@ -154,7 +155,7 @@ class RelayedMedia implements NatMedia {
     this.rtpRelay.bindChannel(target).catch((error: unknown) => {
       this.onRelay?.({
         ...this.status,
-        error: `TURN channel to ${key}: ${error instanceof Error ? error.message : String(error)}`,
+        error: `TURN channel to ${key}: ${describeError(error)}`,
       });
     });
   }

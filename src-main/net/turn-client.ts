@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import type { TransportAddress } from '../../src-shared/domain.js';
+import { EngineFailure } from '../engine/engine-error.js';
 import { readRawErrorCode } from './stun-codec.js';
 import { StunTransactions } from './stun-transaction.js';
 import {
@@ -51,16 +52,16 @@ export interface TurnAllocation {
 export type TurnErrorCode = 'auth-failed' | 'timeout' | 'unreachable' | 'rejected' | 'closed';
 
 /** Why a TURN operation failed. Its message never carries the password or the key. */
-export class TurnError extends Error {
+export class TurnError extends EngineFailure<TurnErrorCode> {
   override readonly name = 'TurnError';
 
   constructor(
-    readonly code: TurnErrorCode,
+    code: TurnErrorCode,
     message: string,
     /** The server's STUN error code, when it answered with one. */
     readonly stunErrorCode?: number,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

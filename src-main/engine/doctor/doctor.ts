@@ -4,6 +4,7 @@
  * of each step, ending in one verdict and the setting that fixes it. One routine for the CLI's
  * `natter doctor` and the app's "Check my connection".
  */
+import { describeError } from '../engine-error.js';
 import type { Account, NatType, TransportAddress } from '../../../src-shared/domain.js';
 import type {
   DoctorFix,
@@ -74,7 +75,7 @@ export async function runDoctor(
       // A step that breaks is a failed step with its reason, never a crashed doctor.
       outcome = {
         status: 'fail',
-        summary: `could not run: ${error instanceof Error ? error.message : String(error)}`,
+        summary: `could not run: ${describeError(error)}`,
         evidence: {},
       };
     }
@@ -314,9 +315,7 @@ const REGISTRAR_ANSWERED = new Set(['auth-failed', 'forbidden', 'not-found', 'co
 
 async function checkReachability(options: DoctorOptions, phone: TestPhone): Promise<StepOutcome> {
   const spec = parseServerSpec(options.account.server);
-  const resolved = await resolveServer(spec).catch((error: unknown) =>
-    error instanceof Error ? error.message : String(error),
-  );
+  const resolved = await resolveServer(spec).catch((error: unknown) => describeError(error));
   if (typeof resolved === 'string') {
     return {
       status: 'fail',
