@@ -15,12 +15,18 @@ export function stunStrategy(environment: NatEnvironment): NatStrategy {
     mapsContact: true,
     async discoverContact(endpoint: UdpEndpoint): Promise<ContactMapping> {
       const { settings, localAddress } = environment;
-      const discovery = await discoverMapping(endpoint, settings.stunServers, {
+      const opinions = secondOpinion(settings);
+      const discovery = await discoverMapping(endpoint, opinions, {
         deadlineMs: settings.stunDeadlineMs,
         rtoMs: settings.stunRtoMs,
         localAddress,
       });
-      return { mapped: discovery.mapped, natType: discovery.natType, servers: discovery.results };
+      return {
+        mapped: discovery.mapped,
+        natType: discovery.natType,
+        // The TURN server's answer classified the NAT; the list shows the STUN servers asked.
+        servers: discovery.results.slice(0, settings.stunServers.length),
+      };
     },
     async openMedia(): Promise<NatMedia> {
       const endpoints = await bindMediaPair(environment);
@@ -28,6 +34,18 @@ export function stunStrategy(environment: NatEnvironment): NatStrategy {
       return new DirectMedia('stun', endpoints, address, rtcpAddress);
     },
   };
+}
+
+/**
+ * The servers whose answers classify the NAT. One STUN server cannot tell a symmetric NAT from
+ * a cone (that takes two destinations); a configured TURN server is a STUN server too (RFC 8656
+ * §2), so its XOR-MAPPED-ADDRESS for the same socket is the second opinion. Behind a symmetric
+ * NAT that is what makes the policy relay the call.
+ */
+export function secondOpinion(settings: NatEnvironment['settings']): string[] {
+  const { stunServers, turn } = settings;
+  if (stunServers.length !== 1 || !turn || stunServers.includes(turn.server)) return stunServers;
+  return [...stunServers, turn.server];
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   type NatMedia,
   type NatSettings,
 } from '../../../src-main/nat/index.js';
+import { secondOpinion } from '../../../src-main/nat/stun-strategy.js';
 
 const settings = (patch: Partial<NatSettings> = {}): NatSettings => ({
   stunServers: ['stun.example:3478'],
@@ -48,6 +49,16 @@ describe('the NAT policy picks a strategy by id', () => {
     const forced = settings({ natStrategy: 'none', turn: relay, turnPolicy: 'always' });
     expect(contactStrategyId(forced)).toBe('none');
     expect(mediaStrategyId(forced, 'symmetric')).toBe('none');
+  });
+
+  it('asks a configured TURN server for the second opinion one STUN server cannot give', () => {
+    expect(secondOpinion(settings({ turn: relay }))).toEqual([
+      'stun.example:3478',
+      'turn.example:3478',
+    ]);
+    expect(secondOpinion(settings())).toEqual(['stun.example:3478']);
+    const two = ['a.example:3478', 'b.example:3478'];
+    expect(secondOpinion(settings({ stunServers: two, turn: relay }))).toEqual(two);
   });
 
   it('says in words when a strategy has no module', () => {
