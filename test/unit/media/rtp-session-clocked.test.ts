@@ -364,6 +364,27 @@ describe('RtpSession symmetric RTP, on a fake clock', () => {
 });
 
 describe('RtpSession RTCP, on a fake clock', () => {
+  it('sends its first report at once, opening the RTCP mapping toward the remote', () => {
+    const { rtcp, session } = setup();
+    session.setRemote(remote, { address: remote.address, port: 41001 });
+    session.start(() => frameOf(0));
+    expect(rtcp.sent).toHaveLength(1);
+    expect(rtcp.sent[0]?.to).toEqual({ address: remote.address, port: 41001 });
+    expect(parseRtcp(rtcp.sent[0]!.datagram)?.reports[0]?.ssrc).toBe(session.ssrc);
+  });
+
+  it('muxed (RFC 5761): RTCP goes on the RTP socket to the RTP target, none on the RTCP one', () => {
+    const { clock, transport, rtcp, session } = setup();
+    session.setRemote(remote);
+    session.setRtcpMux(true);
+    session.start(() => frameOf(0));
+    clock.advance(10_000);
+    const reports = transport.sent.filter(({ datagram }) => parseRtcp(datagram) !== null);
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    expect(reports.every(({ to }) => to.port === remote.port)).toBe(true);
+    expect(rtcp.sent).toHaveLength(0);
+  });
+
   it('sends compound reports to RTP port + 1 every ~5 s, SR while sending', () => {
     const { clock, rtcp, session } = setup();
     session.setRemote(remote);
