@@ -97,6 +97,11 @@ export const registrationSchema = z.object({
   contact: z.string().nullable(),
   expiresAt: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Set when the configured registrar stopped answering and another server took the account. */
+  failover: z
+    .object({ from: z.string().max(256), to: z.string().max(256), at: z.string() })
+    .nullable()
+    .optional(),
 });
 export type Registration = z.infer<typeof registrationSchema>;
 

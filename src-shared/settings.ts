@@ -26,6 +26,12 @@ export const VOIPMS_SERVERS = [
   'ca.voip.ms',
 ] as const;
 
+/** Whether a server is one of voip.ms's points of presence (failover moves only among them). */
+export function isVoipmsServer(server: string): boolean {
+  const host = server.trim().toLowerCase().replace(/:\d+$/, '');
+  return (VOIPMS_SERVERS as readonly string[]).includes(host.replace(/^([a-z]+)\d+\./, '$1.'));
+}
+
 export const STUN_PRESETS = [
   { name: 'Google', server: 'stun.l.google.com:19302' },
   { name: 'Twilio', server: 'global.stun.twilio.com:3478' },
@@ -52,6 +58,8 @@ export const settingsSchema = z.object({
   stunEnabled: z.boolean(),
   /** Incoming calls are refused with 486 Busy Here while this is on. */
   doNotDisturb: z.boolean(),
+  /** When the chosen voip.ms server stops answering, register to the nearest one that answers. */
+  registrarFailover: z.boolean(),
   /** Closing the window keeps Natter running in the tray. */
   closeToTray: z.boolean(),
   /** Whether the one-time "still running in the tray" notice was shown. */
@@ -77,6 +85,7 @@ export const DEFAULT_SETTINGS: Settings = {
   turnPolicy: 'symmetric',
   stunEnabled: true,
   doNotDisturb: false,
+  registrarFailover: false,
   closeToTray: true,
   closeToTrayNoticeShown: false,
   startAtLogin: false,

@@ -10,7 +10,12 @@ import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine-options.js';
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
 import { probeSipServers, type SipProbeOptions } from '../engine/sip-options-probe.js';
 import { testStunServer, type StunServerTestOptions } from '../engine/stun-server-test.js';
-import type { Settings, SettingsUpdate } from '../../src-shared/settings.js';
+import {
+  isVoipmsServer,
+  VOIPMS_SERVERS,
+  type Settings,
+  type SettingsUpdate,
+} from '../../src-shared/settings.js';
 import {
   isAppEventName,
   type AppEventName,
@@ -85,6 +90,10 @@ export function createAppService(
     turn: turnOf(settings),
     turnPolicy: settings.turnPolicy,
     doNotDisturb: settings.doNotDisturb,
+    failoverServers:
+      settings.registrarFailover && settings.account && isVoipmsServer(settings.account.server)
+        ? [...VOIPMS_SERVERS]
+        : [],
   });
   const engineFor = (settings: Settings) =>
     new NatterEngine(engineOptionsOf(settings), {

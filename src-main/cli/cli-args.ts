@@ -26,6 +26,8 @@ export interface SessionArgs extends CommonOptions {
   seconds: number;
   displayName: string | undefined;
   expires: number | undefined;
+  /** Servers that may take the registration when --server stops answering (nearest first). */
+  failover: string[];
 }
 
 export interface CallArgs extends SessionArgs {
@@ -69,6 +71,7 @@ const OPTIONS = {
   'ring-seconds': { type: 'string' },
   'display-name': { type: 'string' },
   expires: { type: 'string' },
+  failover: { type: 'string', multiple: true },
   answer: { type: 'boolean' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
@@ -165,6 +168,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
       ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 120),
     };
   }
+  for (const server of values.failover ?? []) {
+    if (!HOST_PORT.test(server)) throw new UsageError(`--failover ${server}: expected HOST[:PORT]`);
+    checkPortOf(server, '--failover');
+  }
   const session: SessionArgs = {
     ...common,
     server: values.server,
@@ -174,6 +181,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     seconds: integer(values.seconds, '--seconds', 1, 86_400) ?? (command === 'call' ? 5 : 60),
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
+    failover: values.failover ?? [],
   };
   if (command === 'call') {
     const [target, extra] = rest;

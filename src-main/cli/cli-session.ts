@@ -53,6 +53,7 @@ export async function openCliSession(
       turnPolicy: args.turnPolicy,
       stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
       localSipPort: args.localPort,
+      failoverServers: args.failover,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
     },
     {

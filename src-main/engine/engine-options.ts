@@ -31,6 +31,11 @@ export interface EngineOptions {
   turnPolicy: TurnPolicy;
   /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
   doNotDisturb: boolean;
+  /**
+   * Servers that may take the registration when the configured one stops answering (the nearest
+   * answering one wins); empty keeps the phone on the configured server.
+   */
+  failoverServers: string[];
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -50,6 +55,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   turn: null,
   turnPolicy: 'symmetric',
   doNotDisturb: false,
+  failoverServers: [],
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

@@ -27,6 +27,12 @@ import { CallRecord } from './call-record.js';
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js';
 import { EngineFailure } from './engine-error.js';
 import { SipAccount } from './sip-account.js';
+import { probeSipServers } from './sip-options-probe.js';
+import {
+  nearestAnsweringRegistrar,
+  registrarWentSilent,
+  sameServer,
+} from './registrar-failover.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -69,6 +75,10 @@ export class NatterEngine implements EngineApi {
   };
   private readonly calls = new Map<string, CallEntry>();
   private readonly mediaBySession = new WeakMap<Session, CallMedia>();
+  /** What the account registered with, kept so failover can register it elsewhere. */
+  private credentials: { account: CommandRequest<'register'>['account']; password: string } | null =
+    null;
+  private failingOver = false;
   /** The tail of the commands that hold, resume or answer calls, which run one after another. */
   private switching: Promise<unknown> = Promise.resolve();
 
@@ -120,6 +130,7 @@ export class NatterEngine implements EngineApi {
   } = {
     register: ({ account, password }) => this.register(account, password),
     unregister: async () => {
+      this.credentials = null;
       await this.shutdownAccount();
       return this.registration;
     },
@@ -197,18 +208,28 @@ export class NatterEngine implements EngineApi {
   private async register(
     account: CommandRequest<'register'>['account'],
     password: string,
+    failover: Registration['failover'] = null,
   ): Promise<Registration> {
     await this.shutdownAccount();
+    const credentials = { account, password };
+    this.credentials = credentials;
     this.setRegistration({
       state: 'registering',
       account,
       contact: null,
       expiresAt: null,
       error: null,
+      failover,
     });
     try {
       this.account = await SipAccount.open(account, password, this.options, {
-        onRegistration: (registration) => this.setRegistration(registration),
+        onRegistration: (registration) => {
+          this.setRegistration(registration);
+          // A refresh that went unanswered: the registrar lapsed while we were registered.
+          if (registration.error?.code === 'refresh' && this.credentials === credentials) {
+            void this.failOver();
+          }
+        },
         onNatStatus: () => this.emitNat(),
         onInvite: (invitation) => this.onIncoming(invitation),
         createMedia: (session) => this.createMedia(session),
@@ -227,7 +248,51 @@ export class NatterEngine implements EngineApi {
     this.emitNat();
     // The relay is checked beside registration, so the NAT panel can show it from the start.
     void this.refreshTurnStatus();
-    return this.account.register();
+    const registration = await this.account.register();
+    if (!registrarWentSilent(registration)) return registration;
+    return (await this.failOver()) ?? registration;
+  }
+
+  /**
+   * The registrar stopped answering: registers to the nearest server that answers, if the user
+   * allowed failover; the configured server itself counts, in case it is back already. Null when
+   * failover is off, already under way, or no server answers.
+   */
+  private async failOver(): Promise<Registration | null> {
+    const credentials = this.credentials;
+    const candidates = this.options.failoverServers;
+    if (!credentials || candidates.length === 0 || this.failingOver) return null;
+    this.failingOver = true;
+    try {
+      const silent = credentials.account.server;
+      const bindAddress = this.options.localAddress;
+      const next = await nearestAnsweringRegistrar(
+        silent,
+        [silent, ...candidates],
+        probeSipServers,
+        {
+          ...(bindAddress === '0.0.0.0' ? {} : { localAddress: bindAddress }),
+        },
+      );
+      // The user registered another account meanwhile, or nobody answers: nothing to move to.
+      if (!next || this.credentials !== credentials) return null;
+      if (sameServer(next, silent)) {
+        this.hooks.log?.('info', `${silent} answers again; registering to it`);
+        return await this.register(
+          credentials.account,
+          credentials.password,
+          this.registration.failover,
+        );
+      }
+      this.hooks.log?.('warn', `${silent} stopped answering; registering to ${next} instead`);
+      return await this.register({ ...credentials.account, server: next }, credentials.password, {
+        from: silent,
+        to: next,
+        at: new Date().toISOString(),
+      });
+    } finally {
+      this.failingOver = false;
+    }
   }
 
   private async checkNat(): Promise<NatStatus> {

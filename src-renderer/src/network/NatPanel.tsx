@@ -202,6 +202,11 @@ export function NatPanel({
                 : nat?.registrarSees
                   ? `sees ${show(nat.registrarSees)}`
                   : 'registered',
+              ...(registration.failover
+                ? [
+                    `on ${registration.failover.to}: ${registration.failover.from} stopped answering`,
+                  ]
+                : []),
             ]}
             color={colors.provider}
           />

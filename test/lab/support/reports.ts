@@ -27,6 +27,9 @@ export interface ListenReportJson {
   mapped: AddressJson | null;
   natType: NatReportJson['natType'];
   contact: string | null;
+  /** The server registered at the end, and how it got there when the configured one went silent. */
+  server?: string;
+  failover?: { from: string; to: string; at: string } | null;
   calls: Array<{
     from: string;
     answered: boolean;
