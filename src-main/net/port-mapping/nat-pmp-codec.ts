@@ -119,7 +119,9 @@ function decodeHeader(
   if (packet[1] !== opcode) return { ok: false, reason: `opcode ${packet[1]}, not ${opcode}` };
   const resultCode = packet.readUInt16BE(2);
   const epochSeconds = packet.readUInt32BE(4);
-  if (resultCode === 0 && packet.length < successLength) {
+  // An error answer has no body to read: see decodeNatPmpError.
+  if (resultCode !== 0) return { ok: false, reason: `result code ${resultCode}` };
+  if (packet.length < successLength) {
     return { ok: false, reason: `${packet.length} bytes is too short for a success answer` };
   }
   return { ok: true, value: { resultCode, epochSeconds } };
