@@ -26,7 +26,8 @@ export interface LabOptions {
    * Prepares the router for a port-mapping daemon (test/lab/support/miniupnpd.ts): its NAT and
    * filter rules go into the legacy iptables tables, where miniupnpd 2.3.1 writes its own, so
    * that its chains are ordered before the NAT rule instead of racing nftables at the same
-   * hook priority. The NAT rule then covers only the LAN, so the router's own traffic (the
+   * hook priority (seen here: with the NAT rule in nftables, a mapped socket's packets still
+   * left with a random port behind a symmetric NAT). The NAT rule then covers only the LAN, so the router's own traffic (the
    * daemon's STUN check of its external address) keeps its ports even when NAT is symmetric.
    */
   portMapping?: boolean;
