@@ -83,6 +83,23 @@ export function settingsForFix(fix: DoctorFix): SettingsUpdate {
 }
 
 /**
+ * The binding lifetime the report measured, kept so the keepalive follows it (unless the user
+ * chose an interval); a report that measured nothing leaves the last measurement in place.
+ */
+async function rememberBindingLifetime(
+  report: DoctorReport,
+  save: DoctorRunnerDeps['saveSettings'],
+): Promise<void> {
+  const alive = report.steps.find((step) => step.id === 'binding')?.evidence.aliveSeconds;
+  if (typeof alive !== 'number' || !Number.isFinite(alive) || alive < 1) return;
+  try {
+    await save({ bindingLifetimeSeconds: Math.min(3600, Math.floor(alive)) });
+  } catch {
+    // The report is worth more than the measurement it could not store.
+  }
+}
+
+/**
  * Plain data only, as it crosses Electron's structured clone and the test bridge's JSON; and any
  * SIP text in the evidence redacted once more here, so no digest response reaches a window even
  * if a step forgot to.
@@ -145,6 +162,7 @@ export function createDoctorRunner(deps: DoctorRunnerDeps): DoctorRunner {
         );
         const checked = doctorReportSchema.parse(plain(report));
         lastFix = checked.fix;
+        await rememberBindingLifetime(checked, deps.saveSettings);
         if (request.apply && checked.fix) {
           checked.applied = (await applyFix(checked.fix)).applied;
         }

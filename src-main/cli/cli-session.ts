@@ -54,6 +54,10 @@ export async function openCliSession(
       stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
       localSipPort: args.localPort,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
+      ...(args.bindingLifetime === undefined
+        ? {}
+        : { bindingLifetimeSeconds: args.bindingLifetime }),
+      ...(args.mediaKeepalive === undefined ? {} : { mediaKeepaliveSeconds: args.mediaKeepalive }),
     },
     {
       audioSourceFor: (): AudioSource => {
