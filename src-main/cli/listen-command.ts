@@ -86,6 +86,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         natType: nat?.natType ?? 'unknown',
         contact: (engine.contactHeader ?? '').replace(/^<|>.*$/g, ''),
         registrarSees: nat?.registrarSees ?? null,
+        keepaliveSeconds: nat?.keepaliveSeconds ?? null,
         calls,
       },
       [

@@ -27,6 +27,8 @@ export interface ListenReportJson {
   mapped: AddressJson | null;
   natType: NatReportJson['natType'];
   contact: string | null;
+  /** Seconds between SIP keepalives the engine chose (0: none). */
+  keepaliveSeconds: number | null;
   calls: Array<{
     from: string;
     answered: boolean;
