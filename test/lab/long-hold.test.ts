@@ -55,7 +55,8 @@ async function callWithLongHold(extraFlags: string[]) {
   await startCoturn(lab);
   const provider = await startSipp(lab, 'provider-holds.xml', {
     calls: 2,
-    extraArgs: ['-set', 'holdms', String(HOLD_MS)],
+    // scenarioArgs grants `expires` only to a scenario whose sole global it is.
+    extraArgs: ['-set', 'expires', '300', '-set', 'holdms', String(HOLD_MS)],
   });
   const wire = await startCapture(lab, lab.internet, lab.internetInterface);
   const atPhone = await startCapture(lab, lab.client, lab.clientInterface);
