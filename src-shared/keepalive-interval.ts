@@ -2,6 +2,7 @@
  * How often the SIP socket sends a NAT keepalive: what the user chose, else a fraction of the
  * binding lifetime the doctor measured, else a default that outlasts the shortest routers seen.
  */
+import type { DoctorReport } from './doctor.js';
 
 /**
  * The interval when nothing was chosen or measured: PJSIP's default (and so MicroSIP's), safely
@@ -58,4 +59,14 @@ export function mediaKeepaliveSeconds(
   return signalling > 0
     ? Math.min(MAX_MEDIA_KEEPALIVE_SECONDS, signalling)
     : MAX_MEDIA_KEEPALIVE_SECONDS;
+}
+
+/**
+ * The binding lifetime a doctor report measured (its `binding` step's longest surviving gap), in
+ * whole seconds, to be kept so the keepalive follows it; null when the report measured none.
+ */
+export function measuredBindingLifetime(report: Pick<DoctorReport, 'steps'>): number | null {
+  const alive = report.steps.find((step) => step.id === 'binding')?.evidence.aliveSeconds;
+  if (typeof alive !== 'number' || !Number.isFinite(alive) || alive < 1) return null;
+  return Math.min(3600, Math.floor(alive));
 }

@@ -19,6 +19,7 @@ import {
   type SettingsUpdate,
 } from '../../src-shared/settings.js';
 import { runDoctor, type DoctorOptions } from '../engine/doctor/doctor.js';
+import { measuredBindingLifetime } from '../../src-shared/keepalive-interval.js';
 import { redactSipMessage } from './sip-trace.js';
 
 export type DoctorRoutine = (
@@ -90,10 +91,10 @@ async function rememberBindingLifetime(
   report: DoctorReport,
   save: DoctorRunnerDeps['saveSettings'],
 ): Promise<void> {
-  const alive = report.steps.find((step) => step.id === 'binding')?.evidence.aliveSeconds;
-  if (typeof alive !== 'number' || !Number.isFinite(alive) || alive < 1) return;
+  const bindingLifetimeSeconds = measuredBindingLifetime(report);
+  if (bindingLifetimeSeconds === null) return;
   try {
-    await save({ bindingLifetimeSeconds: Math.min(3600, Math.floor(alive)) });
+    await save({ bindingLifetimeSeconds });
   } catch {
     // The report is worth more than the measurement it could not store.
   }
