@@ -43,7 +43,10 @@ export const settingsSchema = z.object({
   hasPassword: z.boolean(),
   /** STUN servers in order of preference; the first is the active one. */
   stunServers: z.array(stunServerSchema).max(8),
-  keepaliveSeconds: z.number().int().min(0).max(300),
+  /** NAT keepalive interval the user chose (0: off); null lets the engine choose (15 s, or below the measured lifetime). */
+  keepaliveSeconds: z.number().int().min(0).max(300).nullable(),
+  /** How long the router keeps an idle UDP mapping, as the doctor last measured it (a lower bound). */
+  bindingLifetimeSeconds: z.number().int().min(1).max(3600).nullable(),
   audioInputId: z.string().max(256).nullable(),
   audioOutputId: z.string().max(256).nullable(),
   ringtoneOutputId: z.string().max(256).nullable(),
@@ -75,7 +78,8 @@ export const DEFAULT_SETTINGS: Settings = {
   account: null,
   hasPassword: false,
   stunServers: STUN_PRESETS.map((preset) => preset.server),
-  keepaliveSeconds: 25,
+  keepaliveSeconds: null,
+  bindingLifetimeSeconds: null,
   audioInputId: null,
   audioOutputId: null,
   ringtoneOutputId: null,

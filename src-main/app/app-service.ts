@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine-options.js';
+import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
 import { probeSipServers, type SipProbeOptions } from '../engine/sip-options-probe.js';
 import { testStunServer, type StunServerTestOptions } from '../engine/stun-server-test.js';
@@ -87,6 +88,7 @@ export function createAppService(
   const engineOptionsOf = (settings: Settings) => ({
     stunServers: stunServersOf(settings),
     keepaliveSeconds: settings.keepaliveSeconds,
+    bindingLifetimeSeconds: settings.bindingLifetimeSeconds,
     turn: turnOf(settings),
     turnPolicy: settings.turnPolicy,
     doNotDisturb: settings.doNotDisturb,
@@ -191,7 +193,7 @@ export function createAppService(
         const accountChanged =
           change.password !== undefined ||
           JSON.stringify(before.account) !== JSON.stringify(settings.account) ||
-          before.keepaliveSeconds !== settings.keepaliveSeconds;
+          keepaliveIntervalSeconds(before) !== keepaliveIntervalSeconds(settings);
         // A new list or STUN switched on or off: the engine re-checks the NAT at once.
         const stunServers = stunServersOf(settings);
         if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServers)) {

@@ -11,6 +11,10 @@ export interface CommonOptions {
   noStun: boolean;
   localPort: number;
   keepalive: number | undefined;
+  /** The router's idle UDP lifetime as `natter doctor --full` measured it; the keepalive follows it. */
+  bindingLifetime: number | undefined;
+  /** Seconds between RTP keepalives while a call sends no audio; 0 turns them off. */
+  mediaKeepalive: number | undefined;
 }
 
 export interface NatArgs extends CommonOptions {
@@ -65,6 +69,8 @@ const OPTIONS = {
   'no-stun': { type: 'boolean' },
   'local-port': { type: 'string' },
   keepalive: { type: 'string' },
+  'binding-lifetime': { type: 'string' },
+  'media-keepalive': { type: 'string' },
   server: { type: 'string' },
   user: { type: 'string' },
   seconds: { type: 'string' },
@@ -114,6 +120,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     noStun: values['no-stun'] === true,
     localPort: integer(values['local-port'], '--local-port', 0, 65535) ?? 0,
     keepalive: integer(values.keepalive, '--keepalive', 0, 3600),
+    bindingLifetime: integer(values['binding-lifetime'], '--binding-lifetime', 1, 3600),
+    mediaKeepalive: integer(values['media-keepalive'], '--media-keepalive', 0, 3600),
   };
   if (command === 'nat') {
     if (rest.length > 0) throw new UsageError(`nat takes no argument (got "${rest[0]}")`);
@@ -228,9 +236,11 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
-                [--seconds N] [--local-port N] [--keepalive S] [--json]
+                [--seconds N] [--local-port N] [--keepalive S] [--binding-lifetime S]
+                [--media-keepalive S] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
-                [--seconds N] [--answer] [--keepalive S] [--json]
+                [--seconds N] [--answer] [--keepalive S] [--binding-lifetime S]
+                [--media-keepalive S] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]
@@ -239,6 +249,11 @@ doctor runs the voip.ms NAT troubleshooting procedure: reachability, NAT type, b
 lifetime (--full), SIP ALG, a test call to the echo number (4443) without STUN, then with STUN,
 and gives one verdict; --apply writes the fix into the app's settings (or --settings FILE).
 Exit 0 when some configuration gave audio both ways.
+
+The SIP keepalive goes every 15 s unless --keepalive S sets it (0: off); given the router's
+binding lifetime (--binding-lifetime S, as doctor --full measures it) it follows that instead:
+half of it, at most 30 s. While a call sends no audio (on hold), an RTP keepalive goes every
+15 s or as often as the SIP one, whichever is sooner (--media-keepalive S sets it, 0: off).
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.

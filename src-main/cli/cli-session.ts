@@ -55,6 +55,10 @@ export async function openCliSession(
       localSipPort: args.localPort,
       failoverServers: args.failover,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
+      ...(args.bindingLifetime === undefined
+        ? {}
+        : { bindingLifetimeSeconds: args.bindingLifetime }),
+      ...(args.mediaKeepalive === undefined ? {} : { mediaKeepaliveSeconds: args.mediaKeepalive }),
     },
     {
       audioSourceFor: (): AudioSource => {

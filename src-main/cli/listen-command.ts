@@ -89,6 +89,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         registrarSees: nat?.registrarSees ?? null,
         server: current.account?.server ?? args.server,
         failover: current.failover ?? null,
+        keepaliveSeconds: nat?.keepaliveSeconds ?? null,
         calls,
       },
       [

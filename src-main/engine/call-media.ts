@@ -30,6 +30,8 @@ export interface CallMediaOptions {
   /** Codecs we offer, in order of preference. */
   codecs: AudioCodecName[];
   telephoneEventPt: number;
+  /** RFC 6263 keepalive interval on the RTP socket while no audio is sent; 0 for none. */
+  keepaliveMs?: number;
   /** Called once RTP may flow: the audio to send for this call. */
   audioSource: () => AudioSource;
   onAudio?: (frame: Int16Array) => void;
@@ -237,6 +239,9 @@ export class CallMedia implements CallMediaPort {
         payloadType: remote.codec.payloadType ?? STATIC_PAYLOAD_TYPES[codecName],
         telephoneEventPt: remote.telephoneEventPt,
         rtcpEndpoint: this.endpoints.rtcp,
+        ...(this.options.keepaliveMs === undefined
+          ? {}
+          : { keepaliveMs: this.options.keepaliveMs }),
       });
       if (this.options.onAudio) this.session.onAudio(this.options.onAudio);
       if (this.options.onDtmf) this.session.onDtmf(this.options.onDtmf);

@@ -11,8 +11,18 @@ export interface EngineOptions {
   localSipPort: number;
   /** Local address to bind sockets to; all interfaces by default. */
   localAddress: string;
-  /** Seconds between keepalives on the SIP socket; 0 disables them. */
-  keepaliveSeconds: number;
+  /**
+   * Seconds between keepalives on the SIP socket as the user set them; 0 disables them; null
+   * (the default) follows {@link bindingLifetimeSeconds}, see keepalive-interval.ts.
+   */
+  keepaliveSeconds: number | null;
+  /** The router's idle UDP mapping lifetime as last measured (the doctor's lower bound); null if unknown. */
+  bindingLifetimeSeconds: number | null;
+  /**
+   * Seconds between RFC 6263 keepalives on a call's RTP socket while it sends no audio (on hold,
+   * muted); 0 disables them; null (the default) follows the SIP keepalive, at most 15 s.
+   */
+  mediaKeepaliveSeconds: number | null;
   /** Registration lifetime asked of the registrar, in seconds. */
   registerExpiresSeconds: number;
   /** A call never waits longer than this for STUN before it goes out with the best address known. */
@@ -44,8 +54,9 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   stunServers: DEFAULT_STUN_SERVERS,
   localSipPort: 0,
   localAddress: '0.0.0.0',
-  // Home routers have been measured dropping idle UDP mappings after 30 s.
-  keepaliveSeconds: 25,
+  keepaliveSeconds: null,
+  bindingLifetimeSeconds: null,
+  mediaKeepaliveSeconds: null,
   registerExpiresSeconds: 300,
   stunDeadlineMs: 1500,
   stunRtoMs: 500,

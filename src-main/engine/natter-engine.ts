@@ -26,6 +26,7 @@ import { checkTurnServer } from './turn-check.js';
 import { CallRecord } from './call-record.js';
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js';
 import { EngineFailure } from './engine-error.js';
+import { mediaKeepaliveSeconds } from '../../src-shared/keepalive-interval.js';
 import { SipAccount } from './sip-account.js';
 import { probeSipServers } from './sip-options-probe.js';
 import {
@@ -325,6 +326,7 @@ export class NatterEngine implements EngineApi {
       bindAddress: this.options.localAddress,
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
+      keepaliveMs: mediaKeepaliveSeconds(this.options) * 1000,
       relay: this.relayForNextCall(),
       onRelay: (status) => {
         const entry = this.entryForSession(session);

@@ -12,6 +12,7 @@ import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-han
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import { UdpTransport } from '../sip/udp-transport.js';
 import type { EngineOptions } from './engine-options.js';
+import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
 import { EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
@@ -96,7 +97,7 @@ export class SipAccount {
         stunServers: options.stunServers,
         stunDeadlineMs: options.stunDeadlineMs,
         stunRtoMs: options.stunRtoMs,
-        keepaliveSeconds: options.keepaliveSeconds,
+        keepaliveSeconds: keepaliveIntervalSeconds(options),
         localAddress,
       });
       await nat.check();
@@ -332,11 +333,12 @@ export class SipAccount {
    * through; a STUN re-check on the same socket notices a changed mapping.
    */
   private startKeepalive(): void {
-    if (this.keepaliveTimer || this.options.keepaliveSeconds <= 0) return;
+    const seconds = keepaliveIntervalSeconds(this.options);
+    if (this.keepaliveTimer || seconds <= 0) return;
     this.keepaliveTimer = setInterval(() => {
       this.endpoint.send('\r\n\r\n', this.serverAddress).catch(() => undefined);
       if (this.nat.stunEnabled) void this.recheckMapping();
-    }, this.options.keepaliveSeconds * 1000);
+    }, seconds * 1000);
     this.keepaliveTimer.unref?.();
   }
 

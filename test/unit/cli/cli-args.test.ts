@@ -61,6 +61,25 @@ describe('natter CLI arguments', () => {
     });
   });
 
+  it('parses --binding-lifetime and --media-keepalive, leaving the keepalive automatic', () => {
+    const args = parseCliArgs([
+      'call',
+      '4443',
+      '--server',
+      'x.voip.ms',
+      '--user',
+      'u',
+      '--binding-lifetime',
+      '12',
+      '--media-keepalive',
+      '0',
+    ]);
+    expect(args).toMatchObject({ keepalive: undefined, bindingLifetime: 12, mediaKeepalive: 0 });
+    expect(() =>
+      parseCliArgs(['call', '4443', '--server', 'x', '--user', 'u', '--binding-lifetime', '0']),
+    ).toThrow(/1–3600/);
+  });
+
   it.each([
     [['call', '--server', 'x.voip.ms', '--user', 'u'], /TARGET/],
     [['call', '4443', '--user', 'u'], /--server/],
