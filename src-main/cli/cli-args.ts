@@ -26,6 +26,8 @@ export interface SessionArgs extends CommonOptions {
   seconds: number;
   displayName: string | undefined;
   expires: number | undefined;
+  /** --no-rescue: leave one-way audio as it is (no re-INVITE with another NAT strategy). */
+  noRescue: boolean;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -73,6 +75,7 @@ const OPTIONS = {
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
+  'no-rescue': { type: 'boolean' },
   echo: { type: 'string' },
   full: { type: 'boolean' },
   apply: { type: 'boolean' },
@@ -174,6 +177,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     seconds: integer(values.seconds, '--seconds', 1, 86_400) ?? (command === 'call' ? 5 : 60),
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
+    noRescue: values['no-rescue'] === true,
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -220,7 +224,7 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
-                [--seconds N] [--local-port N] [--keepalive S] [--json]
+                [--seconds N] [--local-port N] [--keepalive S] [--no-rescue] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--seconds N] [--answer] [--keepalive S] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
@@ -231,6 +235,9 @@ doctor runs the voip.ms NAT troubleshooting procedure: reachability, NAT type, b
 lifetime (--full), SIP ALG, a test call to the echo number (4443) without STUN, then with STUN,
 and gives one verdict; --apply writes the fix into the app's settings (or --settings FILE).
 Exit 0 when some configuration gave audio both ways.
+
+A call whose audio goes one-way after the answer is rescued by re-INVITE with a refreshed STUN
+mapping, then the TURN relay where allowed; --no-rescue leaves it as it is.
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.
