@@ -1,7 +1,8 @@
 /**
  * How long a call's audio stays one-way before the rescue brings it back, on the wire: a cone
  * router forgets the RTP mapping mid-call and maps the socket to a new port (the lab's
- * STUN-refresh case); the time runs from that break to the moment RTP flows both ways again —
+ * STUN-refresh case); the time runs from the provider's last packet that reached the client to the
+ * moment RTP flows both ways again —
  * the provider's audio reaching the client and ours reaching the provider from the new mapping.
  */
 import { rtpPackets, startCapture } from '../lab/support/capture.js';
@@ -50,13 +51,21 @@ export async function measureRescueRecovery(): Promise<number | null> {
     const toClient = rtpPackets(await clientSide.stop(), {
       from: PROVIDER_MEDIA,
       to: { address: lab.clientAddress },
-    }).find((packet) => packet.time > brokeAt);
+    });
+    // One-way from the provider's last packet that still reached the client (packets in flight
+    // while the router's rules changed count as heard) to its first one after the gap.
+    const gap = toClient.findIndex(
+      (packet, i) =>
+        i > 0 && packet.time > brokeAt && packet.time - (toClient[i - 1]?.time ?? 0) > 1,
+    );
+    const lastHeard = toClient[gap - 1];
+    const heardAgain = toClient[gap];
     const toProvider = rtpPackets(await providerSide.stop(), {
       from: { address: PUBLIC.router, port: MOVED_PORT },
       to: PROVIDER_MEDIA,
     }).find((packet) => packet.time > brokeAt);
-    if (!toClient || !toProvider) return null;
-    return (Math.max(toClient.time, toProvider.time) - brokeAt) * 1000;
+    if (gap < 1 || !lastHeard || !heardAgain || !toProvider) return null;
+    return (Math.max(heardAgain.time, toProvider.time) - lastHeard.time) * 1000;
   } finally {
     lab.destroy();
   }
