@@ -1,9 +1,9 @@
 /**
  * How long a call's audio stays one-way before the rescue brings it back, on the wire: a cone
  * router forgets the RTP mapping mid-call and maps the socket to a new port (the lab's
- * STUN-refresh case); the time runs from the provider's last packet that reached the client to the
- * moment RTP flows both ways again —
- * the provider's audio reaching the client and ours reaching the provider from the new mapping.
+ * STUN-refresh case); the time runs from the provider's last packet that reached the client to
+ * the moment RTP flows both ways again: the provider's audio reaching the client, and ours
+ * reaching the provider from the new mapping.
  */
 import { rtpPackets, startCapture } from '../lab/support/capture.js';
 import { clientRtpPort, moveMapping } from '../lab/support/media-mapping.js';
