@@ -72,6 +72,7 @@ export class CallMedia implements CallMediaPort {
   private closed = false;
   /** Counts of an RTP session that a reopen replaced. */
   private carriedStats: RtpStats | null = null;
+  private sessionRelayed = false;
 
   constructor(private readonly options: CallMediaOptions) {}
 
@@ -200,10 +201,6 @@ export class CallMedia implements CallMediaPort {
       const relayed = await this.allocateRelay(endpoints.rtp, relay);
       if (relayed) {
         address = { connection: relayed.address, audioPort: relayed.port, source: 'turn' };
-        // The session is made anew on the relay when the answer arrives; its counts carry on.
-        this.carriedStats = this.stats();
-        this.session?.stop();
-        this.session = null;
       } else {
         this.options.onRelay?.(this.relayStatus);
       }
@@ -283,8 +280,15 @@ export class CallMedia implements CallMediaPort {
       this.session.stop();
       this.session = null;
     }
+    if (this.session && this.turn && !this.sessionRelayed) {
+      // Reopened onto the relay mid-call: the session moves there with the answer, counts kept.
+      this.carriedStats = this.stats();
+      this.session.stop();
+      this.session = null;
+    }
     if (this.turn) this.bindRelayChannel(this.turn, target);
     if (!this.session) {
+      this.sessionRelayed = this.turn !== null;
       const transport = this.turn
         ? relayTransport(this.turn, this.endpoints.rtp)
         : this.endpoints.rtp;
