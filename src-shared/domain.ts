@@ -175,6 +175,23 @@ export const mediaAddressSchema = z.object({
 });
 export type MediaAddress = z.infer<typeof mediaAddressSchema>;
 
+/** A NAT strategy by id: what decides the address a call's media advertises. */
+export const natStrategyIdSchema = z.enum(['none', 'stun', 'turn', 'portmap']);
+export type NatStrategyId = z.infer<typeof natStrategyIdSchema>;
+
+/**
+ * A call whose audio went one-way after it was answered, and what the engine did about it: it
+ * re-INVITEd `at` seconds after the answer, moving the media `from` one strategy `to` another
+ * (stun to stun: a refreshed STUN mapping), and `recovered` once RTP flowed both ways again.
+ */
+export const callRescueSchema = z.object({
+  at: z.number().nonnegative(),
+  from: natStrategyIdSchema,
+  to: natStrategyIdSchema,
+  recovered: z.boolean(),
+});
+export type CallRescue = z.infer<typeof callRescueSchema>;
+
 export const callInfoSchema = z.object({
   id: z.string(),
   direction: callDirectionSchema,
@@ -198,6 +215,8 @@ export const callInfoSchema = z.object({
   stats: rtpStatsSchema,
   /** The TURN relay carrying this call's media, when one was used or tried. */
   relay: relayStatusSchema.nullable().optional(),
+  /** The latest mid-call rescue of one-way audio; absent or null when none was needed. */
+  rescue: callRescueSchema.nullable().optional(),
   /**
    * Call waiting: an incoming call that rings while the user is on another call (one in
    * progress and not on hold). It is announced by a short tone in that call's audio rather than

@@ -32,6 +32,8 @@ export interface SessionArgs extends CommonOptions {
   expires: number | undefined;
   /** Servers that may take the registration when --server stops answering (nearest first). */
   failover: string[];
+  /** --no-rescue: leave one-way audio as it is (no re-INVITE with another NAT strategy). */
+  noRescue: boolean;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -82,6 +84,7 @@ const OPTIONS = {
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
+  'no-rescue': { type: 'boolean' },
   echo: { type: 'string' },
   full: { type: 'boolean' },
   apply: { type: 'boolean' },
@@ -190,6 +193,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
     failover: values.failover ?? [],
+    noRescue: values['no-rescue'] === true,
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -237,10 +241,10 @@ Usage:
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
                 [--seconds N] [--local-port N] [--keepalive S] [--binding-lifetime S]
-                [--media-keepalive S] [--json]
+                [--media-keepalive S] [--no-rescue] [--failover HOST[:PORT] ...] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--seconds N] [--answer] [--keepalive S] [--binding-lifetime S]
-                [--media-keepalive S] [--json]
+                [--media-keepalive S] [--failover HOST[:PORT] ...] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]
@@ -254,6 +258,9 @@ The SIP keepalive goes every 15 s unless --keepalive S sets it (0: off); given t
 binding lifetime (--binding-lifetime S, as doctor --full measures it) it follows that instead:
 half of it, at most 30 s. While a call sends no audio (on hold), an RTP keepalive goes every
 15 s or as often as the SIP one, whichever is sooner (--media-keepalive S sets it, 0: off).
+A call whose audio goes one-way after the answer is rescued by re-INVITE with a refreshed STUN
+mapping, then the TURN relay where allowed; --no-rescue leaves it as it is. When --server
+stops answering, --failover servers (asked with OPTIONS, the nearest wins) take the registration.
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.

@@ -9,7 +9,7 @@ import { TurnClient, type TurnServerSpec } from '../net/turn-client.js';
 import { discoverMapping } from '../net/stun-discovery.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
 import { allocateRtpEndpoints } from '../media/rtp-port-allocator.js';
-import { RtpSession, type AudioSource } from '../media/rtp-session.js';
+import { RtpSession, type AudioSource, type RemoteRtcp } from '../media/rtp-session.js';
 import {
   answerDirection,
   buildAudioSdp,
@@ -72,6 +72,9 @@ export class CallMedia implements CallMediaPort {
   private sessionVersion = 0;
   private muted = false;
   private closed = false;
+  /** Counts of an RTP session that a reopen replaced. */
+  private carriedStats: RtpStats | null = null;
+  private sessionRelayed = false;
 
   constructor(private readonly options: CallMediaOptions) {}
 
@@ -134,8 +137,10 @@ export class CallMedia implements CallMediaPort {
   };
 
   /** Allocates on the TURN server (bounded: a dead relay costs at most its timeout). */
-  private async allocateRelay(endpoint: UdpEndpoint): Promise<TransportAddress | null> {
-    const spec = this.options.relay;
+  private async allocateRelay(
+    endpoint: UdpEndpoint,
+    spec = this.options.relay,
+  ): Promise<TransportAddress | null> {
     if (!spec) return null;
     const turn = new TurnClient(endpoint, spec, { allocateTimeoutMs: RELAY_TIMEOUT_MS });
     try {
@@ -165,6 +170,54 @@ export class CallMedia implements CallMediaPort {
       };
       return null;
     }
+  }
+
+  /**
+   * Reopens the media with another NAT strategy mid-call, for a rescue of one-way audio: `stun`
+   * asks the STUN servers again from the RTP socket (the router may have moved its mapping),
+   * `turn` allocates on `relay` and moves the RTP session onto it. Returns the address the next
+   * offer carries, or null when the strategy failed (the media then stays as it was).
+   */
+  async reopen(
+    strategy: 'stun' | 'turn',
+    relay: TurnServerSpec | null,
+  ): Promise<MediaAddress | null> {
+    const endpoints = this.endpoints;
+    if (!endpoints || this.closed || this.turn) return null;
+    let address: MediaAddress | null = null;
+    if (strategy === 'stun' && this.options.stunServers.length > 0) {
+      const discovery = await discoverMapping(endpoints.rtp, this.options.stunServers, {
+        deadlineMs: this.options.stunDeadlineMs,
+        graceAfterFirstMs: 0,
+        rtoMs: this.options.stunRtoMs,
+        localAddress: this.options.localAddress,
+      });
+      if (discovery.mapped) {
+        address = {
+          connection: discovery.mapped.address,
+          audioPort: discovery.mapped.port,
+          source: 'stun',
+        };
+      }
+    } else if (strategy === 'turn' && relay) {
+      const relayed = await this.allocateRelay(endpoints.rtp, relay);
+      if (relayed) {
+        address = { connection: relayed.address, audioPort: relayed.port, source: 'turn' };
+      } else {
+        this.options.onRelay?.(this.relayStatus);
+      }
+    }
+    if (!address || this.closed) return null;
+    this.local = address;
+    this.preparing = Promise.resolve(address);
+    return address;
+  }
+
+  /** The far end's latest RTCP and our SSRC, for the one-way audio watch. */
+  remoteRtcp(): { report: RemoteRtcp | null; ourSsrc: number } | null {
+    return this.session
+      ? { report: this.session.lastRemoteRtcp, ourSsrc: this.session.ssrc }
+      : null;
   }
 
   async localDescription({ hold }: { hold: boolean }): Promise<string> {
@@ -229,8 +282,15 @@ export class CallMedia implements CallMediaPort {
       this.session.stop();
       this.session = null;
     }
+    if (this.session && this.turn && !this.sessionRelayed) {
+      // Reopened onto the relay mid-call: the session moves there with the answer, counts kept.
+      this.carriedStats = this.stats();
+      this.session.stop();
+      this.session = null;
+    }
     if (this.turn) this.bindRelayChannel(this.turn, target);
     if (!this.session) {
+      this.sessionRelayed = this.turn !== null;
       const transport = this.turn
         ? relayTransport(this.turn, this.endpoints.rtp)
         : this.endpoints.rtp;
@@ -283,7 +343,19 @@ export class CallMedia implements CallMediaPort {
   }
 
   stats(): RtpStats | null {
-    return this.session?.stats() ?? null;
+    const current = this.session?.stats() ?? null;
+    const carried = this.carriedStats;
+    if (!carried || !current) return current ?? carried;
+    return {
+      ...current,
+      packetsSent: carried.packetsSent + current.packetsSent,
+      bytesSent: carried.bytesSent + current.bytesSent,
+      packetsReceived: carried.packetsReceived + current.packetsReceived,
+      bytesReceived: carried.bytesReceived + current.bytesReceived,
+      packetsLost: carried.packetsLost + current.packetsLost,
+      firstSentAt: carried.firstSentAt ?? current.firstSentAt,
+      firstReceivedAt: carried.firstReceivedAt ?? current.firstReceivedAt,
+    };
   }
 
   close(): void {

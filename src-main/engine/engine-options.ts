@@ -39,6 +39,11 @@ export interface EngineOptions {
   turn: { server: string; username: string; password: string } | null;
   /** Relay calls never, only behind a symmetric NAT (the default), or always. */
   turnPolicy: TurnPolicy;
+  /**
+   * Rescue one-way audio mid-call: re-INVITE with a refreshed STUN mapping, then the TURN relay
+   * where the policy allows one.
+   */
+  rescueOneWayAudio: boolean;
   /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
   doNotDisturb: boolean;
   /**
@@ -65,6 +70,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   acceptRequestsFromServerOnly: true,
   turn: null,
   turnPolicy: 'symmetric',
+  rescueOneWayAudio: true,
   doNotDisturb: false,
   failoverServers: [],
 };

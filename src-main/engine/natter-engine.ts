@@ -27,6 +27,7 @@ import { CallRecord } from './call-record.js';
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js';
 import { EngineFailure } from './engine-error.js';
 import { mediaKeepaliveSeconds } from '../../src-shared/keepalive-interval.js';
+import { MidCallRescue, offerAgain } from './mid-call-rescue.js';
 import { SipAccount } from './sip-account.js';
 import { probeSipServers } from './sip-options-probe.js';
 import {
@@ -49,6 +50,7 @@ interface CallEntry {
   session: Session;
   media: CallMedia | null;
   statsTimer: ReturnType<typeof setInterval> | null;
+  rescue?: MidCallRescue;
   /**
    * Being answered with holdOthers: it keeps waiting while the other call is held, so that it
    * does not ring as an ordinary call for the moment between that hold and its own answer.
@@ -455,7 +457,44 @@ export class NatterEngine implements EngineApi {
     // Answered, it waits no more (it kept waiting while the other call was being held).
     entry.record.waiting = false;
     entry.record.answeredAt ??= new Date();
+    this.watchForOneWayAudio(entry);
     this.emitCall(entry);
+  }
+
+  /** From the answer on, one-way audio is rescued by re-INVITE (see {@link MidCallRescue}). */
+  private watchForOneWayAudio(entry: CallEntry): void {
+    const media = entry.media;
+    const { turn, turnPolicy, stunServers, rescueOneWayAudio } = this.options;
+    if (!rescueOneWayAudio || !media || entry.rescue) return;
+    const relay = turnPolicy === 'never' ? null : turn;
+    entry.rescue = new MidCallRescue({
+      sample: () => {
+        const stats = media.stats();
+        if (!stats) return null;
+        const held = entry.record.state === 'on-hold';
+        return { atMs: performance.now(), ...stats, held, rtcp: media.remoteRtcp() };
+      },
+      advertised: () => entry.record.localMedia,
+      available: [
+        ...(stunServers.length > 0 ? (['stun'] as const) : []),
+        ...(relay ? (['turn'] as const) : []),
+      ],
+      reopen: (strategy) =>
+        strategy === 'stun' || strategy === 'turn'
+          ? media.reopen(strategy, relay)
+          : Promise.resolve(null),
+      // Queued with hold and resume; a call held meanwhile is not taken off hold by the rescue.
+      offer: () =>
+        this.oneAtATime(async () =>
+          entry.record.state === 'on-hold' ? 0 : offerAgain(entry.session),
+        ),
+      report: (rescue) => {
+        entry.record.rescue = rescue;
+        this.emitCall(entry);
+      },
+      ownsCallId: entry.record.direction === 'outgoing',
+      log: (level, message) => this.hooks.log?.(level, message),
+    });
   }
 
   /**
@@ -559,6 +598,7 @@ export class NatterEngine implements EngineApi {
     const first = entry.record.finish(code, message, status);
     if (entry.statsTimer) clearInterval(entry.statsTimer);
     entry.statsTimer = null;
+    entry.rescue?.stop();
     entry.media?.close();
     if (first || entry.record.ended) this.emitCall(entry);
   }

@@ -18,18 +18,24 @@ import {
 } from '../lab/support/peers.js';
 import { measureAppCost } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
-import { percentile, round } from './stats.js';
+import { measureRescueRecovery } from './rescue-recovery.js';
+import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
-/** BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, app) runs just those. */
+const RESCUE_RUNS = Number(process.env.BENCH_RESCUE_RUNS ?? 5);
+/**
+ * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, app) runs just
+ * those.
+ */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 /** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
 const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
-const SECTIONS = [...LAB_SECTIONS, 'app'];
+/** `rescue` builds a lab of its own per run: each run breaks the router's mapping. */
+const SECTIONS = [...LAB_SECTIONS, 'rescue', 'app'];
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -237,10 +243,35 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   if (LAB_SECTIONS.some(runs)) await labRows(rows);
+  if (runs('rescue')) await rescueRows(rows);
   if (runs('app')) await appRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
   );
+}
+
+/** One-way audio to audio both ways after the rescue: the watch's 3 s plus the re-INVITE. */
+const RESCUE_TARGET_MS = 5000;
+
+async function rescueRows(rows: Row[]): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  installLabCleanup();
+  const samples: number[] = [];
+  let failed = 0;
+  for (let run = 0; run < RESCUE_RUNS; run++) {
+    progress(
+      `measuring one-way audio to both ways after the rescue, run ${run + 1}/${RESCUE_RUNS}`,
+    );
+    const ms = await measureRescueRecovery();
+    if (ms === null) failed++;
+    else samples.push(ms);
+  }
+  rows.push({
+    measure: `one-way → both ways after rescue (moved RTP mapping, STUN refresh), ${RESCUE_RUNS} runs`,
+    natter: `median ${round(median(samples) / 1000, 2)} s (min ${round(Math.min(...samples) / 1000, 2)}, max ${round(Math.max(...samples) / 1000, 2)})${failed ? `; ${failed} never recovered` : ''}`,
+    target: `≤ ${RESCUE_TARGET_MS / 1000} s`,
+    ratio: `×${round(median(samples) / RESCUE_TARGET_MS, 2)} of target`,
+  });
 }
 
 /** Targets of the app's own cost; the delay is ITU-T G.114's budget for the two terminals. */

@@ -11,6 +11,7 @@ import { keyAction, type KeyScreen } from './call-keys.js';
 import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
 import { noAudioArriving } from './call-watchdog.js';
+import { describeRescue } from './rescue-words.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
 import { useStore, type Store } from '../state/store.js';
@@ -110,7 +111,9 @@ export function CallView({
     return () => window.removeEventListener('keydown', onKeyDown);
   });
   // Re-evaluated on every render, and useElapsed renders once a second.
-  const noAudio = noAudioArriving(call, Date.now());
+  // While the engine is rescuing the audio, its words replace the bare warning.
+  const rescue = call.rescue ?? null;
+  const noAudio = noAudioArriving(call, Date.now()) && !rescue;
   if (call.state === 'incoming') {
     return (
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
@@ -177,6 +180,11 @@ export function CallView({
               </button>
             ))}
         </div>
+      )}
+      {rescue && (
+        <p className="rescue-note" role="status" data-recovered={rescue.recovered}>
+          {describeRescue(rescue)}
+        </p>
       )}
       {live && <LevelMeters call={call} status={status} />}
       {digitsSent && (
