@@ -11,6 +11,8 @@ export interface CommonOptions {
   noStun: boolean;
   localPort: number;
   keepalive: number | undefined;
+  /** --no-follow-registrar: the Contact ignores the registrar's Via received/rport. */
+  followRegistrar: boolean;
 }
 
 export interface NatArgs extends CommonOptions {
@@ -63,6 +65,7 @@ const OPTIONS = {
   'no-stun': { type: 'boolean' },
   'local-port': { type: 'string' },
   keepalive: { type: 'string' },
+  'no-follow-registrar': { type: 'boolean' },
   server: { type: 'string' },
   user: { type: 'string' },
   seconds: { type: 'string' },
@@ -111,6 +114,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     noStun: values['no-stun'] === true,
     localPort: integer(values['local-port'], '--local-port', 0, 65535) ?? 0,
     keepalive: integer(values.keepalive, '--keepalive', 0, 3600),
+    followRegistrar: values['no-follow-registrar'] !== true,
   };
   if (command === 'nat') {
     if (rest.length > 0) throw new UsageError(`nat takes no argument (got "${rest[0]}")`);
@@ -222,7 +226,7 @@ Usage:
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
                 [--seconds N] [--local-port N] [--keepalive S] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
-                [--seconds N] [--answer] [--keepalive S] [--json]
+                [--seconds N] [--answer] [--keepalive S] [--no-follow-registrar] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]

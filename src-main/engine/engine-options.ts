@@ -31,6 +31,11 @@ export interface EngineOptions {
   turnPolicy: TurnPolicy;
   /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
   doNotDisturb: boolean;
+  /**
+   * Let the registrar's view of our address (Via received/rport, RFC 3581) win over STUN for the
+   * Contact. Off only to show what a symmetric NAT does without it.
+   */
+  contactFollowsRegistrar: boolean;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -50,6 +55,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   turn: null,
   turnPolicy: 'symmetric',
   doNotDisturb: false,
+  contactFollowsRegistrar: true,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {
