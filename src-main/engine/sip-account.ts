@@ -237,6 +237,8 @@ export class SipAccount {
           requestDelegate: {
             onAccept: () => {
               this.startKeepalive();
+              // A re-REGISTER of an account already registered changes no registerer state.
+              if (this.registration.state !== 'registered') this.markRegistered();
               settle(this.registration);
             },
             onReject: (response) => {
@@ -281,13 +283,7 @@ export class SipAccount {
 
   private onRegistererState(state: RegistererState): void {
     if (state === RegistererState.Registered) {
-      const expires = this.account.expiresSeconds ?? this.options.registerExpiresSeconds;
-      this.setRegistration({
-        state: 'registered',
-        contact: this.contactHeader,
-        expiresAt: new Date(Date.now() + expires * 1000).toISOString(),
-        error: null,
-      });
+      this.markRegistered();
     } else if (state === RegistererState.Unregistered && this.registration.state === 'registered') {
       // A refresh failed (network gone, registrar restarted): try again later, not in a loop.
       this.setRegistration({
@@ -296,6 +292,16 @@ export class SipAccount {
       });
       this.scheduleRetry();
     }
+  }
+
+  private markRegistered(): void {
+    const expires = this.account.expiresSeconds ?? this.options.registerExpiresSeconds;
+    this.setRegistration({
+      state: 'registered',
+      contact: this.contactHeader,
+      expiresAt: new Date(Date.now() + expires * 1000).toISOString(),
+      error: null,
+    });
   }
 
   private scheduleRetry(): void {

@@ -180,10 +180,7 @@ export class UdpTransport implements Transport {
     this.clientTransactions.set(key, { cseq: view.cseq, destination, deadline });
   }
 
-  /**
-   * The transaction `response` answers, if it is one of ours and came from where we sent the
-   * request; a final response ends it.
-   */
+  /** The transaction `response` answers, if it is one of ours and came from where we sent it. */
   private matchClientTransaction(
     view: SipMessageView,
     from: TransportAddress,
@@ -193,12 +190,6 @@ export class UdpTransport implements Transport {
     if (!transaction || transaction.cseq !== view.cseq) return null;
     const { destination } = transaction;
     if (from.address !== destination.address || from.port !== destination.port) return null;
-    if (view.statusCode >= 200) {
-      clearTimeout(transaction.deadline);
-      this.clientTransactions.delete(key);
-      // sip.js handles the response after this returns: tell once it has.
-      setTimeout(() => this.options.onClientTransactionEnd?.(view.method), 0);
-    }
     return transaction;
   }
 
@@ -317,6 +308,13 @@ export class UdpTransport implements Transport {
         },
         { method: view.method, statusCode: view.statusCode },
       );
+    }
+    // A final response ends the transaction only now, so that whoever learns the address above
+    // still sees it in flight; sip.js handles the response after this returns: tell once it has.
+    if (ours && view.statusCode >= 200) {
+      clearTimeout(ours.deadline);
+      this.clientTransactions.delete(retransmissionKey('request', view.branch, view.method));
+      setTimeout(() => this.options.onClientTransactionEnd?.(view.method), 0);
     }
   }
 
