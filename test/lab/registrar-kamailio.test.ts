@@ -16,6 +16,7 @@ import {
 } from './support/kamailio.js';
 import { createLab, installLabCleanup, PUBLIC, type Lab } from './support/netns-lab.js';
 import {
+  delay,
   LAB_USER,
   PROVIDER_SIP_PORT,
   runNatter,
@@ -40,10 +41,15 @@ afterEach(() => {
   lab = null;
 });
 
-async function providerLab(): Promise<{ lab: Lab; kamailio: KamailioHandle }> {
+async function providerLab(
+  nonceExpireSeconds?: number,
+): Promise<{ lab: Lab; kamailio: KamailioHandle }> {
   lab = createLab({ nat: 'cone' });
   await startCoturn(lab);
-  const kamailio = await startKamailio(lab);
+  const kamailio = await startKamailio(
+    lab,
+    nonceExpireSeconds === undefined ? {} : { nonceExpireSeconds },
+  );
   return { lab, kamailio };
 }
 
@@ -148,4 +154,42 @@ describe.skipIf(skip)('Kamailio as registrar and proxy, client behind a cone NAT
       packets.some((p) => p.src === CARRIER.address && p.sport === CARRIER.calleeMediaPort),
     ).toBe(true);
   }, 90_000);
+
+  it('refreshes the registration after its nonce expired: a fresh challenge, accepted again', async () => {
+    const nonceExpireSeconds = 15;
+    const { lab, kamailio } = await providerLab(nonceExpireSeconds);
+    const wire = await startCapture(lab, lab.internet, lab.internetInterface);
+    const listening = runNatter(
+      lab,
+      ['listen', ...ACCOUNT_ARGS, ...STUN_ARGS, '--expires', '60', '--seconds', '58', '--json'],
+      { timeoutMs: 90_000 },
+    );
+    expect(await waitFor(() => kamailio.location().length > 0, 10_000)).toBe(true);
+    const first = kamailio.location()[0]!;
+    // sip.js refreshes at 85 % of the 60 s granted, long after the first nonce expired; without
+    // a refresh the binding would have about 6 s left by now.
+    await delay(54_000);
+    const refreshed = kamailio.location();
+    const run = await listening;
+    const sip = sipPackets(await wire.stop());
+    expect(run.json, run.stderr).toMatchObject({ registered: true });
+    expect(refreshed.map((c) => c.hostPort)).toEqual([first.hostPort]);
+    expect(refreshed[0]!.expires).toBeGreaterThan(50);
+    const nonce = (text: string) => /nonce="([^"]+)"/.exec(text)?.[1];
+    // 200s that granted a binding (the un-REGISTER's 200 at the end grants none).
+    const accepted = sip.filter(
+      (m) =>
+        m.status === 200 &&
+        m.cseq?.method === 'REGISTER' &&
+        Number(/expires=(\d+)/.exec(header(m.text, 'Contact') ?? '')?.[1] ?? 0) > 0,
+    );
+    const authorized = sip.filter(
+      (m) => m.method === 'REGISTER' && header(m.text, 'Authorization') !== null,
+    );
+    // Two registrations accepted, more than the nonce lifetime apart, each with its own nonce.
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
+    expect(accepted.at(-1)!.time - accepted[0]!.time).toBeGreaterThan(nonceExpireSeconds);
+    const nonces = new Set(authorized.map((m) => nonce(header(m.text, 'Authorization') ?? '')));
+    expect(nonces.size).toBeGreaterThanOrEqual(2);
+  }, 120_000);
 });
