@@ -77,9 +77,7 @@ async function registerThenReceiveCall(followRegistrar: boolean) {
   const registrarPort = registers[0]?.sport ?? null;
   const stunPorts = [
     ...new Set(
-      packets
-        .filter((p) => p.src === PUBLIC.router && p.dport === 3478 && p.sport !== registrarPort)
-        .map((p) => p.sport),
+      packets.filter((p) => p.src === PUBLIC.router && p.dport === 3478).map((p) => p.sport),
     ),
   ];
   return {
@@ -90,7 +88,6 @@ async function registerThenReceiveCall(followRegistrar: boolean) {
     stunPorts,
     callerExit,
     caller,
-    kamailioLog: kamailio.output(),
     sip,
   };
 }
