@@ -15,6 +15,8 @@ export interface CommonOptions {
   bindingLifetime: number | undefined;
   /** Seconds between RTP keepalives while a call sends no audio; 0 turns them off. */
   mediaKeepalive: number | undefined;
+  /** --no-follow-registrar: the Contact ignores the registrar's Via received/rport. */
+  followRegistrar: boolean;
 }
 
 export interface NatArgs extends CommonOptions {
@@ -73,6 +75,7 @@ const OPTIONS = {
   keepalive: { type: 'string' },
   'binding-lifetime': { type: 'string' },
   'media-keepalive': { type: 'string' },
+  'no-follow-registrar': { type: 'boolean' },
   server: { type: 'string' },
   user: { type: 'string' },
   seconds: { type: 'string' },
@@ -125,6 +128,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     keepalive: integer(values.keepalive, '--keepalive', 0, 3600),
     bindingLifetime: integer(values['binding-lifetime'], '--binding-lifetime', 1, 3600),
     mediaKeepalive: integer(values['media-keepalive'], '--media-keepalive', 0, 3600),
+    followRegistrar: values['no-follow-registrar'] !== true,
   };
   if (command === 'nat') {
     if (rest.length > 0) throw new UsageError(`nat takes no argument (got "${rest[0]}")`);
@@ -244,7 +248,8 @@ Usage:
                 [--media-keepalive S] [--no-rescue] [--failover HOST[:PORT] ...] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--seconds N] [--answer] [--keepalive S] [--binding-lifetime S]
-                [--media-keepalive S] [--failover HOST[:PORT] ...] [--json]
+                [--media-keepalive S] [--failover HOST[:PORT] ...] [--no-follow-registrar]
+                [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]

@@ -60,6 +60,7 @@ export async function openCliSession(
         ? {}
         : { bindingLifetimeSeconds: args.bindingLifetime }),
       ...(args.mediaKeepalive === undefined ? {} : { mediaKeepaliveSeconds: args.mediaKeepalive }),
+      contactFollowsRegistrar: args.followRegistrar,
     },
     {
       audioSourceFor: (): AudioSource => {

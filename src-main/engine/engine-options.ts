@@ -51,6 +51,11 @@ export interface EngineOptions {
    * answering one wins); empty keeps the phone on the configured server.
    */
   failoverServers: string[];
+  /**
+   * Let the registrar's view of our address (Via received/rport, RFC 3581) win over STUN for the
+   * Contact. Off only to show what a symmetric NAT does without it.
+   */
+  contactFollowsRegistrar: boolean;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -73,6 +78,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   rescueOneWayAudio: true,
   doNotDisturb: false,
   failoverServers: [],
+  contactFollowsRegistrar: true,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

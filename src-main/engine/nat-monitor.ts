@@ -9,6 +9,8 @@ export interface NatMonitorOptions {
   keepaliveSeconds: number;
   /** The local address traffic to the provider leaves from. */
   localAddress: string;
+  /** False: the Contact ignores what the registrar reports (see EngineOptions). */
+  followRegistrar?: boolean;
 }
 
 export function sameAddress(a: TransportAddress | null, b: TransportAddress | null): boolean {
@@ -97,7 +99,8 @@ export class NatMonitor {
   private chooseContact(status: NatStatus): { address: TransportAddress; source: AddressSource } {
     const local = status.local;
     if (!this.stunEnabled) return { address: local, source: 'local' };
-    if (status.registrarSees && !sameAddress(status.registrarSees, local)) {
+    const follow = this.options.followRegistrar !== false;
+    if (follow && status.registrarSees && !sameAddress(status.registrarSees, local)) {
       if (!status.mapped || !sameAddress(status.registrarSees, status.mapped)) {
         return { address: status.registrarSees, source: 'registrar' };
       }

@@ -10,7 +10,7 @@ import type { Account, Registration, TransportAddress } from '../../src-shared/d
 import { UdpEndpoint, localAddressToward } from '../net/udp-endpoint.js';
 import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-handler.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
-import { UdpTransport } from '../sip/udp-transport.js';
+import { UdpTransport, type ViaReceivedResponse } from '../sip/udp-transport.js';
 import type { EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
@@ -99,6 +99,7 @@ export class SipAccount {
         stunRtoMs: options.stunRtoMs,
         keepaliveSeconds: keepaliveIntervalSeconds(options),
         localAddress,
+        followRegistrar: options.contactFollowsRegistrar,
       });
       await nat.check();
       const contact = nat.status.contact ?? nat.status.local;
@@ -115,7 +116,12 @@ export class SipAccount {
             created.account?.onRegisterSuccess();
           delegate.onTrace?.(direction, message, peer);
         },
-        onViaReceived: (seen: TransportAddress) => created.account?.onRegistrarView(seen),
+        onViaReceived: (seen: TransportAddress, response: ViaReceivedResponse) =>
+          created.account?.onRegistrarView(seen, response),
+        // A Contact change learned while a REGISTER was in flight waits for its final response.
+        onClientTransactionEnd: (method: string) => {
+          if (method === 'REGISTER') created.account?.applyContactWhenIdle();
+        },
       };
       const aor = UserAgent.makeURI(`sip:${account.user}@${server.host}`);
       if (!aor) throw new EngineFailure('bad-user', `"${account.user}" is not a valid SIP user`);
@@ -232,6 +238,8 @@ export class SipAccount {
           requestDelegate: {
             onAccept: () => {
               this.startKeepalive();
+              // A re-REGISTER of an account already registered changes no registerer state.
+              if (this.registration.state !== 'registered') this.markRegistered();
               settle(this.registration);
             },
             onReject: (response) => {
@@ -276,13 +284,7 @@ export class SipAccount {
 
   private onRegistererState(state: RegistererState): void {
     if (state === RegistererState.Registered) {
-      const expires = this.account.expiresSeconds ?? this.options.registerExpiresSeconds;
-      this.setRegistration({
-        state: 'registered',
-        contact: this.contactHeader,
-        expiresAt: new Date(Date.now() + expires * 1000).toISOString(),
-        error: null,
-      });
+      this.markRegistered();
     } else if (state === RegistererState.Unregistered && this.registration.state === 'registered') {
       // A refresh failed (network gone, registrar restarted): try again later, not in a loop.
       this.setRegistration({
@@ -291,6 +293,16 @@ export class SipAccount {
       });
       this.scheduleRetry();
     }
+  }
+
+  private markRegistered(): void {
+    const expires = this.account.expiresSeconds ?? this.options.registerExpiresSeconds;
+    this.setRegistration({
+      state: 'registered',
+      contact: this.contactHeader,
+      expiresAt: new Date(Date.now() + expires * 1000).toISOString(),
+      error: null,
+    });
   }
 
   private scheduleRetry(): void {
@@ -348,27 +360,64 @@ export class SipAccount {
   }
 
   private async recheckMapping(): Promise<void> {
-    const before = this.nat.status.contact;
     await this.nat.check();
     this.delegate.onNatStatus();
-    this.applyContactIfChanged(before);
+    this.applyContactWhenIdle();
   }
 
-  private onRegistrarView(seen: TransportAddress): void {
-    const before = this.nat.status.contact;
-    const changed = this.nat.recordRegistrarView(seen);
+  /**
+   * What the registrar saw (Via received/rport of a response to one of our requests). A
+   * REGISTER's challenge ends its transaction, and the authorized retry that follows is a new
+   * one: it carries the new Contact at once, so the registrar stores the right binding first
+   * time. Otherwise the Contact changes once no REGISTER is in flight (RFC 3261 §10.2), so each
+   * REGISTER's 200 is judged by the Contact that REGISTER carried.
+   */
+  private onRegistrarView(seen: TransportAddress, response: ViaReceivedResponse): void {
+    this.nat.recordRegistrarView(seen);
     this.delegate.onNatStatus();
-    if (changed) this.applyContactIfChanged(before);
+    const challenge =
+      response.method === 'REGISTER' &&
+      (response.statusCode === 401 || response.statusCode === 407);
+    if (challenge && this.retargetChallengedRegister()) return;
+    this.applyContactWhenIdle();
   }
 
-  /** Re-REGISTERs when the public address the Contact must carry has changed. */
-  private applyContactIfChanged(before: TransportAddress | null): void {
+  /**
+   * Points the REGISTER sip.js is about to resend with credentials at the Contact the NAT
+   * status asks for. sip.js 0.21 resends the challenged request message itself, Contact
+   * included, so that message's Contact header is rewritten here; false when there is nothing
+   * to change or the message is not where sip.js 0.21 keeps it.
+   */
+  private retargetChallengedRegister(): boolean {
     const next = this.nat.status.contact;
-    if (!next || sameAddress(before, next) || this.stopped) return;
-    if (this.contactRewrites++ > 5) {
-      this.delegate.log?.('warn', 'the public address keeps changing; Contact left as it is');
-      return;
-    }
+    const current = contactAddressOf(this.userAgent);
+    const registerer = this.registerer;
+    if (!next || !registerer || this.stopped || sameAddress(current, next)) return false;
+    const pending = (registerer as unknown as { request?: { extraHeaders?: unknown } }).request;
+    const headers = pending?.extraHeaders;
+    if (!Array.isArray(headers)) return false;
+    const index = headers.findIndex(
+      (header) => typeof header === 'string' && /^contact:/i.test(header),
+    );
+    const hostPort = `@${current.address}:${current.port}`;
+    const header = headers[index] as string | undefined;
+    if (!header?.includes(hostPort) || !this.allowContactRewrite()) return false;
+    headers[index] = header.replace(hostPort, `@${next.address}:${next.port}`);
+    setContactAddress(this.userAgent, next);
+    this.delegate.log?.(
+      'info',
+      `the registrar sees us at ${next.address}:${next.port}; registering that Contact`,
+    );
+    return true;
+  }
+
+  /** Re-REGISTERs when the public address the Contact must carry has changed, between REGISTERs. */
+  private applyContactWhenIdle(): void {
+    const next = this.nat.status.contact;
+    if (!next || this.stopped || sameAddress(contactAddressOf(this.userAgent), next)) return;
+    // The end of the REGISTER in flight brings us back here (onClientTransactionEnd).
+    if (this.transport.hasClientTransaction('REGISTER')) return;
+    if (!this.allowContactRewrite()) return;
     setContactAddress(this.userAgent, next);
     this.delegate.log?.(
       'info',
@@ -378,6 +427,19 @@ export class SipAccount {
       setTimeout(() => void this.register(), 0);
     }
   }
+
+  /** Guards against a registrar that keeps reporting a different address on every answer. */
+  private allowContactRewrite(): boolean {
+    if (this.contactRewrites++ < 6) return true;
+    this.delegate.log?.('warn', 'the public address keeps changing; Contact left as it is');
+    return false;
+  }
+}
+
+/** The host and port the user agent's Contact carries now. */
+function contactAddressOf(userAgent: UserAgent): TransportAddress {
+  const { host, port } = userAgent.contact.uri;
+  return { address: host, port: port ?? 5060 };
 }
 
 /** Points the user agent's Contact at `address` (the public mapping behind NAT). */

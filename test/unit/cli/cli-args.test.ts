@@ -51,6 +51,7 @@ describe('natter CLI arguments', () => {
       '10',
       '--seconds',
       '90',
+      '--no-follow-registrar',
     ]);
     expect(args).toMatchObject({
       command: 'listen',
@@ -58,6 +59,7 @@ describe('natter CLI arguments', () => {
       noStun: true,
       keepalive: 10,
       seconds: 90,
+      followRegistrar: false,
     });
   });
 

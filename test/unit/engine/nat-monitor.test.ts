@@ -22,9 +22,10 @@ const { NatMonitor } = await import('../../../src-main/engine/nat-monitor.js');
 
 const endpoint = { bound: { address: '0.0.0.0', port: 5060 } } as never;
 
-function monitor(stunServers = ['stun.example:3478']) {
+function monitor(stunServers = ['stun.example:3478'], followRegistrar?: boolean) {
   return new NatMonitor(endpoint, {
     stunServers,
+    ...(followRegistrar === undefined ? {} : { followRegistrar }),
     stunDeadlineMs: 1500,
     stunRtoMs: 500,
     keepaliveSeconds: 25,
@@ -76,5 +77,14 @@ describe('NatMonitor chooses the Contact address', () => {
     expect(nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 })).toBe(false);
     expect(nat.status.contact).toEqual({ address: '192.168.50.2', port: 5060 });
     expect(nat.status.registrarSees).toEqual({ address: '198.51.100.1', port: 40777 });
+  });
+
+  it('keeps the STUN Contact when told not to follow the registrar', async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'symmetric' };
+    const nat = monitor(['stun.example:3478'], false);
+    await nat.check();
+    expect(nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 })).toBe(false);
+    expect(nat.status.contact).toEqual({ address: '198.51.100.1', port: 40001 });
+    expect(nat.status.registrarAgrees).toBe(false);
   });
 });
