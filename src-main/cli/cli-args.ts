@@ -26,6 +26,8 @@ export interface SessionArgs extends CommonOptions {
   seconds: number;
   displayName: string | undefined;
   expires: number | undefined;
+  /** Notice network changes at once (on by default); off leaves them to the keepalive. */
+  networkWatch: boolean;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -70,6 +72,7 @@ const OPTIONS = {
   'display-name': { type: 'string' },
   expires: { type: 'string' },
   answer: { type: 'boolean' },
+  'no-network-watch': { type: 'boolean' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
@@ -174,6 +177,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     seconds: integer(values.seconds, '--seconds', 1, 86_400) ?? (command === 'call' ? 5 : 60),
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
+    networkWatch: values['no-network-watch'] !== true,
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -220,9 +224,9 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
-                [--seconds N] [--local-port N] [--keepalive S] [--json]
+                [--seconds N] [--local-port N] [--keepalive S] [--no-network-watch] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
-                [--seconds N] [--answer] [--keepalive S] [--json]
+                [--seconds N] [--answer] [--keepalive S] [--no-network-watch] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]

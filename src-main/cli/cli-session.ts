@@ -54,6 +54,7 @@ export async function openCliSession(
       stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
       localSipPort: args.localPort,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
+      ...(args.networkWatch ? {} : { networkWatchMs: 0 }),
     },
     {
       audioSourceFor: (): AudioSource => {

@@ -123,6 +123,41 @@ export class CallMedia implements CallMediaPort {
     return address;
   }
 
+  /**
+   * After a network change: learns the RTP socket's mapping again from `localAddress`, the
+   * address traffic leaves from now, so that the next offer (a re-INVITE) carries the address
+   * the far end can reach; every offer bumps the SDP version (RFC 3264 §8). A relayed call keeps
+   * its relay address.
+   */
+  async renew(localAddress: string): Promise<MediaAddress> {
+    const current = await this.prepare();
+    const rtp = this.endpoints?.rtp;
+    if (!rtp || this.closed || current.source === 'turn') return current;
+    let address: MediaAddress = {
+      connection: localAddress,
+      audioPort: rtp.bound.port,
+      source: 'local',
+    };
+    if (this.options.stunServers.length > 0) {
+      const discovery = await discoverMapping(rtp, this.options.stunServers, {
+        deadlineMs: this.options.stunDeadlineMs,
+        graceAfterFirstMs: 0,
+        rtoMs: this.options.stunRtoMs,
+        localAddress,
+      });
+      if (discovery.mapped) {
+        address = {
+          connection: discovery.mapped.address,
+          audioPort: discovery.mapped.port,
+          source: 'stun',
+        };
+      }
+    }
+    this.local = address;
+    this.preparing = Promise.resolve(address);
+    return address;
+  }
+
   private relayStatus: RelayStatus = {
     server: '',
     state: 'closed',

@@ -31,6 +31,11 @@ export interface EngineOptions {
   turnPolicy: TurnPolicy;
   /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
   doNotDisturb: boolean;
+  /**
+   * Milliseconds between looks at the interfaces and the route toward the registrar, which
+   * notice a move to another network; 0 leaves a move to the next keepalive's STUN re-check.
+   */
+  networkWatchMs: number;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -50,6 +55,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   turn: null,
   turnPolicy: 'symmetric',
   doNotDisturb: false,
+  networkWatchMs: 1000,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

@@ -71,6 +71,22 @@ export class NatMonitor {
     return this.current;
   }
 
+  /**
+   * After a network change: what was learned about the old network is forgotten (the
+   * registrar's view above all, which would otherwise keep winning over the new mapping), and
+   * the socket's local address is the one traffic leaves from now.
+   */
+  forgetNetwork(localAddress: string, port: number): void {
+    this.options = { ...this.options, localAddress };
+    this.update({
+      local: { address: localAddress, port },
+      mapped: null,
+      natType: 'unknown',
+      servers: [],
+      registrarSees: null,
+    });
+  }
+
   /** Records the registrar's view (Via received/rport, RFC 3581); true if the Contact must change. */
   recordRegistrarView(seen: TransportAddress): boolean {
     const before = this.current.contact;

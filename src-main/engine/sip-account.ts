@@ -50,7 +50,8 @@ export class SipAccount {
     readonly server: ServerSpec,
     readonly serverAddress: TransportAddress,
     readonly endpoint: UdpEndpoint,
-    readonly localAddress: string,
+    /** The address traffic toward the registrar leaves from; follows network changes. */
+    public localAddress: string,
     readonly userAgent: UserAgent,
     readonly transport: UdpTransport,
     nat: NatMonitor,
@@ -246,6 +247,65 @@ export class SipAccount {
   }
 
   private registerSuccessSeen: (() => void) | null = null;
+
+  /**
+   * After a network change: learns the address traffic leaves from now and the SIP socket's new
+   * mapping, and points Contact at it once no REGISTER is in flight (the Contact changes only
+   * between transactions). False when there is no route toward the registrar (yet).
+   */
+  async relearnNetwork(): Promise<boolean> {
+    if (this.stopped) return false;
+    let localAddress: string;
+    try {
+      localAddress =
+        this.options.localAddress !== '0.0.0.0'
+          ? this.options.localAddress
+          : await localAddressToward(this.serverAddress.address, this.serverAddress.port);
+    } catch {
+      return false;
+    }
+    this.localAddress = localAddress;
+    this.nat.forgetNetwork(localAddress, this.endpoint.bound.port);
+    await Promise.all([this.nat.check(), this.registerIdle(4000)]);
+    this.delegate.onNatStatus();
+    if (this.stopped) return false;
+    setContactAddress(this.userAgent, this.nat.status.contact ?? this.nat.status.local);
+    return true;
+  }
+
+  /** Registers again now rather than at the next refresh: the Contact or the path changed. */
+  registerAgain(): Promise<Registration> {
+    if (this.stopped) return Promise.resolve(this.registration);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    return this.register();
+  }
+
+  /**
+   * Resolves once no REGISTER awaits its final response, or after `boundMs`. One in flight when
+   * the network changes still completes: our transport retransmits it over the new route.
+   */
+  private registerIdle(boundMs: number): Promise<void> {
+    // sip.js keeps `waiting` private, though it refuses a REGISTER while it is true.
+    const registerer = this.registerer as unknown as {
+      waiting: boolean;
+      waitingChange: {
+        addListener(listener: (waiting: boolean) => void, options: { once: boolean }): void;
+      };
+    } | null;
+    if (!registerer?.waiting) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, boundMs);
+      // The next change of a waiting registerer is to not waiting.
+      registerer.waitingChange.addListener(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
 
   /** The transport saw a 2xx to REGISTER go by: sip.js should now accept it. */
   onRegisterSuccess(): void {
