@@ -85,6 +85,10 @@ describe.skipIf(skip)('the client’s network changes', () => {
     const reInvited = control.reInviteAfter !== null && control.reInviteAfter < BOUND_SECONDS;
     expect(reInvited, evidence(control)).toBe(false);
     expect(control.audioResumedAfter, evidence(control)).toBeNull();
+    // Not vacuous: the call was up, and the client's RTP reached the provider from the new
+    // router (its socket follows the route); only the provider's audio had nowhere to go.
+    expect(control.run.json, evidence(control)).toMatchObject({ answered: true });
+    expect(control.rtpFromNewRouter, evidence(control)).toBeGreaterThan(0);
   }, 90_000);
 
   it('its address is replaced in place: new Contact, and a call re-INVITEs with its new mapping, within 5 s', async () => {

@@ -56,6 +56,8 @@ export interface NetworkChangeResult {
   audioResumedAfter: number | null;
   /** RTP packets the provider sent to the re-INVITE's address. */
   rtpToNewAddress: number;
+  /** RTP packets the provider received from the second router's address (after a move). */
+  rtpFromNewRouter: number;
   run: NatterRun;
   sippExit: number | null;
 }
@@ -193,5 +195,9 @@ function judge(
     reInviteAfter: reInvite ? reInvite.time - changedAt : null,
     audioResumedAfter,
     rtpToNewAddress,
+    rtpFromNewRouter: rtpPackets(packets, {
+      from: { address: MOVED_PUBLIC },
+      to: { address: PUBLIC.provider, port: PROVIDER_MEDIA_PORT },
+    }).length,
   };
 }

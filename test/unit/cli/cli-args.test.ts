@@ -61,6 +61,12 @@ describe('natter CLI arguments', () => {
     });
   });
 
+  it('watches the network by default; --no-network-watch leaves a move to the keepalive', () => {
+    const base = ['listen', '--server', '10.0.0.1', '--user', 'u'];
+    expect(parseCliArgs(base)).toMatchObject({ networkWatch: true });
+    expect(parseCliArgs([...base, '--no-network-watch'])).toMatchObject({ networkWatch: false });
+  });
+
   it.each([
     [['call', '--server', 'x.voip.ms', '--user', 'u'], /TARGET/],
     [['call', '4443', '--user', 'u'], /--server/],
