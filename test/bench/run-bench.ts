@@ -18,6 +18,7 @@ import {
 } from '../lab/support/peers.js';
 import { measureAppCost } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
+import { measureNetworkChangeTimes } from './network-change-time.js';
 import { percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
@@ -25,11 +26,17 @@ const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
-/** BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, app) runs just those. */
+const NETCHANGE_RUNS = Number(process.env.BENCH_NETCHANGE_RUNS ?? 5);
+/**
+ * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, netchange, app) runs
+ * just those.
+ */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 /** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
 const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
-const SECTIONS = [...LAB_SECTIONS, 'app'];
+/** Builds a lab of its own for each run: a moved client cannot be moved back in place. */
+const OWN_LAB_SECTIONS = ['netchange'];
+const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app'];
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -237,6 +244,7 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   if (LAB_SECTIONS.some(runs)) await labRows(rows);
+  if (runs('netchange')) await networkChangeRows(rows);
   if (runs('app')) await appRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
@@ -282,6 +290,28 @@ async function appRows(rows: Row[]): Promise<void> {
       '  of which the app’s own link (worklet ⇄ main ⇄ RTP), without the output device buffer',
     natter: `mic → RTP median ${ms(cost.uplink.median)}, RTP → worklet output median ${ms(cost.playout.median)} (p90 ${ms(cost.playout.p90)}); together ${ms(cost.uplink.median + cost.playout.median)}`,
     target: '',
+  });
+}
+
+const NETCHANGE_TARGET_SECONDS = 5;
+
+/** Time to heal a move to another router: registered again, and a call's audio both ways. */
+async function networkChangeRows(rows: Row[]): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  installLabCleanup();
+  const times = await measureNetworkChangeTimes({ runs: NETCHANGE_RUNS, progress });
+  const each = (runs: number[]) => runs.map((value) => round(value, 2)).join(', ');
+  rows.push({
+    measure: `network change (move to another router) → re-registered, provider side, ${NETCHANGE_RUNS} runs`,
+    natter: `median ${round(times.reRegistered.median, 2)} s (runs: ${each(times.reRegistered.runs)} s)`,
+    target: `≤ ${NETCHANGE_TARGET_SECONDS} s`,
+    ratio: `×${round(times.reRegistered.median / NETCHANGE_TARGET_SECONDS, 2)} of target`,
+  });
+  rows.push({
+    measure: `network change in a call → audio both ways (re-INVITE), provider side, ${NETCHANGE_RUNS} runs`,
+    natter: `median ${round(times.audioResumed.median, 2)} s (runs: ${each(times.audioResumed.runs)} s)`,
+    target: `≤ ${NETCHANGE_TARGET_SECONDS} s`,
+    ratio: `×${round(times.audioResumed.median / NETCHANGE_TARGET_SECONDS, 2)} of target`,
   });
 }
 
