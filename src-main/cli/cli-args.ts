@@ -28,6 +28,8 @@ export interface SessionArgs extends CommonOptions {
   expires: number | undefined;
   /** Notice network changes at once (on by default); off leaves them to the keepalive. */
   networkWatch: boolean;
+  /** The local IPv4 address to bind the sockets to; all interfaces by default. */
+  localAddress: string | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -73,6 +75,7 @@ const OPTIONS = {
   expires: { type: 'string' },
   answer: { type: 'boolean' },
   'no-network-watch': { type: 'boolean' },
+  'local-address': { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
@@ -178,6 +181,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
     networkWatch: values['no-network-watch'] !== true,
+    localAddress: ipv4(values['local-address'], '--local-address'),
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -211,6 +215,15 @@ function integer(
   return value;
 }
 
+function ipv4(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined) return undefined;
+  const octets = text.split('.');
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
+    throw new UsageError(`${flag} ${text}: expected an IPv4 address such as 192.168.1.20`);
+  }
+  return text;
+}
+
 function checkPortOf(hostPort: string, flag: string): void {
   const port = hostPort.split(':')[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
@@ -224,9 +237,11 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
-                [--seconds N] [--local-port N] [--keepalive S] [--no-network-watch] [--json]
+                [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
+                [--no-network-watch] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
-                [--seconds N] [--answer] [--keepalive S] [--no-network-watch] [--json]
+                [--seconds N] [--answer] [--keepalive S] [--no-network-watch]
+                [--local-address IP] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]

@@ -55,6 +55,7 @@ export async function openCliSession(
       localSipPort: args.localPort,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
       ...(args.networkWatch ? {} : { networkWatchMs: 0 }),
+      ...(args.localAddress === undefined ? {} : { localAddress: args.localAddress }),
     },
     {
       audioSourceFor: (): AudioSource => {

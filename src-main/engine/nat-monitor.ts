@@ -23,7 +23,7 @@ export class NatMonitor {
   private current: NatStatus;
 
   constructor(
-    private readonly endpoint: UdpEndpoint,
+    private endpoint: UdpEndpoint,
     private options: NatMonitorOptions,
   ) {
     this.current = {
@@ -74,12 +74,14 @@ export class NatMonitor {
   /**
    * After a network change: what was learned about the old network is forgotten (the
    * registrar's view above all, which would otherwise keep winning over the new mapping), and
-   * the socket's local address is the one traffic leaves from now.
+   * the socket's local address is the one traffic leaves from now; `endpoint` is the socket
+   * itself, a new one if the old one's address is gone.
    */
-  forgetNetwork(localAddress: string, port: number): void {
+  forgetNetwork(localAddress: string, endpoint: UdpEndpoint): void {
     this.options = { ...this.options, localAddress };
+    this.endpoint = endpoint;
     this.update({
-      local: { address: localAddress, port },
+      local: { address: localAddress, port: endpoint.bound.port },
       mapped: null,
       natType: 'unknown',
       servers: [],

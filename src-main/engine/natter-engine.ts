@@ -354,7 +354,8 @@ export class NatterEngine implements EngineApi {
       stunDeadlineMs: this.options.stunDeadlineMs,
       stunRtoMs: this.options.stunRtoMs,
       localAddress: account.localAddress,
-      bindAddress: this.options.localAddress,
+      // The SIP socket's own: it follows the address when the configured one goes away.
+      bindAddress: account.endpoint.bound.address,
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
       relay: this.relayForNextCall(),

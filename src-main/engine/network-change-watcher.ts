@@ -93,12 +93,16 @@ export function sameSnapshot(a: NetworkSnapshot, b: NetworkSnapshot): boolean {
   );
 }
 
-/** Whether `address` is still configured on an interface that is up (0.0.0.0 always is). */
-export function addressPresent(snapshot: NetworkSnapshot, address: string): boolean {
-  return address === '0.0.0.0' || snapshot.addresses.some((entry) => entry.endsWith(`/${address}`));
+/** Whether `address` is configured on an interface that is up now (0.0.0.0 always is). */
+export function addressPresent(
+  address: string,
+  addresses: string[] = readInterfaceAddresses(),
+): boolean {
+  return address === '0.0.0.0' || addresses.some((entry) => entry.endsWith(`/${address}`));
 }
 
-function readInterfaceAddresses(): string[] {
+/** The machine's up, non-loopback IPv4 addresses as `interface/address`, sorted. */
+export function readInterfaceAddresses(): string[] {
   const entries: string[] = [];
   for (const [name, addresses] of Object.entries(networkInterfaces())) {
     for (const address of addresses ?? []) {

@@ -15,6 +15,7 @@ import type { EngineOptions } from './engine-options.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
 import { EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
+import { addressPresent } from './network-change-watcher.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
 
 export interface SipAccountDelegate {
@@ -49,7 +50,7 @@ export class SipAccount {
     readonly account: Account,
     readonly server: ServerSpec,
     readonly serverAddress: TransportAddress,
-    readonly endpoint: UdpEndpoint,
+    private socket: UdpEndpoint,
     /** The address traffic toward the registrar leaves from; follows network changes. */
     public localAddress: string,
     readonly userAgent: UserAgent,
@@ -175,6 +176,11 @@ export class SipAccount {
     }
   }
 
+  /** The SIP socket (it also carries STUN); another one after its address went away. */
+  get endpoint(): UdpEndpoint {
+    return this.socket;
+  }
+
   get state(): Registration {
     return this.registration;
   }
@@ -255,22 +261,41 @@ export class SipAccount {
    */
   async relearnNetwork(): Promise<boolean> {
     if (this.stopped) return false;
+    const bound = this.endpoint.bound.address;
+    const gone = bound !== '0.0.0.0' && !addressPresent(bound);
     let localAddress: string;
     try {
       localAddress =
-        this.options.localAddress !== '0.0.0.0'
-          ? this.options.localAddress
+        bound !== '0.0.0.0' && !gone
+          ? bound
           : await localAddressToward(this.serverAddress.address, this.serverAddress.port);
+      if (gone) await this.rebind(localAddress);
     } catch {
       return false;
     }
     this.localAddress = localAddress;
-    this.nat.forgetNetwork(localAddress, this.endpoint.bound.port);
+    this.nat.forgetNetwork(localAddress, this.endpoint);
     await Promise.all([this.nat.check(), this.registerIdle(4000)]);
     this.delegate.onNatStatus();
     if (this.stopped) return false;
     setContactAddress(this.userAgent, this.nat.status.contact ?? this.nat.status.local);
     return true;
+  }
+
+  /**
+   * Moves SIP to a socket on `address`, the same port if it is free there: a socket bound to an
+   * address the machine no longer has can send nothing.
+   */
+  private async rebind(address: string): Promise<void> {
+    const port = this.endpoint.bound.port;
+    const next = await UdpEndpoint.bind({ address, port, role: 'sip' }).catch(() =>
+      UdpEndpoint.bind({ address, role: 'sip' }),
+    );
+    const previous = this.socket;
+    this.socket = next;
+    this.transport.useEndpoint(next);
+    this.delegate.log?.('info', `SIP socket moved to ${address}:${next.bound.port}`);
+    await previous.close();
   }
 
   /** Registers again now rather than at the next refresh: the Contact or the path changed. */

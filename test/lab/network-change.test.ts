@@ -105,4 +105,23 @@ describe.skipIf(skip)('the client’s network changes', () => {
       `address replaced: re-registered ${replaced.reRegisteredAfter!.toFixed(2)} s, audio ${replaced.audioResumedAfter!.toFixed(2)} s`,
     );
   }, 90_000);
+
+  it('bound to its own address, which is then replaced: SIP and RTP sockets move, and the provider hears it within 5 s', async () => {
+    const replaced = await measureNetworkChange({
+      kind: 'replace',
+      inCall: true,
+      watch: true,
+      bindToAddress: true,
+    });
+    expect(replaced.contactBefore?.address, evidence(replaced)).toBe(PUBLIC.router);
+    expect(replaced.register?.src, evidence(replaced)).toBe(PUBLIC.router);
+    expect(replaced.reRegisteredAfter!, evidence(replaced)).toBeLessThan(BOUND_SECONDS);
+    expect(replaced.reInvite?.sdp?.connection, evidence(replaced)).toBe(PUBLIC.router);
+    expect(replaced.reInviteAfter!, evidence(replaced)).toBeLessThan(BOUND_SECONDS);
+    expect(replaced.audioResumedAfter!, evidence(replaced)).toBeLessThan(BOUND_SECONDS);
+    expect(replaced.rtpToNewAddress, evidence(replaced)).toBeGreaterThan(50);
+    console.log(
+      `bound sockets moved: re-registered ${replaced.reRegisteredAfter!.toFixed(2)} s, audio ${replaced.audioResumedAfter!.toFixed(2)} s`,
+    );
+  }, 90_000);
 });

@@ -36,6 +36,8 @@ export interface NetworkChangeOptions {
   watch: boolean;
   /** How long the provider is watched after the change. */
   observeMs?: number;
+  /** Binds the client's sockets to its address (`--local-address`) instead of all interfaces. */
+  bindToAddress?: boolean;
 }
 
 export interface NetworkChangeResult {
@@ -97,6 +99,7 @@ export async function measureNetworkChange(
       String(sessionSeconds),
       '--json',
       ...(options.watch ? [] : ['--no-network-watch']),
+      ...(options.bindToAddress ? ['--local-address', lab.clientAddress] : []),
     ];
     const running = runNatter(
       lab,

@@ -84,7 +84,7 @@ describe('NatMonitor chooses the Contact address', () => {
     await nat.check();
     nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 });
     expect(nat.status.contactSource).toBe('registrar');
-    nat.forgetNetwork('192.168.60.2', 5060);
+    nat.forgetNetwork('192.168.60.2', endpoint);
     discovery.next = { mapped: { address: '198.51.100.2', port: 40002 }, natType: 'cone' };
     await nat.check();
     expect(nat.status.local).toEqual({ address: '192.168.60.2', port: 5060 });
