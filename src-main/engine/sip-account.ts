@@ -237,6 +237,11 @@ export class SipAccount {
         .register({
           requestDelegate: {
             onAccept: () => {
+              // A REGISTER sent while registered (a new Contact after a network change) leaves
+              // sip.js's state where it was, so no state change says that it was accepted.
+              if (this.registration.state !== 'registered') {
+                this.onRegistererState(RegistererState.Registered);
+              }
               this.startKeepalive();
               settle(this.registration);
             },
