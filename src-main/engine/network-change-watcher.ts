@@ -69,7 +69,7 @@ export class NetworkChangeWatcher {
         now = next;
       }
       this.last = now;
-      if (!this.stopped && !sameSnapshot(before, now)) this.options.onChange(before, now);
+      if (!this.stopped && movedAway(before, now)) this.options.onChange(before, now);
     } else {
       this.last = now;
     }
@@ -90,6 +90,19 @@ export function sameSnapshot(a: NetworkSnapshot, b: NetworkSnapshot): boolean {
     a.routeToward === b.routeToward &&
     a.addresses.length === b.addresses.length &&
     a.addresses.every((entry, i) => entry === b.addresses[i])
+  );
+}
+
+/**
+ * Whether the change can affect our traffic: the route toward the registrar changed or an
+ * address went away (also the same address on another interface, a move between two networks
+ * that both hand it out). An interface that only appeared (a VPN, a container bridge) beside an
+ * unchanged route does not make the phone register again.
+ */
+export function movedAway(before: NetworkSnapshot, after: NetworkSnapshot): boolean {
+  return (
+    before.routeToward !== after.routeToward ||
+    before.addresses.some((entry) => !after.addresses.includes(entry))
   );
 }
 

@@ -79,6 +79,19 @@ describe('NetworkChangeWatcher', () => {
     watcher.stop();
   });
 
+  it('lets an interface that only appeared beside an unchanged route be', async () => {
+    const { state, changes, watcher } = machine(['eth0/192.168.50.2'], '192.168.50.2');
+    await watcher.start();
+    state.addresses = ['docker0/172.17.0.1', 'eth0/192.168.50.2'];
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(changes).toEqual([]);
+    // The same address on another interface is a move all the same.
+    state.addresses = ['docker0/172.17.0.1', 'wlan0/192.168.50.2'];
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(changes).toHaveLength(1);
+    watcher.stop();
+  });
+
   it('stops polling when stopped', async () => {
     const { state, changes, watcher } = machine(['eth0/192.168.50.2'], '192.168.50.2');
     await watcher.start();
