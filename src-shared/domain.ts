@@ -50,6 +50,26 @@ export const relayStatusSchema = z.object({
 });
 export type RelayStatus = z.infer<typeof relayStatusSchema>;
 
+/**
+ * The last change of network the engine noticed (another router, another address) and how
+ * healing it went:
+ * ```
+ *  reconnecting ──► recovered   (registered again, calls re-INVITEd with their new address)
+ *       └─────────► failed      (the registrar did not take the new address; the next change
+ *                                or refresh tries again)
+ * ```
+ */
+export const networkChangeSchema = z.object({
+  /** ISO 8601 time the change was noticed. */
+  at: z.string(),
+  state: z.enum(['reconnecting', 'recovered', 'failed']),
+  /** What changed, in words (e.g. "address 192.168.50.2 gone; now 192.168.60.2"). */
+  detail: z.string(),
+  /** Milliseconds from noticing the change to registered again; null until then. */
+  recoveredInMs: z.number().nonnegative().nullable(),
+});
+export type NetworkChange = z.infer<typeof networkChangeSchema>;
+
 export const natStatusSchema = z.object({
   local: transportAddressSchema,
   mapped: transportAddressSchema.nullable(),
@@ -67,6 +87,8 @@ export const natStatusSchema = z.object({
   keepaliveSeconds: z.number().nonnegative(),
   /** The configured TURN relay, tested on a spare socket at each check; absent without one. */
   turn: relayStatusSchema.nullable().optional(),
+  /** The last network change and its healing; absent before the first one. */
+  networkChange: networkChangeSchema.nullable().optional(),
 });
 export type NatStatus = z.infer<typeof natStatusSchema>;
 

@@ -144,6 +144,12 @@ export function createAppService(
     },
     reconnect: () => {
       reconnecting ??= (async () => {
+        // With an account open, the engine heals in place: new address and mapping, REGISTER,
+        // and a re-INVITE for each call, which keep going.
+        if (service.engine.natStatus) {
+          await service.engine.networkChanged('the computer woke up or came back online');
+          return;
+        }
         // Registering again opens a new socket and ends every call: a call that survived the
         // network change is left alone, and only the NAT is checked again.
         const { calls } = await service.engine.invoke('snapshot', {});

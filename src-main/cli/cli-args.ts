@@ -36,6 +36,10 @@ export interface SessionArgs extends CommonOptions {
   failover: string[];
   /** --no-rescue: leave one-way audio as it is (no re-INVITE with another NAT strategy). */
   noRescue: boolean;
+  /** Notice network changes at once (on by default); off leaves them to the keepalive. */
+  networkWatch: boolean;
+  /** The local IPv4 address to bind the sockets to; all interfaces by default. */
+  localAddress: string | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -84,6 +88,8 @@ const OPTIONS = {
   expires: { type: 'string' },
   failover: { type: 'string', multiple: true },
   answer: { type: 'boolean' },
+  'no-network-watch': { type: 'boolean' },
+  'local-address': { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
@@ -198,6 +204,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     expires: integer(values.expires, '--expires', 60, 86_400),
     failover: values.failover ?? [],
     noRescue: values['no-rescue'] === true,
+    networkWatch: values['no-network-watch'] !== true,
+    localAddress: ipv4(values['local-address'], '--local-address'),
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -231,6 +239,15 @@ function integer(
   return value;
 }
 
+function ipv4(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined) return undefined;
+  const octets = text.split('.');
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
+    throw new UsageError(`${flag} ${text}: expected an IPv4 address such as 192.168.1.20`);
+  }
+  return text;
+}
+
 function checkPortOf(hostPort: string, flag: string): void {
   const port = hostPort.split(':')[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
@@ -244,12 +261,13 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
-                [--seconds N] [--local-port N] [--keepalive S] [--binding-lifetime S]
-                [--media-keepalive S] [--no-rescue] [--failover HOST[:PORT] ...] [--json]
+                [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
+                [--binding-lifetime S] [--media-keepalive S] [--no-rescue]
+                [--no-network-watch] [--failover HOST[:PORT] ...] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
-                [--seconds N] [--answer] [--keepalive S] [--binding-lifetime S]
-                [--media-keepalive S] [--failover HOST[:PORT] ...] [--no-follow-registrar]
-                [--json]
+                [--seconds N] [--answer] [--local-address IP] [--keepalive S]
+                [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
+                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]

@@ -61,6 +61,8 @@ export async function openCliSession(
         : { bindingLifetimeSeconds: args.bindingLifetime }),
       ...(args.mediaKeepalive === undefined ? {} : { mediaKeepaliveSeconds: args.mediaKeepalive }),
       contactFollowsRegistrar: args.followRegistrar,
+      ...(args.networkWatch ? {} : { networkWatchMs: 0 }),
+      ...(args.localAddress === undefined ? {} : { localAddress: args.localAddress }),
     },
     {
       audioSourceFor: (): AudioSource => {

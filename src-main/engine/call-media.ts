@@ -128,6 +128,62 @@ export class CallMedia implements CallMediaPort {
     return address;
   }
 
+  /**
+   * After a network change: learns the RTP socket's mapping again from `localAddress`, the
+   * address traffic leaves from now, so that the next offer (a re-INVITE) carries the address
+   * the far end can reach; every offer bumps the SDP version (RFC 3264 §8). Sockets bound to an
+   * address the machine no longer has move to `localAddress`, with an RTP session of their own
+   * (its counters start afresh). A relayed call keeps its relay address.
+   */
+  async renew(localAddress: string): Promise<MediaAddress> {
+    const current = await this.prepare();
+    if (!this.endpoints || this.closed || current.source === 'turn') return current;
+    const bound = this.endpoints.rtp.bound.address;
+    if (bound !== '0.0.0.0' && bound !== localAddress) await this.rebind(localAddress);
+    const rtp = this.endpoints.rtp;
+    if (this.closed) return current;
+    let address: MediaAddress = {
+      connection: localAddress,
+      audioPort: rtp.bound.port,
+      source: 'local',
+    };
+    if (this.options.stunServers.length > 0) {
+      const discovery = await discoverMapping(rtp, this.options.stunServers, {
+        deadlineMs: this.options.stunDeadlineMs,
+        graceAfterFirstMs: 0,
+        rtoMs: this.options.stunRtoMs,
+        localAddress,
+      });
+      if (discovery.mapped) {
+        address = {
+          connection: discovery.mapped.address,
+          audioPort: discovery.mapped.port,
+          source: 'stun',
+        };
+      }
+    }
+    this.local = address;
+    this.preparing = Promise.resolve(address);
+    return address;
+  }
+
+  private async rebind(address: string): Promise<void> {
+    const next = await allocateRtpEndpoints({ address });
+    const previous = this.endpoints;
+    this.endpoints = next;
+    // A session sends from the socket it was made with: a new one on the new socket, sending at
+    // once to the far end, so that the router maps it before the far end's RTP can arrive at
+    // the new address (and push our packets onto another public port than the SDP's).
+    this.session?.stop();
+    this.session = null;
+    if (previous) await Promise.all([previous.rtp.close(), previous.rtcp.close()]);
+    if (this.closed) {
+      await Promise.all([next.rtp.close(), next.rtcp.close()]);
+      return;
+    }
+    this.startMedia();
+  }
+
   private relayStatus: RelayStatus = {
     server: '',
     state: 'closed',

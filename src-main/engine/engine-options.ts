@@ -56,6 +56,11 @@ export interface EngineOptions {
    * Contact. Off only to show what a symmetric NAT does without it.
    */
   contactFollowsRegistrar: boolean;
+  /**
+   * Milliseconds between looks at the interfaces and the route toward the registrar, which
+   * notice a move to another network; 0 leaves a move to the next keepalive's STUN re-check.
+   */
+  networkWatchMs: number;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -79,6 +84,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   doNotDisturb: false,
   failoverServers: [],
   contactFollowsRegistrar: true,
+  networkWatchMs: 1000,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

@@ -25,7 +25,7 @@ export class NatMonitor {
   private current: NatStatus;
 
   constructor(
-    private readonly endpoint: UdpEndpoint,
+    private endpoint: UdpEndpoint,
     private options: NatMonitorOptions,
   ) {
     this.current = {
@@ -71,6 +71,24 @@ export class NatMonitor {
       servers: discovery.results,
     });
     return this.current;
+  }
+
+  /**
+   * After a network change: what was learned about the old network is forgotten (the
+   * registrar's view above all, which would otherwise keep winning over the new mapping), and
+   * the socket's local address is the one traffic leaves from now; `endpoint` is the socket
+   * itself, a new one if the old one's address is gone.
+   */
+  forgetNetwork(localAddress: string, endpoint: UdpEndpoint): void {
+    this.options = { ...this.options, localAddress };
+    this.endpoint = endpoint;
+    this.update({
+      local: { address: localAddress, port: endpoint.bound.port },
+      mapped: null,
+      natType: 'unknown',
+      servers: [],
+      registrarSees: null,
+    });
   }
 
   /** Records the registrar's view (Via received/rport, RFC 3581); true if the Contact must change. */

@@ -5,6 +5,7 @@ import type {
   CallEndCode,
   CallInfo,
   NatStatus,
+  NetworkChange,
   RelayStatus,
   Registration,
   TransportAddress,
@@ -35,6 +36,7 @@ import {
   registrarWentSilent,
   sameServer,
 } from './registrar-failover.js';
+import { describeNetworkChange, NetworkChangeWatcher } from './network-change-watcher.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -84,6 +86,11 @@ export class NatterEngine implements EngineApi {
   private failingOver = false;
   /** The tail of the commands that hold, resume or answer calls, which run one after another. */
   private switching: Promise<unknown> = Promise.resolve();
+  private watcher: NetworkChangeWatcher | null = null;
+  private networkChange: NetworkChange | null = null;
+  /** A change noticed while the previous one is being healed: healed right after it. */
+  private pendingChange: string | null = null;
+  private healing: Promise<void> | null = null;
 
   constructor(
     options: Partial<EngineOptions> = {},
@@ -186,7 +193,11 @@ export class NatterEngine implements EngineApi {
   get natStatus(): NatStatus | null {
     const status = this.account?.nat.status;
     if (!status) return null;
-    return this.options.turn ? { ...status, turn: this.turnStatus } : status;
+    return {
+      ...status,
+      ...(this.options.turn ? { turn: this.turnStatus } : {}),
+      ...(this.networkChange ? { networkChange: this.networkChange } : {}),
+    };
   }
 
   private turnStatus: RelayStatus | null = null;
@@ -251,6 +262,7 @@ export class NatterEngine implements EngineApi {
     this.emitNat();
     // The relay is checked beside registration, so the NAT panel can show it from the start.
     void this.refreshTurnStatus();
+    this.watchNetwork(this.account);
     const registration = await this.account.register();
     if (!registrarWentSilent(registration)) return registration;
     return (await this.failOver()) ?? registration;
@@ -298,6 +310,91 @@ export class NatterEngine implements EngineApi {
     }
   }
 
+  private watchNetwork(account: SipAccount): void {
+    if (this.options.networkWatchMs <= 0) return;
+    const watcher = new NetworkChangeWatcher({
+      server: account.serverAddress,
+      pollMs: this.options.networkWatchMs,
+      settleMs: 250,
+      onChange: (before, after) => void this.networkChanged(describeNetworkChange(before, after)),
+    });
+    this.watcher = watcher;
+    void watcher.start();
+  }
+
+  /**
+   * The one entry point for "the network changed under us", from the engine's own watcher or
+   * from the desktop's wake and online events: learns the new address and mapping, registers
+   * again at once, and re-INVITEs every answered call with its new media address. The NAT
+   * status says "reconnecting" meanwhile. A change noticed during the healing of another is
+   * healed again right after it.
+   */
+  networkChanged(detail: string): Promise<void> {
+    this.pendingChange = detail;
+    this.healing ??= (async () => {
+      while (this.pendingChange !== null) {
+        const next = this.pendingChange;
+        this.pendingChange = null;
+        await this.healNetworkChange(next).catch((error: unknown) => {
+          this.hooks.log?.('warn', `reconnecting after a network change: ${describe(error)}`);
+        });
+      }
+    })().finally(() => (this.healing = null));
+    return this.healing;
+  }
+
+  private async healNetworkChange(detail: string): Promise<void> {
+    const account = this.account;
+    if (!account) return;
+    const noticed = Date.now();
+    const change: NetworkChange = {
+      at: new Date(noticed).toISOString(),
+      state: 'reconnecting',
+      detail,
+      recoveredInMs: null,
+    };
+    this.networkChange = change;
+    this.emitNat();
+    this.hooks.log?.('info', `network changed (${detail}); reconnecting`);
+    // Without a route the status stays "reconnecting": the network's return is the next change.
+    if (!(await account.relearnNetwork())) return;
+    const answered = this.liveCalls().filter(
+      (entry) => entry.session.state === SessionState.Established,
+    );
+    const [registration] = await Promise.all([
+      account.registerAgain(),
+      ...answered.map((entry) =>
+        this.oneAtATime(() => this.moveCall(entry, account)).catch((error: unknown) => {
+          this.hooks.log?.('warn', `the call could not follow the network: ${describe(error)}`);
+        }),
+      ),
+    ]);
+    if (this.account !== account || this.networkChange !== change) return;
+    const recovered = registration.state === 'registered';
+    this.networkChange = {
+      ...change,
+      state: recovered ? 'recovered' : 'failed',
+      recoveredInMs: recovered ? Date.now() - noticed : null,
+    };
+    this.emitNat();
+  }
+
+  /**
+   * Tells the far end where the call's media is now: a re-INVITE whose SDP carries the RTP
+   * socket's new mapping (RFC 3264 §8) and whose Contact is the account's new one, so that its
+   * requests in the dialog (a BYE) reach us too (RFC 3261 §12.2.1.2).
+   */
+  private async moveCall(entry: CallEntry, account: SipAccount): Promise<void> {
+    const { session, media } = entry;
+    if (entry.record.ended || session.state !== SessionState.Established || !media) return;
+    await media.renew(account.localAddress);
+    // sip.js copies the Contact into each session when it is created and has no setter for it.
+    (session as unknown as { _contact: string })._contact = account.contactHeader;
+    entry.record.contactSent = account.contactHeader;
+    await reInvite(session, entry.record.state === 'on-hold');
+    this.emitCall(entry);
+  }
+
   private async checkNat(): Promise<NatStatus> {
     if (!this.account) {
       throw new EngineFailure('no-account', 'register an account first (or use `natter nat`)');
@@ -325,7 +422,8 @@ export class NatterEngine implements EngineApi {
       stunDeadlineMs: this.options.stunDeadlineMs,
       stunRtoMs: this.options.stunRtoMs,
       localAddress: account.localAddress,
-      bindAddress: this.options.localAddress,
+      // The SIP socket's own: it follows the address when the configured one goes away.
+      bindAddress: account.endpoint.bound.address,
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
       keepaliveMs: mediaKeepaliveSeconds(this.options) * 1000,
@@ -712,20 +810,7 @@ export class NatterEngine implements EngineApi {
     if (entry.session.state !== SessionState.Established) {
       throw new EngineFailure('bad-state', 'only a connected call can be put on hold');
     }
-    entry.session.sessionDescriptionHandlerOptionsReInvite = { hold } as object;
-    await new Promise<void>((resolve, reject) => {
-      entry.session
-        .invite({
-          requestDelegate: {
-            onAccept: () => resolve(),
-            onReject: (response) =>
-              reject(
-                new EngineFailure('hold', `the provider refused: ${response.message.statusCode}`),
-              ),
-          },
-        })
-        .catch(reject);
-    });
+    await reInvite(entry.session, hold);
     entry.record.state = hold ? 'on-hold' : 'connected';
     return this.emitCall(entry);
   }
@@ -736,6 +821,9 @@ export class NatterEngine implements EngineApi {
   }
 
   private async shutdownAccount(): Promise<void> {
+    this.watcher?.stop();
+    this.watcher = null;
+    this.networkChange = null;
     for (const entry of this.calls.values()) {
       if (!entry.record.ended) await this.hangup(entry.record.id).catch(() => undefined);
     }
@@ -780,6 +868,24 @@ function byeAnswered(session: Session, boundMs = 4000): Promise<void> {
       resolve();
     };
     session.bye({ requestDelegate: { onAccept: done, onReject: done } }).catch(done);
+  });
+}
+
+/** Sends a re-INVITE offering our media as it is now, held or not (RFC 3264 §8.4). */
+function reInvite(session: Session, hold: boolean): Promise<void> {
+  session.sessionDescriptionHandlerOptionsReInvite = { hold } as object;
+  return new Promise<void>((resolve, reject) => {
+    session
+      .invite({
+        requestDelegate: {
+          onAccept: () => resolve(),
+          onReject: (response) =>
+            reject(
+              new EngineFailure('hold', `the provider refused: ${response.message.statusCode}`),
+            ),
+        },
+      })
+      .catch(reject);
   });
 }
 

@@ -16,6 +16,7 @@ import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js
 import { viewSipMessage } from '../sip/sip-message-view.js';
 import { EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
+import { addressPresent } from './network-change-watcher.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
 
 export interface SipAccountDelegate {
@@ -50,8 +51,9 @@ export class SipAccount {
     readonly account: Account,
     readonly server: ServerSpec,
     readonly serverAddress: TransportAddress,
-    readonly endpoint: UdpEndpoint,
-    readonly localAddress: string,
+    private socket: UdpEndpoint,
+    /** The address traffic toward the registrar leaves from; follows network changes. */
+    public localAddress: string,
     readonly userAgent: UserAgent,
     readonly transport: UdpTransport,
     nat: NatMonitor,
@@ -181,6 +183,11 @@ export class SipAccount {
     }
   }
 
+  /** The SIP socket (it also carries STUN); another one after its address went away. */
+  get endpoint(): UdpEndpoint {
+    return this.socket;
+  }
+
   get state(): Registration {
     return this.registration;
   }
@@ -237,6 +244,11 @@ export class SipAccount {
         .register({
           requestDelegate: {
             onAccept: () => {
+              // A REGISTER sent while registered (a new Contact after a network change) leaves
+              // sip.js's state where it was, so no state change says that it was accepted.
+              if (this.registration.state !== 'registered') {
+                this.onRegistererState(RegistererState.Registered);
+              }
               this.startKeepalive();
               // A re-REGISTER of an account already registered changes no registerer state.
               if (this.registration.state !== 'registered') this.markRegistered();
@@ -255,6 +267,84 @@ export class SipAccount {
   }
 
   private registerSuccessSeen: (() => void) | null = null;
+
+  /**
+   * After a network change: learns the address traffic leaves from now and the SIP socket's new
+   * mapping, and points Contact at it once no REGISTER is in flight (the Contact changes only
+   * between transactions). False when there is no route toward the registrar (yet).
+   */
+  async relearnNetwork(): Promise<boolean> {
+    if (this.stopped) return false;
+    const bound = this.endpoint.bound.address;
+    const gone = bound !== '0.0.0.0' && !addressPresent(bound);
+    let localAddress: string;
+    try {
+      localAddress =
+        bound !== '0.0.0.0' && !gone
+          ? bound
+          : await localAddressToward(this.serverAddress.address, this.serverAddress.port);
+      if (gone) await this.rebind(localAddress);
+    } catch {
+      return false;
+    }
+    this.localAddress = localAddress;
+    this.nat.forgetNetwork(localAddress, this.endpoint);
+    await Promise.all([this.nat.check(), this.registerIdle(4000)]);
+    this.delegate.onNatStatus();
+    if (this.stopped) return false;
+    setContactAddress(this.userAgent, this.nat.status.contact ?? this.nat.status.local);
+    return true;
+  }
+
+  /**
+   * Moves SIP to a socket on `address`, the same port if it is free there: a socket bound to an
+   * address the machine no longer has can send nothing.
+   */
+  private async rebind(address: string): Promise<void> {
+    const port = this.endpoint.bound.port;
+    const next = await UdpEndpoint.bind({ address, port, role: 'sip' }).catch(() =>
+      UdpEndpoint.bind({ address, role: 'sip' }),
+    );
+    const previous = this.socket;
+    this.socket = next;
+    this.transport.useEndpoint(next);
+    this.delegate.log?.('info', `SIP socket moved to ${address}:${next.bound.port}`);
+    await previous.close();
+  }
+
+  /** Registers again now rather than at the next refresh: the Contact or the path changed. */
+  registerAgain(): Promise<Registration> {
+    if (this.stopped) return Promise.resolve(this.registration);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    return this.register();
+  }
+
+  /**
+   * Resolves once no REGISTER awaits its final response, or after `boundMs`. One in flight when
+   * the network changes still completes: our transport retransmits it over the new route.
+   */
+  private registerIdle(boundMs: number): Promise<void> {
+    // sip.js keeps `waiting` private, though it refuses a REGISTER while it is true.
+    const registerer = this.registerer as unknown as {
+      waiting: boolean;
+      waitingChange: {
+        addListener(listener: (waiting: boolean) => void, options: { once: boolean }): void;
+      };
+    } | null;
+    if (!registerer?.waiting) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, boundMs);
+      // The next change of a waiting registerer is to not waiting.
+      registerer.waitingChange.addListener(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
 
   /** The transport saw a 2xx to REGISTER go by: sip.js should now accept it. */
   onRegisterSuccess(): void {

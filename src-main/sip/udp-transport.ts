@@ -84,17 +84,31 @@ export class UdpTransport implements Transport {
   // sip.js constructs transports as `new transportConstructor(logger, transportOptions)`.
   constructor(
     _logger: unknown,
-    private readonly options: UdpTransportOptions,
+    private options: UdpTransportOptions,
   ) {
     this.timers = { ...DEFAULT_SIP_TIMERS, ...options.timers };
-    this.detach.push(options.endpoint.on('sip', (datagram, from) => this.receive(datagram, from)));
+    this.attach(options.endpoint);
+  }
+
+  private attach(endpoint: UdpTransportOptions['endpoint']): void {
+    this.detach.push(endpoint.on('sip', (datagram, from) => this.receive(datagram, from)));
     this.detach.push(
-      options.endpoint.onClose(() => {
+      endpoint.onClose(() => {
         if (this.transportState === TransportState.Connected) {
           this.transition(TransportState.Disconnected, new Error('SIP socket closed'));
         }
       }),
     );
+  }
+
+  /**
+   * Carries SIP over another socket from now on, keeping transactions and their
+   * retransmissions: the old socket's local address is gone (a network change).
+   */
+  useEndpoint(endpoint: UdpTransportOptions['endpoint']): void {
+    for (const undo of this.detach.splice(0)) undo();
+    this.options = { ...this.options, endpoint };
+    this.attach(endpoint);
   }
 
   get state(): TransportState {

@@ -19,6 +19,7 @@ import {
 import { measureAppCost } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
+import { measureNetworkChangeTimes } from './network-change-time.js';
 import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
@@ -27,15 +28,20 @@ const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
 const RESCUE_RUNS = Number(process.env.BENCH_RESCUE_RUNS ?? 5);
+const NETCHANGE_RUNS = Number(process.env.BENCH_NETCHANGE_RUNS ?? 5);
 /**
- * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, app) runs just
- * those.
+ * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, netchange, app)
+ * runs just those.
  */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 /** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
 const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
-/** `rescue` builds a lab of its own per run: each run breaks the router's mapping. */
-const SECTIONS = [...LAB_SECTIONS, 'rescue', 'app'];
+/**
+ * Each builds a lab of its own per run: `rescue` breaks the router's mapping, and a client
+ * `netchange` moved cannot be moved back in place.
+ */
+const OWN_LAB_SECTIONS = ['rescue', 'netchange'];
+const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app'];
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -244,6 +250,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   if (LAB_SECTIONS.some(runs)) await labRows(rows);
   if (runs('rescue')) await rescueRows(rows);
+  if (runs('netchange')) await networkChangeRows(rows);
   if (runs('app')) await appRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
@@ -313,6 +320,28 @@ async function appRows(rows: Row[]): Promise<void> {
       '  of which the app’s own link (worklet ⇄ main ⇄ RTP), without the output device buffer',
     natter: `mic → RTP median ${ms(cost.uplink.median)}, RTP → worklet output median ${ms(cost.playout.median)} (p90 ${ms(cost.playout.p90)}); together ${ms(cost.uplink.median + cost.playout.median)}`,
     target: '',
+  });
+}
+
+const NETCHANGE_TARGET_SECONDS = 5;
+
+/** Time to heal a move to another router: registered again, and a call's audio both ways. */
+async function networkChangeRows(rows: Row[]): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  installLabCleanup();
+  const times = await measureNetworkChangeTimes({ runs: NETCHANGE_RUNS, progress });
+  const each = (runs: number[]) => runs.map((value) => round(value, 2)).join(', ');
+  rows.push({
+    measure: `network change (move to another router) → re-registered, provider side, ${NETCHANGE_RUNS} runs`,
+    natter: `median ${round(times.reRegistered.median, 2)} s (runs: ${each(times.reRegistered.runs)} s)`,
+    target: `≤ ${NETCHANGE_TARGET_SECONDS} s`,
+    ratio: `×${round(times.reRegistered.median / NETCHANGE_TARGET_SECONDS, 2)} of target`,
+  });
+  rows.push({
+    measure: `network change in a call → audio both ways (re-INVITE), provider side, ${NETCHANGE_RUNS} runs`,
+    natter: `median ${round(times.audioResumed.median, 2)} s (runs: ${each(times.audioResumed.runs)} s)`,
+    target: `≤ ${NETCHANGE_TARGET_SECONDS} s`,
+    ratio: `×${round(times.audioResumed.median / NETCHANGE_TARGET_SECONDS, 2)} of target`,
   });
 }
 

@@ -8,6 +8,12 @@
  *  (203.0.113.2 when nat = none)                                198.51.100.20 (STUN B)
  *                                                               198.51.100.30 (silent STUN)
  * ```
+ * With `secondRouter`, a second router stands beside the first, with its own LAN and public
+ * address, for a client that moves between networks:
+ * ```
+ *  client ns (link down until the move)   router2 ns
+ *  192.168.60.2 ─────── LAN2 ─────── 192.168.60.1 | 198.51.100.2 ── WAN2 ── internet ns
+ * ```
  * Every name carries a per-run id; `destroy()` removes every namespace and process it made.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +24,8 @@ export type NatMode = 'none' | 'cone' | 'symmetric';
 
 export interface LabOptions {
   nat: NatMode;
+  /** Builds a second router (another LAN, public 198.51.100.2) the client can move to. */
+  secondRouter?: boolean;
   /** Packet loss on the router, both directions, in percent. */
   lossPercent?: number;
   /** conntrack UDP timeouts on the router (unreplied and stream), seconds. */
@@ -45,6 +53,7 @@ export const MINIUPNPD_CHAINS = {
 
 export const PUBLIC = {
   router: '198.51.100.1',
+  secondRouter: '198.51.100.2',
   provider: '198.51.100.10',
   stunA: '198.51.100.10',
   stunB: '198.51.100.20',
@@ -68,6 +77,15 @@ export class Lab {
   readonly internetInterface: string;
   /** The iptables the router's rules live in: `iptables-legacy` with `portMapping`. */
   readonly routerIptables: 'iptables' | 'iptables-legacy';
+  /** The second router's namespace (only with `secondRouter`). */
+  readonly secondRouter: string;
+  /** The client's end of the second LAN, down until the client moves. */
+  readonly secondClientInterface: string;
+  readonly secondRouterWanInterface: string;
+  /** The internet side of the second router's WAN link. */
+  readonly secondInternetInterface: string;
+  /** The client's address now: it changes when the client moves or is given another. */
+  clientAddressNow: string;
   private readonly processes = new Set<ChildProcess>();
   private destroyed = false;
 
@@ -84,6 +102,20 @@ export class Lab {
     this.routerWanInterface = `nw${id}r`;
     this.internetInterface = `nw${id}i`;
     this.routerIptables = options.portMapping ? 'iptables-legacy' : 'iptables';
+    this.secondRouter = `${NAMESPACE_PREFIX}${id}-s`;
+    this.secondClientInterface = `nl${id}d`;
+    this.secondRouterWanInterface = `nw${id}s`;
+    this.secondInternetInterface = `nw${id}j`;
+    this.clientAddressNow = this.clientAddress;
+  }
+
+  private get namespaces(): string[] {
+    return [
+      this.client,
+      this.router,
+      this.internet,
+      ...(this.options.secondRouter ? [this.secondRouter] : []),
+    ];
   }
 
   static create(options: LabOptions): Lab {
@@ -193,6 +225,95 @@ export class Lab {
     }
     // The silent STUN server: packets vanish, no ICMP tells the client anything.
     this.exec(internet, 'iptables', ['-A', 'INPUT', '-d', PUBLIC.silent, '-j', 'DROP']);
+    if (options.secondRouter) this.buildSecondRouter();
+  }
+
+  private buildSecondRouter(): void {
+    const { client, internet, secondRouter: router, options } = this;
+    if (options.nat === 'none') throw new Error('a second router needs a NAT mode');
+    run('ip', ['netns', 'add', router]);
+    this.exec(router, 'ip', ['link', 'set', 'lo', 'up']);
+    const lanR = `nl${this.id}s`;
+    const [lanC, wanR, wanI] = [
+      this.secondClientInterface,
+      this.secondRouterWanInterface,
+      this.secondInternetInterface,
+    ];
+    run('ip', [
+      'link',
+      'add',
+      lanC,
+      'netns',
+      client,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      lanR,
+      'netns',
+      router,
+    ]);
+    run('ip', [
+      'link',
+      'add',
+      wanR,
+      'netns',
+      router,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      wanI,
+      'netns',
+      internet,
+    ]);
+    this.exec(router, 'ip', ['addr', 'add', '192.168.60.1/24', 'dev', lanR]);
+    this.exec(router, 'ip', ['addr', 'add', `${PUBLIC.secondRouter}/24`, 'dev', wanR]);
+    this.exec(router, 'ip', ['link', 'set', lanR, 'up']);
+    this.exec(router, 'ip', ['link', 'set', wanR, 'up']);
+    this.exec(router, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+    const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-j', 'MASQUERADE'];
+    if (options.nat === 'symmetric') masquerade.push('--random-fully');
+    this.exec(router, 'iptables', masquerade);
+    // The internet reaches the second router over its own link; the /24 stays on the first.
+    this.exec(internet, 'ip', ['link', 'set', wanI, 'up']);
+    this.exec(internet, 'ip', ['route', 'add', `${PUBLIC.secondRouter}/32`, 'dev', wanI]);
+  }
+
+  /**
+   * The client leaves the first router's network for the second's, as a laptop moving from one
+   * Wi-Fi to another: its address on the first LAN goes, that link goes down, and it comes up on
+   * the second LAN with 192.168.60.2 and a default route through the second router.
+   */
+  moveClientToSecondRouter(): void {
+    if (!this.options.secondRouter) throw new Error('the lab was built without a second router');
+    const { client } = this;
+    this.exec(client, 'ip', ['addr', 'flush', 'dev', this.clientInterface]);
+    this.exec(client, 'ip', ['link', 'set', this.clientInterface, 'down']);
+    this.exec(client, 'ip', ['link', 'set', this.secondClientInterface, 'up']);
+    this.exec(client, 'ip', ['addr', 'add', '192.168.60.2/24', 'dev', this.secondClientInterface]);
+    this.exec(client, 'ip', ['route', 'replace', 'default', 'via', '192.168.60.1']);
+    this.clientAddressNow = '192.168.60.2';
+  }
+
+  /**
+   * The client's address on its LAN is replaced in place (a new DHCP lease): the old address
+   * goes, `address` (e.g. 192.168.50.3) comes, the router stays. Old mappings in the router point
+   * at an address nobody has any more.
+   */
+  replaceClientAddress(address: string): void {
+    const { client } = this;
+    const prefix = this.options.nat === 'none' ? '203.0.113' : '192.168.50';
+    this.exec(client, 'ip', [
+      'addr',
+      'del',
+      `${this.clientAddressNow}/24`,
+      'dev',
+      this.clientInterface,
+    ]);
+    this.exec(client, 'ip', ['addr', 'add', `${address}/24`, 'dev', this.clientInterface]);
+    this.exec(client, 'ip', ['route', 'replace', 'default', 'via', `${prefix}.1`]);
+    this.clientAddressNow = address;
   }
 
   /** Jumps from the WAN side into miniupnpd's (empty) chains, ahead of every other rule. */
@@ -252,7 +373,7 @@ export class Lab {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const child of this.processes) child.kill('SIGKILL');
-    for (const ns of [this.client, this.router, this.internet]) removeNamespace(ns);
+    for (const ns of this.namespaces) removeNamespace(ns);
     rmSync(ownerFile(this.id), { force: true });
     activeLabs.delete(this);
   }
@@ -312,7 +433,7 @@ function sweepStaleNamespaces(): void {
     return;
   }
   for (const name of names) {
-    const match = new RegExp(`^${NAMESPACE_PREFIX}([0-9a-f]{6})-[cri]$`).exec(name);
+    const match = new RegExp(`^${NAMESPACE_PREFIX}([0-9a-f]{6})-[cris]$`).exec(name);
     if (!match?.[1]) continue;
     let owner = NaN;
     try {

@@ -82,6 +82,22 @@ describe('natter CLI arguments', () => {
     ).toThrow(/1–3600/);
   });
 
+  it('watches the network by default; --no-network-watch leaves a move to the keepalive', () => {
+    const base = ['listen', '--server', '10.0.0.1', '--user', 'u'];
+    expect(parseCliArgs(base)).toMatchObject({ networkWatch: true });
+    expect(parseCliArgs([...base, '--no-network-watch'])).toMatchObject({ networkWatch: false });
+  });
+
+  it('binds to --local-address when given, and refuses what is not an IPv4 address', () => {
+    const base = ['listen', '--server', '10.0.0.1', '--user', 'u'];
+    expect(parseCliArgs(base)).toMatchObject({ localAddress: undefined });
+    expect(parseCliArgs([...base, '--local-address', '192.168.50.2'])).toMatchObject({
+      localAddress: '192.168.50.2',
+    });
+    expect(() => parseCliArgs([...base, '--local-address', '192.168.50.256'])).toThrow(/IPv4/);
+    expect(() => parseCliArgs([...base, '--local-address', 'eth0'])).toThrow(/IPv4/);
+  });
+
   it.each([
     [['call', '--server', 'x.voip.ms', '--user', 'u'], /TARGET/],
     [['call', '4443', '--user', 'u'], /--server/],

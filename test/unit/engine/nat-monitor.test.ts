@@ -87,4 +87,19 @@ describe('NatMonitor chooses the Contact address', () => {
     expect(nat.status.contact).toEqual({ address: '198.51.100.1', port: 40001 });
     expect(nat.status.registrarAgrees).toBe(false);
   });
+
+  it('after a network change, forgets the old registrar view so the new mapping wins', async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'cone' };
+    const nat = monitor();
+    await nat.check();
+    nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 });
+    expect(nat.status.contactSource).toBe('registrar');
+    nat.forgetNetwork('192.168.60.2', endpoint);
+    discovery.next = { mapped: { address: '198.51.100.2', port: 40002 }, natType: 'cone' };
+    await nat.check();
+    expect(nat.status.local).toEqual({ address: '192.168.60.2', port: 5060 });
+    expect(nat.status.registrarSees).toBeNull();
+    expect(nat.status.contact).toEqual({ address: '198.51.100.2', port: 40002 });
+    expect(nat.status.contactSource).toBe('stun');
+  });
 });
