@@ -11,7 +11,7 @@
  * main thread only, so it is reported beside it, to show how much of the cost is React and
  * layout, not as the figure itself.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ export interface CpuShare {
   mainThread: number;
   /** Every Chromium process (browser, renderer, GPU, network, audio service). */
   chromium: number;
+  /** The renderer's share split by thread name (CrRendererMain, the audio worklet's, ...). */
+  rendererThreads: Record<string, number>;
 }
 
 export interface DelayStats {
@@ -64,6 +66,29 @@ function processTicks(pid: number): number | null {
   }
 }
 
+/** utime + stime of each thread of a process, summed by thread name. */
+function threadTicks(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      byName.set(name, (byName.get(name) ?? 0) + ticks);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
+}
+
 async function chromiumProcesses(session: CDPSession): Promise<{ type: string; id: number }[]> {
   const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as {
     processInfo: { type: string; id: number }[];
@@ -85,6 +110,8 @@ async function measureCpu(
 ): Promise<CpuShare> {
   const processes = await chromiumProcesses(browserSession);
   const before = new Map(processes.map((p) => [p.id, processTicks(p.id)]));
+  const renderers = processes.filter((p) => p.type === 'renderer').map((p) => p.id);
+  const threadsBefore = new Map(renderers.map((pid) => [pid, threadTicks(pid)]));
   const taskBefore = await mainThreadSeconds(pageSession);
   const started = Date.now();
   await during();
@@ -99,10 +126,19 @@ async function measureCpu(
     }
     return (ticks / CLOCK_TICKS / elapsed) * 100;
   };
+  const rendererThreads: Record<string, number> = {};
+  for (const pid of renderers) {
+    const start = threadsBefore.get(pid) ?? new Map<string, number>();
+    for (const [name, ticks] of threadTicks(pid)) {
+      const used = ((ticks - (start.get(name) ?? 0)) / CLOCK_TICKS / elapsed) * 100;
+      rendererThreads[name] = (rendererThreads[name] ?? 0) + used;
+    }
+  }
   return {
     renderer: share((type) => type === 'renderer'),
     mainThread: ((taskAfter - taskBefore) / elapsed) * 100,
     chromium: share(() => true),
+    rendererThreads,
   };
 }
 

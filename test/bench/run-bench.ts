@@ -16,7 +16,7 @@ import {
   startCoturn,
   startSipp,
 } from '../lab/support/peers.js';
-import { measureAppCost } from './app-cost.js';
+import { measureAppCost, type CpuShare } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
 import { percentile, round } from './stats.js';
 
@@ -255,7 +255,15 @@ async function appRows(rows: Row[]): Promise<void> {
     callSeconds: APP_SECONDS,
     progress,
   });
-  const cpu = (share: { renderer: number; mainThread: number; chromium: number }) =>
+  const threads = (share: CpuShare) =>
+    Object.entries(share.rendererThreads)
+      .filter(([, used]) => used >= 0.05)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, used]) => `${name} ${round(used, 2)} %`)
+      .join(', ');
+  progress(`renderer threads idle: ${threads(cost.idle)}`);
+  progress(`renderer threads in call: ${threads(cost.call)}`);
+  const cpu = (share: CpuShare) =>
     `${round(share.renderer, 2)} % of a core (main thread ${round(share.mainThread, 2)} %; all of Chromium ${round(share.chromium, 2)} %)`;
   rows.push({
     measure: `app renderer CPU, idle on the dialer, ${APP_SECONDS} s`,

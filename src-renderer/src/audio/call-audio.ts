@@ -12,10 +12,14 @@ export interface AudioDevices {
   outputId: string | null;
 }
 
-export interface CallAudioStatus {
-  /** Peak levels of the last 100 ms, 0..1. */
+/** Peak levels of the last 100 ms, 0..1. */
+export interface CallAudioLevels {
   micPeak: number;
   speakerPeak: number;
+}
+
+/** What changes about once a second or less: kept apart from the levels, ten times a second. */
+export interface CallAudioStatus {
   /** Median wait of microphone frames before RTP took them, ms (measured in main). */
   uplinkMs: number | null;
   /** Median wait of received frames before they played, plus the device's own latency, ms. */
@@ -28,9 +32,8 @@ interface SinkableContext extends AudioContext {
   setSinkId?(sinkId: string): Promise<void>;
 }
 
+const SILENT: CallAudioLevels = { micPeak: 0, speakerPeak: 0 };
 const IDLE: CallAudioStatus = {
-  micPeak: 0,
-  speakerPeak: 0,
   uplinkMs: null,
   playoutMs: null,
   problem: null,
@@ -46,6 +49,8 @@ export class CallAudio {
   private active = false;
   private status: CallAudioStatus = IDLE;
   private readonly listeners = new Set<(status: CallAudioStatus) => void>();
+  private levels: CallAudioLevels = SILENT;
+  private readonly levelListeners = new Set<(levels: CallAudioLevels) => void>();
 
   constructor(private readonly linkPort: Promise<MessagePort>) {
     navigator.mediaDevices?.addEventListener('devicechange', () => void this.onDeviceChange());
@@ -55,6 +60,12 @@ export class CallAudio {
     this.listeners.add(listener);
     listener(this.status);
     return () => this.listeners.delete(listener);
+  }
+
+  onLevels(listener: (levels: CallAudioLevels) => void): () => void {
+    this.levelListeners.add(listener);
+    listener(this.levels);
+    return () => this.levelListeners.delete(listener);
   }
 
   /** Opens the microphone and the speaker for a call; calling it again changes devices. */
@@ -80,6 +91,7 @@ export class CallAudio {
     this.closeMicrophone();
     await this.context?.suspend().catch(() => undefined);
     this.publish({ ...IDLE });
+    this.publishLevels(SILENT);
   }
 
   private ensureGraph(): Promise<void> {
@@ -107,7 +119,7 @@ export class CallAudio {
   private onReport(report: WorkletReport): void {
     if (!this.active) return;
     if (report.kind === 'levels') {
-      this.publish({ micPeak: report.micPeak, speakerPeak: report.speakerPeak });
+      this.publishLevels({ micPeak: report.micPeak, speakerPeak: report.speakerPeak });
     } else {
       const deviceMs = this.context
         ? (this.context.baseLatency + (this.context.outputLatency || 0)) * 1000
@@ -183,7 +195,15 @@ export class CallAudio {
     if (!track || track.readyState === 'ended') await this.reopenMicrophone();
   }
 
+  private publishLevels(levels: CallAudioLevels): void {
+    this.levels = levels;
+    for (const listener of this.levelListeners) listener(levels);
+  }
+
   private publish(patch: Partial<CallAudioStatus>): void {
+    // Nothing on screen would change: no new object, so the call screen does not render again.
+    const keys = Object.keys(patch) as (keyof CallAudioStatus)[];
+    if (keys.every((key) => Object.is(this.status[key], patch[key]))) return;
     this.status = { ...this.status, ...patch };
     for (const listener of this.listeners) listener(this.status);
   }
