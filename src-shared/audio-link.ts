@@ -30,7 +30,12 @@ export const speakerFrameSchema = z.object({
   at: stamp,
 });
 /** Renderer → main: how long received frames waited before they were played, median. */
-export const playoutDelaySchema = z.object({ kind: z.literal('playout-delay'), ms: delayMs });
+export const playoutDelaySchema = z.object({
+  kind: z.literal('playout-delay'),
+  ms: delayMs,
+  /** Times the speaker ran dry mid-stream since the page opened. */
+  underruns: z.number().int().nonnegative().optional(),
+});
 /** Main → renderer: how long microphone frames waited before RTP took them, median. */
 export const uplinkDelaySchema = z.object({ kind: z.literal('uplink-delay'), ms: delayMs });
 
@@ -48,6 +53,8 @@ export type AudioLinkMessage = RendererToMain | MainToRenderer;
 
 const KIND_CODES = ['mic', 'speaker', 'playout-delay', 'uplink-delay'] as const;
 const HEADER_BYTES = 9;
+/** The playout report's optional underrun count, a float64 after the header. */
+const COUNT_BYTES = 8;
 
 /**
  * One binary WebSocket message: a kind byte, a float64 stamp or delay, then the frame if any.
@@ -55,11 +62,14 @@ const HEADER_BYTES = 9;
  */
 export function encodeAudioMessage(message: AudioLinkMessage): ArrayBuffer {
   const hasFrame = message.kind === 'mic' || message.kind === 'speaker';
-  const out = new ArrayBuffer(HEADER_BYTES + (hasFrame ? AUDIO_FRAME_BYTES : 0));
+  const underruns = message.kind === 'playout-delay' ? message.underruns : undefined;
+  const tail = hasFrame ? AUDIO_FRAME_BYTES : underruns === undefined ? 0 : COUNT_BYTES;
+  const out = new ArrayBuffer(HEADER_BYTES + tail);
   const view = new DataView(out);
   view.setUint8(0, KIND_CODES.indexOf(message.kind));
   view.setFloat64(1, hasFrame ? message.at : message.ms);
   if (hasFrame) new Uint8Array(out, HEADER_BYTES).set(new Uint8Array(message.pcm));
+  if (underruns !== undefined) view.setFloat64(HEADER_BYTES, underruns);
   return out;
 }
 
@@ -77,6 +87,12 @@ export function decodeAudioMessage(data: ArrayBuffer): AudioLinkMessage | null {
     if (data.byteLength !== HEADER_BYTES + AUDIO_FRAME_BYTES) return null;
     return { kind, at: value, pcm: data.slice(HEADER_BYTES) };
   }
-  if (data.byteLength !== HEADER_BYTES || value > MAX_DELAY_MS) return null;
+  if (value > MAX_DELAY_MS) return null;
+  if (kind === 'playout-delay' && data.byteLength === HEADER_BYTES + COUNT_BYTES) {
+    const underruns = view.getFloat64(HEADER_BYTES);
+    if (!Number.isSafeInteger(underruns) || underruns < 0) return null;
+    return { kind, ms: value, underruns };
+  }
+  if (data.byteLength !== HEADER_BYTES) return null;
   return { kind, ms: value };
 }

@@ -28,6 +28,8 @@ export interface AudioPort {
 const MAX_QUEUED_FRAMES = 4;
 /** Delay samples kept for the medians; one second of frames. */
 const DELAY_WINDOW = 50;
+/** Five seconds of pulls: how long a frame must stand in the queue unused before it is cut. */
+const TRIM_WINDOW_PULLS = 250;
 const AUDIO_STATES: ReadonlySet<CallInfo['state']> = new Set(['connected', 'early-media']);
 
 function median(values: readonly number[]): number | null {
@@ -47,6 +49,10 @@ export interface AudioLinkStats {
   uplinkDelayMs: number | null;
   /** Median wait of a received frame between decoding and the speaker, as the worklet saw it. */
   playoutDelayMs: number | null;
+  /** Times the renderer's speaker ran dry mid-stream, as the worklet counts them (a gap heard). */
+  playoutUnderruns: number;
+  /** Microphone frames dropped to cut a standing queue (a backlog that only added delay). */
+  micFramesTrimmed: number;
 }
 
 export class RendererAudioRouter {
@@ -65,10 +71,15 @@ export class RendererAudioRouter {
     micFramesReceived: 0,
     micFramesDropped: 0,
     micUnderruns: 0,
+    micFramesTrimmed: 0,
     speakerFramesSent: 0,
     refused: 0,
   };
   private playoutDelayMs: number | null = null;
+  private playoutUnderruns = 0;
+  /** The shortest the queue was after a pull in this window of pulls. */
+  private shortestQueue = Infinity;
+  private pullsSinceTrim = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -109,7 +120,11 @@ export class RendererAudioRouter {
     for (const [id, entry] of this.audioCalls) {
       if (entry > newestEntry) [newest, newestEntry] = [id, entry];
     }
-    if (newest !== this.activeCallId) this.queue.length = 0;
+    if (newest !== this.activeCallId) {
+      this.queue.length = 0;
+      this.shortestQueue = Infinity;
+      this.pullsSinceTrim = 0;
+    }
     this.activeCallId = newest;
   }
 
@@ -126,6 +141,7 @@ export class RendererAudioRouter {
       ...this.counters,
       uplinkDelayMs: median(this.uplinkDelays),
       playoutDelayMs: this.playoutDelayMs,
+      playoutUnderruns: this.playoutUnderruns,
     };
   }
 
@@ -140,9 +156,27 @@ export class RendererAudioRouter {
         this.counters.micUnderruns++;
         return silence;
       }
+      this.trimStandingQueue();
       this.recordUplinkDelay(this.now() - next.at);
       return next.pcm;
     };
+  }
+
+  /**
+   * A queue that never ran empty between pulls over five seconds held a frame it did not need
+   * (frames that came in a burst, at the start or after a stall): the oldest waiting frame is
+   * dropped, so its 20 ms of delay does not stay for the rest of the call. Jitter that needs the
+   * frame empties the queue now and then, and then nothing is trimmed.
+   */
+  private trimStandingQueue(): void {
+    this.shortestQueue = Math.min(this.shortestQueue, this.queue.length);
+    if (++this.pullsSinceTrim < TRIM_WINDOW_PULLS) return;
+    if (this.shortestQueue >= 1 && this.queue.length >= 1) {
+      this.queue.shift();
+      this.counters.micFramesTrimmed++;
+    }
+    this.shortestQueue = Infinity;
+    this.pullsSinceTrim = 0;
   }
 
   private recordUplinkDelay(ms: number): void {
@@ -174,6 +208,7 @@ export class RendererAudioRouter {
     const message = parsed.data;
     if (message.kind === 'playout-delay') {
       this.playoutDelayMs = message.ms;
+      if (message.underruns !== undefined) this.playoutUnderruns = message.underruns;
       return;
     }
     if (this.activeCallId === null) return;

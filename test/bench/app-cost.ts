@@ -51,7 +51,15 @@ export interface AppCost {
    */
   shownUplink: DelayStats;
   shownPlayout: DelayStats;
+  /** Gaps over the call window: the speaker running dry, RTP finding no microphone frame. */
+  gaps: { speakerUnderruns: number; micUnderruns: number; micFramesTrimmed: number };
 }
+
+/**
+ * The renderer thread that exists only in the test bridge: the worker that carries call audio
+ * over the loopback WebSocket. In the app main's MessagePort reaches the worklet directly.
+ */
+export const BRIDGE_RELAY_THREAD = 'DedicatedWorker';
 
 /** The call screen's line, e.g. "Audio path: mic → network 12 ms, network → speaker 126 ms". */
 const SHOWN_DELAYS = /mic → network (\d+) ms, network → speaker (\d+) ms/;
@@ -219,6 +227,7 @@ export async function measureAppCost(options: {
     const shownPlayout: number[] = [];
     const audio = bridge.service.audio;
     const delayText = page.locator('.audio-delay');
+    const statsBefore = audio.stats;
     const call = await measureCpu(browserSession, pageSession, options.callSeconds, async () => {
       for (let second = 0; second < options.callSeconds; second++) {
         await sleep(1000);
@@ -232,8 +241,14 @@ export async function measureAppCost(options: {
         }
       }
     });
+    const statsAfter = audio.stats;
     await page.getByRole('button', { name: 'Hang up' }).click();
     return {
+      gaps: {
+        speakerUnderruns: statsAfter.playoutUnderruns - statsBefore.playoutUnderruns,
+        micUnderruns: statsAfter.micUnderruns - statsBefore.micUnderruns,
+        micFramesTrimmed: statsAfter.micFramesTrimmed - statsBefore.micFramesTrimmed,
+      },
       idle,
       call,
       uplink: delayStats(uplink),

@@ -16,7 +16,7 @@ import {
   startCoturn,
   startSipp,
 } from '../lab/support/peers.js';
-import { measureAppCost, type CpuShare } from './app-cost.js';
+import { BRIDGE_RELAY_THREAD, measureAppCost, type CpuShare } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
 import { percentile, round } from './stats.js';
 
@@ -277,6 +277,13 @@ async function appRows(rows: Row[]): Promise<void> {
     target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
     ratio: `×${round(cost.call.renderer / APP_CALL_CPU_TARGET, 2)} of target`,
   });
+  const relay = cost.call.rendererThreads[BRIDGE_RELAY_THREAD] ?? 0;
+  rows.push({
+    measure: `  of which the test bridge's audio socket worker (${BRIDGE_RELAY_THREAD}), absent in the app`,
+    natter: `${round(relay, 2)} % of a core; without it ${round(cost.call.renderer - relay, 2)} %`,
+    target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
+    ratio: `×${round((cost.call.renderer - relay) / APP_CALL_CPU_TARGET, 2)} of target`,
+  });
   const ms = (value: number) => `${round(value, 1)} ms`;
   const shown = cost.shownUplink.median + cost.shownPlayout.median;
   rows.push({
@@ -290,6 +297,11 @@ async function appRows(rows: Row[]): Promise<void> {
       '  of which the app’s own link (worklet ⇄ main ⇄ RTP), without the output device buffer',
     natter: `mic → RTP median ${ms(cost.uplink.median)}, RTP → worklet output median ${ms(cost.playout.median)} (p90 ${ms(cost.playout.p90)}); together ${ms(cost.uplink.median + cost.playout.median)}`,
     target: '',
+  });
+  rows.push({
+    measure: `app audio gaps during the ${APP_SECONDS} s call`,
+    natter: `speaker ran dry ${cost.gaps.speakerUnderruns}×, RTP found no mic frame ${cost.gaps.micUnderruns}×, standing mic frames trimmed ${cost.gaps.micFramesTrimmed}`,
+    target: 'none heard',
   });
 }
 

@@ -1,7 +1,6 @@
 /**
  * The renderer's side of call audio: the microphone (echo cancellation and noise suppression on)
- * and the chosen output device, joined to main's RTP by the frame worklet. The AudioContext runs at
- * 8 kHz so the browser's own resampler does the rate conversion in both directions.
+ * and the chosen output device, joined to main's RTP by the frame worklet.
  */
 import { AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
 import workletUrl from './frame-worklet.ts?worker&url';
@@ -33,6 +32,14 @@ interface SinkableContext extends AudioContext {
 }
 
 const SILENT: CallAudioLevels = { micPeak: 0, speakerPeak: 0 };
+/**
+ * The context runs at twice the link's 8 kHz: Chromium renders in quanta of 128 samples and
+ * gives an 8 kHz context at least one (16 ms) per device callback, with three callbacks of output
+ * delay behind it; at 16 kHz a callback is the device's own 10 ms. The worklet halves the rate
+ * itself, the browser resamples between the context and the devices.
+ */
+const CONTEXT_SAMPLE_RATE = 2 * AUDIO_SAMPLE_RATE;
+
 const IDLE: CallAudioStatus = {
   uplinkMs: null,
   playoutMs: null,
@@ -97,7 +104,7 @@ export class CallAudio {
   private ensureGraph(): Promise<void> {
     this.setup ??= (async () => {
       const context: SinkableContext = new AudioContext({
-        sampleRate: AUDIO_SAMPLE_RATE,
+        sampleRate: CONTEXT_SAMPLE_RATE,
         latencyHint: 'interactive',
       });
       await context.audioWorklet.addModule(workletUrl);
