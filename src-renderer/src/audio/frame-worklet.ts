@@ -17,12 +17,13 @@ const RING_SAMPLES = 16 * AUDIO_FRAME_SAMPLES;
 const MAX_BUFFERED_SAMPLES = 8 * AUDIO_FRAME_SAMPLES;
 /**
  * What the buffer keeps above one render quantum before each pull: 10 ms when a stream starts,
- * 5 ms at the least after clean seconds, growing by 5 ms on each underrun up to 25 ms.
+ * 10 ms more on each underrun up to 40 ms, and 1 ms less per five clean seconds, down to 5 ms.
  */
 const START_MARGIN_SAMPLES = 80;
 const MIN_MARGIN_SAMPLES = 40;
-const MARGIN_STEP_SAMPLES = 40;
-const MAX_MARGIN_SAMPLES = 200;
+const MARGIN_STEP_SAMPLES = 80;
+const MARGIN_DECAY_SAMPLES = 8;
+const MAX_MARGIN_SAMPLES = 320;
 /** How often the buffer's low point is judged and a standing surplus trimmed: once a second. */
 const TRIM_WINDOW_SAMPLES = AUDIO_SAMPLE_RATE;
 /** A trim crossfades over 4 ms so it does not click. */
@@ -212,9 +213,9 @@ class FrameProcessor extends AudioWorkletProcessor {
     const surplus = this.lowest - this.quantum() - this.margin;
     this.lowest = Infinity;
     this.sinceTrim = 0;
-    if (++this.cleanWindows >= 10 && this.margin > MIN_MARGIN_SAMPLES) {
+    if (++this.cleanWindows >= 5 && this.margin > MIN_MARGIN_SAMPLES) {
       this.cleanWindows = 0;
-      this.margin = Math.max(MIN_MARGIN_SAMPLES, this.margin - MARGIN_STEP_SAMPLES / 5);
+      this.margin = Math.max(MIN_MARGIN_SAMPLES, this.margin - MARGIN_DECAY_SAMPLES);
     }
     if (surplus >= FADE_SAMPLES) this.skip(surplus);
   }
