@@ -28,8 +28,9 @@ export interface AudioPort {
 const MAX_QUEUED_FRAMES = 4;
 /** Delay samples kept for the medians; one second of frames. */
 const DELAY_WINDOW = 50;
-/** Five seconds of pulls: how long a frame must stand in the queue unused before it is cut. */
-const TRIM_WINDOW_PULLS = 250;
+/** One second of pulls, and five: how long frames stand unused in the queue before they are cut. */
+const TRIM_WINDOW_PULLS = 50;
+const LAST_SPARE_WINDOW_PULLS = 250;
 const AUDIO_STATES: ReadonlySet<CallInfo['state']> = new Set(['connected', 'early-media']);
 
 function median(values: readonly number[]): number | null {
@@ -79,6 +80,7 @@ export class RendererAudioRouter {
   private playoutUnderruns = 0;
   /** The shortest the queue was after a pull in this window of pulls. */
   private shortestQueue = Infinity;
+  private shortestLongQueue = Infinity;
   private pullsSinceTrim = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -123,6 +125,7 @@ export class RendererAudioRouter {
     if (newest !== this.activeCallId) {
       this.queue.length = 0;
       this.shortestQueue = Infinity;
+      this.shortestLongQueue = Infinity;
       this.pullsSinceTrim = 0;
     }
     this.activeCallId = newest;
@@ -163,20 +166,30 @@ export class RendererAudioRouter {
   }
 
   /**
-   * A queue that never ran empty between pulls over five seconds held a frame it did not need
-   * (frames that came in a burst, at the start or after a stall): the oldest waiting frame is
-   * dropped, so its 20 ms of delay does not stay for the rest of the call. Jitter that needs the
-   * frame empties the queue now and then, and then nothing is trimmed.
+   * Frames that stood in the queue unused are delay for nothing (they came in a burst, at the
+   * start or after a stall): over each second, all but one of those that never left the queue are
+   * dropped, oldest first; and the last spare goes too once it has stood unused for five seconds.
+   * Jitter that needs the spare empties the queue now and then, and then it is kept.
    */
   private trimStandingQueue(): void {
-    this.shortestQueue = Math.min(this.shortestQueue, this.queue.length);
-    if (++this.pullsSinceTrim < TRIM_WINDOW_PULLS) return;
-    if (this.shortestQueue >= 1 && this.queue.length >= 1) {
+    const length = this.queue.length;
+    this.shortestQueue = Math.min(this.shortestQueue, length);
+    this.shortestLongQueue = Math.min(this.shortestLongQueue, length);
+    this.pullsSinceTrim++;
+    let surplus = 0;
+    if (this.pullsSinceTrim % TRIM_WINDOW_PULLS === 0) {
+      surplus = Math.max(0, this.shortestQueue - 1);
+      this.shortestQueue = Infinity;
+    }
+    if (this.pullsSinceTrim >= LAST_SPARE_WINDOW_PULLS) {
+      if (this.shortestLongQueue >= 1) surplus = Math.max(surplus, 1);
+      this.shortestLongQueue = Infinity;
+      this.pullsSinceTrim = 0;
+    }
+    for (let i = 0; i < surplus && this.queue.length > 0; i++) {
       this.queue.shift();
       this.counters.micFramesTrimmed++;
     }
-    this.shortestQueue = Infinity;
-    this.pullsSinceTrim = 0;
   }
 
   private recordUplinkDelay(ms: number): void {

@@ -149,6 +149,26 @@ describe('renderer audio router', () => {
     expect(router.stats.micUnderruns).toBe(0);
   });
 
+  it('cuts a standing backlog of several frames within a second, keeping one spare', () => {
+    let now = 0;
+    const router = new RendererAudioRouter(() => now);
+    const { port, send } = fakePort();
+    router.attach(port);
+    router.onCall(call('a', 'connected'));
+    const source = router.hooks().audioSourceFor(call('a', 'connected'));
+    // A stall left three frames waiting; from then on one arrives per pull.
+    for (let i = 0; i < 3; i++) send(micFrame(0, now));
+    for (let i = 1; i <= 50; i++) {
+      send(micFrame(i, now));
+      now += 20;
+      source();
+    }
+    expect(router.stats.micFramesTrimmed).toBe(2);
+    send(micFrame(51, now));
+    // One spare stays: the next pull takes frame 50, not 51.
+    expect(source()?.[0]).toBe(50);
+  });
+
   it('a new page takes over the link and the old port is closed', () => {
     const router = new RendererAudioRouter();
     const first = fakePort();
