@@ -16,7 +16,7 @@ import {
   startCoturn,
   startSipp,
 } from '../lab/support/peers.js';
-import { measureAppCost } from './app-cost.js';
+import { BRIDGE_RELAY_THREAD, measureAppCost, type CpuShare } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
@@ -293,7 +293,15 @@ async function appRows(rows: Row[]): Promise<void> {
     callSeconds: APP_SECONDS,
     progress,
   });
-  const cpu = (share: { renderer: number; mainThread: number; chromium: number }) =>
+  const threads = (share: CpuShare) =>
+    Object.entries(share.rendererThreads)
+      .filter(([, used]) => used >= 0.05)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, used]) => `${name} ${round(used, 2)} %`)
+      .join(', ');
+  progress(`renderer threads idle: ${threads(cost.idle)}`);
+  progress(`renderer threads in call: ${threads(cost.call)}`);
+  const cpu = (share: CpuShare) =>
     `${round(share.renderer, 2)} % of a core (main thread ${round(share.mainThread, 2)} %; all of Chromium ${round(share.chromium, 2)} %)`;
   rows.push({
     measure: `app renderer CPU, idle on the dialer, ${APP_SECONDS} s`,
@@ -306,6 +314,13 @@ async function appRows(rows: Row[]): Promise<void> {
     natter: cpu(cost.call),
     target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
     ratio: `×${round(cost.call.renderer / APP_CALL_CPU_TARGET, 2)} of target`,
+  });
+  const relay = cost.call.rendererThreads[BRIDGE_RELAY_THREAD] ?? 0;
+  rows.push({
+    measure: `  of which the test bridge's audio socket worker (${BRIDGE_RELAY_THREAD}), absent in the app`,
+    natter: `${round(relay, 2)} % of a core; without it ${round(cost.call.renderer - relay, 2)} %`,
+    target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
+    ratio: `×${round((cost.call.renderer - relay) / APP_CALL_CPU_TARGET, 2)} of target`,
   });
   const ms = (value: number) => `${round(value, 1)} ms`;
   const shown = cost.shownUplink.median + cost.shownPlayout.median;
@@ -320,6 +335,11 @@ async function appRows(rows: Row[]): Promise<void> {
       '  of which the app’s own link (worklet ⇄ main ⇄ RTP), without the output device buffer',
     natter: `mic → RTP median ${ms(cost.uplink.median)}, RTP → worklet output median ${ms(cost.playout.median)} (p90 ${ms(cost.playout.p90)}); together ${ms(cost.uplink.median + cost.playout.median)}`,
     target: '',
+  });
+  rows.push({
+    measure: `app audio gaps during the ${APP_SECONDS} s call`,
+    natter: `speaker ran dry ${cost.gaps.speakerUnderruns}×, RTP found no mic frame ${cost.gaps.micUnderruns}×, standing mic frames trimmed ${cost.gaps.micFramesTrimmed}`,
+    target: 'none heard',
   });
 }
 
