@@ -50,6 +50,26 @@ export const relayStatusSchema = z.object({
 });
 export type RelayStatus = z.infer<typeof relayStatusSchema>;
 
+/**
+ * The last change of network the engine noticed (another router, another address) and how
+ * healing it went:
+ * ```
+ *  reconnecting ──► recovered   (registered again, calls re-INVITEd with their new address)
+ *       └─────────► failed      (the registrar did not take the new address; the next change
+ *                                or refresh tries again)
+ * ```
+ */
+export const networkChangeSchema = z.object({
+  /** ISO 8601 time the change was noticed. */
+  at: z.string(),
+  state: z.enum(['reconnecting', 'recovered', 'failed']),
+  /** What changed, in words (e.g. "address 192.168.50.2 gone; now 192.168.60.2"). */
+  detail: z.string(),
+  /** Milliseconds from noticing the change to registered again; null until then. */
+  recoveredInMs: z.number().nonnegative().nullable(),
+});
+export type NetworkChange = z.infer<typeof networkChangeSchema>;
+
 export const natStatusSchema = z.object({
   local: transportAddressSchema,
   mapped: transportAddressSchema.nullable(),
@@ -67,6 +87,8 @@ export const natStatusSchema = z.object({
   keepaliveSeconds: z.number().nonnegative(),
   /** The configured TURN relay, tested on a spare socket at each check; absent without one. */
   turn: relayStatusSchema.nullable().optional(),
+  /** The last network change and its healing; absent before the first one. */
+  networkChange: networkChangeSchema.nullable().optional(),
 });
 export type NatStatus = z.infer<typeof natStatusSchema>;
 
@@ -106,6 +128,11 @@ export const registrationSchema = z.object({
   contact: z.string().nullable(),
   expiresAt: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Set when the configured registrar stopped answering and another server took the account. */
+  failover: z
+    .object({ from: z.string().max(256), to: z.string().max(256), at: z.string() })
+    .nullable()
+    .optional(),
 });
 export type Registration = z.infer<typeof registrationSchema>;
 
@@ -179,6 +206,23 @@ export const mediaAddressSchema = z.object({
 });
 export type MediaAddress = z.infer<typeof mediaAddressSchema>;
 
+/** A NAT strategy by id: what decides the address a call's media advertises. */
+export const natStrategyIdSchema = z.enum(['none', 'stun', 'turn', 'portmap']);
+export type NatStrategyId = z.infer<typeof natStrategyIdSchema>;
+
+/**
+ * A call whose audio went one-way after it was answered, and what the engine did about it: it
+ * re-INVITEd `at` seconds after the answer, moving the media `from` one strategy `to` another
+ * (stun to stun: a refreshed STUN mapping), and `recovered` once RTP flowed both ways again.
+ */
+export const callRescueSchema = z.object({
+  at: z.number().nonnegative(),
+  from: natStrategyIdSchema,
+  to: natStrategyIdSchema,
+  recovered: z.boolean(),
+});
+export type CallRescue = z.infer<typeof callRescueSchema>;
+
 export const callInfoSchema = z.object({
   id: z.string(),
   direction: callDirectionSchema,
@@ -202,6 +246,8 @@ export const callInfoSchema = z.object({
   stats: rtpStatsSchema,
   /** The TURN relay carrying this call's media, when one was used or tried. */
   relay: relayStatusSchema.nullable().optional(),
+  /** The latest mid-call rescue of one-way audio; absent or null when none was needed. */
+  rescue: callRescueSchema.nullable().optional(),
   /**
    * Call waiting: an incoming call that rings while the user is on another call (one in
    * progress and not on hold). It is announced by a short tone in that call's audio rather than

@@ -39,6 +39,15 @@ export function natVerdict(
   registration: Registration,
   call: CallEvidence = {},
 ): NatVerdict {
+  if (nat?.networkChange?.state === 'reconnecting' && registration.account) {
+    return {
+      color: 'amber',
+      title: 'Network changed, reconnecting…',
+      advice:
+        'This computer is on another network or got another address. Natter is signing in again from it and moving any call over; this takes a few seconds.',
+      action: null,
+    };
+  }
   if (call.oneWayAudio) return oneWayAudioVerdict(nat);
   if (registration.state === 'registering') {
     return {

@@ -26,6 +26,12 @@ export const VOIPMS_SERVERS = [
   'ca.voip.ms',
 ] as const;
 
+/** Whether a server is one of voip.ms's points of presence (failover moves only among them). */
+export function isVoipmsServer(server: string): boolean {
+  const host = server.trim().toLowerCase().replace(/:\d+$/, '');
+  return (VOIPMS_SERVERS as readonly string[]).includes(host.replace(/^([a-z]+)\d+\./, '$1.'));
+}
+
 export const STUN_PRESETS = [
   { name: 'Google', server: 'stun.l.google.com:19302' },
   { name: 'Twilio', server: 'global.stun.twilio.com:3478' },
@@ -37,7 +43,10 @@ export const settingsSchema = z.object({
   hasPassword: z.boolean(),
   /** STUN servers in order of preference; the first is the active one. */
   stunServers: z.array(stunServerSchema).max(8),
-  keepaliveSeconds: z.number().int().min(0).max(300),
+  /** NAT keepalive interval the user chose (0: off); null lets the engine choose (15 s, or below the measured lifetime). */
+  keepaliveSeconds: z.number().int().min(0).max(300).nullable(),
+  /** How long the router keeps an idle UDP mapping, as the doctor last measured it (a lower bound). */
+  bindingLifetimeSeconds: z.number().int().min(1).max(3600).nullable(),
   audioInputId: z.string().max(256).nullable(),
   audioOutputId: z.string().max(256).nullable(),
   ringtoneOutputId: z.string().max(256).nullable(),
@@ -52,6 +61,8 @@ export const settingsSchema = z.object({
   stunEnabled: z.boolean(),
   /** Incoming calls are refused with 486 Busy Here while this is on. */
   doNotDisturb: z.boolean(),
+  /** When the chosen voip.ms server stops answering, register to the nearest one that answers. */
+  registrarFailover: z.boolean(),
   /** Closing the window keeps Natter running in the tray. */
   closeToTray: z.boolean(),
   /** Whether the one-time "still running in the tray" notice was shown. */
@@ -67,7 +78,8 @@ export const DEFAULT_SETTINGS: Settings = {
   account: null,
   hasPassword: false,
   stunServers: STUN_PRESETS.map((preset) => preset.server),
-  keepaliveSeconds: 25,
+  keepaliveSeconds: null,
+  bindingLifetimeSeconds: null,
   audioInputId: null,
   audioOutputId: null,
   ringtoneOutputId: null,
@@ -77,6 +89,7 @@ export const DEFAULT_SETTINGS: Settings = {
   turnPolicy: 'symmetric',
   stunEnabled: true,
   doNotDisturb: false,
+  registrarFailover: false,
   closeToTray: true,
   closeToTrayNoticeShown: false,
   startAtLogin: false,

@@ -7,10 +7,16 @@
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine-options.js';
+import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
 import { probeSipServers, type SipProbeOptions } from '../engine/sip-options-probe.js';
 import { testStunServer, type StunServerTestOptions } from '../nat/index.js';
-import type { Settings, SettingsUpdate } from '../../src-shared/settings.js';
+import {
+  isVoipmsServer,
+  VOIPMS_SERVERS,
+  type Settings,
+  type SettingsUpdate,
+} from '../../src-shared/settings.js';
 import {
   isAppEventName,
   type AppEventName,
@@ -82,9 +88,14 @@ export function createAppService(
   const engineOptionsOf = (settings: Settings) => ({
     stunServers: stunServersOf(settings),
     keepaliveSeconds: settings.keepaliveSeconds,
+    bindingLifetimeSeconds: settings.bindingLifetimeSeconds,
     turn: turnOf(settings),
     turnPolicy: settings.turnPolicy,
     doNotDisturb: settings.doNotDisturb,
+    failoverServers:
+      settings.registrarFailover && settings.account && isVoipmsServer(settings.account.server)
+        ? [...VOIPMS_SERVERS]
+        : [],
   });
   const engineFor = (settings: Settings) =>
     new NatterEngine(engineOptionsOf(settings), {
@@ -133,6 +144,12 @@ export function createAppService(
     },
     reconnect: () => {
       reconnecting ??= (async () => {
+        // With an account open, the engine heals in place: new address and mapping, REGISTER,
+        // and a re-INVITE for each call, which keep going.
+        if (service.engine.natStatus) {
+          await service.engine.networkChanged('the computer woke up or came back online');
+          return;
+        }
         // Registering again opens a new socket and ends every call: a call that survived the
         // network change is left alone, and only the NAT is checked again.
         const { calls } = await service.engine.invoke('snapshot', {});
@@ -182,7 +199,7 @@ export function createAppService(
         const accountChanged =
           change.password !== undefined ||
           JSON.stringify(before.account) !== JSON.stringify(settings.account) ||
-          before.keepaliveSeconds !== settings.keepaliveSeconds;
+          keepaliveIntervalSeconds(before) !== keepaliveIntervalSeconds(settings);
         // A new list or STUN switched on or off: the engine re-checks the NAT at once.
         const stunServers = stunServersOf(settings);
         if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServers)) {

@@ -19,6 +19,7 @@ import {
   type SettingsUpdate,
 } from '../../src-shared/settings.js';
 import { runDoctor, type DoctorOptions } from '../engine/doctor/doctor.js';
+import { measuredBindingLifetime } from '../../src-shared/keepalive-interval.js';
 import { redactSipMessage } from './sip-trace.js';
 
 export type DoctorRoutine = (
@@ -80,6 +81,23 @@ export function settingsForFix(fix: DoctorFix): SettingsUpdate {
     ...(fix.turnUser === undefined ? {} : { turnUser: fix.turnUser }),
     ...(fix.turnPolicy === undefined ? {} : { turnPolicy: fix.turnPolicy }),
   });
+}
+
+/**
+ * The binding lifetime the report measured, kept so the keepalive follows it (unless the user
+ * chose an interval); a report that measured nothing leaves the last measurement in place.
+ */
+async function rememberBindingLifetime(
+  report: DoctorReport,
+  save: DoctorRunnerDeps['saveSettings'],
+): Promise<void> {
+  const bindingLifetimeSeconds = measuredBindingLifetime(report);
+  if (bindingLifetimeSeconds === null) return;
+  try {
+    await save({ bindingLifetimeSeconds });
+  } catch {
+    // The report is worth more than the measurement it could not store.
+  }
 }
 
 /**
@@ -145,6 +163,7 @@ export function createDoctorRunner(deps: DoctorRunnerDeps): DoctorRunner {
         );
         const checked = doctorReportSchema.parse(plain(report));
         lastFix = checked.fix;
+        await rememberBindingLifetime(checked, deps.saveSettings);
         if (request.apply && checked.fix) {
           checked.applied = (await applyFix(checked.fix)).applied;
         }

@@ -28,6 +28,9 @@ export interface AudioPort {
 const MAX_QUEUED_FRAMES = 4;
 /** Delay samples kept for the medians; one second of frames. */
 const DELAY_WINDOW = 50;
+/** One second of pulls, and five: how long frames stand unused in the queue before they are cut. */
+const TRIM_WINDOW_PULLS = 50;
+const LAST_SPARE_WINDOW_PULLS = 250;
 const AUDIO_STATES: ReadonlySet<CallInfo['state']> = new Set(['connected', 'early-media']);
 
 function median(values: readonly number[]): number | null {
@@ -47,6 +50,10 @@ export interface AudioLinkStats {
   uplinkDelayMs: number | null;
   /** Median wait of a received frame between decoding and the speaker, as the worklet saw it. */
   playoutDelayMs: number | null;
+  /** Times the renderer's speaker ran dry mid-stream, as the worklet counts them (a gap heard). */
+  playoutUnderruns: number;
+  /** Microphone frames dropped to cut a standing queue (a backlog that only added delay). */
+  micFramesTrimmed: number;
 }
 
 export class RendererAudioRouter {
@@ -65,10 +72,16 @@ export class RendererAudioRouter {
     micFramesReceived: 0,
     micFramesDropped: 0,
     micUnderruns: 0,
+    micFramesTrimmed: 0,
     speakerFramesSent: 0,
     refused: 0,
   };
   private playoutDelayMs: number | null = null;
+  private playoutUnderruns = 0;
+  /** The shortest the queue was after a pull in this window of pulls. */
+  private shortestQueue = Infinity;
+  private shortestLongQueue = Infinity;
+  private pullsSinceTrim = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -109,7 +122,12 @@ export class RendererAudioRouter {
     for (const [id, entry] of this.audioCalls) {
       if (entry > newestEntry) [newest, newestEntry] = [id, entry];
     }
-    if (newest !== this.activeCallId) this.queue.length = 0;
+    if (newest !== this.activeCallId) {
+      this.queue.length = 0;
+      this.shortestQueue = Infinity;
+      this.shortestLongQueue = Infinity;
+      this.pullsSinceTrim = 0;
+    }
     this.activeCallId = newest;
   }
 
@@ -126,6 +144,7 @@ export class RendererAudioRouter {
       ...this.counters,
       uplinkDelayMs: median(this.uplinkDelays),
       playoutDelayMs: this.playoutDelayMs,
+      playoutUnderruns: this.playoutUnderruns,
     };
   }
 
@@ -140,9 +159,37 @@ export class RendererAudioRouter {
         this.counters.micUnderruns++;
         return silence;
       }
+      this.trimStandingQueue();
       this.recordUplinkDelay(this.now() - next.at);
       return next.pcm;
     };
+  }
+
+  /**
+   * Frames that stood in the queue unused are delay for nothing (they came in a burst, at the
+   * start or after a stall): over each second, all but one of those that never left the queue are
+   * dropped, oldest first; and the last spare goes too once it has stood unused for five seconds.
+   * Jitter that needs the spare empties the queue now and then, and then it is kept.
+   */
+  private trimStandingQueue(): void {
+    const length = this.queue.length;
+    this.shortestQueue = Math.min(this.shortestQueue, length);
+    this.shortestLongQueue = Math.min(this.shortestLongQueue, length);
+    this.pullsSinceTrim++;
+    let surplus = 0;
+    if (this.pullsSinceTrim % TRIM_WINDOW_PULLS === 0) {
+      surplus = Math.max(0, this.shortestQueue - 1);
+      this.shortestQueue = Infinity;
+    }
+    if (this.pullsSinceTrim >= LAST_SPARE_WINDOW_PULLS) {
+      if (this.shortestLongQueue >= 1) surplus = Math.max(surplus, 1);
+      this.shortestLongQueue = Infinity;
+      this.pullsSinceTrim = 0;
+    }
+    for (let i = 0; i < surplus && this.queue.length > 0; i++) {
+      this.queue.shift();
+      this.counters.micFramesTrimmed++;
+    }
   }
 
   private recordUplinkDelay(ms: number): void {
@@ -174,6 +221,7 @@ export class RendererAudioRouter {
     const message = parsed.data;
     if (message.kind === 'playout-delay') {
       this.playoutDelayMs = message.ms;
+      if (message.underruns !== undefined) this.playoutUnderruns = message.underruns;
       return;
     }
     if (this.activeCallId === null) return;

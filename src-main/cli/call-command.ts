@@ -17,6 +17,8 @@ interface CallReport {
   toneDetected?: boolean;
   /** The TURN relay the media went through, or why it could not (then the call went direct). */
   relay?: CallInfo['relay'];
+  /** One-way audio rescued mid-call: when (s after answer), from and to which strategy, and whether it worked. */
+  rescue: CallInfo['rescue'];
   end?: CallInfo['end'];
   error?: { code: string; message: string };
 }
@@ -34,6 +36,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     answered: false,
     rtp: { sent: 0, received: 0 },
     oneWayAudio: false,
+    rescue: null,
   };
   const interrupted = new Promise<'interrupted'>((resolve) => {
     process.once('SIGINT', () => resolve('interrupted'));
@@ -81,6 +84,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     report.oneWayAudio = isOneWay(call);
     report.toneDetected = session.toneFrames(call.id) > 0;
     if (call.relay) report.relay = call.relay;
+    report.rescue = call.rescue ?? null;
     report.end = call.end;
     if (!report.answered) {
       report.error = {
@@ -120,9 +124,18 @@ function finish(out: CliOutput, report: CallReport, code: number): number {
           `TURN relay:   ${report.relay.relayed ? `${formatAddress(report.relay.relayed)} via ${report.relay.server}` : `not used: ${report.relay.error ?? report.relay.state}`}`,
         ]
       : []),
+    ...(report.rescue ? [`Rescue:       ${describeRescue(report.rescue)}`] : []),
     `RTP packets:  ${report.rtp.sent} sent, ${report.rtp.received} received${report.oneWayAudio ? '  (one-way audio)' : ''}`,
     ...(report.end ? [`Ended:        ${report.end.message}`] : []),
   ]);
   if (report.error) out.failure(report.error.message);
   return code;
+}
+
+function describeRescue(rescue: NonNullable<CallInfo['rescue']>): string {
+  const move =
+    rescue.from === rescue.to
+      ? `refreshed the ${rescue.to} mapping`
+      : `moved from ${rescue.from} to ${rescue.to}`;
+  return `audio was one-way ${rescue.at} s after the answer; ${move} by re-INVITE; ${rescue.recovered ? 'audio flowed both ways again' : 'audio did not come back'}`;
 }

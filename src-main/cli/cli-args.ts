@@ -13,6 +13,12 @@ export interface CommonOptions {
   keepalive: number | undefined;
   /** Advertise RTCP's public mapping and offer rtcp-mux (off: `--no-rtcp-mapping`, a control). */
   rtcpMapping: boolean;
+  /** The router's idle UDP lifetime as `natter doctor --full` measured it; the keepalive follows it. */
+  bindingLifetime: number | undefined;
+  /** Seconds between RTP keepalives while a call sends no audio; 0 turns them off. */
+  mediaKeepalive: number | undefined;
+  /** --no-follow-registrar: the Contact ignores the registrar's Via received/rport. */
+  followRegistrar: boolean;
 }
 
 export interface NatArgs extends CommonOptions {
@@ -28,6 +34,14 @@ export interface SessionArgs extends CommonOptions {
   seconds: number;
   displayName: string | undefined;
   expires: number | undefined;
+  /** Servers that may take the registration when --server stops answering (nearest first). */
+  failover: string[];
+  /** --no-rescue: leave one-way audio as it is (no re-INVITE with another NAT strategy). */
+  noRescue: boolean;
+  /** Notice network changes at once (on by default); off leaves them to the keepalive. */
+  networkWatch: boolean;
+  /** The local IPv4 address to bind the sockets to; all interfaces by default. */
+  localAddress: string | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -66,16 +80,23 @@ const OPTIONS = {
   'local-port': { type: 'string' },
   keepalive: { type: 'string' },
   'no-rtcp-mapping': { type: 'boolean' },
+  'binding-lifetime': { type: 'string' },
+  'media-keepalive': { type: 'string' },
+  'no-follow-registrar': { type: 'boolean' },
   server: { type: 'string' },
   user: { type: 'string' },
   seconds: { type: 'string' },
   'ring-seconds': { type: 'string' },
   'display-name': { type: 'string' },
   expires: { type: 'string' },
+  failover: { type: 'string', multiple: true },
   answer: { type: 'boolean' },
+  'no-network-watch': { type: 'boolean' },
+  'local-address': { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
+  'no-rescue': { type: 'boolean' },
   echo: { type: 'string' },
   full: { type: 'boolean' },
   apply: { type: 'boolean' },
@@ -115,6 +136,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
     localPort: integer(values['local-port'], '--local-port', 0, 65535) ?? 0,
     keepalive: integer(values.keepalive, '--keepalive', 0, 3600),
     rtcpMapping: values['no-rtcp-mapping'] !== true,
+    bindingLifetime: integer(values['binding-lifetime'], '--binding-lifetime', 1, 3600),
+    mediaKeepalive: integer(values['media-keepalive'], '--media-keepalive', 0, 3600),
+    followRegistrar: values['no-follow-registrar'] !== true,
   };
   if (command === 'nat') {
     if (rest.length > 0) throw new UsageError(`nat takes no argument (got "${rest[0]}")`);
@@ -169,6 +193,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
       ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 120),
     };
   }
+  for (const server of values.failover ?? []) {
+    if (!HOST_PORT.test(server)) throw new UsageError(`--failover ${server}: expected HOST[:PORT]`);
+    checkPortOf(server, '--failover');
+  }
   const session: SessionArgs = {
     ...common,
     server: values.server,
@@ -178,6 +206,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
     seconds: integer(values.seconds, '--seconds', 1, 86_400) ?? (command === 'call' ? 5 : 60),
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
+    failover: values.failover ?? [],
+    noRescue: values['no-rescue'] === true,
+    networkWatch: values['no-network-watch'] !== true,
+    localAddress: ipv4(values['local-address'], '--local-address'),
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -211,6 +243,15 @@ function integer(
   return value;
 }
 
+function ipv4(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined) return undefined;
+  const octets = text.split('.');
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
+    throw new UsageError(`${flag} ${text}: expected an IPv4 address such as 192.168.1.20`);
+  }
+  return text;
+}
+
 function checkPortOf(hostPort: string, flag: string): void {
   const port = hostPort.split(':')[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
@@ -224,9 +265,13 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
-                [--seconds N] [--local-port N] [--keepalive S] [--no-rtcp-mapping] [--json]
+                [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
+                [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
+                [--no-network-watch] [--failover HOST[:PORT] ...] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
-                [--seconds N] [--answer] [--keepalive S] [--json]
+                [--seconds N] [--answer] [--local-address IP] [--keepalive S]
+                [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
+                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]
@@ -235,6 +280,14 @@ doctor runs the voip.ms NAT troubleshooting procedure: reachability, NAT type, b
 lifetime (--full), SIP ALG, a test call to the echo number (4443) without STUN, then with STUN,
 and gives one verdict; --apply writes the fix into the app's settings (or --settings FILE).
 Exit 0 when some configuration gave audio both ways.
+
+The SIP keepalive goes every 15 s unless --keepalive S sets it (0: off); given the router's
+binding lifetime (--binding-lifetime S, as doctor --full measures it) it follows that instead:
+half of it, at most 30 s. While a call sends no audio (on hold), an RTP keepalive goes every
+15 s or as often as the SIP one, whichever is sooner (--media-keepalive S sets it, 0: off).
+A call whose audio goes one-way after the answer is rescued by re-INVITE with a refreshed STUN
+mapping, then the TURN relay where allowed; --no-rescue leaves it as it is. When --server
+stops answering, --failover servers (asked with OPTIONS, the nearest wins) take the registration.
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.

@@ -51,10 +51,19 @@ export async function openCliSession(
     {
       turn,
       turnPolicy: args.turnPolicy,
+      rescueOneWayAudio: !args.noRescue,
       stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
       localSipPort: args.localPort,
+      failoverServers: args.failover,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
       advertiseRtcp: args.rtcpMapping,
+      ...(args.bindingLifetime === undefined
+        ? {}
+        : { bindingLifetimeSeconds: args.bindingLifetime }),
+      ...(args.mediaKeepalive === undefined ? {} : { mediaKeepaliveSeconds: args.mediaKeepalive }),
+      contactFollowsRegistrar: args.followRegistrar,
+      ...(args.networkWatch ? {} : { networkWatchMs: 0 }),
+      ...(args.localAddress === undefined ? {} : { localAddress: args.localAddress }),
     },
     {
       audioSourceFor: (): AudioSource => {

@@ -3,6 +3,7 @@ import { settingsFileIn, userDataDirectory } from '../storage/app-paths.js';
 import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
 import { runDoctor } from '../engine/doctor/doctor.js';
 import type { DoctorFix, DoctorReport } from '../../src-shared/doctor.js';
+import { measuredBindingLifetime } from '../../src-shared/keepalive-interval.js';
 import type { DoctorArgs } from './cli-args.js';
 import type { CliOutput } from './cli-output.js';
 
@@ -34,7 +35,12 @@ export async function doctorCommand(args: DoctorArgs, out: CliOutput): Promise<n
     (step) => out.progress(`${STATUS_MARK[step.status]}  ${step.id}: ${step.summary}`),
   );
   if (args.apply && report.fix) {
-    report.applied = await applyFix(report.fix, args.settingsFile, out);
+    report.applied = await applyFix(
+      report.fix,
+      measuredBindingLifetime(report),
+      args.settingsFile,
+      out,
+    );
   }
   out.result(report, humanReport(report, args));
   return report.twoWayFound ? 0 : 1;
@@ -43,6 +49,7 @@ export async function doctorCommand(args: DoctorArgs, out: CliOutput): Promise<n
 /** Writes only what the fix names; the account and its encrypted password stay as they are. */
 async function applyFix(
   fix: DoctorFix,
+  bindingLifetimeSeconds: number | null,
   settingsFile: string | undefined,
   out: CliOutput,
 ): Promise<DoctorFix> {
@@ -66,6 +73,8 @@ async function applyFix(
     ...(fix.turnServer === undefined ? {} : { turnServer: fix.turnServer }),
     ...(fix.turnUser === undefined ? {} : { turnUser: fix.turnUser }),
     ...(fix.turnPolicy === undefined ? {} : { turnPolicy: fix.turnPolicy }),
+    // Kept as the app keeps it, so its automatic keepalive follows the router's lifetime.
+    ...(bindingLifetimeSeconds === null ? {} : { bindingLifetimeSeconds }),
   });
   return fix;
 }

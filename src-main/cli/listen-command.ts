@@ -79,6 +79,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       end: info.end,
     }));
     const nat = engine.natStatus;
+    const { registration: current } = await engine.invoke('snapshot', {});
     out.result(
       {
         registered: true,
@@ -86,10 +87,18 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         natType: nat?.natType ?? 'unknown',
         contact: (engine.contactHeader ?? '').replace(/^<|>.*$/g, ''),
         registrarSees: nat?.registrarSees ?? null,
+        server: current.account?.server ?? args.server,
+        failover: current.failover ?? null,
+        keepaliveSeconds: nat?.keepaliveSeconds ?? null,
         calls,
       },
       [
         `Registered: yes (public ${formatAddress(nat?.mapped ?? null)}, NAT ${nat?.natType ?? 'unknown'})`,
+        ...(current.failover
+          ? [
+              `Failover: ${current.failover.from} stopped answering; registered to ${current.failover.to}`,
+            ]
+          : []),
         `Calls: ${calls.length}`,
         ...calls.map(
           (c) =>

@@ -1,6 +1,12 @@
-import type { MediaAddress, RelayStatus, RtpStats } from '../../src-shared/domain.js';
-import type { NatMedia, NatStrategy } from '../nat/index.js';
-import { RtpSession, type AudioSource } from '../media/rtp-session.js';
+import type {
+  MediaAddress,
+  NatStrategyId,
+  RelayStatus,
+  RtpStats,
+} from '../../src-shared/domain.js';
+import type { NatMedia, NatStrategy, OpenMediaOptions } from '../nat/index.js';
+import type { MediaTransport } from '../net/media-transport.js';
+import { RtpSession, type AudioSource, type RemoteRtcp } from '../media/rtp-session.js';
 import {
   answerDirection,
   buildAudioSdp,
@@ -16,11 +22,18 @@ export type AudioCodecName = 'PCMU' | 'PCMA';
 export interface CallMediaOptions {
   /** The NAT strategy that opens this call's sockets, as the engine's policy picked it. */
   nat: NatStrategy;
+  /**
+   * A strategy by id for the network the phone is on now: what a rescue or a network change
+   * reopens the media with.
+   */
+  strategyFor: (id: NatStrategyId) => NatStrategy;
   /** Advertise the RTCP socket's public address (RFC 3605) and offer rtcp-mux (RFC 5761). */
   advertiseRtcp: boolean;
   /** Codecs we offer, in order of preference. */
   codecs: AudioCodecName[];
   telephoneEventPt: number;
+  /** RFC 6263 keepalive interval on the RTP socket while no audio is sent; 0 for none. */
+  keepaliveMs?: number;
   /** Called once RTP may flow: the audio to send for this call. */
   audioSource: () => AudioSource;
   onAudio?: (frame: Int16Array) => void;
@@ -53,6 +66,10 @@ export class CallMedia implements CallMediaPort {
   private sessionVersion = 0;
   private muted = false;
   private closed = false;
+  /** Counts of an RTP session that a reopen replaced. */
+  private carriedStats: RtpStats | null = null;
+  /** What the RTP session sends and receives through: a reopen may move the media elsewhere. */
+  private sessionTransports: { rtp: MediaTransport; rtcp: MediaTransport } | null = null;
 
   constructor(private readonly options: CallMediaOptions) {}
 
@@ -70,6 +87,82 @@ export class CallMedia implements CallMediaPort {
     }
     this.media = media;
     return media.address;
+  }
+
+  /**
+   * Reopens the media with another NAT strategy mid-call, for a rescue of one-way audio, on the
+   * call's own sockets: `stun` asks the STUN servers again (the router may have moved its
+   * mapping), `turn` allocates a relay, and the RTP session moves onto it with the answer.
+   * Returns the address the next offer carries, or null when the strategy could not help (the
+   * media then stays as it was).
+   */
+  async reopen(strategy: NatStrategyId): Promise<MediaAddress | null> {
+    const media = this.media;
+    // A relayed call has nowhere further to go.
+    if (!media || this.closed || media.strategy === 'turn') return null;
+    let next: NatMedia;
+    try {
+      next = await this.options.strategyFor(strategy).openMedia(this.openOptions(media));
+    } catch {
+      return null;
+    }
+    // A relay that failed leaves the fallback's mapping: no rescue (its failure was reported).
+    if (this.closed || this.media !== media || next.strategy !== strategy) return null;
+    if (next.address.source === 'local') return null;
+    this.useMedia(next);
+    return next.address;
+  }
+
+  /**
+   * After a network change: the media learns its public side again from the network it is on
+   * now, through the call's own strategy, so that the next offer (a re-INVITE) carries the
+   * address the far end can reach; every offer bumps the SDP version (RFC 3264 §8). Sockets
+   * bound to an address the machine no longer has are replaced by a new pair, with an RTP
+   * session of its own that sends at once. A relayed call keeps its relay address.
+   */
+  async renew(localAddress: string): Promise<MediaAddress> {
+    const current = await this.prepare();
+    const media = this.media;
+    if (!media || this.closed || media.strategy === 'turn') return current;
+    const bound = media.sockets.rtp.bound.address;
+    const gone = bound !== '0.0.0.0' && bound !== localAddress;
+    const strategy = this.options.strategyFor(media.strategy);
+    const next = await strategy.openMedia(gone ? this.openOptions() : this.openOptions(media));
+    if (this.closed || this.media !== media) {
+      if (gone) await next.close();
+      return current;
+    }
+    this.useMedia(next);
+    if (gone) {
+      // A session sends from the socket it was made with: a new one on the new socket, sending
+      // at once to the far end, so that the router maps it before the far end's RTP can arrive
+      // at the new address (and push our packets onto another public port than the SDP's).
+      this.session?.stop();
+      this.session = null;
+      this.sessionTransports = null;
+      await media.close();
+      this.startMedia();
+    }
+    return next.address;
+  }
+
+  /** What a reopen asks of a strategy: `media`'s sockets when it keeps them. */
+  private openOptions(media?: NatMedia): OpenMediaOptions {
+    const onRelay = this.options.onRelay;
+    return { ...(onRelay ? { onRelay } : {}), ...(media ? { sockets: media.sockets } : {}) };
+  }
+
+  private useMedia(next: NatMedia): void {
+    // The media before, on the same sockets, holds nothing else: it is dropped, not closed.
+    this.media = next;
+    this.preparing = Promise.resolve(next.address);
+  }
+
+  /** The far end's latest RTCP and our SSRC, for the one-way audio watch. */
+  remoteRtcp(): { report: RemoteRtcp | null; ourSsrc: number } | null {
+    return this.session
+      ? { report: this.session.lastRemoteRtcp, ourSsrc: this.session.ssrc }
+      : null;
   }
 
   async localDescription({ hold }: { hold: boolean }): Promise<string> {
@@ -159,12 +252,23 @@ export class CallMedia implements CallMediaPort {
         ? null
         : { address: remote.rtcpAddress ?? remote.connection, port: remote.rtcpPort };
     media.connect(target, remoteRtcp);
+    const transports = this.sessionTransports;
+    if (this.session && (transports?.rtp !== media.rtp || transports.rtcp !== media.rtcp)) {
+      // Reopened onto a relay mid-call: the session moves there with the answer, counts kept.
+      this.carriedStats = this.stats();
+      this.session.stop();
+      this.session = null;
+    }
     if (!this.session) {
+      this.sessionTransports = { rtp: media.rtp, rtcp: media.rtcp };
       this.session = new RtpSession(media.rtp, {
         codec: codecName,
         payloadType: remote.codec.payloadType ?? STATIC_PAYLOAD_TYPES[codecName],
         telephoneEventPt: remote.telephoneEventPt,
         rtcpEndpoint: media.rtcp,
+        ...(this.options.keepaliveMs === undefined
+          ? {}
+          : { keepaliveMs: this.options.keepaliveMs }),
       });
       if (this.options.onAudio) this.session.onAudio(this.options.onAudio);
       if (this.options.onDtmf) this.session.onDtmf(this.options.onDtmf);
@@ -193,7 +297,19 @@ export class CallMedia implements CallMediaPort {
   }
 
   stats(): RtpStats | null {
-    return this.session?.stats() ?? null;
+    const current = this.session?.stats() ?? null;
+    const carried = this.carriedStats;
+    if (!carried || !current) return current ?? carried;
+    return {
+      ...current,
+      packetsSent: carried.packetsSent + current.packetsSent,
+      bytesSent: carried.bytesSent + current.bytesSent,
+      packetsReceived: carried.packetsReceived + current.packetsReceived,
+      bytesReceived: carried.bytesReceived + current.bytesReceived,
+      packetsLost: carried.packetsLost + current.packetsLost,
+      firstSentAt: carried.firstSentAt ?? current.firstSentAt,
+      firstReceivedAt: carried.firstReceivedAt ?? current.firstReceivedAt,
+    };
   }
 
   close(): void {

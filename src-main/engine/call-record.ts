@@ -2,6 +2,7 @@ import type {
   CallDirection,
   CallEndCode,
   CallInfo,
+  CallRescue,
   CallState,
   MediaAddress,
   RtpStats,
@@ -32,6 +33,8 @@ export class CallRecord {
   muted = false;
   stats: RtpStats = EMPTY_RTP_STATS;
   relay: RelayStatus | null = null;
+  /** The latest rescue of one-way audio, if the call needed one. */
+  rescue: CallRescue | null = null;
   /** An incoming call that rang while another call was in progress (call waiting). */
   waiting = false;
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
@@ -77,6 +80,7 @@ export class CallRecord {
       muted: this.muted,
       stats: this.stats,
       ...(this.relay ? { relay: this.relay } : {}),
+      ...(this.rescue ? { rescue: this.rescue } : {}),
       waiting: this.waiting,
     };
   }

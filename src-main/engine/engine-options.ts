@@ -16,8 +16,18 @@ export interface EngineOptions {
   localSipPort: number;
   /** Local address to bind sockets to; all interfaces by default. */
   localAddress: string;
-  /** Seconds between keepalives on the SIP socket; 0 disables them. */
-  keepaliveSeconds: number;
+  /**
+   * Seconds between keepalives on the SIP socket as the user set them; 0 disables them; null
+   * (the default) follows {@link bindingLifetimeSeconds}, see keepalive-interval.ts.
+   */
+  keepaliveSeconds: number | null;
+  /** The router's idle UDP mapping lifetime as last measured (the doctor's lower bound); null if unknown. */
+  bindingLifetimeSeconds: number | null;
+  /**
+   * Seconds between RFC 6263 keepalives on a call's RTP socket while it sends no audio (on hold,
+   * muted); 0 disables them; null (the default) follows the SIP keepalive, at most 15 s.
+   */
+  mediaKeepaliveSeconds: number | null;
   /** Registration lifetime asked of the registrar, in seconds. */
   registerExpiresSeconds: number;
   /** A call never waits longer than this for STUN before it goes out with the best address known. */
@@ -40,8 +50,28 @@ export interface EngineOptions {
    * implies RTP port + 1, which a NAT that remaps ports does not keep.
    */
   advertiseRtcp: boolean;
+  /**
+   * Rescue one-way audio mid-call: re-INVITE with a refreshed STUN mapping, then the TURN relay
+   * where the policy allows one.
+   */
+  rescueOneWayAudio: boolean;
   /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
   doNotDisturb: boolean;
+  /**
+   * Servers that may take the registration when the configured one stops answering (the nearest
+   * answering one wins); empty keeps the phone on the configured server.
+   */
+  failoverServers: string[];
+  /**
+   * Let the registrar's view of our address (Via received/rport, RFC 3581) win over STUN for the
+   * Contact. Off only to show what a symmetric NAT does without it.
+   */
+  contactFollowsRegistrar: boolean;
+  /**
+   * Milliseconds between looks at the interfaces and the route toward the registrar, which
+   * notice a move to another network; 0 leaves a move to the next keepalive's STUN re-check.
+   */
+  networkWatchMs: number;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -52,8 +82,9 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   natStrategy: 'auto',
   localSipPort: 0,
   localAddress: '0.0.0.0',
-  // Home routers have been measured dropping idle UDP mappings after 30 s.
-  keepaliveSeconds: 25,
+  keepaliveSeconds: null,
+  bindingLifetimeSeconds: null,
+  mediaKeepaliveSeconds: null,
   registerExpiresSeconds: 300,
   stunDeadlineMs: 1500,
   stunRtoMs: 500,
@@ -63,7 +94,11 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   turn: null,
   turnPolicy: 'symmetric',
   advertiseRtcp: true,
+  rescueOneWayAudio: true,
   doNotDisturb: false,
+  failoverServers: [],
+  contactFollowsRegistrar: true,
+  networkWatchMs: 1000,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

@@ -13,6 +13,8 @@ export interface NatMonitorOptions {
   keepaliveSeconds: number;
   /** The local address traffic to the provider leaves from. */
   localAddress: string;
+  /** False: the Contact ignores what the registrar reports (see EngineOptions). */
+  followRegistrar?: boolean;
 }
 
 export function sameAddress(a: TransportAddress | null, b: TransportAddress | null): boolean {
@@ -28,7 +30,7 @@ export class NatMonitor {
   private strategy: NatStrategy;
 
   constructor(
-    private readonly endpoint: UdpEndpoint,
+    private endpoint: UdpEndpoint,
     private options: NatMonitorOptions,
   ) {
     this.strategy = this.pickStrategy();
@@ -76,6 +78,26 @@ export class NatMonitor {
     return this.current;
   }
 
+  /**
+   * After a network change: what was learned about the old network is forgotten (the
+   * registrar's view above all, which would otherwise keep winning over the new mapping), and
+   * the socket's local address is the one traffic leaves from now; `endpoint` is the socket
+   * itself, a new one if the old one's address is gone.
+   */
+  forgetNetwork(localAddress: string, endpoint: UdpEndpoint): void {
+    this.options = { ...this.options, localAddress };
+    this.endpoint = endpoint;
+    // The strategy learns the new network's side: its environment names the local address.
+    this.strategy = this.pickStrategy();
+    this.update({
+      local: { address: localAddress, port: endpoint.bound.port },
+      mapped: null,
+      natType: 'unknown',
+      servers: [],
+      registrarSees: null,
+    });
+  }
+
   /** Records the registrar's view (Via received/rport, RFC 3581); true if the Contact must change. */
   recordRegistrarView(seen: TransportAddress): boolean {
     const before = this.current.contact;
@@ -102,7 +124,8 @@ export class NatMonitor {
   private chooseContact(status: NatStatus): { address: TransportAddress; source: AddressSource } {
     const local = status.local;
     if (!this.mapsContact) return { address: local, source: 'local' };
-    if (status.registrarSees && !sameAddress(status.registrarSees, local)) {
+    const follow = this.options.followRegistrar !== false;
+    if (follow && status.registrarSees && !sameAddress(status.registrarSees, local)) {
       if (!status.mapped || !sameAddress(status.registrarSees, status.mapped)) {
         return { address: status.registrarSees, source: 'registrar' };
       }

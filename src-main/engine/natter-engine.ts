@@ -5,6 +5,7 @@ import type {
   CallEndCode,
   CallInfo,
   NatStatus,
+  NetworkChange,
   RelayStatus,
   Registration,
   TransportAddress,
@@ -24,9 +25,24 @@ import { reasonForInviteStatus } from '../sip/sip-status.js';
 import { CallMedia } from './call-media.js';
 import { CallRecord } from './call-record.js';
 import { natSettingsOf, resolveEngineOptions, type EngineOptions } from './engine-options.js';
-import { checkRelay, mediaStrategyId, natStrategy, type NatStrategy } from '../nat/index.js';
+import {
+  checkRelay,
+  mediaStrategyId,
+  natStrategy,
+  type NatEnvironment,
+  type NatStrategy,
+} from '../nat/index.js';
 import { describeError, EngineFailure } from './engine-error.js';
+import { mediaKeepaliveSeconds } from '../../src-shared/keepalive-interval.js';
+import { MidCallRescue, offerAgain } from './mid-call-rescue.js';
 import { SipAccount } from './sip-account.js';
+import { probeSipServers } from './sip-options-probe.js';
+import {
+  nearestAnsweringRegistrar,
+  registrarWentSilent,
+  sameServer,
+} from './registrar-failover.js';
+import { describeNetworkChange, NetworkChangeWatcher } from './network-change-watcher.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -42,6 +58,7 @@ interface CallEntry {
   session: Session;
   media: CallMedia | null;
   statsTimer: ReturnType<typeof setInterval> | null;
+  rescue?: MidCallRescue;
   /**
    * Being answered with holdOthers: it keeps waiting while the other call is held, so that it
    * does not ring as an ordinary call for the moment between that hold and its own answer.
@@ -69,8 +86,17 @@ export class NatterEngine implements EngineApi {
   };
   private readonly calls = new Map<string, CallEntry>();
   private readonly mediaBySession = new WeakMap<Session, CallMedia>();
+  /** What the account registered with, kept so failover can register it elsewhere. */
+  private credentials: { account: CommandRequest<'register'>['account']; password: string } | null =
+    null;
+  private failingOver = false;
   /** The tail of the commands that hold, resume or answer calls, which run one after another. */
   private switching: Promise<unknown> = Promise.resolve();
+  private watcher: NetworkChangeWatcher | null = null;
+  private networkChange: NetworkChange | null = null;
+  /** A change noticed while the previous one is being healed: healed right after it. */
+  private pendingChange: string | null = null;
+  private healing: Promise<void> | null = null;
 
   constructor(
     options: Partial<EngineOptions> = {},
@@ -120,6 +146,7 @@ export class NatterEngine implements EngineApi {
   } = {
     register: ({ account, password }) => this.register(account, password),
     unregister: async () => {
+      this.credentials = null;
       await this.shutdownAccount();
       return this.registration;
     },
@@ -159,19 +186,30 @@ export class NatterEngine implements EngineApi {
 
   /** The NAT strategy a new call's media uses, as the policy picks it for the NAT seen now. */
   private strategyForNextCall(account: SipAccount): NatStrategy {
-    const settings = natSettingsOf(this.options);
-    return natStrategy(mediaStrategyId(settings, account.nat.status.natType), {
-      settings,
+    const environment = this.natEnvironment(account);
+    const id = mediaStrategyId(environment.settings, account.nat.status.natType);
+    return natStrategy(id, environment);
+  }
+
+  /** Where the strategies run now: after a network change, the account's new side of it. */
+  private natEnvironment(account: SipAccount): NatEnvironment {
+    return {
+      settings: natSettingsOf(this.options),
       localAddress: account.localAddress,
-      bindAddress: this.options.localAddress,
-    });
+      // The SIP socket's own: it follows the address when the configured one goes away.
+      bindAddress: account.endpoint.bound.address,
+    };
   }
 
   /** The NAT status of the SIP socket, or null before an account is opened. */
   get natStatus(): NatStatus | null {
     const status = this.account?.nat.status;
     if (!status) return null;
-    return this.options.turn ? { ...status, turn: this.turnStatus } : status;
+    return {
+      ...status,
+      ...(this.options.turn ? { turn: this.turnStatus } : {}),
+      ...(this.networkChange ? { networkChange: this.networkChange } : {}),
+    };
   }
 
   private turnStatus: RelayStatus | null = null;
@@ -196,18 +234,28 @@ export class NatterEngine implements EngineApi {
   private async register(
     account: CommandRequest<'register'>['account'],
     password: string,
+    failover: Registration['failover'] = null,
   ): Promise<Registration> {
     await this.shutdownAccount();
+    const credentials = { account, password };
+    this.credentials = credentials;
     this.setRegistration({
       state: 'registering',
       account,
       contact: null,
       expiresAt: null,
       error: null,
+      failover,
     });
     try {
       this.account = await SipAccount.open(account, password, this.options, {
-        onRegistration: (registration) => this.setRegistration(registration),
+        onRegistration: (registration) => {
+          this.setRegistration(registration);
+          // A refresh that went unanswered: the registrar lapsed while we were registered.
+          if (registration.error?.code === 'refresh' && this.credentials === credentials) {
+            void this.failOver();
+          }
+        },
         onNatStatus: () => this.emitNat(),
         onInvite: (invitation) => this.onIncoming(invitation),
         createMedia: (session) => this.createMedia(session),
@@ -228,7 +276,137 @@ export class NatterEngine implements EngineApi {
     this.emitNat();
     // The relay is checked beside registration, so the NAT panel can show it from the start.
     void this.refreshTurnStatus();
-    return this.account.register();
+    this.watchNetwork(this.account);
+    const registration = await this.account.register();
+    if (!registrarWentSilent(registration)) return registration;
+    return (await this.failOver()) ?? registration;
+  }
+
+  /**
+   * The registrar stopped answering: registers to the nearest server that answers, if the user
+   * allowed failover; the configured server itself counts, in case it is back already. Null when
+   * failover is off, already under way, or no server answers.
+   */
+  private async failOver(): Promise<Registration | null> {
+    const credentials = this.credentials;
+    const candidates = this.options.failoverServers;
+    if (!credentials || candidates.length === 0 || this.failingOver) return null;
+    this.failingOver = true;
+    try {
+      const silent = credentials.account.server;
+      const bindAddress = this.options.localAddress;
+      const next = await nearestAnsweringRegistrar(
+        silent,
+        [silent, ...candidates],
+        probeSipServers,
+        {
+          ...(bindAddress === '0.0.0.0' ? {} : { localAddress: bindAddress }),
+        },
+      );
+      // The user registered another account meanwhile, or nobody answers: nothing to move to.
+      if (!next || this.credentials !== credentials) return null;
+      if (sameServer(next, silent)) {
+        this.hooks.log?.('info', `${silent} answers again; registering to it`);
+        return await this.register(
+          credentials.account,
+          credentials.password,
+          this.registration.failover,
+        );
+      }
+      this.hooks.log?.('warn', `${silent} stopped answering; registering to ${next} instead`);
+      return await this.register({ ...credentials.account, server: next }, credentials.password, {
+        from: silent,
+        to: next,
+        at: new Date().toISOString(),
+      });
+    } finally {
+      this.failingOver = false;
+    }
+  }
+
+  private watchNetwork(account: SipAccount): void {
+    if (this.options.networkWatchMs <= 0) return;
+    const watcher = new NetworkChangeWatcher({
+      server: account.serverAddress,
+      pollMs: this.options.networkWatchMs,
+      settleMs: 250,
+      onChange: (before, after) => void this.networkChanged(describeNetworkChange(before, after)),
+    });
+    this.watcher = watcher;
+    void watcher.start();
+  }
+
+  /**
+   * The one entry point for "the network changed under us", from the engine's own watcher or
+   * from the desktop's wake and online events: learns the new address and mapping, registers
+   * again at once, and re-INVITEs every answered call with its new media address. The NAT
+   * status says "reconnecting" meanwhile. A change noticed during the healing of another is
+   * healed again right after it.
+   */
+  networkChanged(detail: string): Promise<void> {
+    this.pendingChange = detail;
+    this.healing ??= (async () => {
+      while (this.pendingChange !== null) {
+        const next = this.pendingChange;
+        this.pendingChange = null;
+        await this.healNetworkChange(next).catch((error: unknown) => {
+          this.hooks.log?.('warn', `reconnecting after a network change: ${describe(error)}`);
+        });
+      }
+    })().finally(() => (this.healing = null));
+    return this.healing;
+  }
+
+  private async healNetworkChange(detail: string): Promise<void> {
+    const account = this.account;
+    if (!account) return;
+    const noticed = Date.now();
+    const change: NetworkChange = {
+      at: new Date(noticed).toISOString(),
+      state: 'reconnecting',
+      detail,
+      recoveredInMs: null,
+    };
+    this.networkChange = change;
+    this.emitNat();
+    this.hooks.log?.('info', `network changed (${detail}); reconnecting`);
+    // Without a route the status stays "reconnecting": the network's return is the next change.
+    if (!(await account.relearnNetwork())) return;
+    const answered = this.liveCalls().filter(
+      (entry) => entry.session.state === SessionState.Established,
+    );
+    const [registration] = await Promise.all([
+      account.registerAgain(),
+      ...answered.map((entry) =>
+        this.oneAtATime(() => this.moveCall(entry, account)).catch((error: unknown) => {
+          this.hooks.log?.('warn', `the call could not follow the network: ${describe(error)}`);
+        }),
+      ),
+    ]);
+    if (this.account !== account || this.networkChange !== change) return;
+    const recovered = registration.state === 'registered';
+    this.networkChange = {
+      ...change,
+      state: recovered ? 'recovered' : 'failed',
+      recoveredInMs: recovered ? Date.now() - noticed : null,
+    };
+    this.emitNat();
+  }
+
+  /**
+   * Tells the far end where the call's media is now: a re-INVITE whose SDP carries the RTP
+   * socket's new mapping (RFC 3264 §8) and whose Contact is the account's new one, so that its
+   * requests in the dialog (a BYE) reach us too (RFC 3261 §12.2.1.2).
+   */
+  private async moveCall(entry: CallEntry, account: SipAccount): Promise<void> {
+    const { session, media } = entry;
+    if (entry.record.ended || session.state !== SessionState.Established || !media) return;
+    await media.renew(account.localAddress);
+    // sip.js copies the Contact into each session when it is created and has no setter for it.
+    (session as unknown as { _contact: string })._contact = account.contactHeader;
+    entry.record.contactSent = account.contactHeader;
+    await reInvite(session, entry.record.state === 'on-hold');
+    this.emitCall(entry);
   }
 
   private async checkNat(): Promise<NatStatus> {
@@ -255,9 +433,11 @@ export class NatterEngine implements EngineApi {
     if (!account) throw new EngineFailure('no-account', 'the account was closed');
     const media = new CallMedia({
       nat: this.strategyForNextCall(account),
+      strategyFor: (id) => natStrategy(id, this.natEnvironment(account)),
       advertiseRtcp: this.options.advertiseRtcp,
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
+      keepaliveMs: mediaKeepaliveSeconds(this.options) * 1000,
       onRelay: (status) => {
         const entry = this.entryForSession(session);
         if (!entry) return;
@@ -385,7 +565,41 @@ export class NatterEngine implements EngineApi {
     // Answered, it waits no more (it kept waiting while the other call was being held).
     entry.record.waiting = false;
     entry.record.answeredAt ??= new Date();
+    this.watchForOneWayAudio(entry);
     this.emitCall(entry);
+  }
+
+  /** From the answer on, one-way audio is rescued by re-INVITE (see {@link MidCallRescue}). */
+  private watchForOneWayAudio(entry: CallEntry): void {
+    const media = entry.media;
+    const { turn, turnPolicy, stunServers, stunEnabled, rescueOneWayAudio } = this.options;
+    if (!rescueOneWayAudio || !media || entry.rescue) return;
+    const relay = turnPolicy === 'never' ? null : turn;
+    entry.rescue = new MidCallRescue({
+      sample: () => {
+        const stats = media.stats();
+        if (!stats) return null;
+        const held = entry.record.state === 'on-hold';
+        return { atMs: performance.now(), ...stats, held, rtcp: media.remoteRtcp() };
+      },
+      advertised: () => entry.record.localMedia,
+      available: [
+        ...(stunEnabled && stunServers.length > 0 ? (['stun'] as const) : []),
+        ...(relay ? (['turn'] as const) : []),
+      ],
+      reopen: (strategy) => media.reopen(strategy),
+      // Queued with hold and resume; a call held meanwhile is not taken off hold by the rescue.
+      offer: () =>
+        this.oneAtATime(async () =>
+          entry.record.state === 'on-hold' ? 0 : offerAgain(entry.session),
+        ),
+      report: (rescue) => {
+        entry.record.rescue = rescue;
+        this.emitCall(entry);
+      },
+      ownsCallId: entry.record.direction === 'outgoing',
+      log: (level, message) => this.hooks.log?.(level, message),
+    });
   }
 
   /**
@@ -489,6 +703,7 @@ export class NatterEngine implements EngineApi {
     const first = entry.record.finish(code, message, status);
     if (entry.statsTimer) clearInterval(entry.statsTimer);
     entry.statsTimer = null;
+    entry.rescue?.stop();
     entry.media?.close();
     if (first || entry.record.ended) this.emitCall(entry);
   }
@@ -602,20 +817,7 @@ export class NatterEngine implements EngineApi {
     if (entry.session.state !== SessionState.Established) {
       throw new EngineFailure('bad-state', 'only a connected call can be put on hold');
     }
-    entry.session.sessionDescriptionHandlerOptionsReInvite = { hold } as object;
-    await new Promise<void>((resolve, reject) => {
-      entry.session
-        .invite({
-          requestDelegate: {
-            onAccept: () => resolve(),
-            onReject: (response) =>
-              reject(
-                new EngineFailure('hold', `the provider refused: ${response.message.statusCode}`),
-              ),
-          },
-        })
-        .catch(reject);
-    });
+    await reInvite(entry.session, hold);
     entry.record.state = hold ? 'on-hold' : 'connected';
     return this.emitCall(entry);
   }
@@ -626,6 +828,9 @@ export class NatterEngine implements EngineApi {
   }
 
   private async shutdownAccount(): Promise<void> {
+    this.watcher?.stop();
+    this.watcher = null;
+    this.networkChange = null;
     for (const entry of this.calls.values()) {
       if (!entry.record.ended) await this.hangup(entry.record.id).catch(() => undefined);
     }
@@ -670,6 +875,24 @@ function byeAnswered(session: Session, boundMs = 4000): Promise<void> {
       resolve();
     };
     session.bye({ requestDelegate: { onAccept: done, onReject: done } }).catch(done);
+  });
+}
+
+/** Sends a re-INVITE offering our media as it is now, held or not (RFC 3264 §8.4). */
+function reInvite(session: Session, hold: boolean): Promise<void> {
+  session.sessionDescriptionHandlerOptionsReInvite = { hold } as object;
+  return new Promise<void>((resolve, reject) => {
+    session
+      .invite({
+        requestDelegate: {
+          onAccept: () => resolve(),
+          onReject: (response) =>
+            reject(
+              new EngineFailure('hold', `the provider refused: ${response.message.statusCode}`),
+            ),
+        },
+      })
+      .catch(reject);
   });
 }
 

@@ -10,11 +10,13 @@ import type { Account, Registration, TransportAddress } from '../../src-shared/d
 import { UdpEndpoint, localAddressToward } from '../net/udp-endpoint.js';
 import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-handler.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
-import { UdpTransport } from '../sip/udp-transport.js';
+import { UdpTransport, type ViaReceivedResponse } from '../sip/udp-transport.js';
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
+import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
 import { EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
+import { addressPresent } from './network-change-watcher.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
 
 export interface SipAccountDelegate {
@@ -49,8 +51,9 @@ export class SipAccount {
     readonly account: Account,
     readonly server: ServerSpec,
     readonly serverAddress: TransportAddress,
-    readonly endpoint: UdpEndpoint,
-    readonly localAddress: string,
+    private socket: UdpEndpoint,
+    /** The address traffic toward the registrar leaves from; follows network changes. */
+    public localAddress: string,
     readonly userAgent: UserAgent,
     readonly transport: UdpTransport,
     nat: NatMonitor,
@@ -94,8 +97,9 @@ export class SipAccount {
           : await localAddressToward(serverAddress.address, serverAddress.port);
       const nat = new NatMonitor(endpoint, {
         nat: natSettingsOf(options),
-        keepaliveSeconds: options.keepaliveSeconds,
+        keepaliveSeconds: keepaliveIntervalSeconds(options),
         localAddress,
+        followRegistrar: options.contactFollowsRegistrar,
       });
       await nat.check();
       const contact = nat.status.contact ?? nat.status.local;
@@ -112,7 +116,12 @@ export class SipAccount {
             created.account?.onRegisterSuccess();
           delegate.onTrace?.(direction, message, peer);
         },
-        onViaReceived: (seen: TransportAddress) => created.account?.onRegistrarView(seen),
+        onViaReceived: (seen: TransportAddress, response: ViaReceivedResponse) =>
+          created.account?.onRegistrarView(seen, response),
+        // A Contact change learned while a REGISTER was in flight waits for its final response.
+        onClientTransactionEnd: (method: string) => {
+          if (method === 'REGISTER') created.account?.applyContactWhenIdle();
+        },
       };
       const aor = UserAgent.makeURI(`sip:${account.user}@${server.host}`);
       if (!aor) throw new EngineFailure('bad-user', `"${account.user}" is not a valid SIP user`);
@@ -172,6 +181,11 @@ export class SipAccount {
     }
   }
 
+  /** The SIP socket (it also carries STUN); another one after its address went away. */
+  get endpoint(): UdpEndpoint {
+    return this.socket;
+  }
+
   get state(): Registration {
     return this.registration;
   }
@@ -228,7 +242,14 @@ export class SipAccount {
         .register({
           requestDelegate: {
             onAccept: () => {
+              // A REGISTER sent while registered (a new Contact after a network change) leaves
+              // sip.js's state where it was, so no state change says that it was accepted.
+              if (this.registration.state !== 'registered') {
+                this.onRegistererState(RegistererState.Registered);
+              }
               this.startKeepalive();
+              // A re-REGISTER of an account already registered changes no registerer state.
+              if (this.registration.state !== 'registered') this.markRegistered();
               settle(this.registration);
             },
             onReject: (response) => {
@@ -244,6 +265,84 @@ export class SipAccount {
   }
 
   private registerSuccessSeen: (() => void) | null = null;
+
+  /**
+   * After a network change: learns the address traffic leaves from now and the SIP socket's new
+   * mapping, and points Contact at it once no REGISTER is in flight (the Contact changes only
+   * between transactions). False when there is no route toward the registrar (yet).
+   */
+  async relearnNetwork(): Promise<boolean> {
+    if (this.stopped) return false;
+    const bound = this.endpoint.bound.address;
+    const gone = bound !== '0.0.0.0' && !addressPresent(bound);
+    let localAddress: string;
+    try {
+      localAddress =
+        bound !== '0.0.0.0' && !gone
+          ? bound
+          : await localAddressToward(this.serverAddress.address, this.serverAddress.port);
+      if (gone) await this.rebind(localAddress);
+    } catch {
+      return false;
+    }
+    this.localAddress = localAddress;
+    this.nat.forgetNetwork(localAddress, this.endpoint);
+    await Promise.all([this.nat.check(), this.registerIdle(4000)]);
+    this.delegate.onNatStatus();
+    if (this.stopped) return false;
+    setContactAddress(this.userAgent, this.nat.status.contact ?? this.nat.status.local);
+    return true;
+  }
+
+  /**
+   * Moves SIP to a socket on `address`, the same port if it is free there: a socket bound to an
+   * address the machine no longer has can send nothing.
+   */
+  private async rebind(address: string): Promise<void> {
+    const port = this.endpoint.bound.port;
+    const next = await UdpEndpoint.bind({ address, port, role: 'sip' }).catch(() =>
+      UdpEndpoint.bind({ address, role: 'sip' }),
+    );
+    const previous = this.socket;
+    this.socket = next;
+    this.transport.useEndpoint(next);
+    this.delegate.log?.('info', `SIP socket moved to ${address}:${next.bound.port}`);
+    await previous.close();
+  }
+
+  /** Registers again now rather than at the next refresh: the Contact or the path changed. */
+  registerAgain(): Promise<Registration> {
+    if (this.stopped) return Promise.resolve(this.registration);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    return this.register();
+  }
+
+  /**
+   * Resolves once no REGISTER awaits its final response, or after `boundMs`. One in flight when
+   * the network changes still completes: our transport retransmits it over the new route.
+   */
+  private registerIdle(boundMs: number): Promise<void> {
+    // sip.js keeps `waiting` private, though it refuses a REGISTER while it is true.
+    const registerer = this.registerer as unknown as {
+      waiting: boolean;
+      waitingChange: {
+        addListener(listener: (waiting: boolean) => void, options: { once: boolean }): void;
+      };
+    } | null;
+    if (!registerer?.waiting) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, boundMs);
+      // The next change of a waiting registerer is to not waiting.
+      registerer.waitingChange.addListener(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
 
   /** The transport saw a 2xx to REGISTER go by: sip.js should now accept it. */
   onRegisterSuccess(): void {
@@ -273,13 +372,7 @@ export class SipAccount {
 
   private onRegistererState(state: RegistererState): void {
     if (state === RegistererState.Registered) {
-      const expires = this.account.expiresSeconds ?? this.options.registerExpiresSeconds;
-      this.setRegistration({
-        state: 'registered',
-        contact: this.contactHeader,
-        expiresAt: new Date(Date.now() + expires * 1000).toISOString(),
-        error: null,
-      });
+      this.markRegistered();
     } else if (state === RegistererState.Unregistered && this.registration.state === 'registered') {
       // A refresh failed (network gone, registrar restarted): try again later, not in a loop.
       this.setRegistration({
@@ -288,6 +381,16 @@ export class SipAccount {
       });
       this.scheduleRetry();
     }
+  }
+
+  private markRegistered(): void {
+    const expires = this.account.expiresSeconds ?? this.options.registerExpiresSeconds;
+    this.setRegistration({
+      state: 'registered',
+      contact: this.contactHeader,
+      expiresAt: new Date(Date.now() + expires * 1000).toISOString(),
+      error: null,
+    });
   }
 
   private scheduleRetry(): void {
@@ -330,11 +433,12 @@ export class SipAccount {
    * through; a STUN re-check on the same socket notices a changed mapping.
    */
   private startKeepalive(): void {
-    if (this.keepaliveTimer || this.options.keepaliveSeconds <= 0) return;
+    const seconds = keepaliveIntervalSeconds(this.options);
+    if (this.keepaliveTimer || seconds <= 0) return;
     this.keepaliveTimer = setInterval(() => {
       this.endpoint.send('\r\n\r\n', this.serverAddress).catch(() => undefined);
       if (this.nat.mapsContact) void this.recheckMapping();
-    }, this.options.keepaliveSeconds * 1000);
+    }, seconds * 1000);
     this.keepaliveTimer.unref?.();
   }
 
@@ -344,27 +448,64 @@ export class SipAccount {
   }
 
   private async recheckMapping(): Promise<void> {
-    const before = this.nat.status.contact;
     await this.nat.check();
     this.delegate.onNatStatus();
-    this.applyContactIfChanged(before);
+    this.applyContactWhenIdle();
   }
 
-  private onRegistrarView(seen: TransportAddress): void {
-    const before = this.nat.status.contact;
-    const changed = this.nat.recordRegistrarView(seen);
+  /**
+   * What the registrar saw (Via received/rport of a response to one of our requests). A
+   * REGISTER's challenge ends its transaction, and the authorized retry that follows is a new
+   * one: it carries the new Contact at once, so the registrar stores the right binding first
+   * time. Otherwise the Contact changes once no REGISTER is in flight (RFC 3261 §10.2), so each
+   * REGISTER's 200 is judged by the Contact that REGISTER carried.
+   */
+  private onRegistrarView(seen: TransportAddress, response: ViaReceivedResponse): void {
+    this.nat.recordRegistrarView(seen);
     this.delegate.onNatStatus();
-    if (changed) this.applyContactIfChanged(before);
+    const challenge =
+      response.method === 'REGISTER' &&
+      (response.statusCode === 401 || response.statusCode === 407);
+    if (challenge && this.retargetChallengedRegister()) return;
+    this.applyContactWhenIdle();
   }
 
-  /** Re-REGISTERs when the public address the Contact must carry has changed. */
-  private applyContactIfChanged(before: TransportAddress | null): void {
+  /**
+   * Points the REGISTER sip.js is about to resend with credentials at the Contact the NAT
+   * status asks for. sip.js 0.21 resends the challenged request message itself, Contact
+   * included, so that message's Contact header is rewritten here; false when there is nothing
+   * to change or the message is not where sip.js 0.21 keeps it.
+   */
+  private retargetChallengedRegister(): boolean {
     const next = this.nat.status.contact;
-    if (!next || sameAddress(before, next) || this.stopped) return;
-    if (this.contactRewrites++ > 5) {
-      this.delegate.log?.('warn', 'the public address keeps changing; Contact left as it is');
-      return;
-    }
+    const current = contactAddressOf(this.userAgent);
+    const registerer = this.registerer;
+    if (!next || !registerer || this.stopped || sameAddress(current, next)) return false;
+    const pending = (registerer as unknown as { request?: { extraHeaders?: unknown } }).request;
+    const headers = pending?.extraHeaders;
+    if (!Array.isArray(headers)) return false;
+    const index = headers.findIndex(
+      (header) => typeof header === 'string' && /^contact:/i.test(header),
+    );
+    const hostPort = `@${current.address}:${current.port}`;
+    const header = headers[index] as string | undefined;
+    if (!header?.includes(hostPort) || !this.allowContactRewrite()) return false;
+    headers[index] = header.replace(hostPort, `@${next.address}:${next.port}`);
+    setContactAddress(this.userAgent, next);
+    this.delegate.log?.(
+      'info',
+      `the registrar sees us at ${next.address}:${next.port}; registering that Contact`,
+    );
+    return true;
+  }
+
+  /** Re-REGISTERs when the public address the Contact must carry has changed, between REGISTERs. */
+  private applyContactWhenIdle(): void {
+    const next = this.nat.status.contact;
+    if (!next || this.stopped || sameAddress(contactAddressOf(this.userAgent), next)) return;
+    // The end of the REGISTER in flight brings us back here (onClientTransactionEnd).
+    if (this.transport.hasClientTransaction('REGISTER')) return;
+    if (!this.allowContactRewrite()) return;
     setContactAddress(this.userAgent, next);
     this.delegate.log?.(
       'info',
@@ -374,6 +515,19 @@ export class SipAccount {
       setTimeout(() => void this.register(), 0);
     }
   }
+
+  /** Guards against a registrar that keeps reporting a different address on every answer. */
+  private allowContactRewrite(): boolean {
+    if (this.contactRewrites++ < 6) return true;
+    this.delegate.log?.('warn', 'the public address keeps changing; Contact left as it is');
+    return false;
+  }
+}
+
+/** The host and port the user agent's Contact carries now. */
+function contactAddressOf(userAgent: UserAgent): TransportAddress {
+  const { host, port } = userAgent.contact.uri;
+  return { address: host, port: port ?? 5060 };
 }
 
 /** Points the user agent's Contact at `address` (the public mapping behind NAT). */

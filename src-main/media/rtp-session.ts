@@ -43,6 +43,11 @@ export interface RtpSessionOptions {
   rtcpIntervalMs?: number;
   /** SDES CNAME; random per session by default (RFC 7022), so it reveals nothing. */
   cname?: string;
+  /**
+   * Longest silence on the RTP socket while no audio is sent (hold, mute, recvonly) before an
+   * RFC 6263 keepalive goes out; 15 s by default, 0 for none.
+   */
+  keepaliveMs?: number;
   /** Consecutive packets from a new source before sending follows it; 3. */
   latchAfterPackets?: number;
   jitterBuffer?: JitterBufferOptions;
@@ -73,6 +78,8 @@ export interface RemoteRtcp {
 }
 
 const CLOCK_RATE = 8000;
+/** ICE's Tr default (RFC 8445 §11), which RFC 6263 keepalives follow. */
+const DEFAULT_KEEPALIVE_MS = 15_000;
 /** Intervals a stalled event loop may owe before the sender skips them instead of bursting. */
 const MAX_CATCH_UP_TICKS = 3;
 
@@ -101,6 +108,11 @@ export class RtpSession {
   private readonly rtcpIntervalMs: number;
   private readonly cname: string;
   private readonly latchAfterPackets: number;
+  private readonly keepaliveMs: number;
+  private readonly keepalivePayloadType: number;
+  /** When the socket last sent RTP of any kind; -Infinity before the first packet. */
+  private lastRtpSentAt = Number.NEGATIVE_INFINITY;
+  private keepalivesSent = 0;
   private readonly rtcpEndpoint: RtpTransport | undefined;
   private readonly detach: Array<() => void> = [];
 
@@ -175,6 +187,11 @@ export class RtpSession {
     this.cname = options.cname ?? `natter-${randomBytes(6).toString('hex')}`;
     this.latchAfterPackets = Math.max(1, options.latchAfterPackets ?? 3);
     this.rtcpEndpoint = options.rtcpEndpoint;
+    this.keepaliveMs = Math.max(0, options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS);
+    this.keepalivePayloadType = unusedDynamicPayloadType([
+      options.payloadType,
+      options.telephoneEventPt,
+    ]);
     // Random initial values make known-plaintext attacks on encrypted streams harder and keep
     // a restarted session distinguishable from the old one (RFC 3550 §5.1).
     this.sequence = randomBytes(2).readUInt16BE(0);
@@ -386,8 +403,45 @@ export class RtpSession {
       }
     }
     this.talkspurt = !sentAudio;
+    this.keepAliveIfSilent(timestamp);
     const played = this.nextPlayoutFrame();
     if (played) this.emit(this.audioListeners, played);
+  }
+
+  /**
+   * RFC 6263 keepalive: while no audio goes out, the router forgets the RTP mapping after its
+   * UDP timeout, and the remote's audio after a resume is dropped (or lands on a new public port
+   * the SDP does not name). Of the mechanisms RFC 6263 §4 lists, this uses §4.6, an RTP packet
+   * of a payload type not negotiated, with no payload: the one it recommends without rtcp-mux;
+   * every RTP receiver drops an unknown payload type (RFC 3550 §5.1), our own included. §4.1
+   * (an empty datagram) confuses some stacks, §4.2 (comfort noise) needs CN negotiated, which we
+   * do not offer, §4.4 (STUN) needs ICE at the far end, and §4.5 (a bad version) may be dropped
+   * by a firewall before it refreshes anything. RTCP keeps its own mapping: reports go out in
+   * every direction, at most 7.5 s apart.
+   */
+  private keepAliveIfSilent(timestamp: number): void {
+    if (this.keepaliveMs === 0 || this.clock.now() - this.lastRtpSentAt < this.keepaliveMs) return;
+    const target = this.target;
+    if (!target || this.stopped) return;
+    const packet = serializeRtp({
+      marker: false,
+      payloadType: this.keepalivePayloadType,
+      sequenceNumber: this.sequence,
+      timestamp,
+      ssrc: this.ssrc,
+      payload: new Uint8Array(0),
+    });
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.lastRtpSentAt = this.clock.now();
+    this.keepalivesSent++;
+    this.endpoint.send(packet, target).catch(() => {
+      this.sendErrors++;
+    });
+  }
+
+  /** RFC 6263 keepalives sent so far; they are not counted as audio in {@link stats}. */
+  get keepalives(): number {
+    return this.keepalivesSent;
   }
 
   private pullSource(): Int16Array | null {
@@ -441,6 +495,7 @@ export class RtpSession {
       payload,
     });
     this.sequence = (this.sequence + 1) & 0xffff;
+    this.lastRtpSentAt = this.clock.now();
     this.endpoint.send(packet, target).catch(() => {
       this.sendErrors++;
     });
@@ -649,6 +704,13 @@ export class RtpSession {
       }
     }
   }
+}
+
+/** The highest dynamic payload type (RFC 3551 §6: 96–127) that the call does not use. */
+function unusedDynamicPayloadType(used: Array<number | null>): number {
+  let candidate = 127;
+  while (used.includes(candidate)) candidate--;
+  return candidate;
 }
 
 function sameAddress(a: TransportAddress, b: TransportAddress): boolean {

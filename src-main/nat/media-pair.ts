@@ -6,12 +6,25 @@
 import type { MediaAddress, RelayStatus, TransportAddress } from '../../src-shared/domain.js';
 import { allocateRtpEndpoints, type RtpEndpoints } from '../media/rtp-port-allocator.js';
 import { describeError, EngineFailure } from '../engine/engine-error.js';
-import type { NatEnvironment, NatMedia, NatMediaState, NatStrategyId } from './nat-strategy.js';
+import type {
+  NatEnvironment,
+  NatMedia,
+  NatMediaState,
+  NatStrategyId,
+  OpenMediaOptions,
+} from './nat-strategy.js';
 
 export type { RtpEndpoints };
 
-/** Binds an even RTP port and the RTCP port above it (RFC 3550 §11). */
-export async function bindMediaPair(environment: NatEnvironment): Promise<RtpEndpoints> {
+/**
+ * Binds an even RTP port and the RTCP port above it (RFC 3550 §11), or takes the pair a reopen
+ * is given.
+ */
+export async function bindMediaPair(
+  environment: NatEnvironment,
+  options: OpenMediaOptions = {},
+): Promise<RtpEndpoints> {
+  if (options.sockets) return options.sockets;
   try {
     return await allocateRtpEndpoints({ address: environment.bindAddress });
   } catch (error) {
@@ -52,6 +65,10 @@ export class DirectMedia implements NatMedia {
 
   get rtcp() {
     return this.endpoints.rtcp;
+  }
+
+  get sockets(): RtpEndpoints {
+    return this.endpoints;
   }
 
   get state(): NatMediaState {

@@ -6,19 +6,22 @@
  */
 import type {
   MediaAddress,
+  NatStrategyId,
   NatType,
   RelayStatus,
   StunServerResult,
   TransportAddress,
 } from '../../src-shared/domain.js';
+import type { RtpEndpoints } from '../media/rtp-port-allocator.js';
 import type { MediaTransport } from '../net/media-transport.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
 
 /**
- * The strategies the registry knows. `portmap` (asking the router for a mapping: PCP, NAT-PMP,
- * UPnP IGD) has its id reserved; its module registers itself like the others.
+ * The strategies the registry knows (one type with the one calls and rescues report, in
+ * src-shared). `portmap` (asking the router for a mapping: PCP, NAT-PMP, UPnP IGD) has its id
+ * reserved; its module registers itself like the others.
  */
-export type NatStrategyId = 'none' | 'stun' | 'turn' | 'portmap';
+export type { NatStrategyId };
 
 /** A TURN relay as the settings give it. */
 export interface RelaySettings {
@@ -86,6 +89,8 @@ export interface NatMedia {
   readonly rtcpAddress: TransportAddress | null;
   readonly rtp: MediaTransport;
   readonly rtcp: MediaTransport;
+  /** The RTP/RTCP socket pair underneath, which a reopen on the same sockets is given. */
+  readonly sockets: RtpEndpoints;
   readonly state: NatMediaState;
   /** The relay this media goes through, or why it could not; null without a relay. */
   relay(): RelayStatus | null;
@@ -98,6 +103,12 @@ export interface NatMedia {
 export interface OpenMediaOptions {
   /** Learns the relay's status as it changes: allocated, failed (and why), closed. */
   onRelay?: (status: RelayStatus) => void;
+  /**
+   * Opens on this pair instead of binding one: a call that reopens its media mid-call (a rescue
+   * of one-way audio, a network change) keeps its sockets and the router's mappings of them. The
+   * media opened before on the pair is then dropped, not closed: the pair outlives it.
+   */
+  sockets?: RtpEndpoints;
 }
 
 export interface NatStrategy {
@@ -110,7 +121,10 @@ export interface NatStrategy {
   readonly mapsContact: boolean;
   /** Learns the public side of the SIP socket (asked from that very socket); never throws. */
   discoverContact(endpoint: UdpEndpoint): Promise<ContactMapping>;
-  /** Binds a call's RTP/RTCP pair and makes it reachable from outside; throws EngineFailure. */
+  /**
+   * Binds a call's RTP/RTCP pair (or takes `options.sockets`) and makes it reachable from
+   * outside; throws EngineFailure.
+   */
   openMedia(options?: OpenMediaOptions): Promise<NatMedia>;
 }
 

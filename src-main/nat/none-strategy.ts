@@ -4,7 +4,13 @@
  */
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
 import { bindMediaPair, DirectMedia, localMediaAddress } from './media-pair.js';
-import type { ContactMapping, NatEnvironment, NatMedia, NatStrategy } from './nat-strategy.js';
+import type {
+  ContactMapping,
+  NatEnvironment,
+  NatMedia,
+  NatStrategy,
+  OpenMediaOptions,
+} from './nat-strategy.js';
 
 export function noneStrategy(environment: NatEnvironment): NatStrategy {
   return {
@@ -13,8 +19,8 @@ export function noneStrategy(environment: NatEnvironment): NatStrategy {
     discoverContact(_endpoint: UdpEndpoint): Promise<ContactMapping> {
       return Promise.resolve({ mapped: null, natType: 'unknown', servers: [] });
     },
-    async openMedia(): Promise<NatMedia> {
-      const endpoints = await bindMediaPair(environment);
+    async openMedia(options: OpenMediaOptions = {}): Promise<NatMedia> {
+      const endpoints = await bindMediaPair(environment, options);
       return new DirectMedia('none', endpoints, localMediaAddress(environment, endpoints), null);
     },
   };

@@ -7,7 +7,13 @@ import type { MediaAddress, TransportAddress } from '../../src-shared/domain.js'
 import { discoverMapping } from '../net/stun-discovery.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
 import { bindMediaPair, DirectMedia, localMediaAddress, type RtpEndpoints } from './media-pair.js';
-import type { ContactMapping, NatEnvironment, NatMedia, NatStrategy } from './nat-strategy.js';
+import type {
+  ContactMapping,
+  NatEnvironment,
+  NatMedia,
+  NatStrategy,
+  OpenMediaOptions,
+} from './nat-strategy.js';
 
 export function stunStrategy(environment: NatEnvironment): NatStrategy {
   return {
@@ -28,8 +34,8 @@ export function stunStrategy(environment: NatEnvironment): NatStrategy {
         servers: discovery.results.slice(0, settings.stunServers.length),
       };
     },
-    async openMedia(): Promise<NatMedia> {
-      const endpoints = await bindMediaPair(environment);
+    async openMedia(options: OpenMediaOptions = {}): Promise<NatMedia> {
+      const endpoints = await bindMediaPair(environment, options);
       const { address, rtcpAddress } = await mapMediaPair(environment, endpoints);
       return new DirectMedia('stun', endpoints, address, rtcpAddress);
     },

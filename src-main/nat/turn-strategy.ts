@@ -42,7 +42,7 @@ export function turnStrategy(environment: NatEnvironment): NatStrategy {
     mapsContact: fallback.mapsContact,
     discoverContact: (endpoint) => fallback.discoverContact(endpoint),
     async openMedia(options: OpenMediaOptions = {}): Promise<NatMedia> {
-      const endpoints = await bindMediaPair(environment);
+      const endpoints = await bindMediaPair(environment, options);
       const spec = settings.turn;
       const direct = stunUsable
         ? mapMediaPair(environment, endpoints)
@@ -137,6 +137,10 @@ class RelayedMedia implements NatMedia {
     this.address = { connection: relayed.address, audioPort: relayed.port, source: 'turn' };
     this.rtp = relayTransport(rtpRelay, endpoints.rtp);
     this.rtcp = rtcpRelay ? relayTransport(rtcpRelay, endpoints.rtcp) : endpoints.rtcp;
+  }
+
+  get sockets(): RtpEndpoints {
+    return this.endpoints;
   }
 
   get state(): NatMediaState {

@@ -18,8 +18,28 @@ export interface UdpTransportOptions {
   acceptRequestsFromServerOnly?: boolean;
   /** Observes every message on the wire, for the SIP trace and tests. */
   onTrace?: (direction: 'out' | 'in', message: string, peer: TransportAddress) => void;
-  /** Observes the top Via of responses: the registrar's view of our address (RFC 3581). */
-  onViaReceived?: (seen: TransportAddress) => void;
+  /**
+   * Observes the top Via of responses: the registrar's view of our address (RFC 3581). Only a
+   * response to one of our own client transactions (same branch, method and CSeq) that comes
+   * from the address the request was sent to is believed: anyone can send a datagram carrying
+   * `received`/`rport`, and a Contact moved by a stranger sends our incoming calls to them.
+   */
+  onViaReceived?: (seen: TransportAddress, response: ViaReceivedResponse) => void;
+  /** A client transaction of ours ended: its final response came, or it timed out. */
+  onClientTransactionEnd?: (method: string) => void;
+}
+
+/** The response a registrar's view of our address came from. */
+export interface ViaReceivedResponse {
+  method: string;
+  statusCode: number;
+}
+
+/** A request we sent whose final response has not arrived yet. */
+interface ClientTransaction {
+  cseq: number;
+  destination: TransportAddress;
+  deadline: ReturnType<typeof setTimeout>;
 }
 
 interface PendingRetransmission {
@@ -57,22 +77,38 @@ export class UdpTransport implements Transport {
   private transportState = TransportState.Disconnected;
   /** Keyed by `branch` + request method (client side) or `branch` + `INVITE` (Timer G). */
   private readonly pending = new Map<string, PendingRetransmission>();
+  /** Keyed by `branch` + method, like the retransmissions; ends on a final response or Timer F/B. */
+  private readonly clientTransactions = new Map<string, ClientTransaction>();
   private readonly detach: Array<() => void> = [];
 
   // sip.js constructs transports as `new transportConstructor(logger, transportOptions)`.
   constructor(
     _logger: unknown,
-    private readonly options: UdpTransportOptions,
+    private options: UdpTransportOptions,
   ) {
     this.timers = { ...DEFAULT_SIP_TIMERS, ...options.timers };
-    this.detach.push(options.endpoint.on('sip', (datagram, from) => this.receive(datagram, from)));
+    this.attach(options.endpoint);
+  }
+
+  private attach(endpoint: UdpTransportOptions['endpoint']): void {
+    this.detach.push(endpoint.on('sip', (datagram, from) => this.receive(datagram, from)));
     this.detach.push(
-      options.endpoint.onClose(() => {
+      endpoint.onClose(() => {
         if (this.transportState === TransportState.Connected) {
           this.transition(TransportState.Disconnected, new Error('SIP socket closed'));
         }
       }),
     );
+  }
+
+  /**
+   * Carries SIP over another socket from now on, keeping transactions and their
+   * retransmissions: the old socket's local address is gone (a network change).
+   */
+  useEndpoint(endpoint: UdpTransportOptions['endpoint']): void {
+    for (const undo of this.detach.splice(0)) undo();
+    this.options = { ...this.options, endpoint };
+    this.attach(endpoint);
   }
 
   get state(): TransportState {
@@ -91,6 +127,14 @@ export class UdpTransport implements Transport {
   /** Number of messages currently being retransmitted (for tests and diagnostics). */
   get pendingRetransmissions(): number {
     return this.pending.size;
+  }
+
+  /** True while a request of `method` we sent awaits its final response. */
+  hasClientTransaction(method: string): boolean {
+    for (const key of this.clientTransactions.keys()) {
+      if (key.endsWith(` ${method}`)) return true;
+    }
+    return false;
   }
 
   isConnected(): boolean {
@@ -112,6 +156,10 @@ export class UdpTransport implements Transport {
     if (this.transportState === TransportState.Connected) {
       this.transition(TransportState.Disconnecting);
       this.stopAllRetransmissions();
+      for (const transaction of this.clientTransactions.values()) {
+        clearTimeout(transaction.deadline);
+      }
+      this.clientTransactions.clear();
       this.transition(TransportState.Disconnected);
     }
     return Promise.resolve();
@@ -128,7 +176,35 @@ export class UdpTransport implements Transport {
     const view = viewSipMessage(message);
     const destination = view ? this.destinationFor(view) : this.options.server;
     await this.transmit(message, destination);
-    if (view) this.scheduleRetransmission(view, message, destination);
+    if (view) {
+      this.trackClientTransaction(view, destination);
+      this.scheduleRetransmission(view, message, destination);
+    }
+  }
+
+  private trackClientTransaction(view: SipMessageView, destination: TransportAddress): void {
+    if (view.kind !== 'request' || view.method === 'ACK') return;
+    const key = retransmissionKey('request', view.branch, view.method);
+    if (this.clientTransactions.has(key)) return;
+    const deadline = setTimeout(() => {
+      this.clientTransactions.delete(key);
+      this.options.onClientTransactionEnd?.(view.method);
+    }, transactionTimeout(this.timers));
+    deadline.unref?.();
+    this.clientTransactions.set(key, { cseq: view.cseq, destination, deadline });
+  }
+
+  /** The transaction `response` answers, if it is one of ours and came from where we sent it. */
+  private matchClientTransaction(
+    view: SipMessageView,
+    from: TransportAddress,
+  ): ClientTransaction | null {
+    const key = retransmissionKey('request', view.branch, view.method);
+    const transaction = this.clientTransactions.get(key);
+    if (!transaction || transaction.cseq !== view.cseq) return null;
+    const { destination } = transaction;
+    if (from.address !== destination.address || from.port !== destination.port) return null;
+    return transaction;
   }
 
   private destinationFor(view: SipMessageView): TransportAddress {
@@ -216,14 +292,14 @@ export class UdpTransport implements Transport {
     }
     this.options.onTrace?.('in', text, from);
     if (view.kind === 'response') {
-      this.onResponse(view);
+      this.onResponse(view, from);
     } else if (view.method === 'ACK') {
       this.stopRetransmission(retransmissionKey('response', view.branch, 'INVITE'));
     }
     this.onMessage?.(text);
   }
 
-  private onResponse(view: SipMessageView): void {
+  private onResponse(view: SipMessageView, from: TransportAddress): void {
     const key = retransmissionKey('request', view.branch, view.method);
     const entry = this.pending.get(key);
     if (entry) {
@@ -237,11 +313,22 @@ export class UdpTransport implements Transport {
         this.stopRetransmission(key);
       }
     }
-    if (view.via.received !== undefined || view.via.rport !== undefined) {
-      this.options.onViaReceived?.({
-        address: view.via.received ?? view.via.host,
-        port: view.via.rport ?? view.via.port ?? 5060,
-      });
+    const ours = this.matchClientTransaction(view, from);
+    if (ours && (view.via.received !== undefined || view.via.rport !== undefined)) {
+      this.options.onViaReceived?.(
+        {
+          address: view.via.received ?? view.via.host,
+          port: view.via.rport ?? view.via.port ?? 5060,
+        },
+        { method: view.method, statusCode: view.statusCode },
+      );
+    }
+    // A final response ends the transaction only now, so that whoever learns the address above
+    // still sees it in flight; sip.js handles the response after this returns: tell once it has.
+    if (ours && view.statusCode >= 200) {
+      clearTimeout(ours.deadline);
+      this.clientTransactions.delete(retransmissionKey('request', view.branch, view.method));
+      setTimeout(() => this.options.onClientTransactionEnd?.(view.method), 0);
     }
   }
 

@@ -30,8 +30,16 @@ export interface SecretCipher {
   decrypt(cipher: Buffer): string;
 }
 
+/**
+ * Layout of the file. 2: a stored keepalive is the user's choice; before it, every file carried
+ * the old default of 25 s whether or not the user chose it.
+ */
+const FILE_VERSION = 2;
+const OLD_DEFAULT_KEEPALIVE_SECONDS = 25;
+
 /** The file as it is written. */
 interface StoredFile {
+  version?: number;
   settings: Settings;
   /** Base64 ciphertext of the SIP password. */
   password?: string;
@@ -73,7 +81,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export class SettingsStore {
-  private current: StoredFile = { settings: DEFAULT_SETTINGS };
+  private current: StoredFile = { version: FILE_VERSION, settings: DEFAULT_SETTINGS };
   private readonly writes = new WriteQueue();
   private problem: SettingsLoadProblem | null = null;
 
@@ -170,7 +178,7 @@ export class SettingsStore {
    */
   async update(change: SettingsUpdate): Promise<Settings> {
     const { password, turnPassword, ...rest } = change;
-    const next: StoredFile = { ...this.current };
+    const next: StoredFile = { ...this.current, version: FILE_VERSION };
     for (const [name, plain] of [
       ['password', password],
       ['turnPassword', turnPassword],
@@ -210,7 +218,7 @@ const unreadable = (message: string, backup: string | null): SettingsLoadProblem
 function salvage(raw: Record<string, unknown>): Loaded {
   const invalidKeys: string[] = [];
   const unknownKeys = Object.keys(raw).filter(
-    (key) => key !== 'settings' && !SECRET_NAMES.includes(key as SecretName),
+    (key) => key !== 'settings' && key !== 'version' && !SECRET_NAMES.includes(key as SecretName),
   );
   const stored = raw.settings === undefined ? {} : raw.settings;
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
@@ -230,9 +238,17 @@ function salvage(raw: Record<string, unknown>): Loaded {
   } else {
     invalidKeys.push('settings');
   }
+  // The old default, written into every file, would otherwise pin 25 s for good: it becomes
+  // "let the engine choose", as a user who never touched it meant.
+  if (raw.version !== FILE_VERSION && settings.keepaliveSeconds === OLD_DEFAULT_KEEPALIVE_SECONDS) {
+    settings.keepaliveSeconds = null;
+  }
   // Each value passed its own schema and the object has no rule across keys, so this holds.
   const whole = settingsSchema.safeParse(settings);
-  const result: StoredFile = { settings: whole.success ? whole.data : DEFAULT_SETTINGS };
+  const result: StoredFile = {
+    version: FILE_VERSION,
+    settings: whole.success ? whole.data : DEFAULT_SETTINGS,
+  };
   for (const name of SECRET_NAMES) {
     const secret = raw[name];
     if (secret === undefined) continue;

@@ -11,7 +11,7 @@
  * main thread only, so it is reported beside it, to show how much of the cost is React and
  * layout, not as the figure itself.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ export interface CpuShare {
   mainThread: number;
   /** Every Chromium process (browser, renderer, GPU, network, audio service). */
   chromium: number;
+  /** The renderer's share split by thread name (CrRendererMain, the audio worklet's, ...). */
+  rendererThreads: Record<string, number>;
 }
 
 export interface DelayStats {
@@ -49,7 +51,15 @@ export interface AppCost {
    */
   shownUplink: DelayStats;
   shownPlayout: DelayStats;
+  /** Gaps over the call window: the speaker running dry, RTP finding no microphone frame. */
+  gaps: { speakerUnderruns: number; micUnderruns: number; micFramesTrimmed: number };
 }
+
+/**
+ * The renderer thread that exists only in the test bridge: the worker that carries call audio
+ * over the loopback WebSocket. In the app main's MessagePort reaches the worklet directly.
+ */
+export const BRIDGE_RELAY_THREAD = 'DedicatedWorker';
 
 /** The call screen's line, e.g. "Audio path: mic → network 12 ms, network → speaker 126 ms". */
 const SHOWN_DELAYS = /mic → network (\d+) ms, network → speaker (\d+) ms/;
@@ -62,6 +72,29 @@ function processTicks(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** utime + stime of each thread of a process, summed by thread name. */
+function threadTicks(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      byName.set(name, (byName.get(name) ?? 0) + ticks);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
 }
 
 async function chromiumProcesses(session: CDPSession): Promise<{ type: string; id: number }[]> {
@@ -85,6 +118,8 @@ async function measureCpu(
 ): Promise<CpuShare> {
   const processes = await chromiumProcesses(browserSession);
   const before = new Map(processes.map((p) => [p.id, processTicks(p.id)]));
+  const renderers = processes.filter((p) => p.type === 'renderer').map((p) => p.id);
+  const threadsBefore = new Map(renderers.map((pid) => [pid, threadTicks(pid)]));
   const taskBefore = await mainThreadSeconds(pageSession);
   const started = Date.now();
   await during();
@@ -99,10 +134,19 @@ async function measureCpu(
     }
     return (ticks / CLOCK_TICKS / elapsed) * 100;
   };
+  const rendererThreads: Record<string, number> = {};
+  for (const pid of renderers) {
+    const start = threadsBefore.get(pid) ?? new Map<string, number>();
+    for (const [name, ticks] of threadTicks(pid)) {
+      const used = ((ticks - (start.get(name) ?? 0)) / CLOCK_TICKS / elapsed) * 100;
+      rendererThreads[name] = (rendererThreads[name] ?? 0) + used;
+    }
+  }
   return {
     renderer: share((type) => type === 'renderer'),
     mainThread: ((taskAfter - taskBefore) / elapsed) * 100,
     chromium: share(() => true),
+    rendererThreads,
   };
 }
 
@@ -183,6 +227,7 @@ export async function measureAppCost(options: {
     const shownPlayout: number[] = [];
     const audio = bridge.service.audio;
     const delayText = page.locator('.audio-delay');
+    const statsBefore = audio.stats;
     const call = await measureCpu(browserSession, pageSession, options.callSeconds, async () => {
       for (let second = 0; second < options.callSeconds; second++) {
         await sleep(1000);
@@ -196,8 +241,14 @@ export async function measureAppCost(options: {
         }
       }
     });
+    const statsAfter = audio.stats;
     await page.getByRole('button', { name: 'Hang up' }).click();
     return {
+      gaps: {
+        speakerUnderruns: statsAfter.playoutUnderruns - statsBefore.playoutUnderruns,
+        micUnderruns: statsAfter.micUnderruns - statsBefore.micUnderruns,
+        micFramesTrimmed: statsAfter.micFramesTrimmed - statsBefore.micFramesTrimmed,
+      },
       idle,
       call,
       uplink: delayStats(uplink),

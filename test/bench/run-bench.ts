@@ -16,20 +16,32 @@ import {
   startCoturn,
   startSipp,
 } from '../lab/support/peers.js';
-import { measureAppCost } from './app-cost.js';
+import { BRIDGE_RELAY_THREAD, measureAppCost, type CpuShare } from './app-cost.js';
 import { measureRelayLatency } from './relay-latency.js';
-import { percentile, round } from './stats.js';
+import { measureRescueRecovery } from './rescue-recovery.js';
+import { measureNetworkChangeTimes } from './network-change-time.js';
+import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
-/** BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, app) runs just those. */
+const RESCUE_RUNS = Number(process.env.BENCH_RESCUE_RUNS ?? 5);
+const NETCHANGE_RUNS = Number(process.env.BENCH_NETCHANGE_RUNS ?? 5);
+/**
+ * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, netchange, app)
+ * runs just those.
+ */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 /** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
 const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
-const SECTIONS = [...LAB_SECTIONS, 'app'];
+/**
+ * Each builds a lab of its own per run: `rescue` breaks the router's mapping, and a client
+ * `netchange` moved cannot be moved back in place.
+ */
+const OWN_LAB_SECTIONS = ['rescue', 'netchange'];
+const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app'];
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -237,10 +249,36 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   if (LAB_SECTIONS.some(runs)) await labRows(rows);
+  if (runs('rescue')) await rescueRows(rows);
+  if (runs('netchange')) await networkChangeRows(rows);
   if (runs('app')) await appRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
   );
+}
+
+/** One-way audio to audio both ways after the rescue: the watch's 3 s plus the re-INVITE. */
+const RESCUE_TARGET_MS = 5000;
+
+async function rescueRows(rows: Row[]): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  installLabCleanup();
+  const samples: number[] = [];
+  let failed = 0;
+  for (let run = 0; run < RESCUE_RUNS; run++) {
+    progress(
+      `measuring one-way audio to both ways after the rescue, run ${run + 1}/${RESCUE_RUNS}`,
+    );
+    const ms = await measureRescueRecovery();
+    if (ms === null) failed++;
+    else samples.push(ms);
+  }
+  rows.push({
+    measure: `one-way → both ways after rescue (moved RTP mapping, STUN refresh), ${RESCUE_RUNS} runs`,
+    natter: `median ${round(median(samples) / 1000, 2)} s (min ${round(Math.min(...samples) / 1000, 2)}, max ${round(Math.max(...samples) / 1000, 2)})${failed ? `; ${failed} never recovered` : ''}`,
+    target: `≤ ${RESCUE_TARGET_MS / 1000} s`,
+    ratio: `×${round(median(samples) / RESCUE_TARGET_MS, 2)} of target`,
+  });
 }
 
 /** Targets of the app's own cost; the delay is ITU-T G.114's budget for the two terminals. */
@@ -255,7 +293,15 @@ async function appRows(rows: Row[]): Promise<void> {
     callSeconds: APP_SECONDS,
     progress,
   });
-  const cpu = (share: { renderer: number; mainThread: number; chromium: number }) =>
+  const threads = (share: CpuShare) =>
+    Object.entries(share.rendererThreads)
+      .filter(([, used]) => used >= 0.05)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, used]) => `${name} ${round(used, 2)} %`)
+      .join(', ');
+  progress(`renderer threads idle: ${threads(cost.idle)}`);
+  progress(`renderer threads in call: ${threads(cost.call)}`);
+  const cpu = (share: CpuShare) =>
     `${round(share.renderer, 2)} % of a core (main thread ${round(share.mainThread, 2)} %; all of Chromium ${round(share.chromium, 2)} %)`;
   rows.push({
     measure: `app renderer CPU, idle on the dialer, ${APP_SECONDS} s`,
@@ -268,6 +314,13 @@ async function appRows(rows: Row[]): Promise<void> {
     natter: cpu(cost.call),
     target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
     ratio: `×${round(cost.call.renderer / APP_CALL_CPU_TARGET, 2)} of target`,
+  });
+  const relay = cost.call.rendererThreads[BRIDGE_RELAY_THREAD] ?? 0;
+  rows.push({
+    measure: `  of which the test bridge's audio socket worker (${BRIDGE_RELAY_THREAD}), absent in the app`,
+    natter: `${round(relay, 2)} % of a core; without it ${round(cost.call.renderer - relay, 2)} %`,
+    target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
+    ratio: `×${round((cost.call.renderer - relay) / APP_CALL_CPU_TARGET, 2)} of target`,
   });
   const ms = (value: number) => `${round(value, 1)} ms`;
   const shown = cost.shownUplink.median + cost.shownPlayout.median;
@@ -282,6 +335,33 @@ async function appRows(rows: Row[]): Promise<void> {
       '  of which the app’s own link (worklet ⇄ main ⇄ RTP), without the output device buffer',
     natter: `mic → RTP median ${ms(cost.uplink.median)}, RTP → worklet output median ${ms(cost.playout.median)} (p90 ${ms(cost.playout.p90)}); together ${ms(cost.uplink.median + cost.playout.median)}`,
     target: '',
+  });
+  rows.push({
+    measure: `app audio gaps during the ${APP_SECONDS} s call`,
+    natter: `speaker ran dry ${cost.gaps.speakerUnderruns}×, RTP found no mic frame ${cost.gaps.micUnderruns}×, standing mic frames trimmed ${cost.gaps.micFramesTrimmed}`,
+    target: 'none heard',
+  });
+}
+
+const NETCHANGE_TARGET_SECONDS = 5;
+
+/** Time to heal a move to another router: registered again, and a call's audio both ways. */
+async function networkChangeRows(rows: Row[]): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  installLabCleanup();
+  const times = await measureNetworkChangeTimes({ runs: NETCHANGE_RUNS, progress });
+  const each = (runs: number[]) => runs.map((value) => round(value, 2)).join(', ');
+  rows.push({
+    measure: `network change (move to another router) → re-registered, provider side, ${NETCHANGE_RUNS} runs`,
+    natter: `median ${round(times.reRegistered.median, 2)} s (runs: ${each(times.reRegistered.runs)} s)`,
+    target: `≤ ${NETCHANGE_TARGET_SECONDS} s`,
+    ratio: `×${round(times.reRegistered.median / NETCHANGE_TARGET_SECONDS, 2)} of target`,
+  });
+  rows.push({
+    measure: `network change in a call → audio both ways (re-INVITE), provider side, ${NETCHANGE_RUNS} runs`,
+    natter: `median ${round(times.audioResumed.median, 2)} s (runs: ${each(times.audioResumed.runs)} s)`,
+    target: `≤ ${NETCHANGE_TARGET_SECONDS} s`,
+    ratio: `×${round(times.audioResumed.median / NETCHANGE_TARGET_SECONDS, 2)} of target`,
   });
 }
 

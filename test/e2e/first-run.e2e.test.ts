@@ -327,12 +327,14 @@ describe.skipIf(skip)('first run and the settings page', () => {
       .locator('.field-hint')
       .textContent();
     expect(keepaliveHint).toMatch(
-      /keep the way open for incoming calls\. 0 turns it off; otherwise 10 to 300 seconds/,
+      /keep the way open for incoming calls\. Leave it empty for automatic: every 15 s, or below what “Check my connection” measures for your router\. 0 turns it off; otherwise 10 to 300 seconds/,
     );
+    expect(await keepalive.inputValue()).toBe('');
+    expect(await keepalive.getAttribute('placeholder')).toBe('Automatic');
     await keepalive.fill('5');
     await page.getByRole('button', { name: 'Save keepalive' }).click();
     expect(await errorText('Keepalive interval (seconds)')).toMatch(/5 s is out of bounds/);
-    expect(stored().keepaliveSeconds).toBe(25);
+    expect(stored().keepaliveSeconds).toBeNull();
     await keepalive.fill('30');
     await page.getByRole('button', { name: 'Save keepalive' }).click();
     const keepaliveSubmit = page.locator('.settings-submit', {
@@ -342,6 +344,14 @@ describe.skipIf(skip)('first run and the settings page', () => {
       .poll(() => keepaliveSubmit.getByRole('status').textContent(), { timeout: 10_000 })
       .toBe('✓ Saved: every 30 s');
     expect(stored().keepaliveSeconds).toBe(30);
+    expect(bridge.service.engine.engineOptions.keepaliveSeconds).toBe(30);
+    await keepalive.fill('');
+    await page.getByRole('button', { name: 'Save keepalive' }).click();
+    await expect
+      .poll(() => keepaliveSubmit.getByRole('status').textContent(), { timeout: 10_000 })
+      .toBe('✓ Saved: automatic');
+    expect(stored().keepaliveSeconds).toBeNull();
+    expect(bridge.service.engine.engineOptions.keepaliveSeconds).toBeNull();
 
     // Calls and App: each switch and the theme saved, each confirmed beside itself.
     const dnd = page.getByRole('switch', { name: 'Do not disturb' });

@@ -177,6 +177,30 @@ describe.skipIf(skip)('settings: STUN test, STUN order and the nearest server', 
     await fullPageScreenshot(page, join(SCREENS, 'settings-tested.png'));
   });
 
+  it('"Move to another voip.ms server" is saved when flipped and says what it does', async () => {
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const failover = page.getByRole('switch', {
+      name: 'Move to another voip.ms server when mine stops answering',
+    });
+    expect(await failover.isChecked()).toBe(false);
+    await failover.click();
+    await expect.poll(() => failover.isChecked()).toBe(true);
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.registrarFailover))
+      .toBe(true);
+    await expect
+      .poll(() => page.getByText('Saved: Natter moves to the nearest server that answers').count())
+      .toBe(1);
+    // This account's server is not a voip.ms one: it never moves to voip.ms.
+    expect(bridge.service.engine.engineOptions.failoverServers).toEqual([]);
+    await failover.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENS, 'settings-failover.png'), animations: 'disabled' });
+    await failover.click();
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.registrarFailover))
+      .toBe(false);
+  });
+
   it('refuses a probe the contract does not allow, without probing anything', async () => {
     const outcome = await page.evaluate(async (url) => {
       const socket = new WebSocket(new URL(url).searchParams.get('bridge') ?? '');

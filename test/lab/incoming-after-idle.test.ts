@@ -1,8 +1,10 @@
 /**
  * Incoming calls after a long idle through a router that forgets idle UDP mappings quickly: with
- * keepalives the binding survives and the provider's INVITE reaches the client; without them (the
- * control, which proves the test can fail) it does not. The capture on the provider's side shows
- * why: the keepalives themselves, and the gap the router's timeout fell into.
+ * the default keepalive (no --keepalive, as a user who never opened the settings has it) the
+ * binding survives and the provider's INVITE reaches the client; without keepalives (the control,
+ * which proves the test can fail) it does not. The capture on the provider's side shows why: the
+ * keepalives themselves, and the gap the router's timeout fell into. A router that forgets sooner
+ * than the default interval is held by following its measured binding lifetime.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
@@ -36,8 +38,8 @@ afterAll(() => {
  * Registers through a router that forgets idle UDP mappings after 20 s, stays idle for 60 s, then
  * the provider calls the Contact it registered, from its own address and port.
  */
-async function callAfterIdle(keepaliveSeconds: number) {
-  const lab = createLab({ nat: 'cone', udpTimeoutSeconds: UDP_TIMEOUT_SECONDS });
+async function callAfterIdle(keepaliveFlags: string[], udpTimeoutSeconds = UDP_TIMEOUT_SECONDS) {
+  const lab = createLab({ nat: 'cone', udpTimeoutSeconds });
   labs.push(lab);
   await startCoturn(lab);
   const registrar = await startSipp(lab, 'provider-registrar.xml', { calls: 1 });
@@ -55,8 +57,7 @@ async function callAfterIdle(keepaliveSeconds: number) {
       '--stun',
       `${PUBLIC.stunB}:3478`,
       '--answer',
-      '--keepalive',
-      String(keepaliveSeconds),
+      ...keepaliveFlags,
       '--seconds',
       '75',
       '--json',
@@ -132,12 +133,16 @@ async function callAfterIdle(keepaliveSeconds: number) {
 describe.skipIf(skip)(
   `conntrack UDP timeout ${UDP_TIMEOUT_SECONDS} s, then ${IDLE_MS / 1000} s idle`,
   () => {
-    it('keepalives hold the NAT binding: the INVITE arrives and is answered; without them it does not', async () => {
-      const [held, control] = await Promise.all([callAfterIdle(10), callAfterIdle(0)]);
+    it('default keepalives hold the NAT binding: the INVITE arrives and is answered; without them it does not', async () => {
+      const [held, control] = await Promise.all([
+        callAfterIdle([]),
+        callAfterIdle(['--keepalive', '0']),
+      ]);
 
-      // The client registered its public mapping, and kept it alive on the wire.
+      // The client registered its public mapping, and kept it alive on the wire, every 15 s.
       expect(held.contact.address).toBe(PUBLIC.router);
-      expect(held.keepalives).toBeGreaterThanOrEqual(IDLE_MS / 10_000 - 1);
+      expect(held.report.keepaliveSeconds).toBe(15);
+      expect(held.keepalives).toBeGreaterThanOrEqual(IDLE_MS / 15_000 - 1);
       expect(held.longestSilence).toBeLessThan(UDP_TIMEOUT_SECONDS);
       expect(held.mappingHeld).toBe(true);
       expect(held.answeredFromContact).toBe(true);
@@ -174,6 +179,44 @@ describe.skipIf(skip)(
           (m) => m.direction === 'received' && m.startLine.startsWith('SIP/2.0'),
         ),
       ).toBe(false);
+    }, 170_000);
+  },
+);
+
+/**
+ * A router that forgets after 12 s, sooner than the 15 s default. The lifetime is given as
+ * `natter doctor --full` measures it on such a router (its longest surviving probe, about 10 s;
+ * test/lab/doctor.test.ts proves that measurement), and the keepalive follows it: every 5 s.
+ */
+const SHORT_TIMEOUT_SECONDS = 12;
+const MEASURED_LIFETIME_SECONDS = 10;
+
+describe.skipIf(skip)(
+  `conntrack UDP timeout ${SHORT_TIMEOUT_SECONDS} s, below the default keepalive`,
+  () => {
+    it('the keepalive follows the measured binding lifetime and holds where the default lapses', async () => {
+      const [followed, unmeasured] = await Promise.all([
+        callAfterIdle(
+          ['--binding-lifetime', String(MEASURED_LIFETIME_SECONDS)],
+          SHORT_TIMEOUT_SECONDS,
+        ),
+        callAfterIdle([], SHORT_TIMEOUT_SECONDS),
+      ]);
+
+      expect(followed.report.keepaliveSeconds).toBe(MEASURED_LIFETIME_SECONDS / 2);
+      expect(followed.longestSilence).toBeLessThan(SHORT_TIMEOUT_SECONDS);
+      expect(followed.mappingHeld).toBe(true);
+      expect(followed.answeredFromContact).toBe(true);
+      expect(followed.callerExit).toBe(0);
+      expect(followed.report.calls[0]).toMatchObject({ answered: true, oneWayAudio: false });
+
+      // The control: at the default 15 s the router's 12 s timeout falls between keepalives, so
+      // the binding lapses on every cycle. Whether the provider's INVITE still gets through then
+      // depends on where in the cycle it lands (the next keepalive opens the same port again), so
+      // the lapse itself, on the wire, is what this side asserts.
+      expect(unmeasured.report.keepaliveSeconds).toBe(15);
+      expect(unmeasured.keepalives).toBeGreaterThanOrEqual(IDLE_MS / 15_000 - 1);
+      expect(unmeasured.longestSilence).toBeGreaterThan(SHORT_TIMEOUT_SECONDS);
     }, 170_000);
   },
 );

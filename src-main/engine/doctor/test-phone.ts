@@ -37,25 +37,29 @@ export class TestPhone {
   private readonly detectors = new Map<string, ToneDetector>();
 
   constructor(options: Partial<EngineOptions>) {
-    this.engine = new NatterEngine(options, {
-      audioSourceFor: (): AudioSource => {
-        const tone = new ToneGenerator({ frequency: DOCTOR_TONE_HZ });
-        return () => tone.next();
+    // Each test call measures one configuration as it is: a rescue would change it mid-call.
+    this.engine = new NatterEngine(
+      { ...options, rescueOneWayAudio: false },
+      {
+        audioSourceFor: (): AudioSource => {
+          const tone = new ToneGenerator({ frequency: DOCTOR_TONE_HZ });
+          return () => tone.next();
+        },
+        onCallAudio: (callId, frame) => {
+          let detector = this.detectors.get(callId);
+          if (!detector) {
+            detector = new ToneDetector({ frequency: DOCTOR_TONE_HZ });
+            this.detectors.set(callId, detector);
+          }
+          detector.push(frame);
+        },
+        onTrace: (direction, message, peer) => {
+          // Enough for the SIP ALG check and a support ticket; older messages are not needed.
+          this.trace.push({ direction, message, peer });
+          if (this.trace.length > 200) this.trace.shift();
+        },
       },
-      onCallAudio: (callId, frame) => {
-        let detector = this.detectors.get(callId);
-        if (!detector) {
-          detector = new ToneDetector({ frequency: DOCTOR_TONE_HZ });
-          this.detectors.set(callId, detector);
-        }
-        detector.push(frame);
-      },
-      onTrace: (direction, message, peer) => {
-        // Enough for the SIP ALG check and a support ticket; older messages are not needed.
-        this.trace.push({ direction, message, peer });
-        if (this.trace.length > 200) this.trace.shift();
-      },
-    });
+    );
   }
 
   register(account: Account, password: string): Promise<Registration> {

@@ -8,6 +8,7 @@ import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
 import { HistoryView } from '../history/HistoryView.js';
 import { NatIndicator, NatPanel } from '../network/NatPanel.js';
+import { NetworkChangeNotice } from '../network/NetworkChangeNotice.js';
 import { SettingsView } from '../settings/SettingsView.js';
 import { SipTraceView } from '../network/SipTraceView.js';
 import { useStore, type Store } from '../state/store.js';
@@ -86,6 +87,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
         </div>
         <NatIndicator store={store} onOpen={() => setTab('network')} />
       </header>
+      <NetworkChangeNotice store={store} />
       {error && (
         <p className="error" role="alert">
           {error}

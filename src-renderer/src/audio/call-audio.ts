@@ -1,7 +1,6 @@
 /**
  * The renderer's side of call audio: the microphone (echo cancellation and noise suppression on)
- * and the chosen output device, joined to main's RTP by the frame worklet. The AudioContext runs at
- * 8 kHz so the browser's own resampler does the rate conversion in both directions.
+ * and the chosen output device, joined to main's RTP by the frame worklet.
  */
 import { AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
 import workletUrl from './frame-worklet.ts?worker&url';
@@ -12,10 +11,14 @@ export interface AudioDevices {
   outputId: string | null;
 }
 
-export interface CallAudioStatus {
-  /** Peak levels of the last 100 ms, 0..1. */
+/** Peak levels of the last 100 ms, 0..1. */
+export interface CallAudioLevels {
   micPeak: number;
   speakerPeak: number;
+}
+
+/** What changes about once a second or less: kept apart from the levels, ten times a second. */
+export interface CallAudioStatus {
   /** Median wait of microphone frames before RTP took them, ms (measured in main). */
   uplinkMs: number | null;
   /** Median wait of received frames before they played, plus the device's own latency, ms. */
@@ -28,9 +31,21 @@ interface SinkableContext extends AudioContext {
   setSinkId?(sinkId: string): Promise<void>;
 }
 
+const SILENT: CallAudioLevels = { micPeak: 0, speakerPeak: 0 };
+/**
+ * The context runs at twice the link's 8 kHz: Chromium renders in quanta of 128 samples and
+ * gives an 8 kHz context at least one (16 ms) per device callback, with three callbacks of output
+ * delay behind it; at 16 kHz a callback is the device's own 10 ms. The worklet halves the rate
+ * itself, the browser resamples between the context and the devices.
+ */
+const CONTEXT_SAMPLE_RATE = 2 * AUDIO_SAMPLE_RATE;
+/**
+ * One render quantum at 16 kHz per device callback: 8 ms, against the 10 ms 'interactive' gives
+ * here; Chromium's output delay is a few callbacks, so this saves about 8 ms of speaker delay.
+ */
+const OUTPUT_BUFFER_S = 128 / CONTEXT_SAMPLE_RATE;
+
 const IDLE: CallAudioStatus = {
-  micPeak: 0,
-  speakerPeak: 0,
   uplinkMs: null,
   playoutMs: null,
   problem: null,
@@ -46,6 +61,8 @@ export class CallAudio {
   private active = false;
   private status: CallAudioStatus = IDLE;
   private readonly listeners = new Set<(status: CallAudioStatus) => void>();
+  private levels: CallAudioLevels = SILENT;
+  private readonly levelListeners = new Set<(levels: CallAudioLevels) => void>();
 
   constructor(private readonly linkPort: Promise<MessagePort>) {
     navigator.mediaDevices?.addEventListener('devicechange', () => void this.onDeviceChange());
@@ -55,6 +72,12 @@ export class CallAudio {
     this.listeners.add(listener);
     listener(this.status);
     return () => this.listeners.delete(listener);
+  }
+
+  onLevels(listener: (levels: CallAudioLevels) => void): () => void {
+    this.levelListeners.add(listener);
+    listener(this.levels);
+    return () => this.levelListeners.delete(listener);
   }
 
   /** Opens the microphone and the speaker for a call; calling it again changes devices. */
@@ -80,13 +103,14 @@ export class CallAudio {
     this.closeMicrophone();
     await this.context?.suspend().catch(() => undefined);
     this.publish({ ...IDLE });
+    this.publishLevels(SILENT);
   }
 
   private ensureGraph(): Promise<void> {
     this.setup ??= (async () => {
       const context: SinkableContext = new AudioContext({
-        sampleRate: AUDIO_SAMPLE_RATE,
-        latencyHint: 'interactive',
+        sampleRate: CONTEXT_SAMPLE_RATE,
+        latencyHint: OUTPUT_BUFFER_S,
       });
       await context.audioWorklet.addModule(workletUrl);
       const worklet = new AudioWorkletNode(context, 'natter-frames', {
@@ -107,7 +131,7 @@ export class CallAudio {
   private onReport(report: WorkletReport): void {
     if (!this.active) return;
     if (report.kind === 'levels') {
-      this.publish({ micPeak: report.micPeak, speakerPeak: report.speakerPeak });
+      this.publishLevels({ micPeak: report.micPeak, speakerPeak: report.speakerPeak });
     } else {
       const deviceMs = this.context
         ? (this.context.baseLatency + (this.context.outputLatency || 0)) * 1000
@@ -183,7 +207,15 @@ export class CallAudio {
     if (!track || track.readyState === 'ended') await this.reopenMicrophone();
   }
 
+  private publishLevels(levels: CallAudioLevels): void {
+    this.levels = levels;
+    for (const listener of this.levelListeners) listener(levels);
+  }
+
   private publish(patch: Partial<CallAudioStatus>): void {
+    // Nothing on screen would change: no new object, so the call screen does not render again.
+    const keys = Object.keys(patch) as (keyof CallAudioStatus)[];
+    if (keys.every((key) => Object.is(this.status[key], patch[key]))) return;
     this.status = { ...this.status, ...patch };
     for (const listener of this.listeners) listener(this.status);
   }

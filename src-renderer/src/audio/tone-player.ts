@@ -61,5 +61,8 @@ export class TonePlayer {
     this.stopCurrent?.();
     this.stopCurrent = null;
     this.playing = null;
+    // A running context keeps its output stream ticking a hundred times a second, through the
+    // whole call that follows the ringback; suspended, it costs nothing until the next tone.
+    void this.context?.suspend().catch(() => undefined);
   }
 }

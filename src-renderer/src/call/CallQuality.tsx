@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio, CallAudioStatus } from '../audio/call-audio.js';
 import { appendQualitySample, meterShare, type QualitySample } from './quality-history.js';
@@ -7,6 +7,23 @@ export function useCallAudioStatus(audio: CallAudio | null): CallAudioStatus | n
   const [status, setStatus] = useState<CallAudioStatus | null>(null);
   useEffect(() => (audio ? audio.onStatus(setStatus) : undefined), [audio]);
   return status;
+}
+
+/**
+ * The levels as the meters draw them, in whole percent: the worklet reports ten times a second,
+ * and a report that moves no meter by a visible step renders nothing.
+ */
+function useMeterShares(audio: CallAudio | null): { mic: number; speaker: number } | null {
+  const [mic, setMic] = useState<number | null>(null);
+  const [speaker, setSpeaker] = useState(0);
+  useEffect(() => {
+    if (!audio) return undefined;
+    return audio.onLevels((levels) => {
+      setMic(Math.round(meterShare(levels.micPeak) * 100));
+      setSpeaker(Math.round(meterShare(levels.speakerPeak) * 100));
+    });
+  }, [audio]);
+  return mic === null ? null : { mic, speaker };
 }
 
 export function LevelMeter({
@@ -18,8 +35,23 @@ export function LevelMeter({
   peak: number;
   showLabel?: boolean;
 }) {
-  const share = meterShare(peak);
-  const db = peak > 0 ? Math.round(20 * Math.log10(peak)) : -Infinity;
+  return (
+    <MeterBar label={label} percent={Math.round(meterShare(peak) * 100)} showLabel={showLabel} />
+  );
+}
+
+/** One meter at a level in whole percent of its scale (-60 dBFS empty, 0 dBFS full). */
+const MeterBar = memo(function MeterBar({
+  label,
+  percent,
+  showLabel = true,
+}: {
+  label: string;
+  percent: number;
+  showLabel?: boolean;
+}) {
+  const share = percent / 100;
+  const db = percent > 0 ? Math.round(60 * share - 60) : -Infinity;
   return (
     <div className={showLabel ? 'meter-row' : 'meter-row bare'}>
       {showLabel && <span className="meter-label">{label}</span>}
@@ -29,7 +61,7 @@ export function LevelMeter({
         aria-label={`${label} level`}
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={Math.round(share * 100)}
+        aria-valuenow={percent}
         aria-valuetext={Number.isFinite(db) ? `${db} dB` : 'silent'}
       >
         {/* The scale is painted under a cover that uncovers it, so colours keep their levels.
@@ -38,9 +70,9 @@ export function LevelMeter({
       </div>
     </div>
   );
-}
+});
 
-function Sparkline({
+const Sparkline = memo(function Sparkline({
   label,
   values,
   unit,
@@ -79,7 +111,7 @@ function Sparkline({
       </svg>
     </figure>
   );
-}
+});
 
 function formatDelay(status: CallAudioStatus): string {
   const { uplinkMs, playoutMs } = status;
@@ -106,16 +138,28 @@ export function useQualityHistory(call: CallInfo): readonly QualitySample[] {
   return history.current.samples;
 }
 
-/** Live audio levels: "no audio is arriving" seen, not guessed. */
-export function LevelMeters({ call, status }: { call: CallInfo; status: CallAudioStatus | null }) {
-  if (!status) return null;
+/**
+ * Live audio levels: "no audio is arriving" seen, not guessed. They follow the worklet on their
+ * own, so ten reports a second render these two meters and nothing else of the call screen.
+ */
+export function LevelMeters({
+  audio,
+  muted,
+  problem,
+}: {
+  audio: CallAudio | null;
+  muted: boolean;
+  problem: string | null;
+}) {
+  const shares = useMeterShares(audio);
+  if (!shares) return null;
   return (
     <div className="meters">
-      <LevelMeter label="Microphone" peak={call.muted ? 0 : status.micPeak} />
-      <LevelMeter label="Speaker" peak={status.speakerPeak} />
-      {status.problem && (
+      <MeterBar label="Microphone" percent={muted ? 0 : shares.mic} />
+      <MeterBar label="Speaker" percent={shares.speaker} />
+      {problem && (
         <p className="warning" role="alert">
-          {status.problem}
+          {problem}
         </p>
       )}
     </div>
@@ -123,30 +167,23 @@ export function LevelMeters({ call, status }: { call: CallInfo; status: CallAudi
 }
 
 /** The figures behind the quality word: jitter and loss over the last minute, the audio path. */
-export function QualityTrends({
+export const QualityTrends = memo(function QualityTrends({
   samples,
   status,
 }: {
   samples: readonly QualitySample[];
   status: CallAudioStatus | null;
 }) {
+  // One array per series and per new sample, so the sparklines skip renders that add none.
+  const jitter = useMemo(() => samples.map((sample) => sample.jitterMs), [samples]);
+  const loss = useMemo(() => samples.map((sample) => sample.lossPercent), [samples]);
   return (
     <div className="call-quality">
       <div className="sparklines">
-        <Sparkline
-          label="Jitter"
-          unit="ms"
-          floor={20}
-          values={samples.map((sample) => sample.jitterMs)}
-        />
-        <Sparkline
-          label="Loss"
-          unit="%"
-          floor={5}
-          values={samples.map((sample) => sample.lossPercent)}
-        />
+        <Sparkline label="Jitter" unit="ms" floor={20} values={jitter} />
+        <Sparkline label="Loss" unit="%" floor={5} values={loss} />
       </div>
       {status && <p className="audio-delay muted">Delay: {formatDelay(status)}</p>}
     </div>
   );
-}
+});

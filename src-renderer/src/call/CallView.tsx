@@ -11,6 +11,7 @@ import { keyAction, type KeyScreen } from './call-keys.js';
 import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
 import { noAudioArriving } from './call-watchdog.js';
+import { describeRescue } from './rescue-words.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
 import { useStore, type Store } from '../state/store.js';
@@ -26,7 +27,8 @@ const STATE_WORDS: Record<CallInfo['state'], string> = {
   ended: 'Call ended',
 };
 
-function useElapsed(since: string | null): string {
+/** The call's clock: its own component, so its tick renders one line, not the call screen. */
+function ElapsedTime({ since }: { since: string | null }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -35,6 +37,19 @@ function useElapsed(since: string | null): string {
   if (!since) return '0:00';
   const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The one-way-audio watchdog, checked once a second as time passes without a packet; the screen
+ * renders again only when its answer changes.
+ */
+function useNoAudioArriving(call: CallInfo): boolean {
+  const [, setNoAudio] = useState(false);
+  useEffect(() => {
+    const timer = setInterval(() => setNoAudio(noAudioArriving(call, Date.now())), 1000);
+    return () => clearInterval(timer);
+  }, [call]);
+  return noAudioArriving(call, Date.now());
 }
 
 export function CallView({
@@ -51,7 +66,6 @@ export function CallView({
   onCheckConnection?: () => void;
   checkPending?: boolean;
 }) {
-  const elapsed = useElapsed(call.answeredAt);
   // The other lines: a call waiting to be answered, and calls on hold to switch to.
   const lines = callLinesOf(useStore(store, (s) => s.calls));
   const held = lines.held.filter((other) => other.id !== call.id);
@@ -109,8 +123,9 @@ export function CallView({
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
   });
-  // Re-evaluated on every render, and useElapsed renders once a second.
-  const noAudio = noAudioArriving(call, Date.now());
+  // While the engine is rescuing the audio, its words replace the bare warning.
+  const rescue = call.rescue ?? null;
+  const noAudio = useNoAudioArriving(call) && !rescue;
   if (call.state === 'incoming') {
     return (
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
@@ -148,7 +163,7 @@ export function CallView({
       <HeldCalls store={store} calls={held} />
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
-      <p className="timer">{live ? elapsed : '\u00a0'}</p>
+      <p className="timer">{live ? <ElapsedTime since={call.answeredAt} /> : '\u00a0'}</p>
       {/* On hold no audio flows to judge, and the state above already says so. */}
       {call.state === 'connected' && !noAudio && (
         <p className="quality-word" data-quality={quality?.toLowerCase() ?? 'pending'}>
@@ -178,7 +193,12 @@ export function CallView({
             ))}
         </div>
       )}
-      {live && <LevelMeters call={call} status={status} />}
+      {rescue && (
+        <p className="rescue-note" role="status" data-recovered={rescue.recovered}>
+          {describeRescue(rescue)}
+        </p>
+      )}
+      {live && <LevelMeters audio={audio} muted={call.muted} problem={status?.problem ?? null} />}
       {digitsSent && (
         <p className="dtmf-sent" aria-live="polite">
           Sent: <span className="digits">{digitsSent}</span>

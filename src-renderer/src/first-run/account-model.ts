@@ -158,7 +158,12 @@ export function registrationStatus(registration: Registration): { tone: StatusTo
     case 'registering':
       return { tone: 'amber', text: 'Registering…' };
     case 'registered':
-      return { tone: 'green', text: 'Registered: calls can come in and go out.' };
+      return registration.failover
+        ? {
+            tone: 'green',
+            text: `Registered on ${registration.failover.to}, because ${registration.failover.from} stopped answering: calls can come in and go out.`,
+          }
+        : { tone: 'green', text: 'Registered: calls can come in and go out.' };
     case 'failed':
       return { tone: 'red', text: 'Not registered.' };
     default:
@@ -171,10 +176,10 @@ export function isRegistrationOf(
   registration: Registration,
   account: { server: string; user: string } | null,
 ): boolean {
+  // After a failover the registration is on another server, but still this account's.
+  const server = registration.failover?.from ?? registration.account?.server;
   return (
-    account !== null &&
-    registration.account?.server === account.server &&
-    registration.account.user === account.user
+    account !== null && server === account.server && registration.account?.user === account.user
   );
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../../../src-shared/nat-verdict.js';
 import { DEFAULT_SETTINGS } from '../../../src-shared/settings.js';
 import { noAudioArriving } from '../call/call-watchdog.js';
-import { addressSourceWords, routerLong, routerShort } from './nat-words.js';
+import { addressSourceWords, networkChangeWords, routerLong, routerShort } from './nat-words.js';
 import { describeRelay } from './relay-words.js';
 import { useStore, type Store } from '../state/store.js';
 import './network.css';
@@ -202,6 +202,11 @@ export function NatPanel({
                 : nat?.registrarSees
                   ? `sees ${show(nat.registrarSees)}`
                   : 'registered',
+              ...(registration.failover
+                ? [
+                    `on ${registration.failover.to}: ${registration.failover.from} stopped answering`,
+                  ]
+                : []),
             ]}
             color={colors.provider}
           />
@@ -250,6 +255,15 @@ export function NatPanel({
         )}
         <dt>Last check</dt>
         <dd>{nat ? new Date(nat.checkedAt).toLocaleTimeString() : '—'}</dd>
+        {nat?.networkChange && (
+          <>
+            <dt>Network change</dt>
+            <dd>
+              <span className="dd-line">{networkChangeWords(nat.networkChange)}</span>
+              <span className="dd-line muted">{nat.networkChange.detail}</span>
+            </dd>
+          </>
+        )}
       </dl>
       <table className="servers">
         <caption>STUN answers</caption>

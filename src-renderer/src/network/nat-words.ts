@@ -1,7 +1,7 @@
 /**
  * The engine's NAT facts in words a person reads: no "cone", "blocked" or "from stun" on screen.
  */
-import type { AddressSource, NatStatus } from '../../../src-shared/domain.js';
+import type { AddressSource, NatStatus, NetworkChange } from '../../../src-shared/domain.js';
 import { stunOff } from '../../../src-shared/nat-verdict.js';
 
 /** What the router does to our traffic, in a few words for the path diagram. */
@@ -50,5 +50,20 @@ export function addressSourceWords(source: AddressSource | null): string {
       return 'this computer’s own address';
     default:
       return '';
+  }
+}
+
+/** When the last network change was and how healing it went, in a few words. */
+export function networkChangeWords(change: NetworkChange): string {
+  const at = new Date(change.at).toLocaleTimeString();
+  switch (change.state) {
+    case 'reconnecting':
+      return `At ${at}: reconnecting…`;
+    case 'recovered':
+      return change.recoveredInMs === null
+        ? `At ${at}: reconnected`
+        : `At ${at}: reconnected in ${(change.recoveredInMs / 1000).toFixed(1)} s`;
+    case 'failed':
+      return `At ${at}: not registered again from the new network`;
   }
 }

@@ -7,7 +7,7 @@ import { saveSettings } from './save-settings.js';
 import { THEME_WORDS } from './settings-model.js';
 import type { SettingsSectionProps } from './section-props.js';
 
-type SwitchKey = 'doNotDisturb' | 'closeToTray' | 'startAtLogin';
+type SwitchKey = 'doNotDisturb' | 'registrarFailover' | 'closeToTray' | 'startAtLogin';
 
 /** One on/off setting saved as soon as it is flipped, its confirmation beside it. */
 function SettingSwitch({
@@ -47,7 +47,7 @@ function SettingSwitch({
   );
 }
 
-/** How incoming calls are taken: do not disturb. */
+/** How calls are taken: do not disturb, and which server takes them when ours goes silent. */
 export function CallSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   return (
     <div className="settings-card" role="group" aria-labelledby={labelledBy}>
@@ -59,6 +59,15 @@ export function CallSettings({ store, settings, labelledBy }: SettingsSectionPro
         hint="While this is on, incoming calls hear a busy signal and nothing rings here. You can still call out."
         saidOn="Saved: incoming calls get a busy signal"
         saidOff="Saved: incoming calls ring again"
+      />
+      <SettingSwitch
+        store={store}
+        settings={settings}
+        setting="registrarFailover"
+        label="Move to another voip.ms server when mine stops answering"
+        hint="Natter registers to the nearest voip.ms server that answers, so calls keep coming in. Your chosen server stays in your settings."
+        saidOn="Saved: Natter moves to the nearest server that answers"
+        saidOff="Saved: Natter stays on your chosen server"
       />
     </div>
   );

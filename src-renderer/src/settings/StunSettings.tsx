@@ -8,6 +8,7 @@ import { Switch } from '../ui/Switch.js';
 import { saveSettings } from './save-settings.js';
 import { formatRtt } from './server-probe-model.js';
 import {
+  automaticKeepalive,
   checkKeepalive,
   KEEPALIVE_MAX_SECONDS,
   keepaliveSaved,
@@ -26,7 +27,9 @@ type MoveDirection = 'up' | 'down';
 export function StunSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   const [stunServers, setStunServers] = useState(settings.stunServers);
   const [custom, setCustom] = useState('');
-  const [keepalive, setKeepalive] = useState(String(settings.keepaliveSeconds));
+  const [keepalive, setKeepalive] = useState(
+    settings.keepaliveSeconds === null ? '' : String(settings.keepaliveSeconds),
+  );
   const [keepaliveSubmitted, setKeepaliveSubmitted] = useState(false);
   const [stunTests, setStunTests] = useState<Record<string, StunTestState>>({});
   const [switchNote, confirmSwitch] = useConfirmation();
@@ -66,7 +69,7 @@ export function StunSettings({ store, settings, labelledBy }: SettingsSectionPro
 
   const saveKeepalive = async () => {
     setKeepaliveSubmitted(true);
-    if (keepaliveCheck.seconds === null) return;
+    if (!keepaliveCheck.valid) return;
     const seconds = keepaliveCheck.seconds;
     const result = await saveSettings(store, { keepaliveSeconds: seconds });
     if ('settings' in result) confirmKeepalive(keepaliveSaved(seconds));
@@ -257,7 +260,7 @@ export function StunSettings({ store, settings, labelledBy }: SettingsSectionPro
       >
         <Field
           label="Keepalive interval (seconds)"
-          hint="How often Natter tells your router to keep the way open for incoming calls. 0 turns it off; otherwise 10 to 300 seconds. 25 suits most routers."
+          hint={`How often Natter tells your router to keep the way open for incoming calls. Leave it empty for automatic: ${automaticKeepalive(settings.bindingLifetimeSeconds)}. 0 turns it off; otherwise 10 to 300 seconds.`}
           error={keepaliveSubmitted || keepalive !== '' ? keepaliveCheck.error : null}
         >
           {(control) => (
@@ -267,6 +270,7 @@ export function StunSettings({ store, settings, labelledBy }: SettingsSectionPro
               inputMode="numeric"
               min={0}
               max={KEEPALIVE_MAX_SECONDS}
+              placeholder="Automatic"
               value={keepalive}
               onChange={(event) => setKeepalive(event.target.value)}
             />

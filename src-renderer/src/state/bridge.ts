@@ -4,7 +4,7 @@
  * and one-time token come in the page URL.
  */
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
-import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
+import AudioSocketWorker from './audio-socket-worker.ts?worker';
 import { AUDIO_PORT_CHANNEL } from '../../../src-shared/ipc-channels.js';
 import {
   announceReady,
@@ -40,30 +40,28 @@ const handedAudioPort = new Promise<MessagePort>((resolve) => {
 /**
  * Electron's `ipcRenderer` replaced by a loopback WebSocket (test/e2e/support/bridge-server.ts):
  * JSON messages `{id, channel, payload}` / `{id, result}` for invokes, `{send}` for the ready
- * signal and `{channel, payload}` for events. Call audio rides the socket's binary messages,
- * relayed to a local MessagePort that reaches the page as main's port does in the app.
+ * signal and `{channel, payload}` for events. The answer to ready names a second socket for call
+ * audio; a worker owns it and holds one end of a MessagePort whose other end reaches the page as
+ * main's port does in the app, so audio never crosses the page's main thread here either.
  */
 function websocketTransport(url: string): BridgeTransport {
   const socket = new WebSocket(url);
-  socket.binaryType = 'arraybuffer';
-  // The worklet speaks MessagePort; this end relays it to the socket's binary messages.
-  const audio = new MessageChannel();
-  audio.port2.onmessage = (event: MessageEvent) => {
-    if (socket.readyState === WebSocket.OPEN) socket.send(encodeAudioMessage(event.data));
-  };
   const opened = new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener('error', () => reject(new Error('bridge unreachable')), { once: true });
   });
+  const audioPortFor = (payload: unknown): MessagePort[] => {
+    const token = (payload as { audioToken?: unknown } | undefined)?.audioToken;
+    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]+$/.test(token)) return [];
+    const audio = new MessageChannel();
+    const worker = new AudioSocketWorker({ name: 'call audio socket' });
+    worker.postMessage({ url: `${url}/audio/${token}`, port: audio.port2 }, [audio.port2]);
+    return [audio.port1];
+  };
   let nextId = 1;
   const pending = new Map<number, (result: unknown) => void>();
   const listeners = new Map<string, Set<(payload: unknown, ports: readonly unknown[]) => void>>();
   socket.addEventListener('message', (message) => {
-    if (message.data instanceof ArrayBuffer) {
-      const decoded = decodeAudioMessage(message.data);
-      if (decoded) audio.port2.postMessage(decoded);
-      return;
-    }
     const data = JSON.parse(String(message.data)) as
       { id: number; result: unknown } | { channel: string; payload: unknown };
     if ('id' in data) {
@@ -71,7 +69,7 @@ function websocketTransport(url: string): BridgeTransport {
       pending.delete(data.id);
       return;
     }
-    const ports = data.channel === AUDIO_PORT_CHANNEL ? [audio.port1] : [];
+    const ports = data.channel === AUDIO_PORT_CHANNEL ? audioPortFor(data.payload) : [];
     for (const listener of listeners.get(data.channel) ?? []) listener(data.payload, ports);
   });
   return {

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
@@ -97,10 +97,39 @@ export async function startBridge(options: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   origin = `http://127.0.0.1:${port}`;
-  const sockets = new WebSocketServer({ server, path: `/${token}` });
+  // One call-audio socket per ready handshake, as main makes one port per page load.
+  const audioTokens = new Set<string>();
+  const audioTokenOf = (url: string | undefined) =>
+    url?.startsWith(`/${token}/audio/`) ? url.slice(`/${token}/audio/`.length) : null;
+  const sockets = new WebSocketServer({
+    server,
+    verifyClient: ({ req }: { req: { url?: string } }) =>
+      req.url === `/${token}` || audioTokens.has(audioTokenOf(req.url) ?? ''),
+  });
   // The page's bridge is src-shared/preload-bridge.ts, as in the app; this end plays main's
   // part of the channels and of the ready handshake.
+  const attachAudio = (socket: WebSocket) =>
+    // The audio socket's binary messages are the audio link (src-shared/audio-link.ts), as the
+    // MessagePort is in the app: the newest page owns it.
+    service.audio.attach({
+      post: (message) => {
+        if (socket.readyState === socket.OPEN) socket.send(encodeAudioMessage(message));
+      },
+      onMessage: (listener) =>
+        socket.on('message', (data, isBinary) => {
+          if (!isBinary || !Buffer.isBuffer(data)) return;
+          const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+          listener(decodeAudioMessage(bytes as ArrayBuffer));
+        }),
+      close: () => socket.close(),
+    });
   sockets.on('connection', (socket, request) => {
+    const audioToken = audioTokenOf(request.url);
+    if (audioToken !== null) {
+      audioTokens.delete(audioToken);
+      attachAudio(socket);
+      return;
+    }
     const sender = request.headers.origin;
     for (const name of EVENT_NAMES) {
       const off = service.on(name, (payload) =>
@@ -108,21 +137,6 @@ export async function startBridge(options: {
       );
       socket.on('close', off);
     }
-    const attachAudio = () =>
-      // Binary messages are the audio link (src-shared/audio-link.ts), as the MessagePort is in
-      // the app: the newest page owns it.
-      service.audio.attach({
-        post: (message) => {
-          if (socket.readyState === socket.OPEN) socket.send(encodeAudioMessage(message));
-        },
-        onMessage: (listener) =>
-          socket.on('message', (data, isBinary) => {
-            if (!isBinary || !Buffer.isBuffer(data)) return;
-            const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-            listener(decodeAudioMessage(bytes as ArrayBuffer));
-          }),
-        close: () => undefined,
-      });
     socket.on('message', async (data, isBinary) => {
       if (isBinary) return;
       let message: { id?: unknown; channel?: unknown; payload?: unknown; send?: unknown };
@@ -132,8 +146,9 @@ export async function startBridge(options: {
         return;
       }
       if (message.send === READY_CHANNEL) {
-        attachAudio();
-        socket.send(JSON.stringify({ channel: AUDIO_PORT_CHANNEL }));
+        const audioToken = randomBytes(16).toString('hex');
+        audioTokens.add(audioToken);
+        socket.send(JSON.stringify({ channel: AUDIO_PORT_CHANNEL, payload: { audioToken } }));
         return;
       }
       if (typeof message.id !== 'number' || typeof message.channel !== 'string') return;

@@ -8,6 +8,12 @@
  *  (203.0.113.2 when nat = none)                                198.51.100.20 (STUN B)
  *                                                               198.51.100.30 (silent STUN)
  * ```
+ * With `secondRouter`, a second router stands beside the first, with its own LAN and public
+ * address, for a client that moves between networks:
+ * ```
+ *  client ns (link down until the move)   router2 ns
+ *  192.168.60.2 ─────── LAN2 ─────── 192.168.60.1 | 198.51.100.2 ── WAN2 ── internet ns
+ * ```
  * Every name carries a per-run id; `destroy()` removes every namespace and process it made.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +24,8 @@ export type NatMode = 'none' | 'cone' | 'symmetric';
 
 export interface LabOptions {
   nat: NatMode;
+  /** Builds a second router (another LAN, public 198.51.100.2) the client can move to. */
+  secondRouter?: boolean;
   /** Packet loss on the router, both directions, in percent. */
   lossPercent?: number;
   /** conntrack UDP timeouts on the router (unreplied and stream), seconds. */
@@ -28,10 +36,30 @@ export interface LabOptions {
    * RTP's plus one, as on routers that do not keep the ports they are given.
    */
   oddPortsTo?: number;
+  /**
+   * Prepares the router for a port-mapping daemon (test/lab/support/miniupnpd.ts): its NAT and
+   * filter rules go into the legacy iptables tables, where miniupnpd 2.3.1 writes its own, so
+   * that its chains are ordered before the NAT rule instead of racing nftables at the same
+   * hook priority (seen here: with the NAT rule in nftables, a mapped socket's packets still
+   * left with a random port behind a symmetric NAT). The NAT rule then covers only the LAN, so the router's own traffic (the
+   * daemon's STUN check of its external address) keeps its ports even when NAT is symmetric.
+   */
+  portMapping?: boolean;
 }
+
+/**
+ * The chains miniupnpd 2.3.1 fills. Its iptables_init.sh would make them, but Debian's package
+ * leaves out the miniupnpd_functions.sh that script sources.
+ */
+export const MINIUPNPD_CHAINS = {
+  nat: 'MINIUPNPD',
+  postrouting: 'MINIUPNPD-POSTROUTING',
+  filter: 'MINIUPNPD',
+} as const;
 
 export const PUBLIC = {
   router: '198.51.100.1',
+  secondRouter: '198.51.100.2',
   provider: '198.51.100.10',
   stunA: '198.51.100.10',
   stunB: '198.51.100.20',
@@ -53,6 +81,17 @@ export class Lab {
   readonly routerWanInterface: string;
   /** The internet side of the router's WAN link: where the provider sees the client's traffic. */
   readonly internetInterface: string;
+  /** The iptables the router's rules live in: `iptables-legacy` with `portMapping`. */
+  readonly routerIptables: 'iptables' | 'iptables-legacy';
+  /** The second router's namespace (only with `secondRouter`). */
+  readonly secondRouter: string;
+  /** The client's end of the second LAN, down until the client moves. */
+  readonly secondClientInterface: string;
+  readonly secondRouterWanInterface: string;
+  /** The internet side of the second router's WAN link. */
+  readonly secondInternetInterface: string;
+  /** The client's address now: it changes when the client moves or is given another. */
+  clientAddressNow: string;
   private readonly processes = new Set<ChildProcess>();
   private destroyed = false;
 
@@ -68,6 +107,21 @@ export class Lab {
     this.routerLanInterface = `nl${id}r`;
     this.routerWanInterface = `nw${id}r`;
     this.internetInterface = `nw${id}i`;
+    this.routerIptables = options.portMapping ? 'iptables-legacy' : 'iptables';
+    this.secondRouter = `${NAMESPACE_PREFIX}${id}-s`;
+    this.secondClientInterface = `nl${id}d`;
+    this.secondRouterWanInterface = `nw${id}s`;
+    this.secondInternetInterface = `nw${id}j`;
+    this.clientAddressNow = this.clientAddress;
+  }
+
+  private get namespaces(): string[] {
+    return [
+      this.client,
+      this.router,
+      this.internet,
+      ...(this.options.secondRouter ? [this.secondRouter] : []),
+    ];
   }
 
   static create(options: LabOptions): Lab {
@@ -142,21 +196,24 @@ export class Lab {
     if (options.nat === 'none') {
       this.exec(internet, 'ip', ['route', 'add', '203.0.113.0/24', 'via', PUBLIC.router]);
     } else {
-      const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-j', 'MASQUERADE'];
+      if (options.portMapping) this.addMiniupnpdChains();
+      const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR];
+      if (options.portMapping) masquerade.push('-s', `${lanPrefix}.0/24`);
+      masquerade.push('-j', 'MASQUERADE');
       if (options.nat === 'symmetric') masquerade.push('--random-fully');
       if (options.oddPortsTo) {
         // u32: the UDP source port (the header's first 16 bits, after the IP header) is odd.
-        this.exec(router, 'iptables', [
+        this.exec(router, this.routerIptables, [
           ...['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-p', 'udp'],
           ...['-m', 'u32', '--u32', '0>>22&0x3C@0>>16&1=1'],
           ...['-j', 'SNAT', '--to-source', `${PUBLIC.router}:${options.oddPortsTo}`],
         ]);
       }
-      this.exec(router, 'iptables', masquerade);
+      this.exec(router, this.routerIptables, masquerade);
     }
     if (options.lossPercent) {
       const probability = (options.lossPercent / 100).toFixed(3);
-      this.exec(router, 'iptables', [
+      this.exec(router, this.routerIptables, [
         '-A',
         'FORWARD',
         '-p',
@@ -182,6 +239,119 @@ export class Lab {
     }
     // The silent STUN server: packets vanish, no ICMP tells the client anything.
     this.exec(internet, 'iptables', ['-A', 'INPUT', '-d', PUBLIC.silent, '-j', 'DROP']);
+    if (options.secondRouter) this.buildSecondRouter();
+  }
+
+  private buildSecondRouter(): void {
+    const { client, internet, secondRouter: router, options } = this;
+    if (options.nat === 'none') throw new Error('a second router needs a NAT mode');
+    run('ip', ['netns', 'add', router]);
+    this.exec(router, 'ip', ['link', 'set', 'lo', 'up']);
+    const lanR = `nl${this.id}s`;
+    const [lanC, wanR, wanI] = [
+      this.secondClientInterface,
+      this.secondRouterWanInterface,
+      this.secondInternetInterface,
+    ];
+    run('ip', [
+      'link',
+      'add',
+      lanC,
+      'netns',
+      client,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      lanR,
+      'netns',
+      router,
+    ]);
+    run('ip', [
+      'link',
+      'add',
+      wanR,
+      'netns',
+      router,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      wanI,
+      'netns',
+      internet,
+    ]);
+    this.exec(router, 'ip', ['addr', 'add', '192.168.60.1/24', 'dev', lanR]);
+    this.exec(router, 'ip', ['addr', 'add', `${PUBLIC.secondRouter}/24`, 'dev', wanR]);
+    this.exec(router, 'ip', ['link', 'set', lanR, 'up']);
+    this.exec(router, 'ip', ['link', 'set', wanR, 'up']);
+    this.exec(router, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+    const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-j', 'MASQUERADE'];
+    if (options.nat === 'symmetric') masquerade.push('--random-fully');
+    this.exec(router, 'iptables', masquerade);
+    // The internet reaches the second router over its own link; the /24 stays on the first.
+    this.exec(internet, 'ip', ['link', 'set', wanI, 'up']);
+    this.exec(internet, 'ip', ['route', 'add', `${PUBLIC.secondRouter}/32`, 'dev', wanI]);
+  }
+
+  /**
+   * The client leaves the first router's network for the second's, as a laptop moving from one
+   * Wi-Fi to another: its address on the first LAN goes, that link goes down, and it comes up on
+   * the second LAN with 192.168.60.2 and a default route through the second router.
+   */
+  moveClientToSecondRouter(): void {
+    if (!this.options.secondRouter) throw new Error('the lab was built without a second router');
+    const { client } = this;
+    this.exec(client, 'ip', ['addr', 'flush', 'dev', this.clientInterface]);
+    this.exec(client, 'ip', ['link', 'set', this.clientInterface, 'down']);
+    this.exec(client, 'ip', ['link', 'set', this.secondClientInterface, 'up']);
+    this.exec(client, 'ip', ['addr', 'add', '192.168.60.2/24', 'dev', this.secondClientInterface]);
+    this.exec(client, 'ip', ['route', 'replace', 'default', 'via', '192.168.60.1']);
+    this.clientAddressNow = '192.168.60.2';
+  }
+
+  /**
+   * The client's address on its LAN is replaced in place (a new DHCP lease): the old address
+   * goes, `address` (e.g. 192.168.50.3) comes, the router stays. Old mappings in the router point
+   * at an address nobody has any more.
+   */
+  replaceClientAddress(address: string): void {
+    const { client } = this;
+    const prefix = this.options.nat === 'none' ? '203.0.113' : '192.168.50';
+    this.exec(client, 'ip', [
+      'addr',
+      'del',
+      `${this.clientAddressNow}/24`,
+      'dev',
+      this.clientInterface,
+    ]);
+    this.exec(client, 'ip', ['addr', 'add', `${address}/24`, 'dev', this.clientInterface]);
+    this.exec(client, 'ip', ['route', 'replace', 'default', 'via', `${prefix}.1`]);
+    this.clientAddressNow = address;
+  }
+
+  /** Jumps from the WAN side into miniupnpd's (empty) chains, ahead of every other rule. */
+  private addMiniupnpdChains(): void {
+    const wan = this.routerWanInterface;
+    const iptables = (args: string[]) => this.exec(this.router, 'iptables-legacy', args);
+    iptables(['-t', 'nat', '-N', MINIUPNPD_CHAINS.nat]);
+    iptables(['-t', 'nat', '-N', MINIUPNPD_CHAINS.postrouting]);
+    iptables(['-t', 'filter', '-N', MINIUPNPD_CHAINS.filter]);
+    iptables(['-t', 'nat', '-A', 'PREROUTING', '-i', wan, '-j', MINIUPNPD_CHAINS.nat]);
+    iptables(['-t', 'nat', '-A', 'POSTROUTING', '-o', wan, '-j', MINIUPNPD_CHAINS.postrouting]);
+    iptables([
+      '-t',
+      'filter',
+      '-A',
+      'FORWARD',
+      '-i',
+      wan,
+      '!',
+      '-o',
+      wan,
+      '-j',
+      MINIUPNPD_CHAINS.filter,
+    ]);
   }
 
   /** Runs a command in a namespace and returns its stdout; throws with stderr on failure. */
@@ -202,7 +372,8 @@ export class Lab {
 
   /** Packets and bytes an iptables rule counted (rules are added with a comment). */
   counter(ns: string, chain: string, comment: string): { packets: number; bytes: number } {
-    const listing = this.exec(ns, 'iptables', ['-L', chain, '-v', '-n', '-x']);
+    const iptables = ns === this.router ? this.routerIptables : 'iptables';
+    const listing = this.exec(ns, iptables, ['-L', chain, '-v', '-n', '-x']);
     for (const line of listing.split('\n')) {
       if (line.includes(`/* ${comment} */`)) {
         const [packets, bytes] = line.trim().split(/\s+/);
@@ -216,7 +387,7 @@ export class Lab {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const child of this.processes) child.kill('SIGKILL');
-    for (const ns of [this.client, this.router, this.internet]) removeNamespace(ns);
+    for (const ns of this.namespaces) removeNamespace(ns);
     rmSync(ownerFile(this.id), { force: true });
     activeLabs.delete(this);
   }
@@ -276,7 +447,7 @@ function sweepStaleNamespaces(): void {
     return;
   }
   for (const name of names) {
-    const match = new RegExp(`^${NAMESPACE_PREFIX}([0-9a-f]{6})-[cri]$`).exec(name);
+    const match = new RegExp(`^${NAMESPACE_PREFIX}([0-9a-f]{6})-[cris]$`).exec(name);
     if (!match?.[1]) continue;
     let owner = NaN;
     try {

@@ -156,18 +156,26 @@ export function scenarioArgs(scenario: string, expiresSeconds = 300): string[] {
 export async function startSipp(
   lab: Lab,
   scenario: string,
-  options: { extraArgs?: string[]; calls?: number; target?: string; expiresSeconds?: number } = {},
+  options: {
+    extraArgs?: string[];
+    calls?: number;
+    target?: string;
+    expiresSeconds?: number;
+    /** Another address of the internet namespace, for a second provider server. */
+    address?: string;
+  } = {},
 ): Promise<SippHandle> {
+  const address = options.address ?? PUBLIC.provider;
   const dir = mkdtempSync(join(tmpdir(), 'natter-sipp-'));
   const messageLog = join(dir, 'messages.log');
   const args = [
     ...scenarioArgs(scenario, options.expiresSeconds),
     '-i',
-    PUBLIC.provider,
+    address,
     '-p',
     String(PROVIDER_SIP_PORT),
     '-mi',
-    PUBLIC.provider,
+    address,
     '-mp',
     String(PROVIDER_MEDIA_PORT),
     '-m',
@@ -195,7 +203,7 @@ export async function startSipp(
   const up = await waitFor(
     () =>
       child.exitCode !== null ||
-      lab.exec(lab.internet, 'ss', ['-uan']).includes(`${PUBLIC.provider}:${PROVIDER_SIP_PORT}`),
+      lab.exec(lab.internet, 'ss', ['-uan']).includes(`${address}:${PROVIDER_SIP_PORT}`),
     10_000,
   );
   if (!up) throw new Error(`sipp did not start: ${output.slice(-800)}`);

@@ -27,6 +27,11 @@ export interface ListenReportJson {
   mapped: AddressJson | null;
   natType: NatReportJson['natType'];
   contact: string | null;
+  /** The server registered at the end, and how it got there when the configured one went silent. */
+  server?: string;
+  failover?: { from: string; to: string; at: string } | null;
+  /** Seconds between SIP keepalives the engine chose (0: none). */
+  keepaliveSeconds: number | null;
   calls: Array<{
     from: string;
     answered: boolean;

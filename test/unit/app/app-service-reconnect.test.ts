@@ -1,6 +1,7 @@
 /**
- * After a sleep or a network change the shell asks the app service to reconnect: it registers
- * again with the stored account (a fresh socket, so a fresh NAT mapping) and re-checks the NAT.
+ * After a sleep or a network change the shell asks the app service to reconnect: with an account
+ * open the engine heals in place (new mapping, REGISTER, re-INVITEs); otherwise it registers
+ * with the stored account and re-checks the NAT.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,22 +38,28 @@ async function serviceWith(saved: { account?: boolean; password?: boolean }) {
 }
 
 describe('reconnect', () => {
-  it('registers again with the stored account, then re-checks the NAT', async () => {
+  it('with an account open, hands the change to the engine, which heals in place', async () => {
     const { service, invoke } = await serviceWith({ account: true, password: true });
     vi.spyOn(service.engine, 'natStatus', 'get').mockReturnValue({} as NatStatus);
+    const healed = vi.spyOn(service.engine, 'networkChanged').mockResolvedValue(undefined);
+    await service.reconnect();
+    expect(healed).toHaveBeenCalledTimes(1);
+    // No fresh registration: that would open a new socket and end a call in progress.
+    expect(invoke.mock.calls.map(([command]) => command)).toEqual([]);
+  });
+
+  it('with no account open yet, registers with the stored account, then re-checks the NAT', async () => {
+    const { service, invoke } = await serviceWith({ account: true, password: true });
+    const natStatus = vi.spyOn(service.engine, 'natStatus', 'get').mockReturnValue(null);
+    invoke.mockImplementation(async (command) => {
+      if (command === 'register') natStatus.mockReturnValue({} as NatStatus);
+      return command === 'snapshot' ? ({ calls: [] } as never) : ({ state: 'registered' } as never);
+    });
     await service.reconnect();
     expect(invoke.mock.calls.filter(([command]) => command !== 'snapshot')).toEqual([
       ['register', { account: ACCOUNT, password: 'sub-account secret' }],
       ['checkNat', {}],
     ]);
-  });
-
-  it('leaves a call in progress alone and only re-checks the NAT', async () => {
-    const { service, invoke, calls } = await serviceWith({ account: true, password: true });
-    vi.spyOn(service.engine, 'natStatus', 'get').mockReturnValue({} as NatStatus);
-    calls.push({ id: 'call-1', state: 'connected' });
-    await service.reconnect();
-    expect(invoke.mock.calls.map(([command]) => command)).toEqual(['snapshot', 'checkNat']);
   });
 
   it('shares one run between calls that come together (wake and unlock)', async () => {

@@ -18,6 +18,9 @@ describe('audio link binary encoding', () => {
       kind: 'uplink-delay',
       ms: 17,
     });
+    expect(
+      decodeAudioMessage(encodeAudioMessage({ kind: 'playout-delay', ms: 21, underruns: 2 })),
+    ).toEqual({ kind: 'playout-delay', ms: 21, underruns: 2 });
   });
 
   it('rejects short, unknown or mis-sized messages', () => {

@@ -163,6 +163,29 @@ describe('running the doctor for the app', () => {
     expect(result.applied).toEqual({ stunServers: [] });
   });
 
+  it('remembers a measured binding lifetime, without apply, so the keepalive follows it', async () => {
+    const measured = report({
+      steps: [
+        step('binding', { evidence: { aliveSeconds: 17.28, expiredSeconds: 20.7 } }),
+        step('nat'),
+      ],
+      fix: null,
+    });
+    const { doctor, saved } = runner({ run: async () => measured });
+    await doctor.run({ full: true, echo: '4443', apply: false });
+    expect(saved).toEqual([{ bindingLifetimeSeconds: 17 }]);
+  });
+
+  it('keeps the last measurement when a run measured nothing', async () => {
+    const unmeasured = report({
+      steps: [step('binding', { status: 'skipped', evidence: { aliveSeconds: null } })],
+      fix: null,
+    });
+    const { doctor, saved } = runner({ run: async () => unmeasured });
+    await doctor.run({ full: true, echo: '4443', apply: false });
+    expect(saved).toEqual([]);
+  });
+
   it('applies the last report’s fix on request, and nothing before there is one', async () => {
     const { doctor, saved } = runner();
     await expect(doctor.applyLastFix()).rejects.toMatchObject({ code: 'no-doctor-fix' });

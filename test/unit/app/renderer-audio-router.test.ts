@@ -116,6 +116,57 @@ describe('renderer audio router', () => {
     expect(router.stats.micFramesReceived).toBe(0);
     send({ kind: 'playout-delay', ms: 42 });
     expect(router.stats.playoutDelayMs).toBe(42);
+    send({ kind: 'playout-delay', ms: 40, underruns: 3 });
+    expect(router.stats.playoutUnderruns).toBe(3);
+    send({ kind: 'playout-delay', ms: 40, underruns: -1 });
+    expect(router.stats.refused).toBe(9);
+  });
+
+  it('cuts a frame that stood in the queue unused for five seconds, and only then', () => {
+    let now = 0;
+    const router = new RendererAudioRouter(() => now);
+    const { port, send } = fakePort();
+    router.attach(port);
+    router.onCall(call('a', 'connected'));
+    const source = router.hooks().audioSourceFor(call('a', 'connected'));
+    // Two frames came in a burst at the start; from then on one arrives per pull.
+    send(micFrame(0, now));
+    for (let i = 1; i <= 250; i++) {
+      send(micFrame(i, now));
+      now += 20;
+      source();
+    }
+    expect(router.stats.micFramesTrimmed).toBe(1);
+    send(micFrame(251, now));
+    expect(source()?.[0]).toBe(251);
+    // Now the queue runs empty at every pull: nothing stands, nothing is cut.
+    for (let i = 0; i < 300; i++) {
+      send(micFrame(1, now));
+      now += 20;
+      source();
+    }
+    expect(router.stats.micFramesTrimmed).toBe(1);
+    expect(router.stats.micUnderruns).toBe(0);
+  });
+
+  it('cuts a standing backlog of several frames within a second, keeping one spare', () => {
+    let now = 0;
+    const router = new RendererAudioRouter(() => now);
+    const { port, send } = fakePort();
+    router.attach(port);
+    router.onCall(call('a', 'connected'));
+    const source = router.hooks().audioSourceFor(call('a', 'connected'));
+    // A stall left three frames waiting; from then on one arrives per pull.
+    for (let i = 0; i < 3; i++) send(micFrame(0, now));
+    for (let i = 1; i <= 50; i++) {
+      send(micFrame(i, now));
+      now += 20;
+      source();
+    }
+    expect(router.stats.micFramesTrimmed).toBe(2);
+    send(micFrame(51, now));
+    // One spare stays: the next pull takes frame 50, not 51.
+    expect(source()?.[0]).toBe(50);
   });
 
   it('a new page takes over the link and the old port is closed', () => {

@@ -51,6 +51,7 @@ describe('natter CLI arguments', () => {
       '10',
       '--seconds',
       '90',
+      '--no-follow-registrar',
     ]);
     expect(args).toMatchObject({
       command: 'listen',
@@ -58,7 +59,43 @@ describe('natter CLI arguments', () => {
       noStun: true,
       keepalive: 10,
       seconds: 90,
+      followRegistrar: false,
     });
+  });
+
+  it('parses --binding-lifetime and --media-keepalive, leaving the keepalive automatic', () => {
+    const args = parseCliArgs([
+      'call',
+      '4443',
+      '--server',
+      'x.voip.ms',
+      '--user',
+      'u',
+      '--binding-lifetime',
+      '12',
+      '--media-keepalive',
+      '0',
+    ]);
+    expect(args).toMatchObject({ keepalive: undefined, bindingLifetime: 12, mediaKeepalive: 0 });
+    expect(() =>
+      parseCliArgs(['call', '4443', '--server', 'x', '--user', 'u', '--binding-lifetime', '0']),
+    ).toThrow(/1–3600/);
+  });
+
+  it('watches the network by default; --no-network-watch leaves a move to the keepalive', () => {
+    const base = ['listen', '--server', '10.0.0.1', '--user', 'u'];
+    expect(parseCliArgs(base)).toMatchObject({ networkWatch: true });
+    expect(parseCliArgs([...base, '--no-network-watch'])).toMatchObject({ networkWatch: false });
+  });
+
+  it('binds to --local-address when given, and refuses what is not an IPv4 address', () => {
+    const base = ['listen', '--server', '10.0.0.1', '--user', 'u'];
+    expect(parseCliArgs(base)).toMatchObject({ localAddress: undefined });
+    expect(parseCliArgs([...base, '--local-address', '192.168.50.2'])).toMatchObject({
+      localAddress: '192.168.50.2',
+    });
+    expect(() => parseCliArgs([...base, '--local-address', '192.168.50.256'])).toThrow(/IPv4/);
+    expect(() => parseCliArgs([...base, '--local-address', 'eth0'])).toThrow(/IPv4/);
   });
 
   it.each([

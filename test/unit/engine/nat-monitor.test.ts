@@ -22,7 +22,7 @@ const { NatMonitor } = await import('../../../src-main/engine/nat-monitor.js');
 
 const endpoint = { bound: { address: '0.0.0.0', port: 5060 } } as never;
 
-function monitor(stunServers = ['stun.example:3478']) {
+function monitor(stunServers = ['stun.example:3478'], followRegistrar?: boolean) {
   return new NatMonitor(endpoint, {
     nat: {
       stunServers,
@@ -33,6 +33,7 @@ function monitor(stunServers = ['stun.example:3478']) {
       turnPolicy: 'symmetric',
       natStrategy: 'auto',
     },
+    ...(followRegistrar === undefined ? {} : { followRegistrar }),
     keepaliveSeconds: 25,
     localAddress: '192.168.50.2',
   });
@@ -82,5 +83,29 @@ describe('NatMonitor chooses the Contact address', () => {
     expect(nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 })).toBe(false);
     expect(nat.status.contact).toEqual({ address: '192.168.50.2', port: 5060 });
     expect(nat.status.registrarSees).toEqual({ address: '198.51.100.1', port: 40777 });
+  });
+
+  it('keeps the STUN Contact when told not to follow the registrar', async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'symmetric' };
+    const nat = monitor(['stun.example:3478'], false);
+    await nat.check();
+    expect(nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 })).toBe(false);
+    expect(nat.status.contact).toEqual({ address: '198.51.100.1', port: 40001 });
+    expect(nat.status.registrarAgrees).toBe(false);
+  });
+
+  it('after a network change, forgets the old registrar view so the new mapping wins', async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'cone' };
+    const nat = monitor();
+    await nat.check();
+    nat.recordRegistrarView({ address: '198.51.100.1', port: 40777 });
+    expect(nat.status.contactSource).toBe('registrar');
+    nat.forgetNetwork('192.168.60.2', endpoint);
+    discovery.next = { mapped: { address: '198.51.100.2', port: 40002 }, natType: 'cone' };
+    await nat.check();
+    expect(nat.status.local).toEqual({ address: '192.168.60.2', port: 5060 });
+    expect(nat.status.registrarSees).toBeNull();
+    expect(nat.status.contact).toEqual({ address: '198.51.100.2', port: 40002 });
+    expect(nat.status.contactSource).toBe('stun');
   });
 });

@@ -135,3 +135,26 @@ describe('saving an account', () => {
     });
   });
 });
+
+describe('registration moved to another server', () => {
+  const movedAway: Registration = {
+    state: 'registered',
+    account: { server: 'toronto.voip.ms', user: '123456_home' },
+    contact: 'sip:123456_home@198.51.100.1:5060',
+    expiresAt: null,
+    error: null,
+    failover: { from: VOIPMS, to: 'toronto.voip.ms', at: '2026-12-01T12:00:00.000Z' },
+  };
+
+  it('is still the registration of the account whose server went silent', () => {
+    expect(isRegistrationOf(movedAway, { server: VOIPMS, user: '123456_home' })).toBe(true);
+    expect(isRegistrationOf(movedAway, { server: VOIPMS, user: '123456_other' })).toBe(false);
+  });
+
+  it('says where it is registered and why', () => {
+    expect(registrationStatus(movedAway)).toEqual({
+      tone: 'green',
+      text: 'Registered on toronto.voip.ms, because montreal.voip.ms stopped answering: calls can come in and go out.',
+    });
+  });
+});

@@ -194,3 +194,26 @@ describe('the network panel in plain words', () => {
     expect(addressSourceWords(null)).toBe('');
   });
 });
+
+describe('natVerdict after a network change', () => {
+  const change = (state: 'reconnecting' | 'recovered' | 'failed') => ({
+    at: new Date(0).toISOString(),
+    state,
+    detail: 'address 192.168.50.2 gone; new address 192.168.60.2',
+    recoveredInMs: state === 'recovered' ? 1200 : null,
+  });
+
+  it('says "Network changed, reconnecting…" while it heals, even while registering again', () => {
+    const registering: Registration = { ...registered, state: 'registering' };
+    for (const registration of [registered, registering]) {
+      const verdict = natVerdict(nat({ networkChange: change('reconnecting') }), registration);
+      expect(verdict).toMatchObject({ color: 'amber', title: 'Network changed, reconnecting…' });
+    }
+  });
+
+  it('goes back to the usual verdict once healed', () => {
+    const verdict = natVerdict(nat({ networkChange: change('recovered') }), registered);
+    expect(verdict.title).not.toContain('Network changed');
+    expect(verdict).toEqual(natVerdict(nat({}), registered));
+  });
+});

@@ -7,6 +7,7 @@ import {
   serversToProbe,
 } from '../../../src-renderer/src/settings/server-probe-model.js';
 import {
+  automaticKeepalive,
   checkKeepalive,
   keepaliveSaved,
   stunSwitchSaved,
@@ -19,21 +20,32 @@ describe('keepalive bounds', () => {
     ['25', 25],
     [' 300 ', 300],
   ])('%j is accepted as %d s, and the stored schema takes it', (typed, seconds) => {
-    expect(checkKeepalive(typed)).toEqual({ seconds, error: null });
+    expect(checkKeepalive(typed)).toEqual({ valid: true, seconds, error: null });
     expect(
       settingsSchema.safeParse({ ...DEFAULT_SETTINGS, keepaliveSeconds: seconds }).success,
     ).toBe(true);
   });
 
+  it('takes an empty field as automatic, which the stored schema takes as null', () => {
+    expect(checkKeepalive('  ')).toEqual({ valid: true, seconds: null, error: null });
+    expect(settingsSchema.safeParse({ ...DEFAULT_SETTINGS, keepaliveSeconds: null }).success).toBe(
+      true,
+    );
+    expect(DEFAULT_SETTINGS.keepaliveSeconds).toBeNull();
+  });
+
   it.each([
-    ['', /Enter a number of seconds/],
-    ['5', /5 s is out of bounds: 0 turns it off; otherwise 10 to 300 seconds/],
+    [
+      '5',
+      /5 s is out of bounds: leave it empty for automatic, 0 turns it off; otherwise 10 to 300 seconds/,
+    ],
     ['301', /301 s is out of bounds/],
     ['2.5', /Whole seconds only/],
     ['-1', /Whole seconds only/],
     ['abc', /Whole seconds only/],
   ])('%j is refused in words', (typed, words) => {
     const check = checkKeepalive(typed);
+    expect(check.valid).toBe(false);
     expect(check.seconds).toBeNull();
     expect(check.error).toMatch(words);
   });
@@ -41,6 +53,12 @@ describe('keepalive bounds', () => {
   it('confirms what was saved', () => {
     expect(keepaliveSaved(0)).toBe('Saved: keepalive off');
     expect(keepaliveSaved(25)).toBe('Saved: every 25 s');
+    expect(keepaliveSaved(null)).toBe('Saved: automatic');
+  });
+
+  it('says what automatic does, by the engine’s rule', () => {
+    expect(automaticKeepalive(null)).toMatch(/^every 15 s, or below what/);
+    expect(automaticKeepalive(12)).toMatch(/^every 6 s, well below the 12 s your router/);
   });
 });
 

@@ -135,26 +135,33 @@ describe('UdpTransport routing and filtering', () => {
     await transport.dispose();
   });
 
-  it('reports what the registrar saw from the Via of its responses', async () => {
+  it('reports what the registrar saw from the Via of a response to our own request', async () => {
     const endpoint = new FakeEndpoint();
     const seen: unknown[] = [];
     const transport = new UdpTransport(undefined, {
       endpoint,
       server,
-      onViaReceived: (address) => seen.push(address),
+      onViaReceived: (address, answered) => seen.push({ address, answered }),
     });
     const delivered: string[] = [];
     transport.onMessage = (message) => delivered.push(message);
     await transport.connect();
+    await transport.send(request('REGISTER', 'z9hG4bK-v'));
     endpoint.deliver(
-      response(200, 'REGISTER', 'z9hG4bK-v').replace(
+      response(401, 'REGISTER', 'z9hG4bK-v').replace(
         ';rport;',
         ';received=203.0.113.9;rport=40000;',
       ),
       server,
     );
-    expect(seen).toEqual([{ address: '203.0.113.9', port: 40000 }]);
+    expect(seen).toEqual([
+      {
+        address: { address: '203.0.113.9', port: 40000 },
+        answered: { method: 'REGISTER', statusCode: 401 },
+      },
+    ]);
     expect(delivered).toHaveLength(1);
+    expect(transport.hasClientTransaction('REGISTER')).toBe(false);
     await transport.dispose();
   });
 
@@ -184,5 +191,85 @@ describe('UdpTransport routing and filtering', () => {
     expect(onDisconnect).toHaveBeenCalledWith(expect.any(Error));
     expect(transport.isConnected()).toBe(false);
     await expect(transport.send(request('OPTIONS', 'z9hG4bK-x'))).rejects.toThrow(/not connected/);
+  });
+});
+
+describe('UdpTransport believes Via received/rport only from its own transactions', () => {
+  const view = ';received=6.6.6.6;rport=6666;';
+  let endpoint: FakeEndpoint;
+  let transport: UdpTransport;
+  let seen: unknown[];
+  let ended: string[];
+  let delivered: string[];
+
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    endpoint = new FakeEndpoint();
+    seen = [];
+    ended = [];
+    delivered = [];
+    transport = new UdpTransport(undefined, {
+      endpoint,
+      server,
+      onViaReceived: (address) => seen.push(address),
+      onClientTransactionEnd: (method) => ended.push(method),
+    });
+    transport.onMessage = (message) => delivered.push(message);
+    await transport.connect();
+  });
+  afterEach(async () => {
+    await transport.dispose();
+    vi.useRealTimers();
+  });
+
+  it('ignores a response matching no transaction of ours', () => {
+    endpoint.deliver(response(200, 'REGISTER', 'z9hG4bK-none').replace(';rport;', view), server);
+    expect(seen).toEqual([]);
+  });
+
+  it('ignores a response to our request that comes from another host or port', async () => {
+    await transport.send(request('REGISTER', 'z9hG4bK-a'));
+    const forged = response(200, 'REGISTER', 'z9hG4bK-a').replace(';rport;', view);
+    endpoint.deliver(forged, { address: '198.51.100.30', port: 5060 });
+    endpoint.deliver(forged, { address: server.address, port: 5099 });
+    expect(seen).toEqual([]);
+    // The transaction is still open for the registrar's own answer.
+    expect(transport.hasClientTransaction('REGISTER')).toBe(true);
+    endpoint.deliver(forged.replace(view, ';received=198.51.100.1;rport=40000;'), server);
+    expect(seen).toEqual([{ address: '198.51.100.1', port: 40000 }]);
+  });
+
+  it('ignores a response whose method or CSeq is not the request it names by branch', async () => {
+    await transport.send(request('REGISTER', 'z9hG4bK-b', 7));
+    endpoint.deliver(response(200, 'INVITE', 'z9hG4bK-b').replace(';rport;', view), server);
+    // response() answers CSeq 1: not the REGISTER we sent as CSeq 7.
+    endpoint.deliver(response(200, 'REGISTER', 'z9hG4bK-b').replace(';rport;', view), server);
+    expect(seen).toEqual([]);
+  });
+
+  it('believes a provisional response and keeps the transaction until the final one', async () => {
+    await transport.send(request('INVITE', 'z9hG4bK-c'));
+    endpoint.deliver(response(100, 'INVITE', 'z9hG4bK-c').replace(';rport;', view), server);
+    expect(transport.hasClientTransaction('INVITE')).toBe(true);
+    endpoint.deliver(response(200, 'INVITE', 'z9hG4bK-c').replace(';rport;', view), server);
+    expect(seen).toHaveLength(2);
+    expect(transport.hasClientTransaction('INVITE')).toBe(false);
+    // A retransmitted 200 after the transaction ended teaches nothing.
+    endpoint.deliver(response(200, 'INVITE', 'z9hG4bK-c').replace(';rport;', view), server);
+    expect(seen).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ended).toEqual(['INVITE']);
+    // Every copy still reaches sip.js, which absorbs the duplicates.
+    expect(delivered).toHaveLength(3);
+  });
+
+  it('ends a transaction that never got an answer at 64·T1', async () => {
+    await transport.send(request('REGISTER', 'z9hG4bK-d'));
+    expect(transport.hasClientTransaction('REGISTER')).toBe(true);
+    await vi.advanceTimersByTimeAsync(64 * 500);
+    expect(transport.hasClientTransaction('REGISTER')).toBe(false);
+    expect(ended).toEqual(['REGISTER']);
+    endpoint.deliver(response(200, 'REGISTER', 'z9hG4bK-d').replace(';rport;', view), server);
+    expect(seen).toEqual([]);
   });
 });

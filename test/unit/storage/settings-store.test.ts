@@ -95,7 +95,7 @@ describe('settings file damaged by hand, by an older or newer version, or by a c
     expect(lines).toHaveLength(1);
     await store.update({ theme: 'dark' });
     const written = JSON.parse(readFileSync(path, 'utf8'));
-    expect(Object.keys(written).sort()).toEqual(['password', 'settings']);
+    expect(Object.keys(written).sort()).toEqual(['password', 'settings', 'version']);
     expect(written.settings).not.toHaveProperty('ringVolume');
   });
 
@@ -297,4 +297,45 @@ describe('saving settings', () => {
       expect(statSync(path).mode & 0o777).toBe(0o600);
     },
   );
+});
+
+describe('the keepalive of files written before it could be automatic', () => {
+  const write = (path: string, content: unknown) => writeFileSync(path, JSON.stringify(content));
+
+  it('reads the old default of 25 s, which every old file carries, as automatic', async () => {
+    const path = file();
+    write(path, { settings: { keepaliveSeconds: 25, theme: 'dark' } });
+    const store = new SettingsStore(path, cipher);
+    const settings = await store.load();
+    expect(settings.keepaliveSeconds).toBeNull();
+    expect(settings.theme).toBe('dark');
+    expect(store.loadProblem).toBeNull();
+  });
+
+  it('keeps any other old value: the user chose it', async () => {
+    const path = file();
+    write(path, { settings: { keepaliveSeconds: 40 } });
+    expect((await new SettingsStore(path, cipher).load()).keepaliveSeconds).toBe(40);
+    write(path, { settings: { keepaliveSeconds: 0 } });
+    expect((await new SettingsStore(path, cipher).load()).keepaliveSeconds).toBe(0);
+  });
+
+  it('keeps 25 s chosen in a file of this version, through a save and a load', async () => {
+    const path = file();
+    const store = new SettingsStore(path, cipher);
+    await store.load();
+    await store.update({ keepaliveSeconds: 25 });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 2 });
+    expect((await new SettingsStore(path, cipher).load()).keepaliveSeconds).toBe(25);
+  });
+
+  it('stores a measured binding lifetime beside it', async () => {
+    const path = file();
+    const store = new SettingsStore(path, cipher);
+    await store.load();
+    await store.update({ bindingLifetimeSeconds: 17 });
+    const loaded = await new SettingsStore(path, cipher).load();
+    expect(loaded).toMatchObject({ keepaliveSeconds: null, bindingLifetimeSeconds: 17 });
+    expect(settingsUpdateSchema.safeParse({ bindingLifetimeSeconds: 0 }).success).toBe(false);
+  });
 });

@@ -1,0 +1,95 @@
+/**
+ * Whole-ratio resampling between the audio context's rate and the link's 8 kHz, for the frame
+ * worklet: one Kaiser-windowed low-pass at 4 kHz, used to band-limit the microphone before
+ * decimation and to interpolate received audio. Allocation-free after creation, since it runs on
+ * the audio thread for every render quantum.
+ */
+
+/** Taps per 8 kHz sample of a filter: 24 gives a ~1 kHz transition, flat to ~3.5 kHz. */
+const TAPS_PER_RATIO = 24;
+const KAISER_BETA = 5;
+/** The longest input one call takes: a render quantum. */
+const MAX_BLOCK = 128;
+
+export interface Resampler {
+  /** Filters and decimates `input` (context rate) into `output`; returns the samples written. */
+  down(input: Float32Array, output: Float32Array): number;
+  /** Interpolates `count` 8 kHz samples of `input` into `output` (count × ratio samples). */
+  up(input: Float32Array, count: number, output: Float32Array): void;
+}
+
+/** The zeroth-order modified Bessel function, for the Kaiser window. */
+function besselI0(x: number): number {
+  let sum = 1;
+  let term = 1;
+  for (let k = 1; k < 30; k++) {
+    term *= (x / (2 * k)) ** 2;
+    sum += term;
+  }
+  return sum;
+}
+
+export function lowPassTaps(ratio: number): Float32Array {
+  const length = TAPS_PER_RATIO * ratio + 1;
+  const middle = (length - 1) / 2;
+  const cutoff = 0.5 / ratio;
+  const taps = new Float32Array(length);
+  let sum = 0;
+  for (let n = 0; n < length; n++) {
+    const t = n - middle;
+    const sinc = t === 0 ? 2 * cutoff : Math.sin(2 * Math.PI * cutoff * t) / (Math.PI * t);
+    const window = besselI0(KAISER_BETA * Math.sqrt(1 - (t / middle) ** 2)) / besselI0(KAISER_BETA);
+    taps[n] = sinc * window;
+    sum += taps[n] ?? 0;
+  }
+  for (let n = 0; n < length; n++) taps[n] = (taps[n] ?? 0) / sum;
+  return taps;
+}
+
+export function createResampler(ratio: number): Resampler {
+  if (ratio === 1) {
+    return {
+      down(input, output) {
+        output.set(input);
+        return input.length;
+      },
+      up(input, count, output) {
+        output.set(input.subarray(0, count));
+      },
+    };
+  }
+  const taps = lowPassTaps(ratio);
+  const length = taps.length;
+  // Context-rate history for decimation, 8 kHz history for interpolation.
+  const wide = new Float32Array(length - 1 + MAX_BLOCK);
+  const narrowHistory = Math.ceil(length / ratio);
+  const narrow = new Float32Array(narrowHistory - 1 + MAX_BLOCK);
+  return {
+    down(input, output) {
+      wide.set(input, length - 1);
+      const count = Math.floor(input.length / ratio);
+      for (let j = 0; j < count; j++) {
+        const newest = length - 1 + j * ratio + ratio - 1;
+        let sum = 0;
+        for (let t = 0; t < length; t++) sum += (taps[t] ?? 0) * (wide[newest - t] ?? 0);
+        output[j] = sum;
+      }
+      wide.copyWithin(0, input.length, input.length + length - 1);
+      return count;
+    },
+    up(input, count, output) {
+      narrow.set(input.subarray(0, count), narrowHistory - 1);
+      for (let k = 0; k < count; k++) {
+        const newest = narrowHistory - 1 + k;
+        for (let phase = 0; phase < ratio; phase++) {
+          let sum = 0;
+          for (let j = 0, t = phase; t < length; j++, t += ratio) {
+            sum += (taps[t] ?? 0) * (narrow[newest - j] ?? 0);
+          }
+          output[k * ratio + phase] = sum * ratio;
+        }
+      }
+      narrow.copyWithin(0, count, count + narrowHistory - 1);
+    },
+  };
+}

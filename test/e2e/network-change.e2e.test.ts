@@ -1,0 +1,121 @@
+/**
+ * What the window says when the computer moves to another network: the engine and the test
+ * bridge run in the lab's client namespace behind the first router, Chromium beside them; the
+ * client then moves to the second router (another public address). The header says "Network
+ * changed, reconnecting…" while the engine heals, and the Network panel then tells when it
+ * happened and how long reconnecting took. Screenshots go to test-results/screens and
+ * docs/screens.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceSkip } from '../support/lab-guard.js';
+import { createLab, PUBLIC, type Lab } from '../lab/support/netns-lab.js';
+import {
+  delay,
+  LAB_PASSWORD,
+  LAB_USER,
+  PROVIDER_SIP_PORT,
+  startCoturn,
+  startSipp,
+} from '../lab/support/peers.js';
+import {
+  labAppUnavailableReason,
+  launchChromiumIn,
+  publishScreen,
+  startBridgeInClient,
+  type LabBridge,
+} from './support/lab-app.js';
+import { SCREENS } from './support/browser.js';
+
+const skip = announceSkip(
+  'e2e: the window during a network change',
+  labAppUnavailableReason(['sipp', 'turnserver']),
+);
+
+let lab: Lab | null = null;
+let bridge: LabBridge | null = null;
+let browser: Browser | null = null;
+let page: Page;
+let provider: Awaited<ReturnType<typeof startSipp>> | null = null;
+/** What the registrar saw and the bridge said, for a failure's message. */
+const evidence = () =>
+  [
+    ...(provider?.messages() ?? []).map((m) => `${m.direction}: ${m.startLine}`),
+    bridge?.stderr().slice(-1500) ?? '',
+  ].join('\n');
+let scratch = '';
+
+const indicator = () => page.getByRole('button', { name: /^Network:/ });
+
+describe.skipIf(skip)('the window when the computer moves to another network', () => {
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    scratch = mkdtempSync(join(tmpdir(), 'natter-e2e-move-'));
+    lab = createLab({ nat: 'cone', secondRouter: true });
+    await startCoturn(lab);
+    provider = await startSipp(lab, 'provider-registrar.xml', { calls: 20 });
+    bridge = await startBridgeInClient(
+      lab,
+      {
+        account: {
+          server: `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`,
+          user: LAB_USER,
+          displayName: 'Home office',
+        },
+        stunServers: [`${PUBLIC.stunA}:3478`, `${PUBLIC.stunB}:3478`],
+      },
+      { NATTER_PASSWORD: LAB_PASSWORD },
+    );
+    browser = await launchChromiumIn(lab.client, scratch);
+    page = await browser.newPage({ viewport: { width: 420, height: 760 }, deviceScaleFactor: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await bridge?.stop();
+    lab?.destroy();
+    lab = null;
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('says "Network changed, reconnecting…" while it heals, then registered again', async () => {
+    await page.goto(bridge!.url);
+    await expect
+      .poll(() => indicator().getAttribute('class'), { timeout: 15_000 })
+      .toMatch(/\bgreen\b/);
+    // The registrar's scenario lets the first registration go before the next one arrives.
+    await delay(5000);
+    lab!.moveClientToSecondRouter();
+    await expect
+      .poll(() => indicator().getAttribute('aria-label'), { timeout: 5000, interval: 50 })
+      .toBe('Network: Network changed, reconnecting…');
+    expect(await indicator().getAttribute('class')).toMatch(/\bamber\b/);
+    // The pill cuts long words short: the whole sentence stands under the header.
+    const notice = page.getByRole('status').filter({ hasText: 'Network changed, reconnecting…' });
+    expect(await notice.count()).toBe(1);
+    await page.screenshot({ path: join(SCREENS, 'network-changed.png') });
+    publishScreen('network-changed.png');
+    let healed = false;
+    for (const deadline = Date.now() + 8000; !healed && Date.now() < deadline; await delay(100)) {
+      healed = /\bgreen\b/.test((await indicator().getAttribute('class')) ?? '');
+    }
+    expect(healed, `${await indicator().getAttribute('title')}\n${evidence()}`).toBe(true);
+    expect(await notice.count()).toBe(0);
+  });
+
+  it('the Network panel tells when the network changed and how long reconnecting took', async () => {
+    await page.getByRole('button', { name: 'Network', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Network status' });
+    const detail = panel.locator('dt:text-is("Network change") + dd');
+    await expect.poll(() => detail.textContent()).toMatch(/reconnected in \d+\.\d s/);
+    expect(await detail.textContent()).toContain('192.168.60.2');
+    const contact =
+      (await panel.locator('dt:text-is("Address in calls") + dd').textContent()) ?? '';
+    expect(contact).toContain(PUBLIC.secondRouter);
+    await page.screenshot({ path: join(SCREENS, 'network-change-panel.png'), fullPage: true });
+    publishScreen('network-change-panel.png');
+  });
+});
