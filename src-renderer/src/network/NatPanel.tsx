@@ -9,6 +9,7 @@ import {
 } from '../../../src-shared/nat-verdict.js';
 import { DEFAULT_SETTINGS } from '../../../src-shared/settings.js';
 import { noAudioArriving } from '../call/call-watchdog.js';
+import { callPathWords, healingEvents } from './healing-model.js';
 import { addressSourceWords, networkChangeWords, routerLong, routerShort } from './nat-words.js';
 import { describeRelay } from './relay-words.js';
 import { useStore, type Store } from '../state/store.js';
@@ -128,6 +129,9 @@ export function NatPanel({
 }) {
   const nat = useStore(store, (s) => s.nat);
   const registration = useStore(store, (s) => s.registration);
+  const calls = useStore(store, (s) => s.calls);
+  const liveCalls = calls.filter((call) => call.state !== 'ended');
+  const healed = healingEvents(nat, registration, calls);
   const verdict = natVerdict(nat, registration);
   const colors = hopColors(nat, registration.state === 'registered');
   const activeStun = nat && stunOff(nat) ? 'none (STUN off)' : (nat?.servers[0]?.server ?? 'none');
@@ -264,7 +268,28 @@ export function NatPanel({
             </dd>
           </>
         )}
+        {liveCalls.map((call) => (
+          <Fragment key={call.id}>
+            <dt>Call with {call.remoteDisplayName ?? call.remote}</dt>
+            <dd>{callPathWords(call.localMedia)}</dd>
+          </Fragment>
+        ))}
       </dl>
+      {healed.length > 0 && (
+        <section className="healed" aria-labelledby="healed-title">
+          <h3 id="healed-title">Fixed by Natter</h3>
+          <ul>
+            {healed.map((event) => (
+              <li key={`${event.atMs}-${event.text}`}>
+                <time dateTime={new Date(event.atMs).toISOString()}>
+                  {new Date(event.atMs).toLocaleTimeString()}
+                </time>{' '}
+                {event.text}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <table className="servers">
         <caption>STUN answers</caption>
         <thead>

@@ -55,15 +55,19 @@ export function addressSourceWords(source: AddressSource | null): string {
 
 /** When the last network change was and how healing it went, in a few words. */
 export function networkChangeWords(change: NetworkChange): string {
-  const at = new Date(change.at).toLocaleTimeString();
+  return `At ${new Date(change.at).toLocaleTimeString()}: ${networkChangeOutcome(change)}`;
+}
+
+/** How healing a network change went, without its time. */
+export function networkChangeOutcome(change: NetworkChange): string {
   switch (change.state) {
     case 'reconnecting':
-      return `At ${at}: reconnecting…`;
+      return 'reconnecting…';
     case 'recovered':
       return change.recoveredInMs === null
-        ? `At ${at}: reconnected`
-        : `At ${at}: reconnected in ${(change.recoveredInMs / 1000).toFixed(1)} s`;
+        ? 'reconnected'
+        : `reconnected in ${(change.recoveredInMs / 1000).toFixed(1)} s`;
     case 'failed':
-      return `At ${at}: not registered again from the new network`;
+      return 'not registered again from the new network';
   }
 }

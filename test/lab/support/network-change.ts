@@ -98,7 +98,9 @@ export async function measureNetworkChange(
       '--seconds',
       String(sessionSeconds),
       '--json',
-      ...(options.watch ? [] : ['--no-network-watch']),
+      // The control switches the mid-call rescue off too: it would notice the one-way audio the
+      // move causes after 3 s and re-INVITE by itself, which is another healing, not this one.
+      ...(options.watch ? [] : ['--no-network-watch', '--no-rescue']),
       ...(options.bindToAddress ? ['--local-address', lab.clientAddress] : []),
     ];
     const running = runNatter(
