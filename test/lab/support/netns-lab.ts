@@ -28,7 +28,26 @@ export interface LabOptions {
    * RTP's plus one, as on routers that do not keep the ports they are given.
    */
   oddPortsTo?: number;
+  /**
+   * Prepares the router for a port-mapping daemon (test/lab/support/miniupnpd.ts): its NAT and
+   * filter rules go into the legacy iptables tables, where miniupnpd 2.3.1 writes its own, so
+   * that its chains are ordered before the NAT rule instead of racing nftables at the same
+   * hook priority (seen here: with the NAT rule in nftables, a mapped socket's packets still
+   * left with a random port behind a symmetric NAT). The NAT rule then covers only the LAN, so the router's own traffic (the
+   * daemon's STUN check of its external address) keeps its ports even when NAT is symmetric.
+   */
+  portMapping?: boolean;
 }
+
+/**
+ * The chains miniupnpd 2.3.1 fills. Its iptables_init.sh would make them, but Debian's package
+ * leaves out the miniupnpd_functions.sh that script sources.
+ */
+export const MINIUPNPD_CHAINS = {
+  nat: 'MINIUPNPD',
+  postrouting: 'MINIUPNPD-POSTROUTING',
+  filter: 'MINIUPNPD',
+} as const;
 
 export const PUBLIC = {
   router: '198.51.100.1',
@@ -53,6 +72,8 @@ export class Lab {
   readonly routerWanInterface: string;
   /** The internet side of the router's WAN link: where the provider sees the client's traffic. */
   readonly internetInterface: string;
+  /** The iptables the router's rules live in: `iptables-legacy` with `portMapping`. */
+  readonly routerIptables: 'iptables' | 'iptables-legacy';
   private readonly processes = new Set<ChildProcess>();
   private destroyed = false;
 
@@ -68,6 +89,7 @@ export class Lab {
     this.routerLanInterface = `nl${id}r`;
     this.routerWanInterface = `nw${id}r`;
     this.internetInterface = `nw${id}i`;
+    this.routerIptables = options.portMapping ? 'iptables-legacy' : 'iptables';
   }
 
   static create(options: LabOptions): Lab {
@@ -142,21 +164,24 @@ export class Lab {
     if (options.nat === 'none') {
       this.exec(internet, 'ip', ['route', 'add', '203.0.113.0/24', 'via', PUBLIC.router]);
     } else {
-      const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-j', 'MASQUERADE'];
+      if (options.portMapping) this.addMiniupnpdChains();
+      const masquerade = ['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR];
+      if (options.portMapping) masquerade.push('-s', `${lanPrefix}.0/24`);
+      masquerade.push('-j', 'MASQUERADE');
       if (options.nat === 'symmetric') masquerade.push('--random-fully');
       if (options.oddPortsTo) {
         // u32: the UDP source port (the header's first 16 bits, after the IP header) is odd.
-        this.exec(router, 'iptables', [
+        this.exec(router, this.routerIptables, [
           ...['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-p', 'udp'],
           ...['-m', 'u32', '--u32', '0>>22&0x3C@0>>16&1=1'],
           ...['-j', 'SNAT', '--to-source', `${PUBLIC.router}:${options.oddPortsTo}`],
         ]);
       }
-      this.exec(router, 'iptables', masquerade);
+      this.exec(router, this.routerIptables, masquerade);
     }
     if (options.lossPercent) {
       const probability = (options.lossPercent / 100).toFixed(3);
-      this.exec(router, 'iptables', [
+      this.exec(router, this.routerIptables, [
         '-A',
         'FORWARD',
         '-p',
@@ -184,6 +209,30 @@ export class Lab {
     this.exec(internet, 'iptables', ['-A', 'INPUT', '-d', PUBLIC.silent, '-j', 'DROP']);
   }
 
+  /** Jumps from the WAN side into miniupnpd's (empty) chains, ahead of every other rule. */
+  private addMiniupnpdChains(): void {
+    const wan = this.routerWanInterface;
+    const iptables = (args: string[]) => this.exec(this.router, 'iptables-legacy', args);
+    iptables(['-t', 'nat', '-N', MINIUPNPD_CHAINS.nat]);
+    iptables(['-t', 'nat', '-N', MINIUPNPD_CHAINS.postrouting]);
+    iptables(['-t', 'filter', '-N', MINIUPNPD_CHAINS.filter]);
+    iptables(['-t', 'nat', '-A', 'PREROUTING', '-i', wan, '-j', MINIUPNPD_CHAINS.nat]);
+    iptables(['-t', 'nat', '-A', 'POSTROUTING', '-o', wan, '-j', MINIUPNPD_CHAINS.postrouting]);
+    iptables([
+      '-t',
+      'filter',
+      '-A',
+      'FORWARD',
+      '-i',
+      wan,
+      '!',
+      '-o',
+      wan,
+      '-j',
+      MINIUPNPD_CHAINS.filter,
+    ]);
+  }
+
   /** Runs a command in a namespace and returns its stdout; throws with stderr on failure. */
   exec(ns: string, command: string, args: string[], options: { timeoutMs?: number } = {}): string {
     return run('ip', ['netns', 'exec', ns, command, ...args], options.timeoutMs);
@@ -202,7 +251,8 @@ export class Lab {
 
   /** Packets and bytes an iptables rule counted (rules are added with a comment). */
   counter(ns: string, chain: string, comment: string): { packets: number; bytes: number } {
-    const listing = this.exec(ns, 'iptables', ['-L', chain, '-v', '-n', '-x']);
+    const iptables = ns === this.router ? this.routerIptables : 'iptables';
+    const listing = this.exec(ns, iptables, ['-L', chain, '-v', '-n', '-x']);
     for (const line of listing.split('\n')) {
       if (line.includes(`/* ${comment} */`)) {
         const [packets, bytes] = line.trim().split(/\s+/);
