@@ -51,6 +51,7 @@ export async function openCliSession(
     {
       turn,
       turnPolicy: args.turnPolicy,
+      natStrategy: args.natStrategy,
       stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
       localSipPort: args.localPort,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),

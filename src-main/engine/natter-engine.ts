@@ -164,6 +164,7 @@ export class NatterEngine implements EngineApi {
       settings,
       localAddress: account.localAddress,
       bindAddress: this.options.localAddress,
+      log: (level, message) => this.hooks.log?.(level, message),
     });
   }
 

@@ -96,6 +96,7 @@ export class SipAccount {
         nat: natSettingsOf(options),
         keepaliveSeconds: options.keepaliveSeconds,
         localAddress,
+        log: (level, message) => delegate.log?.(level, message),
       });
       await nat.check();
       const contact = nat.status.contact ?? nat.status.local;
@@ -267,6 +268,7 @@ export class SipAccount {
     // The un-REGISTER above already had its bounded wait; stopping sip.js must not add another.
     await Promise.race([this.userAgent.stop().catch(() => undefined), delay(300)]);
     await this.transport.dispose();
+    await this.nat.close();
     await this.endpoint.close();
     this.setRegistration({ state: 'unregistered', expiresAt: null });
   }

@@ -14,10 +14,7 @@ import type {
 import type { MediaTransport } from '../net/media-transport.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
 
-/**
- * The strategies the registry knows. `portmap` (asking the router for a mapping: PCP, NAT-PMP,
- * UPnP IGD) has its id reserved; its module registers itself like the others.
- */
+/** The strategies the registry knows; `portmap` asks the router for a mapping (PCP, NAT-PMP). */
 export type NatStrategyId = 'none' | 'stun' | 'turn' | 'portmap';
 
 /** A TURN relay as the settings give it. */
@@ -52,6 +49,8 @@ export interface NatEnvironment {
   localAddress: string;
   /** The address media sockets bind to; `0.0.0.0` for all interfaces. */
   bindAddress: string;
+  /** Where a strategy tells, in words for the user, what it did or could not do. */
+  log?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** What a strategy learned about one socket's public side. */
@@ -112,6 +111,8 @@ export interface NatStrategy {
   discoverContact(endpoint: UdpEndpoint): Promise<ContactMapping>;
   /** Binds a call's RTP/RTCP pair and makes it reachable from outside; throws EngineFailure. */
   openMedia(options?: OpenMediaOptions): Promise<NatMedia>;
+  /** Gives back what the strategy holds for the SIP socket (a router's mapping); never throws. */
+  release?(): Promise<void>;
 }
 
 /** Builds a strategy for an environment; each module registers one under its id. */
