@@ -227,10 +227,9 @@ describe('portmap: a call', () => {
     const media = await strategy.openMedia();
     opened.push(media);
     const [rtp, rtcp] = router.granted;
-    expect(router.requests.map((r) => r.localPort)).toEqual([
-      media.rtp.bound.port,
-      media.rtcp.bound.port,
-    ]);
+    const [rtpPort = -1, rtcpPort] = router.requests.map((r) => r.localPort);
+    expect(rtpPort % 2).toBe(0);
+    expect(rtcpPort).toBe(rtpPort + 1);
     expect(router.requests.every((r) => r.stunAddress === ROUTER)).toBe(true);
     expect(media.strategy).toBe('portmap');
     expect(media.address).toEqual({
