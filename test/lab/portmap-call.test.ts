@@ -75,7 +75,7 @@ describe.skipIf(skip)('a call through a symmetric NAT router that maps ports (mi
   });
   afterAll(() => lab?.destroy());
 
-  async function callWith(strategy: 'portmap' | 'stun'): Promise<CallOnTheWire> {
+  async function callWith(strategy: 'portmap' | 'stun' | 'auto'): Promise<CallOnTheWire> {
     const sipp = await startSipp(lab, 'provider-strict.xml');
     const internet = await startCapture(lab, lab.internet, lab.internetInterface);
     const lan = await startCapture(lab, lab.router, lab.routerLanInterface);
@@ -84,8 +84,7 @@ describe.skipIf(skip)('a call through a symmetric NAT router that maps ports (mi
       '4443',
       ...SERVER,
       ...STUN,
-      '--nat-strategy',
-      strategy,
+      ...(strategy === 'auto' ? [] : ['--nat-strategy', strategy]),
       '--seconds',
       '4',
       '--json',
@@ -179,6 +178,21 @@ describe.skipIf(skip)('a call through a symmetric NAT router that maps ports (mi
     expect(call.run.code).toBe(0);
 
     // Removed at quit: the router holds none of the client's mappings any more.
+    expect(call.leasesAfter).toEqual([]);
+  });
+
+  it('auto (the default) asks the router first: the call goes on its mappings, two-way', async () => {
+    const call = await callWith('auto');
+    const { invite, trace } = call;
+    expect(invite, trace).toBeDefined();
+    const audioPort = invite!.sdp?.audioPort;
+    expect(invite!.sdp?.connection).toBe(PUBLIC.router);
+    expect(call.leases.some((l) => l.externalPort === audioPort)).toBe(true);
+    expect(call.leases.some((l) => l.externalPort === contactHostPort(invite!.contact)?.port)).toBe(
+      true,
+    );
+    expect(call.report, call.run.stderr).toMatchObject({ answered: true, oneWayAudio: false });
+    expect(call.report.rtp.received).toBeGreaterThan(50);
     expect(call.leasesAfter).toEqual([]);
   });
 
