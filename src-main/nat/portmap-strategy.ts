@@ -163,7 +163,10 @@ export function portmapStrategy(
         } catch (error) {
           const words = failureWords(error);
           verdict.recordFailure(words, seen.natType);
-          log('warn', `${words}; the Contact uses ${fallbackName(contactFallback.id)} instead`);
+          log(
+            levelOf(error, environment),
+            `${words}; the Contact uses ${fallbackName(contactFallback.id)} instead`,
+          );
           return seen;
         }
       }
@@ -184,7 +187,10 @@ export function portmapStrategy(
         const words = failureWords(rtp.reason);
         verdict.recordFailure(words);
         const next = options.fallback(verdict.natType);
-        log('warn', `${words}; this call's audio goes by ${fallbackName(next.id)} instead`);
+        log(
+          levelOf(rtp.reason, environment),
+          `${words}; this call's audio goes by ${fallbackName(next.id)} instead`,
+        );
         return next.openMedia(openOptions);
       }
       const mappings = [rtp.value];
@@ -243,6 +249,16 @@ function watch(
   mapping.onChanged((external) => {
     log('warn', `the router moved the mapping of ${what} to ${show(external)}`);
   });
+}
+
+/**
+ * A router without port mapping is the common case, not news, when the policy only tried it;
+ * a refusal, silence or a lie is worth a warning, and so is any failure of a strategy asked for.
+ */
+function levelOf(error: unknown, environment: NatEnvironment): 'info' | 'warn' {
+  if (environment.settings.natStrategy === 'portmap') return 'warn';
+  const code = error instanceof PortMappingError ? error.code : null;
+  return code === 'unavailable' || code === 'no-gateway' ? 'info' : 'warn';
 }
 
 function failureWords(error: unknown): string {

@@ -108,6 +108,7 @@ function strategyWith(
   router: ReturnType<typeof scriptedRouter>,
   fallback = stunFallback(),
   localAddress = '192.168.50.2',
+  natStrategy: 'portmap' | 'auto' = 'portmap',
 ) {
   const logs: string[] = [];
   const verdict = new RouterVerdict();
@@ -120,7 +121,7 @@ function strategyWith(
         stunRtoMs: 100,
         turn: null,
         turnPolicy: 'symmetric',
-        natStrategy: 'portmap',
+        natStrategy,
       },
       localAddress,
       bindAddress: '127.0.0.1',
@@ -182,6 +183,21 @@ describe('portmap: the Contact', () => {
     // A silent router is not waited for again at every check.
     await strategy.discoverContact(endpoint);
     expect(router.requests).toHaveLength(1);
+  });
+
+  it('in auto, a router without port mapping is told as information, not as a warning', async () => {
+    const router = scriptedRouter(
+      () =>
+        new PortMappingError(
+          'unavailable',
+          'The router at 192.168.50.1 does not offer port mapping: nothing listens on its port 5351.',
+        ),
+    );
+    const { strategy, logs } = strategyWith(router, stunFallback(), '192.168.50.2', 'auto');
+    expect((await strategy.discoverContact(endpoint)).mapped).toEqual(STUN_SEES);
+    expect(logs).toEqual([
+      'info: The router at 192.168.50.1 does not offer port mapping: nothing listens on its port 5351; the Contact uses STUN instead',
+    ]);
   });
 
   it('refuses a lying router: its untrusted mapping gives way to STUN', async () => {
