@@ -106,6 +106,8 @@ export function portmapStrategy(
   let contact: { mapping: PortMapping; localPort: number } | null = null;
   let contactFallback: NatStrategy | null = null;
   let skipTold = false;
+  // A socket closed without release() still gives its mapping back (not awaited, so best effort).
+  const watchedSockets = new WeakSet<UdpEndpoint>();
 
   /** Why the router is not asked now, or null to ask it. */
   const whyNotAsk = (): string | null => {
@@ -158,7 +160,10 @@ export function portmapStrategy(
             // Asked again at the next check; the Contact meanwhile follows the fallback.
             verdict.forget();
           });
-          endpoint.onClose(() => void releaseContact());
+          if (!watchedSockets.has(endpoint)) {
+            watchedSockets.add(endpoint);
+            endpoint.onClose(() => void releaseContact());
+          }
           log('info', `the router maps the SIP socket to ${show(mapping.external)}`);
         } catch (error) {
           const words = failureWords(error);
