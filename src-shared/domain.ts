@@ -201,8 +201,8 @@ export type RtpStats = z.infer<typeof rtpStatsSchema>;
 export const mediaAddressSchema = z.object({
   connection: z.string(),
   audioPort: z.number().int().nonnegative(),
-  /** Where our SDP address came from: the RTP socket's STUN mapping, a TURN relay, or local. */
-  source: z.enum(['stun', 'local', 'turn']).optional(),
+  /** Where our SDP address came from: the RTP socket's STUN mapping, a TURN relay, the router's port mapping, or local. */
+  source: z.enum(['stun', 'local', 'turn', 'portmap']).optional(),
 });
 export type MediaAddress = z.infer<typeof mediaAddressSchema>;
 

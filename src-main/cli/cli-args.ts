@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { NatStrategyId } from '../nat/index.js';
 
 /** A command-line mistake: reported on one line, exit code 2. */
 export class UsageError extends Error {
@@ -31,6 +32,8 @@ export interface SessionArgs extends CommonOptions {
   /** A TURN relay for the calls' media (password from NATTER_TURN_PASSWORD). */
   turn: { server: string; user: string } | null;
   turnPolicy: 'never' | 'symmetric' | 'always';
+  /** One NAT strategy for the Contact and the calls, or `auto` (the default policy). */
+  natStrategy: NatStrategyId | 'auto';
   seconds: number;
   displayName: string | undefined;
   expires: number | undefined;
@@ -97,6 +100,7 @@ const OPTIONS = {
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
   'no-rescue': { type: 'boolean' },
+  'nat-strategy': { type: 'string' },
   echo: { type: 'string' },
   full: { type: 'boolean' },
   apply: { type: 'boolean' },
@@ -174,7 +178,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (turnPolicy !== 'never' && turnPolicy !== 'symmetric' && turnPolicy !== 'always') {
     throw new UsageError(`--turn-policy ${turnPolicy}: expected never, symmetric or always`);
   }
+  const natStrategy = natStrategyOf(values['nat-strategy'], common.noStun);
   if (command === 'doctor') {
+    if (values['nat-strategy'] !== undefined) {
+      throw new UsageError('doctor tries each NAT strategy itself: drop --nat-strategy');
+    }
     if (rest.length > 0) throw new UsageError(`doctor takes no argument (got "${rest[0]}")`);
     if (common.noStun) throw new UsageError('doctor tests with and without STUN: drop --no-stun');
     const echo = values.echo ?? '4443';
@@ -203,6 +211,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     user: values.user,
     turn,
     turnPolicy,
+    natStrategy,
     seconds: integer(values.seconds, '--seconds', 1, 86_400) ?? (command === 'call' ? 5 : 60),
     displayName: values['display-name'],
     expires: integer(values.expires, '--expires', 60, 86_400),
@@ -228,6 +237,26 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   if (rest.length > 0) throw new UsageError(`listen takes no argument (got "${rest[0]}")`);
   return { command: 'listen', ...session, answer: values.answer === true };
+}
+
+const NAT_STRATEGIES: readonly (NatStrategyId | 'auto')[] = [
+  'auto',
+  'none',
+  'stun',
+  'turn',
+  'portmap',
+];
+
+function natStrategyOf(text: string | undefined, noStun: boolean): NatStrategyId | 'auto' {
+  if (text === undefined) return 'auto';
+  const strategy = NAT_STRATEGIES.find((id) => id === text);
+  if (!strategy) {
+    throw new UsageError(`--nat-strategy ${text}: expected ${NAT_STRATEGIES.join(', ')}`);
+  }
+  if (strategy === 'stun' && noStun) {
+    throw new UsageError('--nat-strategy stun and --no-stun contradict each other');
+  }
+  return strategy;
 }
 
 function integer(
@@ -265,10 +294,12 @@ Usage:
   natter nat    [--stun HOST:PORT ...] [--local-port N] [--json]
   natter call   TARGET --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--turn HOST:PORT --turn-user U [--turn-policy never|symmetric|always]]
+                [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
                 [--no-network-watch] [--failover HOST[:PORT] ...] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
+                [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
                 [--failover HOST[:PORT] ...] [--no-follow-registrar] [--json]
@@ -288,6 +319,9 @@ half of it, at most 30 s. While a call sends no audio (on hold), an RTP keepaliv
 A call whose audio goes one-way after the answer is rescued by re-INVITE with a refreshed STUN
 mapping, then the TURN relay where allowed; --no-rescue leaves it as it is. When --server
 stops answering, --failover servers (asked with OPTIONS, the nearest wins) take the registration.
+--nat-strategy picks one way through NAT for the Contact and every call: portmap asks the
+router for a port mapping (PCP, NAT-PMP) and falls back to STUN; auto (the default) asks the
+router first, then uses STUN, and TURN where its policy says.
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.

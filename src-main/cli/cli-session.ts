@@ -52,6 +52,7 @@ export async function openCliSession(
       turn,
       turnPolicy: args.turnPolicy,
       rescueOneWayAudio: !args.noRescue,
+      natStrategy: args.natStrategy,
       stunServers: args.noStun ? [] : args.stun.length > 0 ? args.stun : DEFAULT_STUN_SERVERS,
       localSipPort: args.localPort,
       failoverServers: args.failover,

@@ -15,6 +15,8 @@ export interface NatMonitorOptions {
   localAddress: string;
   /** False: the Contact ignores what the registrar reports (see EngineOptions). */
   followRegistrar?: boolean;
+  /** Where the contact strategy tells what it did (a router's mapping refused, lost, moved). */
+  log?: (level: 'info' | 'warn', message: string) => void;
 }
 
 export function sameAddress(a: TransportAddress | null, b: TransportAddress | null): boolean {
@@ -60,7 +62,13 @@ export class NatMonitor {
   /** The settings changed: the contact strategy is picked again, used from the next check. */
   configure(settings: NatSettings): void {
     this.options = { ...this.options, nat: settings };
+    void this.strategy.release?.();
     this.strategy = this.pickStrategy();
+  }
+
+  /** Gives back what the contact strategy holds (a router's mapping); bounded, never throws. */
+  async close(): Promise<void> {
+    await this.strategy.release?.();
   }
 
   private pickStrategy(): NatStrategy {
@@ -68,6 +76,7 @@ export class NatMonitor {
       settings: this.options.nat,
       localAddress: this.options.localAddress,
       bindAddress: this.endpoint.bound.address,
+      ...(this.options.log ? { log: this.options.log } : {}),
     });
   }
 

@@ -198,6 +198,7 @@ export class NatterEngine implements EngineApi {
       localAddress: account.localAddress,
       // The SIP socket's own: it follows the address when the configured one goes away.
       bindAddress: account.endpoint.bound.address,
+      log: (level, message) => this.hooks.log?.(level, message),
     };
   }
 

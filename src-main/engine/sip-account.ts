@@ -100,6 +100,7 @@ export class SipAccount {
         keepaliveSeconds: keepaliveIntervalSeconds(options),
         localAddress,
         followRegistrar: options.contactFollowsRegistrar,
+        log: (level, message) => delegate.log?.(level, message),
       });
       await nat.check();
       const contact = nat.status.contact ?? nat.status.local;
@@ -366,6 +367,7 @@ export class SipAccount {
     // The un-REGISTER above already had its bounded wait; stopping sip.js must not add another.
     await Promise.race([this.userAgent.stop().catch(() => undefined), delay(300)]);
     await this.transport.dispose();
+    await this.nat.close();
     await this.endpoint.close();
     this.setRegistration({ state: 'unregistered', expiresAt: null });
   }

@@ -13,6 +13,7 @@ import type {
   NatStrategyId,
 } from './nat-strategy.js';
 import { noneStrategy } from './none-strategy.js';
+import { portmapStrategy, routerVerdict } from './portmap-strategy.js';
 import { stunStrategy } from './stun-strategy.js';
 import { turnStrategy } from './turn-strategy.js';
 
@@ -20,6 +21,8 @@ const BUILT_IN: Partial<Record<NatStrategyId, NatStrategyFactory>> = {
   none: noneStrategy,
   stun: stunStrategy,
   turn: turnStrategy,
+  portmap: (env) =>
+    portmapStrategy(env, { fallback: (nat) => natStrategy(unmapped(env, nat), env) }),
 };
 
 const registered = new Map<NatStrategyId, NatStrategyFactory>(
@@ -50,22 +53,34 @@ function stunUsable(settings: NatSettings): boolean {
 
 /**
  * The strategy whose mapping the SIP socket's Contact carries. A forced strategy is used as it
- * is (`turn` keeps the Contact of its fallback); otherwise STUN when it may be used, else none.
+ * is (`turn` keeps the Contact of its fallback). Otherwise, with NAT help on, the router is asked
+ * for a mapping first (bounded; `portmap` falls back to STUN, or none, when it grants none).
  */
 export function contactStrategyId(settings: NatSettings): NatStrategyId {
   if (settings.natStrategy !== 'auto') return settings.natStrategy;
-  return stunUsable(settings) ? 'stun' : 'none';
+  return settings.stunEnabled ? 'portmap' : 'none';
 }
 
 /**
- * The strategy a new call's media uses, under the TURN policy: behind a symmetric NAT a STUN
- * mapping is valid only toward the STUN server, so only a relay can carry the provider's audio
- * back.
+ * The strategy a new call's media uses: the router's mapping when it granted the SIP socket one
+ * (exact public ports, valid toward every host, even behind a symmetric NAT); otherwise the TURN
+ * policy: behind a symmetric NAT a STUN mapping is valid only toward the STUN server, so only a
+ * relay can carry the provider's audio back.
  */
 export function mediaStrategyId(settings: NatSettings, natType: NatType): NatStrategyId {
   if (settings.natStrategy !== 'auto') return settings.natStrategy;
+  if (settings.stunEnabled && routerVerdict.granted) return 'portmap';
+  return unmappedStrategyId(settings, natType);
+}
+
+/** What carries a socket the router does not map: TURN under its policy, else STUN, else none. */
+export function unmappedStrategyId(settings: NatSettings, natType: NatType): NatStrategyId {
   const { turn, turnPolicy } = settings;
   if (turn && (turnPolicy === 'always' || (turnPolicy === 'symmetric' && natType === 'symmetric')))
     return 'turn';
-  return contactStrategyId(settings);
+  return stunUsable(settings) ? 'stun' : 'none';
+}
+
+function unmapped(environment: NatEnvironment, natType: NatType): NatStrategyId {
+  return unmappedStrategyId(environment.settings, natType);
 }

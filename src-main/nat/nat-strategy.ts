@@ -18,8 +18,7 @@ import type { UdpEndpoint } from '../net/udp-endpoint.js';
 
 /**
  * The strategies the registry knows (one type with the one calls and rescues report, in
- * src-shared). `portmap` (asking the router for a mapping: PCP, NAT-PMP, UPnP IGD) has its id
- * reserved; its module registers itself like the others.
+ * src-shared). `portmap` asks the router for a mapping (PCP, NAT-PMP).
  */
 export type { NatStrategyId };
 
@@ -55,6 +54,8 @@ export interface NatEnvironment {
   localAddress: string;
   /** The address media sockets bind to; `0.0.0.0` for all interfaces. */
   bindAddress: string;
+  /** Where a strategy tells, in words for the user, what it did or could not do. */
+  log?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** What a strategy learned about one socket's public side. */
@@ -126,6 +127,8 @@ export interface NatStrategy {
    * outside; throws EngineFailure.
    */
   openMedia(options?: OpenMediaOptions): Promise<NatMedia>;
+  /** Gives back what the strategy holds for the SIP socket (a router's mapping); never throws. */
+  release?(): Promise<void>;
 }
 
 /** Builds a strategy for an environment; each module registers one under its id. */

@@ -168,6 +168,26 @@ describe('natter CLI arguments', () => {
     });
   });
 
+  it('takes one NAT strategy for call and listen, auto by default', () => {
+    const account = ['--server', 'montreal5.voip.ms', '--user', '123456_home'];
+    expect(parseCliArgs(['call', '4443', ...account])).toMatchObject({ natStrategy: 'auto' });
+    expect(parseCliArgs(['call', '4443', ...account, '--nat-strategy', 'portmap'])).toMatchObject({
+      natStrategy: 'portmap',
+    });
+    expect(parseCliArgs(['listen', ...account, '--nat-strategy', 'none'])).toMatchObject({
+      natStrategy: 'none',
+    });
+    expect(() => parseCliArgs(['call', '4443', ...account, '--nat-strategy', 'upnp'])).toThrow(
+      /--nat-strategy upnp: expected auto, none, stun, turn, portmap/,
+    );
+    expect(() =>
+      parseCliArgs(['call', '4443', ...account, '--nat-strategy', 'stun', '--no-stun']),
+    ).toThrow(UsageError);
+    expect(() => parseCliArgs(['doctor', ...account, '--nat-strategy', 'stun'])).toThrow(
+      /doctor tries each NAT strategy itself/,
+    );
+  });
+
   it('never echoes a password given on the command line', () => {
     try {
       parseCliArgs(['listen', '--server', 'x', '--user', 'u', '--password', 'hunter2']);

@@ -7,6 +7,7 @@ import {
   type NatEnvironment,
   type NatMedia,
   type NatSettings,
+  type NatStrategyId,
 } from '../../../src-main/nat/index.js';
 import { secondOpinion } from '../../../src-main/nat/stun-strategy.js';
 
@@ -28,10 +29,10 @@ const environment = (patch: Partial<NatSettings> = {}): NatEnvironment => ({
 });
 
 describe('the NAT policy picks a strategy by id', () => {
-  it('uses STUN for the Contact when it may, and no help when it is off or has no server', () => {
-    expect(contactStrategyId(settings())).toBe('stun');
+  it('asks the router first for the Contact while NAT help is on, and gives none when it is off', () => {
+    expect(contactStrategyId(settings())).toBe('portmap');
+    expect(contactStrategyId(settings({ stunServers: [] }))).toBe('portmap');
     expect(contactStrategyId(settings({ stunEnabled: false }))).toBe('none');
-    expect(contactStrategyId(settings({ stunServers: [] }))).toBe('none');
   });
 
   it('relays a call under the TURN policy only where a relay is the fix', () => {
@@ -62,7 +63,8 @@ describe('the NAT policy picks a strategy by id', () => {
   });
 
   it('says in words when a strategy has no module', () => {
-    expect(() => natStrategy('portmap', environment())).toThrow(/"portmap" is not available/);
+    const unknown = 'upnp' as NatStrategyId;
+    expect(() => natStrategy(unknown, environment())).toThrow(/"upnp" is not available/);
   });
 });
 
