@@ -180,7 +180,7 @@ export function portmapStrategy(
 
     async openMedia(openOptions: OpenMediaOptions = {}): Promise<NatMedia> {
       if (whyNotAsk()) return options.fallback(verdict.natType).openMedia(openOptions);
-      const endpoints = await bindMediaPair(environment);
+      const endpoints = await bindMediaPair(environment, openOptions);
       const stunAddress = verdict.stunAddress;
       const [rtp, rtcp] = await Promise.allSettled([
         ask(endpoints.rtp.bound.port, stunAddress),
@@ -188,7 +188,8 @@ export function portmapStrategy(
       ]);
       if (rtp.status === 'rejected') {
         if (rtcp.status === 'fulfilled') await rtcp.value.close().catch(() => false);
-        await closePair(endpoints);
+        // A reopen's own sockets stay open: the fallback opens on them in turn.
+        if (!openOptions.sockets) await closePair(endpoints);
         const words = failureWords(rtp.reason);
         verdict.recordFailure(words);
         const next = options.fallback(verdict.natType);
