@@ -69,6 +69,11 @@ export type DoctorFix = z.infer<typeof doctorFixSchema>;
 export const doctorReportSchema = z.object({
   steps: z.array(doctorStepSchema),
   verdict: doctorVerdictSchema,
+  /**
+   * What else bears on the verdict, one sentence each: voip.ms's view of the phone against
+   * STUN's, calls the phone rescued from one-way audio, the last network change.
+   */
+  notes: z.array(z.string().max(500)).max(8).optional(),
   /** The fix the verdict recommends, whether or not it was applied. */
   fix: doctorFixSchema.nullable(),
   /** What was written to the settings, when asked to apply; null otherwise. */

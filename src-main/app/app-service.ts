@@ -123,6 +123,15 @@ export function createAppService(
       const { localAddress } = service.engine.engineOptions;
       return localAddress === DEFAULT_ENGINE_OPTIONS.localAddress ? undefined : localAddress;
     },
+    phoneFacts: async () => {
+      const { calls, nat } = await service.engine.invoke('snapshot', {});
+      return {
+        rescues: calls.flatMap((call) =>
+          call.rescue ? [{ to: call.rescue.to, recovered: call.rescue.recovered }] : [],
+        ),
+        networkChange: nat?.networkChange ?? null,
+      };
+    },
     saveSettings: (change) => service.handlers.saveSettings(change),
     onStep: (step) => appEvents.emit('doctorStep', step),
   });

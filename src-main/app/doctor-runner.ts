@@ -19,6 +19,7 @@ import {
   type SettingsUpdate,
 } from '../../src-shared/settings.js';
 import { runDoctor, type DoctorOptions } from '../engine/doctor/doctor.js';
+import type { PhoneFacts } from '../engine/doctor/phone-facts.js';
 import { measuredBindingLifetime } from '../../src-shared/keepalive-interval.js';
 import { redactSipMessage } from './sip-trace.js';
 
@@ -38,6 +39,8 @@ export interface DoctorRunnerDeps {
   turn?(): DoctorOptions['turn'];
   /** The address the engine binds to, when it is not all interfaces (the test bridge's loopback). */
   localAddress(): string | undefined;
+  /** What the running phone healed by itself this session, for the verdict's notes. */
+  phoneFacts?(): Promise<PhoneFacts>;
   /** Saves and applies settings exactly as the settings page does. */
   saveSettings(change: SettingsUpdate): Promise<Settings>;
   onStep(step: DoctorStep): void;
@@ -139,6 +142,7 @@ export function createDoctorRunner(deps: DoctorRunnerDeps): DoctorRunner {
       running = true;
       try {
         const localAddress = deps.localAddress();
+        const phoneFacts = await deps.phoneFacts?.().catch(() => undefined);
         const report = await routine(
           {
             account,
@@ -148,6 +152,7 @@ export function createDoctorRunner(deps: DoctorRunnerDeps): DoctorRunner {
             full: request.full,
             turn: deps.turn?.() ?? null,
             ...(localAddress ? { localAddress } : {}),
+            ...(phoneFacts ? { phoneFacts } : {}),
             ...deps.timings,
           },
           (step) => {

@@ -102,6 +102,7 @@ function humanReport(report: DoctorReport, args: DoctorArgs): string[] {
     ...report.steps.map((step) => `${STATUS_MARK[step.status]}  ${step.id}: ${step.summary}`),
     '',
     `Verdict:  ${report.verdict.message}`,
+    ...(report.notes ?? []).map((note) => `          ${note}`),
     ...fixLine,
   ];
 }

@@ -5,7 +5,7 @@
  * `natter doctor` and the app's "Check my connection".
  */
 import { describeError } from '../engine-error.js';
-import type { Account, NatType, TransportAddress } from '../../../src-shared/domain.js';
+import type { Account, NatStatus, NatType, TransportAddress } from '../../../src-shared/domain.js';
 import type {
   DoctorFix,
   DoctorReport,
@@ -27,6 +27,7 @@ import type { EngineOptions } from '../engine-options.js';
 import { probeSipServers } from '../sip-options-probe.js';
 import { parseServerSpec, resolveServer } from '../server-address.js';
 import { viewSipMessage } from '../../sip/sip-message-view.js';
+import { phoneFactNotes, registrarDisagrees, type PhoneFacts } from './phone-facts.js';
 import { detectSipAlg } from './sip-alg.js';
 import { TestPhone, type TestCallResult } from './test-phone.js';
 
@@ -49,6 +50,8 @@ export interface DoctorOptions {
   ringSeconds?: number;
   /** Longest idle gap the binding lifetime probe tries (default 180 s). */
   bindingMaxSeconds?: number;
+  /** What the running phone healed by itself this session (the app's; the CLI has none). */
+  phoneFacts?: PhoneFacts;
 }
 
 interface StepOutcome {
@@ -107,6 +110,8 @@ export async function runDoctor(
   let plainClosed = false;
   let algDetected = false;
   const fix: DoctorFix = {};
+  // The STUN test phone's NAT status: STUN's mapping and voip.ms's view of the same socket.
+  let stunPhoneNat: NatStatus | null = null;
   try {
     await run('reachability', async () => {
       const outcome = await checkReachability(options, plainPhone);
@@ -188,7 +193,8 @@ export async function runDoctor(
             calls[id] = call;
             const outcome = callOutcome(call, howCalled(id, options));
             if (id === 'stun') {
-              return { ...outcome, evidence: { ...outcome.evidence, nat: phone.engine.natStatus } };
+              stunPhoneNat = phone.engine.natStatus;
+              return { ...outcome, evidence: { ...outcome.evidence, nat: stunPhoneNat } };
             }
             if (id === 'turn' && (call.relay?.state === 'failed' || !call.relay)) {
               return {
@@ -232,7 +238,8 @@ export async function runDoctor(
   const verdict = decide({
     reachable,
     reachabilityProblem,
-    natType: nat.natType,
+    // voip.ms's view outranks STUN's pair of servers: it is the destination that matters.
+    natType: registrarDisagrees(stunPhoneNat) ? 'symmetric' : nat.natType,
     algDetected,
     noStunWorked,
     stunWorked,
@@ -242,6 +249,7 @@ export async function runDoctor(
   return {
     steps,
     verdict,
+    notes: phoneFactNotes(stunPhoneNat, options.phoneFacts),
     fix: Object.keys(fix).length > 0 ? fix : null,
     applied: null,
     twoWayFound: noStunWorked || stunWorked || turnWorked,

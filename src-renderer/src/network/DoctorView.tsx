@@ -97,6 +97,13 @@ function Verdict({ report, store }: { report: DoctorReport; store: Store }) {
       data-verdict={report.verdict.code}
     >
       <strong>{report.verdict.message}</strong>
+      {report.notes && report.notes.length > 0 && (
+        <ul className="doctor-notes">
+          {report.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
       {next && (
         <div className="fix">
           <p>{next}</p>

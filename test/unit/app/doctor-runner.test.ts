@@ -110,6 +110,17 @@ describe('running the doctor for the app', () => {
     expect(result.applied).toBeNull();
   });
 
+  it('hands the doctor what the running phone healed, and runs without it when that fails', async () => {
+    const facts = { rescues: [{ to: 'turn' as const, recovered: true }], networkChange: null };
+    const told = runner({ phoneFacts: async () => facts });
+    await told.doctor.run({ full: false, echo: '4443', apply: false });
+    expect(told.run.mock.calls[0]?.[0].phoneFacts).toEqual(facts);
+    const broken = runner({ phoneFacts: () => Promise.reject(new Error('engine gone')) });
+    await broken.doctor.run({ full: false, echo: '4443', apply: false });
+    expect(broken.run).toHaveBeenCalledOnce();
+    expect(broken.run.mock.calls[0]?.[0].phoneFacts).toBeUndefined();
+  });
+
   it('binds to all interfaces when the engine does', async () => {
     const { doctor, run } = runner({ localAddress: () => undefined });
     await doctor.run({ full: true, echo: '4443', apply: false });
