@@ -152,34 +152,8 @@ export class Lab {
       this.routerWanInterface,
       this.internetInterface,
     ];
-    run('ip', [
-      'link',
-      'add',
-      lanC,
-      'netns',
-      client,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      lanR,
-      'netns',
-      router,
-    ]);
-    run('ip', [
-      'link',
-      'add',
-      wanR,
-      'netns',
-      router,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      wanI,
-      'netns',
-      internet,
-    ]);
+    addVethPair(lanC, client, lanR, router);
+    addVethPair(wanR, router, wanI, internet);
     const lanPrefix = options.nat === 'none' ? '203.0.113' : '192.168.50';
     this.exec(client, 'ip', ['addr', 'add', `${lanPrefix}.2/24`, 'dev', lanC]);
     this.exec(client, 'ip', ['link', 'set', lanC, 'up']);
@@ -253,34 +227,8 @@ export class Lab {
       this.secondRouterWanInterface,
       this.secondInternetInterface,
     ];
-    run('ip', [
-      'link',
-      'add',
-      lanC,
-      'netns',
-      client,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      lanR,
-      'netns',
-      router,
-    ]);
-    run('ip', [
-      'link',
-      'add',
-      wanR,
-      'netns',
-      router,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      wanI,
-      'netns',
-      internet,
-    ]);
+    addVethPair(lanC, client, lanR, router);
+    addVethPair(wanR, router, wanI, internet);
     this.exec(router, 'ip', ['addr', 'add', '192.168.60.1/24', 'dev', lanR]);
     this.exec(router, 'ip', ['addr', 'add', `${PUBLIC.secondRouter}/24`, 'dev', wanR]);
     this.exec(router, 'ip', ['link', 'set', lanR, 'up']);
@@ -437,6 +385,24 @@ function ownerFile(id: string): string {
 }
 
 /** Removes namespaces left by lab runs whose process is gone. */
+/** A veth link between two namespaces: `a` in `aNamespace`, its peer `b` in `bNamespace`. */
+function addVethPair(a: string, aNamespace: string, b: string, bNamespace: string): void {
+  run('ip', [
+    'link',
+    'add',
+    a,
+    'netns',
+    aNamespace,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    b,
+    'netns',
+    bNamespace,
+  ]);
+}
+
 function sweepStaleNamespaces(): void {
   let names: string[];
   try {
