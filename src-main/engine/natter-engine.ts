@@ -351,7 +351,7 @@ export class NatterEngine implements EngineApi {
         const next = this.pendingChange;
         this.pendingChange = null;
         await this.healNetworkChange(next).catch((error: unknown) => {
-          this.hooks.log?.('warn', `reconnecting after a network change: ${describe(error)}`);
+          this.hooks.log?.('warn', `reconnecting after a network change: ${describeError(error)}`);
         });
       }
     })().finally(() => (this.healing = null));
@@ -380,7 +380,10 @@ export class NatterEngine implements EngineApi {
       account.registerAgain(),
       ...answered.map((entry) =>
         this.oneAtATime(() => this.moveCall(entry, account)).catch((error: unknown) => {
-          this.hooks.log?.('warn', `the call could not follow the network: ${describe(error)}`);
+          this.hooks.log?.(
+            'warn',
+            `the call could not follow the network: ${describeError(error)}`,
+          );
         }),
       ),
     ]);
@@ -542,7 +545,7 @@ export class NatterEngine implements EngineApi {
         },
       })
       .catch((error: unknown) => {
-        this.finish(entry, 'failed', `the call could not be placed: ${describe(error)}`);
+        this.finish(entry, 'failed', `the call could not be placed: ${describeError(error)}`);
       });
     return record.snapshot();
   }
@@ -902,8 +905,4 @@ function fallbackEnd(record: CallRecord): [CallEndCode, string] {
   if (record.answeredAt) return ['hangup-remote', 'The other side hung up'];
   if (record.direction === 'incoming') return ['cancelled', 'Missed call: the caller hung up'];
   return ['failed', 'The call ended before it was answered'];
-}
-
-function describe(error: unknown): string {
-  return describeError(error);
 }

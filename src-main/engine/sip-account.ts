@@ -14,7 +14,7 @@ import { UdpTransport, type ViaReceivedResponse } from '../sip/udp-transport.js'
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
-import { EngineFailure } from './engine-error.js';
+import { describeError, EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
 import { addressPresent } from './network-change-watcher.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
@@ -87,8 +87,7 @@ export class SipAccount {
         role: 'sip',
       });
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new EngineFailure('socket', `cannot open the SIP socket: ${detail}`);
+      throw new EngineFailure('socket', `cannot open the SIP socket: ${describeError(error)}`);
     }
     try {
       const localAddress =
