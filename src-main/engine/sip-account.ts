@@ -11,6 +11,7 @@ import { UdpEndpoint, localAddressToward } from '../net/udp-endpoint.js';
 import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-handler.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import { UdpTransport, type ViaReceivedResponse } from '../sip/udp-transport.js';
+import { boundRegistererDurations } from '../sip/registerer-durations.js';
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
@@ -207,6 +208,7 @@ export class SipAccount {
         refreshFrequency: 85,
         registrar: UserAgent.makeURI(`sip:${this.server.host}:${this.server.port}`),
       });
+      boundRegistererDurations(this.registerer);
       this.registerer.stateChange.addListener((state) => this.onRegistererState(state));
     }
     const registerer = this.registerer;

@@ -17,7 +17,14 @@ export function classifyPacket(datagram: Uint8Array, role: SocketRole = 'media')
   if (first <= 3) return 'stun';
   if (first >= 128 && first <= 191) return 'rtp';
   if (role === 'media') return first >= 64 && first <= 79 ? 'turn-channel' : 'unknown';
-  // SIP: a method name or "SIP/2.0" (letters), or a CRLF keepalive (RFC 5626 §3.5.1).
-  const letter = (first >= 65 && first <= 90) || (first >= 97 && first <= 122);
-  return letter || first === 13 || first === 10 ? 'sip' : 'unknown';
+  // SIP: a method name (an RFC 3261 token: extension methods may start with any token
+  // character, not only a letter) or "SIP/2.0", or a CRLF keepalive (RFC 5626 §3.5.1).
+  return SIP_FIRST_BYTES.has(first) ? 'sip' : 'unknown';
 }
+
+/** RFC 3261 §25.1 `token` characters, and CR/LF. */
+const SIP_FIRST_BYTES = new Set(
+  [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~\r\n"].map(
+    (character) => character.charCodeAt(0),
+  ),
+);

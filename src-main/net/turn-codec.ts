@@ -6,6 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import stun, { type StunMessage } from 'stun';
 import type { TransportAddress } from '../../src-shared/domain.js';
+import { clampNetworkSeconds } from './network-durations.js';
 
 export type { StunMessage };
 
@@ -124,7 +125,7 @@ export function bytesAttribute(message: StunMessage, type: number): Buffer | nul
 
 export function lifetimeOf(message: StunMessage): number | null {
   const value = message.getAttribute(ATTR.LIFETIME)?.value;
-  return typeof value === 'number' ? value : null;
+  return typeof value === 'number' ? clampNetworkSeconds('turn-lifetime', value) : null;
 }
 
 export function methodName(method: number): string {

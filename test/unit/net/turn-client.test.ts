@@ -611,6 +611,18 @@ describe('refreshes', () => {
     expect(turn.state).toBe('allocated');
   });
 
+  it('bounds a LIFETIME of 2^32-1 s to an hour: refreshed at 80 % of it, not at once', async () => {
+    server.lifetime = 0xffffffff;
+    const turn = client();
+    await allocated(turn);
+    expect(turn.allocation?.lifetimeSeconds).toBe(3600);
+    await vi.advanceTimersByTimeAsync(2_879_999);
+    expect(server.count(T.REFRESH)).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.count(T.REFRESH)).toBe(1);
+    expect(turn.state).toBe('allocated');
+  });
+
   it('a refresh that goes unanswered until expiry loses the allocation, said once', async () => {
     server.lifetime = 10;
     const turn = client();
