@@ -112,6 +112,7 @@ export class SipAccount {
         server: serverAddress,
         timers: options.sipTimers,
         acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
+        localUser: account.user,
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {
           if (direction === 'in' && isRegisterSuccess(message))
             created.account?.onRegisterSuccess();

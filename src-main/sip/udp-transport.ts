@@ -1,6 +1,8 @@
 import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
+import { IncomingRequestScreen } from './incoming-request-screen.js';
+import type { InviteAdmissionOptions } from './invite-admission.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
 import { DEFAULT_SIP_TIMERS, transactionTimeout, type SipTimers } from './sip-timers.js';
 
@@ -16,6 +18,10 @@ export interface UdpTransportOptions {
    * receives requests from its server.
    */
   acceptRequestsFromServerOnly?: boolean;
+  /** The user our Request-URIs name (the account's): another is refused with 404. */
+  localUser?: string;
+  /** How many new calls may ring, per caller and in all (tests shrink the window). */
+  inviteAdmission?: InviteAdmissionOptions;
   /** Observes every message on the wire, for the SIP trace and tests. */
   onTrace?: (direction: 'out' | 'in', message: string, peer: TransportAddress) => void;
   /**
@@ -71,6 +77,8 @@ export class UdpTransport implements Transport {
 
   /** Datagrams dropped: unparsable, or requests from an address other than the server. */
   droppedMessages = 0;
+  /** Requests refused before sip.js saw them (malformed, or INVITEs beyond what may ring). */
+  refusedRequests = 0;
 
   private readonly timers: SipTimers;
   private readonly stateEmitter = new EmitterImpl<TransportState>();
@@ -80,6 +88,7 @@ export class UdpTransport implements Transport {
   /** Keyed by `branch` + method, like the retransmissions; ends on a final response or Timer F/B. */
   private readonly clientTransactions = new Map<string, ClientTransaction>();
   private readonly detach: Array<() => void> = [];
+  private readonly screen: IncomingRequestScreen;
 
   // sip.js constructs transports as `new transportConstructor(logger, transportOptions)`.
   constructor(
@@ -87,6 +96,11 @@ export class UdpTransport implements Transport {
     private options: UdpTransportOptions,
   ) {
     this.timers = { ...DEFAULT_SIP_TIMERS, ...options.timers };
+    this.screen = new IncomingRequestScreen({
+      transactionMs: transactionTimeout(this.timers),
+      ...(options.localUser === undefined ? {} : { user: options.localUser }),
+      ...(options.inviteAdmission ? { admission: options.inviteAdmission } : {}),
+    });
     this.attach(options.endpoint);
   }
 
@@ -175,10 +189,12 @@ export class UdpTransport implements Transport {
     if (!this.isConnected()) throw new Error('SIP transport is not connected');
     const view = viewSipMessage(message);
     const destination = view ? this.destinationFor(view) : this.options.server;
-    await this.transmit(message, destination);
+    if (view?.kind === 'response') this.screen.observeResponse(view);
+    const wire = view?.kind === 'response' ? this.screen.restoreResponse(message) : message;
+    await this.transmit(wire, destination);
     if (view) {
       this.trackClientTransaction(view, destination);
-      this.scheduleRetransmission(view, message, destination);
+      this.scheduleRetransmission(view, wire, destination);
     }
   }
 
@@ -274,16 +290,25 @@ export class UdpTransport implements Transport {
   }
 
   private receive(datagram: Buffer, from: TransportAddress): void {
-    const text = datagram.toString('utf8');
-    // CRLF keepalives (RFC 5626 §3.5.1) carry no message.
-    if (text.trim() === '') return;
+    // CRLF keepalives (RFC 5626 §3.5.1) carry no message; CRLFs before one are ignored (§7.5).
+    const text = datagram.toString('utf8').replace(/^[\r\n]+/, '');
+    if (text === '') return;
+    if (!/^SIP\//i.test(text)) {
+      this.receiveRequest(text, datagram.length, from);
+      return;
+    }
     const view = viewSipMessage(text);
-    if (!view) {
+    if (view?.kind !== 'response') {
       this.droppedMessages++;
       return;
     }
+    this.options.onTrace?.('in', text, from);
+    this.onResponse(view, from);
+    this.onMessage?.(text);
+  }
+
+  private receiveRequest(text: string, bytes: number, from: TransportAddress): void {
     if (
-      view.kind === 'request' &&
       this.options.acceptRequestsFromServerOnly !== false &&
       from.address !== this.options.server.address
     ) {
@@ -291,12 +316,22 @@ export class UdpTransport implements Transport {
       return;
     }
     this.options.onTrace?.('in', text, from);
-    if (view.kind === 'response') {
-      this.onResponse(view, from);
-    } else if (view.method === 'ACK') {
-      this.stopRetransmission(retransmissionKey('response', view.branch, 'INVITE'));
+    const screened = this.screen.screen(text, bytes);
+    if (screened.action === 'drop') {
+      this.droppedMessages++;
+      return;
     }
-    this.onMessage?.(text);
+    if (screened.action === 'answer') {
+      // Answered where it came from (RFC 3581 §4), without a transaction: a retransmission of
+      // the request is refused again just as cheaply.
+      this.refusedRequests++;
+      this.transmit(screened.response, from).catch(() => undefined);
+      return;
+    }
+    if (screened.view.method === 'ACK') {
+      this.stopRetransmission(retransmissionKey('response', screened.view.branch, 'INVITE'));
+    }
+    this.onMessage?.(screened.text);
   }
 
   private onResponse(view: SipMessageView, from: TransportAddress): void {

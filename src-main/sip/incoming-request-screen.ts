@@ -1,0 +1,106 @@
+import { clampNetworkSeconds } from '../net/network-durations.js';
+import { callerOf, InviteAdmission, type InviteAdmissionOptions } from './invite-admission.js';
+import { judgeRequest, statelessResponse, type RequestExpectations } from './request-guard.js';
+import { ServerTransactionIds } from './server-transaction-ids.js';
+import { headerValue, readRequestHead } from './sip-request-head.js';
+import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
+
+/** What becomes of a request from the registrar before sip.js sees it. */
+export type ScreenedRequest =
+  /** On to sip.js, as `text` (its branch perhaps made unique, see {@link ServerTransactionIds}). */
+  | { action: 'pass'; text: string; view: SipMessageView }
+  | { action: 'drop'; why: string }
+  /** Refused here with `response`, built from the request alone: no transaction, no session. */
+  | { action: 'answer'; status: number; response: string };
+
+export interface IncomingRequestScreenOptions extends RequestExpectations {
+  /** 64·T1: how long a server transaction's identity and decision last. */
+  transactionMs: number;
+  admission?: InviteAdmissionOptions;
+}
+
+/**
+ * The checks a request passes between the socket and sip.js, cheapest first: RFC 3261 §8.2
+ * validity (refused with the status and reason the fault calls for), a server transaction
+ * identity per §17.2.3, and for a new call, whether it may ring at all ({@link InviteAdmission}).
+ */
+export class IncomingRequestScreen {
+  private readonly ids: ServerTransactionIds;
+  private readonly admission: InviteAdmission;
+
+  constructor(private readonly options: IncomingRequestScreenOptions) {
+    this.ids = new ServerTransactionIds(options.transactionMs);
+    this.admission = new InviteAdmission({
+      transactionMs: options.transactionMs,
+      ...options.admission,
+    });
+  }
+
+  screen(text: string, datagramBytes: number): ScreenedRequest {
+    const head = readRequestHead(text);
+    if (!head) return { action: 'drop', why: 'not a request' };
+    const verdict = judgeRequest(head, datagramBytes, this.options);
+    if (verdict.action === 'drop') return verdict;
+    if (verdict.action === 'answer') {
+      return {
+        action: 'answer',
+        status: verdict.status,
+        response: statelessResponse(head, verdict.status, verdict.reason, verdict.headers),
+      };
+    }
+    const normalized = this.ids.normalize(text, head);
+    const forSip = head.method === 'INVITE' ? boundInviteExpires(normalized.text) : normalized.text;
+    const view = viewSipMessage(forSip);
+    if (!view) {
+      if (head.method === 'ACK') return { action: 'drop', why: 'unreadable ACK' };
+      return {
+        action: 'answer',
+        status: 400,
+        response: statelessResponse(head, 400, 'Malformed Header Field'),
+      };
+    }
+    const newCall = head.method === 'INVITE' && !/;\s*tag=/i.test(headerValue(head, 'to') ?? '');
+    const decided = newCall
+      ? this.admission.admit(normalized.branch, callerOf(headerValue(head, 'from') ?? ''))
+      : this.admission.previous(normalized.branch);
+    if (decided && !decided.ring) {
+      // The INVITE (or its retransmission) is refused again; its ACK ends here, and a CANCEL
+      // that comes after the final response changes nothing but is answered 200 (§9.2).
+      if (head.method === 'ACK') return { action: 'drop', why: 'ACK of a refused INVITE' };
+      if (head.method === 'CANCEL') {
+        return { action: 'answer', status: 200, response: statelessResponse(head, 200, 'OK') };
+      }
+      if (head.method === 'INVITE') {
+        const retryAfter =
+          decided.retryAfterSeconds === undefined
+            ? []
+            : [`Retry-After: ${decided.retryAfterSeconds}`];
+        return {
+          action: 'answer',
+          status: decided.status,
+          response: statelessResponse(head, decided.status, decided.reason, retryAfter),
+        };
+      }
+    }
+    return { action: 'pass', text: forSip, view };
+  }
+
+  /** sip.js answers an INVITE we let through (`view` as sip.js built the response). */
+  observeResponse(view: SipMessageView): void {
+    if (view.kind === 'response' && view.method === 'INVITE') {
+      this.admission.answered(view.branch, view.statusCode);
+    }
+  }
+
+  /** A response sip.js built, as the wire must carry it (the request's own branch). */
+  restoreResponse(message: string): string {
+    return this.ids.restoreResponse(message);
+  }
+}
+
+/** sip.js arms a timer with an INVITE's Expires as it comes; 2^40 s would fire at once. */
+function boundInviteExpires(text: string): string {
+  return text.replace(/^(Expires[ \t]*:[ \t]*)(\d+)/im, (_line, name: string, value: string) => {
+    return `${name}${clampNetworkSeconds('invite-expires', Number(value))}`;
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Which new incoming calls may ring. A burst of INVITEs (a scanner, a looping proxy, a caller's
+ * phone gone mad) must neither ring the user again and again nor cost a sip.js session each:
+ * - a caller rings at most once per `callerWindowMs`; their further INVITEs in that window are
+ *   answered 486 Busy Here;
+ * - new calls from all callers together are limited by a token bucket (`burst`, refilled at
+ *   `perSecond`); beyond it, 503 Service Unavailable with Retry-After (RFC 3261 §21.5.4).
+ * A retransmission is not a new call: the decision on an INVITE's transaction is kept for its
+ * lifetime and repeated, so the caller sees one answer (and one ringing) however often it resends.
+ */
+export type Admission =
+  { ring: true } | { ring: false; status: 486 | 503; reason: string; retryAfterSeconds?: number };
+
+export interface InviteAdmissionOptions {
+  callerWindowMs?: number;
+  perSecond?: number;
+  burst?: number;
+  /** How long a transaction's decision is repeated to its retransmissions: 64·T1. */
+  transactionMs?: number;
+  now?: () => number;
+}
+
+const RING: Admission = { ring: true };
+const DEFAULTS = { callerWindowMs: 5000, perSecond: 2, burst: 10, transactionMs: 32_000 };
+/** Callers remembered at most: a flood with a new From in each INVITE must not grow memory. */
+const MAX_TRACKED = 4096;
+
+export class InviteAdmission {
+  private readonly options: typeof DEFAULTS;
+  private readonly now: () => number;
+  private tokens: number;
+  private refilledAt: number;
+  private readonly lastRing = new Map<string, number>();
+  /** Refusals, repeated to retransmissions; bounded, since a flood brings a new one each time. */
+  private readonly refused = new Map<string, { admission: Admission; at: number }>();
+  /**
+   * Transactions let through to ring: never forgotten before their end, or a retransmission
+   * would be refused while sip.js answers it (the token bucket bounds how many there are).
+   */
+  private readonly admitted = new Map<string, { at: number; caller: string; rang: boolean }>();
+
+  constructor(options: InviteAdmissionOptions = {}) {
+    this.now = options.now ?? (() => performance.now());
+    this.options = {
+      callerWindowMs: options.callerWindowMs ?? DEFAULTS.callerWindowMs,
+      perSecond: options.perSecond ?? DEFAULTS.perSecond,
+      burst: options.burst ?? DEFAULTS.burst,
+      transactionMs: options.transactionMs ?? DEFAULTS.transactionMs,
+    };
+    this.tokens = this.options.burst;
+    this.refilledAt = this.now();
+  }
+
+  /** The decision already made for this INVITE transaction, if it is a retransmission. */
+  previous(transaction: string): Admission | undefined {
+    if (this.admitted.has(transaction)) return RING;
+    return this.refused.get(transaction)?.admission;
+  }
+
+  /** Decides on a new INVITE transaction from `caller` (the From URI). */
+  admit(transaction: string, caller: string): Admission {
+    const known = this.previous(transaction);
+    if (known) return known;
+    const now = this.now();
+    this.forgetBefore(now);
+    const admission = this.decide(caller, now);
+    if (admission.ring) this.admitted.set(transaction, { at: now, caller, rang: false });
+    else this.refused.set(transaction, { admission, at: now });
+    return admission;
+  }
+
+  /**
+   * What we answered an admitted INVITE: a call refused before it rang (488 for an offer we
+   * cannot answer, 486 while busy) gives the caller's turn back, since the user heard nothing.
+   */
+  answered(transaction: string, status: number): void {
+    const entry = this.admitted.get(transaction);
+    if (!entry) return;
+    if (status >= 180 && status < 200) entry.rang = true;
+    if (status >= 300 && !entry.rang && this.lastRing.get(entry.caller) === entry.at) {
+      this.lastRing.delete(entry.caller);
+    }
+  }
+
+  private decide(caller: string, now: number): Admission {
+    const rang = this.lastRing.get(caller);
+    if (rang !== undefined && now - rang < this.options.callerWindowMs) {
+      return { ring: false, status: 486, reason: 'Busy Here' };
+    }
+    this.tokens = Math.min(
+      this.options.burst,
+      this.tokens + ((now - this.refilledAt) / 1000) * this.options.perSecond,
+    );
+    this.refilledAt = now;
+    if (this.tokens < 1) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((1 - this.tokens) / this.options.perSecond));
+      return { ring: false, status: 503, reason: 'Service Unavailable', retryAfterSeconds };
+    }
+    this.tokens -= 1;
+    this.lastRing.delete(caller);
+    this.lastRing.set(caller, now);
+    return RING;
+  }
+
+  private forgetBefore(now: number): void {
+    for (const [caller, at] of this.lastRing) {
+      if (now - at < this.options.callerWindowMs && this.lastRing.size <= MAX_TRACKED) break;
+      this.lastRing.delete(caller);
+    }
+    for (const [transaction, { at }] of this.refused) {
+      if (now - at < this.options.transactionMs && this.refused.size <= MAX_TRACKED) break;
+      this.refused.delete(transaction);
+    }
+    for (const [transaction, { at }] of this.admitted) {
+      if (now - at < this.options.transactionMs) break;
+      this.admitted.delete(transaction);
+    }
+  }
+}
+
+/** The caller an INVITE is from, for {@link InviteAdmission}: its From URI without parameters. */
+export function callerOf(from: string): string {
+  const uri = /<([^>]*)>/.exec(from)?.[1] ?? from.split(';')[0] ?? '';
+  return (uri.split(';')[0] ?? '').trim().toLowerCase();
+}

@@ -1,0 +1,182 @@
+import { headerValue, headerValues, TOKEN, type SipRequestHead } from './sip-request-head.js';
+
+/**
+ * What RFC 3261 §8.2 and §16.3 ask a UAS to check before it acts on a request, done on the raw
+ * head so that the refusal is cheap (no sip.js transaction, no session, no media) and names the
+ * fault. sip.js checks some of this itself, but answers a wrong SIP version with 200 and drops
+ * what its grammar refuses without a word.
+ */
+export type RequestVerdict =
+  | { action: 'pass' }
+  /** Nothing may answer it: an ACK (RFC 3261 §17.2.1), or no Via to send a response along. */
+  | { action: 'drop'; why: string }
+  | { action: 'answer'; status: number; reason: string; headers?: string[] };
+
+export interface RequestExpectations {
+  /** The user part our Request-URIs carry (the account's); unchecked when absent. */
+  user?: string;
+  /** The option tags we support (RFC 3261 §8.2.2.3); any other in Require is refused with 420. */
+  supported?: readonly string[];
+}
+
+/** Above this a request is refused with 513: no call setup of ours needs more. */
+export const MAX_REQUEST_BYTES = 32 * 1024;
+
+const MANDATORY: Array<[string, string]> = [
+  ['call-id', 'Call-ID'],
+  ['from', 'From'],
+  ['to', 'To'],
+  ['cseq', 'CSeq'],
+];
+
+export function judgeRequest(
+  head: SipRequestHead,
+  datagramBytes: number,
+  expectations: RequestExpectations = {},
+): RequestVerdict {
+  const vias = headerValues(head, 'via');
+  if (vias.length === 0 || !/^SIP\s*\/\s*2\.0\s*\/\s*UDP\s+\S/i.test(vias[0] ?? '')) {
+    return { action: 'drop', why: 'no Via to answer along' };
+  }
+  const fault = findFault(head, datagramBytes, expectations);
+  if (!fault) return { action: 'pass' };
+  if (head.method === 'ACK') return { action: 'drop', why: `ACK: ${fault.reason}` };
+  return { action: 'answer', ...fault };
+}
+
+function findFault(
+  head: SipRequestHead,
+  datagramBytes: number,
+  expectations: RequestExpectations,
+): { status: number; reason: string; headers?: string[] } | null {
+  if (datagramBytes > MAX_REQUEST_BYTES) return { status: 513, reason: 'Message Too Large' };
+  if (head.malformedStartLine || !/^SIP\/\d+\.\d+$/i.test(head.version)) {
+    return { status: 400, reason: 'Malformed Request-Line' };
+  }
+  if (head.version.toUpperCase() !== 'SIP/2.0') {
+    return { status: 505, reason: 'Version Not Supported' };
+  }
+  for (const [name, display] of MANDATORY) {
+    const count = headerValues(head, name).length;
+    if (count === 0) return { status: 400, reason: `Missing ${display}` };
+    if (count > 1) return { status: 400, reason: `Multiple ${display}` };
+  }
+  for (const [name, display] of [
+    ['from', 'From'],
+    ['to', 'To'],
+  ] as const) {
+    if (
+      !/^[^<]*<[a-z][a-z0-9+.-]*:[^>]+>|^[a-z][a-z0-9+.-]*:\S/i.test(headerValue(head, name) ?? '')
+    ) {
+      return { status: 400, reason: `Invalid ${display}` };
+    }
+  }
+  const cseq = /^(\d{1,10})\s+(\S+)$/.exec(headerValue(head, 'cseq') ?? '');
+  if (!cseq || Number(cseq[1]) > 2 ** 31 - 1 || !TOKEN.test(cseq[2] ?? '')) {
+    return { status: 400, reason: 'Invalid CSeq' };
+  }
+  if (cseq[2] !== head.method) return { status: 400, reason: 'CSeq Method Mismatch' };
+  const maxForwards = headerValues(head, 'max-forwards');
+  if (
+    maxForwards.length > 1 ||
+    (maxForwards[0] !== undefined && !/^\d{1,3}$/.test(maxForwards[0]))
+  ) {
+    return { status: 400, reason: 'Invalid Max-Forwards' };
+  }
+  if (maxForwards[0] !== undefined && Number(maxForwards[0]) > 255) {
+    return { status: 400, reason: 'Invalid Max-Forwards' };
+  }
+  // RFC 3261 §16.3 step 3: OPTIONS with no hops left may still be answered by its target.
+  if (maxForwards[0] !== undefined && Number(maxForwards[0]) === 0 && head.method !== 'OPTIONS') {
+    return { status: 483, reason: 'Too Many Hops' };
+  }
+  const contentLength = headerValues(head, 'content-length');
+  if (
+    contentLength.length > 1 ||
+    (contentLength[0] !== undefined && !/^\d+$/.test(contentLength[0]))
+  ) {
+    return { status: 400, reason: 'Invalid Content-Length' };
+  }
+  if (contentLength[0] !== undefined && Number(contentLength[0]) > head.bodyBytes) {
+    // RFC 3261 §18.3: a datagram that holds less than its Content-Length says is refused.
+    return { status: 400, reason: 'Content-Length Mismatch' };
+  }
+  const expires = headerValue(head, 'expires');
+  if (expires !== undefined && !/^\d+$/.test(expires)) {
+    return { status: 400, reason: 'Invalid Expires' };
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(head.requestUri)?.[1]?.toLowerCase();
+  if (!scheme) return { status: 400, reason: 'Malformed Request-URI' };
+  // sips needs TLS, which a UDP phone does not offer (RFC 3261 §8.2.2.1, §26.2.1).
+  if (scheme !== 'sip') return { status: 416, reason: 'Unsupported URI Scheme' };
+  if (expectations.user !== undefined && uriUser(head.requestUri) !== expectations.user) {
+    return { status: 404, reason: 'Not Found' };
+  }
+  // RFC 3261 §8.2.2.3: Require is not checked on ACK and CANCEL.
+  if (head.method !== 'CANCEL') {
+    const supported = new Set(expectations.supported ?? []);
+    const unknown = headerValues(head, 'require')
+      .flatMap((value) => value.split(','))
+      .map((tag) => tag.trim())
+      .filter((tag) => tag !== '' && !supported.has(tag));
+    if (unknown.length > 0) {
+      return {
+        status: 420,
+        reason: 'Bad Extension',
+        headers: [`Unsupported: ${unknown.join(', ')}`],
+      };
+    }
+  }
+  return null;
+}
+
+/** The user part of a sip: URI (unescaped as RFC 3261 §19.1.4 compares it), or undefined. */
+function uriUser(uri: string): string | undefined {
+  const match = /^sip:([^@;?>]+)@/i.exec(uri);
+  if (!match?.[1]) return undefined;
+  const user = match[1].split(':')[0] ?? '';
+  try {
+    return decodeURIComponent(user);
+  } catch {
+    return user;
+  }
+}
+
+/**
+ * A response built from the request's own header fields (RFC 3261 §8.2.6.2): every Via, From,
+ * To (with a tag of ours when it has none), Call-ID and CSeq as received. A retransmission of
+ * the request gets the same To tag, so the caller sees one answer.
+ */
+export function statelessResponse(
+  head: SipRequestHead,
+  status: number,
+  reason: string,
+  extraHeaders: readonly string[] = [],
+): string {
+  const lines = [`SIP/2.0 ${status} ${reason}`];
+  for (const via of headerValues(head, 'via')) lines.push(`Via: ${via}`);
+  const from = headerValue(head, 'from');
+  if (from !== undefined) lines.push(`From: ${from}`);
+  const to = headerValue(head, 'to');
+  if (to !== undefined) {
+    const tagged = /;\s*tag=/i.test(to) || status === 100;
+    lines.push(`To: ${tagged ? to : `${to};tag=${tagFor(head)}`}`);
+  }
+  const callId = headerValue(head, 'call-id');
+  if (callId !== undefined) lines.push(`Call-ID: ${callId}`);
+  const cseq = headerValue(head, 'cseq');
+  if (cseq !== undefined) lines.push(`CSeq: ${cseq}`);
+  lines.push(...extraHeaders, 'Content-Length: 0', '', '');
+  return lines.join('\r\n');
+}
+
+/** A To tag derived from the request (FNV-1a), the same for each of its retransmissions. */
+function tagFor(head: SipRequestHead): string {
+  const key = `${headerValue(head, 'call-id') ?? ''}|${headerValue(head, 'from') ?? ''}|${headerValue(head, 'cseq') ?? ''}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `r${hash.toString(16)}`;
+}

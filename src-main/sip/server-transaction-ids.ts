@@ -1,0 +1,149 @@
+import { headerValue, headerValues, type SipRequestHead } from './sip-request-head.js';
+
+/**
+ * Gives sip.js, which matches server transactions by the top Via branch alone, a branch that
+ * is unique per RFC 3261 §17.2.3 transaction:
+ * - a branch already taken by another transaction (another sent-by, or another method; ACK
+ *   belongs to its INVITE, CANCEL to the request it cancels) is replaced by an alias of its own,
+ *   so that a duplicate branch, by accident or malice, neither absorbs nor cancels a stranger's
+ *   request as if it were a retransmission;
+ * - a request without a branch (RFC 2543) gets one derived from what §17.2.3 matches such
+ *   requests by (Request-URI, From tag, Call-ID, CSeq number, top Via), so its retransmissions,
+ *   ACK and CANCEL find its transaction.
+ * Responses go out with the branch as received (or none), restored by {@link restoreResponse}.
+ */
+export class ServerTransactionIds {
+  /** `branch|sent-by|method class` → the branch sip.js sees for that transaction. */
+  private readonly byTransaction = new Map<string, Alias>();
+  /** Branches sip.js sees (as given or aliased) → the transaction that holds each. */
+  private readonly claimed = new Map<string, string>();
+  /** Aliases → the branch the request carried ('' when it carried none). */
+  private readonly original = new Map<string, string>();
+  private counter = 0;
+
+  constructor(
+    /** How long a transaction's identity is kept: 64·T1 covers its retransmissions and ACK. */
+    private readonly lifetimeMs: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly capacity = 4096,
+  ) {}
+
+  /**
+   * The request text sip.js should see (its top Via branch replaced when needed) and the
+   * branch it carries there.
+   */
+  normalize(text: string, head: SipRequestHead): { text: string; branch: string } {
+    this.prune();
+    const topVia = headerValues(head, 'via')[0] ?? '';
+    const received = viaBranch(topVia);
+    const sentBy = viaSentBy(topVia);
+    const branch = received ?? rfc2543Branch(head, topVia);
+    const key = `${branch}|${sentBy}|${methodClass(head.method)}`;
+    let seen = this.byTransaction.get(key);
+    if (!seen && head.method === 'CANCEL') {
+      // A CANCEL belongs to the request it cancels: same branch, same sent-by, another method.
+      seen = this.findCancelled(branch, sentBy);
+    }
+    if (!seen) {
+      const taken = this.claimed.has(branch);
+      const alias = taken ? `${branch}.n${(++this.counter).toString(36)}` : branch;
+      if (alias !== received) this.original.set(alias, received ?? '');
+      seen = { branch: alias, at: 0 };
+      this.claimed.set(alias, key);
+    }
+    this.byTransaction.set(key, seen);
+    seen.at = this.now();
+    if (seen.branch === received) return { text, branch: received };
+    return { text: replaceTopViaBranch(text, received, seen.branch), branch: seen.branch };
+  }
+
+  /** A response sip.js built carries the branch it was given; the wire gets the request's own. */
+  restoreResponse(message: string): string {
+    if (this.original.size === 0) return message;
+    const match = /^(?:Via|v)[ \t]*:[^\r\n]*?;[ \t]*branch=([^;,\s]+)/im.exec(message);
+    const alias = match?.[1];
+    if (alias === undefined) return message;
+    const original = this.original.get(alias);
+    if (original === undefined) return message;
+    const index = (match?.index ?? 0) + (match?.[0].length ?? 0);
+    const paramStart = message.lastIndexOf(';', index - alias.length);
+    return original === ''
+      ? message.slice(0, paramStart) + message.slice(index)
+      : message.slice(0, index - alias.length) + original + message.slice(index);
+  }
+
+  private findCancelled(branch: string, sentBy: string): Alias | undefined {
+    for (const [key, alias] of this.byTransaction) {
+      if (key.startsWith(`${branch}|${sentBy}|`) && !key.endsWith('|CANCEL')) return alias;
+    }
+    return undefined;
+  }
+
+  private prune(): void {
+    const oldest = this.now() - this.lifetimeMs;
+    for (const [key, alias] of this.byTransaction) {
+      // Entries are touched in arrival order often enough that the front is the oldest.
+      if (alias.at >= oldest && this.byTransaction.size <= this.capacity) break;
+      this.byTransaction.delete(key);
+      if (this.claimed.get(alias.branch) === key) {
+        this.claimed.delete(alias.branch);
+        this.original.delete(alias.branch);
+      }
+    }
+  }
+}
+
+interface Alias {
+  branch: string;
+  at: number;
+}
+
+/** ACK is matched to the INVITE it acknowledges (RFC 3261 §17.2.3). */
+function methodClass(method: string): string {
+  return method === 'ACK' ? 'INVITE' : method;
+}
+
+function viaBranch(via: string): string | undefined {
+  const first = via.split(',')[0] ?? '';
+  return /;\s*branch=([^;,\s]+)/i.exec(first)?.[1];
+}
+
+function viaSentBy(via: string): string {
+  const first = via.split(',')[0] ?? '';
+  return (/^SIP\s*\/\s*2\.0\s*\/\s*\S+\s+([^;\s]+)/i.exec(first)?.[1] ?? '').toLowerCase();
+}
+
+/** The RFC 2543 transaction identity, as a branch; the same for the INVITE, its ACK and CANCEL. */
+function rfc2543Branch(head: SipRequestHead, topVia: string): string {
+  const fromTag = /;\s*tag=([^;>\s]+)/i.exec(headerValue(head, 'from') ?? '')?.[1] ?? '';
+  const cseqNumber = /^\d+/.exec(headerValue(head, 'cseq') ?? '')?.[0] ?? '';
+  const key = [
+    head.requestUri,
+    fromTag,
+    headerValue(head, 'call-id') ?? '',
+    cseqNumber,
+    topVia.split(',')[0]?.trim(),
+  ].join('|');
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `z9hG4bK.rfc2543.${hash.toString(36)}.${key.length.toString(36)}`;
+}
+
+/** The text with its top Via's branch replaced by `branch` (added when it had none). */
+function replaceTopViaBranch(text: string, received: string | undefined, branch: string): string {
+  const via = /^(?:Via|v)[ \t]*:[^\r\n]*/im.exec(text);
+  if (!via) return text;
+  const line = via[0];
+  let next: string;
+  if (received !== undefined) {
+    next = line.replace(/(;[ \t]*branch=)[^;,\s]+/i, `$1${branch}`);
+  } else {
+    const comma = line.indexOf(',');
+    const end = comma >= 0 ? comma : line.length;
+    next = `${line.slice(0, end).trimEnd()};branch=${branch}${line.slice(end)}`;
+  }
+  return text.slice(0, via.index) + next + text.slice(via.index + line.length);
+}
