@@ -49,16 +49,8 @@ export class IncomingRequestScreen {
       };
     }
     const normalized = this.ids.normalize(text, head);
-    const forSip = head.method === 'INVITE' ? boundInviteExpires(normalized.text) : normalized.text;
-    const view = viewSipMessage(forSip);
-    if (!view) {
-      if (head.method === 'ACK') return { action: 'drop', why: 'unreadable ACK' };
-      return {
-        action: 'answer',
-        status: 400,
-        response: statelessResponse(head, 400, 'Malformed Header Field'),
-      };
-    }
+    // Decided on the raw head: sip.js's grammar costs milliseconds a message, which is what a
+    // flood must not be given.
     const newCall = head.method === 'INVITE' && !/;\s*tag=/i.test(headerValue(head, 'to') ?? '');
     const decided = newCall
       ? this.admission.admit(normalized.branch, callerOf(headerValue(head, 'from') ?? ''))
@@ -81,6 +73,17 @@ export class IncomingRequestScreen {
           response: statelessResponse(head, decided.status, decided.reason, retryAfter),
         };
       }
+    }
+    const forSip = head.method === 'INVITE' ? boundInviteExpires(normalized.text) : normalized.text;
+    const view = viewSipMessage(forSip);
+    if (!view) {
+      if (head.method === 'ACK') return { action: 'drop', why: 'unreadable ACK' };
+      if (newCall) this.admission.answered(normalized.branch, 400);
+      return {
+        action: 'answer',
+        status: 400,
+        response: statelessResponse(head, 400, 'Malformed Header Field'),
+      };
     }
     return { action: 'pass', text: forSip, view };
   }

@@ -20,6 +20,7 @@ import { BRIDGE_RELAY_THREAD, measureAppCost, type CpuShare } from './app-cost.j
 import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
+import { measureInviteFlood } from './invite-flood.js';
 import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
@@ -29,8 +30,11 @@ const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
 const RESCUE_RUNS = Number(process.env.BENCH_RESCUE_RUNS ?? 5);
 const NETCHANGE_RUNS = Number(process.env.BENCH_NETCHANGE_RUNS ?? 5);
+const FLOOD_RATE = Number(process.env.BENCH_FLOOD_RATE ?? 500);
+const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 10);
 /**
- * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, netchange, app)
+ * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, netchange, app,
+ * invite-flood)
  * runs just those.
  */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -41,7 +45,7 @@ const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
  * `netchange` moved cannot be moved back in place.
  */
 const OWN_LAB_SECTIONS = ['rescue', 'netchange'];
-const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app'];
+const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app', 'invite-flood'];
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -252,9 +256,29 @@ async function main(): Promise<void> {
   if (runs('rescue')) await rescueRows(rows);
   if (runs('netchange')) await networkChangeRows(rows);
   if (runs('app')) await appRows(rows);
+  if (runs('invite-flood')) await inviteFloodRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
   );
+}
+
+/** INVITEs from the registrar's address faster than any user can take calls, on loopback. */
+async function inviteFloodRows(rows: Row[]): Promise<void> {
+  progress(`flooding the engine with ${FLOOD_RATE} INVITEs/s for ${FLOOD_SECONDS} s`);
+  const flood = await measureInviteFlood({ rate: FLOOD_RATE, seconds: FLOOD_SECONDS });
+  const statuses = Object.entries(flood.byStatus)
+    .map(([status, count]) => `${count} × ${status}`)
+    .join(', ');
+  rows.push({
+    measure: `INVITE flood from the registrar, ${flood.sent} new calls from 3 callers in ${round(flood.seconds, 1)} s`,
+    natter: `${round(flood.answeredPerSecond, 0)} INVITEs/s answered, ${round(flood.refusedPerSecond, 0)}/s refused (${statuses}); ${flood.unanswered} unanswered; ${flood.rang} rang`,
+    target: 'every INVITE answered; ≤ 1 ring per caller per 5 s',
+  });
+  rows.push({
+    measure: '  a call placed right after the flood',
+    natter: flood.callAfterConnected ? 'connected' : 'did not connect',
+    target: 'connected',
+  });
 }
 
 /** One-way audio to audio both ways after the rescue: the watch's 3 s plus the re-INVITE. */
