@@ -51,6 +51,12 @@ export interface AppCost {
    */
   shownUplink: DelayStats;
   shownPlayout: DelayStats;
+  /**
+   * A bare page in the same browser right after the call: the microphone through a pass-through
+   * worklet to the speaker in an audio context like the app's. It is Chromium's own floor for
+   * call audio here, and measured in the same run it shows how loaded the machine was.
+   */
+  bare: CpuShare;
   /** Gaps over the call window: the speaker running dry, RTP finding no microphone frame. */
   gaps: { speakerUnderruns: number; micUnderruns: number; micFramesTrimmed: number };
 }
@@ -166,6 +172,39 @@ async function until(check: () => Promise<boolean> | boolean, ms: number, what: 
   }
 }
 
+/**
+ * The bare page: served by the browser itself on a loopback origin (a secure context, so the
+ * microphone may open), with the context's rate and output buffer the app uses.
+ */
+const BARE_PAGE_URL = 'http://127.0.0.1:9/bare-audio-page';
+const BARE_PAGE = `<!doctype html><title>bare</title><script type="module">
+const worklet = 'registerProcessor("pass", class extends AudioWorkletProcessor {' +
+  ' process(inputs, outputs) { const i = inputs[0][0], o = outputs[0][0];' +
+  ' if (i && o) o.set(i); return true; } });';
+const context = new AudioContext({ sampleRate: 16000, latencyHint: 128 / 16000 });
+await context.audioWorklet.addModule(URL.createObjectURL(new Blob([worklet], { type: 'text/javascript' })));
+const node = new AudioWorkletNode(context, 'pass', { outputChannelCount: [1] });
+node.connect(context.destination);
+const stream = await navigator.mediaDevices.getUserMedia({ audio: {
+  echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 } });
+context.createMediaStreamSource(stream).connect(node);
+await context.resume();
+document.title = 'running';
+</script>`;
+
+async function measureBarePage(app: LoopbackApp, browserSession: CDPSession, seconds: number) {
+  const page = await app.browser.newPage();
+  await page.route(BARE_PAGE_URL, (route) =>
+    route.fulfill({ contentType: 'text/html', body: BARE_PAGE }),
+  );
+  const session = await page.context().newCDPSession(page);
+  await session.send('Performance.enable');
+  await page.goto(BARE_PAGE_URL);
+  await until(async () => (await page.title()) === 'running', 10_000, 'the bare audio page');
+  await sleep(3000);
+  return measureCpu(browserSession, session, seconds);
+}
+
 export async function measureAppCost(options: {
   idleSeconds: number;
   callSeconds: number;
@@ -243,7 +282,11 @@ export async function measureAppCost(options: {
     });
     const statsAfter = audio.stats;
     await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.close();
+    options.progress(`measuring a bare audio page in the same browser, ${options.callSeconds} s`);
+    const bare = await measureBarePage(app, browserSession, options.callSeconds);
     return {
+      bare,
       gaps: {
         speakerUnderruns: statsAfter.playoutUnderruns - statsBefore.playoutUnderruns,
         micUnderruns: statsAfter.micUnderruns - statsBefore.micUnderruns,

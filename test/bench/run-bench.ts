@@ -346,6 +346,13 @@ async function appRows(rows: Row[]): Promise<void> {
     target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
     ratio: `×${round((cost.call.renderer - relay) / APP_CALL_CPU_TARGET, 2)} of target`,
   });
+  progress(`renderer threads of the bare audio page: ${threads(cost.bare)}`);
+  rows.push({
+    measure: `  beside it: a bare page with the microphone, a pass-through worklet and the speaker, ${APP_SECONDS} s`,
+    natter: `${round(cost.bare.renderer, 2)} % of a core; the call without the bridge's worker costs ×${round((cost.call.renderer - relay) / Math.max(cost.bare.renderer, 0.01), 2)} of it`,
+    target: `≤ ${APP_CALL_CPU_TARGET} % of a core`,
+    ratio: `×${round(cost.bare.renderer / APP_CALL_CPU_TARGET, 2)} of target`,
+  });
   const ms = (value: number) => `${round(value, 1)} ms`;
   const shown = cost.shownUplink.median + cost.shownPlayout.median;
   rows.push({
