@@ -17,6 +17,7 @@ import { viewSipMessage } from '../sip/sip-message-view.js';
 import { describeError, EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
 import { addressPresent } from './network-change-watcher.js';
+import { type ChallengeBook, installDigestAuthentication } from '../sip/digest-authentication.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
 
 export interface SipAccountDelegate {
@@ -105,13 +106,19 @@ export class SipAccount {
       const contact = nat.status.contact ?? nat.status.local;
       // sip.js constructs the transport itself; these hold what it built and the account that
       // the transport's callbacks report to once it exists.
-      const created: { transport?: UdpTransport; account?: SipAccount } = {};
+      const created: {
+        transport?: UdpTransport;
+        account?: SipAccount;
+        challenges?: ChallengeBook;
+      } = {};
       const transportOptions = {
         endpoint,
         server: serverAddress,
         timers: options.sipTimers,
         acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {
+          // Every challenge of a 401/407 is noted before sip.js reads only the first.
+          if (direction === 'in') created.challenges?.record(message);
           if (direction === 'in' && isRegisterSuccess(message))
             created.account?.onRegisterSuccess();
           delegate.onTrace?.(direction, message, peer);
@@ -128,7 +135,6 @@ export class SipAccount {
       const userAgent = new UserAgent({
         uri: aor,
         authorizationUsername: account.user,
-        authorizationPassword: password,
         displayName: account.displayName ?? '',
         // Via sent-by without a port (sip.js drops responses whose Via carries one); rport
         // makes the registrar answer to the address it saw, RFC 3581.
@@ -156,6 +162,11 @@ export class SipAccount {
         sessionDescriptionHandlerFactory: (session) =>
           new RtpSessionDescriptionHandler(delegate.createMedia(session)),
         delegate: { onInvite: (invitation) => delegate.onInvite(invitation) },
+      });
+      // sip.js computes MD5 only; ours answers SHA-256 too and counts nc per nonce.
+      created.challenges = installDigestAuthentication(userAgent, {
+        username: account.user,
+        password,
       });
       setContactAddress(userAgent, contact);
       await userAgent.start();

@@ -315,6 +315,7 @@ export function createFakeElectron(options: { singleInstance?: boolean } = {}) {
     session,
     safeStorage: {
       isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: (): string => 'gnome_libsecret',
       encryptString: (plain: string) => Buffer.from(plain, 'utf8').reverse(),
       decryptString: (cipher: Buffer) => Buffer.from(cipher).reverse().toString('utf8'),
     },
