@@ -171,6 +171,7 @@ export function AccountSettings({ store, settings, labelledBy }: SettingsSection
       <SecretField
         label="SIP password"
         saved={settings.hasPassword}
+        sessionOnly={!settings.secureStorage}
         value={password}
         onChange={setPassword}
         hint={
