@@ -256,7 +256,6 @@ export class DigestCredentials {
 
   authenticate(request: SipJsRequest, parsed: SipJsChallenge): boolean {
     const raw = this.options.challenges.challengesFor(request.callId, request.cseq, request.method);
-    console.log("AUTH", request.cseq, JSON.stringify(parsed), JSON.stringify(raw));
     const challenge = raw ? chooseChallenge(raw) : fromSipJs(parsed);
     if (!challenge) return false;
     this.stale = challenge.stale;

@@ -71,6 +71,7 @@ export async function startDigestRegistrar(
   let nonces = new Set<string>();
   let accepted = 0;
   let staleSent = false;
+  const answered = new Map<string, string>();
 
   const hashOf = (algorithm: string) => HASH[algorithm.toUpperCase()] ?? 'md5';
   const hex = (algorithm: string, text: string) =>
@@ -109,12 +110,18 @@ export async function startDigestRegistrar(
     const text = datagram.toString('utf8');
     const method = /^([A-Z]+) sip:/.exec(text)?.[1];
     if (!method || method === 'ACK') return;
+    // A retransmission gets the answer its transaction already got (RFC 3261 §17.2.2).
+    const branch = /;branch=([^;,\s]+)/.exec(text)?.[1] ?? '';
+    const earlier = answered.get(`${branch} ${method}`);
+    if (earlier) {
+      socket.send(earlier, rinfo.port, rinfo.address);
+      return;
+    }
     const line = (name: string) => new RegExp(`^${name}:.*$`, 'mi').exec(text)?.[0] ?? '';
     const credentialsHeader = method === 'REGISTER' ? 'Authorization' : 'Proxy-Authorization';
     const value = new RegExp(`^${credentialsHeader}:\\s*(.*)$`, 'mi').exec(text)?.[1];
     const credentials = value ? check(method, credentialsHeader, value) : null;
     requests.push({ method, credentials });
-    console.log('REQ', text.split('\r\n').filter((l) => /^(CSeq|Via|Authorization)/i.test(l)).join(' | '));
     const challengeName = method === 'REGISTER' ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     const challengeStatus =
       method === 'REGISTER'
@@ -160,6 +167,7 @@ export async function startDigestRegistrar(
       '',
     ].join('\r\n');
     sent.push([status, ...extra].join('\n'));
+    answered.set(`${branch} ${method}`, response);
     socket.send(response, rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));

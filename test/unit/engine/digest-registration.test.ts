@@ -27,7 +27,6 @@ async function register(options: Parameters<typeof startDigestRegistrar>[0]) {
     localAddress: '127.0.0.1',
     stunServers: [],
     keepaliveSeconds: 0,
-    sipTimers: { t1: 100, t2: 400 },
   });
   const registration = await engine.invoke('register', {
     account: { server: `127.0.0.1:${registrar.port}`, user: USER },
