@@ -14,6 +14,7 @@ import { UdpTransport, type ViaReceivedResponse } from '../sip/udp-transport.js'
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
+import { redactSipMessage } from '../sip/sip-redaction.js';
 import { describeError, EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
 import { addressPresent } from './network-change-watcher.js';
@@ -567,8 +568,9 @@ function delay(ms: number): Promise<void> {
 
 /** Digest responses and passwords never reach a log. */
 export function redactSecrets(text: string): string {
-  return text
-    .replace(/(Authorization:\s*Digest\s[^\r\n]*?response=")[^"]*"/gi, '$1<redacted>"')
+  // Header lines as the trace redacts them; credentials quoted mid-line (a log sentence) too.
+  return redactSipMessage(text)
+    .replace(/\b(response|cnonce|rspauth)([ \t]*=[ \t]*)("[^"]*"|[^\s,;]+)/gi, '$1$2<redacted>')
     .replace(/(password\s*[=:]\s*)\S+/gi, '$1<redacted>');
 }
 
