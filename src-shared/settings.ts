@@ -55,6 +55,11 @@ export const settingsSchema = z.object({
   turnUser: z.string().min(1).max(128).nullable(),
   /** Whether a TURN password is stored (encrypted); it never leaves main. */
   hasTurnPassword: z.boolean(),
+  /**
+   * Whether passwords can be saved encrypted on this system; false: they are kept only until
+   * the app quits, never written in plain text.
+   */
+  secureStorage: z.boolean(),
   /** Relay calls never, only behind a symmetric NAT, or always. */
   turnPolicy: z.enum(['never', 'symmetric', 'always']),
   /** Whether STUN is asked at all; off keeps the server list but puts local addresses on the wire. */
@@ -86,6 +91,7 @@ export const DEFAULT_SETTINGS: Settings = {
   turnServer: null,
   turnUser: null,
   hasTurnPassword: false,
+  secureStorage: true,
   turnPolicy: 'symmetric',
   stunEnabled: true,
   doNotDisturb: false,
@@ -98,7 +104,7 @@ export const DEFAULT_SETTINGS: Settings = {
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */
 export const settingsUpdateSchema = settingsSchema
-  .omit({ hasPassword: true, hasTurnPassword: true })
+  .omit({ hasPassword: true, hasTurnPassword: true, secureStorage: true })
   .partial()
   .extend({
     password: z.string().min(1).max(256).optional(),

@@ -15,9 +15,11 @@ import { boundRegistererDurations } from '../sip/registerer-durations.js';
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
+import { redactSipMessage } from '../sip/sip-redaction.js';
 import { describeError, EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
 import { addressPresent } from './network-change-watcher.js';
+import { type ChallengeBook, installDigestAuthentication } from '../sip/digest-authentication.js';
 import { parseServerSpec, resolveServer, type ServerSpec } from './server-address.js';
 
 export interface SipAccountDelegate {
@@ -106,7 +108,11 @@ export class SipAccount {
       const contact = nat.status.contact ?? nat.status.local;
       // sip.js constructs the transport itself; these hold what it built and the account that
       // the transport's callbacks report to once it exists.
-      const created: { transport?: UdpTransport; account?: SipAccount } = {};
+      const created: {
+        transport?: UdpTransport;
+        account?: SipAccount;
+        challenges?: ChallengeBook;
+      } = {};
       const transportOptions = {
         endpoint,
         server: serverAddress,
@@ -114,6 +120,8 @@ export class SipAccount {
         acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
         localUser: account.user,
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {
+          // Every challenge of a 401/407 is noted before sip.js reads only the first.
+          if (direction === 'in') created.challenges?.record(message);
           if (direction === 'in' && isRegisterSuccess(message))
             created.account?.onRegisterSuccess();
           delegate.onTrace?.(direction, message, peer);
@@ -130,7 +138,6 @@ export class SipAccount {
       const userAgent = new UserAgent({
         uri: aor,
         authorizationUsername: account.user,
-        authorizationPassword: password,
         displayName: account.displayName ?? '',
         // Via sent-by without a port (sip.js drops responses whose Via carries one); rport
         // makes the registrar answer to the address it saw, RFC 3581.
@@ -158,6 +165,11 @@ export class SipAccount {
         sessionDescriptionHandlerFactory: (session) =>
           new RtpSessionDescriptionHandler(delegate.createMedia(session)),
         delegate: { onInvite: (invitation) => delegate.onInvite(invitation) },
+      });
+      // sip.js computes MD5 only; ours answers SHA-256 too and counts nc per nonce.
+      created.challenges = installDigestAuthentication(userAgent, {
+        username: account.user,
+        password,
       });
       setContactAddress(userAgent, contact);
       await userAgent.start();
@@ -559,8 +571,9 @@ function delay(ms: number): Promise<void> {
 
 /** Digest responses and passwords never reach a log. */
 export function redactSecrets(text: string): string {
-  return text
-    .replace(/(Authorization:\s*Digest\s[^\r\n]*?response=")[^"]*"/gi, '$1<redacted>"')
+  // Header lines as the trace redacts them; credentials quoted mid-line (a log sentence) too.
+  return redactSipMessage(text)
+    .replace(/\b(response|cnonce|rspauth)([ \t]*=[ \t]*)("[^"]*"|[^\s,;]+)/gi, '$1$2<redacted>')
     .replace(/(password\s*[=:]\s*)\S+/gi, '$1<redacted>');
 }
 

@@ -2,7 +2,9 @@
  * Settings persisted as JSON in the user data folder; the defaults live in src-shared and the
  * file only overrides them. The SIP and TURN passwords are stored only as ciphertext from the
  * platform's secret store (Electron `safeStorage`, passed in as a {@link SecretCipher} so this
- * module stays testable and free of Electron).
+ * module stays testable and free of Electron). Where the system offers no real encryption, a
+ * password is never written: it is held in memory for this session only, and the settings say
+ * so (`secureStorage: false`) for the app to tell the user.
  *
  * Nothing the user saved is lost to one bad value: each setting is checked on its own and only
  * an invalid one falls back to its default; a file that cannot be parsed at all is moved aside
@@ -51,7 +53,7 @@ type SecretName = 'password' | 'turnPassword';
 const SECRET_NAMES: readonly SecretName[] = ['password', 'turnPassword'];
 
 /** Derived from the secrets on every load and save; what the file says about them is ignored. */
-const DERIVED_KEYS = new Set<string>(['hasPassword', 'hasTurnPassword']);
+const DERIVED_KEYS = new Set<string>(['hasPassword', 'hasTurnPassword', 'secureStorage']);
 
 /** What went wrong reading the settings file, for the app to tell the user. */
 export interface SettingsLoadProblem {
@@ -84,6 +86,8 @@ export class SettingsStore {
   private current: StoredFile = { version: FILE_VERSION, settings: DEFAULT_SETTINGS };
   private readonly writes = new WriteQueue();
   private problem: SettingsLoadProblem | null = null;
+  /** Passwords given where nothing can encrypt them: kept until the app quits, never written. */
+  private readonly sessionSecrets = new Map<SecretName, string>();
 
   constructor(
     private readonly file: string,
@@ -141,10 +145,14 @@ export class SettingsStore {
   }
 
   private withSecretFlags(settings: Settings, secrets: Partial<StoredFile>): Settings {
+    const secure = this.cipher.isAvailable();
+    const held = (name: SecretName) =>
+      this.sessionSecrets.has(name) || (secure && secrets[name] !== undefined);
     return {
       ...settings,
-      hasPassword: secrets.password !== undefined,
-      hasTurnPassword: secrets.turnPassword !== undefined,
+      hasPassword: held('password'),
+      hasTurnPassword: held('turnPassword'),
+      secureStorage: secure,
     };
   }
 
@@ -163,6 +171,8 @@ export class SettingsStore {
   }
 
   private secret(name: SecretName): string | null {
+    const session = this.sessionSecrets.get(name);
+    if (session !== undefined) return session;
     const stored = this.current[name];
     if (stored === undefined || !this.cipher.isAvailable()) return null;
     try {
@@ -175,23 +185,30 @@ export class SettingsStore {
   /**
    * Applies a change and saves it. The change is checked in full before anything is taken, so a
    * refused change leaves the settings as they were; saves are written in the order asked for.
+   * Without secure storage a password is kept for the session and nothing of it is written.
    */
   async update(change: SettingsUpdate): Promise<Settings> {
     const { password, turnPassword, ...rest } = change;
     const next: StoredFile = { ...this.current, version: FILE_VERSION };
+    const forSession: [SecretName, string][] = [];
+    const secure = this.cipher.isAvailable();
     for (const [name, plain] of [
       ['password', password],
       ['turnPassword', turnPassword],
     ] as const) {
       if (plain === undefined) continue;
-      if (!this.cipher.isAvailable()) {
-        throw Object.assign(new Error('this system offers no secure storage for the password'), {
-          code: 'no-secure-storage',
-        });
+      if (secure) {
+        next[name] = this.cipher.encrypt(plain).toString('base64');
+      } else {
+        // An older ciphertext would outlive the new password; it cannot be read here anyway.
+        delete next[name];
+        forSession.push([name, plain]);
       }
-      next[name] = this.cipher.encrypt(plain).toString('base64');
     }
-    next.settings = settingsSchema.parse(this.withSecretFlags({ ...next.settings, ...rest }, next));
+    const settings = settingsSchema.parse({ ...next.settings, ...rest });
+    for (const [name, plain] of forSession) this.sessionSecrets.set(name, plain);
+    if (secure) for (const name of SECRET_NAMES) if (next[name]) this.sessionSecrets.delete(name);
+    next.settings = this.withSecretFlags(settings, next);
     this.current = next;
     await this.writes.run(() =>
       // The newest settings at the time the write runs: a save queued behind it is included.

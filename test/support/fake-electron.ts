@@ -5,6 +5,7 @@
  * `postMessage`), and recording what crossed so a test can compare both sides.
  */
 import { EventEmitter } from 'node:events';
+import type { SafeStorage } from 'electron';
 
 /** An Electron event: preventable, and carrying the sender where IPC sets one. */
 export class FakeEvent {
@@ -315,6 +316,8 @@ export function createFakeElectron(options: { singleInstance?: boolean } = {}) {
     session,
     safeStorage: {
       isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: (): ReturnType<SafeStorage['getSelectedStorageBackend']> =>
+        'gnome_libsecret',
       encryptString: (plain: string) => Buffer.from(plain, 'utf8').reverse(),
       decryptString: (cipher: Buffer) => Buffer.from(cipher).reverse().toString('utf8'),
     },

@@ -40,6 +40,7 @@ import { applyStartAtLogin, startedAtLogin, type LoginItemHost } from './login-i
 import { createMainWindow, hardenSession, isAppUrl } from './main-window.js';
 import { watchNetwork, type NetworkWatch } from './network-watch.js';
 import { LINK_SCHEMES, numberFromArgv, numberFromLink } from './protocol-links.js';
+import { safeStorageCipher } from './secret-cipher.js';
 
 export interface DesktopShellOptions {
   /** The folder of the built main bundle (dist/app/main): preload, page and assets are beside. */
@@ -243,11 +244,10 @@ export function startDesktopShell(
 
   async function start(): Promise<void> {
     const userData = app.getPath('userData');
-    store = new SettingsStore(join(userData, 'settings.json'), {
-      isAvailable: () => electron.safeStorage.isEncryptionAvailable(),
-      encrypt: (plain) => electron.safeStorage.encryptString(plain),
-      decrypt: (cipher) => electron.safeStorage.decryptString(cipher),
-    });
+    store = new SettingsStore(
+      join(userData, 'settings.json'),
+      safeStorageCipher(electron.safeStorage, options.platform),
+    );
     await store.load();
     const history = new CallHistoryStore(join(userData, 'history.json'));
     await history.load();

@@ -46,7 +46,10 @@ export interface ElectronPorts {
   powerMonitor: Pick<PowerMonitor, 'on'>;
   nativeImage: { createFromPath(path: string): NativeImage };
   session: { defaultSession: Pick<Session, 'setPermissionRequestHandler' | 'webRequest'> };
-  safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'>;
+  safeStorage: Pick<
+    SafeStorage,
+    'isEncryptionAvailable' | 'getSelectedStorageBackend' | 'encryptString' | 'decryptString'
+  >;
   shell: Pick<Shell, 'openExternal'>;
   net: Pick<Net, 'isOnline'>;
 }

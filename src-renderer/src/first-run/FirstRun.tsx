@@ -44,6 +44,7 @@ export function FirstRun({
   onDone: (next: 'doctor' | 'dialer') => void;
 }) {
   const registration = useStore(store, (s) => s.registration);
+  const secureStorage = useStore(store, (s) => s.settings?.secureStorage ?? true);
   const [choice, setChoice] = useState<string>(DEFAULT_SERVER);
   const [otherServer, setOtherServer] = useState('');
   const [serverTouched, setServerTouched] = useState(false);
@@ -270,6 +271,7 @@ export function FirstRun({
         <SecretField
           label="SIP password"
           saved={false}
+          sessionOnly={!secureStorage}
           value={password}
           inputRef={refs.password}
           onChange={(value) => {

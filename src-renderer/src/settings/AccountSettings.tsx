@@ -171,11 +171,12 @@ export function AccountSettings({ store, settings, labelledBy }: SettingsSection
       <SecretField
         label="SIP password"
         saved={settings.hasPassword}
+        sessionOnly={!settings.secureStorage}
         value={password}
         onChange={setPassword}
         hint={
           settings.hasPassword
-            ? 'The sub-account’s SIP password, not the voip.ms portal login. Leave empty to keep the saved one.'
+            ? `The sub-account’s SIP password, not the voip.ms portal login. Leave empty to keep the ${settings.secureStorage ? 'saved one' : 'one you gave'}.`
             : 'The sub-account’s SIP password, not the voip.ms portal login. None is saved: the account cannot register without it.'
         }
         error={problemFor('password')}

@@ -77,6 +77,7 @@ export function TurnSettings({ store, settings, labelledBy }: SettingsSectionPro
         <SecretField
           label="Password"
           saved={settings.hasTurnPassword}
+          sessionOnly={!settings.secureStorage}
           value={password}
           onChange={setPassword}
         />

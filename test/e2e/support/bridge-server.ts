@@ -32,10 +32,10 @@ const TYPES: Record<string, string> = {
 };
 
 /** AES-GCM with a key that lives only in this process: the stand-in for safeStorage. */
-function memoryCipher(): SecretCipher {
+function memoryCipher(available = true): SecretCipher {
   const key = randomBytes(32);
   return {
-    isAvailable: () => true,
+    isAvailable: () => available,
     encrypt(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -65,9 +65,11 @@ export async function startBridge(options: {
   localAddress?: string;
   /** Extra engine hooks, e.g. a tone detector on the audio a call receives. */
   hooks?: EngineHooks;
+  /** false: the system offers no secure storage (no keyring), as safeStorage reports it. */
+  secureStorage?: boolean;
 }): Promise<Bridge> {
   const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-e2e-')), 'settings.json');
-  const store = new SettingsStore(settingsFile, memoryCipher());
+  const store = new SettingsStore(settingsFile, memoryCipher(options.secureStorage ?? true));
   await store.load();
   if (options.settings) await store.update(options.settings);
   const history = new CallHistoryStore(join(settingsFile, '..', 'history.json'));

@@ -58,6 +58,8 @@ export interface KamailioHandle {
 export interface KamailioOptions {
   /** Seconds a digest nonce stays valid (auth module's `nonce_expire`). */
   nonceExpireSeconds?: number;
+  /** The digest algorithm of the challenges (auth module's `algorithm`); MD5 by default. */
+  digestAlgorithm?: 'MD5' | 'SHA-256';
 }
 
 /** The NAT branch flag the config sets when nathelper's `nat_uac_test` detects a NAT. */
@@ -84,6 +86,7 @@ export async function startKamailio(
     CALLEE_URI: `sip:${CARRIER.address}:${CARRIER.calleePort}`,
     RUN_DIR: dir,
     NONCE_EXPIRE: String(options.nonceExpireSeconds ?? 300),
+    DIGEST_ALGORITHM: options.digestAlgorithm ?? 'MD5',
     LAB_USER,
   };
   let config = readFileSync(join(REPO, 'test/lab/kamailio/registrar.cfg'), 'utf8');

@@ -44,10 +44,43 @@ describe('settings store', () => {
     expect(reloaded.password()).toBe('hunter2-secret');
   });
 
-  it('refuses to store a password where the system has no secure storage', async () => {
-    const store = new SettingsStore(file(), { ...cipher, isAvailable: () => false });
-    await store.load();
-    await expect(store.update({ password: 'x' })).rejects.toThrow(/secure storage/);
+  it('without secure storage keeps the password for the session only: never on disk', async () => {
+    const path = file();
+    const noStorage = { ...cipher, isAvailable: () => false };
+    const store = new SettingsStore(path, noStorage);
+    expect((await store.load()).secureStorage).toBe(false);
+    const settings = await store.update({
+      account: { server: 'montreal.voip.ms', user: '123456_home' },
+      password: 'session-only-pw',
+      turnPassword: 'session-turn-pw',
+    });
+    expect(settings).toMatchObject({
+      hasPassword: true,
+      hasTurnPassword: true,
+      secureStorage: false,
+    });
+    expect(store.password()).toBe('session-only-pw');
+    expect(store.turnPassword()).toBe('session-turn-pw');
+    const written = readFileSync(path, 'utf8');
+    // Neither in plain text nor in the (reversible) cipher's form, nor any key for it.
+    for (const secret of ['session-only-pw', 'session-turn-pw']) {
+      expect(written).not.toContain(secret);
+      expect(written).not.toContain(cipher.encrypt(secret).toString('base64'));
+    }
+    expect(JSON.parse(written)).not.toHaveProperty('password');
+    expect(written).toContain('123456_home');
+    // The next start has no password: the user is asked again.
+    const next = new SettingsStore(path, noStorage);
+    expect(await next.load()).toMatchObject({ hasPassword: false, secureStorage: false });
+    expect(next.password()).toBeNull();
+  });
+
+  it('with secure storage says so and keeps no session copy once the password is saved', async () => {
+    const store = new SettingsStore(file(), cipher);
+    expect((await store.load()).secureStorage).toBe(true);
+    await store.update({ password: 'first' });
+    await store.update({ password: 'second' });
+    expect(store.password()).toBe('second');
   });
 
   it('validates updates: bad STUN servers, keepalive and unknown fields are refused', () => {
