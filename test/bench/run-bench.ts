@@ -20,11 +20,14 @@ import { BRIDGE_RELAY_THREAD, measureAppCost, type CpuShare } from './app-cost.j
 import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
+import { formatSummary, readProfileFrom, summariseProfile, type CpuProfile } from './cpu-profile.js';
 import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+/** How many calls the `load` rows run at once, each a row: BENCH_LOAD_CALLS=10 for one. */
+const LOAD_CALLS = (process.env.BENCH_LOAD_CALLS ?? '1,10,50').split(',').map(Number);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
 const RESCUE_RUNS = Number(process.env.BENCH_RESCUE_RUNS ?? 5);
@@ -34,6 +37,12 @@ const NETCHANGE_RUNS = Number(process.env.BENCH_NETCHANGE_RUNS ?? 5);
  * runs just those.
  */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+/**
+ * BENCH_PROFILE=1 profiles the CPU of Natter's calls in `pacing` and `load` (V8's sampler, so
+ * their CPU figures include the profiler's cost): each profile is written as a .cpuprofile and
+ * its top self-time entries are printed.
+ */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 /** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
 const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
 /**
@@ -58,10 +67,15 @@ function progress(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
 }
 
-function worker(lab: Lab, args: string[]): Promise<Record<string, number>> {
+function worker(
+  lab: Lab,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Record<string, number>> {
   progress(`measuring ${args[0]} ${args[3] ?? ''}`.trim());
   const child = lab.spawn(lab.client, process.execPath, [WORKER, ...args], {
     NATTER_PASSWORD: LAB_PASSWORD,
+    ...env,
   });
   let stdout = '';
   let stderr = '';
@@ -118,12 +132,27 @@ function deviation(intervals: number[]): { p50: number; p99: number } {
   return { p50: percentile(steady, 50), p99: percentile(steady, 99) };
 }
 
+/** A fresh directory for one profile, or null when not profiling. */
+function profileDir(): string | null {
+  return PROFILE ? mkdtempSync(join(tmpdir(), 'natter-profile-')) : null;
+}
+
+function reportProfile(
+  title: string,
+  profile: CpuProfile,
+  window: { fromMs?: number; toMs?: number } = {},
+): void {
+  progress(formatSummary(title, summariseProfile(profile, window)));
+}
+
 async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: number }> {
   const captured = capture(lab, PACING_SECONDS - 2);
+  const profiles = profileDir();
   const child = lab.spawn(
     lab.client,
     process.execPath,
     [
+      ...(profiles ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
       join(REPO, 'bin/natter.js'),
       'call',
       '4443',
@@ -135,14 +164,59 @@ async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: 
       STUN,
       '--seconds',
       String(PACING_SECONDS),
-      '--json',
     ],
     { NATTER_PASSWORD: LAB_PASSWORD },
   );
-  const cpu = await sampleCpu(child.pid ?? 0, PACING_SECONDS - 4, 2);
+  const spawnedAt = Date.now();
+  // Its progress on stderr says when the call is answered: the CPU window starts there.
+  await outputLine(child.stderr, /^Connected/, 'natter never said the call was connected');
+  const windowFromMs = Date.now() - spawnedAt + CPU_WARMUP_SECONDS * 1000;
+  const cpu = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   await new Promise((resolveExit) => child.once('exit', resolveExit));
   const intervals = await captured.done;
+  if (profiles) {
+    progress(`profile of the natter call: ${profiles}`);
+    // The window the CPU figure is sampled over: the call, without start-up and hang-up.
+    reportProfile('natter call, one call', readProfileFrom(profiles), {
+      fromMs: windowFromMs,
+      toMs: windowFromMs + CPU_SECONDS * 1000,
+    });
+  }
   return { ...deviation(intervals), cpu };
+}
+
+/**
+ * The CPU of a call is sampled from its answer (plus a second), the same for both phones: the
+ * window of a fixed delay after start-up it replaced caught seconds of Natter's start-up (loading
+ * modules, sip.js, registering) whenever the shared machine was loaded, and none of baresip's.
+ */
+const CPU_WARMUP_SECONDS = 1;
+const CPU_SECONDS = PACING_SECONDS - 8;
+
+/** Resolves at the first line of `stream` that matches `pattern`. */
+function outputLine(
+  stream: NodeJS.ReadableStream | null,
+  pattern: RegExp,
+  failure: string,
+): Promise<void> {
+  return new Promise((resolveLine, reject) => {
+    let pending = '';
+    const timer = setTimeout(() => {
+      stream?.off('data', onData);
+      reject(new Error(failure));
+    }, 20_000);
+    const onData = (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      if (lines.some((line) => pattern.test(line))) {
+        clearTimeout(timer);
+        stream?.off('data', onData);
+        resolveLine();
+      }
+    };
+    stream?.on('data', onData);
+  });
 }
 
 /** Percentage of one core a process used over `seconds`, after `warmupSeconds`. */
@@ -219,7 +293,8 @@ async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu:
     '-e',
     `/dial sip:4443@${PUBLIC.provider}`,
   ]);
-  const cpu = await sampleCpu(child.pid ?? 0, PACING_SECONDS - 4, 2);
+  await outputLine(child.stdout, /Call established/, 'baresip never said the call was established');
+  const cpu = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   await new Promise((resolveExit) => child.once('exit', resolveExit));
   const intervals = await captured.done;
   if (intervals.length < 100) return null;
@@ -428,13 +503,22 @@ async function labRows(rows: Row[]): Promise<void> {
         natter: `${idle.corePercent} % core, RSS ${idle.rssMb} MB`,
         target: '',
       });
-      for (const count of [1, 10, 50]) {
-        const load = await worker(lab, ['load', SERVER, STUN, String(count), String(LOAD_SECONDS)]);
-        // What each call adds over the registered, idle engine.
-        const perCall = ((load.corePercent ?? 0) - (idle.corePercent ?? 0)) / count;
+      for (const count of LOAD_CALLS) {
+        const profiles = profileDir();
+        const load = await worker(
+          lab,
+          ['load', SERVER, STUN, String(count), String(LOAD_SECONDS)],
+          profiles ? { NATTER_BENCH_PROFILE_DIR: profiles } : {},
+        );
+        if (profiles) {
+          progress(`profile of ${count} calls: ${profiles}`);
+          reportProfile(`${count} calls in one process`, readProfileFrom(profiles));
+        }
+        // What each call adds over its engine registered and idle, measured in the same process.
+        const perCall = ((load.corePercent ?? 0) - (load.idleCorePercent ?? 0)) / count;
         rows.push({
-          measure: `engine with ${count} concurrent call${count > 1 ? 's' : ''} (${load.flowing} with audio both ways)`,
-          natter: `${load.corePercent} % core (+${round(perCall, 3)} % per call), RSS ${load.rssMb} MB`,
+          measure: `${count} call${count > 1 ? 's' : ''} in one process, an engine each (${load.flowing} with audio both ways)`,
+          natter: `${load.corePercent} % core (+${round(perCall, 3)} % per call over ${load.idleCorePercent} % idle), RSS ${load.rssMb} MB`,
           target: '≤ 1 % of a core per call',
         });
       }
