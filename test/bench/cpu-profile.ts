@@ -129,7 +129,9 @@ export function summariseProfile(
 /** The summary as lines for the bench's progress output. */
 export function formatSummary(title: string, summary: ProfileSummary): string {
   const rows = (entries: SelfTime[]) =>
-    entries.map((e) => `  ${String(e.ms).padStart(8)} ms ${String(e.percent).padStart(6)} %  ${e.name}`);
+    entries.map(
+      (e) => `  ${String(e.ms).padStart(8)} ms ${String(e.percent).padStart(6)} %  ${e.name}`,
+    );
   return [
     `${title}: ${summary.busyMs} ms busy of ${summary.windowMs} ms (${round((summary.busyMs / Math.max(summary.windowMs, 1)) * 100, 2)} % of a core, profiler included)`,
     ' top self time by function:',

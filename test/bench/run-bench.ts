@@ -20,7 +20,12 @@ import { BRIDGE_RELAY_THREAD, measureAppCost, type CpuShare } from './app-cost.j
 import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
-import { formatSummary, readProfileFrom, summariseProfile, type CpuProfile } from './cpu-profile.js';
+import {
+  formatSummary,
+  readProfileFrom,
+  summariseProfile,
+  type CpuProfile,
+} from './cpu-profile.js';
 import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
