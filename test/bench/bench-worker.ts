@@ -82,7 +82,7 @@ function untilState(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`call ${callId} never reached ${state}`)),
-      15_000,
+      45_000,
     );
     const off = engine.on('call', (info) => {
       if (info.id === callId && (info.state === state || info.state === 'ended')) {

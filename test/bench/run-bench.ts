@@ -4,7 +4,7 @@
  * Prints one table; ratios and medians, since the machine is shared and noisy.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installLabCleanup, Lab, PUBLIC } from '../lab/support/netns-lab.js';
@@ -150,7 +150,14 @@ function reportProfile(
   progress(formatSummary(title, summariseProfile(profile, window)));
 }
 
-async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: number }> {
+interface PacingRun {
+  p50: number;
+  p99: number;
+  cpu: number;
+  wakeups: number;
+}
+
+async function natterPacing(lab: Lab): Promise<PacingRun> {
   const captured = capture(lab, PACING_SECONDS - 2);
   const profiles = profileDir();
   const child = lab.spawn(
@@ -176,7 +183,7 @@ async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: 
   // Its progress on stderr says when the call is answered: the CPU window starts there.
   await outputLine(child.stderr, /^Connected/, 'natter never said the call was connected');
   const windowFromMs = Date.now() - spawnedAt + CPU_WARMUP_SECONDS * 1000;
-  const cpu = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
+  const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   await new Promise((resolveExit) => child.once('exit', resolveExit));
   const intervals = await captured.done;
   if (profiles) {
@@ -187,7 +194,7 @@ async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: 
       toMs: windowFromMs + CPU_SECONDS * 1000,
     });
   }
-  return { ...deviation(intervals), cpu };
+  return { ...deviation(intervals), cpu, wakeups };
 }
 
 /**
@@ -209,7 +216,7 @@ function outputLine(
     const timer = setTimeout(() => {
       stream?.off('data', onData);
       reject(new Error(failure));
-    }, 20_000);
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       pending += chunk.toString();
       const lines = pending.split('\n');
@@ -225,21 +232,37 @@ function outputLine(
 }
 
 /** Percentage of one core a process used over `seconds`, after `warmupSeconds`. */
-async function sampleCpu(pid: number, seconds: number, warmupSeconds: number): Promise<number> {
-  const ticks = () => {
-    const children = execFileSync('sh', ['-c', `pgrep -P ${pid}; echo ${pid}`], {
-      encoding: 'utf8',
-    })
+async function sampleCpu(
+  pid: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<{ cpu: number; wakeups: number }> {
+  const processes = () =>
+    execFileSync('sh', ['-c', `pgrep -P ${pid}; echo ${pid}`], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean);
+  const ticks = () => {
     let total = 0;
-    for (const child of children) {
+    for (const child of processes()) {
       try {
-        const fields =
-          execFileSync('cat', [`/proc/${child}/stat`], { encoding: 'utf8' })
-            .split(') ')[1]
-            ?.split(' ') ?? [];
+        const fields = readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
         total += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // exited
+      }
+    }
+    return total;
+  };
+  // Voluntary context switches of every thread: how often the process slept and was woken,
+  // which on a shared machine costs more than most of the work done once awake.
+  const switches = () => {
+    let total = 0;
+    for (const child of processes()) {
+      try {
+        for (const thread of readdirSync(`/proc/${child}/task`)) {
+          const status = readFileSync(`/proc/${child}/task/${thread}/status`, 'utf8');
+          total += Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+        }
       } catch {
         // exited
       }
@@ -248,14 +271,17 @@ async function sampleCpu(pid: number, seconds: number, warmupSeconds: number): P
   };
   await sleep(warmupSeconds * 1000);
   const before = ticks();
+  const switchesBefore = switches();
   const started = Date.now();
   await sleep(seconds * 1000);
   const used = ticks() - before;
+  const elapsed = (Date.now() - started) / 1000;
+  const wakeups = (switches() - switchesBefore) / elapsed;
   const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-  return (used / clockTicks / ((Date.now() - started) / 1000)) * 100;
+  return { cpu: (used / clockTicks / elapsed) * 100, wakeups };
 }
 
-async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: number } | null> {
+async function baresipPacing(lab: Lab): Promise<PacingRun | null> {
   try {
     execFileSync('sh', ['-c', 'command -v baresip']);
   } catch {
@@ -299,11 +325,11 @@ async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu:
     `/dial sip:4443@${PUBLIC.provider}`,
   ]);
   await outputLine(child.stdout, /Call established/, 'baresip never said the call was established');
-  const cpu = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
+  const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   await new Promise((resolveExit) => child.once('exit', resolveExit));
   const intervals = await captured.done;
   if (intervals.length < 100) return null;
-  return { ...deviation(intervals), cpu };
+  return { ...deviation(intervals), cpu, wakeups };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -491,11 +517,11 @@ async function labRows(rows: Row[]): Promise<void> {
       });
       rows.push({
         measure: 'CPU of one call (whole process)',
-        natter: `${round(natter.cpu, 2)} % of a core`,
+        natter: `${round(natter.cpu, 2)} % of a core, ${Math.round(natter.wakeups)} wake-ups/s`,
         target: '≤ 1 % of a core per call',
         ...(baresip
           ? {
-              baresip: `${round(baresip.cpu, 2)} % of a core`,
+              baresip: `${round(baresip.cpu, 2)} % of a core, ${Math.round(baresip.wakeups)} wake-ups/s`,
               ratio: `×${round(natter.cpu / Math.max(baresip.cpu, 0.01), 2)}`,
             }
           : {}),
