@@ -36,8 +36,9 @@ export function parseRtp(datagram: Uint8Array): RtpPacket | null {
   const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   let offset = RTP_HEADER_BYTES + csrcCount * 4;
   if (offset > datagram.length) return null;
-  const csrcs: number[] = [];
-  for (let at = RTP_HEADER_BYTES; at < offset; at += 4) csrcs.push(view.getUint32(at));
+  // Allocated only when there are any: this runs for every packet received.
+  const csrcs: number[] | null = csrcCount > 0 ? [] : null;
+  for (let at = RTP_HEADER_BYTES; at < offset; at += 4) csrcs?.push(view.getUint32(at));
   let extension: RtpPacket['extension'];
   if (hasExtension) {
     if (offset + 4 > datagram.length) return null;
@@ -64,7 +65,7 @@ export function parseRtp(datagram: Uint8Array): RtpPacket | null {
     ssrc: view.getUint32(8),
     payload: datagram.subarray(offset, end),
   };
-  if (csrcs.length > 0) packet.csrcs = csrcs;
+  if (csrcs) packet.csrcs = csrcs;
   if (extension) packet.extension = extension;
   return packet;
 }
@@ -79,7 +80,9 @@ export function serializeRtp(packet: RtpPacket): Buffer {
   const extensionWords = extension ? Math.ceil(extension.data.length / 4) : 0;
   const headerBytes =
     RTP_HEADER_BYTES + csrcs.length * 4 + (extension ? 4 + extensionWords * 4 : 0);
-  const out = Buffer.alloc(headerBytes + packet.payload.length);
+  // From Node's buffer pool rather than a zero-filled allocation of its own (one per packet
+  // sent): every byte is written below, the extension's padding included.
+  const out = Buffer.allocUnsafe(headerBytes + packet.payload.length);
   out[0] = (RTP_VERSION << 6) | (extension ? 0x10 : 0) | csrcs.length;
   out[1] = (packet.marker ? 0x80 : 0) | (packet.payloadType & 0x7f);
   out.writeUInt16BE(packet.sequenceNumber & 0xffff, 2);
@@ -94,6 +97,7 @@ export function serializeRtp(packet: RtpPacket): Buffer {
     out.writeUInt16BE(extension.profile & 0xffff, offset);
     out.writeUInt16BE(extensionWords, offset + 2);
     out.set(extension.data, offset + 4);
+    out.fill(0, offset + 4 + extension.data.length, offset + 4 + extensionWords * 4);
     offset += 4 + extensionWords * 4;
   }
   out.set(packet.payload, offset);

@@ -261,7 +261,11 @@ export class RtpSession {
     if (this.running || this.stopped) return;
     this.running = true;
     this.source = source;
-    this.startedAt = this.clock.now();
+    // The ticks after the first keep to the clock's shared grid where it has one: the second
+    // packet then follows the first by 10–30 ms instead of 20, once, and every call in the
+    // process is sent in the same wake-up. Timestamps advance by one frame per packet anyway.
+    const grid = this.clock.nextGridInstant?.(this.ptimeMs, this.ptimeMs / 2);
+    this.startedAt = grid === undefined ? this.clock.now() : grid - this.ptimeMs;
     this.ticks = 0;
     // The first packet goes out at once: it opens our NAT mapping toward the remote before the
     // remote's own RTP arrives. A strict provider that starts sending first creates a conntrack

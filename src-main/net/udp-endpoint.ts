@@ -1,5 +1,7 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import { EventEmitter } from 'node:events';
+import { isIPv4 } from 'node:net';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import { classifyPacket, type PacketKind, type SocketRole } from './packet-kind.js';
 
@@ -39,7 +41,7 @@ export class UdpEndpoint {
   }
 
   static bind(options: UdpEndpointOptions = {}): Promise<UdpEndpoint> {
-    const socket = dgram.createSocket({ type: 'udp4' });
+    const socket = dgram.createSocket({ type: 'udp4', lookup: lookupLiteral });
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => {
         socket.close();
@@ -118,6 +120,21 @@ export class UdpEndpoint {
       }
     }
   }
+}
+
+/**
+ * dgram resolves the destination of every send, and `dns.lookup` answers even an address
+ * literal on the next tick: a deferral and two callbacks per RTP packet. Literals (every media
+ * and SIP peer once resolved) are answered at once, as dgram itself does on a connected socket;
+ * names still go to the resolver.
+ */
+function lookupLiteral(
+  hostname: string,
+  options: dns.LookupOneOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  if (isIPv4(hostname)) callback(null, hostname, 4);
+  else dns.lookup(hostname, options, callback);
 }
 
 /**

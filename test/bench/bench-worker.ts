@@ -11,6 +11,7 @@ import { UdpEndpoint } from '../../src-main/net/udp-endpoint.js';
 import { ToneGenerator } from '../../src-main/media/tone.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 import { median, percentile, round } from './stats.js';
+import { saveProfile, startProfiling } from './cpu-profile.js';
 
 const [task, ...args] = process.argv.slice(2);
 
@@ -81,7 +82,7 @@ function untilState(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`call ${callId} never reached ${state}`)),
-      15_000,
+      45_000,
     );
     const off = engine.on('call', (info) => {
       if (info.id === callId && (info.state === state || info.state === 'ended')) {
@@ -126,33 +127,57 @@ async function inviteTask(server: string, stun: string): Promise<object> {
   return { inviteMedianMs: round(median(warm), 3), inviteP90Ms: round(percentile(warm, 90), 3) };
 }
 
+/** Percent of one core this process used while `ms` passed. */
+async function corePercentOver(ms: number): Promise<number> {
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const cpu = process.cpuUsage(cpuBefore);
+  return ((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100;
+}
+
+/**
+ * `count` calls in one process, each on an engine of its own (a phone carries one call at a
+ * time: a second call holds or cancels the first), so the calls share one event loop as they
+ * would in a server. Each engine is measured registered and idle first, then in its call, in
+ * the same process, so what a call adds is the difference of two windows measured alike.
+ */
 async function loadTask(
   server: string,
   stun: string,
   count: number,
   seconds: number,
 ): Promise<object> {
-  const engine = await openEngine(server, stun);
-  const calls: CallInfo[] = [];
-  for (let i = 0; i < count; i++) calls.push(await engine.invoke('call', { target: '4443' }));
-  await Promise.all(calls.map((call) => untilState(engine, call.id, 'connected')));
+  const engines: NatterEngine[] = [];
+  for (let i = 0; i < Math.max(1, count); i++) engines.push(await openEngine(server, stun));
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const cpu = process.cpuUsage(cpuBefore);
-  const wall = performance.now() - wallBefore;
+  const idleCorePercent = await corePercentOver(seconds * 1000);
+  // One after another: a burst of set-ups on a loaded machine can outlast the answer timeout.
+  const calls: Array<{ engine: NatterEngine; call: CallInfo }> = [];
+  for (const engine of engines.slice(0, count)) {
+    const call = await engine.invoke('call', { target: '4443' });
+    await untilState(engine, call.id, 'connected');
+    calls.push({ engine, call });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Set by run-bench.ts under BENCH_PROFILE=1: the measured window is profiled as well.
+  const profileDir = process.env.NATTER_BENCH_PROFILE_DIR;
+  const stopProfiling = profileDir ? await startProfiling() : null;
+  const corePercent = count > 0 ? await corePercentOver(seconds * 1000) : idleCorePercent;
+  if (stopProfiling && profileDir) saveProfile(await stopProfiling(), profileDir, `load-${count}`);
   const rssMb = process.memoryUsage().rss / 2 ** 20;
-  const snapshot = await engine.invoke('snapshot', {});
-  const flowing = snapshot.calls.filter(
-    (c) => c.stats.packetsReceived > 0 && c.stats.packetsSent > 0,
-  ).length;
-  for (const call of calls) await engine.invoke('hangup', { callId: call.id });
-  await engine.shutdown();
-  const corePercent = ((cpu.user + cpu.system) / 1000 / wall) * 100;
+  let flowing = 0;
+  for (const { engine, call } of calls) {
+    const snapshot = await engine.invoke('snapshot', {});
+    const info = snapshot.calls.find((c) => c.id === call.id);
+    if (info && info.stats.packetsReceived > 0 && info.stats.packetsSent > 0) flowing++;
+    await engine.invoke('hangup', { callId: call.id });
+  }
+  for (const engine of engines) await engine.shutdown();
   return {
     calls: count,
     flowing,
+    idleCorePercent: round(idleCorePercent, 2),
     corePercent: round(corePercent, 2),
     rssMb: round(rssMb, 1),
   };

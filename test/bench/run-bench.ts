@@ -4,7 +4,7 @@
  * Prints one table; ratios and medians, since the machine is shared and noisy.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installLabCleanup, Lab, PUBLIC } from '../lab/support/netns-lab.js';
@@ -21,11 +21,19 @@ import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
 import { measureInviteFlood } from './invite-flood.js';
+import {
+  formatSummary,
+  readProfileFrom,
+  summariseProfile,
+  type CpuProfile,
+} from './cpu-profile.js';
 import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+/** How many calls the `load` rows run at once, each a row: BENCH_LOAD_CALLS=10 for one. */
+const LOAD_CALLS = (process.env.BENCH_LOAD_CALLS ?? '1,10,50').split(',').map(Number);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const APP_SECONDS = Number(process.env.BENCH_APP_SECONDS ?? 20);
 const RESCUE_RUNS = Number(process.env.BENCH_RESCUE_RUNS ?? 5);
@@ -38,6 +46,12 @@ const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 10);
  * runs just those.
  */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+/**
+ * BENCH_PROFILE=1 profiles the CPU of Natter's calls in `pacing` and `load` (V8's sampler, so
+ * their CPU figures include the profiler's cost): each profile is written as a .cpuprofile and
+ * its top self-time entries are printed.
+ */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 /** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
 const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
 /**
@@ -62,10 +76,15 @@ function progress(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
 }
 
-function worker(lab: Lab, args: string[]): Promise<Record<string, number>> {
+function worker(
+  lab: Lab,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Record<string, number>> {
   progress(`measuring ${args[0]} ${args[3] ?? ''}`.trim());
   const child = lab.spawn(lab.client, process.execPath, [WORKER, ...args], {
     NATTER_PASSWORD: LAB_PASSWORD,
+    ...env,
   });
   let stdout = '';
   let stderr = '';
@@ -122,12 +141,34 @@ function deviation(intervals: number[]): { p50: number; p99: number } {
   return { p50: percentile(steady, 50), p99: percentile(steady, 99) };
 }
 
-async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: number }> {
+/** A fresh directory for one profile, or null when not profiling. */
+function profileDir(): string | null {
+  return PROFILE ? mkdtempSync(join(tmpdir(), 'natter-profile-')) : null;
+}
+
+function reportProfile(
+  title: string,
+  profile: CpuProfile,
+  window: { fromMs?: number; toMs?: number } = {},
+): void {
+  progress(formatSummary(title, summariseProfile(profile, window)));
+}
+
+interface PacingRun {
+  p50: number;
+  p99: number;
+  cpu: number;
+  wakeups: number;
+}
+
+async function natterPacing(lab: Lab): Promise<PacingRun> {
   const captured = capture(lab, PACING_SECONDS - 2);
+  const profiles = profileDir();
   const child = lab.spawn(
     lab.client,
     process.execPath,
     [
+      ...(profiles ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
       join(REPO, 'bin/natter.js'),
       'call',
       '4443',
@@ -139,32 +180,93 @@ async function natterPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: 
       STUN,
       '--seconds',
       String(PACING_SECONDS),
-      '--json',
     ],
     { NATTER_PASSWORD: LAB_PASSWORD },
   );
-  const cpu = await sampleCpu(child.pid ?? 0, PACING_SECONDS - 4, 2);
+  const spawnedAt = Date.now();
+  // Its progress on stderr says when the call is answered: the CPU window starts there.
+  await outputLine(child.stderr, /^Connected/, 'natter never said the call was connected');
+  const windowFromMs = Date.now() - spawnedAt + CPU_WARMUP_SECONDS * 1000;
+  const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   await new Promise((resolveExit) => child.once('exit', resolveExit));
   const intervals = await captured.done;
-  return { ...deviation(intervals), cpu };
+  if (profiles) {
+    progress(`profile of the natter call: ${profiles}`);
+    // The window the CPU figure is sampled over: the call, without start-up and hang-up.
+    reportProfile('natter call, one call', readProfileFrom(profiles), {
+      fromMs: windowFromMs,
+      toMs: windowFromMs + CPU_SECONDS * 1000,
+    });
+  }
+  return { ...deviation(intervals), cpu, wakeups };
+}
+
+/**
+ * The CPU of a call is sampled from its answer (plus a second), the same for both phones: the
+ * window of a fixed delay after start-up it replaced caught seconds of Natter's start-up (loading
+ * modules, sip.js, registering) whenever the shared machine was loaded, and none of baresip's.
+ */
+const CPU_WARMUP_SECONDS = 1;
+const CPU_SECONDS = PACING_SECONDS - 8;
+
+/** Resolves at the first line of `stream` that matches `pattern`. */
+function outputLine(
+  stream: NodeJS.ReadableStream | null,
+  pattern: RegExp,
+  failure: string,
+): Promise<void> {
+  return new Promise((resolveLine, reject) => {
+    let pending = '';
+    const timer = setTimeout(() => {
+      stream?.off('data', onData);
+      reject(new Error(failure));
+    }, 60_000);
+    const onData = (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      if (lines.some((line) => pattern.test(line))) {
+        clearTimeout(timer);
+        stream?.off('data', onData);
+        resolveLine();
+      }
+    };
+    stream?.on('data', onData);
+  });
 }
 
 /** Percentage of one core a process used over `seconds`, after `warmupSeconds`. */
-async function sampleCpu(pid: number, seconds: number, warmupSeconds: number): Promise<number> {
-  const ticks = () => {
-    const children = execFileSync('sh', ['-c', `pgrep -P ${pid}; echo ${pid}`], {
-      encoding: 'utf8',
-    })
+async function sampleCpu(
+  pid: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<{ cpu: number; wakeups: number }> {
+  const processes = () =>
+    execFileSync('sh', ['-c', `pgrep -P ${pid}; echo ${pid}`], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean);
+  const ticks = () => {
     let total = 0;
-    for (const child of children) {
+    for (const child of processes()) {
       try {
-        const fields =
-          execFileSync('cat', [`/proc/${child}/stat`], { encoding: 'utf8' })
-            .split(') ')[1]
-            ?.split(' ') ?? [];
+        const fields = readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
         total += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // exited
+      }
+    }
+    return total;
+  };
+  // Voluntary context switches of every thread: how often the process slept and was woken,
+  // which on a shared machine costs more than most of the work done once awake.
+  const switches = () => {
+    let total = 0;
+    for (const child of processes()) {
+      try {
+        for (const thread of readdirSync(`/proc/${child}/task`)) {
+          const status = readFileSync(`/proc/${child}/task/${thread}/status`, 'utf8');
+          total += Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+        }
       } catch {
         // exited
       }
@@ -173,14 +275,17 @@ async function sampleCpu(pid: number, seconds: number, warmupSeconds: number): P
   };
   await sleep(warmupSeconds * 1000);
   const before = ticks();
+  const switchesBefore = switches();
   const started = Date.now();
   await sleep(seconds * 1000);
   const used = ticks() - before;
+  const elapsed = (Date.now() - started) / 1000;
+  const wakeups = (switches() - switchesBefore) / elapsed;
   const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-  return (used / clockTicks / ((Date.now() - started) / 1000)) * 100;
+  return { cpu: (used / clockTicks / elapsed) * 100, wakeups };
 }
 
-async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu: number } | null> {
+async function baresipPacing(lab: Lab): Promise<PacingRun | null> {
   try {
     execFileSync('sh', ['-c', 'command -v baresip']);
   } catch {
@@ -223,11 +328,12 @@ async function baresipPacing(lab: Lab): Promise<{ p50: number; p99: number; cpu:
     '-e',
     `/dial sip:4443@${PUBLIC.provider}`,
   ]);
-  const cpu = await sampleCpu(child.pid ?? 0, PACING_SECONDS - 4, 2);
+  await outputLine(child.stdout, /Call established/, 'baresip never said the call was established');
+  const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   await new Promise((resolveExit) => child.once('exit', resolveExit));
   const intervals = await captured.done;
   if (intervals.length < 100) return null;
-  return { ...deviation(intervals), cpu };
+  return { ...deviation(intervals), cpu, wakeups };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -442,11 +548,11 @@ async function labRows(rows: Row[]): Promise<void> {
       });
       rows.push({
         measure: 'CPU of one call (whole process)',
-        natter: `${round(natter.cpu, 2)} % of a core`,
+        natter: `${round(natter.cpu, 2)} % of a core, ${Math.round(natter.wakeups)} wake-ups/s`,
         target: '≤ 1 % of a core per call',
         ...(baresip
           ? {
-              baresip: `${round(baresip.cpu, 2)} % of a core`,
+              baresip: `${round(baresip.cpu, 2)} % of a core, ${Math.round(baresip.wakeups)} wake-ups/s`,
               ratio: `×${round(natter.cpu / Math.max(baresip.cpu, 0.01), 2)}`,
             }
           : {}),
@@ -459,13 +565,22 @@ async function labRows(rows: Row[]): Promise<void> {
         natter: `${idle.corePercent} % core, RSS ${idle.rssMb} MB`,
         target: '',
       });
-      for (const count of [1, 10, 50]) {
-        const load = await worker(lab, ['load', SERVER, STUN, String(count), String(LOAD_SECONDS)]);
-        // What each call adds over the registered, idle engine.
-        const perCall = ((load.corePercent ?? 0) - (idle.corePercent ?? 0)) / count;
+      for (const count of LOAD_CALLS) {
+        const profiles = profileDir();
+        const load = await worker(
+          lab,
+          ['load', SERVER, STUN, String(count), String(LOAD_SECONDS)],
+          profiles ? { NATTER_BENCH_PROFILE_DIR: profiles } : {},
+        );
+        if (profiles) {
+          progress(`profile of ${count} calls: ${profiles}`);
+          reportProfile(`${count} calls in one process`, readProfileFrom(profiles));
+        }
+        // What each call adds over its engine registered and idle, measured in the same process.
+        const perCall = ((load.corePercent ?? 0) - (load.idleCorePercent ?? 0)) / count;
         rows.push({
-          measure: `engine with ${count} concurrent call${count > 1 ? 's' : ''} (${load.flowing} with audio both ways)`,
-          natter: `${load.corePercent} % core (+${round(perCall, 3)} % per call), RSS ${load.rssMb} MB`,
+          measure: `${count} call${count > 1 ? 's' : ''} in one process, an engine each (${load.flowing} with audio both ways)`,
+          natter: `${load.corePercent} % core (+${round(perCall, 3)} % per call over ${load.idleCorePercent} % idle), RSS ${load.rssMb} MB`,
           target: '≤ 1 % of a core per call',
         });
       }

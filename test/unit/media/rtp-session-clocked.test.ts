@@ -96,6 +96,34 @@ describe('RtpSession sending, on a fake clock', () => {
     expect(packets()).toHaveLength(5);
   });
 
+  it('keeps to the clock’s shared grid after the first packet, so calls share wake-ups', () => {
+    const grid = (clock: FakeClock) =>
+      Object.assign(clock, {
+        nextGridInstant: (period: number, ahead: number) =>
+          Math.ceil((clock.now() + ahead) / period) * period,
+      });
+    const sentAt = (startAt: number) => {
+      const clock = grid(new FakeClock());
+      const { transport, session } = setup({ clock });
+      const times: number[] = [];
+      const send = transport.send.bind(transport);
+      transport.send = (datagram, to) => {
+        times.push(clock.now());
+        return send(datagram, to);
+      };
+      clock.advance(startAt - clock.now());
+      session.setRemote(remote);
+      session.start(() => frameOf(1));
+      clock.advance(100);
+      session.stop();
+      return times;
+    };
+    // Started 3 ms and 17 ms past a grid point: the first packet at once, then both on the grid,
+    // never sooner than half an interval after the first.
+    expect(sentAt(1003)).toEqual([1003, 1020, 1040, 1060, 1080, 1100]);
+    expect(sentAt(1017)).toEqual([1017, 1040, 1060, 1080, 1100]);
+  });
+
   it('catches up a short delay at once', () => {
     const { clock, session, packets } = setup();
     session.setRemote(remote);
