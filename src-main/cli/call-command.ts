@@ -3,6 +3,7 @@ import type { CallArgs } from './cli-args.js';
 import { formatAddress, type CliOutput } from './cli-output.js';
 import { waitForCall } from '../engine/wait-for-call.js';
 import { isOneWay, oneWayExplanation, openCliSession } from './cli-session.js';
+import { watchQuitSignals } from './quit-signals.js';
 
 interface CallReport {
   registered: boolean;
@@ -25,8 +26,12 @@ interface CallReport {
 
 /** `natter call`: register, call, send a test tone for N seconds, hang up, report. */
 export async function callCommand(args: CallArgs, out: CliOutput): Promise<number> {
+  const quit = watchQuitSignals();
   const session = await openCliSession(args, out);
-  if (!session) return 2;
+  if (!session) {
+    quit.dispose();
+    return 2;
+  }
   const { engine } = session;
   const report: CallReport = {
     registered: session.registration.state === 'registered',
@@ -38,10 +43,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     oneWayAudio: false,
     rescue: null,
   };
-  const interrupted = new Promise<'interrupted'>((resolve) => {
-    process.once('SIGINT', () => resolve('interrupted'));
-    process.once('SIGTERM', () => resolve('interrupted'));
-  });
+  const interrupted = quit.requested.then(() => 'interrupted' as const);
   try {
     if (!report.registered) {
       report.error = session.registration.error ?? { code: 'register', message: 'not registered' };
@@ -105,6 +107,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     return finish(out, report, 0);
   } finally {
     await session.close();
+    quit.dispose();
   }
 }
 

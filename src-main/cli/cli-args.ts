@@ -56,6 +56,8 @@ export interface CallArgs extends SessionArgs {
 export interface ListenArgs extends SessionArgs {
   command: 'listen';
   answer: boolean;
+  /** Answers every call at once, holding the one in progress: many calls up at a time. */
+  answerAll: boolean;
 }
 
 export interface DoctorArgs {
@@ -94,6 +96,7 @@ const OPTIONS = {
   expires: { type: 'string' },
   failover: { type: 'string', multiple: true },
   answer: { type: 'boolean' },
+  'answer-all': { type: 'boolean' },
   'no-network-watch': { type: 'boolean' },
   'local-address': { type: 'string' },
   turn: { type: 'string' },
@@ -236,7 +239,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
     };
   }
   if (rest.length > 0) throw new UsageError(`listen takes no argument (got "${rest[0]}")`);
-  return { command: 'listen', ...session, answer: values.answer === true };
+  return {
+    command: 'listen',
+    ...session,
+    answer: values.answer === true,
+    answerAll: values['answer-all'] === true,
+  };
 }
 
 const NAT_STRATEGIES: readonly (NatStrategyId | 'auto')[] = [
@@ -300,7 +308,7 @@ Usage:
                 [--no-network-watch] [--failover HOST[:PORT] ...] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
-                [--seconds N] [--answer] [--local-address IP] [--keepalive S]
+                [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
                 [--failover HOST[:PORT] ...] [--no-follow-registrar] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
@@ -319,6 +327,9 @@ half of it, at most 30 s. While a call sends no audio (on hold), an RTP keepaliv
 A call whose audio goes one-way after the answer is rescued by re-INVITE with a refreshed STUN
 mapping, then the TURN relay where allowed; --no-rescue leaves it as it is. When --server
 stops answering, --failover servers (asked with OPTIONS, the nearest wins) take the registration.
+listen --answer answers each call after a short ring; --answer-all answers every call at once,
+holding the one in progress. Quitting (Ctrl+C, SIGTERM) hangs up every call at once and
+unregisters, within about 5 s; a second Ctrl+C or SIGTERM exits at once.
 --nat-strategy picks one way through NAT for the Contact and every call: portmap asks the
 router for a port mapping (PCP, NAT-PMP) and falls back to STUN; auto (the default) asks the
 router first, then uses STUN, and TURN where its policy says.

@@ -2,6 +2,7 @@ import type { CallInfo } from '../../src-shared/domain.js';
 import type { ListenArgs } from './cli-args.js';
 import { formatAddress, type CliOutput } from './cli-output.js';
 import { isOneWay, openCliSession } from './cli-session.js';
+import { watchQuitSignals } from './quit-signals.js';
 
 interface ListenedCall {
   from: string;
@@ -14,8 +15,12 @@ interface ListenedCall {
 
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
 export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<number> {
+  const quit = watchQuitSignals();
   const session = await openCliSession(args, out);
-  if (!session) return 2;
+  if (!session) {
+    quit.dispose();
+    return 2;
+  }
   const { engine } = session;
   const latest = new Map<string, CallInfo>();
   const registered = session.registration.state === 'registered';
@@ -42,33 +47,36 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       latest.set(info.id, info);
       if (first && info.state === 'incoming') {
         out.progress(`Incoming call from ${info.remote}${args.answer ? ', answering' : ''}`);
-        if (args.answer) {
-          // A short ring first, as a person would, so the caller sees 180 before 200.
-          setTimeout(() => {
-            engine.invoke('answer', { callId: info.id }).catch((error: unknown) => {
-              out.progress(
-                `could not answer: ${error instanceof Error ? error.message : String(error)}`,
-              );
-            });
-          }, 500);
+        if (args.answer || args.answerAll) {
+          // A short ring first, as a person would, so the caller sees 180 before 200; with
+          // --answer-all at once, holding the call in progress (a call-waiting switchboard).
+          setTimeout(
+            () => {
+              engine
+                .invoke('answer', { callId: info.id, holdOthers: args.answerAll })
+                .catch((error: unknown) => {
+                  out.progress(
+                    `could not answer: ${error instanceof Error ? error.message : String(error)}`,
+                  );
+                });
+            },
+            args.answerAll ? 0 : 500,
+          );
         }
       }
       if (info.state === 'ended')
         out.progress(`Call from ${info.remote} ended: ${info.end?.message ?? ''}`);
     });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, args.seconds * 1000);
-      const stop = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    for (const info of latest.values()) {
-      if (info.state !== 'ended')
-        latest.set(info.id, await engine.invoke('hangup', { callId: info.id }));
-    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, args.seconds * 1000))),
+      quit.requested,
+    ]);
+    clearTimeout(timer);
+    // Every call still up is hung up at once, not one after another (see engine.shutdown).
+    const leftover = [...latest.values()].filter((info) => info.state !== 'ended').length;
+    if (leftover > 0) out.progress(`Hanging up ${leftover} call${leftover === 1 ? '' : 's'}...`);
+    await engine.shutdown();
     unsubscribe();
     const calls: ListenedCall[] = [...latest.values()].map((info) => ({
       from: info.remote,
@@ -109,5 +117,6 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
     return 0;
   } finally {
     await session.close();
+    quit.dispose();
   }
 }

@@ -47,6 +47,7 @@ export class SipAccount {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private registration: Registration;
   private stopped = false;
+  private closed = false;
   /** Guards against a registrar that keeps reporting a different address on every answer. */
   private contactRewrites = 0;
 
@@ -364,20 +365,33 @@ export class SipAccount {
     this.registerSuccessSeen?.();
   }
 
-  /** Unregisters (expires 0) and closes the socket; bounded so quitting never hangs. */
+  /** Unregisters (expires 0), once, waiting at most 2 s for the registrar's answer. */
+  unregister(): Promise<void> {
+    this.unregistering ??= (async () => {
+      // Stopped first: the registerer's move to Unregistered must not read as a lapse to retry.
+      this.stopped = true;
+      this.stopKeepalive();
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      const registerer = this.registerer;
+      if (registerer && registerer.state === RegistererState.Registered) {
+        const unregistered = registerer
+          .unregister()
+          .then(() => waitForUnregistered(registerer))
+          .catch(() => undefined);
+        await Promise.race([unregistered, delay(2000)]);
+      }
+    })();
+    return this.unregistering;
+  }
+
+  private unregistering: Promise<void> | null = null;
+
+  /** Unregisters and closes the socket; bounded so quitting never hangs. */
   async close(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.stopKeepalive();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const registerer = this.registerer;
-    if (registerer && registerer.state === RegistererState.Registered) {
-      const unregistered = registerer
-        .unregister()
-        .then(() => waitForUnregistered(registerer))
-        .catch(() => undefined);
-      await Promise.race([unregistered, delay(2000)]);
-    }
+    if (this.closed) return;
+    this.closed = true;
+    await this.unregister();
     // The un-REGISTER above already had its bounded wait; stopping sip.js must not add another.
     await Promise.race([this.userAgent.stop().catch(() => undefined), delay(300)]);
     await this.transport.dispose();

@@ -63,6 +63,14 @@ describe('natter CLI arguments', () => {
     });
   });
 
+  it('parses listen --answer-all, which answers every call at once', () => {
+    const args = parseCliArgs(['listen', '--server', '10.0.0.1', '--user', 'u', '--answer-all']);
+    expect(args).toMatchObject({ command: 'listen', answer: false, answerAll: true });
+    expect(parseCliArgs(['listen', '--server', '10.0.0.1', '--user', 'u'])).toMatchObject({
+      answerAll: false,
+    });
+  });
+
   it('parses --binding-lifetime and --media-keepalive, leaving the keepalive automatic', () => {
     const args = parseCliArgs([
       'call',
