@@ -29,24 +29,37 @@ export interface FuzzOutcome {
   failure: FuzzFailure | null;
 }
 
-function timed<T>(target: FuzzTarget<T>): (input: T) => void | Promise<void> {
-  const tooSlow = (started: number): void => {
+/**
+ * CPU time one input may cost: a datagram that costs a second of CPU is a denial of service
+ * whatever the wall clock says (CPU time, unlike wall time, does not grow with the machine's load).
+ */
+export const EXECUTION_CPU_LIMIT_MS = 1000;
+
+/** The target's execute, failing an input that takes too long as a hang. */
+export function timed<T>(target: FuzzTarget<T>): (input: T) => void | Promise<void> {
+  const tooSlow = (started: number, cpu: NodeJS.CpuUsage): void => {
     const took = performance.now() - started;
-    if (took > EXECUTION_LIMIT_MS) {
-      throw new ContractViolation(`one execution took ${Math.round(took)} ms (a hang)`);
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    if (took > EXECUTION_LIMIT_MS || cpuMs > EXECUTION_CPU_LIMIT_MS) {
+      throw new ContractViolation(
+        `one execution took ${Math.round(took)} ms (${Math.round(cpuMs)} ms of CPU): a hang`,
+      );
     }
   };
   if (target.async) {
     return async (input) => {
       const started = performance.now();
+      const cpu = process.cpuUsage();
       await target.execute(input);
-      tooSlow(started);
+      tooSlow(started, cpu);
     };
   }
   return (input) => {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     void target.execute(input);
-    tooSlow(started);
+    tooSlow(started, cpu);
   };
 }
 

@@ -4,7 +4,14 @@
  */
 import fc from 'fast-check';
 import { DtmfReceiver, decodeTelephoneEvent } from '../../../src-main/media/dtmf.js';
-import { parseRtcp, RTCP_BYE, RTCP_RR, RTCP_SDES, RTCP_SR } from '../../../src-main/media/rtcp.js';
+import {
+  buildRtcpCompound,
+  parseRtcp,
+  RTCP_BYE,
+  RTCP_RR,
+  RTCP_SDES,
+  RTCP_SR,
+} from '../../../src-main/media/rtcp.js';
 import { parseRtp, serializeRtp, RTP_HEADER_BYTES } from '../../../src-main/media/rtp-packet.js';
 import { RtpReception } from '../../../src-main/media/rtp-reception.js';
 import { negotiateAnswer, parseAudioSdp } from '../../../src-main/media/sdp.js';
@@ -156,6 +163,17 @@ export const rtcpTarget: FuzzTarget<Uint8Array> = {
     const cnameBytes = compound.cnames.reduce((sum, entry) => sum + entry.cname.length, 0);
     check(cnameBytes <= input.length, 'CNAMEs longer than the datagram');
     for (const report of compound.reports) {
+      // What we read, we can write back (as our own reports echo what we measured) and re-read.
+      const cname = compound.cnames[0]?.cname ?? 'natter';
+      const rebuilt = mustNotThrow('buildRtcpCompound', () =>
+        buildRtcpCompound(report, { cname, bye: compound.bye.length > 0 }),
+      );
+      const reread = parseRtcp(rebuilt);
+      check(reread?.reports[0]?.ssrc === report.ssrc, 'a report we wrote does not read back');
+      check(
+        reread.reports[0]?.blocks.length === Math.min(31, report.blocks.length),
+        'report blocks lost in the round trip',
+      );
       for (const block of report.blocks) {
         check(
           block.cumulativeLost >= -0x800000 && block.cumulativeLost < 0x800000,

@@ -328,9 +328,9 @@ function registerRequest(): Core.OutgoingRequestMessage {
 export const sipDigestTarget: FuzzTarget<string> = {
   name: 'sip-digest',
   contract:
-    'a 401/407 with any WWW-/Proxy-Authenticate value is parsed by sip.js (challenge or ' +
-    'undefined) and sip.js digest code answers it (true/false) or refuses it without throwing; ' +
-    'the Authorization it writes is bounded',
+    'a 401/407 with any WWW-/Proxy-Authenticate value that our transport lets through ' +
+    '(viewSipMessage) is parsed by sip.js (challenge or undefined) and its digest code answers ' +
+    'it (true/false) without throwing; the Authorization it writes is bounded',
   modules: ['src-main/sip/sip-message-view.ts'],
   input: () =>
     mutatedText(
@@ -355,11 +355,13 @@ export const sipDigestTarget: FuzzTarget<string> = {
         ),
     ),
   execute(text) {
+    // What the transport drops never reaches sip.js (sip.js's own parser throws on some of it,
+    // an empty CSeq for one, which the view absorbs).
+    if (!mustNotThrow('viewSipMessage', () => viewSipMessage(text))) return;
     const message = mustNotThrow('Core.Parser.parseMessage', () =>
       Core.Parser.parseMessage(text, logger),
     );
     if (!(message instanceof Core.IncomingResponseMessage)) return;
-    mustNotThrow('viewSipMessage', () => viewSipMessage(text));
     for (const header of ['www-authenticate', 'proxy-authenticate']) {
       const challenge: unknown = mustNotThrow(`parseHeader(${header})`, () =>
         message.parseHeader(header),
