@@ -31,9 +31,12 @@ const parserLogger = silentLoggerFactory.getLogger('natter.parser');
 export const MAX_HEADER_LINES = 100;
 export const MAX_HEADER_BYTES = 8192;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Returns null for anything sip.js cannot parse or that lacks a Via branch or CSeq, for a request
- * whose Request-URI sip.js cannot read, and for a message whose header section is larger than {@link MAX_HEADER_LINES} lines or
+ * whose Request-URI sip.js cannot read, for a Content-Length that cuts a character in two, and for
+ * a message whose header section is larger than {@link MAX_HEADER_LINES} lines or
  * {@link MAX_HEADER_BYTES} characters, which is never parsed at all.
  */
 export function viewSipMessage(text: string): SipMessageView | null {
@@ -53,6 +56,10 @@ export function viewSipMessage(text: string): SipMessageView | null {
   // sip.js's grammar leaves the Request-URI undefined for schemes other than sip/sips (a tel: URI,
   // say), and its user agent core then throws on the request instead of answering it.
   if (message instanceof Core.IncomingRequestMessage && !message.ruri) return null;
+  // sip.js cuts the body at Content-Length counted in UTF-16 units, not bytes: a cut through a
+  // character leaves half a surrogate pair, on which its user agent throws (URIError) measuring
+  // the body. The Content-Length does not describe this body.
+  if (LONE_SURROGATE.test(message.body)) return null;
   const rport = via.rport === undefined || via.rport === '' ? undefined : Number(via.rport);
   const isResponse = message instanceof Core.IncomingResponseMessage;
   return {

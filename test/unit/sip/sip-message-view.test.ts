@@ -78,6 +78,20 @@ describe('SIP message view bounds', () => {
     expect(viewSipMessage(text.replace('CSeq: 1 OPTIONS', 'CSeq: 1 INVITE'))).toBeNull();
   });
 
+  it('refuses a Content-Length that cuts a character in two (sip.js throws URIError on it)', () => {
+    const body = '\r\n\u{10000}\u{10000}\r\ngarbage body';
+    const text = options([]).replace(
+      'Content-Length: 0\r\n\r\n',
+      `Content-Length: 3\r\n\r\n${body}`,
+    );
+    expect(viewSipMessage(text)).toBeNull();
+    const whole = options([]).replace(
+      'Content-Length: 0\r\n\r\n',
+      'Content-Length: 4\r\n\r\n\r\n\u{10000}',
+    );
+    expect(viewSipMessage(whole)).not.toBeNull();
+  });
+
   it('has the transport drop such a datagram without handing it to sip.js', async () => {
     const endpoint = new FakeEndpoint();
     const transport = new UdpTransport(undefined, { endpoint, server });
