@@ -20,8 +20,27 @@ const silentLoggerFactory = new Core.LoggerFactory();
 silentLoggerFactory.builtinEnabled = false;
 const parserLogger = silentLoggerFactory.getLogger('natter.parser');
 
-/** Returns null for anything sip.js cannot parse or that lacks a Via branch or CSeq. */
+/**
+ * Bounds on a message's header section, beyond which it is refused unparsed. sip.js's grammar
+ * takes time that grows faster than the headers it parses eagerly (Contact, Record-Route,
+ * WWW-Authenticate...): one 64 KB datagram of 5,000 compact Contact headers held the event loop
+ * for seconds of CPU, and a single Contact header listing 6,000 URIs for 0.4 s, twice over (here
+ * and again in sip.js). Real messages carry 10–30 header lines in one or two kilobytes; a
+ * provider's INVITE with a long Record-Route set stays well below these.
+ */
+export const MAX_HEADER_LINES = 100;
+export const MAX_HEADER_BYTES = 8192;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Returns null for anything sip.js cannot parse or that lacks a Via branch or CSeq, for a request
+ * whose Request-URI sip.js cannot read, for a Content-Length that cuts a character in two, and for
+ * a message whose header section is larger than {@link MAX_HEADER_LINES} lines or
+ * {@link MAX_HEADER_BYTES} characters, which is never parsed at all.
+ */
 export function viewSipMessage(text: string): SipMessageView | null {
+  if (headerSectionTooLarge(text)) return null;
   let message: Core.IncomingRequestMessage | Core.IncomingResponseMessage | undefined;
   try {
     message = Core.Parser.parseMessage(text, parserLogger);
@@ -34,6 +53,13 @@ export function viewSipMessage(text: string): SipMessageView | null {
     | undefined;
   const cseqHeader = message.parseHeader('cseq') as { method?: string; value?: number } | undefined;
   if (!via?.host || !via.branch || !cseqHeader?.method) return null;
+  // sip.js's grammar leaves the Request-URI undefined for schemes other than sip/sips (a tel: URI,
+  // say), and its user agent core then throws on the request instead of answering it.
+  if (message instanceof Core.IncomingRequestMessage && !message.ruri) return null;
+  // sip.js cuts the body at Content-Length counted in UTF-16 units, not bytes: a cut through a
+  // character leaves half a surrogate pair, on which its user agent throws (URIError) measuring
+  // the body. The Content-Length does not describe this body.
+  if (LONE_SURROGATE.test(message.body)) return null;
   const rport = via.rport === undefined || via.rport === '' ? undefined : Number(via.rport);
   const isResponse = message instanceof Core.IncomingResponseMessage;
   return {
@@ -50,4 +76,18 @@ export function viewSipMessage(text: string): SipMessageView | null {
       ...(rport !== undefined && Number.isFinite(rport) ? { rport } : {}),
     },
   };
+}
+
+/** Whether the header section (up to the first empty line) exceeds the bounds above. */
+function headerSectionTooLarge(text: string): boolean {
+  let lines = 0;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    if (end === -1) return text.length > MAX_HEADER_BYTES;
+    if (end === start || (end === start + 1 && text[start] === '\r')) return false;
+    // The start line is not a header line.
+    if (++lines > MAX_HEADER_LINES + 1 || end > MAX_HEADER_BYTES) return true;
+    start = end + 1;
+  }
 }

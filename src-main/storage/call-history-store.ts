@@ -74,6 +74,42 @@ export interface CallHistoryStoreOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Turns the text of a history file into entries, newest first and capped, dropping each bad or
+ * repeated one; null when the text is not a JSON array at all (the caller sets the file aside).
+ * Never throws, whatever the file holds.
+ */
+export function historyFromText(
+  text: string,
+): { entries: HistoryEntry[]; problem: HistoryLoadProblem | null } | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(raw)) return null;
+  const seen = new Set<string>();
+  const entries: HistoryEntry[] = [];
+  for (const item of raw) {
+    const entry = entryFromStored(item);
+    if (!entry || seen.has(entry.id)) continue;
+    seen.add(entry.id);
+    entries.push(entry);
+  }
+  const dropped = raw.length - entries.length;
+  const problem: HistoryLoadProblem | null =
+    dropped > 0
+      ? {
+          kind: 'entries-dropped',
+          message: `The call history had ${dropped} unreadable ${dropped === 1 ? 'entry' : 'entries'}; the others were kept.`,
+          backup: null,
+          droppedEntries: dropped,
+        }
+      : null;
+  return { entries: entries.slice(0, HISTORY_LIMIT), problem };
+}
+
 export class CallHistoryStore {
   private entries: HistoryEntry[] = [];
   private readonly writes = new WriteQueue();
@@ -110,38 +146,13 @@ export class CallHistoryStore {
         problem: { kind: 'unreadable', message, backup: null, droppedEntries: 0 },
       };
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    if (!Array.isArray(raw)) {
-      const backup = await keepAsBackup(this.file);
-      const message = backup
-        ? `The call history could not be read and was kept as ${backup}; it starts empty.`
-        : `The call history ${this.file} could not be read; it starts empty.`;
-      return { entries: [], problem: { kind: 'unreadable', message, backup, droppedEntries: 0 } };
-    }
-    const seen = new Set<string>();
-    const entries: HistoryEntry[] = [];
-    for (const item of raw) {
-      const entry = entryFromStored(item);
-      if (!entry || seen.has(entry.id)) continue;
-      seen.add(entry.id);
-      entries.push(entry);
-    }
-    const dropped = raw.length - entries.length;
-    const problem: HistoryLoadProblem | null =
-      dropped > 0
-        ? {
-            kind: 'entries-dropped',
-            message: `The call history had ${dropped} unreadable ${dropped === 1 ? 'entry' : 'entries'}; the others were kept.`,
-            backup: null,
-            droppedEntries: dropped,
-          }
-        : null;
-    return { entries: entries.slice(0, HISTORY_LIMIT), problem };
+    const read = historyFromText(text);
+    if (read) return read;
+    const backup = await keepAsBackup(this.file);
+    const message = backup
+      ? `The call history could not be read and was kept as ${backup}; it starts empty.`
+      : `The call history ${this.file} could not be read; it starts empty.`;
+    return { entries: [], problem: { kind: 'unreadable', message, backup, droppedEntries: 0 } };
   }
 
   get list(): HistoryEntry[] {

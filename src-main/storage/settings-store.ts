@@ -40,7 +40,7 @@ const FILE_VERSION = 2;
 const OLD_DEFAULT_KEEPALIVE_SECONDS = 25;
 
 /** The file as it is written. */
-interface StoredFile {
+export interface StoredFile {
   version?: number;
   settings: Settings;
   /** Base64 ciphertext of the SIP password. */
@@ -125,13 +125,8 @@ export class SettingsStore {
         ),
       };
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    if (isRecord(raw)) return salvage(raw);
+    const loaded = settingsFromText(text);
+    if (loaded) return loaded;
     const backup = await keepAsBackup(this.file);
     return {
       stored: { settings: DEFAULT_SETTINGS },
@@ -218,9 +213,25 @@ export class SettingsStore {
   }
 }
 
-interface Loaded {
+/** What a settings file's text holds: the settings kept and what had to be repaired. */
+export interface Loaded {
   stored: StoredFile;
   problem: SettingsLoadProblem | null;
+}
+
+/**
+ * Turns the text of a settings file into settings, keeping every valid value; null when the text
+ * is not a JSON object at all (the caller sets the file aside). Never throws, whatever the file
+ * holds.
+ */
+export function settingsFromText(text: string): Loaded | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return isRecord(raw) ? salvage(raw) : null;
 }
 
 const unreadable = (message: string, backup: string | null): SettingsLoadProblem => ({

@@ -1,0 +1,31 @@
+import type { FuzzTarget } from '../fuzz-target.js';
+import { historyFileTarget, ipcTarget, settingsFileTarget } from './app-targets.js';
+import { dtmfTarget, rtcpTarget, rtpTarget, sdpTarget } from './media-targets.js';
+import {
+  channelDataTarget,
+  stunCodecTarget,
+  turnClientTarget,
+  turnCodecTarget,
+} from './net-targets.js';
+import { sipDigestTarget, sipTarget } from './sip-targets.js';
+
+/** Every fuzz target, by the name FUZZ_ONLY and the regression files use. */
+export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
+  sipTarget,
+  sipDigestTarget,
+  sdpTarget,
+  stunCodecTarget,
+  turnCodecTarget,
+  turnClientTarget,
+  channelDataTarget,
+  rtpTarget,
+  rtcpTarget,
+  dtmfTarget,
+  settingsFileTarget,
+  historyFileTarget,
+  ipcTarget,
+] as unknown as ReadonlyArray<FuzzTarget<never>>;
+
+export function targetNamed(name: string): FuzzTarget<unknown> | undefined {
+  return FUZZ_TARGETS.find((target) => target.name === name) as FuzzTarget<unknown> | undefined;
+}
