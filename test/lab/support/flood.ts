@@ -85,14 +85,14 @@ function sipRequest(
   uri: string,
   from: FloodAddress,
   random: Random,
-  options: { body?: string; extra?: string[] } = {},
+  options: { body?: string; extra?: string[]; fromUser?: string } = {},
 ): string {
   const tag = random.int(1e9).toString(36);
   const body = options.body ?? '';
   return [
     `${method} ${uri} SIP/2.0`,
     `Via: SIP/2.0/UDP ${from.address}:${from.port};branch=z9hG4bK${tag}${random.int(1e9)};rport`,
-    `From: "scanner" <sip:${random.int(9999)}@${from.address}>;tag=${tag}`,
+    `From: "scanner" <sip:${options.fromUser ?? random.int(9999)}@${from.address}>;tag=${tag}`,
     `To: <${uri}>`,
     `Call-ID: ${tag}-${random.int(1e9).toString(36)}@${from.address}`,
     `CSeq: ${1 + random.int(1000)} ${method}`,
@@ -241,7 +241,9 @@ function datagramOf(
     }
     case 'invite-flood': {
       const from = sources[0]!;
-      const data = sipRequest('INVITE', uri, from, random, { body: offer(from, random) });
+      // A scanner's few identities, as the registrar would relay its calls.
+      const fromUser = ['100', '1001', '2000'][random.int(3)];
+      const data = sipRequest('INVITE', uri, from, random, { body: offer(from, random), fromUser });
       return { data: Buffer.from(data), to: plan.sip, from: 0 };
     }
     case 'stun-forged':
