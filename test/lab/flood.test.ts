@@ -46,9 +46,9 @@ const FLOOD = join(REPO, 'dist/test/lab/support/flood.js');
 const RATE = 5000;
 const BEFORE_CALL = 40_000;
 const DURING_CALL = 60_000;
-const CALL_MS = 22_000;
+const CALL_MS = 24_000;
 const CLEAN_MS = 4000;
-const INVITE_FLOOD = 10_000;
+const INVITE_FLOOD = 5000;
 /** Strangers: the internet namespace's other addresses. */
 const STRANGERS = [PUBLIC.stunB, PUBLIC.stunB, PUBLIC.silent];
 /** Before the call, on the SIP port (media kinds land there too: one socket demultiplexes). */
@@ -476,7 +476,7 @@ describe.skipIf(skip)('floods of hostile datagrams, judged on the wire', () => {
       await delay(2500);
       const settled = settleMs(natter, floodEnd, listener.idlePercent);
       const options = await optionsAnswer(listener, 41);
-      const { caller } = await callFromProvider(listener, 3000);
+      const { caller } = await callFromProvider(listener, 2000);
       const callerExit = await caller.exited;
       const alive = natter.alive();
       const peakRss = natter.peakRssKb(listener.idleStart);
