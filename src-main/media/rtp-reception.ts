@@ -35,9 +35,19 @@ export class RtpReception {
   /** Losses of numbering spaces given up at a restart, so the total survives it. */
   private carriedLost = 0;
   private totalReceived = 0;
+  private lastCountedAt = Number.NEGATIVE_INFINITY;
 
-  /** @param clockRate the payload's RTP clock, to turn arrival times into timestamp units */
-  constructor(private readonly clockRate = 8000) {}
+  /**
+   * @param clockRate the payload's RTP clock, to turn arrival times into timestamp units
+   * @param restartQuietMs how long the current numbering must have been silent before a jump
+   *   confirmed by the next packet is taken as a restart. A.1 alone needs no silence, so two
+   *   forged packets in sequence would move a live stream's numbering and lock the real packets
+   *   out; a source that really restarts stops sending the old numbers.
+   */
+  constructor(
+    private readonly clockRate = 8000,
+    private readonly restartQuietMs = 0,
+  ) {}
 
   /**
    * Accounts for one packet. `arrivalMs` is a monotonic arrival time; `measureJitter` is false
@@ -59,7 +69,7 @@ export class RtpReception {
         if (sequence < this.maxSequence) this.cycles += SEQ_MOD;
         this.maxSequence = sequence;
       } else if (delta <= SEQ_MOD - MAX_MISORDER) {
-        if (sequence !== this.badSequence) {
+        if (sequence !== this.badSequence || arrivalMs - this.lastCountedAt < this.restartQuietMs) {
           this.badSequence = (sequence + 1) % SEQ_MOD;
           return 'rejected';
         }
@@ -72,6 +82,7 @@ export class RtpReception {
     }
     this.received++;
     this.totalReceived++;
+    this.lastCountedAt = arrivalMs;
     if (measureJitter) this.measureJitter(timestamp, arrivalMs);
     return verdict;
   }

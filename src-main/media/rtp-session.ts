@@ -15,8 +15,9 @@ import {
   type ReportBlock,
   type RtcpReport,
 } from './rtcp.js';
-import { parseRtp, serializeRtp } from './rtp-packet.js';
+import { parseRtp, serializeRtp, type RtpPacket } from './rtp-packet.js';
 import { RtpReception } from './rtp-reception.js';
+import { RtpSourceValidation } from './rtp-source-validation.js';
 import type { MediaDirection } from './sdp.js';
 
 /** The audio to send: one frame (20 ms, 160 samples) per call, or null to send nothing now. */
@@ -50,6 +51,8 @@ export interface RtpSessionOptions {
   keepaliveMs?: number;
   /** Consecutive packets from a new source before sending follows it; 3. */
   latchAfterPackets?: number;
+  /** How long after the remote's address is set sending may still follow another source; 10 s. */
+  latchWindowMs?: number;
   jitterBuffer?: JitterBufferOptions;
   dtmf?: Omit<DtmfSenderOptions, 'ptimeMs' | 'clockRate'>;
 }
@@ -60,8 +63,12 @@ export interface RtpDropCounters {
   malformed: number;
   /** A payload type not negotiated for this call. */
   unknownPayloadType: number;
-  /** Another SSRC than the remote's, from an address the remote's media does not come from. */
+  /** Another SSRC than the remote's, from its address while the remote's own stream is live. */
   foreignSsrc: number;
+  /** From an address other than the remote's media source (RTP or RTCP). */
+  foreignSource: number;
+  /** Held on probation (RFC 3550 A.1) and given up: the stream never became valid. */
+  unvalidated: number;
   /** A sequence jump not (yet) confirmed by the next packet (RFC 3550 A.1). */
   sequence: number;
   /** RTCP that failed the RFC 3550 A.2 checks. */
@@ -82,6 +89,16 @@ const CLOCK_RATE = 8000;
 const DEFAULT_KEEPALIVE_MS = 15_000;
 /** Intervals a stalled event loop may owe before the sender skips them instead of bursting. */
 const MAX_CATCH_UP_TICKS = 3;
+/** Long enough for a call's first packets from behind the remote's NAT, short enough to close. */
+const DEFAULT_LATCH_WINDOW_MS = 10_000;
+/** Silence after which the remote's stream counts as ended: ten 20 ms packets missing. */
+const STREAM_QUIET_MS = 200;
+
+interface ArrivedPacket {
+  packet: RtpPacket;
+  from: TransportAddress;
+  isAudio: boolean;
+}
 
 /**
  * The RTP side of one call on its socket (RFC 3550): a paced G.711 sender, a receiver with a
@@ -90,9 +107,10 @@ const MAX_CATCH_UP_TICKS = 3;
  *
  * Symmetric RTP: every packet leaves from the socket packets arrive on. When the remote's
  * packets come from another address than its SDP gave (a NAT on its side, a provider that
- * answers to the source, "comedia"), sending follows them after a few consistent packets, as
- * Asterisk's symmetric RTP does; the SDP address stays trusted, so a new SSRC from there is
- * always taken.
+ * answers to the source, "comedia"), sending follows them after a few consistent packets early
+ * in the call, as Asterisk's strict symmetric RTP does; once the remote's source is known,
+ * nothing from elsewhere is heard and a second stream is not taken while the remote's is live
+ * (see {@link RtpSourceValidation}).
  *
  * Pacing: ticks are scheduled against the start time on a monotonic clock, not chained by
  * intervals, so timer lateness never accumulates into drift; a stall longer than a few intervals
@@ -107,7 +125,6 @@ export class RtpSession {
   private readonly ptimeMs: number;
   private readonly rtcpIntervalMs: number;
   private readonly cname: string;
-  private readonly latchAfterPackets: number;
   private readonly keepaliveMs: number;
   private readonly keepalivePayloadType: number;
   /** When the socket last sent RTP of any kind; -Infinity before the first packet. */
@@ -117,11 +134,8 @@ export class RtpSession {
   private readonly detach: Array<() => void> = [];
 
   private sdpRemote: TransportAddress | null = null;
-  private target: TransportAddress | null = null;
-  private latched = false;
-  private candidate: { source: TransportAddress; count: number } | null = null;
+  private readonly sourceValidation: RtpSourceValidation<ArrivedPacket>;
   private explicitRtcp: TransportAddress | null = null;
-  private rtcpSource: TransportAddress | null = null;
   /** RTCP goes on the RTP port to the RTP target (RFC 5761), as both sides agreed. */
   private rtcpMux = false;
   private direction: MediaDirection = 'sendrecv';
@@ -145,18 +159,16 @@ export class RtpSession {
   private readonly jitterBuffer: JitterBuffer;
   private playoutCarry: Int16Array = new Int16Array(0);
 
-  private readonly reception = new RtpReception(CLOCK_RATE);
-  private remoteSsrc: number | null = null;
-  private remoteSsrcPackets = 0;
-  private remoteSsrcTrusted = false;
+  private readonly reception = new RtpReception(CLOCK_RATE, STREAM_QUIET_MS);
   private readonly sent = { packets: 0, bytes: 0, firstAt: null as string | null };
   private receivedBytes = 0;
   private firstReceivedAt: string | null = null;
   private lastSource: TransportAddress | null = null;
-  private readonly drops: RtpDropCounters = {
+  private readonly drops: Omit<RtpDropCounters, 'unvalidated'> = {
     malformed: 0,
     unknownPayloadType: 0,
     foreignSsrc: 0,
+    foreignSource: 0,
     sequence: 0,
     rtcp: 0,
   };
@@ -185,7 +197,11 @@ export class RtpSession {
     this.samplesPerPacket = (CLOCK_RATE * this.ptimeMs) / 1000;
     this.rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
     this.cname = options.cname ?? `natter-${randomBytes(6).toString('hex')}`;
-    this.latchAfterPackets = Math.max(1, options.latchAfterPackets ?? 3);
+    this.sourceValidation = new RtpSourceValidation({
+      latchAfterPackets: Math.max(1, options.latchAfterPackets ?? 3),
+      latchWindowMs: options.latchWindowMs ?? DEFAULT_LATCH_WINDOW_MS,
+      ssrcQuietMs: STREAM_QUIET_MS,
+    });
     this.rtcpEndpoint = options.rtcpEndpoint;
     this.keepaliveMs = Math.max(0, options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS);
     this.keepalivePayloadType = unusedDynamicPayloadType([
@@ -219,14 +235,8 @@ export class RtpSession {
    * resume do not fall back to an address that never worked.
    */
   setRemote(address: TransportAddress, rtcp?: TransportAddress): void {
-    const unchanged =
-      this.sdpRemote !== null && sameAddress(this.sdpRemote, address) && this.target !== null;
     this.sdpRemote = { address: address.address, port: address.port };
-    if (!unchanged) {
-      this.target = this.sdpRemote;
-      this.latched = false;
-      this.candidate = null;
-    }
+    if (this.sourceValidation.setRemote(address, this.clock.now())) this.lastSrFromRemote = null;
     if (rtcp) this.explicitRtcp = { address: rtcp.address, port: rtcp.port };
   }
 
@@ -326,21 +336,21 @@ export class RtpSession {
 
   /** Where RTP currently goes: the SDP address, or the source latched onto. */
   get sendTarget(): TransportAddress | null {
-    return this.target;
+    return this.sourceValidation.target;
   }
 
   /** Whether sending follows a source other than the SDP address. */
   get isLatched(): boolean {
-    return this.latched;
+    return this.sourceValidation.latched;
   }
 
   get dropCounters(): Readonly<RtpDropCounters> {
-    return { ...this.drops };
+    return { ...this.drops, unvalidated: this.sourceValidation.discardedHeld };
   }
 
   /** Total datagrams dropped on receipt. */
   get dropped(): number {
-    return Object.values(this.drops).reduce((sum, count) => sum + count, 0);
+    return Object.values(this.dropCounters).reduce((sum, count) => sum + count, 0);
   }
 
   get jitterBufferStats(): Readonly<JitterBufferStats> {
@@ -425,7 +435,7 @@ export class RtpSession {
    */
   private keepAliveIfSilent(timestamp: number): void {
     if (this.keepaliveMs === 0 || this.clock.now() - this.lastRtpSentAt < this.keepaliveMs) return;
-    const target = this.target;
+    const target = this.sourceValidation.target;
     if (!target || this.stopped) return;
     const packet = serializeRtp({
       marker: false,
@@ -488,7 +498,7 @@ export class RtpSession {
     timestamp: number,
     payload: Uint8Array,
   ): void {
-    const target = this.target;
+    const target = this.sourceValidation.target;
     if (!target || this.stopped) return;
     const packet = serializeRtp({
       marker,
@@ -527,10 +537,29 @@ export class RtpSession {
       this.drops.unknownPayloadType++;
       return;
     }
-    if (!this.acceptSsrc(packet.ssrc, from)) {
-      this.drops.foreignSsrc++;
+    const verdict = this.sourceValidation.admit(
+      packet.ssrc,
+      packet.sequenceNumber,
+      from,
+      this.clock.now(),
+      { packet, from, isAudio },
+    );
+    if (verdict.kind === 'hold') return;
+    if (verdict.kind !== 'accept') {
+      this.drops[verdict.kind]++;
       return;
     }
+    if (verdict.newSource) {
+      this.reception.newSource();
+      this.jitterBuffer.reset();
+      this.lastSrFromRemote = null;
+    }
+    for (const held of verdict.release) this.play(held);
+    this.play({ packet, from, isAudio });
+  }
+
+  /** One packet of the remote's valid stream: counted, then played or read as an event. */
+  private play({ packet, from, isAudio }: ArrivedPacket): void {
     const verdict = this.reception.update(
       packet.sequenceNumber,
       packet.timestamp,
@@ -542,54 +571,15 @@ export class RtpSession {
       return;
     }
     if (verdict === 'restarted') this.jitterBuffer.reset();
-    if (++this.remoteSsrcPackets >= this.latchAfterPackets) this.remoteSsrcTrusted = true;
-    this.latch(from);
     this.receivedBytes += packet.payload.length;
     this.firstReceivedAt ??= new Date().toISOString();
     this.lastSource = from;
-    if (isEvent) {
+    if (!isAudio) {
       const digit = this.dtmfReceiver.receive(packet.timestamp, packet.payload, packet.marker);
       if (digit !== null) this.emit(this.dtmfListeners, digit);
       return;
     }
     this.jitterBuffer.push(packet.sequenceNumber, decodeG711(packet.payload, this.codec));
-  }
-
-  /**
-   * Whether a packet's SSRC belongs to the remote. A new SSRC is believed from where the
-   * remote's media is expected (its SDP address, or the source sending follows), and also
-   * anywhere while the current one has not yet proved itself with a few packets, so one stray
-   * datagram cannot lock the real stream out.
-   */
-  private acceptSsrc(ssrc: number, from: TransportAddress): boolean {
-    if (this.remoteSsrc === ssrc) return true;
-    const expected =
-      (this.sdpRemote !== null && sameAddress(from, this.sdpRemote)) ||
-      (this.target !== null && sameAddress(from, this.target));
-    if (this.remoteSsrc !== null && this.remoteSsrcTrusted && !expected) return false;
-    if (this.remoteSsrc !== null) {
-      this.reception.newSource();
-      this.jitterBuffer.reset();
-    }
-    this.remoteSsrc = ssrc;
-    this.remoteSsrcPackets = 0;
-    this.remoteSsrcTrusted = expected;
-    this.lastSrFromRemote = null;
-    return true;
-  }
-
-  private latch(from: TransportAddress): void {
-    if (this.target !== null && sameAddress(from, this.target)) {
-      this.candidate = null;
-      return;
-    }
-    if (this.candidate && sameAddress(this.candidate.source, from)) this.candidate.count++;
-    else this.candidate = { source: { address: from.address, port: from.port }, count: 1 };
-    if (this.candidate.count >= this.latchAfterPackets) {
-      this.target = this.candidate.source;
-      this.latched = this.sdpRemote === null || !sameAddress(this.target, this.sdpRemote);
-      this.candidate = null;
-    }
   }
 
   private receiveRtcp(datagram: Buffer, from: TransportAddress, onRtcpSocket: boolean): void {
@@ -599,10 +589,19 @@ export class RtpSession {
       this.drops.rtcp++;
       return;
     }
-    const fromRemote = compound.reports.some((report) => report.ssrc === this.remoteSsrc);
+    // Muxed RTCP shares the RTP source's port; on its own socket it shares only the host.
+    const fromSource = onRtcpSocket
+      ? this.sourceValidation.acceptsRtcpFrom(from)
+      : this.sendTarget !== null && sameAddress(from, this.sendTarget);
+    if (!fromSource) {
+      this.drops.foreignSource++;
+      return;
+    }
+    const remoteSsrc = this.sourceValidation.ssrc;
+    const fromRemote = compound.reports.some((report) => report.ssrc === remoteSsrc);
     let rttMs: number | null = null;
     for (const report of compound.reports) {
-      if (report.ssrc === this.remoteSsrc && report.sender) {
+      if (report.ssrc === remoteSsrc && report.sender) {
         this.lastSrFromRemote = {
           compact: compactNtp(report.sender.ntpSeconds, report.sender.ntpFraction),
           atMs: this.clock.now(),
@@ -614,7 +613,7 @@ export class RtpSession {
     }
     if (rttMs !== null) this.latestRttMs = rttMs;
     // Symmetric RTCP: once the remote's own reports arrive, answer to where they come from.
-    if (onRtcpSocket && fromRemote) this.rtcpSource = { address: from.address, port: from.port };
+    if (onRtcpSocket && fromRemote) this.sourceValidation.noteRtcpSource(from);
     this.remoteReport = {
       receivedAt: new Date().toISOString(),
       from: { address: from.address, port: from.port },
@@ -639,7 +638,8 @@ export class RtpSession {
   }
 
   private rtcpTarget(): TransportAddress | null {
-    if (this.rtcpSource) return this.rtcpSource;
+    const rtcpSource = this.sourceValidation.rtcpSource;
+    if (rtcpSource) return rtcpSource;
     if (this.explicitRtcp) return this.explicitRtcp;
     if (!this.sdpRemote) return null;
     // RFC 3550 §11: RTCP on the next port above RTP, when nothing says otherwise.
@@ -653,15 +653,16 @@ export class RtpSession {
 
   private sendRtcp(bye: boolean): void {
     const endpoint = this.rtcpMux ? this.endpoint : this.rtcpEndpoint;
-    const target = this.rtcpMux ? this.target : this.rtcpTarget();
+    const target = this.rtcpMux ? this.sendTarget : this.rtcpTarget();
     if (!endpoint || !target) return;
     const now = this.clock.now();
     const blocks: ReportBlock[] = [];
-    if (this.remoteSsrc !== null && this.reception.packetsReceived > 0) {
+    const remoteSsrc = this.sourceValidation.ssrc;
+    if (remoteSsrc !== null && this.reception.packetsReceived > 0) {
       const lastSr = this.lastSrFromRemote;
       // DLSR is in 1/65536 s (RFC 3550 §6.4.1).
       const delay = lastSr ? Math.round(((now - lastSr.atMs) / 1000) * 65536) : 0;
-      blocks.push(this.reception.reportBlock(this.remoteSsrc, lastSr?.compact ?? 0, delay));
+      blocks.push(this.reception.reportBlock(remoteSsrc, lastSr?.compact ?? 0, delay));
     }
     const sentRecently = this.sent.packets > this.packetsAtReports[0];
     this.packetsAtReports = [this.packetsAtReports[1], this.sent.packets];

@@ -324,7 +324,9 @@ describe('RtpSession receiving, on a fake clock', () => {
     expect(session.dropCounters).toEqual({
       malformed: 3,
       unknownPayloadType: 2,
-      foreignSsrc: 1,
+      foreignSsrc: 0,
+      foreignSource: 1,
+      unvalidated: 0,
       sequence: 0,
       rtcp: 1,
     });
@@ -333,9 +335,10 @@ describe('RtpSession receiving, on a fake clock', () => {
   });
 
   it('takes a new SSRC from the SDP address (the remote restarted its stream)', () => {
-    const { transport, session } = setup();
+    const { clock, transport, session } = setup();
     session.setRemote(remote);
     for (let i = 0; i < 5; i++) transport.deliver(incoming(), remote);
+    clock.advance(1000);
     transport.deliver(incoming({ ssrc: 777, sequenceNumber: 50000 }), remote);
     transport.deliver(incoming({ ssrc: 777, sequenceNumber: 50001 }), remote);
     expect(session.dropped).toBe(0);
@@ -456,6 +459,7 @@ describe('RtpSession RTCP, on a fake clock', () => {
     session.setRemote(remote);
     session.start(() => frameOf(0));
     transport.deliver(incoming({ ssrc: 4242 }), remote);
+    transport.deliver(incoming({ ssrc: 4242 }), remote);
     const remoteReport = buildRtcpCompound(
       {
         type: 'sr',
@@ -471,7 +475,7 @@ describe('RtpSession RTCP, on a fake clock', () => {
       },
       { cname: 'far-end' },
     );
-    const rtcpSource = { address: '192.0.2.44', port: 40123 };
+    const rtcpSource = { address: remote.address, port: 40123 };
     rtcp.deliver(remoteReport, rtcpSource);
     expect(session.lastRemoteRtcp?.compound.cnames).toEqual([{ ssrc: 4242, cname: 'far-end' }]);
     expect(session.lastRemoteRtcp?.from).toEqual(rtcpSource);
