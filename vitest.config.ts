@@ -64,6 +64,8 @@ export default defineConfig({
           include: ['test/lab/**/*.test.ts'],
           environment: 'node',
           ...SIDE_BY_SIDE,
+          // Within a file, tests marked concurrent (each with a lab of its own) go two at a time.
+          maxConcurrency: 2,
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },
