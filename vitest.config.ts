@@ -54,7 +54,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
-          maxWorkers: 2,
+          // Vitest's default (one worker per core but one): CPU-bound tests keep their timeouts.
           sequence: { groupOrder: 0 },
         },
       },
