@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   keepaliveForLifetime,
   type BindingLifetimeResult,
@@ -70,17 +70,18 @@ function measureInClient(lab: Lab): Promise<Measured> {
 }
 
 describe.skipIf(skip)('binding lifetime behind a router with a known UDP timeout', () => {
-  let lab: Lab | null = null;
-  afterEach(() => {
-    lab?.destroy();
-    lab = null;
+  const labs: Lab[] = [];
+  afterAll(() => {
+    for (const lab of labs.splice(0)) lab.destroy();
   });
 
-  it.each<NatMode>(['cone', 'symmetric'])(
+  // Each measurement is half a minute of silences behind a router of its own: side by side.
+  it.concurrent.each<NatMode>(['cone', 'symmetric'])(
     'nat=%s: the measured lifetime brackets the router’s stream timeout',
     async (nat) => {
       expect(existsSync(RUNNER), `${RUNNER} missing: run npm run build`).toBe(true);
-      lab = createLab({ nat, udpTimeoutSeconds: LIFETIME_SECONDS });
+      const lab = createLab({ nat, udpTimeoutSeconds: LIFETIME_SECONDS });
+      labs.push(lab);
       lab.exec(lab.router, 'sysctl', [
         '-q',
         '-w',

@@ -8,10 +8,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import type { DoctorReport, DoctorVerdictCode } from '../../src-shared/doctor.js';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
-import { createLab, PUBLIC, type Lab, type NatMode } from './support/netns-lab.js';
+import { createLab, PUBLIC, type Lab, type LabOptions, type NatMode } from './support/netns-lab.js';
 import { ALG_PROXY_ADDRESS, startLabAlgProxy } from './support/alg-proxy.js';
 import { startTurnServer, TURN_PASSWORD, TURN_USER } from './support/turn-server.js';
 import { LAB_USER, PROVIDER_SIP_PORT, runNatter, startCoturn, startSipp } from './support/peers.js';
@@ -73,17 +73,21 @@ function stepOf(report: DoctorReport, id: string) {
   return report.steps.find((step) => step.id === id);
 }
 
-describe.skipIf(skip)('the NAT doctor decides as voip.ms would advise', () => {
-  let lab: Lab | null = null;
-  afterEach(() => {
-    lab?.destroy();
-    lab = null;
-  });
+// Every row has a lab of its own, and most of a row is waiting on the wire: two rows at a time
+// (the lab project's maxConcurrency).
+describe.skipIf(skip).concurrent('the NAT doctor decides as voip.ms would advise', () => {
+  /** A lab for one test, removed as soon as that test ends. */
+  const labForTest = (options: LabOptions, test: TestContext): Lab => {
+    const lab = createLab(options);
+    test.onTestFinished(() => lab.destroy());
+    return lab;
+  };
 
-  it.each(TABLE)(
+  it.for(TABLE)(
     '$nat NAT, $provider provider → $verdict',
-    async (row) => {
-      lab = createLab({ nat: row.nat });
+    { timeout: 150_000 },
+    async (row, test) => {
+      const lab = labForTest({ nat: row.nat }, test);
       await startProvider(lab, row.provider);
       const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-doctor-')), 'settings.json');
       const run = await runNatter(lab, [
@@ -146,11 +150,10 @@ describe.skipIf(skip)('the NAT doctor decides as voip.ms would advise', () => {
       expect(callReport.rtp.received).toBeGreaterThan(50);
       expect(call.code).toBe(0);
     },
-    150_000,
   );
 
-  it('symmetric NAT, strict provider, a TURN relay configured → turn-fixes, and the saved relay carries a call', async () => {
-    lab = createLab({ nat: 'symmetric' });
+  it('symmetric NAT, strict provider, a TURN relay configured → turn-fixes, and the saved relay carries a call', async (test) => {
+    const lab = labForTest({ nat: 'symmetric' }, test);
     await startProvider(lab, 'strict');
     const turn = await startTurnServer(lab);
     const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-doctor-')), 'settings.json');
@@ -216,9 +219,9 @@ describe.skipIf(skip)('the NAT doctor decides as voip.ms would advise', () => {
     expect(callReport.rtp.received, `${call.stderr}\n${call.stdout}`).toBeGreaterThan(50);
   }, 150_000);
 
-  it('--full measures how long the router keeps a mapping and saves a keepalive below it', async () => {
+  it('--full measures how long the router keeps a mapping and saves a keepalive below it', async (test) => {
     const timeoutSeconds = 15;
-    lab = createLab({ nat: 'cone', udpTimeoutSeconds: timeoutSeconds });
+    const lab = labForTest({ nat: 'cone', udpTimeoutSeconds: timeoutSeconds }, test);
     await startProvider(lab, 'comedia');
     const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-doctor-')), 'settings.json');
     const run = await runNatter(
@@ -254,8 +257,8 @@ describe.skipIf(skip)('the NAT doctor decides as voip.ms would advise', () => {
     expect(saved.settings.keepaliveSeconds).toBe(evidence?.keepaliveSeconds);
   }, 240_000);
 
-  it('a router that rewrites SIP like a broken ALG → alg-detected, with the rewrite as evidence', async () => {
-    lab = createLab({ nat: 'cone' });
+  it('a router that rewrites SIP like a broken ALG → alg-detected, with the rewrite as evidence', async (test) => {
+    const lab = labForTest({ nat: 'cone' }, test);
     await startProvider(lab, 'comedia');
     // The middlebox stands where a router's ALG would: between the client and voip.ms,
     // rewriting our Contact to the public address and port 5060.

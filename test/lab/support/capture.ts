@@ -53,9 +53,10 @@ export async function startCapture(
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  // tshark loads every dissector before it captures: seconds of CPU, more on a busy machine.
   const capturing = await waitFor(
     () => output.includes('Capturing on') || child.exitCode !== null,
-    10_000,
+    30_000,
   );
   if (!capturing || child.exitCode !== null) {
     throw new Error(`tshark did not start on ${ns}/${iface}: ${output.slice(-500)}`);

@@ -304,7 +304,10 @@ export class Lab {
 
   /** Runs a command in a namespace and returns its stdout; throws with stderr on failure. */
   exec(ns: string, command: string, args: string[], options: { timeoutMs?: number } = {}): string {
-    return run('ip', ['netns', 'exec', ns, command, ...args], options.timeoutMs);
+    // Legacy iptables takes /run/xtables.lock, one file for every namespace: with labs side by
+    // side it waits (-w) for the lock instead of failing while another lab's rule goes in.
+    const lockWait = command === 'iptables-legacy' ? ['-w'] : [];
+    return run('ip', ['netns', 'exec', ns, command, ...lockWait, ...args], options.timeoutMs);
   }
 
   /** Starts a long-running process in a namespace; it is killed by `destroy()`. */

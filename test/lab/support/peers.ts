@@ -351,6 +351,20 @@ export async function startLoopbackSipp(
   extraArgs: string[] = [],
   options: { calls?: number; target?: string } = {},
 ): Promise<LoopbackSipp> {
+  // The port is a random pick on a loopback shared with the suites running beside this one:
+  // when it (or its media port) is taken, sipp says so at once, and another is picked.
+  for (let attempt = 1; ; attempt++) {
+    const started = await spawnLoopbackSipp(scenario, extraArgs, options);
+    const taken = /Unable to bind .*Address already in use/.test(started.output());
+    if (!taken || attempt === 5) return started;
+  }
+}
+
+async function spawnLoopbackSipp(
+  scenario: string,
+  extraArgs: string[],
+  options: { calls?: number; target?: string },
+): Promise<LoopbackSipp> {
   const port = 20000 + Math.floor(Math.random() * 10000) * 2;
   const log = join(mkdtempSync(join(tmpdir(), 'natter-sipp-')), 'messages.log');
   const child = spawn(
