@@ -43,6 +43,8 @@ export interface SessionArgs extends CommonOptions {
   noRescue: boolean;
   /** Notice network changes at once (on by default); off leaves them to the keepalive. */
   networkWatch: boolean;
+  /** --max-call-rate N: new incoming calls allowed to ring per second (the rest refused 503). */
+  maxCallRate: number | undefined;
   /** The local IPv4 address to bind the sockets to; all interfaces by default. */
   localAddress: string | undefined;
 }
@@ -98,6 +100,7 @@ const OPTIONS = {
   answer: { type: 'boolean' },
   'answer-all': { type: 'boolean' },
   'no-network-watch': { type: 'boolean' },
+  'max-call-rate': { type: 'string' },
   'local-address': { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
@@ -221,6 +224,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     failover: values.failover ?? [],
     noRescue: values['no-rescue'] === true,
     networkWatch: values['no-network-watch'] !== true,
+    maxCallRate: integer(values['max-call-rate'], '--max-call-rate', 1, 1000),
     localAddress: ipv4(values['local-address'], '--local-address'),
   };
   if (command === 'call') {
@@ -310,7 +314,7 @@ Usage:
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
-                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--json]
+                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]
@@ -328,7 +332,8 @@ A call whose audio goes one-way after the answer is rescued by re-INVITE with a 
 mapping, then the TURN relay where allowed; --no-rescue leaves it as it is. When --server
 stops answering, --failover servers (asked with OPTIONS, the nearest wins) take the registration.
 listen --answer answers each call after a short ring; --answer-all answers every call at once,
-holding the one in progress. Quitting (Ctrl+C, SIGTERM) hangs up every call at once and
+holding the one in progress. New incoming calls ring at most 2 a second (bursts of 10) and
+once per caller in 5 s; more are refused 486/503 (--max-call-rate N allows N a second). Quitting (Ctrl+C, SIGTERM) hangs up every call at once and
 unregisters, within about 5 s; a second Ctrl+C or SIGTERM exits at once.
 --nat-strategy picks one way through NAT for the Contact and every call: portmap asks the
 router for a port mapping (PCP, NAT-PMP) and falls back to STUN; auto (the default) asks the

@@ -2,6 +2,7 @@ import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.
 import type { AudioSource } from '../media/rtp-session.js';
 import { ToneDetector, ToneGenerator } from '../media/tone.js';
 import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
+import { DEFAULT_INCOMING_CALL_LIMIT } from '../sip/invite-admission.js';
 import { NatterEngine } from '../engine/natter-engine.js';
 import type { SessionArgs } from './cli-args.js';
 import type { CliOutput } from './cli-output.js';
@@ -65,6 +66,15 @@ export async function openCliSession(
       contactFollowsRegistrar: args.followRegistrar,
       ...(args.networkWatch ? {} : { networkWatchMs: 0 }),
       ...(args.localAddress === undefined ? {} : { localAddress: args.localAddress }),
+      ...(args.maxCallRate === undefined
+        ? {}
+        : {
+            incomingCallLimit: {
+              ...DEFAULT_INCOMING_CALL_LIMIT,
+              perSecond: args.maxCallRate,
+              burst: Math.max(DEFAULT_INCOMING_CALL_LIMIT.burst, args.maxCallRate),
+            },
+          }),
     },
     {
       audioSourceFor: (): AudioSource => {

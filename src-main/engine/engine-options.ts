@@ -1,3 +1,4 @@
+import { DEFAULT_INCOMING_CALL_LIMIT, type IncomingCallLimit } from '../sip/invite-admission.js';
 import type { NatSettings, NatStrategyId } from '../nat/index.js';
 import type { SipTimers } from '../sip/sip-timers.js';
 
@@ -72,6 +73,11 @@ export interface EngineOptions {
    * notice a move to another network; 0 leaves a move to the next keepalive's STUN re-check.
    */
   networkWatchMs: number;
+  /**
+   * New incoming calls allowed to ring: at most `perSecond` (bursts of `burst`) from all callers,
+   * and one per caller per `callerWindowMs`; the rest are refused before they cost a session.
+   */
+  incomingCallLimit: IncomingCallLimit;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -99,6 +105,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   failoverServers: [],
   contactFollowsRegistrar: true,
   networkWatchMs: 1000,
+  incomingCallLimit: DEFAULT_INCOMING_CALL_LIMIT,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

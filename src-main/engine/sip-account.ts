@@ -120,6 +120,7 @@ export class SipAccount {
         timers: options.sipTimers,
         acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
         localUser: account.user,
+        inviteAdmission: options.incomingCallLimit,
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {
           // Every challenge of a 401/407 is noted before sip.js reads only the first.
           if (direction === 'in') created.challenges?.record(message);

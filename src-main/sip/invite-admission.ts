@@ -21,7 +21,20 @@ export interface InviteAdmissionOptions {
 }
 
 const RING: Admission = { ring: true };
-const DEFAULTS = { callerWindowMs: 5000, perSecond: 2, burst: 10, transactionMs: 32_000 };
+export interface IncomingCallLimit {
+  perSecond: number;
+  burst: number;
+  callerWindowMs: number;
+}
+
+/** A home phone hears a few calls a minute; a scanner's burst is refused, not rung. */
+export const DEFAULT_INCOMING_CALL_LIMIT: IncomingCallLimit = {
+  perSecond: 2,
+  burst: 10,
+  callerWindowMs: 5000,
+};
+
+const DEFAULTS = { ...DEFAULT_INCOMING_CALL_LIMIT, transactionMs: 32_000 };
 /** Callers remembered at most: a flood with a new From in each INVITE must not grow memory. */
 const MAX_TRACKED = 4096;
 

@@ -20,6 +20,7 @@ import {
   startLoopbackSipp,
   waitFor,
   type LoopbackSipp,
+  namedCallerArgs,
 } from '../lab/support/peers.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
 import type { Bridge } from './support/bridge-server.js';
@@ -44,10 +45,14 @@ async function shot(name: string, publish = true): Promise<void> {
 
 /** One caller placing one call through the provider's front door, named NAME in its From. */
 async function caller(scenario: string, name: string, extraArgs: string[] = []) {
-  const peer = await startLoopbackSipp(scenario, ['-set', 'caller', name, ...extraArgs], {
-    calls: 1,
-    target: `${front.address.address}:${front.address.port}`,
-  });
+  const peer = await startLoopbackSipp(
+    scenario,
+    [...namedCallerArgs(scenario, name), ...extraArgs],
+    {
+      calls: 1,
+      target: `${front.address.address}:${front.address.port}`,
+    },
+  );
   children.push(peer.child);
   return peer;
 }

@@ -118,6 +118,8 @@ describe.skipIf(skip)('calls placed and received one after another', () => {
       stunServers: [],
       localAddress: '127.0.0.1',
       networkWatchMs: 0,
+      // The incoming calls come faster than a home phone's default limit lets new ones ring.
+      incomingCallLimit: { perSecond: 1000, burst: 1000, callerWindowMs: 5000 },
     });
     engines.push(engine);
     const registration = await engine.invoke('register', {

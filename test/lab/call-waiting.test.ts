@@ -24,6 +24,7 @@ import {
   type LoopbackSipp,
   type SipTraceEntry,
   waitFor,
+  namedCallerArgs,
 } from './support/peers.js';
 
 const skip = announceSkip('lab: call waiting', hasCommand('sipp') ? null : 'needs sipp');
@@ -101,7 +102,7 @@ async function registeredPhone(
 
 /** One caller placing one call through the provider; `-set caller NAME` names it in From. */
 function caller(phone: Phone, scenario: string, name: string, extraArgs: string[] = []) {
-  return sipp(scenario, ['-set', 'caller', name, ...extraArgs], {
+  return sipp(scenario, [...namedCallerArgs(scenario, name), ...extraArgs], {
     calls: 1,
     target: phone.provider,
   });

@@ -18,6 +18,7 @@ import {
   startLoopbackSipp,
   waitFor,
   type LoopbackSipp,
+  namedCallerArgs,
 } from './support/peers.js';
 
 const skip = announceSkip('lab: quit under load', hasCommand('sipp') ? null : 'needs sipp');
@@ -75,6 +76,9 @@ async function listen(server: string, port = randomPort()): Promise<ListeningCli
       String(port),
       '--no-network-watch',
       '--answer-all',
+      // Calls arrive faster than a home phone's default limit lets new ones ring (2 a second).
+      '--max-call-rate',
+      '100',
       '--seconds',
       '600',
     ],
@@ -118,7 +122,10 @@ describe.skipIf(skip)('quitting natter listen with calls up', () => {
     // loaded machine some are: what counts is that every call that was up gets its BYE).
     const caller = await startLoopbackSipp(
       'caller-stays-on-line.xml',
-      ['-set', 'caller', 'Load', '-r', '5', '-l', String(CALLS), '-timeout', '180s'],
+      [
+        ...namedCallerArgs('caller-stays-on-line.xml', 'Load'),
+        ...['-r', '5', '-l', String(CALLS), '-timeout', '180s'],
+      ],
       { calls: CALLS, target },
     );
     children.push(caller.child);

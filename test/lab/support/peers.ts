@@ -388,3 +388,16 @@ async function spawnLoopbackSipp(
   await new Promise((resolve) => setTimeout(resolve, 100));
   return { port, child, log, output: () => output };
 }
+
+/**
+ * sipp arguments naming a caller: `-set caller NAME` for its display name and, for scenarios
+ * whose From user is `[$number][call_number]`, a number of its own, since the phone lets each
+ * caller ring only once in a few seconds and two callers must not share one.
+ */
+export function namedCallerArgs(scenario: string, name: string): string[] {
+  const numbered = readFileSync(join(SCENARIOS, scenario), 'utf8').includes('[$number]');
+  if (!numbered) return ['-set', 'caller', name];
+  callersNumbered = (callersNumbered + 1) % 90;
+  return ['-set', 'caller', name, '-set', 'number', `15145551${callersNumbered + 10}`];
+}
+let callersNumbered = 0;
