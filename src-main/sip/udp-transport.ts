@@ -291,12 +291,19 @@ export class UdpTransport implements Transport {
 
   private receive(datagram: Buffer, from: TransportAddress): void {
     // CRLF keepalives (RFC 5626 §3.5.1) carry no message; CRLFs before one are ignored (§7.5).
-    const text = datagram.toString('utf8').replace(/^[\r\n]+/, '');
-    if (text === '') return;
-    if (!/^SIP\//i.test(text)) {
-      this.receiveRequest(text, datagram.length, from);
+    const start = messageStart(datagram);
+    if (start === datagram.length) return;
+    if (!startsWithSipVersion(datagram, start)) {
+      // A stranger's request is refused on its source alone: decoding it first would cost a
+      // flood of scanners' (often oversized) datagrams a string each.
+      if (!this.acceptsRequestsFrom(from)) {
+        this.droppedMessages++;
+        return;
+      }
+      this.receiveRequest(datagram.toString('utf8', start), datagram.length, from);
       return;
     }
+    const text = datagram.toString('utf8', start);
     const view = viewSipMessage(text);
     if (view?.kind !== 'response') {
       this.droppedMessages++;
@@ -307,14 +314,14 @@ export class UdpTransport implements Transport {
     this.onMessage?.(text);
   }
 
+  private acceptsRequestsFrom(from: TransportAddress): boolean {
+    return (
+      this.options.acceptRequestsFromServerOnly === false ||
+      from.address === this.options.server.address
+    );
+  }
+
   private receiveRequest(text: string, bytes: number, from: TransportAddress): void {
-    if (
-      this.options.acceptRequestsFromServerOnly !== false &&
-      from.address !== this.options.server.address
-    ) {
-      this.droppedMessages++;
-      return;
-    }
     this.options.onTrace?.('in', text, from);
     const screened = this.screen.screen(text, bytes);
     if (screened.action === 'drop') {
@@ -381,4 +388,25 @@ export class UdpTransport implements Transport {
 
 function retransmissionKey(kind: 'request' | 'response', branch: string, method: string): string {
   return `${kind} ${branch} ${method}`;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+/** "SIP/", case-insensitively: the start of a status line (RFC 3261 §7.2). */
+const SIP_VERSION_PREFIX = [0x53, 0x49, 0x50, 0x2f];
+
+/** Offset of the first byte after any leading CRs and LFs. */
+function messageStart(datagram: Buffer): number {
+  let start = 0;
+  while (start < datagram.length && (datagram[start] === CR || datagram[start] === LF)) start++;
+  return start;
+}
+
+function startsWithSipVersion(datagram: Buffer, start: number): boolean {
+  if (datagram.length - start < SIP_VERSION_PREFIX.length) return false;
+  return SIP_VERSION_PREFIX.every((expected, i) => {
+    const byte = datagram[start + i] ?? 0;
+    // ASCII letters compare case-insensitively by their 0x20 bit; '/' must match exactly.
+    return expected === 0x2f ? byte === expected : (byte & ~0x20) === expected;
+  });
 }

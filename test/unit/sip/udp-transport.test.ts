@@ -181,6 +181,34 @@ describe('UdpTransport routing and filtering', () => {
     await transport.dispose();
   });
 
+  it("refuses a stranger's request before reading it, and still finds messages after CRLFs", async () => {
+    const endpoint = new FakeEndpoint();
+    const traced: string[] = [];
+    const transport = new UdpTransport(undefined, {
+      endpoint,
+      server,
+      onTrace: (direction, message) => traced.push(`${direction} ${message.slice(0, 11)}`),
+    });
+    const delivered: string[] = [];
+    transport.onMessage = (message) => delivered.push(message);
+    await transport.connect();
+    const stranger = { address: '192.0.2.66', port: 5060 };
+    endpoint.deliver(`OPTIONS sip:x SIP/2.0\r\nX-Pad: ${'A'.repeat(9000)}\r\n\r\n`, stranger);
+    endpoint.deliver(`\r\n${request('OPTIONS', 'z9hG4bK-crlf')}`, server);
+    await transport.send(request('OPTIONS', 'z9hG4bK-lower'));
+    endpoint.deliver(
+      `\r\n${response(200, 'OPTIONS', 'z9hG4bK-lower').replace('SIP/2.0 ', 'sip/2.0 ')}`,
+      server,
+    );
+    expect(transport.droppedMessages).toBe(1);
+    expect(traced.filter((line) => line.startsWith('in'))).toEqual([
+      'in OPTIONS sip',
+      'in sip/2.0 200',
+    ]);
+    expect(delivered).toHaveLength(2);
+    await transport.dispose();
+  });
+
   it('reports a lost socket through onDisconnect', async () => {
     const endpoint = new FakeEndpoint();
     const transport = new UdpTransport(undefined, { endpoint, server });
