@@ -76,6 +76,10 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
     // Every call still up is hung up at once, not one after another (see engine.shutdown).
     const leftover = [...latest.values()].filter((info) => info.state !== 'ended').length;
     if (leftover > 0) out.progress(`Hanging up ${leftover} call${leftover === 1 ? '' : 's'}...`);
+    // What the registration looked like, read before shutdown unregisters and forgets it.
+    const nat = engine.natStatus;
+    const contact = (engine.contactHeader ?? '').replace(/^<|>.*$/g, '');
+    const { registration: current } = await engine.invoke('snapshot', {});
     await engine.shutdown();
     unsubscribe();
     const calls: ListenedCall[] = [...latest.values()].map((info) => ({
@@ -86,14 +90,12 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       toneDetected: session.toneFrames(info.id) > 0,
       end: info.end,
     }));
-    const nat = engine.natStatus;
-    const { registration: current } = await engine.invoke('snapshot', {});
     out.result(
       {
         registered: true,
         mapped: nat?.mapped ?? null,
         natType: nat?.natType ?? 'unknown',
-        contact: (engine.contactHeader ?? '').replace(/^<|>.*$/g, ''),
+        contact,
         registrarSees: nat?.registrarSees ?? null,
         server: current.account?.server ?? args.server,
         failover: current.failover ?? null,

@@ -84,13 +84,17 @@ export class InviteAdmission {
 
   /**
    * What we answered an admitted INVITE: a call refused before it rang (488 for an offer we
-   * cannot answer, 486 while busy) gives the caller's turn back, since the user heard nothing.
+   * cannot answer, 486 while busy) gives the caller's turn back, since the user heard nothing;
+   * so does a call the user picked up (2xx): a caller who was talked to and calls back at once
+   * is no flood, and must not hear busy.
    */
   answered(transaction: string, status: number): void {
     const entry = this.admitted.get(transaction);
     if (!entry) return;
     if (status >= 180 && status < 200) entry.rang = true;
-    if (status >= 300 && !entry.rang && this.lastRing.get(entry.caller) === entry.at) {
+    const pickedUp = status >= 200 && status < 300;
+    const refusedUnheard = status >= 300 && !entry.rang;
+    if ((pickedUp || refusedUnheard) && this.lastRing.get(entry.caller) === entry.at) {
       this.lastRing.delete(entry.caller);
     }
   }

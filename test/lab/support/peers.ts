@@ -109,8 +109,9 @@ export async function stunBinding(
   const child = lab.spawn(ns, process.execPath, ['-e', STUN_PROBE, server]);
   let stdout = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  // 'close', not 'exit': the answer printed just before exiting may still be in the pipe.
   const code = await new Promise<number | null>((resolveExit) =>
-    child.once('exit', (exitCode) => resolveExit(exitCode)),
+    child.once('close', (exitCode) => resolveExit(exitCode)),
   );
   if (code !== 0) return null;
   return JSON.parse(stdout) as { address: string; port: number };

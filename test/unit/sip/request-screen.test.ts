@@ -336,6 +336,21 @@ describe('INVITE admission: ring once per caller per window, 503 beyond the rate
     expect(delivered).toHaveLength(2);
   });
 
+  it('gives the caller its turn back once the call was picked up, not while it only rang', async () => {
+    endpoint.deliver(invite('alice', 'z9hG4bK-p1'), server);
+    const answer = (status: string) =>
+      delivered[0]!
+        .replace(/^INVITE [^\r\n]*/, `SIP/2.0 ${status}`)
+        .replace(/^(To: [^\r\n]*)/m, '$1;tag=ours');
+    await transport.send(answer('180 Ringing'));
+    endpoint.deliver(invite('alice', 'z9hG4bK-p2'), server);
+    expect(delivered).toHaveLength(1);
+    expect(lastStatus()).toBe('SIP/2.0 486 Busy Here');
+    await transport.send(answer('200 OK'));
+    endpoint.deliver(invite('alice', 'z9hG4bK-p3'), server);
+    expect(delivered).toHaveLength(2);
+  });
+
   it('does not count re-INVITEs in a dialog as new calls', () => {
     endpoint.deliver(invite('alice', 'z9hG4bK-d1'), server);
     const reinvite = invite('alice', 'z9hG4bK-d2').replace(/^(To: [^\r\n]*)/m, '$1;tag=dialog');
