@@ -332,9 +332,10 @@ A call whose audio goes one-way after the answer is rescued by re-INVITE with a 
 mapping, then the TURN relay where allowed; --no-rescue leaves it as it is. When --server
 stops answering, --failover servers (asked with OPTIONS, the nearest wins) take the registration.
 listen --answer answers each call after a short ring; --answer-all answers every call at once,
-holding the one in progress. New incoming calls ring at most 2 a second (bursts of 10) and
-once per caller in 5 s; more are refused 486/503 (--max-call-rate N allows N a second). Quitting (Ctrl+C, SIGTERM) hangs up every call at once and
-unregisters, within about 5 s; a second Ctrl+C or SIGTERM exits at once.
+holding the one in progress. New incoming calls ring at most 2 a second (bursts of 10), and a
+caller whose call went unanswered rings again only after 5 s; the rest are refused 486/503
+(--max-call-rate N allows N a second). Quitting (Ctrl+C, SIGTERM) hangs up every call at once
+and unregisters, within about 5 s; a second Ctrl+C or SIGTERM exits at once.
 --nat-strategy picks one way through NAT for the Contact and every call: portmap asks the
 router for a port mapping (PCP, NAT-PMP) and falls back to STUN; auto (the default) asks the
 router first, then uses STUN, and TURN where its policy says.
