@@ -75,7 +75,8 @@ export interface EngineOptions {
   networkWatchMs: number;
   /**
    * New incoming calls allowed to ring: at most `perSecond` (bursts of `burst`) from all callers,
-   * and one per caller per `callerWindowMs`; the rest are refused before they cost a session.
+   * and a caller whose call went unanswered once per `callerWindowMs`; the rest are refused
+   * before they cost a session.
    */
   incomingCallLimit: IncomingCallLimit;
 }

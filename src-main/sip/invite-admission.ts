@@ -11,16 +11,6 @@
 export type Admission =
   { ring: true } | { ring: false; status: 486 | 503; reason: string; retryAfterSeconds?: number };
 
-export interface InviteAdmissionOptions {
-  callerWindowMs?: number;
-  perSecond?: number;
-  burst?: number;
-  /** How long a transaction's decision is repeated to its retransmissions: 64·T1. */
-  transactionMs?: number;
-  now?: () => number;
-}
-
-const RING: Admission = { ring: true };
 export interface IncomingCallLimit {
   perSecond: number;
   burst: number;
@@ -34,6 +24,13 @@ export const DEFAULT_INCOMING_CALL_LIMIT: IncomingCallLimit = {
   callerWindowMs: 5000,
 };
 
+export interface InviteAdmissionOptions extends Partial<IncomingCallLimit> {
+  /** How long a transaction's decision is repeated to its retransmissions: 64·T1. */
+  transactionMs?: number;
+  now?: () => number;
+}
+
+const RING: Admission = { ring: true };
 const DEFAULTS = { ...DEFAULT_INCOMING_CALL_LIMIT, transactionMs: 32_000 };
 /** Callers remembered at most: a flood with a new From in each INVITE must not grow memory. */
 const MAX_TRACKED = 4096;
