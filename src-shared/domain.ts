@@ -223,6 +223,24 @@ export const callRescueSchema = z.object({
 });
 export type CallRescue = z.infer<typeof callRescueSchema>;
 
+/** How SIP reaches the registrar: UDP, TCP, or TLS (SIP over TLS on the POP's port 5061). */
+export const sipTransportSchema = z.enum(['udp', 'tcp', 'tls']);
+export type SipTransport = z.infer<typeof sipTransportSchema>;
+
+/**
+ * SRTP (SDES, RFC 4568) for a call's audio: never offered, offered when the far end takes it
+ * (RTP/AVP with `a=crypto`), or required (RTP/SAVP; a call that cannot be encrypted fails).
+ */
+export const mediaEncryptionSchema = z.enum(['off', 'optional', 'required']);
+export type MediaEncryption = z.infer<typeof mediaEncryptionSchema>;
+
+/** A call's SRTP as negotiated: the crypto suite both ends chose, and whether media runs on it. */
+export const callSrtpSchema = z.object({
+  suite: z.string().max(64).nullable(),
+  active: z.boolean(),
+});
+export type CallSrtp = z.infer<typeof callSrtpSchema>;
+
 export const callInfoSchema = z.object({
   id: z.string(),
   direction: callDirectionSchema,
@@ -256,6 +274,10 @@ export const callInfoSchema = z.object({
    * is taken back. Absent means false.
    */
   waiting: z.boolean().optional(),
+  /** The SIP transport the call's signalling runs over; absent means UDP. */
+  transport: sipTransportSchema.optional(),
+  /** The call's SRTP; absent means plain RTP. */
+  srtp: callSrtpSchema.optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

@@ -1,6 +1,7 @@
 import { DEFAULT_INCOMING_CALL_LIMIT, type IncomingCallLimit } from '../sip/invite-admission.js';
 import type { NatSettings, NatStrategyId } from '../nat/index.js';
 import type { SipTimers } from '../sip/sip-timers.js';
+import type { MediaEncryption, SipTransport } from '../../src-shared/domain.js';
 
 /** When a call's media goes through the TURN relay. */
 export type TurnPolicy = 'never' | 'symmetric' | 'always';
@@ -79,6 +80,12 @@ export interface EngineOptions {
    * before they cost a session.
    */
   incomingCallLimit: IncomingCallLimit;
+  /** How SIP reaches the registrar; TLS verifies the server's certificate and name. */
+  sipTransport: SipTransport;
+  /** An extra CA certificate file (PEM) trusted besides the system's, for a lab or a private PBX. */
+  tlsCaFile: string | null;
+  /** SRTP for calls' audio: off, when the far end takes it, or required. */
+  mediaEncryption: MediaEncryption;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -107,6 +114,9 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   contactFollowsRegistrar: true,
   networkWatchMs: 1000,
   incomingCallLimit: DEFAULT_INCOMING_CALL_LIMIT,
+  sipTransport: 'udp',
+  tlsCaFile: null,
+  mediaEncryption: 'off',
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {
