@@ -3,7 +3,7 @@
  * password is never part of what the renderer reads: only whether one is saved.
  */
 import { z } from 'zod';
-import { accountSchema } from './domain.js';
+import { accountSchema, mediaEncryptionSchema, sipTransportSchema } from './domain.js';
 import { stunServerSchema } from './engine-contract.js';
 
 /** voip.ms points of presence, `<city>[N].voip.ms`, as offered in the server list. */
@@ -36,6 +36,22 @@ export const STUN_PRESETS = [
   { name: 'Google', server: 'stun.l.google.com:19302' },
   { name: 'Twilio', server: 'global.stun.twilio.com:3478' },
 ] as const;
+
+/**
+ * A CA certificate file to trust besides the system's (a lab, a private PBX): an absolute path,
+ * on Unix or Windows, without control characters. Whether it holds a certificate is checked
+ * when it is saved.
+ */
+export const tlsCaFileSchema = z
+  .string()
+  .min(2)
+  .max(1024)
+  // eslint-disable-next-line no-control-regex
+  .refine((path) => !/[\u0000-\u001f\u007f]/.test(path), 'a file path has no control characters')
+  .refine(
+    (path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path),
+    'expected the full path of the file, e.g. /etc/ssl/pbx-ca.pem',
+  );
 
 export const settingsSchema = z.object({
   account: accountSchema.nullable(),
@@ -76,6 +92,12 @@ export const settingsSchema = z.object({
   startAtLogin: z.boolean(),
   /** Colour theme; `system` follows the operating system's light or dark preference. */
   theme: z.enum(['system', 'dark', 'light']),
+  /** How SIP reaches the registrar; TLS encrypts the signalling (voip.ms: port 5061). */
+  sipTransport: sipTransportSchema,
+  /** SRTP for calls' audio: off, when the other side takes it, or required. */
+  mediaEncryption: mediaEncryptionSchema,
+  /** An extra CA certificate (PEM) trusted for TLS besides the system's; null: the system's only. */
+  tlsCaFile: tlsCaFileSchema.nullable(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -100,6 +122,9 @@ export const DEFAULT_SETTINGS: Settings = {
   closeToTrayNoticeShown: false,
   startAtLogin: false,
   theme: 'system',
+  sipTransport: 'udp',
+  mediaEncryption: 'off',
+  tlsCaFile: null,
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */

@@ -30,6 +30,7 @@ import type { SettingsStore } from '../storage/settings-store.js';
 import { RendererAudioRouter } from './renderer-audio-router.js';
 import { createDoctorRunner, type DoctorRunnerDeps } from './doctor-runner.js';
 import { SipTrace } from './sip-trace.js';
+import { checkCaFile } from './ca-file-check.js';
 
 export interface AppService {
   engine: NatterEngine;
@@ -96,6 +97,9 @@ export function createAppService(
       settings.registrarFailover && settings.account && isVoipmsServer(settings.account.server)
         ? [...VOIPMS_SERVERS]
         : [],
+    sipTransport: settings.sipTransport,
+    tlsCaFile: settings.tlsCaFile,
+    mediaEncryption: settings.mediaEncryption,
   });
   const engineFor = (settings: Settings) =>
     new NatterEngine(engineOptionsOf(settings), {
@@ -204,11 +208,16 @@ export function createAppService(
       getSipTrace: async () => trace.entries(),
       saveSettings: async (change: SettingsUpdate) => {
         const before = store.settings;
+        // A CA file that cannot be used is refused now, beside its field, not at the handshake.
+        if (change.tlsCaFile) await checkCaFile(change.tlsCaFile);
         const settings = await store.update(change);
+        // Another transport or CA takes a new connection to the registrar: register again.
         const accountChanged =
           change.password !== undefined ||
           JSON.stringify(before.account) !== JSON.stringify(settings.account) ||
-          keepaliveIntervalSeconds(before) !== keepaliveIntervalSeconds(settings);
+          keepaliveIntervalSeconds(before) !== keepaliveIntervalSeconds(settings) ||
+          before.sipTransport !== settings.sipTransport ||
+          (settings.sipTransport === 'tls' && before.tlsCaFile !== settings.tlsCaFile);
         // A new list or STUN switched on or off: the engine re-checks the NAT at once.
         const stunServers = stunServersOf(settings);
         if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServers)) {

@@ -10,6 +10,7 @@ import {
 import { keyAction, type KeyScreen } from './call-keys.js';
 import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
+import { CallSecurityNote } from './CallSecurityNote.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { describeRescue } from './rescue-words.js';
 import { callQualityWord } from './quality-word.js';
@@ -177,6 +178,7 @@ export function CallView({
           )}
         </p>
       )}
+      <CallSecurityNote store={store} call={call} />
       {noAudio && (
         <div className="warning one-way" role="alert">
           <p>
