@@ -79,7 +79,15 @@ async function openTab(name: 'Dialer' | 'History' | 'Network' | 'Settings'): Pro
 }
 
 /** The Settings page's sections, as its jump list names them. */
-const SETTINGS_SECTIONS = ['Account', 'STUN & keepalive', 'Relay', 'Audio', 'Calls', 'App'];
+const SETTINGS_SECTIONS = [
+  'Account',
+  'Encryption',
+  'STUN & keepalive',
+  'Relay',
+  'Audio',
+  'Calls',
+  'App',
+];
 
 /** A sipp caller on `port` that rings the app once with `scenario`. */
 function callIn(scenario: string, port: number, extra: string[]): void {

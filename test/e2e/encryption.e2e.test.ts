@@ -1,0 +1,239 @@
+/**
+ * Encryption as a user meets it, in Debian's Chromium against the real engine (sipp the provider
+ * on loopback, echoing the audio; coturn the STUN server): Settings → Encryption saves the
+ * transport, the media encryption and a CA file, refuses a file that holds no certificate, and
+ * keeps them across a reload; the call screen shows its lock only when signalling and audio are
+ * both encrypted, and says in a plain line what is not.
+ *
+ * The engine does not report a call's TLS or SRTP yet: the plain call with SRTP "when offered"
+ * is the engine's own report, while the TLS call with and without SRTP is the engine's call with
+ * its `transport` and `srtp` set where the bridge hands it to the page (Bridge.setCallReport).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallInfo } from '../../src-shared/domain.js';
+import { announceSkip } from '../support/lab-guard.js';
+import { expectNoSeriousA11yViolations } from './support/a11y.js';
+import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
+
+const skip = announceSkip(
+  'e2e: encryption settings and the call lock',
+  loopbackAppUnavailableReason(),
+);
+
+const SUITE = 'AES_CM_128_HMAC_SHA1_80';
+let app: LoopbackApp;
+let page: Page;
+let files: string;
+
+async function shot(name: string, where: 'docs' | 'results'): Promise<void> {
+  await page.mouse.move(0, 0);
+  const path = join(where === 'docs' ? DOCS_SCREENS : SCREENS, `${name}.png`);
+  await page.screenshot({ path, animations: 'disabled' });
+}
+
+function stored(): Record<string, unknown> {
+  return (
+    JSON.parse(readFileSync(app.bridge.settingsFile, 'utf8')) as {
+      settings: Record<string, unknown>;
+    }
+  ).settings;
+}
+
+const section = () => page.locator('#encryption-settings');
+const transport = () => section().getByLabel('Transport', { exact: true });
+const media = () => section().getByLabel('Media encryption (SRTP)');
+const caFile = () => section().getByLabel('Extra CA certificate file (optional)');
+const saveButton = () => section().getByRole('button', { name: 'Save encryption' });
+const confirmation = () => section().locator('.confirmation');
+
+async function openEncryption(): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page
+    .getByRole('navigation', { name: 'Settings sections' })
+    .getByRole('link', { name: 'Encryption', exact: true })
+    .click();
+}
+
+async function waitRegistered(): Promise<void> {
+  await expect
+    .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
+      timeout: 10_000,
+    })
+    .toContain('green');
+}
+
+describe.skipIf(skip)('encryption: the settings section and the call screen', () => {
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    mkdirSync(DOCS_SCREENS, { recursive: true });
+    files = mkdtempSync(join(tmpdir(), 'natter-e2e-ca-'));
+    app = await startLoopbackApp({
+      ports: { sip: 60000, stun: 62000 },
+      provider: {
+        scenario: 'provider-answers-by-number.xml',
+        calls: 20,
+        sipp: ['-rtp_echo', '-timeout', '180s'],
+      },
+      microphone: true,
+      autoplay: true,
+    });
+    page = app.page;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('saves transport, media encryption and a CA file, refuses a file with no certificate, and keeps them across a reload', async () => {
+    const pem = join(files, 'pbx-ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIBlab\n-----END CERTIFICATE-----\n');
+    const notes = join(files, 'notes.txt');
+    writeFileSync(notes, 'not a certificate');
+    await page.goto(app.bridge.url);
+    await waitRegistered();
+    await openEncryption();
+    expect(await transport().inputValue()).toBe('udp');
+    expect(await media().inputValue()).toBe('off');
+    // The CA file belongs to TLS: with UDP it is not asked for.
+    expect(await caFile().count()).toBe(0);
+    expect(await section().textContent()).toContain(
+      'TLS encrypts calls’ signalling; voip.ms: turn on Encrypted SIP Traffic for the sub-account. Also cures a router that rewrites SIP (SIP ALG).',
+    );
+
+    await transport().selectOption('tls');
+    expect(await section().textContent()).toContain(
+      `Registers to 127.0.0.1:${app.sipPort} over TLS.`,
+    );
+    await media().selectOption('required');
+    expect(await section().textContent()).toContain('a call the other side cannot encrypt');
+    // A file name alone is not enough: the field says so and nothing can be saved.
+    await caFile().fill('pbx-ca.pem');
+    expect(await caFile().getAttribute('aria-invalid')).toBe('true');
+    expect(await section().textContent()).toContain('Expected the full path of the file');
+    expect(await saveButton().isDisabled()).toBe(true);
+    await expectNoSeriousA11yViolations(page, 'encryption settings with a wrong CA file');
+
+    // Main reads the file before keeping it: one with no certificate is refused in words.
+    await caFile().fill(notes);
+    await saveButton().click();
+    await expect
+      .poll(() => confirmation().textContent())
+      .toContain(`Not saved: ${notes} holds no certificate in PEM form`);
+    expect(stored()).toMatchObject({
+      sipTransport: 'udp',
+      mediaEncryption: 'off',
+      tlsCaFile: null,
+    });
+
+    // A new transport takes a new connection: saving registers again.
+    const states: string[] = [];
+    const off = app.bridge.service.engine.on('registration', ({ state }) => states.push(state));
+    await caFile().fill(pem);
+    await saveButton().click();
+    await expect
+      .poll(() => confirmation().textContent())
+      .toBe('✓ Saved: SIP over TLS, audio always encrypted');
+    expect(stored()).toMatchObject({
+      sipTransport: 'tls',
+      mediaEncryption: 'required',
+      tlsCaFile: pem,
+    });
+    expect(app.bridge.service.engine.engineOptions).toMatchObject({
+      sipTransport: 'tls',
+      mediaEncryption: 'required',
+      tlsCaFile: pem,
+    });
+    await expect.poll(() => states).toContain('registering');
+    off();
+    await expectNoSeriousA11yViolations(page, 'encryption settings saved');
+    await section().evaluate((element) => element.scrollIntoView({ block: 'start' }));
+    await shot('settings-encryption', 'docs');
+
+    await page.reload();
+    await waitRegistered();
+    await openEncryption();
+    expect(await transport().inputValue()).toBe('tls');
+    expect(await media().inputValue()).toBe('required');
+    expect(await caFile().inputValue()).toBe(pem);
+
+    // Back to UDP with SRTP when offered, as the calls below run.
+    await transport().selectOption('udp');
+    await media().selectOption('optional');
+    expect(await section().textContent()).toContain('choose TLS as well');
+    await saveButton().click();
+    await expect
+      .poll(() => confirmation().textContent())
+      .toBe('✓ Saved: SIP over UDP, audio encrypted when the other side takes it');
+    expect(stored()).toMatchObject({ sipTransport: 'udp', mediaEncryption: 'optional' });
+    await waitRegistered();
+  }, 60_000);
+
+  it('shows the lock only for TLS with SRTP, and says what is not encrypted otherwise', async () => {
+    const note = page.locator('.call-security');
+    const exposed = page.getByRole('status', { name: 'Call encryption' });
+    await page.getByRole('button', { name: 'Dialer', exact: true }).click();
+    await page.getByLabel('Number to call').fill('4443');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+
+    // The engine's own report: plain RTP over UDP, though SRTP was to be offered.
+    await expect.poll(() => exposed.count(), { timeout: 5000 }).toBe(1);
+    expect(await exposed.locator('p').allTextContents()).toEqual([
+      'This call’s audio is not encrypted: the other side did not accept SRTP.',
+      'This call’s signalling is not encrypted (SIP over UDP).',
+    ]);
+    expect(await page.locator('.call-security.encrypted').count()).toBe(0);
+    await shot('call-not-encrypted-udp', 'results');
+
+    // Over TLS, the other side declining SRTP: one line, and no lock.
+    const report = (extra: Partial<CallInfo>) =>
+      app.bridge.setCallReport((call) => ({ ...call, ...extra }));
+    report({ transport: 'tls', srtp: { suite: null, active: false } });
+    await expect
+      .poll(() => exposed.locator('p').allTextContents(), { timeout: 5000 })
+      .toEqual(['This call’s audio is not encrypted: the other side did not accept SRTP.']);
+    expect(await page.locator('.call-security.encrypted').count()).toBe(0);
+    await expectNoSeriousA11yViolations(page, 'call over TLS whose audio is not encrypted');
+    await shot('call-not-encrypted', 'docs');
+
+    // TLS and SRTP both: the lock, named for a screen reader and on hover; no warning.
+    report({ transport: 'tls', srtp: { suite: SUITE, active: true } });
+    const lock = page.locator('.call-security.encrypted');
+    await expect.poll(() => lock.count(), { timeout: 5000 }).toBe(1);
+    expect(await exposed.count()).toBe(0);
+    expect(await lock.getAttribute('title')).toBe(`Encrypted call (TLS + SRTP, suite ${SUITE})`);
+    expect(await lock.locator('.visually-hidden').textContent()).toBe(
+      `Encrypted call (TLS + SRTP, suite ${SUITE})`,
+    );
+    expect(await lock.isVisible()).toBe(true);
+    await expectNoSeriousA11yViolations(page, 'encrypted call');
+    await shot('call-encrypted', 'docs');
+
+    // SRTP over UDP signalling: the audio's keys crossed in clear text, and the screen says so.
+    report({ srtp: { suite: SUITE, active: true } });
+    await expect
+      .poll(() => exposed.locator('p').allTextContents(), { timeout: 5000 })
+      .toEqual([
+        'This call’s signalling is not encrypted (SIP over UDP), so the audio’s keys crossed the network readable: choose TLS in Settings → Encryption.',
+      ]);
+    app.bridge.setCallReport(null);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.getByRole('button', { name: 'Back to dialer' }).click();
+
+    // With encryption off in Settings, a plain call says nothing about it.
+    await app.bridge.service.handlers.saveSettings({ mediaEncryption: 'off' });
+    await page.reload();
+    await waitRegistered();
+    await page.getByLabel('Number to call').fill('4444');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+    await page.waitForTimeout(1500);
+    expect(await note.count()).toBe(0);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+  }, 60_000);
+});
