@@ -268,6 +268,7 @@ describe.skipIf(skip)('first run and the settings page', () => {
     const jump = page.getByRole('navigation', { name: 'Settings sections' });
     expect(await jump.getByRole('link').allTextContents()).toEqual([
       'Account',
+      'Encryption',
       'STUN & keepalive',
       'Relay',
       'Audio',
