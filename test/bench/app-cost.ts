@@ -26,6 +26,8 @@ export interface CpuShare {
   renderer: number;
   /** The renderer's main thread alone (TaskDuration), percent of one core. */
   mainThread: number;
+  /** Layouts of the page per second (CDP LayoutCount): each is a frame laid out and painted. */
+  layoutsPerSecond: number;
   /** Every Chromium process (browser, renderer, GPU, network, audio service). */
   chromium: number;
   /** The renderer's share split by thread name (CrRendererMain, the audio worklet's, ...). */
@@ -110,9 +112,11 @@ async function chromiumProcesses(session: CDPSession): Promise<{ type: string; i
   return processInfo;
 }
 
-async function mainThreadSeconds(session: CDPSession): Promise<number> {
+/** The page's main-thread time (TaskDuration, s) and its layouts so far. */
+async function pageMetrics(session: CDPSession): Promise<{ task: number; layouts: number }> {
   const { metrics } = await session.send('Performance.getMetrics');
-  return metrics.find((metric) => metric.name === 'TaskDuration')?.value ?? 0;
+  const metric = (name: string) => metrics.find((entry) => entry.name === name)?.value ?? 0;
+  return { task: metric('TaskDuration'), layouts: metric('LayoutCount') };
 }
 
 /** CPU over `seconds`, counted only for processes alive at both ends of the window. */
@@ -126,11 +130,11 @@ async function measureCpu(
   const before = new Map(processes.map((p) => [p.id, processTicks(p.id)]));
   const renderers = processes.filter((p) => p.type === 'renderer').map((p) => p.id);
   const threadsBefore = new Map(renderers.map((pid) => [pid, threadTicks(pid)]));
-  const taskBefore = await mainThreadSeconds(pageSession);
+  const pageBefore = await pageMetrics(pageSession);
   const started = Date.now();
   await during();
   const elapsed = (Date.now() - started) / 1000;
-  const taskAfter = await mainThreadSeconds(pageSession);
+  const pageAfter = await pageMetrics(pageSession);
   const share = (types: (type: string) => boolean) => {
     let ticks = 0;
     for (const { id, type } of processes) {
@@ -150,7 +154,8 @@ async function measureCpu(
   }
   return {
     renderer: share((type) => type === 'renderer'),
-    mainThread: ((taskAfter - taskBefore) / elapsed) * 100,
+    mainThread: ((pageAfter.task - pageBefore.task) / elapsed) * 100,
+    layoutsPerSecond: (pageAfter.layouts - pageBefore.layouts) / elapsed,
     chromium: share(() => true),
     rendererThreads,
   };

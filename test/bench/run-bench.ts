@@ -432,7 +432,7 @@ async function appRows(rows: Row[]): Promise<void> {
   progress(`renderer threads idle: ${threads(cost.idle)}`);
   progress(`renderer threads in call: ${threads(cost.call)}`);
   const cpu = (share: CpuShare) =>
-    `${round(share.renderer, 2)} % of a core (main thread ${round(share.mainThread, 2)} %; all of Chromium ${round(share.chromium, 2)} %)`;
+    `${round(share.renderer, 2)} % of a core (main thread ${round(share.mainThread, 2)} %, ${round(share.layoutsPerSecond, 2)} layouts a second; all of Chromium ${round(share.chromium, 2)} %)`;
   rows.push({
     measure: `app renderer CPU, idle on the dialer, ${APP_SECONDS} s`,
     natter: cpu(cost.idle),

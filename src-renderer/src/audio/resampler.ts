@@ -37,7 +37,14 @@ export function lowPassTaps(ratio: number): Float32Array {
   let sum = 0;
   for (let n = 0; n < length; n++) {
     const t = n - middle;
-    const sinc = t === 0 ? 2 * cutoff : Math.sin(2 * Math.PI * cutoff * t) / (Math.PI * t);
+    // The sinc crosses zero at every multiple of the ratio; those taps are exactly zero, and
+    // the filters below skip them (half the taps at 16 kHz).
+    const sinc =
+      t === 0
+        ? 2 * cutoff
+        : t % ratio === 0
+          ? 0
+          : Math.sin(2 * Math.PI * cutoff * t) / (Math.PI * t);
     const window = besselI0(KAISER_BETA * Math.sqrt(1 - (t / middle) ** 2)) / besselI0(KAISER_BETA);
     taps[n] = sinc * window;
     sum += taps[n] ?? 0;
@@ -60,6 +67,17 @@ export function createResampler(ratio: number): Resampler {
   }
   const taps = lowPassTaps(ratio);
   const length = taps.length;
+  // Only the taps that are not zero, as (delay, weight) pairs: the audio thread multiplies by
+  // nothing that is known to be zero.
+  const downDelays = Int32Array.from(nonZeroIndices(taps, 0, 1));
+  const downWeights = Float32Array.from(downDelays, (t) => taps[t] ?? 0);
+  // Interpolation runs one sub-filter per output phase: taps phase, phase + ratio, ...; each
+  // scaled by the ratio, the gain zero-stuffing took away.
+  const phases = Array.from({ length: ratio }, (_, phase) => {
+    const steps = Int32Array.from(nonZeroIndices(taps, phase, ratio));
+    const weights = Float32Array.from(steps, (j) => (taps[phase + j * ratio] ?? 0) * ratio);
+    return { steps, weights };
+  });
   // Context-rate history for decimation, 8 kHz history for interpolation.
   const wide = new Float32Array(length - 1 + MAX_BLOCK);
   const narrowHistory = Math.ceil(length / ratio);
@@ -68,10 +86,13 @@ export function createResampler(ratio: number): Resampler {
     down(input, output) {
       wide.set(input, length - 1);
       const count = Math.floor(input.length / ratio);
+      const taken = downDelays.length;
       for (let j = 0; j < count; j++) {
         const newest = length - 1 + j * ratio + ratio - 1;
         let sum = 0;
-        for (let t = 0; t < length; t++) sum += (taps[t] ?? 0) * (wide[newest - t] ?? 0);
+        for (let k = 0; k < taken; k++) {
+          sum += (downWeights[k] ?? 0) * (wide[newest - (downDelays[k] ?? 0)] ?? 0);
+        }
         output[j] = sum;
       }
       wide.copyWithin(0, input.length, input.length + length - 1);
@@ -82,14 +103,26 @@ export function createResampler(ratio: number): Resampler {
       for (let k = 0; k < count; k++) {
         const newest = narrowHistory - 1 + k;
         for (let phase = 0; phase < ratio; phase++) {
+          const { steps, weights } = phases[phase] ?? NO_TAPS;
           let sum = 0;
-          for (let j = 0, t = phase; t < length; j++, t += ratio) {
-            sum += (taps[t] ?? 0) * (narrow[newest - j] ?? 0);
+          for (let i = 0; i < steps.length; i++) {
+            sum += (weights[i] ?? 0) * (narrow[newest - (steps[i] ?? 0)] ?? 0);
           }
-          output[k * ratio + phase] = sum * ratio;
+          output[k * ratio + phase] = sum;
         }
       }
       narrow.copyWithin(0, count, count + narrowHistory - 1);
     },
   };
+}
+
+const NO_TAPS = { steps: new Int32Array(0), weights: new Float32Array(0) };
+
+/** Indices j of the taps start, start + stride, ... that are not zero. */
+function nonZeroIndices(taps: Float32Array, start: number, stride: number): number[] {
+  const indices: number[] = [];
+  for (let j = 0; start + j * stride < taps.length; j++) {
+    if (taps[start + j * stride] !== 0) indices.push(j);
+  }
+  return indices;
 }

@@ -12,6 +12,7 @@ import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
 import { noAudioArriving } from './call-watchdog.js';
+import { useAsOfTick, useSecondTick } from './second-tick.js';
 import { describeRescue } from './rescue-words.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
@@ -28,29 +29,11 @@ const STATE_WORDS: Record<CallInfo['state'], string> = {
   ended: 'Call ended',
 };
 
-/** The call's clock: its own component, so its tick renders one line, not the call screen. */
-function ElapsedTime({ since }: { since: string | null }) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
+/** The call's clock, read at the screen's tick. */
+function elapsedTime(since: string | null, now: number): string {
   if (!since) return '0:00';
   const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-}
-
-/**
- * The one-way-audio watchdog, checked once a second as time passes without a packet; the screen
- * renders again only when its answer changes.
- */
-function useNoAudioArriving(call: CallInfo): boolean {
-  const [, setNoAudio] = useState(false);
-  useEffect(() => {
-    const timer = setInterval(() => setNoAudio(noAudioArriving(call, Date.now())), 1000);
-    return () => clearInterval(timer);
-  }, [call]);
-  return noAudioArriving(call, Date.now());
 }
 
 export function CallView({
@@ -73,10 +56,14 @@ export function CallView({
   const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
-  const { stats } = call;
+  // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
+  // together on the screen's one-second tick: one layout and paint a second (call/second-tick.ts).
+  const tick = useSecondTick();
+  const stats = useAsOfTick(call.stats, tick);
   const live = call.state === 'connected' || call.state === 'on-hold';
   const status = useCallAudioStatus(audio);
-  const samples = useQualityHistory(call);
+  const shownStatus = useAsOfTick(status, tick);
+  const samples = useAsOfTick(useQualityHistory(call), tick);
   const quality = callQualityWord(samples, stats.rttMs);
   const [sent, setSent] = useState({ callId: call.id, digits: '' });
   const digitsSent = sent.callId === call.id ? sent.digits : '';
@@ -126,7 +113,7 @@ export function CallView({
   });
   // While the engine is rescuing the audio, its words replace the bare warning.
   const rescue = call.rescue ?? null;
-  const noAudio = useNoAudioArriving(call) && !rescue;
+  const noAudio = noAudioArriving({ ...call, stats }, tick) && !rescue;
   if (call.state === 'incoming') {
     return (
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
@@ -164,7 +151,7 @@ export function CallView({
       <HeldCalls store={store} calls={held} />
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
-      <p className="timer">{live ? <ElapsedTime since={call.answeredAt} /> : '\u00a0'}</p>
+      <p className="timer">{live ? elapsedTime(call.answeredAt, tick) : '\u00a0'}</p>
       {/* On hold no audio flows to judge, and the state above already says so. */}
       {call.state === 'connected' && !noAudio && (
         <p className="quality-word" data-quality={quality?.toLowerCase() ?? 'pending'}>
@@ -284,7 +271,7 @@ export function CallView({
               <dd>{call.codec ?? '—'}</dd>
             </div>
           </dl>
-          <QualityTrends samples={samples} status={status} />
+          <QualityTrends samples={samples} status={shownStatus} />
         </details>
       )}
     </section>

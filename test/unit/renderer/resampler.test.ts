@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResampler } from '../../../src-renderer/src/audio/resampler.js';
+import { createResampler, lowPassTaps } from '../../../src-renderer/src/audio/resampler.js';
 
 const RATE = 16000;
 
@@ -59,6 +59,48 @@ describe('the worklet resampler (16 kHz ⇄ 8 kHz)', () => {
       return re * re + im * im;
     };
     expect(power(7000) / power(1000)).toBeLessThan(1e-4);
+  });
+
+  it('skipping the zero taps filters exactly as the whole filter does, at ratios 2 and 3', () => {
+    for (const ratio of [2, 3]) {
+      const taps = lowPassTaps(ratio);
+      // The windowed sinc crosses zero at each multiple of the ratio from its middle.
+      const middle = (taps.length - 1) / 2;
+      expect(
+        taps.filter((_, n) => n !== middle && (n - middle) % ratio === 0).every((t) => t === 0),
+      ).toBe(true);
+      const wide = Float32Array.from(
+        { length: 128 * 6 },
+        (_, i) => Math.sin(i / 3) * Math.cos(i / 17),
+      );
+      const history = (i: number) => (i >= 0 ? (wide[i] ?? 0) : 0);
+      // Decimation against the plain convolution with every tap.
+      const resampler = createResampler(ratio);
+      const quantum = 32 * ratio;
+      const downOut = new Float32Array(128);
+      for (let start = 0; start < wide.length; start += quantum) {
+        const count = resampler.down(wide.subarray(start, start + quantum), downOut);
+        for (let j = 0; j < count; j++) {
+          const newest = start + j * ratio + ratio - 1;
+          let expected = 0;
+          taps.forEach((tap, t) => (expected += tap * history(newest - t)));
+          expect(downOut[j]).toBeCloseTo(expected, 6);
+        }
+      }
+      // Interpolation against zero-stuffing followed by the same plain convolution.
+      const narrow = wide.subarray(0, 256);
+      const stuffed = (i: number) => (i >= 0 && i % ratio === 0 ? (narrow[i / ratio] ?? 0) : 0);
+      const upOut = new Float32Array(128);
+      for (let start = 0; start < narrow.length; start += 32) {
+        resampler.up(narrow.subarray(start, start + 32), 32, upOut);
+        for (let i = 0; i < 32 * ratio; i++) {
+          const at = start * ratio + i;
+          let expected = 0;
+          taps.forEach((tap, t) => (expected += tap * stuffed(at - t)));
+          expect(upOut[i]).toBeCloseTo(expected * ratio, 6);
+        }
+      }
+    }
   });
 
   it('passes audio through untouched at a ratio of one', () => {
