@@ -14,6 +14,10 @@ import {
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
+function flip(packet: Buffer, at: number, bits: number): void {
+  packet.writeUInt8(packet.readUInt8(at) ^ bits, at);
+}
+
 function freshKey(): SrtpMasterKey {
   return { key: randomBytes(16), salt: randomBytes(14) };
 }
@@ -121,7 +125,7 @@ describe('SRTP round trips', () => {
     expect(secured.subarray(0, header.length).equals(header)).toBe(true);
     const opened = receiver.unprotectRtp(secured);
     expect(opened.ok && opened.packet.equals(plain)).toBe(true);
-    secured[20] ^= 1; // inside the extension
+    flip(secured, 20, 1); // inside the extension
     expect(new SrtpContext('AES_CM_128_HMAC_SHA1_80', master).unprotectRtp(secured)).toEqual({
       ok: false,
       reason: 'auth',
@@ -135,7 +139,7 @@ describe('SRTP round trips', () => {
     const secured = sender.protectRtp(rtp(5));
     if (!secured) throw new Error('not protected');
     const tampered = Buffer.from(secured);
-    tampered[14] ^= 0x40;
+    flip(tampered, 14, 0x40);
     expect(receiver.unprotectRtp(tampered)).toEqual({ ok: false, reason: 'auth' });
     const stranger = new SrtpContext('AES_CM_128_HMAC_SHA1_80', freshKey());
     expect(stranger.unprotectRtp(secured)).toEqual({ ok: false, reason: 'auth' });
@@ -231,7 +235,7 @@ describe('SRTCP', () => {
     }
     expect(receiver.unprotectRtcp(first)).toEqual({ ok: false, reason: 'replay' });
     const tampered = Buffer.from(second);
-    tampered[plain.length] ^= 0x80; // clears the E flag: the tag covers it
+    flip(tampered, plain.length, 0x80); // clears the E flag: the tag covers it
     expect(receiver.unprotectRtcp(tampered)).toEqual({ ok: false, reason: 'auth' });
     expect(receiver.unprotectRtcp(second).ok).toBe(true);
   });
