@@ -20,7 +20,8 @@ export interface BaresipHandle {
 /** Starts baresip on the carrier's callee address; resolves once it listens. */
 export async function startBaresipCallee(
   lab: Lab,
-  options: { mediaenc: 'srtp-mand' | null },
+  /** `number`: the number called, the user part baresip's account must match. */
+  options: { mediaenc: 'srtp-mand' | null; number: string },
 ): Promise<BaresipHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'natter-baresip-'));
   const media = CARRIER.calleeMediaPort;
@@ -29,7 +30,6 @@ export async function startBaresipCallee(
     [
       'poll_method epoll',
       `sip_listen ${CARRIER.address}:${CARRIER.calleePort}`,
-      `net_interface ${lab.internetInterface}`,
       'audio_player aubridge,echo',
       'audio_source aubridge,echo',
       'audio_alert aubridge,echo',
@@ -49,7 +49,7 @@ export async function startBaresipCallee(
   const mediaenc = options.mediaenc ? `;mediaenc=${options.mediaenc}` : '';
   writeFileSync(
     join(dir, 'accounts'),
-    `<sip:carrier@${CARRIER.address}>;regint=0;audio_codecs=PCMU${mediaenc}\n`,
+    `<sip:${options.number}@${CARRIER.address}>;regint=0;audio_codecs=PCMU${mediaenc}\n`,
   );
   const child = lab.spawn(lab.internet, 'baresip', ['-f', dir, '-v']);
   let output = '';
