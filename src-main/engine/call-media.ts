@@ -309,11 +309,12 @@ export class CallMedia implements CallMediaPort {
     }
     // Muxed when both sides said so: ours offered (or accepted) it, theirs carries it too.
     this.session.setRtcpMux(this.options.advertiseRtcp && remote.rtcpMux);
+    const srtp = this.srtp.status();
     this.options.onNegotiated?.({
       local: media.address,
       remote: { connection: remote.connection, audioPort: remote.audioPort },
       codec: codecName,
-      ...(this.srtp.status() ? { srtp: this.srtp.status() } : {}),
+      ...(srtp ? { srtp } : {}),
     });
   }
 
