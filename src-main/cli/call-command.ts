@@ -20,6 +20,8 @@ interface CallReport {
   relay?: CallInfo['relay'];
   /** One-way audio rescued mid-call: when (s after answer), from and to which strategy, and whether it worked. */
   rescue: CallInfo['rescue'];
+  /** The call's SRTP: the suite and whether the audio ran encrypted; absent with --srtp off. */
+  srtp?: CallInfo['srtp'];
   end?: CallInfo['end'];
   error?: { code: string; message: string };
 }
@@ -87,6 +89,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     report.toneDetected = session.toneFrames(call.id) > 0;
     if (call.relay) report.relay = call.relay;
     report.rescue = call.rescue ?? null;
+    if (call.srtp) report.srtp = call.srtp;
     report.end = call.end;
     if (!report.answered) {
       report.error = {
@@ -128,6 +131,11 @@ function finish(out: CliOutput, report: CallReport, code: number): number {
         ]
       : []),
     ...(report.rescue ? [`Rescue:       ${describeRescue(report.rescue)}`] : []),
+    ...(report.srtp
+      ? [
+          `SRTP:         ${report.srtp.active ? `encrypted (${report.srtp.suite ?? ''})` : 'not encrypted: the other side offered none'}`,
+        ]
+      : []),
     `RTP packets:  ${report.rtp.sent} sent, ${report.rtp.received} received${report.oneWayAudio ? '  (one-way audio)' : ''}`,
     ...(report.end ? [`Ended:        ${report.end.message}`] : []),
   ]);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { MediaEncryption } from '../../src-shared/domain.js';
 import type { NatStrategyId } from '../nat/index.js';
 
 /** A command-line mistake: reported on one line, exit code 2. */
@@ -47,6 +48,8 @@ export interface SessionArgs extends CommonOptions {
   maxCallRate: number | undefined;
   /** The local IPv4 address to bind the sockets to; all interfaces by default. */
   localAddress: string | undefined;
+  /** --srtp: SRTP for the calls' audio (off by default). */
+  srtp: MediaEncryption;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -102,6 +105,7 @@ const OPTIONS = {
   'no-network-watch': { type: 'boolean' },
   'max-call-rate': { type: 'string' },
   'local-address': { type: 'string' },
+  srtp: { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
@@ -226,6 +230,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     networkWatch: values['no-network-watch'] !== true,
     maxCallRate: integer(values['max-call-rate'], '--max-call-rate', 1, 1000),
     localAddress: ipv4(values['local-address'], '--local-address'),
+    srtp: mediaEncryptionOf(values.srtp),
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -271,6 +276,15 @@ function natStrategyOf(text: string | undefined, noStun: boolean): NatStrategyId
   return strategy;
 }
 
+const MEDIA_ENCRYPTIONS: readonly MediaEncryption[] = ['off', 'optional', 'required'];
+
+function mediaEncryptionOf(text: string | undefined): MediaEncryption {
+  if (text === undefined) return 'off';
+  const mode = MEDIA_ENCRYPTIONS.find((candidate) => candidate === text);
+  if (!mode) throw new UsageError(`--srtp ${text}: expected ${MEDIA_ENCRYPTIONS.join(', ')}`);
+  return mode;
+}
+
 function integer(
   text: string | undefined,
   flag: string,
@@ -310,11 +324,13 @@ Usage:
                 [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
                 [--no-network-watch] [--failover HOST[:PORT] ...] [--json]
+                [--srtp off|optional|required]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
                 [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N] [--json]
+                [--srtp off|optional|required]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]
@@ -339,6 +355,9 @@ and unregisters, within about 5 s; a second Ctrl+C or SIGTERM exits at once.
 --nat-strategy picks one way through NAT for the Contact and every call: portmap asks the
 router for a port mapping (PCP, NAT-PMP) and falls back to STUN; auto (the default) asks the
 router first, then uses STUN, and TURN where its policy says.
+--srtp encrypts the calls' audio (SRTP, keys in the SDP, RFC 4568): optional offers it and
+takes it when the other side does, required makes a call that cannot be encrypted fail
+(voip.ms "Encrypted SIP Traffic" gives SRTP: use required). Off by default.
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.

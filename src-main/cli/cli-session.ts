@@ -59,6 +59,7 @@ export async function openCliSession(
       failoverServers: args.failover,
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
       advertiseRtcp: args.rtcpMapping,
+      mediaEncryption: args.srtp,
       ...(args.bindingLifetime === undefined
         ? {}
         : { bindingLifetimeSeconds: args.bindingLifetime }),

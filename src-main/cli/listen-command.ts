@@ -10,6 +10,8 @@ interface ListenedCall {
   rtp: { sent: number; received: number };
   oneWayAudio: boolean;
   toneDetected: boolean;
+  /** The call's SRTP; absent with --srtp off. */
+  srtp?: CallInfo['srtp'];
   end: CallInfo['end'];
 }
 
@@ -88,6 +90,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       rtp: { sent: info.stats.packetsSent, received: info.stats.packetsReceived },
       oneWayAudio: isOneWay(info),
       toneDetected: session.toneFrames(info.id) > 0,
+      ...(info.srtp ? { srtp: info.srtp } : {}),
       end: info.end,
     }));
     out.result(

@@ -1,5 +1,8 @@
 import type {
+  CallEndCode,
+  CallSrtp,
   MediaAddress,
+  MediaEncryption,
   NatStrategyId,
   RelayStatus,
   RtpStats,
@@ -14,6 +17,8 @@ import {
   type MediaDirection,
   type ParsedAudioSdp,
 } from '../media/sdp.js';
+import { SrtpNegotiation } from '../media/srtp-negotiation.js';
+import { emptySrtpDrops, srtpTransport } from '../media/srtp-transport.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import { EngineFailure } from './engine-error.js';
 
@@ -34,6 +39,8 @@ export interface CallMediaOptions {
   telephoneEventPt: number;
   /** RFC 6263 keepalive interval on the RTP socket while no audio is sent; 0 for none. */
   keepaliveMs?: number;
+  /** SRTP (SDES) for this call; off by default. */
+  mediaEncryption?: MediaEncryption;
   /** Called once RTP may flow: the audio to send for this call. */
   audioSource: () => AudioSource;
   onAudio?: (frame: Int16Array) => void;
@@ -45,6 +52,7 @@ export interface CallMediaOptions {
     local: MediaAddress;
     remote: MediaAddress | null;
     codec: string;
+    srtp?: CallSrtp;
   }) => void;
 }
 
@@ -70,8 +78,19 @@ export class CallMedia implements CallMediaPort {
   private carriedStats: RtpStats | null = null;
   /** What the RTP session sends and receives through: a reopen may move the media elsewhere. */
   private sessionTransports: { rtp: MediaTransport; rtcp: MediaTransport } | null = null;
+  /** The call's SRTP, kept across re-INVITEs so keys and rollover counters continue. */
+  private readonly srtp: SrtpNegotiation;
+  /** SRTP packets that failed authentication or replay checks, dropped. */
+  readonly srtpDrops = emptySrtpDrops();
+  /**
+   * Why the answer to our offer could not be taken (sip.js then ends the call with a BYE), for
+   * the call's end reason.
+   */
+  refusal: [CallEndCode, string] | null = null;
 
-  constructor(private readonly options: CallMediaOptions) {}
+  constructor(private readonly options: CallMediaOptions) {
+    this.srtp = new SrtpNegotiation(options.mediaEncryption ?? 'off');
+  }
 
   prepare(): Promise<MediaAddress> {
     this.preparing ??= this.open();
@@ -186,6 +205,7 @@ export class CallMedia implements CallMediaPort {
             ? 'inactive'
             : 'sendonly'
           : 'sendrecv';
+    const security = answering ? this.srtp.answer() : this.srtp.offer();
     if (answering) {
       this.remoteOfferPending = false;
       this.startMedia();
@@ -207,6 +227,8 @@ export class CallMedia implements CallMediaPort {
       direction,
       ...(rtcp ? { rtcp } : {}),
       ...(rtcpMux ? { rtcpMux } : {}),
+      profile: security.profile,
+      crypto: security.crypto,
     });
   }
 
@@ -227,6 +249,13 @@ export class CallMedia implements CallMediaPort {
       throw new EngineFailure('bad-sdp', `unusable SDP from the other side: ${parsed.reason}`);
     if (!parsed.codec) {
       throw new EngineFailure('no-common-codec', 'the other side offers none of PCMU or PCMA');
+    }
+    const refusal = this.awaitingAnswer
+      ? this.srtp.acceptAnswer(parsed)
+      : this.srtp.acceptOffer(parsed);
+    if (refusal) {
+      if (this.awaitingAnswer) this.refusal = ['not-acceptable', refusal];
+      throw new EngineFailure('srtp', refusal);
     }
     this.remote = parsed;
     if (this.awaitingAnswer) {
@@ -261,11 +290,11 @@ export class CallMedia implements CallMediaPort {
     }
     if (!this.session) {
       this.sessionTransports = { rtp: media.rtp, rtcp: media.rtcp };
-      this.session = new RtpSession(media.rtp, {
+      this.session = new RtpSession(this.secured(media.rtp), {
         codec: codecName,
         payloadType: remote.codec.payloadType ?? STATIC_PAYLOAD_TYPES[codecName],
         telephoneEventPt: remote.telephoneEventPt,
-        rtcpEndpoint: media.rtcp,
+        rtcpEndpoint: this.secured(media.rtcp),
         ...(this.options.keepaliveMs === undefined
           ? {}
           : { keepaliveMs: this.options.keepaliveMs }),
@@ -280,11 +309,19 @@ export class CallMedia implements CallMediaPort {
     }
     // Muxed when both sides said so: ours offered (or accepted) it, theirs carries it too.
     this.session.setRtcpMux(this.options.advertiseRtcp && remote.rtcpMux);
+    const srtp = this.srtp.status();
     this.options.onNegotiated?.({
       local: media.address,
       remote: { connection: remote.connection, audioPort: remote.audioPort },
       codec: codecName,
+      ...(srtp ? { srtp } : {}),
     });
+  }
+
+  /** A transport with the call's SRTP in between, unless encryption is off altogether. */
+  private secured(transport: MediaTransport): MediaTransport {
+    if (this.srtp.mode === 'off') return transport;
+    return srtpTransport(transport, () => this.srtp.contexts(), this.srtpDrops);
   }
 
   setMuted(muted: boolean): void {

@@ -3,6 +3,7 @@ import type {
   CallEndCode,
   CallInfo,
   CallRescue,
+  CallSrtp,
   CallState,
   MediaAddress,
   RtpStats,
@@ -35,6 +36,8 @@ export class CallRecord {
   relay: RelayStatus | null = null;
   /** The latest rescue of one-way audio, if the call needed one. */
   rescue: CallRescue | null = null;
+  /** The call's SRTP as negotiated; null while encryption is off. */
+  srtp: CallSrtp | null = null;
   /** An incoming call that rang while another call was in progress (call waiting). */
   waiting = false;
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
@@ -82,6 +85,7 @@ export class CallRecord {
       ...(this.relay ? { relay: this.relay } : {}),
       ...(this.rescue ? { rescue: this.rescue } : {}),
       waiting: this.waiting,
+      ...(this.srtp ? { srtp: this.srtp } : {}),
     };
   }
 }

@@ -21,6 +21,7 @@ import {
 } from '../../src-shared/engine-contract.js';
 import type { AudioSource } from '../media/rtp-session.js';
 import { parseAudioSdp } from '../media/sdp.js';
+import { offerRefusal } from '../media/srtp-negotiation.js';
 import { reasonForInviteStatus } from '../sip/sip-status.js';
 import { CallMedia } from './call-media.js';
 import { CallRecord } from './call-record.js';
@@ -459,6 +460,7 @@ export class NatterEngine implements EngineApi {
       codecs: ['PCMU', 'PCMA'],
       telephoneEventPt: 101,
       keepaliveMs: mediaKeepaliveSeconds(this.options) * 1000,
+      mediaEncryption: this.options.mediaEncryption,
       onRelay: (status) => {
         const entry = this.entryForSession(session);
         if (!entry) return;
@@ -479,12 +481,13 @@ export class NatterEngine implements EngineApi {
         const entry = this.entryForSession(session);
         if (entry) this.events.emit('dtmfReceived', { callId: entry.record.id, digit });
       },
-      onNegotiated: ({ local, remote, codec }) => {
+      onNegotiated: ({ local, remote, codec, srtp }) => {
         const entry = this.entryForSession(session);
         if (!entry) return;
         entry.record.localMedia = local;
         entry.record.remoteMedia = remote;
         entry.record.codec = codec;
+        entry.record.srtp = srtp ?? null;
         this.emitCall(entry);
       },
     });
@@ -655,11 +658,12 @@ export class NatterEngine implements EngineApi {
     const offer = invitation.request.body;
     if (offer) {
       const parsed = parseAudioSdp(offer);
-      if (!parsed.ok || !parsed.codec) {
+      const srtpRefusal = parsed.ok ? offerRefusal(parsed, this.options.mediaEncryption) : null;
+      if (!parsed.ok || !parsed.codec || srtpRefusal) {
         invitation.reject({ statusCode: 488 }).catch(() => undefined);
         this.hooks.log?.(
           'warn',
-          `refused an incoming call: ${parsed.ok ? 'no common codec' : parsed.reason}`,
+          `refused an incoming call: ${parsed.ok ? (srtpRefusal ?? 'no common codec') : parsed.reason}`,
         );
         return;
       }
@@ -696,7 +700,9 @@ export class NatterEngine implements EngineApi {
       } else if (state === SessionState.Terminated) {
         // sip.js terminates the session before it hands the final response to our request
         // delegate, whose reason is the precise one: let it run first.
-        queueMicrotask(() => this.finish(entry, ...fallbackEnd(entry.record)));
+        queueMicrotask(() =>
+          this.finish(entry, ...(entry.media?.refusal ?? fallbackEnd(entry.record))),
+        );
       }
     });
     entry.statsTimer = setInterval(() => this.refreshStats(entry), 1000);

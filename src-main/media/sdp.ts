@@ -5,6 +5,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
+import { cryptoAttribute, readCryptoAttributes, type SdesCrypto } from './sdes.js';
 
 export type AudioCodecName = 'PCMU' | 'PCMA';
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -13,7 +14,9 @@ export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 export const STATIC_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8 };
 export const DEFAULT_TELEPHONE_EVENT_PT = 101;
 const CLOCK_RATE = 8000;
-const SUPPORTED_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF']);
+const SUPPORTED_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF', 'RTP/SAVP', 'RTP/SAVPF']);
+/** The profiles of SRTP (RFC 3711 §12): the offerer demands it. */
+const SECURE_PROFILES = new Set(['RTP/SAVP', 'RTP/SAVPF']);
 const DIRECTIONS: readonly MediaDirection[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 
 export interface AudioSdpOptions {
@@ -43,6 +46,10 @@ export interface AudioSdpOptions {
   rtcp?: { address: string; port: number };
   /** Offers (or accepts) RTCP on the RTP port, RFC 5761 `a=rtcp-mux`. */
   rtcpMux?: boolean;
+  /** `RTP/SAVP` demands SRTP (RFC 3711 §12); `RTP/AVP` by default. */
+  profile?: 'RTP/AVP' | 'RTP/SAVP';
+  /** SDES keys (RFC 4568 `a=crypto`), offered or answered. */
+  crypto?: SdesCrypto[];
 }
 
 /**
@@ -93,7 +100,7 @@ export function buildAudioSdp(options: AudioSdpOptions): string {
       {
         type: 'audio',
         port: options.audioPort,
-        protocol: 'RTP/AVP',
+        protocol: options.profile ?? 'RTP/AVP',
         payloads: rtp.map(({ payload }) => payload).join(' '),
         rtp,
         fmtp,
@@ -110,6 +117,7 @@ export function buildAudioSdp(options: AudioSdpOptions): string {
             }
           : {}),
         ...(options.rtcpMux ? { rtcpMux: 'rtcp-mux' } : {}),
+        ...(options.crypto?.length ? { crypto: options.crypto.map(cryptoAttribute) } : {}),
       },
     ],
   };
@@ -152,6 +160,12 @@ export interface ParsedAudioSdp {
   rtcpMux: boolean;
   /** Packet time in ms from `a=ptime`, when given. */
   ptime?: number;
+  /** The stream's profile is RTP/SAVP(F): SRTP or nothing. */
+  secure: boolean;
+  /** The `a=crypto` lines we can use, in the remote's order (RFC 4568). */
+  crypto: SdesCrypto[];
+  /** How many `a=crypto` lines there were, usable or not. */
+  cryptoLines: number;
 }
 
 export type ParseResult = ({ ok: true } & ParsedAudioSdp) | { ok: false; reason: string };
@@ -180,7 +194,7 @@ export function parseAudioSdp(sdp: string): ParseResult {
     if (!isPort(first.port, false)) return { ok: false, reason: 'the audio m= line is malformed' };
     return {
       ok: false,
-      reason: `the audio stream uses ${String(first.protocol)}; only plain RTP/AVP is supported`,
+      reason: `the audio stream uses ${String(first.protocol)}; only RTP/AVP and RTP/SAVP are supported`,
     };
   }
   const connectionLine = audio.connection ?? description.connection;
@@ -218,7 +232,13 @@ export function parseAudioSdp(sdp: string): ParseResult {
     direction,
     onHold: direction === 'sendonly' || direction === 'inactive',
     rtcpMux: audio.rtcpMux === 'rtcp-mux',
+    secure: SECURE_PROFILES.has(upper(audio.protocol)),
+    crypto: [],
+    cryptoLines: 0,
   };
+  const crypto = readCryptoAttributes(audio.crypto);
+  parsed.crypto = crypto.usable;
+  parsed.cryptoLines = crypto.lines;
   if (audio.rtcp && isPort(audio.rtcp.port, false)) {
     parsed.rtcpPort = audio.rtcp.port;
     if (audio.rtcp.address && isIPv4(audio.rtcp.address)) parsed.rtcpAddress = audio.rtcp.address;

@@ -1,6 +1,7 @@
 /**
- * Redaction of SIP text for anything shown, copied or logged: no digest response, nonce, cnonce
- * or password survives. Used by the SIP trace (src-main/app/sip-trace.ts) and the engine's log.
+ * Redaction of SIP text for anything shown, copied or logged: no digest response, nonce, cnonce,
+ * password or SRTP key survives. Used by the SIP trace (src-main/app/sip-trace.ts) and the
+ * engine's log.
  */
 /** The digest parameters that identify who asked for what; everything else is dropped. */
 const KEPT_DIGEST_PARAMS = ['username', 'realm', 'uri'] as const;
@@ -15,6 +16,11 @@ const DIGEST_PARAM = /([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*("(?:[^"\\]|\\.)*"|[^
  * form: "wrong user name or password: 401" is a sentence, not a secret.
  */
 const PASSWORD = /(password[ \t]*=[ \t]*)("(?:[^"\\]|\\.)*"|[^\s;,&>]+)/gi;
+/**
+ * An SDES key (RFC 4568 `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY|2^31`): whoever reads it
+ * can decrypt the call's audio from a capture.
+ */
+const SDES_INLINE_KEY = /(\binline:)[A-Za-z0-9+/=]+/gi;
 
 /** One Authorization value reduced to its scheme, username, realm and uri. */
 function redactCredentials(value: string): string {
@@ -32,8 +38,8 @@ function redactCredentials(value: string): string {
 
 /**
  * A SIP message as it may be shown or copied: Authorization and Proxy-Authorization keep only
- * username, realm and uri; Authentication-Info is removed; any `password=` value is masked. Text
- * that is not SIP passes through unchanged unless it carries one of those.
+ * username, realm and uri; Authentication-Info is removed; any `password=` value and SDES key is
+ * masked. Text that is not SIP passes through unchanged unless it carries one of those.
  */
 export function redactSipMessage(message: string): string {
   return message
@@ -41,5 +47,6 @@ export function redactSipMessage(message: string): string {
       return `${name}${redactCredentials(value)}`;
     })
     .replace(AUTH_INFO_HEADER, (_all, name: string) => `${name}(removed)`)
-    .replace(PASSWORD, '$1(removed)');
+    .replace(PASSWORD, '$1(removed)')
+    .replace(SDES_INLINE_KEY, '$1(removed)');
 }

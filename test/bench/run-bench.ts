@@ -21,6 +21,7 @@ import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
 import { measureInviteFlood } from './invite-flood.js';
+import { measureSrtpCost } from './srtp-cost.js';
 import {
   formatSummary,
   readProfileFrom,
@@ -40,9 +41,11 @@ const RESCUE_RUNS = Number(process.env.BENCH_RESCUE_RUNS ?? 5);
 const NETCHANGE_RUNS = Number(process.env.BENCH_NETCHANGE_RUNS ?? 5);
 const FLOOD_RATE = Number(process.env.BENCH_FLOOD_RATE ?? 500);
 const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 10);
+const SRTP_SECONDS = Number(process.env.BENCH_SRTP_SECONDS ?? 10);
+const SRTP_RUNS = Number(process.env.BENCH_SRTP_RUNS ?? 5);
 /**
  * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, netchange, app,
- * invite-flood)
+ * invite-flood, srtp)
  * runs just those.
  */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -59,7 +62,7 @@ const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
  * `netchange` moved cannot be moved back in place.
  */
 const OWN_LAB_SECTIONS = ['rescue', 'netchange'];
-const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app', 'invite-flood'];
+const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app', 'invite-flood', 'srtp'];
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -363,9 +366,22 @@ async function main(): Promise<void> {
   if (runs('netchange')) await networkChangeRows(rows);
   if (runs('app')) await appRows(rows);
   if (runs('invite-flood')) await inviteFloodRows(rows);
+  if (runs('srtp')) await srtpRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
   );
+}
+
+/** SRTP's CPU per call beside plain RTP's, both ends of a call on loopback, runs interleaved. */
+async function srtpRows(rows: Row[]): Promise<void> {
+  const cost = await measureSrtpCost({ seconds: SRTP_SECONDS, runs: SRTP_RUNS, progress });
+  const each = (values: number[]) => values.map((value) => round(value, 2)).join(', ');
+  rows.push({
+    measure: `CPU of one call's media, both ends, SRTP (AES_CM_128_HMAC_SHA1_80) vs plain RTP, ${SRTP_RUNS} × ${SRTP_SECONDS} s each`,
+    natter: `SRTP median ${round(cost.srtpMedian, 2)} % of a core (runs ${each(cost.srtp)}); plain ${round(cost.plainMedian, 2)} % (runs ${each(cost.plain)}); ${cost.srtpPacketsReceived} SRTP packets opened, ${cost.srtpDropped} dropped`,
+    target: '≤ 2 % of a core (1 % per end)',
+    ratio: `SRTP ×${round(cost.srtpMedian / Math.max(cost.plainMedian, 0.01), 2)} of plain`,
+  });
 }
 
 /** INVITEs from the registrar's address faster than any user can take calls, on loopback. */

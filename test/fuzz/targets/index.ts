@@ -8,6 +8,7 @@ import {
   turnCodecTarget,
 } from './net-targets.js';
 import { sipDigestTarget, sipTarget } from './sip-targets.js';
+import { srtpTarget } from './srtp-targets.js';
 
 /** Every fuzz target, by the name FUZZ_ONLY and the regression files use. */
 export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
@@ -20,6 +21,7 @@ export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
   channelDataTarget,
   rtpTarget,
   rtcpTarget,
+  srtpTarget,
   dtmfTarget,
   settingsFileTarget,
   historyFileTarget,

@@ -171,7 +171,7 @@ export function parseLocation(dump: string, user: string): LocationContact[] {
 export async function startCarrier(
   lab: Lab,
   role: 'callee' | 'caller',
-  options: { user?: string } = {},
+  options: { user?: string; scenario?: string } = {},
 ): Promise<SippHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'natter-carrier-'));
   const messageLog = join(dir, 'messages.log');
@@ -179,7 +179,10 @@ export async function startCarrier(
   const mediaPort = role === 'callee' ? CARRIER.calleeMediaPort : CARRIER.callerMediaPort;
   const args = [
     '-sf',
-    join(SCENARIOS, role === 'callee' ? 'kamailio-callee.xml' : 'kamailio-caller.xml'),
+    join(
+      SCENARIOS,
+      options.scenario ?? (role === 'callee' ? 'kamailio-callee.xml' : 'kamailio-caller.xml'),
+    ),
     '-i',
     CARRIER.address,
     '-p',

@@ -89,6 +89,21 @@ describe('redacting SIP messages', () => {
     expect(redacted).toContain('wrong user name or password: try again');
   });
 
+  it('removes SDES keys (a=crypto inline:) and keeps the rest of the crypto line', () => {
+    const key = 'WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVzcyBpc2E=';
+    const offer = [
+      'm=audio 40000 RTP/SAVP 0 101',
+      `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}|2^31`,
+      `a=crypto:2 AES_CM_128_HMAC_SHA1_32 INLINE:${key}`,
+      '',
+    ].join('\r\n');
+    const redacted = redactSipMessage(offer);
+    expect(redacted).not.toContain(key);
+    expect(redacted).toContain('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:(removed)|2^31');
+    expect(redacted).toContain('a=crypto:2 AES_CM_128_HMAC_SHA1_32 INLINE:(removed)');
+    expect(redacted).toContain('m=audio 40000 RTP/SAVP 0 101');
+  });
+
   it('does not treat a header that merely ends in Authorization as credentials', () => {
     const text = 'X-Not-Authorization: keep me\r\nWWW-Authenticate: Digest realm="voip.ms"\r\n\r\n';
     expect(redactSipMessage(text)).toBe(text);

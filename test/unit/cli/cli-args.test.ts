@@ -196,6 +196,23 @@ describe('natter CLI arguments', () => {
     );
   });
 
+  it('takes --srtp off|optional|required for call and listen, off by default', () => {
+    const account = ['--server', 'montreal5.voip.ms', '--user', '123456_home'];
+    expect(parseCliArgs(['call', '4443', ...account])).toMatchObject({ srtp: 'off' });
+    expect(parseCliArgs(['call', '4443', ...account, '--srtp', 'required'])).toMatchObject({
+      srtp: 'required',
+    });
+    expect(parseCliArgs(['listen', ...account, '--srtp', 'optional'])).toMatchObject({
+      srtp: 'optional',
+    });
+    expect(() => parseCliArgs(['call', '4443', ...account, '--srtp', 'mandatory'])).toThrow(
+      UsageError,
+    );
+    expect(() => parseCliArgs(['call', '4443', ...account, '--srtp', 'yes'])).toThrow(
+      /--srtp yes: expected off, optional, required/,
+    );
+  });
+
   it('never echoes a password given on the command line', () => {
     try {
       parseCliArgs(['listen', '--server', 'x', '--user', 'u', '--password', 'hunter2']);

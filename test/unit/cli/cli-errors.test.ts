@@ -43,6 +43,22 @@ describe('natter CLI failures: a clear one-line reason and a non-zero exit', () 
     expect(stdout).toBe('');
   });
 
+  it('a bad --srtp value: usage error, exit 2', async () => {
+    const code = await main([
+      'call',
+      '4443',
+      '--server',
+      'a.voip.ms',
+      '--user',
+      'u',
+      '--srtp',
+      'on',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--srtp on: expected off, optional, required/);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('an unknown host, reported in the one JSON object', async () => {
     process.env.NATTER_PASSWORD = 'secret';
     const code = await main([

@@ -157,6 +157,9 @@ describe('parseAudioSdp', () => {
       onHold: false,
       rtcpMux: false,
       ptime: 20,
+      secure: false,
+      crypto: [],
+      cryptoLines: 0,
     });
   });
 
@@ -232,7 +235,7 @@ describe('parseAudioSdp', () => {
     ['port 0', offer.replace('m=audio 40000', 'm=audio 0'), /disabled/],
     ['no connection', offer.replace(/c=IN IP4 .*\r\n/, ''), /connection/],
     ['an IPv6 address', offer.replace(/c=IN IP4 .*\r\n/, 'c=IN IP6 2001:db8::1\r\n'), /IPv4/],
-    ['SRTP only', offer.replace('RTP/AVP', 'RTP/SAVP'), /RTP\/SAVP/],
+    ['DTLS-SRTP only', offer.replace('RTP/AVP', 'UDP/TLS/RTP/SAVPF'), /UDP\/TLS\/RTP\/SAVPF/],
     ['no supported codec', offer.replace('RTP/AVP 0 8 101', 'RTP/AVP 9 101'), /PCMU or PCMA/],
     ['no v= line', offer.replace('v=0\r\n', ''), /v=0/],
     ['binary garbage', '\u0000\u0001\uffff not sdp at all', /./],
