@@ -178,7 +178,10 @@ export class RtpSession {
   private latestRttMs: number | null = null;
   /** Packets sent as of the previous two reports (RFC 3550 §6.4: SR only if we sent since). */
   private packetsAtReports: [number, number] = [0, 0];
-  /** Send calls that failed (e.g. ICMP unreachable): lost packets, counted. */
+  /**
+   * Sends that failed: on a closed socket, or through a relay that was not ready. A socket's own
+   * send failures are not reported (dgram gives none without a callback); the far end counts them.
+   */
   sendErrors = 0;
 
   private readonly audioListeners = new Set<(frame: Int16Array) => void>();
@@ -448,9 +451,7 @@ export class RtpSession {
     this.sequence = (this.sequence + 1) & 0xffff;
     this.lastRtpSentAt = this.clock.now();
     this.keepalivesSent++;
-    this.endpoint.send(packet, target).catch(() => {
-      this.sendErrors++;
-    });
+    this.sendOn(this.endpoint, packet, target);
   }
 
   /** RFC 6263 keepalives sent so far; they are not counted as audio in {@link stats}. */
@@ -510,9 +511,7 @@ export class RtpSession {
     });
     this.sequence = (this.sequence + 1) & 0xffff;
     this.lastRtpSentAt = this.clock.now();
-    this.endpoint.send(packet, target).catch(() => {
-      this.sendErrors++;
-    });
+    this.sendOn(this.endpoint, packet, target);
     this.sent.packets++;
     this.sent.bytes += payload.length;
     this.sent.firstAt ??= new Date().toISOString();
@@ -685,7 +684,16 @@ export class RtpSession {
         blocks,
       };
     }
-    endpoint.send(buildRtcpCompound(report, { cname: this.cname, bye }), target).catch(() => {
+    this.sendOn(endpoint, buildRtcpCompound(report, { cname: this.cname, bye }), target);
+  }
+
+  /** Without waiting for the send where the transport allows it (a socket), else counted late. */
+  private sendOn(transport: RtpTransport, packet: Uint8Array, target: TransportAddress): void {
+    if (transport.post) {
+      if (!transport.post(packet, target)) this.sendErrors++;
+      return;
+    }
+    transport.send(packet, target).catch(() => {
       this.sendErrors++;
     });
   }

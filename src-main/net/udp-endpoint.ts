@@ -95,6 +95,22 @@ export class UdpEndpoint {
     });
   }
 
+  /**
+   * Sends and does not wait: no callback, so no promise and no deferred call per datagram (dgram
+   * finishes such a send inside the call). For a stream whose losses the far end counts anyway
+   * (RTP, RTCP); false when the socket is closed. dgram reports no failure of such a send.
+   */
+  post(datagram: Uint8Array, to: TransportAddress): boolean {
+    if (this.closed) return false;
+    try {
+      this.socket.send(datagram, to.port, to.address);
+      return true;
+    } catch {
+      // Closed between the check and the send, or an address dgram refuses.
+      return false;
+    }
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
@@ -122,6 +138,8 @@ export class UdpEndpoint {
   }
 }
 
+let lastLiteral = '';
+
 /**
  * dgram resolves the destination of every send, and `dns.lookup` answers even an address
  * literal on the next tick: a deferral and two callbacks per RTP packet. Literals (every media
@@ -133,8 +151,11 @@ function lookupLiteral(
   options: dns.LookupOneOptions,
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  if (isIPv4(hostname)) callback(null, hostname, 4);
-  else dns.lookup(hostname, options, callback);
+  // A call sends to one peer fifty times a second: the address checked last needs no new check.
+  if (hostname === lastLiteral || isIPv4(hostname)) {
+    lastLiteral = hostname;
+    callback(null, hostname, 4);
+  } else dns.lookup(hostname, options, callback);
 }
 
 /**

@@ -276,15 +276,63 @@ async function sampleCpu(
     }
     return total;
   };
+  // Per thread, user and system time apart: which thread the cost is on, and whether it is the
+  // kernel's (sending and waking) or the process's own.
+  const threadTicks = () => {
+    const byThread = new Map<
+      string,
+      { user: number; system: number; switches: number; runNs: number }
+    >();
+    for (const child of processes()) {
+      try {
+        for (const thread of readdirSync(`/proc/${child}/task`)) {
+          const stat = readFileSync(`/proc/${child}/task/${thread}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+          const status = readFileSync(`/proc/${child}/task/${thread}/status`, 'utf8');
+          const schedstat = readFileSync(`/proc/${child}/task/${thread}/schedstat`, 'utf8');
+          byThread.set(`${child}/${thread}`, {
+            runNs: Number(schedstat.split(' ')[0]),
+            user: Number(fields[11]),
+            system: Number(fields[12]),
+            switches: Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0),
+          });
+        }
+      } catch {
+        // exited
+      }
+    }
+    return byThread;
+  };
   await sleep(warmupSeconds * 1000);
   const before = ticks();
   const switchesBefore = switches();
+  const threadsBefore = threadTicks();
   const started = Date.now();
   await sleep(seconds * 1000);
   const used = ticks() - before;
+  const threadsAfter = threadTicks();
   const elapsed = (Date.now() - started) / 1000;
   const wakeups = (switches() - switchesBefore) / elapsed;
   const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+  const percent = (value: number) => round((value / clockTicks / elapsed) * 100, 2);
+  const split = [...threadsAfter]
+    .map(([id, after]) => {
+      const start = threadsBefore.get(id) ?? { user: 0, system: 0, switches: 0, runNs: 0 };
+      const [owner, thread] = id.split('/');
+      return {
+        name: owner === thread ? `${id} (main)` : id,
+        user: after.user - start.user,
+        system: after.system - start.system,
+        switches: (after.switches - start.switches) / elapsed,
+        run: round(((after.runNs - start.runNs) / 1e9 / elapsed) * 100, 2),
+      };
+    })
+    .filter((t) => t.user + t.system > 0 || t.switches >= 1 || t.run > 0.01)
+    .map(
+      (t) =>
+        `${t.name} user ${percent(t.user)} % system ${percent(t.system)} % ran ${t.run} % ${Math.round(t.switches)} wake-ups/s`,
+    );
+  progress(`threads of ${pid}: ${split.join('; ')}`);
   return { cpu: (used / clockTicks / elapsed) * 100, wakeups };
 }
 
