@@ -44,12 +44,30 @@ export function srtpTransport(
     send(datagram, to) {
       const current = contexts();
       if (!current || typeof datagram === 'string') return inner.send(datagram, to);
-      const secured = isRtcpSecondByte(datagram[1] ?? 0)
-        ? current.outbound.protectRtcp(datagram)
-        : current.outbound.protectRtp(datagram);
+      const secured = protect(current, datagram);
       // Never in clear what should have been encrypted.
       if (!secured) return Promise.reject(new Error('the packet could not be protected'));
       return inner.send(secured, to);
     },
+    ...(inner.post ? { post: postThrough(inner.post.bind(inner), contexts) } : {}),
+  };
+}
+
+function protect(contexts: SrtpContexts, datagram: Uint8Array): Buffer | null {
+  return isRtcpSecondByte(datagram[1] ?? 0)
+    ? contexts.outbound.protectRtcp(datagram)
+    : contexts.outbound.protectRtp(datagram);
+}
+
+/** The socket's cheap send without a promise, protecting as `send` does (false: not sent). */
+function postThrough(
+  post: NonNullable<MediaTransport['post']>,
+  contexts: () => SrtpContexts | null,
+): NonNullable<MediaTransport['post']> {
+  return (datagram, to) => {
+    const current = contexts();
+    if (!current) return post(datagram, to);
+    const secured = protect(current, datagram);
+    return secured ? post(secured, to) : false;
   };
 }
