@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { NatStrategyId } from '../nat/index.js';
+import type { SipTransport } from '../../src-shared/domain.js';
 
 /** A command-line mistake: reported on one line, exit code 2. */
 export class UsageError extends Error {
@@ -47,6 +48,10 @@ export interface SessionArgs extends CommonOptions {
   maxCallRate: number | undefined;
   /** The local IPv4 address to bind the sockets to; all interfaces by default. */
   localAddress: string | undefined;
+  /** --transport udp|tcp|tls: how SIP reaches the server (UDP by default). */
+  transport: SipTransport;
+  /** --ca FILE: an extra CA certificate (PEM) trusted for TLS besides the system's. */
+  caFile: string | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -102,6 +107,8 @@ const OPTIONS = {
   'no-network-watch': { type: 'boolean' },
   'max-call-rate': { type: 'string' },
   'local-address': { type: 'string' },
+  transport: { type: 'string' },
+  ca: { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
@@ -226,6 +233,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     networkWatch: values['no-network-watch'] !== true,
     maxCallRate: integer(values['max-call-rate'], '--max-call-rate', 1, 1000),
     localAddress: ipv4(values['local-address'], '--local-address'),
+    ...signallingOf(values.transport, values.ca),
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -249,6 +257,23 @@ export function parseCliArgs(argv: string[]): CliArgs {
     answer: values.answer === true,
     answerAll: values['answer-all'] === true,
   };
+}
+
+const SIP_TRANSPORTS: readonly SipTransport[] = ['udp', 'tcp', 'tls'];
+
+function signallingOf(
+  transportText: string | undefined,
+  caFile: string | undefined,
+): { transport: SipTransport; caFile: string | undefined } {
+  const transport = SIP_TRANSPORTS.find((kind) => kind === (transportText ?? 'udp'));
+  if (!transport) {
+    throw new UsageError(`--transport ${transportText}: expected udp, tcp or tls`);
+  }
+  if (caFile !== undefined && transport !== 'tls') {
+    throw new UsageError('--ca FILE is for TLS: add --transport tls');
+  }
+  if (caFile === '') throw new UsageError('--ca needs a FILE (a PEM certificate)');
+  return { transport, caFile };
 }
 
 const NAT_STRATEGIES: readonly (NatStrategyId | 'auto')[] = [
@@ -309,12 +334,14 @@ Usage:
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
-                [--no-network-watch] [--failover HOST[:PORT] ...] [--json]
+                [--no-network-watch] [--failover HOST[:PORT] ...]
+                [--transport udp|tcp|tls [--ca FILE]] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
-                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N] [--json]
+                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N]
+                [--transport udp|tcp|tls [--ca FILE]] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]
@@ -339,6 +366,11 @@ and unregisters, within about 5 s; a second Ctrl+C or SIGTERM exits at once.
 --nat-strategy picks one way through NAT for the Contact and every call: portmap asks the
 router for a port mapping (PCP, NAT-PMP) and falls back to STUN; auto (the default) asks the
 router first, then uses STUN, and TURN where its policy says.
+
+--transport tls carries SIP over TLS (port 5061 unless --server names one), the server's
+certificate checked against the system's trust store and the name given in --server; a failed
+check stops with the check named, never falling back to plain text. --ca FILE trusts one more
+CA (a private PBX, a lab). --transport tcp is SIP over plain TCP (port 5060).
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.

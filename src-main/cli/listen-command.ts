@@ -11,6 +11,8 @@ interface ListenedCall {
   oneWayAudio: boolean;
   toneDetected: boolean;
   end: CallInfo['end'];
+  /** What the call's signalling ran over. */
+  transport: NonNullable<CallInfo['transport']>;
 }
 
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
@@ -89,6 +91,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       oneWayAudio: isOneWay(info),
       toneDetected: session.toneFrames(info.id) > 0,
       end: info.end,
+      transport: info.transport ?? 'udp',
     }));
     out.result(
       {
@@ -100,6 +103,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         server: current.account?.server ?? args.server,
         failover: current.failover ?? null,
         keepaliveSeconds: nat?.keepaliveSeconds ?? null,
+        transport: args.transport,
         calls,
       },
       [

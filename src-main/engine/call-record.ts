@@ -7,6 +7,7 @@ import type {
   MediaAddress,
   RtpStats,
   RelayStatus,
+  SipTransport,
 } from '../../src-shared/domain.js';
 
 export const EMPTY_RTP_STATS: RtpStats = {
@@ -37,6 +38,8 @@ export class CallRecord {
   rescue: CallRescue | null = null;
   /** An incoming call that rang while another call was in progress (call waiting). */
   waiting = false;
+  /** What the call's signalling runs over. */
+  transport: SipTransport = 'udp';
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
   contactSent: string | null = null;
   readonly startedAt = new Date();
@@ -82,6 +85,7 @@ export class CallRecord {
       ...(this.relay ? { relay: this.relay } : {}),
       ...(this.rescue ? { rescue: this.rescue } : {}),
       waiting: this.waiting,
+      transport: this.transport,
     };
   }
 }
