@@ -122,6 +122,7 @@ export class StreamTransport implements Transport {
     this.clientTransactions = new ClientTransactionBook(transactionTimeout(timers), options);
     this.screen = new IncomingRequestScreen({
       transactionMs: transactionTimeout(timers),
+      viaTransport: this.protocol,
       ...(options.localUser === undefined ? {} : { user: options.localUser }),
       ...(options.inviteAdmission ? { admission: options.inviteAdmission } : {}),
     });
