@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isIP, connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls, rootCertificates } from 'node:tls';
+import {
+  connect as connectTls,
+  createSecureContext,
+  rootCertificates,
+  type SecureContext,
+} from 'node:tls';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import { describeError, EngineFailure } from '../engine/engine-error.js';
 import { describeTlsFailure, isCertificateFailure } from './tls-failure.js';
@@ -50,7 +55,7 @@ export function readCaFile(path: string): string {
 export function streamConnector(options: StreamConnectionOptions): StreamConnector {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const { server, serverName } = options;
-  const ca = options.extraCa ? [...rootCertificates, options.extraCa] : undefined;
+  const secureContext = options.extraCa ? contextTrusting(options.extraCa) : undefined;
   const label = `${serverName}:${server.port} over ${options.kind.toUpperCase()}`;
   return () =>
     new Promise<Socket>((resolve, reject) => {
@@ -63,7 +68,7 @@ export function streamConnector(options: StreamConnectionOptions): StreamConnect
               // SNI carries names only; Node checks the certificate against `servername` when
               // given, else against `host`: an address typed as the server is checked as one.
               ...(isIP(serverName) ? {} : { servername: serverName }),
-              ...(ca ? { ca } : {}),
+              ...(secureContext ? { secureContext } : {}),
               minVersion: 'TLSv1.2',
               ...local,
             })
@@ -94,4 +99,19 @@ export function streamConnector(options: StreamConnectionOptions): StreamConnect
         resolve(socket);
       });
     });
+}
+
+const contexts = new Map<string, SecureContext>();
+
+/**
+ * The system's CAs plus `extraCa`, parsed once: some 140 root certificates take tens of
+ * milliseconds to load, which every reconnection would pay again.
+ */
+function contextTrusting(extraCa: string): SecureContext {
+  let context = contexts.get(extraCa);
+  if (!context) {
+    context = createSecureContext({ ca: [...rootCertificates, extraCa], minVersion: 'TLSv1.2' });
+    contexts.set(extraCa, context);
+  }
+  return context;
 }
