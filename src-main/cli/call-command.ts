@@ -10,6 +10,8 @@ interface CallReport {
   mapped: { address: string; port: number } | null;
   natType: string;
   invite: { contact: string; sdp: { connection: string; audioPort: number } } | null;
+  /** What the call's signalling ran over (udp, tcp or tls). */
+  transport: NonNullable<CallInfo['transport']>;
   answered: boolean;
   rtp: { sent: number; received: number };
   oneWayAudio: boolean;
@@ -40,6 +42,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     mapped: engine.natStatus?.mapped ?? null,
     natType: engine.natStatus?.natType ?? 'unknown',
     invite: null,
+    transport: args.transport,
     answered: false,
     rtp: { sent: 0, received: 0 },
     oneWayAudio: false,
@@ -83,6 +86,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
       contact: engine.natStatus?.contactSource ?? null,
       sdp: local?.source ?? null,
     };
+    report.transport = call.transport ?? 'udp';
     report.answered = call.answeredAt !== null;
     report.rtp = { sent: call.stats.packetsSent, received: call.stats.packetsReceived };
     report.oneWayAudio = isOneWay(call);
@@ -124,6 +128,7 @@ function finish(out: CliOutput, report: CallReport, code: number): number {
           `SDP audio:    ${report.invite.sdp.connection}:${report.invite.sdp.audioPort}`,
         ]
       : []),
+    `Signalling:   ${report.transport.toUpperCase()}`,
     `Answered:     ${report.answered ? 'yes' : 'no'}`,
     ...(report.relay
       ? [

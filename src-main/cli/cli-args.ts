@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { MediaEncryption } from '../../src-shared/domain.js';
 import type { NatStrategyId } from '../nat/index.js';
+import type { SipTransport } from '../../src-shared/domain.js';
 
 /** A command-line mistake: reported on one line, exit code 2. */
 export class UsageError extends Error {
@@ -50,6 +51,10 @@ export interface SessionArgs extends CommonOptions {
   localAddress: string | undefined;
   /** --srtp: SRTP for the calls' audio (off by default). */
   srtp: MediaEncryption;
+  /** --transport udp|tcp|tls: how SIP reaches the server (UDP by default). */
+  transport: SipTransport;
+  /** --ca FILE: an extra CA certificate (PEM) trusted for TLS besides the system's. */
+  caFile: string | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -106,6 +111,8 @@ const OPTIONS = {
   'max-call-rate': { type: 'string' },
   'local-address': { type: 'string' },
   srtp: { type: 'string' },
+  transport: { type: 'string' },
+  ca: { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
@@ -231,6 +238,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     maxCallRate: integer(values['max-call-rate'], '--max-call-rate', 1, 1000),
     localAddress: ipv4(values['local-address'], '--local-address'),
     srtp: mediaEncryptionOf(values.srtp),
+    ...signallingOf(values.transport, values.ca),
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -254,6 +262,23 @@ export function parseCliArgs(argv: string[]): CliArgs {
     answer: values.answer === true,
     answerAll: values['answer-all'] === true,
   };
+}
+
+const SIP_TRANSPORTS: readonly SipTransport[] = ['udp', 'tcp', 'tls'];
+
+function signallingOf(
+  transportText: string | undefined,
+  caFile: string | undefined,
+): { transport: SipTransport; caFile: string | undefined } {
+  const transport = SIP_TRANSPORTS.find((kind) => kind === (transportText ?? 'udp'));
+  if (!transport) {
+    throw new UsageError(`--transport ${transportText}: expected udp, tcp or tls`);
+  }
+  if (caFile !== undefined && transport !== 'tls') {
+    throw new UsageError('--ca FILE is for TLS: add --transport tls');
+  }
+  if (caFile === '') throw new UsageError('--ca needs a FILE (a PEM certificate)');
+  return { transport, caFile };
 }
 
 const NAT_STRATEGIES: readonly (NatStrategyId | 'auto')[] = [
@@ -323,14 +348,14 @@ Usage:
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
-                [--no-network-watch] [--failover HOST[:PORT] ...] [--json]
-                [--srtp off|optional|required]
+                [--no-network-watch] [--failover HOST[:PORT] ...]
+                [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
-                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N] [--json]
-                [--srtp off|optional|required]
+                [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N]
+                [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--settings FILE] [--json]
@@ -358,6 +383,11 @@ router first, then uses STUN, and TURN where its policy says.
 --srtp encrypts the calls' audio (SRTP, keys in the SDP, RFC 4568): optional offers it and
 takes it when the other side does, required makes a call that cannot be encrypted fail
 (voip.ms "Encrypted SIP Traffic" gives SRTP: use required). Off by default.
+
+--transport tls carries SIP over TLS (port 5061 unless --server names one), the server's
+certificate checked against the system's trust store and the name given in --server; a failed
+check stops with the check named, never falling back to plain text. --ca FILE trusts one more
+CA (a private PBX, a lab). --transport tcp is SIP over plain TCP (port 5060).
 
 The SIP password is read from the environment variable NATTER_PASSWORD, the TURN password
 from NATTER_TURN_PASSWORD.

@@ -67,6 +67,8 @@ export async function openCliSession(
       contactFollowsRegistrar: args.followRegistrar,
       ...(args.networkWatch ? {} : { networkWatchMs: 0 }),
       ...(args.localAddress === undefined ? {} : { localAddress: args.localAddress }),
+      sipTransport: args.transport,
+      tlsCaFile: args.caFile ?? null,
       ...(args.maxCallRate === undefined
         ? {}
         : {

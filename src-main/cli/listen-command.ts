@@ -13,6 +13,8 @@ interface ListenedCall {
   /** The call's SRTP; absent with --srtp off. */
   srtp?: CallInfo['srtp'];
   end: CallInfo['end'];
+  /** What the call's signalling ran over. */
+  transport: NonNullable<CallInfo['transport']>;
 }
 
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
@@ -92,6 +94,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       toneDetected: session.toneFrames(info.id) > 0,
       ...(info.srtp ? { srtp: info.srtp } : {}),
       end: info.end,
+      transport: info.transport ?? 'udp',
     }));
     out.result(
       {
@@ -103,6 +106,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         server: current.account?.server ?? args.server,
         failover: current.failover ?? null,
         keepaliveSeconds: nat?.keepaliveSeconds ?? null,
+        transport: args.transport,
         calls,
       },
       [

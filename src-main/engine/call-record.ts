@@ -8,6 +8,7 @@ import type {
   MediaAddress,
   RtpStats,
   RelayStatus,
+  SipTransport,
 } from '../../src-shared/domain.js';
 
 export const EMPTY_RTP_STATS: RtpStats = {
@@ -40,6 +41,8 @@ export class CallRecord {
   srtp: CallSrtp | null = null;
   /** An incoming call that rang while another call was in progress (call waiting). */
   waiting = false;
+  /** What the call's signalling runs over. */
+  transport: SipTransport = 'udp';
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
   contactSent: string | null = null;
   readonly startedAt = new Date();
@@ -86,6 +89,7 @@ export class CallRecord {
       ...(this.rescue ? { rescue: this.rescue } : {}),
       waiting: this.waiting,
       ...(this.srtp ? { srtp: this.srtp } : {}),
+      transport: this.transport,
     };
   }
 }

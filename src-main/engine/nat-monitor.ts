@@ -15,6 +15,12 @@ export interface NatMonitorOptions {
   localAddress: string;
   /** False: the Contact ignores what the registrar reports (see EngineOptions). */
   followRegistrar?: boolean;
+  /**
+   * SIP runs over a TCP or TLS connection: the Contact is that connection's address as the
+   * registrar sees it, or its local address until then. The socket's STUN mapping (UDP) says
+   * nothing about a TCP flow, and no STUN runs on the connection.
+   */
+  stream?: boolean;
   /** Where the contact strategy tells what it did (a router's mapping refused, lost, moved). */
   log?: (level: 'info' | 'warn', message: string) => void;
 }
@@ -99,12 +105,22 @@ export class NatMonitor {
     // The strategy learns the new network's side: its environment names the local address.
     this.strategy = this.pickStrategy();
     this.update({
-      local: { address: localAddress, port: endpoint.bound.port },
+      ...(this.options.stream
+        ? {}
+        : { local: { address: localAddress, port: endpoint.bound.port } }),
       mapped: null,
       natType: 'unknown',
       servers: [],
       registrarSees: null,
     });
+  }
+
+  /**
+   * The SIP connection is (again) up from `local`: a new flow, whose public side the registrar
+   * has not reported yet.
+   */
+  streamConnected(local: TransportAddress): void {
+    this.update({ local, registrarSees: null });
   }
 
   /** Records the registrar's view (Via received/rport, RFC 3581); true if the Contact must change. */
@@ -139,6 +155,7 @@ export class NatMonitor {
         return { address: status.registrarSees, source: 'registrar' };
       }
     }
+    if (this.options.stream) return { address: local, source: 'local' };
     if (status.mapped && status.natType !== 'open')
       return { address: status.mapped, source: 'stun' };
     return { address: local, source: 'local' };

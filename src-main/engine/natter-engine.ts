@@ -687,6 +687,7 @@ export class NatterEngine implements EngineApi {
   }
 
   private track(record: CallRecord, session: Session): CallEntry {
+    record.transport = this.options.sipTransport;
     const entry: CallEntry = {
       record,
       session,

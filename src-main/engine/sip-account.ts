@@ -10,7 +10,12 @@ import type { Account, Registration, TransportAddress } from '../../src-shared/d
 import { UdpEndpoint, localAddressToward } from '../net/udp-endpoint.js';
 import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-handler.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
-import { UdpTransport, type ViaReceivedResponse } from '../sip/udp-transport.js';
+import type { ViaReceivedResponse } from '../sip/udp-transport.js';
+import {
+  defaultSipPort,
+  signallingTransportClass,
+  type SignallingTransport,
+} from './signalling-transport.js';
 import { boundRegistererDurations } from '../sip/registerer-durations.js';
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
@@ -59,7 +64,7 @@ export class SipAccount {
     /** The address traffic toward the registrar leaves from; follows network changes. */
     public localAddress: string,
     readonly userAgent: UserAgent,
-    readonly transport: UdpTransport,
+    readonly transport: SignallingTransport,
     nat: NatMonitor,
     private readonly options: EngineOptions,
     private readonly delegate: SipAccountDelegate,
@@ -81,7 +86,8 @@ export class SipAccount {
     options: EngineOptions,
     delegate: SipAccountDelegate,
   ): Promise<SipAccount> {
-    const server = parseServerSpec(account.server);
+    const server = parseServerSpec(account.server, defaultSipPort(options.sipTransport));
+    const stream = options.sipTransport !== 'udp';
     const serverAddress = await resolveServer(server);
     let endpoint: UdpEndpoint;
     try {
@@ -103,6 +109,7 @@ export class SipAccount {
         keepaliveSeconds: keepaliveIntervalSeconds(options),
         localAddress,
         followRegistrar: options.contactFollowsRegistrar,
+        stream,
         log: (level, message) => delegate.log?.(level, message),
       });
       await nat.check();
@@ -110,7 +117,8 @@ export class SipAccount {
       // sip.js constructs the transport itself; these hold what it built and the account that
       // the transport's callbacks report to once it exists.
       const created: {
-        transport?: UdpTransport;
+        transport?: SignallingTransport;
+        userAgent?: UserAgent;
         account?: SipAccount;
         challenges?: ChallengeBook;
       } = {};
@@ -146,7 +154,9 @@ export class SipAccount {
         viaHost: contact.address,
         forceRport: true,
         contactName: account.user,
-        contactParams: { transport: 'udp' },
+        contactParams: { transport: options.sipTransport },
+        // A TCP/TLS transport reconnects by itself, and re-registers through the account.
+        ...(stream ? { reconnectionAttempts: 0 } : {}),
         userAgentString: options.userAgentString,
         // The engine sends 180 itself, after checking the offer: an INVITE it can only refuse
         // (488) must not ring at the caller's end first.
@@ -158,12 +168,21 @@ export class SipAccount {
             delegate.log?.(level, `${category}: ${redactSecrets(content)}`);
           }
         },
-        transportConstructor: class extends UdpTransport {
-          constructor(logger: unknown) {
-            super(logger, transportOptions);
-            created.transport = this as UdpTransport;
-          }
-        },
+        transportConstructor: signallingTransportClass(
+          options,
+          transportOptions,
+          {
+            serverName: server.host,
+            onConnected: (local, again) => {
+              nat.streamConnected(local);
+              if (created.userAgent)
+                setContactAddress(created.userAgent, nat.status.contact ?? local);
+              if (again) created.account?.onReconnected();
+            },
+            log: (level, message) => delegate.log?.(level, message),
+          },
+          (transport) => (created.transport = transport),
+        ),
         sessionDescriptionHandlerFactory: (session) =>
           new RtpSessionDescriptionHandler(delegate.createMedia(session)),
         delegate: { onInvite: (invitation) => delegate.onInvite(invitation) },
@@ -173,7 +192,9 @@ export class SipAccount {
         username: account.user,
         password,
       });
+      created.userAgent = userAgent;
       setContactAddress(userAgent, contact);
+      // A stream transport connects here, and points the Contact at the connection.
       await userAgent.start();
       const transport = created.transport;
       if (!transport) throw new Error('sip.js did not create the transport');
@@ -302,8 +323,12 @@ export class SipAccount {
     } catch {
       return false;
     }
+    const moved = localAddress !== this.localAddress;
     this.localAddress = localAddress;
     this.nat.forgetNetwork(localAddress, this.endpoint);
+    // A TCP/TLS connection from an address gone or left behind carries nothing any more.
+    if (moved && 'reconnectNow' in this.transport)
+      this.transport.reconnectNow('the network changed');
     await Promise.all([this.nat.check(), this.registerIdle(4000)]);
     this.delegate.onNatStatus();
     if (this.stopped) return false;
@@ -322,7 +347,7 @@ export class SipAccount {
     );
     const previous = this.socket;
     this.socket = next;
-    this.transport.useEndpoint(next);
+    if ('useEndpoint' in this.transport) this.transport.useEndpoint(next);
     this.delegate.log?.('info', `SIP socket moved to ${address}:${next.bound.port}`);
     await previous.close();
   }
@@ -359,6 +384,17 @@ export class SipAccount {
         { once: true },
       );
     });
+  }
+
+  /**
+   * The SIP connection dropped and is up again: the registrar's binding points at the old one,
+   * through which no incoming call reaches us any more, so register again at once.
+   */
+  onReconnected(): void {
+    if (this.stopped) return;
+    this.contactRewrites = 0;
+    this.delegate.onNatStatus();
+    void this.registerAgain();
   }
 
   /** The transport saw a 2xx to REGISTER go by: sip.js should now accept it. */
@@ -465,7 +501,8 @@ export class SipAccount {
    */
   private startKeepalive(): void {
     const seconds = keepaliveIntervalSeconds(this.options);
-    if (this.keepaliveTimer || seconds <= 0) return;
+    // A TCP/TLS connection carries its own CRLF keepalives (StreamTransport).
+    if (this.keepaliveTimer || seconds <= 0 || this.options.sipTransport !== 'udp') return;
     this.keepaliveTimer = setInterval(() => {
       this.endpoint.send('\r\n\r\n', this.serverAddress).catch(() => undefined);
       if (this.nat.mapsContact) void this.recheckMapping();

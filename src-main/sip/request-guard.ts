@@ -17,6 +17,11 @@ export interface RequestExpectations {
   user?: string;
   /** The option tags we support (RFC 3261 §8.2.2.3); any other in Require is refused with 420. */
   supported?: readonly string[];
+  /**
+   * The transport the top Via must name: the one the request came over, along which the
+   * response goes back (RFC 3261 §18.2.2). UDP when absent.
+   */
+  viaTransport?: 'UDP' | 'TCP' | 'TLS';
 }
 
 /** Above this a request is refused with 513: no call setup of ours needs more. */
@@ -35,7 +40,9 @@ export function judgeRequest(
   expectations: RequestExpectations = {},
 ): RequestVerdict {
   const vias = headerValues(head, 'via');
-  if (vias.length === 0 || !/^SIP\s*\/\s*2\.0\s*\/\s*UDP\s+\S/i.test(vias[0] ?? '')) {
+  const sentBy = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+\S/i.exec(vias[0] ?? '');
+  const transport = expectations.viaTransport ?? 'UDP';
+  if (vias.length === 0 || sentBy?.[1]?.toUpperCase() !== transport) {
     return { action: 'drop', why: 'no Via to answer along' };
   }
   const fault = findFault(head, datagramBytes, expectations);

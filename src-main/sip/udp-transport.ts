@@ -1,12 +1,19 @@
 import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import type { UdpEndpoint } from '../net/udp-endpoint.js';
+import {
+  ClientTransactionBook,
+  type ClientTransactionHooks,
+  type ViaReceivedResponse,
+} from './client-transactions.js';
 import { IncomingRequestScreen } from './incoming-request-screen.js';
 import type { InviteAdmissionOptions } from './invite-admission.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
 import { DEFAULT_SIP_TIMERS, transactionTimeout, type SipTimers } from './sip-timers.js';
 
-export interface UdpTransportOptions {
+export type { ViaReceivedResponse };
+
+export interface UdpTransportOptions extends ClientTransactionHooks {
   /** The SIP socket (it also carries STUN for its own mapping). */
   endpoint: Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'>;
   /** Where requests go: the registrar, used as outbound proxy. */
@@ -24,28 +31,6 @@ export interface UdpTransportOptions {
   inviteAdmission?: InviteAdmissionOptions;
   /** Observes every message on the wire, for the SIP trace and tests. */
   onTrace?: (direction: 'out' | 'in', message: string, peer: TransportAddress) => void;
-  /**
-   * Observes the top Via of responses: the registrar's view of our address (RFC 3581). Only a
-   * response to one of our own client transactions (same branch, method and CSeq) that comes
-   * from the address the request was sent to is believed: anyone can send a datagram carrying
-   * `received`/`rport`, and a Contact moved by a stranger sends our incoming calls to them.
-   */
-  onViaReceived?: (seen: TransportAddress, response: ViaReceivedResponse) => void;
-  /** A client transaction of ours ended: its final response came, or it timed out. */
-  onClientTransactionEnd?: (method: string) => void;
-}
-
-/** The response a registrar's view of our address came from. */
-export interface ViaReceivedResponse {
-  method: string;
-  statusCode: number;
-}
-
-/** A request we sent whose final response has not arrived yet. */
-interface ClientTransaction {
-  cseq: number;
-  destination: TransportAddress;
-  deadline: ReturnType<typeof setTimeout>;
 }
 
 interface PendingRetransmission {
@@ -85,8 +70,8 @@ export class UdpTransport implements Transport {
   private transportState = TransportState.Disconnected;
   /** Keyed by `branch` + request method (client side) or `branch` + `INVITE` (Timer G). */
   private readonly pending = new Map<string, PendingRetransmission>();
-  /** Keyed by `branch` + method, like the retransmissions; ends on a final response or Timer F/B. */
-  private readonly clientTransactions = new Map<string, ClientTransaction>();
+  /** Our requests awaiting a final response; each ends on one or by Timer F/B. */
+  private readonly clientTransactions: ClientTransactionBook;
   private readonly detach: Array<() => void> = [];
   private readonly screen: IncomingRequestScreen;
 
@@ -96,6 +81,10 @@ export class UdpTransport implements Transport {
     private options: UdpTransportOptions,
   ) {
     this.timers = { ...DEFAULT_SIP_TIMERS, ...options.timers };
+    this.clientTransactions = new ClientTransactionBook(transactionTimeout(this.timers), {
+      onViaReceived: (seen, response) => this.options.onViaReceived?.(seen, response),
+      onClientTransactionEnd: (method) => this.options.onClientTransactionEnd?.(method),
+    });
     this.screen = new IncomingRequestScreen({
       transactionMs: transactionTimeout(this.timers),
       ...(options.localUser === undefined ? {} : { user: options.localUser }),
@@ -145,10 +134,7 @@ export class UdpTransport implements Transport {
 
   /** True while a request of `method` we sent awaits its final response. */
   hasClientTransaction(method: string): boolean {
-    for (const key of this.clientTransactions.keys()) {
-      if (key.endsWith(` ${method}`)) return true;
-    }
-    return false;
+    return this.clientTransactions.has(method);
   }
 
   isConnected(): boolean {
@@ -170,9 +156,6 @@ export class UdpTransport implements Transport {
     if (this.transportState === TransportState.Connected) {
       this.transition(TransportState.Disconnecting);
       this.stopAllRetransmissions();
-      for (const transaction of this.clientTransactions.values()) {
-        clearTimeout(transaction.deadline);
-      }
       this.clientTransactions.clear();
       this.transition(TransportState.Disconnected);
     }
@@ -193,34 +176,9 @@ export class UdpTransport implements Transport {
     const wire = view?.kind === 'response' ? this.screen.restoreResponse(message) : message;
     await this.transmit(wire, destination);
     if (view) {
-      this.trackClientTransaction(view, destination);
+      this.clientTransactions.track(view, destination);
       this.scheduleRetransmission(view, wire, destination);
     }
-  }
-
-  private trackClientTransaction(view: SipMessageView, destination: TransportAddress): void {
-    if (view.kind !== 'request' || view.method === 'ACK') return;
-    const key = retransmissionKey('request', view.branch, view.method);
-    if (this.clientTransactions.has(key)) return;
-    const deadline = setTimeout(() => {
-      this.clientTransactions.delete(key);
-      this.options.onClientTransactionEnd?.(view.method);
-    }, transactionTimeout(this.timers));
-    deadline.unref?.();
-    this.clientTransactions.set(key, { cseq: view.cseq, destination, deadline });
-  }
-
-  /** The transaction `response` answers, if it is one of ours and came from where we sent it. */
-  private matchClientTransaction(
-    view: SipMessageView,
-    from: TransportAddress,
-  ): ClientTransaction | null {
-    const key = retransmissionKey('request', view.branch, view.method);
-    const transaction = this.clientTransactions.get(key);
-    if (!transaction || transaction.cseq !== view.cseq) return null;
-    const { destination } = transaction;
-    if (from.address !== destination.address || from.port !== destination.port) return null;
-    return transaction;
   }
 
   private destinationFor(view: SipMessageView): TransportAddress {
@@ -355,23 +313,7 @@ export class UdpTransport implements Transport {
         this.stopRetransmission(key);
       }
     }
-    const ours = this.matchClientTransaction(view, from);
-    if (ours && (view.via.received !== undefined || view.via.rport !== undefined)) {
-      this.options.onViaReceived?.(
-        {
-          address: view.via.received ?? view.via.host,
-          port: view.via.rport ?? view.via.port ?? 5060,
-        },
-        { method: view.method, statusCode: view.statusCode },
-      );
-    }
-    // A final response ends the transaction only now, so that whoever learns the address above
-    // still sees it in flight; sip.js handles the response after this returns: tell once it has.
-    if (ours && view.statusCode >= 200) {
-      clearTimeout(ours.deadline);
-      this.clientTransactions.delete(retransmissionKey('request', view.branch, view.method));
-      setTimeout(() => this.options.onClientTransactionEnd?.(view.method), 0);
-    }
+    this.clientTransactions.observeResponse(view, from);
   }
 
   private transition(next: TransportState, error?: Error): void {

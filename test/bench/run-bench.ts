@@ -22,6 +22,7 @@ import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
 import { measureInviteFlood } from './invite-flood.js';
 import { measureSrtpCost } from './srtp-cost.js';
+import { measureTlsRegister } from './tls-register.js';
 import {
   formatSummary,
   readProfileFrom,
@@ -45,7 +46,7 @@ const SRTP_SECONDS = Number(process.env.BENCH_SRTP_SECONDS ?? 10);
 const SRTP_RUNS = Number(process.env.BENCH_SRTP_RUNS ?? 5);
 /**
  * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, netchange, app,
- * invite-flood, srtp)
+ * invite-flood, srtp, tls-register)
  * runs just those.
  */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -62,7 +63,15 @@ const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
  * `netchange` moved cannot be moved back in place.
  */
 const OWN_LAB_SECTIONS = ['rescue', 'netchange'];
-const SECTIONS = [...LAB_SECTIONS, ...OWN_LAB_SECTIONS, 'app', 'invite-flood', 'srtp'];
+const SECTIONS = [
+  ...LAB_SECTIONS,
+  ...OWN_LAB_SECTIONS,
+  'app',
+  'invite-flood',
+  'srtp',
+  'tls-register',
+];
+const TLS_REGISTER_RUNS = Number(process.env.BENCH_TLS_REGISTER_RUNS ?? 10);
 const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
@@ -415,6 +424,7 @@ async function main(): Promise<void> {
   if (runs('app')) await appRows(rows);
   if (runs('invite-flood')) await inviteFloodRows(rows);
   if (runs('srtp')) await srtpRows(rows);
+  if (runs('tls-register')) await tlsRegisterRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
   );
@@ -448,6 +458,18 @@ async function inviteFloodRows(rows: Row[]): Promise<void> {
     measure: '  a call placed right after the flood',
     natter: flood.callAfterConnected ? 'connected' : 'did not connect',
     target: 'connected',
+  });
+}
+
+/** Registration over TLS (handshake included) against over UDP, on loopback, side by side. */
+async function tlsRegisterRows(rows: Row[]): Promise<void> {
+  progress(`registering ${TLS_REGISTER_RUNS} times over UDP and over TLS on loopback`);
+  const times = await measureTlsRegister(TLS_REGISTER_RUNS);
+  rows.push({
+    measure: `TLS handshake + REGISTER on loopback, ${times.runs} runs (UDP REGISTER beside it)`,
+    natter: `median ${round(times.tlsMs, 1)} ms over TLS, ${round(times.udpMs, 1)} ms over UDP`,
+    target: 'measured side by side (no target set)',
+    ratio: `TLS +${round(times.tlsMs - times.udpMs, 1)} ms`,
   });
 }
 

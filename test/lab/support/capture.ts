@@ -123,6 +123,55 @@ export function readPcap(file: string): UdpPacket[] {
   return packets;
 }
 
+export interface TcpSegment {
+  time: number;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  /** SYN without ACK: a connection being opened by `src`. */
+  syn: boolean;
+  rst: boolean;
+  payload: Buffer;
+}
+
+/** The TCP segments of a classic pcap file (what a capture with a `tcp` filter holds). */
+export function readTcpSegments(file: string): TcpSegment[] {
+  if (!existsSync(file)) return [];
+  const data = readFileSync(file);
+  if (data.length < 24) return [];
+  const little = data.readUInt32LE(0) === 0xa1b2c3d4 || data.readUInt32LE(0) === 0xa1b23c4d;
+  const nanos = (little ? data.readUInt32LE(0) : data.readUInt32BE(0)) === 0xa1b23c4d;
+  const u32 = (offset: number) => (little ? data.readUInt32LE(offset) : data.readUInt32BE(offset));
+  const linkType = u32(20);
+  const segments: TcpSegment[] = [];
+  let offset = 24;
+  while (offset + 16 <= data.length) {
+    const time = u32(offset) + u32(offset + 4) / (nanos ? 1e9 : 1e6);
+    const captured = u32(offset + 8);
+    const frame = data.subarray(offset + 16, offset + 16 + captured);
+    offset += 16 + captured;
+    const ip = ipv4Of(frame, linkType);
+    if (!ip || ip[9] !== 6) continue;
+    const headerLength = (ip[0]! & 0x0f) * 4;
+    const total = Math.min(ip.readUInt16BE(2), ip.length);
+    const tcp = ip.subarray(headerLength, total);
+    if (tcp.length < 20) continue;
+    const flags = tcp[13]!;
+    segments.push({
+      time,
+      src: ip.subarray(12, 16).join('.'),
+      dst: ip.subarray(16, 20).join('.'),
+      sport: tcp.readUInt16BE(0),
+      dport: tcp.readUInt16BE(2),
+      syn: (flags & 0x12) === 0x02,
+      rst: (flags & 0x04) !== 0,
+      payload: Buffer.from(tcp.subarray((tcp[12]! >> 4) * 4)),
+    });
+  }
+  return segments;
+}
+
 function ipv4Of(frame: Buffer, linkType: number): Buffer | null {
   let etherType: number;
   let start: number;

@@ -60,6 +60,34 @@ export interface KamailioOptions {
   nonceExpireSeconds?: number;
   /** The digest algorithm of the challenges (auth module's `algorithm`); MD5 by default. */
   digestAlgorithm?: 'MD5' | 'SHA-256';
+  /**
+   * Also listen on TCP 5060 and TLS 5061, presenting this certificate (PEM files). Connections
+   * live an hour unless closed: the router's timeouts are what the tests judge, not Kamailio's.
+   */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export const PROVIDER_TLS_PORT = 5061;
+
+function streamSettings(tls: KamailioOptions['tls']): { listeners: string; modules: string } {
+  if (!tls) return { listeners: 'disable_tcp=yes', modules: '' };
+  return {
+    listeners: [
+      `listen=tcp:${PUBLIC.provider}:5060`,
+      `listen=tls:${PUBLIC.provider}:${PROVIDER_TLS_PORT}`,
+      'enable_tls=yes',
+      'tcp_connection_lifetime=3605',
+      'tcp_accept_no_cl=no',
+    ].join('\n'),
+    modules: [
+      'loadmodule "tls.so"',
+      `modparam("tls", "certificate", "${tls.certFile}")`,
+      `modparam("tls", "private_key", "${tls.keyFile}")`,
+      'modparam("tls", "tls_method", "TLSv1.2+")',
+      'modparam("tls", "verify_certificate", 0)',
+      'modparam("tls", "require_certificate", 0)',
+    ].join('\n'),
+  };
 }
 
 /** The NAT branch flag the config sets when nathelper's `nat_uac_test` detects a NAT. */
@@ -79,7 +107,10 @@ export async function startKamailio(
     join(db, 'subscriber'),
     `id(int,auto) username(string) domain(string,null) password(string) \n1:${LAB_USER}:${PUBLIC.provider}:${LAB_PASSWORD}\n`,
   );
+  const stream = streamSettings(options.tls);
   const fill: Record<string, string> = {
+    STREAM_LISTENERS: stream.listeners,
+    STREAM_MODULES: stream.modules,
     PROVIDER_ADDR: `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`,
     PROVIDER_HOST: PUBLIC.provider,
     CARRIER_ADDR: CARRIER.address,

@@ -19,6 +19,9 @@ export interface CallReportJson {
   answered: boolean;
   rtp: { sent: number; received: number };
   oneWayAudio: boolean;
+  /** What the call's signalling ran over. */
+  transport?: 'udp' | 'tcp' | 'tls';
+  toneDetected?: boolean;
   error?: { code: string; message: string };
 }
 
@@ -37,6 +40,8 @@ export interface ListenReportJson {
     answered: boolean;
     rtp: { sent: number; received: number };
     oneWayAudio: boolean;
+    transport?: 'udp' | 'tcp' | 'tls';
   }>;
+  transport?: 'udp' | 'tcp' | 'tls';
   error?: { code: string; message: string };
 }

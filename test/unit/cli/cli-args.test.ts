@@ -220,4 +220,27 @@ describe('natter CLI arguments', () => {
       expect((error as Error).message).not.toContain('hunter2');
     }
   });
+
+  it('takes --transport udp|tcp|tls (udp by default) and --ca FILE with TLS only', () => {
+    const account = ['--server', 'atlanta1.voip.ms', '--user', '123456_home'];
+    expect(parseCliArgs(['call', '4443', ...account])).toMatchObject({
+      transport: 'udp',
+      caFile: undefined,
+    });
+    expect(
+      parseCliArgs(['listen', ...account, '--transport', 'tls', '--ca', 'lab-ca.pem']),
+    ).toMatchObject({ transport: 'tls', caFile: 'lab-ca.pem' });
+    expect(parseCliArgs(['call', '4443', ...account, '--transport', 'tcp'])).toMatchObject({
+      transport: 'tcp',
+    });
+    expect(() => parseCliArgs(['call', '4443', ...account, '--transport', 'sctp'])).toThrow(
+      /--transport sctp: expected udp, tcp or tls/,
+    );
+    expect(() => parseCliArgs(['call', '4443', ...account, '--ca', 'lab-ca.pem'])).toThrow(
+      /--ca FILE is for TLS/,
+    );
+    expect(() => parseCliArgs(['call', '4443', ...account, '--transport', 'TLS'])).toThrow(
+      UsageError,
+    );
+  });
 });

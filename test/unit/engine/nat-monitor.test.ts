@@ -22,8 +22,9 @@ const { NatMonitor } = await import('../../../src-main/engine/nat-monitor.js');
 
 const endpoint = { bound: { address: '0.0.0.0', port: 5060 } } as never;
 
-function monitor(stunServers = ['stun.example:3478'], followRegistrar?: boolean) {
+function monitor(stunServers = ['stun.example:3478'], followRegistrar?: boolean, stream = false) {
   return new NatMonitor(endpoint, {
+    ...(stream ? { stream } : {}),
     nat: {
       stunServers,
       stunEnabled: true,
@@ -107,5 +108,29 @@ describe('NatMonitor chooses the Contact address', () => {
     expect(nat.status.registrarSees).toBeNull();
     expect(nat.status.contact).toEqual({ address: '198.51.100.2', port: 40002 });
     expect(nat.status.contactSource).toBe('stun');
+  });
+});
+
+describe('NatMonitor for SIP over a TCP/TLS connection', () => {
+  it("never puts the UDP socket's STUN mapping in the Contact: the connection's side instead", async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'cone' };
+    const nat = monitor(undefined, undefined, true);
+    nat.streamConnected({ address: '192.168.50.2', port: 51000 });
+    const status = await nat.check();
+    expect(status.mapped).toEqual({ address: '198.51.100.1', port: 40001 });
+    expect(status.contact).toEqual({ address: '192.168.50.2', port: 51000 });
+    // The registrar's view of the connection wins once it is known.
+    nat.recordRegistrarView({ address: '198.51.100.1', port: 38888 });
+    expect(nat.status.contact).toEqual({ address: '198.51.100.1', port: 38888 });
+    expect(nat.status.contactSource).toBe('registrar');
+  });
+
+  it('forgets the registrar view of a connection that was replaced', () => {
+    const nat = monitor(undefined, undefined, true);
+    nat.streamConnected({ address: '192.168.50.2', port: 51000 });
+    nat.recordRegistrarView({ address: '198.51.100.1', port: 38888 });
+    nat.streamConnected({ address: '192.168.50.2', port: 51002 });
+    expect(nat.status.registrarSees).toBeNull();
+    expect(nat.status.contact).toEqual({ address: '192.168.50.2', port: 51002 });
   });
 });
