@@ -1,5 +1,5 @@
 import type { Transport } from 'sip.js';
-import type { SipTransport, TransportAddress } from '../../src-shared/domain.js';
+import type { TransportAddress } from '../../src-shared/domain.js';
 import { readCaFile, streamConnector, type StreamKind } from '../sip/stream-connection.js';
 import { StreamTransport } from '../sip/stream-transport.js';
 import { UdpTransport, type UdpTransportOptions } from '../sip/udp-transport.js';
@@ -7,11 +7,6 @@ import type { EngineOptions } from './engine-options.js';
 
 /** What carries an account's SIP: datagrams on the SIP socket, or one TCP/TLS connection. */
 export type SignallingTransport = UdpTransport | StreamTransport;
-
-/** The registrar's port when the server typed names none: 5061 for TLS (RFC 3261 §26.2.2). */
-export function defaultSipPort(transport: SipTransport): number {
-  return transport === 'tls' ? 5061 : 5060;
-}
 
 /**
  * Seconds between CRLF keepalives on a TCP/TLS connection: the user's keepalive setting (0: off)

@@ -7,12 +7,12 @@ import {
   type Session,
 } from 'sip.js';
 import type { Account, Registration, TransportAddress } from '../../src-shared/domain.js';
+import { defaultSipPort } from '../../src-shared/registrar-address.js';
 import { UdpEndpoint, localAddressToward } from '../net/udp-endpoint.js';
 import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-handler.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import type { ViaReceivedResponse } from '../sip/udp-transport.js';
 import {
-  defaultSipPort,
   signallingTransportClass,
   type SignallingTransport,
 } from './signalling-transport.js';
