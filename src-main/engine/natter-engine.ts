@@ -43,6 +43,7 @@ import {
   sameServer,
 } from './registrar-failover.js';
 import { describeNetworkChange, NetworkChangeWatcher } from './network-change-watcher.js';
+import { AnswerConfirmation } from './answer-confirmation.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -64,6 +65,8 @@ interface CallEntry {
    * does not ring as an ordinary call for the moment between that hold and its own answer.
    */
   answering?: boolean;
+  /** An incoming call's: whether the caller acknowledged our answer (see its class). */
+  confirmation?: AnswerConfirmation;
 }
 
 const SILENCE = new Int16Array(160);
@@ -391,7 +394,7 @@ export class NatterEngine implements EngineApi {
     // Without a route the status stays "reconnecting": the network's return is the next change.
     if (!(await account.relearnNetwork())) return;
     const answered = this.liveCalls().filter(
-      (entry) => entry.session.state === SessionState.Established,
+      (entry) => entry.session.state === SessionState.Established && !awaitingAck(entry),
     );
     const [registration] = await Promise.all([
       account.registerAgain(),
@@ -469,7 +472,9 @@ export class NatterEngine implements EngineApi {
       audioSource: () => {
         const entry = this.entryForSession(session);
         const source = entry ? this.hooks.audioSourceFor?.(entry.record.snapshot()) : undefined;
-        return source ?? (() => SILENCE);
+        const frames = source ?? (() => SILENCE);
+        const confirmation = entry?.confirmation;
+        return confirmation ? () => (confirmation.maySendAudio ? frames() : null) : frames;
       },
       onAudio: (frame) => {
         const entry = this.entryForSession(session);
@@ -586,7 +591,31 @@ export class NatterEngine implements EngineApi {
     // Answered, it waits no more (it kept waiting while the other call was being held).
     entry.record.waiting = false;
     entry.record.answeredAt ??= new Date();
+    entry.confirmation?.markAnswered();
+    // Before the ACK nothing of ours is sent, so there is no one-way audio to rescue yet.
+    if (!awaitingAck(entry)) this.watchForOneWayAudio(entry);
+    this.emitCall(entry);
+  }
+
+  /**
+   * The caller acknowledged our answer: the call is one now. A hold the user asked for meanwhile
+   * stayed local (no re-INVITE before the ACK) and is told to the far end now.
+   */
+  private onConfirmed(entry: CallEntry): void {
+    if (entry.record.ended) return;
     this.watchForOneWayAudio(entry);
+    if (entry.record.state === 'on-hold') {
+      this.oneAtATime(async () => {
+        if (entry.record.state === 'on-hold' && entry.session.state === SessionState.Established) {
+          await reInvite(entry.session, true);
+        }
+      }).catch((error: unknown) => {
+        this.hooks.log?.(
+          'warn',
+          `the held call could not be told of the hold: ${describeError(error)}`,
+        );
+      });
+    }
     this.emitCall(entry);
   }
 
@@ -667,6 +696,7 @@ export class NatterEngine implements EngineApi {
     const record = this.incomingRecord(invitation);
     record.waiting = this.someoneTalking();
     const entry = this.track(record, invitation);
+    entry.confirmation = new AnswerConfirmation(invitation, () => this.onConfirmed(entry));
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
     this.emitCall(entry);
@@ -696,7 +726,9 @@ export class NatterEngine implements EngineApi {
       } else if (state === SessionState.Terminated) {
         // sip.js terminates the session before it hands the final response to our request
         // delegate, whose reason is the precise one: let it run first.
-        queueMicrotask(() => this.finish(entry, ...fallbackEnd(entry.record)));
+        queueMicrotask(() =>
+          this.finish(entry, ...(entry.confirmation?.endedBecause() ?? fallbackEnd(entry.record))),
+        );
       }
     });
     entry.statsTimer = setInterval(() => this.refreshStats(entry), 1000);
@@ -749,10 +781,17 @@ export class NatterEngine implements EngineApi {
     }
   }
 
-  /** Whether a call other than `except` is in progress and not on hold: the user is on it. */
+  /**
+   * Whether a call other than `except` is in progress and not on hold: the user is on it. A call
+   * whose caller has not acknowledged our answer is none yet: it neither makes the next caller
+   * wait nor keeps a plain answer from taking it.
+   */
   private someoneTalking(except?: CallEntry): boolean {
     return this.liveCalls(except).some(
-      (other) => other.record.state !== 'on-hold' && other.record.state !== 'incoming',
+      (other) =>
+        other.record.state !== 'on-hold' &&
+        other.record.state !== 'incoming' &&
+        !awaitingAck(other),
     );
   }
 
@@ -843,7 +882,11 @@ export class NatterEngine implements EngineApi {
     const { session } = entry;
     if (entry.record.finish('hangup-local', 'You hung up')) this.emitCall(entry);
     try {
-      if (session.state === SessionState.Established) {
+      if (awaitingAck(entry)) {
+        // sip.js sends this BYE once the ACK comes or the 200's retransmissions end (RFC 3261
+        // §15): nothing to wait for here, the call has ended for the user.
+        session.bye().catch(() => undefined);
+      } else if (session.state === SessionState.Established) {
         await byeAnswered(session, byeWaitMs);
       } else if (session instanceof Inviter && session.state !== SessionState.Terminated) {
         await session.cancel();
@@ -872,7 +915,8 @@ export class NatterEngine implements EngineApi {
     if (entry.session.state !== SessionState.Established) {
       throw new EngineFailure('bad-state', 'only a connected call can be put on hold');
     }
-    await reInvite(entry.session, hold);
+    // Before the caller's ACK the dialog carries no re-INVITE: held here, told on the ACK.
+    if (!awaitingAck(entry)) await reInvite(entry.session, hold);
     entry.record.state = hold ? 'on-hold' : 'connected';
     return this.emitCall(entry);
   }
@@ -956,6 +1000,11 @@ function reInvite(session: Session, hold: boolean): Promise<void> {
       })
       .catch(reject);
   });
+}
+
+/** An incoming call answered with 200 whose caller has not sent the ACK yet. */
+function awaitingAck(entry: CallEntry): boolean {
+  return entry.confirmation?.awaitingAck === true;
 }
 
 /** Why a call ended when no final response or local action said so. */
