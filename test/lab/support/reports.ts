@@ -37,6 +37,7 @@ export interface ListenReportJson {
     answered: boolean;
     rtp: { sent: number; received: number };
     oneWayAudio: boolean;
+    end?: { code: string; message: string } | null;
   }>;
   error?: { code: string; message: string };
 }
