@@ -44,6 +44,7 @@ import {
 } from './registrar-failover.js';
 import { describeNetworkChange, NetworkChangeWatcher } from './network-change-watcher.js';
 import { AnswerConfirmation } from './answer-confirmation.js';
+import { callerIdentityOf } from '../sip/invite-admission.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -279,6 +280,8 @@ export class NatterEngine implements EngineApi {
         },
         onNatStatus: () => this.emitNat(),
         onInvite: (invitation) => this.onIncoming(invitation),
+        busyBecause: () => this.busyBecause(),
+        onBusyRefusal: ({ from, reason }) => this.recordRefused(callerIdentityOf(from), reason),
         createMedia: (session) => this.createMedia(session),
         onTrace: (direction, message, peer) => this.hooks.onTrace?.(direction, message, peer),
         log: (level, message) => this.hooks.log?.(level, message),
@@ -674,10 +677,11 @@ export class NatterEngine implements EngineApi {
     const busy = this.busyBecause();
     if (busy) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
-      this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
-      const refused = this.incomingRecord(invitation);
-      refused.finish('busy', busy, 486);
-      this.events.emit('call', refused.snapshot());
+      const identity = invitation.remoteIdentity;
+      this.recordRefused(
+        { user: identity.uri.user ?? identity.uri.toString(), displayName: identity.displayName },
+        busy,
+      );
       return;
     }
     // An offer we could never answer is refused at once (488) rather than rung.
@@ -700,6 +704,19 @@ export class NatterEngine implements EngineApi {
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
     this.emitCall(entry);
+  }
+
+  /** A call refused 486 because the phone was busy: only its ended record, for History. */
+  private recordRefused(caller: { user: string; displayName: string | null }, busy: string): void {
+    this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
+    const refused = new CallRecord(
+      randomUUID(),
+      'incoming',
+      caller.user,
+      caller.displayName || null,
+    );
+    refused.finish('busy', busy, 486);
+    this.events.emit('call', refused.snapshot());
   }
 
   private incomingRecord(invitation: Invitation): CallRecord {
