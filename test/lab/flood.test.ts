@@ -1,13 +1,14 @@
 /**
  * A registered `natter listen` behind a NAT router takes 100,000 hostile datagrams on its public
  * SIP and RTP ports, at 5,000 a second, before and during a call: malformed, oversized and
- * strangers' SIP, an INVITE flood from the registrar's address, forged STUN answers, random RTP,
- * RTP and RTCP forged with the call's SSRC, TURN ChannelData for channels nobody bound. Judged on
- * the provider's side of the wire and from /proc: the process lives and answers OPTIONS, the
- * flood's INVITEs are refused but for one ring per caller per few seconds (and those it answers
- * never confirm: no ACK), the provider's call is answered and its audio goes on both ways (the
- * test tone decoded from the wire), the send pacing stays within twice its clean p99, the floods
- * leave RSS less than 20 MB higher than before them, and CPU is back within 2 s.
+ * strangers' SIP, forged STUN answers, random RTP, RTP and RTCP forged with the call's SSRC, TURN
+ * ChannelData for channels nobody bound. Judged on the provider's side of the wire and from
+ * /proc: the process lives and answers OPTIONS, the call's audio goes on both ways (the test tone
+ * decoded from the wire), the send pacing stays within twice its clean p99, the floods leave RSS
+ * less than 20 MB higher than before them, and CPU is back within 2 s. An INVITE flood from the
+ * registrar's own address (500 a second) is judged beside it: refused but for one ring per caller
+ * per few seconds, on the wire, the calls it answered never confirmed (no ACK), and the
+ * provider's call right after answered with audio both ways.
  *
  * A Linux MASQUERADE router lets in only what comes from the address and port a mapping was
  * made towards. Routers with endpoint-independent filtering (RFC 4787 §5: "full cone") let the
@@ -66,7 +67,6 @@ const SIP_KINDS: FloodKind[] = [
   'rtp-random',
   'sip-malformed',
   'sip-stranger',
-  'invite-flood',
 ];
 /** During the call, on the SIP and RTP ports. */
 const CALL_KINDS: FloodKind[] = [
@@ -79,8 +79,10 @@ const CALL_KINDS: FloodKind[] = [
   'sip-stranger',
   'sip-oversized',
   'rtp-forged',
-  'invite-flood',
 ];
+/** INVITEs of the flood from the registrar's own address, and their rate (as in the bench). */
+const INVITE_FLOOD = 5000;
+const INVITE_RATE = 500;
 
 const labs: Lab[] = [];
 afterAll(() => {
@@ -421,6 +423,10 @@ describe.skipIf(skip)('floods of hostile datagrams, judged on the wire', () => {
         cpu: {
           idle: listener.idlePercent,
           cleanCall: cleanCallPercent,
+          flooded: [
+            natter.cpuBetween(listener.idleStart + 2000, beforeEnd),
+            natter.cpuBetween(floodStart, floodEnd),
+          ],
           settledBefore,
           settledDuring,
         },
@@ -434,13 +440,6 @@ describe.skipIf(skip)('floods of hostile datagrams, judged on the wire', () => {
         },
         options: [optionsBefore, optionsAfter],
         callerExit,
-        inviteFlood: {
-          sent: [before, during].map((flood) => flood.byKind['invite-flood'] ?? 0),
-          answers: [before.inviteAnswers, during.inviteAnswers],
-          rang: (run.json?.calls as ListenReportJson['calls'] | undefined)
-            ?.filter((c) => FLOOD_CALLERS.includes(c.from))
-            .map((c) => `${c.from}:${c.end?.code ?? 'up'}`),
-        },
       };
       console.log(`flood figures: ${JSON.stringify(figures)}`);
 
@@ -460,26 +459,8 @@ describe.skipIf(skip)('floods of hostile datagrams, judged on the wire', () => {
       expect(figures.toneShare.theirs).toBeGreaterThan(0.9);
       expect(call, run.stdout.slice(-2000)).toMatchObject({ answered: true, oneWayAudio: false });
       expect(call?.toneDetected).toBe(true);
-      // Strangers' requests rang nothing; of the registrar's INVITE flood, each caller rang at
-      // most once per window, on the wire (180 Ringing) as in the report, and the rest was refused.
-      const calls = (run.json?.calls ?? []) as ListenReportJson['calls'];
-      expect(
-        calls.filter((c) => c.from !== '15145550100' && !FLOOD_CALLERS.includes(c.from)),
-        run.stdout.slice(-2000),
-      ).toEqual([]);
-      for (const flood of [before, during]) {
-        const windows = Math.ceil(flood.elapsedMs / 1000 / CALLER_WINDOW_S) + 1;
-        const invites = flood.byKind['invite-flood'] ?? 0;
-        const refused = (flood.inviteAnswers['486'] ?? 0) + (flood.inviteAnswers['503'] ?? 0);
-        expect(invites).toBeGreaterThan(1000);
-        expect(flood.inviteAnswers['180'] ?? 0).toBeLessThanOrEqual(FLOOD_CALLERS.length * windows);
-        expect(refused, JSON.stringify(flood.inviteAnswers)).toBeGreaterThan(invites * 0.9);
-      }
-      expect(calls.filter((c) => FLOOD_CALLERS.includes(c.from)).length).toBeLessThanOrEqual(
-        FLOOD_CALLERS.length *
-          2 *
-          (Math.ceil((BEFORE_CALL + DURING_CALL) / RATE / CALLER_WINDOW_S) + 1),
-      );
+      // Only the provider's call reached the user: strangers' requests rang nothing.
+      expect(run.json?.calls, run.stdout.slice(-2000)).toHaveLength(1);
       // Pacing, memory, CPU.
       expect(figures.p99FloodMs).toBeLessThanOrEqual(2 * figures.p99CleanMs);
       // Promised: under 20 MB. Measured 16–23 MB (README, Hostile input on the wire), most of it
@@ -493,6 +474,70 @@ describe.skipIf(skip)('floods of hostile datagrams, judged on the wire', () => {
       natter.stop();
     }
   }, 150_000);
+
+  it("an INVITE flood from the registrar's own address: one ring per caller per window, the rest refused, the provider's call right after has audio", async () => {
+    const lab = createLab({ nat: 'cone' });
+    labs.push(lab);
+    const wire = await startCapture(
+      lab,
+      lab.internet,
+      lab.internetInterface,
+      `udp and ((${OUR_RTP}) or (${THEIR_RTP}))`,
+    );
+    const listener = await registeredListener(lab);
+    const { natter, base } = listener;
+    try {
+      // The registrar has gone quiet, so its very address and port are free for the flood: that
+      // tuple passes even a filtering router. The calls that ring are answered (--answer) and
+      // never confirmed: their sender sends no ACK.
+      const flooded = (await runFlood(lab, [
+        JSON.stringify({
+          ...base,
+          rtp: null,
+          ssrc: null,
+          count: INVITE_FLOOD,
+          ratePerSecond: INVITE_RATE,
+          kinds: ['invite-flood', 'invite-flood', 'invite-flood', 'registrar-malformed'],
+          registrar: { address: PUBLIC.provider, port: PROVIDER_SIP_PORT },
+          seed: 31,
+        } satisfies FloodPlan),
+      ])) as unknown as FloodReport;
+      const options = await optionsAnswer(listener, 41);
+      const { caller } = await callFromProvider(listener, 3000);
+      const callerExit = await caller.exited;
+      const alive = natter.alive();
+      const { run, call } = await endListener(listener);
+      const packets = await wire.stop();
+      const invites = flooded.byKind['invite-flood'] ?? 0;
+      const refused = (flooded.inviteAnswers['486'] ?? 0) + (flooded.inviteAnswers['503'] ?? 0);
+      const windows = Math.ceil(flooded.elapsedMs / 1000 / CALLER_WINDOW_S) + 1;
+      const figures = {
+        flooded,
+        options,
+        callerExit,
+        toneShare: {
+          ours: toneShare(packets.filter((p) => p.src === PUBLIC.router)),
+          theirs: toneShare(packets.filter((p) => p.src === PUBLIC.provider)),
+        },
+        calls: (run.json?.calls as ListenReportJson['calls'] | undefined)?.map(
+          (c) => `${c.from}:${c.end?.code ?? 'up'}`,
+        ),
+      };
+      console.log(`INVITE flood figures: ${JSON.stringify(figures).slice(0, 3000)}`);
+      expect(alive).toBe(true);
+      expect(options).toMatch(/^SIP\/2\.0 200/);
+      expect(flooded.inviteAnswers['180'] ?? 0).toBeGreaterThan(0);
+      expect(flooded.inviteAnswers['180'] ?? 0).toBeLessThanOrEqual(FLOOD_CALLERS.length * windows);
+      expect(refused, JSON.stringify(flooded.inviteAnswers)).toBeGreaterThan(invites * 0.9);
+      // The calls it answered wait for an ACK that never comes; the provider's call is taken.
+      expect(callerExit, JSON.stringify(figures).slice(0, 3000)).toBe(0);
+      expect(call, run.stdout.slice(-2000)).toMatchObject({ answered: true, oneWayAudio: false });
+      expect(figures.toneShare.ours).toBeGreaterThan(0.9);
+      expect(figures.toneShare.theirs).toBeGreaterThan(0.9);
+    } finally {
+      natter.stop();
+    }
+  }, 120_000);
 });
 
 /** The SSRC of the provider's RTP towards the engine, read from one captured packet. */
