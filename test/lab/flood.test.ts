@@ -109,6 +109,9 @@ function runFlood(lab: Lab, args: string[]): Promise<Record<string, unknown>> {
 interface Sample {
   at: number;
   rssKb: number;
+  /** RSS in anonymous memory (heaps, buffers) and in mapped files (the code of node and libc). */
+  anonKb: number;
+  fileKb: number;
   cpuTicks: number;
 }
 
@@ -124,6 +127,8 @@ function meter(pid: number) {
       return {
         at: Date.now(),
         rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN),
+        anonKb: Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? NaN),
+        fileKb: Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? NaN),
         cpuTicks: Number(fields[11]) + Number(fields[12]),
       };
     } catch {
@@ -149,6 +154,7 @@ function meter(pid: number) {
     peakRssKb: (from: number) =>
       Math.max(...samples.filter((s) => s.at >= from).map((s) => s.rssKb)),
     rssAt: (time: number) => samples.find((s) => s.at >= time)?.rssKb ?? NaN,
+    sampleAt: (time: number) => samples.find((s) => s.at >= time),
   };
 }
 
@@ -414,6 +420,15 @@ describe.skipIf(skip)('floods of hostile datagrams, judged on the wire', () => {
               (natter.rssAt(floodEnd + 2000) - natter.rssAt(floodStart - 200))) /
               102.4,
           ) / 10,
+        // The same, split: anonymous memory, and pages of node's own code the floods' paths read in.
+        rssGrowthSplitMb: (['anonKb', 'fileKb'] as const).map((kind) => {
+          const at = (time: number) => natter.sampleAt(time)?.[kind] ?? NaN;
+          const kb =
+            at(beforeEnd + 2000) -
+            at(listener.idleStart) +
+            (at(floodEnd + 2000) - at(floodStart - 200));
+          return Math.round(kb / 102.4) / 10;
+        }),
         // The highest RSS seen over the idle one, call included: Node's receive path swells for
         // a moment under 5,000 datagrams a second and gives it back.
         rssPeakAboveIdleMb: Math.round((peakRss - listener.baselineRss) / 102.4) / 10,
