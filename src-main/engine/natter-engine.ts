@@ -44,6 +44,8 @@ import {
   sameServer,
 } from './registrar-failover.js';
 import { describeNetworkChange, NetworkChangeWatcher } from './network-change-watcher.js';
+import { AnswerConfirmation } from './answer-confirmation.js';
+import { callerIdentityOf } from '../sip/invite-admission.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -65,6 +67,8 @@ interface CallEntry {
    * does not ring as an ordinary call for the moment between that hold and its own answer.
    */
   answering?: boolean;
+  /** An incoming call's: whether the caller acknowledged our answer (see its class). */
+  confirmation?: AnswerConfirmation;
 }
 
 const SILENCE = new Int16Array(160);
@@ -277,6 +281,8 @@ export class NatterEngine implements EngineApi {
         },
         onNatStatus: () => this.emitNat(),
         onInvite: (invitation) => this.onIncoming(invitation),
+        busyBecause: () => this.busyBecause(),
+        onBusyRefusal: ({ from, reason }) => this.recordRefused(callerIdentityOf(from), reason),
         createMedia: (session) => this.createMedia(session),
         onTrace: (direction, message, peer) => this.hooks.onTrace?.(direction, message, peer),
         log: (level, message) => this.hooks.log?.(level, message),
@@ -392,7 +398,7 @@ export class NatterEngine implements EngineApi {
     // Without a route the status stays "reconnecting": the network's return is the next change.
     if (!(await account.relearnNetwork())) return;
     const answered = this.liveCalls().filter(
-      (entry) => entry.session.state === SessionState.Established,
+      (entry) => entry.session.state === SessionState.Established && !awaitingAck(entry),
     );
     const [registration] = await Promise.all([
       account.registerAgain(),
@@ -471,7 +477,9 @@ export class NatterEngine implements EngineApi {
       audioSource: () => {
         const entry = this.entryForSession(session);
         const source = entry ? this.hooks.audioSourceFor?.(entry.record.snapshot()) : undefined;
-        return source ?? (() => SILENCE);
+        const frames = source ?? (() => SILENCE);
+        const confirmation = entry?.confirmation;
+        return confirmation ? () => (confirmation.maySendAudio ? frames() : null) : frames;
       },
       onAudio: (frame) => {
         const entry = this.entryForSession(session);
@@ -589,7 +597,31 @@ export class NatterEngine implements EngineApi {
     // Answered, it waits no more (it kept waiting while the other call was being held).
     entry.record.waiting = false;
     entry.record.answeredAt ??= new Date();
+    entry.confirmation?.markAnswered();
+    // Before the ACK nothing of ours is sent, so there is no one-way audio to rescue yet.
+    if (!awaitingAck(entry)) this.watchForOneWayAudio(entry);
+    this.emitCall(entry);
+  }
+
+  /**
+   * The caller acknowledged our answer: the call is one now. A hold the user asked for meanwhile
+   * stayed local (no re-INVITE before the ACK) and is told to the far end now.
+   */
+  private onConfirmed(entry: CallEntry): void {
+    if (entry.record.ended) return;
     this.watchForOneWayAudio(entry);
+    if (entry.record.state === 'on-hold') {
+      this.oneAtATime(async () => {
+        if (entry.record.state === 'on-hold' && entry.session.state === SessionState.Established) {
+          await reInvite(entry.session, true);
+        }
+      }).catch((error: unknown) => {
+        this.hooks.log?.(
+          'warn',
+          `the held call could not be told of the hold: ${describeError(error)}`,
+        );
+      });
+    }
     this.emitCall(entry);
   }
 
@@ -648,10 +680,11 @@ export class NatterEngine implements EngineApi {
     const busy = this.busyBecause();
     if (busy) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
-      this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
-      const refused = this.incomingRecord(invitation);
-      refused.finish('busy', busy, 486);
-      this.events.emit('call', refused.snapshot());
+      const identity = invitation.remoteIdentity;
+      this.recordRefused(
+        { user: identity.uri.user ?? identity.uri.toString(), displayName: identity.displayName },
+        busy,
+      );
       return;
     }
     // An offer we could never answer is refused at once (488) rather than rung.
@@ -671,9 +704,23 @@ export class NatterEngine implements EngineApi {
     const record = this.incomingRecord(invitation);
     record.waiting = this.someoneTalking();
     const entry = this.track(record, invitation);
+    entry.confirmation = new AnswerConfirmation(invitation, () => this.onConfirmed(entry));
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
     this.emitCall(entry);
+  }
+
+  /** A call refused 486 because the phone was busy: only its ended record, for History. */
+  private recordRefused(caller: { user: string; displayName: string | null }, busy: string): void {
+    this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
+    const refused = new CallRecord(
+      randomUUID(),
+      'incoming',
+      caller.user,
+      caller.displayName || null,
+    );
+    refused.finish('busy', busy, 486);
+    this.events.emit('call', refused.snapshot());
   }
 
   private incomingRecord(invitation: Invitation): CallRecord {
@@ -702,7 +749,12 @@ export class NatterEngine implements EngineApi {
         // sip.js terminates the session before it hands the final response to our request
         // delegate, whose reason is the precise one: let it run first.
         queueMicrotask(() =>
-          this.finish(entry, ...(entry.media?.refusal ?? fallbackEnd(entry.record))),
+          this.finish(
+            entry,
+            ...(entry.media?.refusal ??
+              entry.confirmation?.endedBecause() ??
+              fallbackEnd(entry.record)),
+          ),
         );
       }
     });
@@ -756,10 +808,17 @@ export class NatterEngine implements EngineApi {
     }
   }
 
-  /** Whether a call other than `except` is in progress and not on hold: the user is on it. */
+  /**
+   * Whether a call other than `except` is in progress and not on hold: the user is on it. A call
+   * whose caller has not acknowledged our answer is none yet: it neither makes the next caller
+   * wait nor keeps a plain answer from taking it.
+   */
   private someoneTalking(except?: CallEntry): boolean {
     return this.liveCalls(except).some(
-      (other) => other.record.state !== 'on-hold' && other.record.state !== 'incoming',
+      (other) =>
+        other.record.state !== 'on-hold' &&
+        other.record.state !== 'incoming' &&
+        !awaitingAck(other),
     );
   }
 
@@ -850,7 +909,11 @@ export class NatterEngine implements EngineApi {
     const { session } = entry;
     if (entry.record.finish('hangup-local', 'You hung up')) this.emitCall(entry);
     try {
-      if (session.state === SessionState.Established) {
+      if (awaitingAck(entry)) {
+        // sip.js sends this BYE once the ACK comes or the 200's retransmissions end (RFC 3261
+        // §15): nothing to wait for here, the call has ended for the user.
+        session.bye().catch(() => undefined);
+      } else if (session.state === SessionState.Established) {
         await byeAnswered(session, byeWaitMs);
       } else if (session instanceof Inviter && session.state !== SessionState.Terminated) {
         await session.cancel();
@@ -879,7 +942,8 @@ export class NatterEngine implements EngineApi {
     if (entry.session.state !== SessionState.Established) {
       throw new EngineFailure('bad-state', 'only a connected call can be put on hold');
     }
-    await reInvite(entry.session, hold);
+    // Before the caller's ACK the dialog carries no re-INVITE: held here, told on the ACK.
+    if (!awaitingAck(entry)) await reInvite(entry.session, hold);
     entry.record.state = hold ? 'on-hold' : 'connected';
     return this.emitCall(entry);
   }
@@ -963,6 +1027,11 @@ function reInvite(session: Session, hold: boolean): Promise<void> {
       })
       .catch(reject);
   });
+}
+
+/** An incoming call answered with 200 whose caller has not sent the ACK yet. */
+function awaitingAck(entry: CallEntry): boolean {
+  return entry.confirmation?.awaitingAck === true;
 }
 
 /** Why a call ended when no final response or local action said so. */

@@ -31,6 +31,10 @@ export interface SipAccountDelegate {
   onRegistration(registration: Registration): void;
   onNatStatus(): void;
   onInvite(invitation: Invitation): void;
+  /** Why a new call would be refused 486 now (asked before sip.js parses it), or null. */
+  busyBecause?(): string | null;
+  /** A new call refused 486 before sip.js saw it: `from` is its raw From header. */
+  onBusyRefusal?(refusal: { from: string; reason: string }): void;
   /** Creates the media of a session (outgoing or incoming) when sip.js asks for it. */
   createMedia(session: Session): CallMediaPort;
   onTrace?(direction: 'out' | 'in', message: string, peer: TransportAddress): void;
@@ -129,6 +133,9 @@ export class SipAccount {
         acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
         localUser: account.user,
         inviteAdmission: options.incomingCallLimit,
+        busy: () => delegate.busyBecause?.() ?? null,
+        onBusyRefusal: (refusal: { from: string; reason: string }) =>
+          delegate.onBusyRefusal?.(refusal),
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {
           // Every challenge of a 401/407 is noted before sip.js reads only the first.
           if (direction === 'in') created.challenges?.record(message);

@@ -11,12 +11,26 @@ export type ScreenedRequest =
   | { action: 'pass'; text: string; view: SipMessageView }
   | { action: 'drop'; why: string }
   /** Refused here with `response`, built from the request alone: no transaction, no session. */
-  | { action: 'answer'; status: number; response: string };
+  | { action: 'answer'; status: number; response: string; busyRefusal?: BusyRefusal };
+
+/** A new call that could ring but was refused here because the phone is busy. */
+export interface BusyRefusal {
+  /** The INVITE's From header, as it came. */
+  from: string;
+  /** Why, in the words History shows. */
+  reason: string;
+}
 
 export interface IncomingRequestScreenOptions extends RequestExpectations {
   /** 64·T1: how long a server transaction's identity and decision last. */
   transactionMs: number;
   admission?: InviteAdmissionOptions;
+  /**
+   * Why a call that may ring would be refused 486 anyway (another call rings, Do not disturb),
+   * or null. Asked here so that such a call costs no sip.js parse: sip.js's grammar takes tens
+   * of milliseconds a message, and a flood admitted at the call rate would stall the audio.
+   */
+  busy?: () => string | null;
 }
 
 /**
@@ -52,9 +66,22 @@ export class IncomingRequestScreen {
     // Decided on the raw head: sip.js's grammar costs milliseconds a message, which is what a
     // flood must not be given.
     const newCall = head.method === 'INVITE' && !/;\s*tag=/i.test(headerValue(head, 'to') ?? '');
+    const fresh = newCall && this.admission.previous(normalized.branch) === undefined;
     const decided = newCall
       ? this.admission.admit(normalized.branch, callerOf(headerValue(head, 'from') ?? ''))
       : this.admission.previous(normalized.branch);
+    // Only a new transaction: a retransmission of the call that rings now must not be refused.
+    const busy = fresh && decided?.ring ? (this.options.busy?.() ?? null) : null;
+    if (busy !== null) {
+      const refusal = { ring: false, status: 486, reason: 'Busy Here' } as const;
+      this.admission.refuse(normalized.branch, refusal);
+      return {
+        action: 'answer',
+        status: 486,
+        response: statelessResponse(head, 486, 'Busy Here'),
+        busyRefusal: { from: headerValue(head, 'from') ?? '', reason: busy },
+      };
+    }
     if (decided && !decided.ring) {
       // The INVITE (or its retransmission) is refused again; its ACK ends here, and a CANCEL
       // that comes after the final response changes nothing but is answered 200 (§9.2).

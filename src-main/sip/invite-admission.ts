@@ -80,6 +80,17 @@ export class InviteAdmission {
   }
 
   /**
+   * An admitted INVITE refused after all, here rather than by sip.js (the phone is busy): its
+   * retransmissions get the same refusal, and the caller's turn is given back as for a call
+   * refused unheard (see {@link answered}).
+   */
+  refuse(transaction: string, admission: Admission & { ring: false }): void {
+    this.answered(transaction, admission.status);
+    if (!this.admitted.delete(transaction)) return;
+    this.refused.set(transaction, { admission, at: this.now() });
+  }
+
+  /**
    * What we answered an admitted INVITE: a call refused before it rang (488 for an offer we
    * cannot answer, 486 while busy) gives the caller's turn back, since the user heard nothing;
    * so does a call the user picked up (2xx): a caller who was talked to and calls back at once
@@ -130,6 +141,19 @@ export class InviteAdmission {
       this.admitted.delete(transaction);
     }
   }
+}
+
+/**
+ * Who an INVITE is from, as History names a caller: the From URI's user (or the URI) and its
+ * display name, read from the raw header.
+ */
+export function callerIdentityOf(from: string): { user: string; displayName: string | null } {
+  const uri = /<([^>]*)>/.exec(from)?.[1] ?? from.split(';')[0]?.trim() ?? '';
+  const user = /^[a-z][a-z0-9+.-]*:([^@;>]+)@/i.exec(uri)?.[1];
+  const quoted = /^\s*"((?:[^"\\]|\\.)*)"/.exec(from)?.[1]?.replace(/\\(.)/g, '$1');
+  const token = /^\s*([^<"]*?)\s*</.exec(from)?.[1];
+  const displayName = (quoted ?? token ?? '').trim();
+  return { user: user ?? uri, displayName: displayName === '' ? null : displayName };
 }
 
 /** The caller an INVITE is from, for {@link InviteAdmission}: its From URI without parameters. */

@@ -6,7 +6,7 @@ import {
   type ClientTransactionHooks,
   type ViaReceivedResponse,
 } from './client-transactions.js';
-import { IncomingRequestScreen } from './incoming-request-screen.js';
+import { IncomingRequestScreen, type BusyRefusal } from './incoming-request-screen.js';
 import type { InviteAdmissionOptions } from './invite-admission.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
 import { DEFAULT_SIP_TIMERS, transactionTimeout, type SipTimers } from './sip-timers.js';
@@ -29,6 +29,10 @@ export interface UdpTransportOptions extends ClientTransactionHooks {
   localUser?: string;
   /** How many new calls may ring, per caller and in all (tests shrink the window). */
   inviteAdmission?: InviteAdmissionOptions;
+  /** Why a new call would be refused 486 now, or null (see IncomingRequestScreenOptions). */
+  busy?: () => string | null;
+  /** A new call was refused 486 by {@link busy}, before sip.js saw it. */
+  onBusyRefusal?: (refusal: BusyRefusal) => void;
   /** Observes every message on the wire, for the SIP trace and tests. */
   onTrace?: (direction: 'out' | 'in', message: string, peer: TransportAddress) => void;
 }
@@ -89,6 +93,7 @@ export class UdpTransport implements Transport {
       transactionMs: transactionTimeout(this.timers),
       ...(options.localUser === undefined ? {} : { user: options.localUser }),
       ...(options.inviteAdmission ? { admission: options.inviteAdmission } : {}),
+      ...(options.busy ? { busy: options.busy } : {}),
     });
     this.attach(options.endpoint);
   }
@@ -291,6 +296,7 @@ export class UdpTransport implements Transport {
       // the request is refused again just as cheaply.
       this.refusedRequests++;
       this.transmit(screened.response, from).catch(() => undefined);
+      if (screened.busyRefusal) this.options.onBusyRefusal?.(screened.busyRefusal);
       return;
     }
     if (screened.view.method === 'ACK') {

@@ -53,7 +53,17 @@ export interface FloodReport {
   byKind: Record<string, number>;
   elapsedMs: number;
   ratePerSecond: number;
+  /** When the last datagram went out (epoch ms); answers are read for a moment after it. */
+  endedAt: number;
+  /**
+   * What the registrar's socket got back for its INVITEs, by status code: how many calls (Call-IDs)
+   * were answered with it. A call can appear under 180 and then under 200 or 486.
+   */
+  inviteAnswers: Record<string, number>;
 }
+
+/** How long answers are still read after the last datagram went out. */
+const LINGER_MS = 1000;
 
 const SLICE_MS = 5;
 
@@ -266,10 +276,13 @@ function datagramOf(
   }
 }
 
-async function bindSocket(address: string, port: number): Promise<dgram.Socket> {
+async function bindSocket(
+  address: string,
+  port: number,
+  onMessage: (message: Buffer) => void = () => undefined,
+): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4');
-  // What comes back (answers to the scanner's requests) is read and forgotten.
-  socket.on('message', () => undefined);
+  socket.on('message', onMessage);
   socket.on('error', () => undefined);
   await new Promise<void>((resolveBind, rejectBind) => {
     socket.once('error', rejectBind);
@@ -281,9 +294,30 @@ async function bindSocket(address: string, port: number): Promise<dgram.Socket> 
   return socket;
 }
 
+/** Counts, by status, the calls whose INVITE got that answer (retransmissions counted once). */
+function inviteAnswerCounter() {
+  const calls = new Map<string, Set<string>>();
+  return {
+    onMessage(message: Buffer): void {
+      const text = message.toString('latin1');
+      const status = /^SIP\/2\.0 (\d{3}) /.exec(text)?.[1];
+      if (!status || !/\r\nCSeq:\s*\d+\s+INVITE\r\n/i.test(text)) return;
+      const callId = /\r\nCall-ID:\s*([^\r]+)/i.exec(text)?.[1] ?? '';
+      const seen = calls.get(status) ?? new Set<string>();
+      seen.add(callId);
+      calls.set(status, seen);
+    },
+    counts: (): Record<string, number> =>
+      Object.fromEntries([...calls].map(([status, ids]) => [status, ids.size])),
+  };
+}
+
 export async function flood(plan: FloodPlan): Promise<FloodReport> {
+  const answers = inviteAnswerCounter();
   const sockets = [
-    await bindSocket(plan.registrar.address, plan.registrar.port),
+    await bindSocket(plan.registrar.address, plan.registrar.port, (message) =>
+      answers.onMessage(message),
+    ),
     ...(await Promise.all(plan.strangers.map((address) => bindSocket(address, 0)))),
   ];
   const sources = sockets.map((socket) => {
@@ -321,6 +355,8 @@ export async function flood(plan: FloodPlan): Promise<FloodReport> {
   }
   while (pending > 0) await new Promise((resolveDrain) => setTimeout(resolveDrain, SLICE_MS));
   const elapsedMs = performance.now() - started;
+  const endedAt = Date.now();
+  await new Promise((resolveLinger) => setTimeout(resolveLinger, LINGER_MS));
   for (const socket of sockets) socket.close();
   return {
     sent: issued - failed,
@@ -328,6 +364,8 @@ export async function flood(plan: FloodPlan): Promise<FloodReport> {
     byKind,
     elapsedMs: Math.round(elapsedMs),
     ratePerSecond: Math.round(((issued - failed) * 1000) / elapsedMs),
+    endedAt,
+    inviteAnswers: answers.counts(),
   };
 }
 

@@ -41,6 +41,7 @@ export interface ListenReportJson {
     rtp: { sent: number; received: number };
     oneWayAudio: boolean;
     transport?: 'udp' | 'tcp' | 'tls';
+    end?: { code: string; message: string } | null;
   }>;
   transport?: 'udp' | 'tcp' | 'tls';
   error?: { code: string; message: string };

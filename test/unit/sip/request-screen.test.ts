@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { callerIdentityOf } from '../../../src-main/sip/invite-admission.js';
 import { UdpTransport } from '../../../src-main/sip/udp-transport.js';
 import { FakeEndpoint } from '../../support/fake-endpoint.js';
 
@@ -351,10 +352,70 @@ describe('INVITE admission: ring once per caller per window, 503 beyond the rate
     expect(delivered).toHaveLength(2);
   });
 
+  it('refuses a new call 486 before sip.js while the phone is busy, never the retransmission of the call that rings', async () => {
+    await transport.dispose();
+    let busy: string | null = null;
+    const refusals: Array<{ from: string; reason: string }> = [];
+    transport = new UdpTransport(undefined, {
+      endpoint,
+      server,
+      localUser: USER,
+      inviteAdmission: { callerWindowMs: 5000, perSecond: 2, burst: 4 },
+      busy: () => busy,
+      onBusyRefusal: (refusal) => refusals.push(refusal),
+    });
+    transport.onMessage = (message) => delivered.push(message);
+    await transport.connect();
+    const ringing = invite('alice', 'z9hG4bK-k1');
+    endpoint.deliver(ringing, server);
+    expect(delivered).toHaveLength(1);
+    busy = 'Refused: another call was already ringing';
+    // Alice's INVITE again (a retransmission): on to sip.js, which absorbs it.
+    endpoint.deliver(ringing, server);
+    expect(delivered).toHaveLength(2);
+    // Bob, while Alice rings: 486 from here, told to the engine for History, again to his
+    // retransmission, and his turn given back (the user heard nothing of him).
+    const bob = invite('bob', 'z9hG4bK-k2');
+    endpoint.deliver(bob, server);
+    endpoint.deliver(bob, server);
+    expect(delivered).toHaveLength(2);
+    expect(endpoint.sent.map((sent) => sent.text.split('\r\n')[0])).toEqual([
+      'SIP/2.0 486 Busy Here',
+      'SIP/2.0 486 Busy Here',
+    ]);
+    expect(refusals).toEqual([{ from: '<sip:bob@198.51.100.10>;tag=z9hG4bK-k2', reason: busy }]);
+    busy = null;
+    endpoint.deliver(invite('bob', 'z9hG4bK-k3'), server);
+    expect(delivered).toHaveLength(3);
+  });
+
   it('does not count re-INVITEs in a dialog as new calls', () => {
     endpoint.deliver(invite('alice', 'z9hG4bK-d1'), server);
     const reinvite = invite('alice', 'z9hG4bK-d2').replace(/^(To: [^\r\n]*)/m, '$1;tag=dialog');
     endpoint.deliver(reinvite, server);
     expect(delivered).toHaveLength(2);
+  });
+});
+
+describe('the caller of a refused INVITE, read from its raw From', () => {
+  it('gives the URI user and the display name, quoted or not', () => {
+    expect(callerIdentityOf('"Carol \\"C\\" Smith" <sip:15145550111@198.51.100.10>;tag=x')).toEqual(
+      {
+        user: '15145550111',
+        displayName: 'Carol "C" Smith',
+      },
+    );
+    expect(callerIdentityOf('Bob <sip:bob@example.com>')).toEqual({
+      user: 'bob',
+      displayName: 'Bob',
+    });
+    expect(callerIdentityOf('<sip:100@198.51.100.10>;tag=1')).toEqual({
+      user: '100',
+      displayName: null,
+    });
+    expect(callerIdentityOf('sip:example.com;tag=1')).toEqual({
+      user: 'sip:example.com',
+      displayName: null,
+    });
   });
 });
