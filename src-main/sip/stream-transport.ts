@@ -19,6 +19,8 @@ export interface StreamTransportOptions extends Pick<
   | 'onTrace'
   | 'onViaReceived'
   | 'onClientTransactionEnd'
+  | 'busy'
+  | 'onBusyRefusal'
 > {
   kind: StreamKind;
   /** Opens the one connection to the registrar (again, after it dropped). */
@@ -125,6 +127,7 @@ export class StreamTransport implements Transport {
       viaTransport: this.protocol,
       ...(options.localUser === undefined ? {} : { user: options.localUser }),
       ...(options.inviteAdmission ? { admission: options.inviteAdmission } : {}),
+      ...(options.busy ? { busy: options.busy } : {}),
     });
     this.backoff = new ReconnectBackoff(options.reconnect);
   }
@@ -294,6 +297,7 @@ export class StreamTransport implements Transport {
       this.write(socket, screened.response)
         .then(() => this.options.onTrace?.('out', screened.response, from))
         .catch(() => undefined);
+      if (screened.busyRefusal) this.options.onBusyRefusal?.(screened.busyRefusal);
       return;
     }
     this.onMessage?.(screened.text);
