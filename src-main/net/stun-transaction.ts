@@ -6,6 +6,7 @@
  * from the very address the request went to (a forged or stray answer must not be believed).
  */
 import type { TransportAddress } from '../../src-shared/domain.js';
+import { systemClock, type MediaClock } from '../media/media-clock.js';
 import type { UdpEndpoint } from './udp-endpoint.js';
 
 export interface StunRetransmission {
@@ -15,7 +16,7 @@ export interface StunRetransmission {
   maxTransmissions?: number;
   /** After the last transmission, wait this many RTOs (Rm, 16 by default). */
   finalWaitFactor?: number;
-  /** `performance.now()` time after which the transaction gives up, whatever the schedule. */
+  /** The clock's time after which the transaction gives up, whatever the schedule. */
   deadlineAt?: number;
 }
 
@@ -57,7 +58,11 @@ interface Entry<Meta, Answer> extends PendingStunTransaction<Meta, Answer> {
 export class StunTransactions<Meta = undefined, Answer = unknown> {
   private readonly open = new Map<string, Entry<Meta, Answer>>();
 
-  constructor(private readonly socket: Pick<UdpEndpoint, 'send'>) {}
+  constructor(
+    private readonly socket: Pick<UdpEndpoint, 'send'>,
+    /** `performance.now()` and Node timers unless a test drives time by hand. */
+    private readonly clock: MediaClock = systemClock,
+  ) {}
 
   get size(): number {
     return this.open.size;
@@ -73,16 +78,16 @@ export class StunTransactions<Meta = undefined, Answer = unknown> {
     const deadlineAt = schedule.deadlineAt ?? Infinity;
     const key = request.id.toString('hex');
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancelTimer: (() => void) | undefined;
       const onAbort = () => entry.settle({ ok: false, code: 'aborted', detail: 'aborted' });
       const entry: Entry<Meta, Answer> = {
         meta: request.meta,
         to: request.to,
-        lastSentAt: performance.now(),
+        lastSentAt: this.clock.now(),
         settle: (outcome) => {
           if (this.open.get(key) !== entry) return;
           this.open.delete(key);
-          clearTimeout(timer);
+          cancelTimer?.();
           signal?.removeEventListener('abort', onAbort);
           resolve(outcome);
         },
@@ -92,7 +97,7 @@ export class StunTransactions<Meta = undefined, Answer = unknown> {
             answer,
             // Karn's rule: after a retransmission the answer may be to any copy; the latest
             // send gives a lower bound, never an inflated round trip.
-            rttMs: Math.max(0, performance.now() - entry.lastSentAt),
+            rttMs: Math.max(0, this.clock.now() - entry.lastSentAt),
           }),
       };
       this.open.set(key, entry);
@@ -103,7 +108,7 @@ export class StunTransactions<Meta = undefined, Answer = unknown> {
       let interval = rtoMs;
       const transmit = () => {
         transmissions++;
-        entry.lastSentAt = performance.now();
+        entry.lastSentAt = this.clock.now();
         this.socket.send(request.datagram, request.to).catch((error: unknown) => {
           entry.settle({
             ok: false,
@@ -111,13 +116,13 @@ export class StunTransactions<Meta = undefined, Answer = unknown> {
             detail: error instanceof Error ? error.message : String(error),
           });
         });
-        const remaining = deadlineAt - performance.now();
+        const remaining = deadlineAt - this.clock.now();
         if (transmissions < maxTransmissions && interval < remaining) {
-          timer = setTimeout(transmit, interval);
+          cancelTimer = this.clock.setTimer(transmit, interval);
           interval *= 2;
         } else {
           const wait = transmissions < maxTransmissions ? interval : rtoMs * finalWaitFactor;
-          timer = setTimeout(
+          cancelTimer = this.clock.setTimer(
             () => entry.settle({ ok: false, code: 'timeout', detail: 'no answer' }),
             Math.max(0, Math.min(wait, remaining)),
           );

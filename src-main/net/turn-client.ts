@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import { EngineFailure } from '../engine/engine-error.js';
+import { systemClock, type MediaClock } from '../media/media-clock.js';
 import { readRawErrorCode } from './stun-codec.js';
 import { StunTransactions } from './stun-transaction.js';
 import {
@@ -92,6 +93,8 @@ export interface TurnClientOptions {
    */
   allocateTimeoutMs?: number;
   onEvent?: (event: TurnEvent) => void;
+  /** Time and timers: `performance.now()` and Node's by default; tests drive a clock by hand. */
+  clock?: MediaClock;
 }
 
 /** What the client needs of a socket; {@link UdpEndpoint} provides it. */
@@ -133,6 +136,8 @@ const REFRESH_AT = 0.8;
  */
 const PERMISSION_REFRESH_MS = 240_000;
 const CHANNEL_REFRESH_MS = 240_000;
+/** Refresh timers do not keep a process alive: a CLI ends when its call does. */
+const BACKGROUND = { background: true } as const;
 /** After a failed permission or channel refresh, try again this soon: a minute is still left. */
 const MAINTENANCE_RETRY_MS = 15_000;
 /** RFC 5389 §7.2.1: Rc transmissions, then Rm·RTO of waiting. */
@@ -169,7 +174,7 @@ interface Permission {
   ip: string;
   granted: boolean;
   pending: Promise<void> | null;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  cancelRefresh: (() => void) | undefined;
 }
 
 interface Channel {
@@ -177,7 +182,7 @@ interface Channel {
   peer: TransportAddress;
   bound: boolean;
   pending: Promise<number> | null;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  cancelRefresh: (() => void) | undefined;
 }
 
 /**
@@ -216,6 +221,7 @@ export class TurnClient {
   private readonly rtoMs: number;
   private readonly allocateTimeoutMs: number;
   private readonly onEvent: ((event: TurnEvent) => void) | undefined;
+  private readonly clock: MediaClock;
 
   private stateValue: TurnState = 'idle';
   private serverAddress: TransportAddress | null = null;
@@ -225,7 +231,7 @@ export class TurnClient {
   private mayHoldAllocation = false;
   private allocating: Promise<TurnAllocation> | null = null;
   private closing: Promise<void> | null = null;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelRefresh: (() => void) | undefined;
   private detachers: Array<() => void> = [];
   private readonly transactions: StunTransactions<TransactionMeta, Reply>;
   private readonly permissions = new Map<string, Permission>();
@@ -245,7 +251,8 @@ export class TurnClient {
     this.rtoMs = options.rtoMs ?? 500;
     this.allocateTimeoutMs = options.allocateTimeoutMs ?? 2000;
     this.onEvent = options.onEvent;
-    this.transactions = new StunTransactions(endpoint);
+    this.clock = options.clock ?? systemClock;
+    this.transactions = new StunTransactions(endpoint, this.clock);
   }
 
   get state(): TurnState {
@@ -286,7 +293,7 @@ export class TurnClient {
       ip: peer.address,
       granted: false,
       pending: null,
-      timer: undefined,
+      cancelRefresh: undefined,
     };
     this.permissions.set(peer.address, permission);
     permission.pending = this.createPermission(peer, this.userDeadline())
@@ -328,7 +335,7 @@ export class TurnClient {
       peer: { address: peer.address, port: peer.port },
       bound: false,
       pending: null,
-      timer: undefined,
+      cancelRefresh: undefined,
     };
     // Known before the answer: the server may relay ChannelData as soon as it has bound it.
     this.channels.set(key, channel);
@@ -414,7 +421,7 @@ export class TurnClient {
     // An allocation under way or a refresh in flight ends here; their callers see 'closed'.
     this.transactions.closeAll();
     if (holding) {
-      const deadlineAt = performance.now() + Math.min(MAX_CLOSE_MS, this.allocateTimeoutMs);
+      const deadlineAt = this.clock.now() + Math.min(MAX_CLOSE_MS, this.allocateTimeoutMs);
       try {
         await this.authenticatedRequest(REFRESH, [[ATTR.LIFETIME, 0]], deadlineAt);
       } catch {
@@ -429,7 +436,7 @@ export class TurnClient {
   }
 
   private async runAllocate(signal: AbortSignal | undefined): Promise<TurnAllocation> {
-    const deadlineAt = performance.now() + this.allocateTimeoutMs;
+    const deadlineAt = this.clock.now() + this.allocateTimeoutMs;
     this.resetAllocationState();
     this.stateValue = 'allocating';
     this.attach();
@@ -470,7 +477,7 @@ export class TurnClient {
         lifetimeSeconds,
         rttMs: answer.rttMs,
       };
-      this.expiresAt = performance.now() + lifetimeSeconds * 1000;
+      this.expiresAt = this.clock.now() + lifetimeSeconds * 1000;
       this.stateValue = 'allocated';
       this.scheduleRefresh();
       this.emit({
@@ -495,7 +502,7 @@ export class TurnClient {
   private async resolveServer(deadlineAt: number): Promise<TransportAddress> {
     try {
       const spec = parseStunServer(this.serverSpec);
-      return await resolveStunServer(spec, Math.max(1, deadlineAt - performance.now()));
+      return await resolveStunServer(spec, Math.max(1, deadlineAt - this.clock.now()));
     } catch (error) {
       throw new TurnError('unreachable', `TURN server ${this.serverSpec}: ${messageOf(error)}`);
     }
@@ -723,17 +730,19 @@ export class TurnClient {
   }
 
   private scheduleRefresh(): void {
-    clearTimeout(this.refreshTimer);
+    this.cancelRefresh?.();
     const lifetimeSeconds = this.current?.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
-    this.refreshTimer = unref(
-      setTimeout(() => void this.refreshAllocation(), lifetimeSeconds * 1000 * REFRESH_AT),
+    this.cancelRefresh = this.clock.setTimer(
+      () => void this.refreshAllocation(),
+      lifetimeSeconds * 1000 * REFRESH_AT,
+      BACKGROUND,
     );
   }
 
   private async refreshAllocation(): Promise<void> {
     if (this.stateValue !== 'allocated') return;
     // Retransmit until the allocation would lapse: an answer after that is worthless.
-    const deadlineAt = Math.max(this.expiresAt, performance.now() + this.rtoMs);
+    const deadlineAt = Math.max(this.expiresAt, this.clock.now() + this.rtoMs);
     try {
       const answer = await this.authenticatedRequest(REFRESH, [], deadlineAt);
       if (this.stateValue !== 'allocated' || !this.current) return;
@@ -741,7 +750,7 @@ export class TurnClient {
       const lifetimeSeconds = lifetimeOf(answer.message) ?? DEFAULT_LIFETIME_SECONDS;
       if (lifetimeSeconds <= 0) throw new TurnError('rejected', 'the TURN server granted 0 s');
       this.current = { ...this.current, lifetimeSeconds };
-      this.expiresAt = performance.now() + lifetimeSeconds * 1000;
+      this.expiresAt = this.clock.now() + lifetimeSeconds * 1000;
       this.scheduleRefresh();
       this.emit({ type: 'refreshed', detail: `${lifetimeSeconds} s` });
     } catch (error) {
@@ -751,9 +760,9 @@ export class TurnClient {
   }
 
   private schedulePermissionRefresh(permission: Permission, delayMs: number): void {
-    clearTimeout(permission.timer);
-    permission.timer = unref(
-      setTimeout(() => {
+    permission.cancelRefresh?.();
+    permission.cancelRefresh = this.clock.setTimer(
+      () => {
         if (this.stateValue !== 'allocated') return;
         this.createPermission({ address: permission.ip, port: 1 }, this.backgroundDeadline()).then(
           () => {
@@ -765,14 +774,16 @@ export class TurnClient {
               this.schedulePermissionRefresh(permission, MAINTENANCE_RETRY_MS),
             ),
         );
-      }, delayMs),
+      },
+      delayMs,
+      BACKGROUND,
     );
   }
 
   private scheduleChannelRefresh(channel: Channel, delayMs: number): void {
-    clearTimeout(channel.timer);
-    channel.timer = unref(
-      setTimeout(() => {
+    channel.cancelRefresh?.();
+    channel.cancelRefresh = this.clock.setTimer(
+      () => {
         if (this.stateValue !== 'allocated') return;
         this.channelBind(channel, this.backgroundDeadline()).then(
           () => {
@@ -786,7 +797,9 @@ export class TurnClient {
               () => this.scheduleChannelRefresh(channel, MAINTENANCE_RETRY_MS),
             ),
         );
-      }, delayMs),
+      },
+      delayMs,
+      BACKGROUND,
     );
   }
 
@@ -811,10 +824,10 @@ export class TurnClient {
   }
 
   private stopMaintenance(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
-    for (const permission of this.permissions.values()) clearTimeout(permission.timer);
-    for (const channel of this.channels.values()) clearTimeout(channel.timer);
+    this.cancelRefresh?.();
+    this.cancelRefresh = undefined;
+    for (const permission of this.permissions.values()) permission.cancelRefresh?.();
+    for (const channel of this.channels.values()) channel.cancelRefresh?.();
   }
 
   private resetAllocationState(): void {
@@ -871,12 +884,12 @@ export class TurnClient {
   }
 
   private userDeadline(): number {
-    return performance.now() + this.allocateTimeoutMs;
+    return this.clock.now() + this.allocateTimeoutMs;
   }
 
   /** The whole RFC 5389 schedule: background refreshes have a minute of slack. */
   private backgroundDeadline(): number {
-    return performance.now() + this.rtoMs * (2 ** (MAX_TRANSMISSIONS - 1) - 1 + FINAL_WAIT_FACTOR);
+    return this.clock.now() + this.rtoMs * (2 ** (MAX_TRANSMISSIONS - 1) - 1 + FINAL_WAIT_FACTOR);
   }
 
   private emit(event: TurnEvent): void {
@@ -922,9 +935,4 @@ function asTurnError(error: unknown): TurnError {
 
 function abortedError(): TurnError {
   return new TurnError('closed', 'TURN allocation aborted');
-}
-
-function unref<T extends ReturnType<typeof setTimeout>>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
 }

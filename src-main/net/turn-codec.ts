@@ -4,6 +4,7 @@
  * encodes and decodes; integrity is checked here on the raw bytes.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import stun, { type StunMessage } from 'stun';
 import type { TransportAddress } from '../../src-shared/domain.js';
 import { clampNetworkSeconds } from './network-durations.js';
@@ -66,11 +67,49 @@ export function encodeTurnMessage(
     message.addAttribute(ATTR.USERNAME, credential.username);
     message.addAttribute(ATTR.REALM, credential.realm);
     message.addAttribute(ATTR.NONCE, credential.nonce);
-    message.addMessageIntegrity(credential.key);
   }
+  // The package encodes the whole message again for each of its addMessageIntegrity and
+  // addFingerprint (a Send indication per RTP packet would pay it three times): both are
+  // appended to the encoded bytes here instead.
+  const encoded = message.toBuffer();
   // Lets the server tell our STUN from other traffic on its port (RFC 5389 §8).
-  message.addFingerprint();
-  return message.toBuffer();
+  return withFingerprint(credential ? withIntegrity(encoded, credential.key) : encoded);
+}
+
+const MESSAGE_INTEGRITY_LENGTH = 20;
+const FINGERPRINT = 0x8028;
+/** RFC 5389 §15.5: the CRC-32 is XORed with "STUN". */
+const FINGERPRINT_XOR = 0x5354554e;
+
+/** Appends an attribute, the header's message length counting it, as the value `valueFor` says. */
+function appendAttribute(
+  message: Buffer,
+  type: number,
+  length: number,
+  valueFor: (headed: Buffer) => Buffer,
+): Buffer {
+  const headed = Buffer.from(message);
+  headed.writeUInt16BE(message.length - HEADER_LENGTH + 4 + length, 2);
+  const header = Buffer.alloc(4);
+  header.writeUInt16BE(type, 0);
+  header.writeUInt16BE(length, 2);
+  return Buffer.concat([headed, header, valueFor(headed)]);
+}
+
+/** RFC 5389 §15.4: HMAC-SHA1 over the message up to the attribute, its length included. */
+function withIntegrity(message: Buffer, key: Buffer): Buffer {
+  return appendAttribute(message, ATTR.MESSAGE_INTEGRITY, MESSAGE_INTEGRITY_LENGTH, (headed) =>
+    createHmac('sha1', key).update(headed).digest(),
+  );
+}
+
+/** RFC 5389 §15.5: CRC-32 of the message up to the attribute, its length included. */
+function withFingerprint(message: Buffer): Buffer {
+  return appendAttribute(message, FINGERPRINT, 4, (headed) => {
+    const value = Buffer.alloc(4);
+    value.writeUInt32BE((crc32(headed) ^ FINGERPRINT_XOR) >>> 0, 0);
+    return value;
+  });
 }
 
 /** Null for anything that is not a well-formed RFC 5389 message (hostile bytes included). */

@@ -31,13 +31,16 @@ const parserLogger = silentLoggerFactory.getLogger('natter.parser');
 export const MAX_HEADER_LINES = 100;
 export const MAX_HEADER_BYTES = 8192;
 
+/** RFC 3261 §8.1.1.5: a CSeq sequence number is less than 2^31. */
+const MAX_CSEQ = 2 ** 31 - 1;
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Returns null for anything sip.js cannot parse or that lacks a Via branch or CSeq, for a request
- * whose Request-URI sip.js cannot read, for a Content-Length that cuts a character in two, and for
- * a message whose header section is larger than {@link MAX_HEADER_LINES} lines or
- * {@link MAX_HEADER_BYTES} characters, which is never parsed at all.
+ * whose Request-URI sip.js cannot read, for a Content-Length that cuts a character in two, for a
+ * CSeq number of 2^31 or more, and for a message whose header section is larger than
+ * {@link MAX_HEADER_LINES} lines or {@link MAX_HEADER_BYTES} characters, which is never parsed.
  */
 export function viewSipMessage(text: string): SipMessageView | null {
   if (headerSectionTooLarge(text)) return null;
@@ -60,6 +63,9 @@ export function viewSipMessage(text: string): SipMessageView | null {
   // character leaves half a surrogate pair, on which its user agent throws (URIError) measuring
   // the body. The Content-Length does not describe this body.
   if (LONE_SURROGATE.test(message.body)) return null;
+  // RFC 3261 §8.1.1.5: a sequence number below 2^31. sip.js reads digits of any length into a
+  // Number (Infinity past 309 of them), which then matches, or fails to match, as it likes.
+  if (!Number.isInteger(message.cseq) || message.cseq < 0 || message.cseq > MAX_CSEQ) return null;
   const rport = via.rport === undefined || via.rport === '' ? undefined : Number(via.rport);
   const isResponse = message instanceof Core.IncomingResponseMessage;
   return {

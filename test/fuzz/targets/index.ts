@@ -1,14 +1,10 @@
 import type { FuzzTarget } from '../fuzz-target.js';
 import { historyFileTarget, ipcTarget, settingsFileTarget } from './app-targets.js';
 import { dtmfTarget, rtcpTarget, rtpTarget, sdpTarget } from './media-targets.js';
-import {
-  channelDataTarget,
-  stunCodecTarget,
-  turnClientTarget,
-  turnCodecTarget,
-} from './net-targets.js';
+import { stunCodecTarget, turnCodecTarget } from './net-targets.js';
 import { sipDigestTarget, sipTarget } from './sip-targets.js';
 import { srtpTarget } from './srtp-targets.js';
+import { channelDataTarget, turnClientTarget } from './turn-targets.js';
 
 /** Every fuzz target, by the name FUZZ_ONLY and the regression files use. */
 export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [

@@ -92,6 +92,16 @@ describe('SIP message view bounds', () => {
     expect(viewSipMessage(whole)).not.toBeNull();
   });
 
+  it('refuses a CSeq number of 2^31 or more (sip.js reads 310 digits as Infinity)', () => {
+    const response = (cseq: string): string =>
+      options([])
+        .replace('OPTIONS sip:123456_home@203.0.113.7:5060 SIP/2.0', 'SIP/2.0 200 OK')
+        .replace('CSeq: 1 OPTIONS', `CSeq: ${cseq} OPTIONS`);
+    expect(viewSipMessage(response('9'.repeat(320)))).toBeNull();
+    expect(viewSipMessage(response(String(2 ** 31)))).toBeNull();
+    expect(viewSipMessage(response(String(2 ** 31 - 1)))?.cseq).toBe(2 ** 31 - 1);
+  });
+
   it('has the transport refuse such a datagram without handing it to sip.js', async () => {
     const endpoint = new FakeEndpoint();
     const transport = new UdpTransport(undefined, { endpoint, server });
