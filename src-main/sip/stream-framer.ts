@@ -27,7 +27,12 @@ export const DEFAULT_MAX_BODY_BYTES = 65_536;
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 /** A request line ("INVITE sip:… SIP/2.0") or a status line ("SIP/2.0 200 OK"). */
-const START_LINE = /^(?:SIP\/2\.0 \d{3}(?: |$)|[A-Za-z!%'*+.`~_-]+ \S+ SIP\/2\.0$)/i;
+/**
+ * A method as the start line's pattern below takes it: RFC 3261 §25.1 token characters, at most
+ * 32 of them (the longest registered method, SUBSCRIBE's peers included, has 9).
+ */
+const METHOD_TOKEN = /^[A-Za-z0-9!%'*+.`~_-]{1,32}$/;
+const START_LINE = /^(?:SIP\/2\.0 \d{3}(?: |$)|[A-Za-z0-9!%'*+.`~_-]{1,32} \S+ SIP\/2\.0$)/i;
 
 /**
  * Splits the bytes of a stream transport (TCP, TLS) into SIP messages by their Content-Length,
@@ -87,13 +92,14 @@ export class StreamFramer {
   private nextMessage(): StreamItem | null {
     const headerEnd = this.buffer.indexOf(HEADER_END);
     const firstLineEnd = this.buffer.indexOf(CRLF);
-    if (firstLineEnd >= 0 || this.buffer.length > 256) {
-      const firstLine = this.buffer.toString('latin1', 0, firstLineEnd >= 0 ? firstLineEnd : 256);
-      if (firstLineEnd < 0 || !START_LINE.test(firstLine)) {
-        throw new StreamFramingError(
-          'the stream does not start a SIP message here (a wrong Content-Length before it?)',
-        );
-      }
+    const startsMessage =
+      firstLineEnd >= 0
+        ? START_LINE.test(this.buffer.toString('latin1', 0, firstLineEnd))
+        : mayStartMessage(this.buffer, this.maxHeaderBytes);
+    if (!startsMessage) {
+      throw new StreamFramingError(
+        'the stream does not start a SIP message here (a wrong Content-Length before it?)',
+      );
     }
     if (headerEnd < 0) {
       if (this.buffer.length > this.maxHeaderBytes) {
@@ -131,6 +137,20 @@ export class StreamFramer {
   private consume(bytes: number): void {
     this.buffer = this.buffer.subarray(bytes);
   }
+}
+
+/**
+ * Whether the bytes of a start line not yet ended can still become one: the word before the
+ * first space is a method (a token) or `SIP/2.0`, or, with no space yet, could grow into one.
+ * Garbage after a wrong Content-Length is told early, while a long but valid start line (a long
+ * Request-URI) is judged by the same rule however the stream was cut into reads.
+ */
+function mayStartMessage(buffer: Buffer, maxBytes: number): boolean {
+  const text = buffer.toString('latin1', 0, Math.min(buffer.length, maxBytes));
+  const space = text.indexOf(' ');
+  const word = (space >= 0 ? text.slice(0, space) : text).toUpperCase();
+  if (space >= 0) return word === 'SIP/2.0' || METHOD_TOKEN.test(word);
+  return METHOD_TOKEN.test(word) || 'SIP/2.0'.startsWith(word);
 }
 
 /**

@@ -4,12 +4,14 @@ import { dtmfTarget, rtcpTarget, rtpTarget, sdpTarget } from './media-targets.js
 import { stunCodecTarget, turnCodecTarget } from './net-targets.js';
 import { sipDigestTarget, sipTarget } from './sip-targets.js';
 import { srtpTarget } from './srtp-targets.js';
+import { sipStreamTarget } from './stream-targets.js';
 import { channelDataTarget, turnClientTarget } from './turn-targets.js';
 
 /** Every fuzz target, by the name FUZZ_ONLY and the regression files use. */
 export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
   sipTarget,
   sipDigestTarget,
+  sipStreamTarget,
   sdpTarget,
   stunCodecTarget,
   turnCodecTarget,

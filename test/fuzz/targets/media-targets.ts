@@ -230,6 +230,9 @@ export const dtmfTarget: FuzzTarget<
 };
 
 /** Offers of the kinds providers, sipp and baresip send, built from their fields. */
+/** A 30-byte SDES master key and salt (RFC 4568 §6.1), as base64. */
+const SDES_KEY = Buffer.alloc(30, 0x5a).toString('base64');
+
 const sdpOffer = fc
   .record({
     version: fc.constantFrom('0', '0', '0', '1', ''),
@@ -269,6 +272,12 @@ const sdpOffer = fc
         'm=audio 0 RTP/AVP 0',
         'b=AS:64',
         't=0 0',
+        `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SDES_KEY}`,
+        `a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:${SDES_KEY}|2^20|1:4`,
+        `a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:${SDES_KEY}${SDES_KEY}`,
+        'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:',
+        'a=crypto:x AES_CM_128_HMAC_SHA1_80 inline:####',
+        `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SDES_KEY} KDR=1`,
       ),
       { maxLength: 4 },
     ),
@@ -294,7 +303,7 @@ export const sdpTarget: FuzzTarget<string> = {
   contract:
     'parseAudioSdp and negotiateAnswer never throw: any offer or answer is a result with ' +
     'a usable address, port and G.711 codec, or { ok: false } with a reason of bounded length',
-  modules: ['src-main/media/sdp.ts'],
+  modules: ['src-main/media/sdp.ts', 'src-main/media/sdes.ts'],
   input: () => mutatedText(sdpOffer),
   execute(sdp) {
     const parsed = mustNotThrow('parseAudioSdp', () => parseAudioSdp(sdp));

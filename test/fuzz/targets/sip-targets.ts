@@ -160,7 +160,7 @@ function assemble(startLine: string, headers: HeaderSet, method: string, extra: 
 
 type HeaderSet = typeof commonHeaders extends fc.Arbitrary<infer T> ? T : never;
 
-const sipRequest = fc
+export const sipRequest = fc
   .record({
     method: fc.constantFrom(...METHODS),
     uri: fc.constantFrom(
@@ -181,7 +181,7 @@ const sipRequest = fc
     assemble(`${method} ${uri} ${version}`, headers, method === 'invite' ? 'INVITE' : method, []),
   );
 
-const sipResponse = fc
+export const sipResponse = fc
   .record({
     status: fc.constantFrom('100', '180', '200', '401', '407', '486', '503', '699', '1000', 'x'),
     reason: fc.constantFrom('OK', 'Unauthorized', '', 'Reason with  spaces and ünïcode'),

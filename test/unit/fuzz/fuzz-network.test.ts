@@ -7,5 +7,14 @@ import { describe } from 'vitest';
 import { fuzzEach } from './fuzz-each.js';
 
 describe('fuzzing the network parsers', () => {
-  fuzzEach(['sip', 'sip-digest', 'sdp', 'stun', 'turn-codec', 'turn-client', 'channel-data']);
+  fuzzEach([
+    'sip',
+    'sip-digest',
+    'sip-stream',
+    'sdp',
+    'stun',
+    'turn-codec',
+    'turn-client',
+    'channel-data',
+  ]);
 });
