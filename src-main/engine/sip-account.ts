@@ -12,10 +12,7 @@ import { UdpEndpoint, localAddressToward } from '../net/udp-endpoint.js';
 import { RtpSessionDescriptionHandler } from '../sip/rtp-session-description-handler.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import type { ViaReceivedResponse } from '../sip/udp-transport.js';
-import {
-  signallingTransportClass,
-  type SignallingTransport,
-} from './signalling-transport.js';
+import { signallingTransportClass, type SignallingTransport } from './signalling-transport.js';
 import { boundRegistererDurations } from '../sip/registerer-durations.js';
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
