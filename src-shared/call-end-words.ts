@@ -18,6 +18,7 @@ export const CALL_END_WORDS = [
   'Network problem',
   'Not allowed',
   'No common audio format',
+  'Not encrypted',
   'Call failed',
 ] as const;
 export type CallEndWords = (typeof CALL_END_WORDS)[number];
@@ -82,6 +83,8 @@ export function callEndWords(call: EndedCall): CallEndWords | null {
       return 'Not allowed';
     case 'not-acceptable':
       return 'No common audio format';
+    case 'not-encrypted':
+      return 'Not encrypted';
     case 'unavailable':
     case 'failed': {
       // No status: no final response came at all (timeouts, transport failures).

@@ -172,6 +172,8 @@ export const callEndCodeSchema = z.enum([
   'auth-failed',
   'timeout',
   'not-acceptable',
+  /** SRTP was required and the other side answered without it: the phone hung up. */
+  'not-encrypted',
   'failed',
 ]);
 export type CallEndCode = z.infer<typeof callEndCodeSchema>;

@@ -254,7 +254,7 @@ export class CallMedia implements CallMediaPort {
       ? this.srtp.acceptAnswer(parsed)
       : this.srtp.acceptOffer(parsed);
     if (refusal) {
-      if (this.awaitingAnswer) this.refusal = ['not-acceptable', refusal];
+      if (this.awaitingAnswer) this.refusal = ['not-encrypted', refusal];
       throw new EngineFailure('srtp', refusal);
     }
     this.remote = parsed;

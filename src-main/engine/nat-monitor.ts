@@ -133,11 +133,19 @@ export class NatMonitor {
   private update(patch: Partial<NatStatus>): void {
     const next: NatStatus = { ...this.current, ...patch, checkedAt: new Date().toISOString() };
     next.registrarAgrees =
-      next.registrarSees && next.mapped ? sameAddress(next.registrarSees, next.mapped) : null;
+      next.registrarSees && next.mapped ? this.agrees(next.registrarSees, next.mapped) : null;
     const { address, source } = this.chooseContact(next);
     next.contact = address;
     next.contactSource = source;
     this.current = next;
+  }
+
+  /**
+   * Whether what the registrar sees matches the STUN mapping. Over TCP or TLS the registrar sees
+   * the connection's public side, whose port no UDP mapping foretells: only the addresses compare.
+   */
+  private agrees(seen: TransportAddress, mapped: TransportAddress): boolean {
+    return this.options.stream ? seen.address === mapped.address : sameAddress(seen, mapped);
   }
 
   /**

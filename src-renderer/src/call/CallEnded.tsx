@@ -42,7 +42,13 @@ const EXPLAINED = new Set([
   'Call failed',
   'Not allowed',
   'No common audio format',
+  'Not encrypted',
 ]);
+
+/** The engine's reasons are clauses ("the other side would not…"); on their own line, a sentence. */
+function asSentence(clause: string): string {
+  return clause.charAt(0).toUpperCase() + clause.slice(1);
+}
 
 /**
  * How a call ended, in plain words, for a few seconds before the dialer returns ("Busy",
@@ -87,7 +93,9 @@ export function CallEnded({
       <p className={refused ? 'end-reason refused' : 'end-reason'} role="status">
         {words}
       </p>
-      {EXPLAINED.has(words) && call.end && <p className="muted end-detail">{call.end.message}</p>}
+      {EXPLAINED.has(words) && call.end && (
+        <p className="muted end-detail">{asSentence(call.end.message)}</p>
+      )}
       {lasted && <p className="timer">Call lasted {lasted}</p>}
       <button
         type="button"

@@ -23,7 +23,6 @@ import {
 import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
 import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
-import type { CallInfo } from '../../../src-shared/domain.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -57,11 +56,6 @@ export interface Bridge {
   settingsFile: string;
   /** A `tel:` link's number, handed to the open pages as main hands it to the window. */
   offerNumber(number: string): void;
-  /**
-   * Rewrites each call as the pages receive it (its events and the snapshot), for what the
-   * engine cannot report yet, such as a call's TLS and SRTP; null sends the engine's own.
-   */
-  setCallReport(report: ((call: CallInfo) => CallInfo) | null): void;
   close(): Promise<void>;
 }
 
@@ -84,8 +78,6 @@ export async function startBridge(options: {
   if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
   const token = randomBytes(16).toString('hex');
   let origin = '';
-  let callReport: ((call: CallInfo) => CallInfo) | null = null;
-  const reported = (call: CallInfo) => (callReport ? callReport(call) : call);
   const route = createIpcRouter({
     handlers: service.handlers,
     isTrustedSender: (url) => url === origin,
@@ -143,8 +135,7 @@ export async function startBridge(options: {
     const sender = request.headers.origin;
     for (const name of EVENT_NAMES) {
       const off = service.on(name, (payload) => {
-        const sent = name === 'call' ? reported(payload as CallInfo) : payload;
-        socket.send(JSON.stringify({ channel: eventChannel(name), payload: sent }));
+        socket.send(JSON.stringify({ channel: eventChannel(name), payload }));
       });
       socket.on('close', off);
     }
@@ -165,10 +156,6 @@ export async function startBridge(options: {
       if (typeof message.id !== 'number' || typeof message.channel !== 'string') return;
       const name = invokeNameOf(message.channel) ?? message.channel;
       const result = await route(name, message.payload, sender);
-      if (name === 'snapshot' && result.ok) {
-        const snapshot = result.value as { calls: CallInfo[] };
-        result.value = { ...snapshot, calls: snapshot.calls.map(reported) };
-      }
       socket.send(JSON.stringify({ id: message.id, result }));
     });
   });
@@ -182,9 +169,6 @@ export async function startBridge(options: {
       for (const socket of sockets.clients) {
         socket.send(JSON.stringify({ channel: eventChannel('dial'), payload }));
       }
-    },
-    setCallReport: (report) => {
-      callReport = report;
     },
     close: async () => {
       await service.stop();

@@ -106,7 +106,7 @@ describe('a call between two CallMedia with SRTP, on loopback', () => {
       /would not encrypt the call/,
     );
     expect(caller.media.refusal).toEqual([
-      'not-acceptable',
+      'not-encrypted',
       expect.stringMatching(/would not encrypt/),
     ]);
     await wait(200);

@@ -125,6 +125,18 @@ describe('NatMonitor for SIP over a TCP/TLS connection', () => {
     expect(nat.status.contactSource).toBe('registrar');
   });
 
+  it("agrees with the registrar on the public address alone: a connection's port is not the UDP mapping's", async () => {
+    discovery.next = { mapped: { address: '198.51.100.1', port: 40001 }, natType: 'cone' };
+    const nat = monitor(undefined, undefined, true);
+    nat.streamConnected({ address: '192.168.50.2', port: 51000 });
+    await nat.check();
+    nat.recordRegistrarView({ address: '198.51.100.1', port: 38888 });
+    expect(nat.status.registrarAgrees).toBe(true);
+    // Another public address than STUN found is still a disagreement.
+    nat.recordRegistrarView({ address: '203.0.113.9', port: 38888 });
+    expect(nat.status.registrarAgrees).toBe(false);
+  });
+
   it('forgets the registrar view of a connection that was replaced', () => {
     const nat = monitor(undefined, undefined, true);
     nat.streamConnected({ address: '192.168.50.2', port: 51000 });

@@ -86,6 +86,7 @@ describe('why a call ended, in plain words', () => {
     expect(callEndWords(ended('forbidden'))).toBe('Not allowed');
     expect(callEndWords(ended('auth-failed'))).toBe('Not allowed');
     expect(callEndWords(ended('not-acceptable'))).toBe('No common audio format');
+    expect(callEndWords(ended('not-encrypted'))).toBe('Not encrypted');
   });
 
   it('has words for every end code, and none for a call still going', () => {
