@@ -3,6 +3,7 @@ import { SettingsStore, type SecretCipher } from '../storage/settings-store.js';
 import { settingsFileIn, userDataDirectory } from '../storage/app-paths.js';
 import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
 import { runDoctor } from '../engine/doctor/doctor.js';
+import { tlsServerFor } from '../engine/doctor/alg-tls.js';
 import type { DoctorFix, DoctorReport } from '../../src-shared/doctor.js';
 import { measuredBindingLifetime } from '../../src-shared/keepalive-interval.js';
 import type { DoctorArgs } from './cli-args.js';
@@ -119,9 +120,16 @@ function humanReport(report: DoctorReport, args: DoctorArgs): string[] {
 }
 
 /** The `natter call`/`listen` flags that carry the fix, for people who use the CLI. */
-export function callFlags(fix: DoctorFix, args: Pick<DoctorArgs, 'caFile'>): string | null {
+export function callFlags(
+  fix: DoctorFix,
+  args: Pick<DoctorArgs, 'caFile'> & { server?: string },
+): string | null {
   if (fix.sipTransport !== 'tls') return null;
   return [
+    // A port typed for UDP is not the TLS one: the server the TLS test reached is named.
+    args.server && /:\d+$/.test(args.server.trim())
+      ? `--server ${tlsServerFor(args.server)}`
+      : null,
     '--transport tls',
     args.caFile === undefined ? null : `--ca ${args.caFile}`,
     ...(fix.stunServers ?? []).map((server) => `--stun ${server}`),

@@ -100,6 +100,9 @@ describe('SIP over TLS as the cure for a SIP ALG', () => {
       callFlags({ sipTransport: 'tls', stunServers: ['stun.example:3478'] }, { caFile: 'ca.pem' }),
     ).toBe('--transport tls --ca ca.pem --stun stun.example:3478');
     expect(callFlags({ stunServers: [] }, { caFile: undefined })).toBeNull();
+    expect(
+      callFlags({ sipTransport: 'tls' }, { caFile: undefined, server: 'atlanta1.voip.ms:5060' }),
+    ).toBe('--server atlanta1.voip.ms:5061 --transport tls');
   });
 
   it('a TLS attempt that cannot connect ends as a plain failure, never a throw', async () => {
