@@ -10,7 +10,9 @@ import {
   tryTlsAroundAlg,
 } from '../../../src-main/engine/doctor/alg-tls.js';
 import { callFlags } from '../../../src-main/cli/doctor-command.js';
-import { settingsForFix } from '../../../src-main/app/doctor-runner.js';
+import { createDoctorRunner, settingsForFix } from '../../../src-main/app/doctor-runner.js';
+import { parseCliArgs, UsageError } from '../../../src-main/cli/cli-args.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../../src-shared/settings.js';
 
 const base = {
   reachable: false,
@@ -126,4 +128,48 @@ describe('SIP over TLS as the cure for a SIP ALG', () => {
     expect(attempt.error).toMatch(/127\.0\.0\.1:5061/);
     expect(attempt.error).not.toContain('secret');
   }, 15_000);
+
+  it('the doctor takes --ca for its TLS attempt, and no --transport', () => {
+    const args = parseCliArgs(['doctor', '--server', 'x.example', '--user', 'u', '--ca', 'ca.pem']);
+    expect(args).toMatchObject({ command: 'doctor', caFile: 'ca.pem' });
+    expect(() =>
+      parseCliArgs(['doctor', '--server', 'x.example', '--user', 'u', '--transport', 'tls']),
+    ).toThrow(UsageError);
+  });
+
+  it('the app passes its CA file to the doctor and "Apply" saves the TLS transport', async () => {
+    const saved: unknown[] = [];
+    let caSeen: string | undefined;
+    const doctor = createDoctorRunner({
+      run: async (options) => {
+        caSeen = options.tlsCaFile;
+        return {
+          steps: [],
+          verdict: { code: 'alg-tls-fixes', message: TLS_CURES_ALG },
+          alg: { detected: true, tls: worked },
+          fix: { sipTransport: 'tls' },
+          applied: null,
+          twoWayFound: true,
+        };
+      },
+      account: () => ({ server: 'atlanta1.voip.ms', user: '123456_home' }),
+      password: () => 'secret',
+      stunServers: () => [],
+      tlsCaFile: () => '/etc/ssl/pbx-ca.pem',
+      localAddress: () => undefined,
+      saveSettings: async (change) => {
+        saved.push(change);
+        return { ...DEFAULT_SETTINGS, ...change } as Settings;
+      },
+      onStep: () => undefined,
+    });
+    const report = await doctor.run({ full: false, echo: '4443', apply: false });
+    expect(caSeen).toBe('/etc/ssl/pbx-ca.pem');
+    expect(report.alg?.tls.audio).toBe(true);
+    expect(saved).toEqual([]);
+    const { applied, settings } = await doctor.applyLastFix();
+    expect(applied).toEqual({ sipTransport: 'tls' });
+    expect(settings.sipTransport).toBe('tls');
+    expect(saved).toEqual([{ sipTransport: 'tls' }]);
+  });
 });
