@@ -5,6 +5,7 @@
  * {@link DoctorStep} as it lands.
  */
 import { z } from 'zod';
+import { sipTransportSchema } from './domain.js';
 
 export const DOCTOR_STEP_IDS = [
   'reachability',
@@ -41,6 +42,7 @@ export const DOCTOR_VERDICT_CODES = [
   'turn-required',
   'turn-fixes',
   'alg-detected',
+  'alg-tls-fixes',
   'blocked',
   'unreachable',
 ] as const;
@@ -63,8 +65,26 @@ export const doctorFixSchema = z.object({
   turnServer: z.string().optional(),
   turnUser: z.string().optional(),
   turnPolicy: z.enum(['never', 'symmetric', 'always']).optional(),
+  /** SIP over TLS, which a router's SIP ALG cannot read or rewrite. */
+  sipTransport: sipTransportSchema.optional(),
 });
 export type DoctorFix = z.infer<typeof doctorFixSchema>;
+
+/**
+ * The way around a SIP ALG the doctor tries when it finds one: registering and a test call over
+ * TLS at the same server (port 5061), which the router cannot read.
+ */
+export const doctorAlgTlsSchema = z.object({
+  tried: z.boolean(),
+  /** host:port tried over TLS; null when not tried. */
+  server: z.string().max(300).nullable(),
+  registered: z.boolean(),
+  /** The test call over TLS had audio both ways. */
+  audio: z.boolean(),
+  /** Why it did not register or carry audio, in plain words; null when it did. */
+  error: z.string().max(500).nullable(),
+});
+export type DoctorAlgTls = z.infer<typeof doctorAlgTlsSchema>;
 
 export const doctorReportSchema = z.object({
   steps: z.array(doctorStepSchema),
@@ -74,6 +94,8 @@ export const doctorReportSchema = z.object({
    * STUN's, calls the phone rescued from one-way audio, the last network change.
    */
   notes: z.array(z.string().max(500)).max(8).optional(),
+  /** The SIP ALG step's outcome when it ran: whether SIP over TLS got around the ALG. */
+  alg: z.object({ detected: z.boolean(), tls: doctorAlgTlsSchema }).optional(),
   /** The fix the verdict recommends, whether or not it was applied. */
   fix: doctorFixSchema.nullable(),
   /** What was written to the settings, when asked to apply; null otherwise. */

@@ -119,6 +119,7 @@ export function createAppService(
     account: () => store.settings.account,
     password: () => store.password(),
     stunServers: () => store.settings.stunServers,
+    tlsCaFile: () => store.settings.tlsCaFile,
     turn: () => {
       const turn = turnOf(store.settings);
       return turn ? { server: turn.server, user: turn.username, password: turn.password } : null;

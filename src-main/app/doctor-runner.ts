@@ -35,6 +35,8 @@ export interface DoctorRunnerDeps {
   account(): Account | null;
   password(): string | null;
   stunServers(): string[];
+  /** The extra CA file of the settings, trusted when the doctor tries SIP over TLS. */
+  tlsCaFile?(): string | null;
   /** The TURN relay of the settings, with its password, for the symmetric-NAT test call. */
   turn?(): DoctorOptions['turn'];
   /** The address the engine binds to, when it is not all interfaces (the test bridge's loopback). */
@@ -83,6 +85,7 @@ export function settingsForFix(fix: DoctorFix): SettingsUpdate {
     ...(fix.turnServer === undefined ? {} : { turnServer: fix.turnServer }),
     ...(fix.turnUser === undefined ? {} : { turnUser: fix.turnUser }),
     ...(fix.turnPolicy === undefined ? {} : { turnPolicy: fix.turnPolicy }),
+    ...(fix.sipTransport === undefined ? {} : { sipTransport: fix.sipTransport }),
   });
 }
 
@@ -143,6 +146,7 @@ export function createDoctorRunner(deps: DoctorRunnerDeps): DoctorRunner {
       try {
         const localAddress = deps.localAddress();
         const phoneFacts = await deps.phoneFacts?.().catch(() => undefined);
+        const tlsCaFile = deps.tlsCaFile?.() ?? null;
         const report = await routine(
           {
             account,
@@ -153,6 +157,7 @@ export function createDoctorRunner(deps: DoctorRunnerDeps): DoctorRunner {
             turn: deps.turn?.() ?? null,
             ...(localAddress ? { localAddress } : {}),
             ...(phoneFacts ? { phoneFacts } : {}),
+            ...(tlsCaFile ? { tlsCaFile } : {}),
             ...deps.timings,
           },
           (step) => {

@@ -83,6 +83,8 @@ export interface DoctorArgs {
   /** The settings file --apply writes; the desktop app's own by default. */
   settingsFile: string | undefined;
   ringSeconds: number | undefined;
+  /** --ca FILE: an extra CA trusted when the doctor tries SIP over TLS around a SIP ALG. */
+  caFile: string | undefined;
 }
 
 export type CliArgs =
@@ -204,6 +206,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (common.noStun) throw new UsageError('doctor tests with and without STUN: drop --no-stun');
     const echo = values.echo ?? '4443';
     if (!/^[0-9*#+]{1,32}$/.test(echo)) throw new UsageError(`--echo ${echo}: expected a number`);
+    if (values.transport !== undefined) {
+      throw new UsageError('doctor tests UDP, and TLS where a SIP ALG is found: drop --transport');
+    }
+    if (values.ca === '') throw new UsageError('--ca needs a FILE (a PEM certificate)');
     return {
       command: 'doctor',
       json: common.json,
@@ -216,6 +222,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       apply: values.apply === true,
       settingsFile: values.settings,
       ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 120),
+      caFile: values.ca,
     };
   }
   for (const server of values.failover ?? []) {
@@ -358,11 +365,13 @@ Usage:
                 [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
-                [--settings FILE] [--json]
+                [--ca FILE] [--settings FILE] [--json]
 
 doctor runs the voip.ms NAT troubleshooting procedure: reachability, NAT type, binding
 lifetime (--full), SIP ALG, a test call to the echo number (4443) without STUN, then with STUN,
 and gives one verdict; --apply writes the fix into the app's settings (or --settings FILE).
+When the router rewrites SIP (a SIP ALG), it also registers and calls over TLS (port 5061,
+--ca FILE trusted as with call), which the ALG cannot read, and recommends TLS if that works.
 Exit 0 when some configuration gave audio both ways.
 
 The SIP keepalive goes every 15 s unless --keepalive S sets it (0: off); given the router's

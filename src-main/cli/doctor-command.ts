@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { SettingsStore, type SecretCipher } from '../storage/settings-store.js';
 import { settingsFileIn, userDataDirectory } from '../storage/app-paths.js';
 import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
 import { runDoctor } from '../engine/doctor/doctor.js';
+import { tlsServerFor } from '../engine/doctor/alg-tls.js';
 import type { DoctorFix, DoctorReport } from '../../src-shared/doctor.js';
 import { measuredBindingLifetime } from '../../src-shared/keepalive-interval.js';
 import type { DoctorArgs } from './cli-args.js';
@@ -31,6 +33,7 @@ export async function doctorCommand(args: DoctorArgs, out: CliOutput): Promise<n
       full: args.full,
       turn: args.turn && turnPassword ? { ...args.turn, password: turnPassword } : null,
       ...(args.ringSeconds === undefined ? {} : { ringSeconds: args.ringSeconds }),
+      ...(args.caFile === undefined ? {} : { tlsCaFile: resolve(args.caFile) }),
     },
     (step) => out.progress(`${STATUS_MARK[step.status]}  ${step.id}: ${step.summary}`),
   );
@@ -40,6 +43,7 @@ export async function doctorCommand(args: DoctorArgs, out: CliOutput): Promise<n
       measuredBindingLifetime(report),
       args.settingsFile,
       out,
+      args.caFile === undefined ? undefined : resolve(args.caFile),
     );
   }
   out.result(report, humanReport(report, args));
@@ -52,6 +56,7 @@ async function applyFix(
   bindingLifetimeSeconds: number | null,
   settingsFile: string | undefined,
   out: CliOutput,
+  caFile: string | undefined,
 ): Promise<DoctorFix> {
   const file = settingsFile ?? settingsFileIn(userDataDirectory());
   const cipher: SecretCipher = {
@@ -73,6 +78,10 @@ async function applyFix(
     ...(fix.turnServer === undefined ? {} : { turnServer: fix.turnServer }),
     ...(fix.turnUser === undefined ? {} : { turnUser: fix.turnUser }),
     ...(fix.turnPolicy === undefined ? {} : { turnPolicy: fix.turnPolicy }),
+    // The CA the TLS attempt trusted goes with TLS: without it the saved TLS would not verify.
+    ...(fix.sipTransport === undefined
+      ? {}
+      : { sipTransport: fix.sipTransport, ...(caFile ? { tlsCaFile: caFile } : {}) }),
     // Kept as the app keeps it, so its automatic keepalive follows the router's lifetime.
     ...(bindingLifetimeSeconds === null ? {} : { bindingLifetimeSeconds }),
   });
@@ -92,17 +101,39 @@ function humanReport(report: DoctorReport, args: DoctorArgs): string[] {
               : `STUN on (${fix.stunServers.join(', ')})`,
           fix.keepaliveSeconds === undefined ? null : `keepalive ${fix.keepaliveSeconds} s`,
           fix.turnServer === undefined ? null : `TURN relay ${fix.turnServer}`,
+          fix.sipTransport === 'tls' ? 'SIP over TLS' : null,
         ]
           .filter(Boolean)
           .join(
             ', ',
           )}${report.applied ? ' — applied' : args.apply ? '' : ' (run with --apply to save it)'}`,
       ];
+  const flags = fix ? callFlags(fix, args) : null;
   return [
     ...report.steps.map((step) => `${STATUS_MARK[step.status]}  ${step.id}: ${step.summary}`),
     '',
     `Verdict:  ${report.verdict.message}`,
     ...(report.notes ?? []).map((note) => `          ${note}`),
     ...fixLine,
+    ...(flags ? [`Use:      natter call ... ${flags}`] : []),
   ];
+}
+
+/** The `natter call`/`listen` flags that carry the fix, for people who use the CLI. */
+export function callFlags(
+  fix: DoctorFix,
+  args: Pick<DoctorArgs, 'caFile'> & { server?: string },
+): string | null {
+  if (fix.sipTransport !== 'tls') return null;
+  return [
+    // A port typed for UDP is not the TLS one: the server the TLS test reached is named.
+    args.server && /:\d+$/.test(args.server.trim())
+      ? `--server ${tlsServerFor(args.server)}`
+      : null,
+    '--transport tls',
+    args.caFile === undefined ? null : `--ca ${args.caFile}`,
+    ...(fix.stunServers ?? []).map((server) => `--stun ${server}`),
+  ]
+    .filter(Boolean)
+    .join(' ');
 }

@@ -7,6 +7,7 @@
 import { describeError } from '../engine-error.js';
 import type { Account, NatStatus, NatType, TransportAddress } from '../../../src-shared/domain.js';
 import type {
+  DoctorAlgTls,
   DoctorFix,
   DoctorReport,
   DoctorStep,
@@ -29,6 +30,13 @@ import { parseServerSpec, resolveServer } from '../server-address.js';
 import { viewSipMessage } from '../../sip/sip-message-view.js';
 import { phoneFactNotes, registrarDisagrees, type PhoneFacts } from './phone-facts.js';
 import { detectSipAlg } from './sip-alg.js';
+import {
+  NOT_TRIED,
+  TLS_CURES_ALG,
+  tlsAttemptNote,
+  tlsAttemptSummary,
+  tryTlsAroundAlg,
+} from './alg-tls.js';
 import { TestPhone, type TestCallResult } from './test-phone.js';
 
 export interface DoctorOptions {
@@ -52,6 +60,8 @@ export interface DoctorOptions {
   bindingMaxSeconds?: number;
   /** What the running phone healed by itself this session (the app's; the CLI has none). */
   phoneFacts?: PhoneFacts;
+  /** An extra CA certificate file for the SIP over TLS attempt (a lab, a private PBX). */
+  tlsCaFile?: string;
 }
 
 interface StepOutcome {
@@ -109,6 +119,8 @@ export async function runDoctor(
   const calls: Partial<Record<DoctorStrategy, TestCallResult>> = {};
   let plainClosed = false;
   let algDetected = false;
+  let algRan = false;
+  let tlsAttempt: DoctorAlgTls = NOT_TRIED;
   const fix: DoctorFix = {};
   // The STUN test phone's NAT status: STUN's mapping and voip.ms's view of the same socket.
   let stunPhoneNat: NatStatus | null = null;
@@ -152,12 +164,32 @@ export async function runDoctor(
         const local = sipSocketOf(plainPhone);
         const finding = detectSipAlg(plainPhone.trace, { local, stunMapped: nat.sipMapped });
         algDetected = finding.detected;
+        algRan = true;
+        if (finding.detected) {
+          // What the router cannot read, it cannot rewrite: try the same account over TLS.
+          tlsAttempt = (
+            await tryTlsAroundAlg({
+              account: options.account,
+              password: options.password,
+              echo: options.echo,
+              stunServers: nat.natType === 'blocked' ? [] : options.stunServers,
+              callSeconds,
+              ringSeconds,
+              ...(options.tlsCaFile ? { tlsCaFile: options.tlsCaFile } : {}),
+              ...bind,
+            })
+          ).attempt;
+        }
         return {
           status: finding.detected ? 'fail' : 'pass',
           summary: finding.detected
-            ? `your router rewrites SIP: ${finding.reasons.join('; ')}`
+            ? `your router rewrites SIP: ${finding.reasons.join('; ')}; ${tlsAttemptSummary(tlsAttempt)}`
             : 'SIP arrives at voip.ms as we sent it',
-          evidence: { ...finding.evidence, reasons: finding.reasons },
+          evidence: {
+            ...finding.evidence,
+            reasons: finding.reasons,
+            ...(finding.detected ? { tls: tlsAttempt } : {}),
+          },
         };
       });
     } else {
@@ -225,6 +257,7 @@ export async function runDoctor(
   const noStunWorked = noStunCall?.outcome === 'two-way';
   const stunWorked = stunCall?.outcome === 'two-way';
   const turnWorked = turnCall?.outcome === 'two-way' && turnCall.relay?.state !== 'failed';
+  const tlsWorked = tlsAttempt.audio;
 
   if (noStunWorked) fix.stunServers = [];
   else if (stunWorked) fix.stunServers = options.stunServers;
@@ -234,6 +267,17 @@ export async function runDoctor(
     fix.turnUser = options.turn.user;
     fix.turnPolicy = 'symmetric';
   }
+  if (algDetected && tlsWorked) {
+    fix.sipTransport = 'tls';
+    // The TLS test call used STUN when it had servers: the fix is the configuration that worked.
+    if (
+      fix.stunServers === undefined &&
+      options.stunServers.length > 0 &&
+      nat.natType !== 'blocked'
+    ) {
+      fix.stunServers = options.stunServers;
+    }
+  }
 
   const verdict = decide({
     reachable,
@@ -241,18 +285,21 @@ export async function runDoctor(
     // voip.ms's view outranks STUN's pair of servers: it is the destination that matters.
     natType: registrarDisagrees(stunPhoneNat) ? 'symmetric' : nat.natType,
     algDetected,
+    tlsWorked,
     noStunWorked,
     stunWorked,
     turnWorked,
     calls: [noStunCall, stunCall, turnCall],
   });
+  const tlsNote = tlsAttemptNote(tlsAttempt);
   return {
     steps,
     verdict,
-    notes: phoneFactNotes(stunPhoneNat, options.phoneFacts),
+    notes: [...(tlsNote ? [tlsNote] : []), ...phoneFactNotes(stunPhoneNat, options.phoneFacts)],
+    ...(algRan ? { alg: { detected: algDetected, tls: tlsAttempt } } : {}),
     fix: Object.keys(fix).length > 0 ? fix : null,
     applied: null,
-    twoWayFound: noStunWorked || stunWorked || turnWorked,
+    twoWayFound: noStunWorked || stunWorked || turnWorked || tlsWorked,
   };
 }
 
@@ -485,6 +532,8 @@ interface Findings {
   reachabilityProblem: string;
   natType: NatType;
   algDetected: boolean;
+  /** The test call over TLS (tried when the ALG was found) had audio both ways. */
+  tlsWorked?: boolean;
   noStunWorked: boolean;
   stunWorked: boolean;
   turnWorked: boolean;
@@ -493,6 +542,9 @@ interface Findings {
 
 /** The decision table: the first row that matches gives the one sentence a person acts on. */
 export function decide(findings: Findings): DoctorVerdict {
+  if (findings.algDetected && findings.tlsWorked) {
+    return { code: 'alg-tls-fixes', message: TLS_CURES_ALG };
+  }
   if (findings.algDetected) {
     return {
       code: 'alg-detected',

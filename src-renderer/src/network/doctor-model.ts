@@ -28,7 +28,7 @@ export const STEP_TEXT: Record<DoctorStepId, { title: string; does: string }> = 
   },
   alg: {
     title: 'SIP ALG',
-    does: 'Checks whether your router rewrites SIP messages on the way out.',
+    does: 'Checks whether your router rewrites SIP messages on the way out; if it does, tries SIP over TLS, which it cannot read.',
   },
   'call-no-stun': {
     title: 'Test call without STUN',
@@ -82,6 +82,7 @@ export function verdictColor(code: DoctorVerdictCode): VerdictColor {
     case 'provider-handles-nat':
     case 'stun-fixes':
     case 'turn-fixes':
+    case 'alg-tls-fixes':
       return 'green';
     case 'alg-detected':
     case 'turn-required':
@@ -117,6 +118,9 @@ export function describeFix(fix: DoctorFix): string {
           ? `relay every call through ${relay}`
           : `relay calls through ${relay} behind a symmetric NAT`,
     );
+  }
+  if (fix.sipTransport === 'tls') {
+    parts.push('switch to SIP over TLS (port 5061), which the router’s SIP ALG cannot rewrite');
   }
   const sentence = parts.join(' and ');
   return sentence ? `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.` : '';

@@ -18,6 +18,7 @@
  * `{"event":"listening",...}`.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { createConnection, createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +43,11 @@ export interface AlgProxyOptions extends AlgRewriteOptions {
   listen: TransportAddress;
   /** The provider. */
   upstream: TransportAddress;
+  /**
+   * Also relay TCP on the listen address's port 5061 to this upstream (SIP over TLS): the same
+   * blind text rewrite is applied to what passes, which finds nothing it can read in TLS records.
+   */
+  streamUpstream?: TransportAddress;
   /** Flows idle this long are forgotten (their upstream socket closed). */
   idleTimeoutMs?: number;
   /** One JSON object per event (listening, flow, rewrite). */
@@ -184,6 +190,10 @@ export async function startAlgProxy(options: AlgProxyOptions): Promise<AlgProxy>
   });
   front.on('error', () => undefined);
 
+  const streams = options.streamUpstream
+    ? await startStreamRelay(options.listen.address, options.streamUpstream, options, emit)
+    : null;
+
   const sweep = setInterval(() => {
     const now = Date.now();
     for (const [key, flow] of flows) {
@@ -210,10 +220,69 @@ export async function startAlgProxy(options: AlgProxyOptions): Promise<AlgProxy>
       clearInterval(sweep);
       for (const flow of flows.values()) flow.socket.close();
       flows.clear();
+      streams?.close();
       front.close();
       await once(front, 'close').catch(() => undefined);
     },
   };
+}
+
+/** The TLS port the stream relay listens on, as voip.ms's points of presence do. */
+export const ALG_TLS_PORT = 5061;
+
+/**
+ * TCP on `address`:5061 relayed byte for byte to `upstream`, each chunk from the client put
+ * through the ALG's rewrite first (a stream ALG reading clear-text SIP would rewrite it; TLS it
+ * cannot). A client whose upstream refuses is disconnected, as a closed port would.
+ */
+async function startStreamRelay(
+  address: string,
+  upstream: TransportAddress,
+  options: AlgRewriteOptions,
+  emit: (event: Record<string, unknown>) => void,
+): Promise<Server> {
+  const server = createServer((client) => {
+    const key = `${client.remoteAddress ?? ''}:${client.remotePort ?? 0}`;
+    const toProvider = createConnection({ host: upstream.address, port: upstream.port });
+    let bytesUp = 0;
+    let bytesDown = 0;
+    let rewrites = 0;
+    client.on('data', (chunk: Buffer) => {
+      const { text, changes } = rewriteLikeAlg(
+        chunk.toString('latin1'),
+        client.remoteAddress ?? '',
+        options,
+      );
+      if (changes.length > 0) {
+        rewrites++;
+        emit({ event: 'rewrite', client: key, changes });
+      }
+      const payload = changes.length > 0 ? Buffer.from(text, 'latin1') : chunk;
+      bytesUp += payload.length;
+      toProvider.write(payload);
+    });
+    toProvider.on('data', (chunk: Buffer) => {
+      bytesDown += chunk.length;
+      client.write(chunk);
+    });
+    let ended = false;
+    const end = (why: string) => {
+      if (ended) return;
+      ended = true;
+      emit({ event: 'stream', client: key, bytesUp, bytesDown, rewrites, end: why });
+      client.destroy();
+      toProvider.destroy();
+    };
+    toProvider.once('connect', () => emit({ event: 'stream-open', client: key }));
+    toProvider.on('error', (error) => end(`provider: ${error.message}`));
+    toProvider.on('close', () => end('provider closed'));
+    client.on('error', (error) => end(`client: ${error.message}`));
+    client.on('close', () => end('client closed'));
+  });
+  server.on('error', () => undefined);
+  server.listen(ALG_TLS_PORT, address);
+  await once(server, 'listening');
+  return server;
 }
 
 /** Where the lab puts the ALG: an extra address on the internet side of the WAN link. */
@@ -225,6 +294,14 @@ export interface LabAlgProxy {
   process: ChildProcess;
   /** The rewrite events so far, each with the changes the relay made. */
   rewrites(): Array<{ client: string; changes: string[] }>;
+  /** TLS connections relayed so far (with --stream-upstream), as each ended or is now. */
+  streams(): Array<{
+    client: string;
+    bytesUp: number;
+    bytesDown: number;
+    rewrites: number;
+    end: string;
+  }>;
   /** The client addresses that got a flow of their own. */
   flows(): string[];
   output(): string;
@@ -236,7 +313,7 @@ export interface LabAlgProxy {
  */
 export async function startLabAlgProxy(
   lab: Lab,
-  options: AlgRewriteOptions & { upstream?: TransportAddress } = {},
+  options: AlgRewriteOptions & { upstream?: TransportAddress; tlsUpstream?: TransportAddress } = {},
 ): Promise<LabAlgProxy> {
   lab.exec(lab.internet, 'ip', [
     'addr',
@@ -257,6 +334,9 @@ export async function startLabAlgProxy(
     ...(options.contactPort !== undefined ? ['--contact-port', String(options.contactPort)] : []),
     ...(options.rewriteVia ? ['--rewrite-via'] : []),
     ...(options.stripRport ? ['--strip-rport'] : []),
+    ...(options.tlsUpstream
+      ? ['--stream-upstream', `${options.tlsUpstream.address}:${options.tlsUpstream.port}`]
+      : []),
   ];
   const child = lab.spawn(lab.internet, process.execPath, args);
   let stdout = '';
@@ -282,6 +362,16 @@ export async function startLabAlgProxy(
       events()
         .filter((e) => e.event === 'rewrite')
         .map((e) => ({ client: String(e.client), changes: e.changes as string[] })),
+    streams: () =>
+      events()
+        .filter((e) => e.event === 'stream')
+        .map((e) => ({
+          client: String(e.client),
+          bytesUp: Number(e.bytesUp),
+          bytesDown: Number(e.bytesDown),
+          rewrites: Number(e.rewrites),
+          end: String(e.end),
+        })),
     flows: () =>
       events()
         .filter((e) => e.event === 'flow')
@@ -302,12 +392,16 @@ async function main(argv: string[]): Promise<void> {
     return at === -1 ? undefined : argv[at + 1];
   };
   const contactPort = value('--contact-port');
+  const streamUpstream = value('--stream-upstream');
   const proxy = await startAlgProxy({
     listen: parseAddress(value('--listen'), '--listen'),
     upstream: parseAddress(value('--upstream'), '--upstream'),
     ...(contactPort !== undefined ? { contactPort: Number(contactPort) } : {}),
     rewriteVia: argv.includes('--rewrite-via'),
     stripRport: argv.includes('--strip-rport'),
+    ...(streamUpstream
+      ? { streamUpstream: parseAddress(streamUpstream, '--stream-upstream') }
+      : {}),
     onEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
   });
   const stop = () => void proxy.close().then(() => process.exit(0));

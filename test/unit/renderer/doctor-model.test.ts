@@ -69,6 +69,7 @@ describe('the verdict and its fix', () => {
       'turn-required': 'amber',
       'turn-fixes': 'green',
       'alg-detected': 'amber',
+      'alg-tls-fixes': 'green',
       blocked: 'red',
       unreachable: 'red',
     });
@@ -96,6 +97,9 @@ describe('the verdict and its fix', () => {
     );
     expect(describeFix({ turnPolicy: 'never' })).toBe('Stop relaying calls.');
     expect(describeFix({})).toBe('');
+    expect(describeFix({ sipTransport: 'tls' })).toBe(
+      'Switch to SIP over TLS (port 5061), which the router’s SIP ALG cannot rewrite.',
+    );
   });
 
   it('says what to do next when there is no fix to apply', () => {
