@@ -4,6 +4,7 @@ import { formatAddress, type CliOutput } from './cli-output.js';
 import { waitForCall } from '../engine/wait-for-call.js';
 import { isOneWay, oneWayExplanation, openCliSession } from './cli-session.js';
 import { watchQuitSignals } from './quit-signals.js';
+import { scriptHold } from './scripted-hold.js';
 
 interface CallReport {
   registered: boolean;
@@ -72,8 +73,10 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     }
     if (call.state === 'connected') {
       out.progress(`Connected; sending a test tone for ${args.seconds} s...`);
+      const hold = args.hold ? scriptHold(engine, call.id, args.hold, out) : null;
       const ended = waitForCall(engine, call.id, ['ended'], args.seconds * 1000, call);
       call = await Promise.race([ended, interrupted.then(() => call)]);
+      hold?.cancel();
       if (call.state !== 'ended') call = await engine.invoke('hangup', { callId: call.id });
     }
     const local = call.localMedia;

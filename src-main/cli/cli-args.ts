@@ -61,6 +61,8 @@ export interface CallArgs extends SessionArgs {
   command: 'call';
   target: string;
   ringSeconds: number;
+  /** --hold AT,FOR: hold the call AT s after the answer and resume it FOR s later. */
+  hold: { atSeconds: number; forSeconds: number } | null;
 }
 
 export interface ListenArgs extends SessionArgs {
@@ -104,6 +106,7 @@ const OPTIONS = {
   user: { type: 'string' },
   seconds: { type: 'string' },
   'ring-seconds': { type: 'string' },
+  hold: { type: 'string' },
   'display-name': { type: 'string' },
   expires: { type: 'string' },
   failover: { type: 'string', multiple: true },
@@ -260,14 +263,26 @@ export function parseCliArgs(argv: string[]): CliArgs {
       ...session,
       target,
       ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 600) ?? 60,
+      hold: holdOf(values.hold),
     };
   }
+  if (values.hold !== undefined) throw new UsageError('--hold is for call');
   if (rest.length > 0) throw new UsageError(`listen takes no argument (got "${rest[0]}")`);
   return {
     command: 'listen',
     ...session,
     answer: values.answer === true,
     answerAll: values['answer-all'] === true,
+  };
+}
+
+function holdOf(text: string | undefined): CallArgs['hold'] {
+  if (text === undefined) return null;
+  const match = /^(\d{1,5}),(\d{1,5})$/.exec(text);
+  if (!match) throw new UsageError(`--hold ${text}: expected AT,SECONDS (e.g. 3,4)`);
+  return {
+    atSeconds: integer(match[1], '--hold AT', 0, 86_400) ?? 0,
+    forSeconds: integer(match[2], '--hold SECONDS', 1, 86_400) ?? 1,
   };
 }
 
@@ -356,7 +371,8 @@ Usage:
                 [--seconds N] [--local-port N] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
                 [--no-network-watch] [--failover HOST[:PORT] ...]
-                [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required] [--json]
+                [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
+                [--hold AT,SECONDS] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
@@ -392,6 +408,9 @@ router first, then uses STUN, and TURN where its policy says.
 --srtp encrypts the calls' audio (SRTP, keys in the SDP, RFC 4568): optional offers it and
 takes it when the other side does, required makes a call that cannot be encrypted fail
 (voip.ms "Encrypted SIP Traffic" gives SRTP: use required). Off by default.
+
+call --hold AT,SECONDS puts the call on hold AT s after the answer (a re-INVITE, sendonly)
+and resumes it SECONDS later, within --seconds.
 
 --transport tls carries SIP over TLS (port 5061 unless --server names one), the server's
 certificate checked against the system's trust store and the name given in --server; a failed

@@ -4,18 +4,9 @@
  * clear text with TLS, no fallback to UDP or TCP when a certificate is refused, the location
  * table Kamailio keeps, and the calls the carrier's sipp made or answered.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { makeTestCa, type IssuedCertificate, type TestCa } from '../support/test-ca.js';
+import type { IssuedCertificate } from '../support/test-ca.js';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
-import {
-  readTcpSegments,
-  startCapture,
-  type TcpSegment,
-  type UdpPacket,
-} from './support/capture.js';
 import {
   PROVIDER_TLS_PORT,
   startCarrier,
@@ -25,6 +16,13 @@ import {
 import { createLab, installLabCleanup, PUBLIC, type Lab } from './support/netns-lab.js';
 import { delay, LAB_USER, runNatter, startCoturn, waitFor } from './support/peers.js';
 import type { CallReportJson, ListenReportJson } from './support/reports.js';
+import {
+  clearTextSip,
+  clientFlow,
+  labCertificates,
+  providerWire,
+  sentText,
+} from './support/tls-wire.js';
 
 const skip = announceSkip(
   'lab: SIP over TLS and TCP',
@@ -42,32 +40,6 @@ installLabCleanup();
 
 const STUN_ARGS = ['--stun', `${PUBLIC.stunA}:3478`, '--stun', `${PUBLIC.stunB}:3478`];
 const TLS_SERVER = `${PUBLIC.provider}:${PROVIDER_TLS_PORT}`;
-
-/** The run's CA, a stranger CA, and the certificates the scenarios present. */
-interface Certificates {
-  ca: TestCa;
-  good: IssuedCertificate;
-  expired: IssuedCertificate;
-  wrongName: IssuedCertificate;
-  unknownIssuer: IssuedCertificate;
-}
-
-let certificates: Certificates | null = null;
-function labCertificates(): Certificates {
-  if (certificates) return certificates;
-  const dir = mkdtempSync(join(tmpdir(), 'natter-lab-ca-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const ca = makeTestCa(dir, 'lab-ca');
-  const stranger = makeTestCa(dir, 'stranger-ca');
-  certificates = {
-    ca,
-    good: ca.issue('good', [PUBLIC.provider, 'sip.lab.test']),
-    expired: ca.issue('expired', [PUBLIC.provider], { expired: true }),
-    wrongName: ca.issue('wrong-name', ['198.51.100.99', 'other.lab.test']),
-    unknownIssuer: stranger.issue('unknown-issuer', [PUBLIC.provider]),
-  };
-  return certificates;
-}
 
 async function tlsLab(
   test: TestContext,
@@ -88,46 +60,6 @@ async function tlsLab(
     tls: { certFile: cert.certFile, keyFile: cert.keyFile },
   });
   return { lab, kamailio };
-}
-
-/** The wire on the provider's side, UDP and TCP. */
-async function providerWire(lab: Lab) {
-  const capture = await startCapture(lab, lab.internet, lab.internetInterface, 'udp or tcp');
-  return {
-    stop: async (): Promise<{ udp: UdpPacket[]; tcp: TcpSegment[] }> => {
-      const udp = await capture.stop();
-      return { udp, tcp: readTcpSegments(capture.file) };
-    },
-  };
-}
-
-/** Segments between the client's router and the provider on `port`. */
-function clientFlow(tcp: TcpSegment[], port: number): TcpSegment[] {
-  return tcp.filter(
-    (s) =>
-      (s.src === PUBLIC.router && s.dst === PUBLIC.provider && s.dport === port) ||
-      (s.src === PUBLIC.provider && s.dst === PUBLIC.router && s.sport === port),
-  );
-}
-
-/** Everything the client sent to the provider over TCP on `port`, in order. */
-function sentText(tcp: TcpSegment[], port: number): string {
-  return clientFlow(tcp, port)
-    .filter((s) => s.src === PUBLIC.router)
-    .map((s) => s.payload.toString('latin1'))
-    .join('');
-}
-
-function clearTextSip(wire: { udp: UdpPacket[]; tcp: TcpSegment[] }): string[] {
-  const fromClient = (p: { src: string; dst: string }) =>
-    p.src === PUBLIC.router || p.dst === PUBLIC.router;
-  return [
-    ...wire.tcp.filter(fromClient).map((s) => s.payload.toString('latin1')),
-    ...wire.udp
-      .filter(fromClient)
-      .filter((p) => p.sport === 5060 || p.dport === 5060 || p.dport === 5061)
-      .map((p) => p.payload.toString('latin1')),
-  ].filter((text) => /SIP\/2\.0/.test(text));
 }
 
 const describeSideBySide = describe.skipIf(skip).concurrent;

@@ -12,11 +12,10 @@
  * - An incoming RTP/SAVP offer with a suite the phone lacks: 488 Not Acceptable Here.
  */
 import { describe, expect, it, type TestContext } from 'vitest';
-import { decodeG711 } from '../../src-main/media/g711.js';
-import { ToneDetector } from '../../src-main/media/tone.js';
 import { announceSkip, labUnavailableReason } from '../support/lab-guard.js';
 import { startBaresipCallee } from './support/baresip.js';
 import { rtpPackets, sdpOf, sipPackets, startCapture, type UdpPacket } from './support/capture.js';
+import { dropUnsolicitedUdp, toneShare, wireFrames } from './support/encrypted-media.js';
 import { startCarrier, startKamailio } from './support/kamailio.js';
 import { createLab, installLabCleanup, PUBLIC, type Lab } from './support/netns-lab.js';
 import { delay, LAB_USER, PROVIDER_SIP_PORT, runNatter, startCoturn } from './support/peers.js';
@@ -45,45 +44,12 @@ async function providerLab(test: TestContext): Promise<Lab> {
   return lab;
 }
 
-/**
- * 20 ms frames of our RTP on the wire, read as PCMU as an eavesdropper would: the 160 bytes
- * after the 12-byte header (our packets carry no CSRC or extension), tag or not.
- */
-function wireFrames(packets: UdpPacket[], direction: 'from' | 'to'): Int16Array[] {
-  return rtpPackets(packets, { [direction]: { address: PUBLIC.router } })
-    .filter((packet) => (packet.payload[1]! & 0x7f) === 0 && packet.payload.length >= 12 + 160)
-    .map((packet) => decodeG711(packet.payload.subarray(12, 12 + 160), 'PCMU'));
-}
-
-function toneShare(frames: Int16Array[]): number {
-  const detector = new ToneDetector({ frequency: 1000 });
-  for (const frame of frames) detector.push(frame);
-  return frames.length === 0 ? 0 : detector.toneFrames / frames.length;
-}
-
 async function callBaresip(
   test: TestContext,
   srtp: 'off' | 'required',
 ): Promise<{ report: SrtpCallReport; packets: UdpPacket[]; code: number | null; log: string }> {
   const lab = await providerLab(test);
-  // baresip sends RTP the moment it answers, before our first packet can open the router's
-  // mapping; Linux conntrack then keeps that unsolicited flow and moves our RTP to another
-  // public port than the SDP names (one-way audio, encrypted or not). A home router's firewall
-  // drops unsolicited packets before they make a conntrack entry: so does this one.
-  lab.exec(lab.router, 'iptables', [
-    '-A',
-    'INPUT',
-    '-d',
-    PUBLIC.router,
-    '-p',
-    'udp',
-    '-m',
-    'conntrack',
-    '--ctstate',
-    'NEW',
-    '-j',
-    'DROP',
-  ]);
+  dropUnsolicitedUdp(lab);
   const callee = await startBaresipCallee(lab, {
     mediaenc: srtp === 'required' ? 'srtp-mand' : null,
     number: '4443',
