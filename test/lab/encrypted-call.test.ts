@@ -5,6 +5,8 @@
  *
  * - TLS and SRTP together: no SIP readable on the wire (nothing on UDP 5060, no "SIP/2.0" in any
  *   TCP payload), no tone in the RTP either way, the tone in the echo the phone decrypted.
+ * - SRTP through the TURN relay (coturn, relaying forced): baresip's SRTP comes from and goes to
+ *   the relayed address, no tone in it either way, the tone in the echo the phone decrypted.
  * - The keys and rollover counters survive re-INVITEs: a call held and resumed (baresip 1.0.0
  *   does not send again after a hold, so there the judge is what it received), and one whose
  *   phone moves to another router mid-call. Signalling goes over UDP there, so that the test can
@@ -41,6 +43,7 @@ import {
 } from './support/peers.js';
 import type { CallReportJson } from './support/reports.js';
 import { clearTextSip, clientFlow, labCertificates, providerWire } from './support/tls-wire.js';
+import { startTurnServer, TURN_ADDRESS, TURN_PASSWORD, TURN_USER } from './support/turn-server.js';
 
 const skip = announceSkip(
   'lab: the encrypted call',
@@ -55,6 +58,7 @@ const BARESIP_SRTP_FAILURE = /srtp: failed to decrypt|srtp.*(auth|replay)/i;
 
 interface EncryptedCallReport extends CallReportJson {
   srtp?: { suite: string | null; active: boolean };
+  relay?: { state: string; relayed: { address: string; port: number } | null } | null;
 }
 
 /** A cone-NAT lab with Kamailio (TLS too) and baresip requiring SRTP behind it. */
@@ -124,6 +128,66 @@ describe.skipIf(skip)('the encrypted call: SIP over TLS and SRTP through a cone 
     expect(toneShare(ours)).toBeLessThan(0.02);
     expect(toneShare(theirs)).toBeLessThan(0.02);
     // The phone decrypted the echo and heard its own tone in it.
+    expect(report.rtp.received, log).toBeGreaterThan(100);
+    expect(report.toneDetected, log).toBe(true);
+    expect(baresip.output()).not.toMatch(BARESIP_SRTP_FAILURE);
+  }, 90_000);
+});
+
+describe.skipIf(skip)('the encrypted call through the TURN relay', () => {
+  it('SRTP via coturn: baresip talks to the relayed address, no tone on the wire, the tone in the echo', async (test) => {
+    const { lab, baresip } = await encryptedLab(test);
+    const turn = await startTurnServer(lab);
+    const wire = await startCapture(lab, lab.internet, lab.internetInterface);
+    // The relay and baresip share the internet namespace (and an address): what passes between
+    // them goes over its loopback.
+    const relayWire = await startCapture(lab, lab.internet, 'lo');
+    const run = await runNatter(
+      lab,
+      [
+        'call',
+        '4443',
+        ...['--server', `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`, '--user', LAB_USER],
+        ...STUN_ARGS,
+        ...['--turn', turn.server, '--turn-user', TURN_USER, '--turn-policy', 'always'],
+        ...['--srtp', 'required', '--seconds', '5', '--json'],
+      ],
+      { timeoutMs: 60_000, env: { NATTER_TURN_PASSWORD: TURN_PASSWORD } },
+    );
+    await delay(300);
+    const packets = await wire.stop();
+    const relayPackets = await relayWire.stop();
+    const log = `${logOf(run, baresip)}\n--- coturn ---\n${turn.output().slice(-2000)}`;
+    const report = run.json as unknown as EncryptedCallReport;
+    expect(report, log).toMatchObject({
+      registered: true,
+      answered: true,
+      oneWayAudio: false,
+      srtp: { suite: SUITE, active: true },
+      relay: { relayed: { address: TURN_ADDRESS } },
+    });
+    expect(run.code, log).toBe(0);
+    const relayed = { address: TURN_ADDRESS, port: report.relay!.relayed!.port };
+    // The offer baresip got names the relay, and it sends its SRTP there from where it answered.
+    const { offers, farEnd: callee } = offersAndAnswers(packets);
+    const offer = offers.find((m) => m.sdp?.audioPort);
+    expect(offer?.sdp, log).toMatchObject({ connection: TURN_ADDRESS, audioPort: relayed.port });
+    const toCallee = rtpPackets(relayPackets, { from: relayed, to: callee });
+    const fromCallee = rtpPackets(relayPackets, { from: callee, to: relayed });
+    const flows = JSON.stringify([...rtpFlows(relayPackets)]);
+    expect(toCallee.length, flows + log).toBeGreaterThan(100);
+    expect(fromCallee.length, flows + log).toBeGreaterThan(100);
+    // Nothing of the call's media between the router and baresip directly.
+    expect(rtpPackets(packets, { from: { address: PUBLIC.router }, to: callee })).toEqual([]);
+    expect(rtpPackets(packets, { from: callee, to: { address: PUBLIC.router } })).toEqual([]);
+    // Encrypted both ways on the callee's wire: not a trace of the tone in the payloads.
+    const ours = wireFrames(toCallee, 'from', TURN_ADDRESS);
+    const theirs = wireFrames(fromCallee, 'to', TURN_ADDRESS);
+    expect(ours.length).toBeGreaterThan(100);
+    expect(theirs.length).toBeGreaterThan(100);
+    expect(toneShare(ours)).toBeLessThan(0.02);
+    expect(toneShare(theirs)).toBeLessThan(0.02);
+    // baresip opened our audio to echo it, and the phone decrypted the echo and heard the tone.
     expect(report.rtp.received, log).toBeGreaterThan(100);
     expect(report.toneDetected, log).toBe(true);
     expect(baresip.output()).not.toMatch(BARESIP_SRTP_FAILURE);
