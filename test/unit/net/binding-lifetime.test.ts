@@ -397,7 +397,8 @@ describe('against a server that plays a router with a short mapping lifetime', (
       expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(2000);
       const gapMs = (gaps[index] ?? NaN) * 1000;
       expect(flow.at - (second ?? 0)).toBeGreaterThanOrEqual(gapMs);
-      expect(flow.at - (second ?? 0)).toBeLessThan(gapMs + 100);
+      // Never early; late only by what a loaded machine's timers allow.
+      expect(flow.at - (second ?? 0)).toBeLessThan(gapMs + 300);
     });
     await expectAllClosed(sockets, 2 + 2 * 6);
   }, 15_000);
