@@ -23,7 +23,13 @@ import {
   type BridgeEventName,
   type BridgeEventPayload,
 } from '../../src-shared/ipc-contract.js';
-import type { EventName, EventPayload } from '../../src-shared/engine-contract.js';
+import type {
+  CommandName,
+  CommandRequest,
+  CommandResponse,
+  EventName,
+  EventPayload,
+} from '../../src-shared/engine-contract.js';
 import type { InvokeHandlers } from './ipc-router.js';
 import type { CallHistoryStore } from '../storage/call-history-store.js';
 import type { SettingsStore } from '../storage/settings-store.js';
@@ -140,6 +146,11 @@ export function createAppService(
     saveSettings: (change) => service.handlers.saveSettings(change),
     onStep: (step) => appEvents.emit('doctorStep', step),
   });
+  /** An engine command the app adds nothing to: it goes to the engine as the renderer sent it. */
+  const passThrough =
+    <C extends CommandName>(command: C) =>
+    (request: CommandRequest<C>): Promise<CommandResponse<C>> =>
+      service.engine.invoke(command, request);
   const service: AppService = {
     engine: engineFor(store.settings),
     audio,
@@ -189,15 +200,15 @@ export function createAppService(
         const settings = await store.update({ stunServers: request.servers });
         return service.engine.invoke('setStunServers', { servers: stunServersOf(settings) });
       },
-      call: (request) => service.engine.invoke('call', request),
-      answer: (request) => service.engine.invoke('answer', request),
-      reject: (request) => service.engine.invoke('reject', request),
-      hangup: (request) => service.engine.invoke('hangup', request),
-      hold: (request) => service.engine.invoke('hold', request),
-      switchTo: (request) => service.engine.invoke('switchTo', request),
-      mute: (request) => service.engine.invoke('mute', request),
-      sendDtmf: (request) => service.engine.invoke('sendDtmf', request),
-      snapshot: (request) => service.engine.invoke('snapshot', request),
+      call: passThrough('call'),
+      answer: passThrough('answer'),
+      reject: passThrough('reject'),
+      hangup: passThrough('hangup'),
+      hold: passThrough('hold'),
+      switchTo: passThrough('switchTo'),
+      mute: passThrough('mute'),
+      sendDtmf: passThrough('sendDtmf'),
+      snapshot: passThrough('snapshot'),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
       clearHistory: () => history.clear(),
