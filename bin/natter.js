@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { main } from '../dist/src-main/cli/main.js';
+import { tuneV8ForCalls } from '../dist/src-main/engine/v8-tuning.js';
+
+// Before the CLI's modules load, so that every function of the packet path takes the setting.
+tuneV8ForCalls();
+const { main } = await import('../dist/src-main/cli/main.js');
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

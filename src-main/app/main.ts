@@ -20,8 +20,11 @@ import {
   shell,
   Tray,
 } from 'electron';
+import { tuneV8ForCalls } from '../engine/v8-tuning.js';
 import { startDesktopShell } from './shell/desktop-shell.js';
 
+// Main carries the calls' packets; the setting must be in place before the engine first runs.
+tuneV8ForCalls();
 startDesktopShell(
   {
     app,
