@@ -286,3 +286,18 @@ export type CallInfo = z.infer<typeof callInfoSchema>;
 /** An error as the engine reports it: a stable code and one plain sentence. */
 export const engineErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type EngineError = z.infer<typeof engineErrorSchema>;
+
+/**
+ * The voice mailbox as the provider last reported it (RFC 3842 message-summary). Counts are null
+ * when the provider said only whether messages wait.
+ */
+export const voicemailSchema = z.object({
+  waiting: z.boolean(),
+  newMessages: z.number().int().min(0).nullable(),
+  oldMessages: z.number().int().min(0).nullable(),
+  urgentNew: z.number().int().min(0).nullable(),
+  urgentOld: z.number().int().min(0).nullable(),
+  /** When the report arrived (ISO 8601). */
+  at: z.string(),
+});
+export type Voicemail = z.infer<typeof voicemailSchema>;

@@ -10,6 +10,7 @@ import {
   engineErrorSchema,
   natStatusSchema,
   registrationSchema,
+  voicemailSchema,
 } from './domain.js';
 
 /** `host:port` or `host` (port 3478 implied), as users type STUN servers. */
@@ -72,6 +73,8 @@ export const commandSchemas = {
     response: z.object({
       registration: registrationSchema,
       nat: natStatusSchema.nullable(),
+      /** The mailbox as last reported (null before any report); absent from older engines. */
+      voicemail: voicemailSchema.nullable().optional(),
       calls: z.array(callInfoSchema),
     }),
   },
@@ -89,6 +92,7 @@ export const eventSchemas = {
   call: callInfoSchema,
   dtmfReceived: z.object({ callId: callIdSchema, digit: z.string().length(1) }),
   error: engineErrorSchema,
+  voicemail: voicemailSchema,
 } as const;
 
 export type EventName = keyof typeof eventSchemas;

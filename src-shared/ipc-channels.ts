@@ -40,6 +40,7 @@ export const EVENT_CHANNEL_NAMES = [
   'error',
   'doctorStep',
   'dial',
+  'voicemail',
 ] as const;
 
 export type InvokeChannelName = (typeof INVOKE_CHANNEL_NAMES)[number];

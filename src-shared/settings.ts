@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { accountSchema, mediaEncryptionSchema, sipTransportSchema } from './domain.js';
-import { stunServerSchema } from './engine-contract.js';
+import { dialTargetSchema, stunServerSchema } from './engine-contract.js';
 
 /** voip.ms points of presence, `<city>[N].voip.ms`, as offered in the server list. */
 export const VOIPMS_SERVERS = [
@@ -98,6 +98,8 @@ export const settingsSchema = z.object({
   mediaEncryption: mediaEncryptionSchema,
   /** An extra CA certificate (PEM) trusted for TLS besides the system's; null: the system's only. */
   tlsCaFile: tlsCaFileSchema.nullable(),
+  // Voicemail: what the Voicemail button dials (voip.ms's mailbox is *97).
+  voicemailNumber: dialTargetSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -125,6 +127,8 @@ export const DEFAULT_SETTINGS: Settings = {
   sipTransport: 'udp',
   mediaEncryption: 'off',
   tlsCaFile: null,
+  // Voicemail.
+  voicemailNumber: '*97',
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */

@@ -3,21 +3,39 @@
  * progress matters most; otherwise the icon carries the status pill's colour (red `offline`,
  * amber `nat-problem`, green `registered`), so tray and window never disagree.
  */
-import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import type { CallInfo, NatStatus, Registration, Voicemail } from '../../src-shared/domain.js';
 import { natVerdict } from '../../src-shared/nat-verdict.js';
+import { voicemailLabel, voicemailWaiting } from '../../src-shared/voicemail-words.js';
 
 export type TrayState = 'in-call' | 'offline' | 'nat-problem' | 'registered';
 
 export interface TrayStatus {
   state: TrayState;
   tooltip: string;
+  /** The tray menu's voicemail line ("Voicemail: 2 new messages"); absent before any report. */
+  voicemailLabel?: string;
 }
 
 export function trayStatus(
   registration: Registration,
   nat: NatStatus | null,
   calls: readonly CallInfo[],
+  voicemail: Voicemail | null = null,
 ): TrayStatus {
+  const status = callOrConnectionStatus(registration, nat, calls);
+  const label = voicemailLabel(voicemail);
+  return {
+    ...status,
+    tooltip: label && voicemailWaiting(voicemail) ? `${status.tooltip} · ${label}` : status.tooltip,
+    ...(label ? { voicemailLabel: label } : {}),
+  };
+}
+
+function callOrConnectionStatus(
+  registration: Registration,
+  nat: NatStatus | null,
+  calls: readonly CallInfo[],
+): Omit<TrayStatus, 'voicemailLabel'> {
   const call = calls.find((candidate) => candidate.state !== 'ended');
   if (call) {
     const who = call.remoteDisplayName ?? call.remote;

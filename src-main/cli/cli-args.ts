@@ -55,6 +55,10 @@ export interface SessionArgs extends CommonOptions {
   transport: SipTransport;
   /** --ca FILE: an extra CA certificate (PEM) trusted for TLS besides the system's. */
   caFile: string | undefined;
+  /** --voicemail-expires S: the mailbox SUBSCRIBE's Expires; 0 subscribes not (NOTIFYs still read). */
+  voicemailExpires: number | undefined;
+  /** --voicemail-retry S: the first wait before subscribing again after the subscription ended. */
+  voicemailRetry: number | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -118,6 +122,8 @@ const OPTIONS = {
   srtp: { type: 'string' },
   transport: { type: 'string' },
   ca: { type: 'string' },
+  'voicemail-expires': { type: 'string' },
+  'voicemail-retry': { type: 'string' },
   turn: { type: 'string' },
   'turn-user': { type: 'string' },
   'turn-policy': { type: 'string' },
@@ -249,6 +255,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     localAddress: ipv4(values['local-address'], '--local-address'),
     srtp: mediaEncryptionOf(values.srtp),
     ...signallingOf(values.transport, values.ca),
+    voicemailExpires: integer(values['voicemail-expires'], '--voicemail-expires', 0, 86_400),
+    voicemailRetry: integer(values['voicemail-retry'], '--voicemail-retry', 1, 3600),
   };
   if (command === 'call') {
     const [target, extra] = rest;
@@ -378,10 +386,16 @@ Usage:
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
                 [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N]
-                [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required] [--json]
+                [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
+                [--voicemail-expires S] [--voicemail-retry S] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--ca FILE] [--settings FILE] [--json]
+
+listen reports the voicemail count the provider sends (RFC 3842 message-summary): it
+subscribes to the mailbox once registered (--voicemail-expires S, 0: no SUBSCRIBE, the
+provider's unasked NOTIFYs are still read) and subscribes again --voicemail-retry S after the
+subscription ends (30 s, doubling while refused).
 
 doctor runs the voip.ms NAT troubleshooting procedure: reachability, NAT type, binding
 lifetime (--full), SIP ALG, a test call to the echo number (4443) without STUN, then with STUN,

@@ -69,6 +69,10 @@ export async function openCliSession(
       ...(args.localAddress === undefined ? {} : { localAddress: args.localAddress }),
       sipTransport: args.transport,
       tlsCaFile: args.caFile ?? null,
+      ...(args.voicemailExpires === undefined
+        ? {}
+        : { voicemailSubscribeSeconds: args.voicemailExpires }),
+      ...(args.voicemailRetry === undefined ? {} : { voicemailRetrySeconds: args.voicemailRetry }),
       ...(args.maxCallRate === undefined
         ? {}
         : {

@@ -1,4 +1,4 @@
-import type { CallInfo } from '../../src-shared/domain.js';
+import type { CallInfo, Voicemail } from '../../src-shared/domain.js';
 import type { ListenArgs } from './cli-args.js';
 import { formatAddress, type CliOutput } from './cli-output.js';
 import { isOneWay, openCliSession } from './cli-session.js';
@@ -46,6 +46,11 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       return 1;
     }
     out.progress(`Registered as ${engine.contactHeader}; waiting ${args.seconds} s for calls...`);
+    let voicemail: Voicemail | null = null;
+    const unsubscribeVoicemail = engine.on('voicemail', (report) => {
+      voicemail = report;
+      out.progress(`Voicemail: ${describeVoicemail(report)}`);
+    });
     const unsubscribe = engine.on('call', (info) => {
       const first = !latest.has(info.id);
       latest.set(info.id, info);
@@ -86,6 +91,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
     const { registration: current } = await engine.invoke('snapshot', {});
     await engine.shutdown();
     unsubscribe();
+    unsubscribeVoicemail();
     const calls: ListenedCall[] = [...latest.values()].map((info) => ({
       from: info.remote,
       answered: info.answeredAt !== null,
@@ -107,6 +113,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         failover: current.failover ?? null,
         keepaliveSeconds: nat?.keepaliveSeconds ?? null,
         transport: args.transport,
+        voicemail,
         calls,
       },
       [
@@ -116,6 +123,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
               `Failover: ${current.failover.from} stopped answering; registered to ${current.failover.to}`,
             ]
           : []),
+        ...(voicemail ? [`Voicemail: ${describeVoicemail(voicemail)}`] : []),
         `Calls: ${calls.length}`,
         ...calls.map(
           (c) =>
@@ -128,4 +136,10 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
     await session.close();
     quit.dispose();
   }
+}
+
+function describeVoicemail(voicemail: Voicemail): string {
+  if (voicemail.newMessages === null)
+    return voicemail.waiting ? 'messages waiting' : 'no new messages';
+  return `${voicemail.newMessages} new, ${voicemail.oldMessages ?? 0} old`;
 }

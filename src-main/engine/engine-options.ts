@@ -86,6 +86,13 @@ export interface EngineOptions {
   tlsCaFile: string | null;
   /** SRTP for calls' audio: off, when the far end takes it, or required. */
   mediaEncryption: MediaEncryption;
+  /**
+   * Voicemail: the Expires of the message-summary SUBSCRIBE (RFC 3842) once registered; 0 sends
+   * none (the provider's unasked NOTIFYs are still read). Then the first wait before subscribing
+   * again after the subscription failed or ended.
+   */
+  voicemailSubscribeSeconds: number;
+  voicemailRetrySeconds: number;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -117,6 +124,9 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   sipTransport: 'udp',
   tlsCaFile: null,
   mediaEncryption: 'off',
+  // Voicemail (message-summary subscription).
+  voicemailSubscribeSeconds: 1800,
+  voicemailRetrySeconds: 30,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

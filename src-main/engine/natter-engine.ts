@@ -46,6 +46,8 @@ import {
 import { describeNetworkChange, NetworkChangeWatcher } from './network-change-watcher.js';
 import { AnswerConfirmation } from './answer-confirmation.js';
 import { callerIdentityOf } from '../sip/invite-admission.js';
+import { VoicemailIndicator } from './voicemail-indicator.js';
+import { MessageSummarySubscription } from './message-summary-subscription.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -116,6 +118,12 @@ export class NatterEngine implements EngineApi {
   /** A change noticed while the previous one is being healed: healed right after it. */
   private pendingChange: string | null = null;
   private healing: Promise<void> | null = null;
+  private readonly voicemail = new VoicemailIndicator({
+    registrar: () => this.account?.serverAddress ?? { address: '', port: 0 },
+    onChange: (voicemail) => this.events.emit('voicemail', voicemail),
+    log: (level, message) => this.hooks.log?.(level, message),
+  });
+  private voicemailSubscription: MessageSummarySubscription | null = null;
 
   constructor(
     options: Partial<EngineOptions> = {},
@@ -199,6 +207,7 @@ export class NatterEngine implements EngineApi {
     snapshot: async () => ({
       registration: this.registration,
       nat: this.natStatus,
+      voicemail: this.voicemail.status,
       calls: [
         ...[...this.recentlyEnded.values()].filter((record) => !this.calls.has(record.id)),
         ...[...this.calls.values()].map((entry) => entry.record),
@@ -283,6 +292,7 @@ export class NatterEngine implements EngineApi {
         onInvite: (invitation) => this.onIncoming(invitation),
         busyBecause: () => this.busyBecause(),
         onBusyRefusal: ({ from, reason }) => this.recordRefused(callerIdentityOf(from), reason),
+        onMessageSummary: (body, from) => this.voicemail.report(body, from),
         createMedia: (session) => this.createMedia(session),
         onTrace: (direction, message, peer) => this.hooks.onTrace?.(direction, message, peer),
         log: (level, message) => this.hooks.log?.(level, message),
@@ -303,6 +313,7 @@ export class NatterEngine implements EngineApi {
     void this.refreshTurnStatus();
     this.watchNetwork(this.account);
     const registration = await this.account.register();
+    if (registration.state === 'registered') this.subscribeVoicemail(this.account);
     if (!registrarWentSilent(registration)) return registration;
     return (await this.failOver()) ?? registration;
   }
@@ -953,7 +964,23 @@ export class NatterEngine implements EngineApi {
     await this.shutdownAccount();
   }
 
+  /** Subscribes to the account's mailbox (RFC 3842), unless the options turn that off. */
+  private subscribeVoicemail(account: SipAccount): void {
+    if (this.options.voicemailSubscribeSeconds <= 0) return;
+    this.voicemailSubscription = new MessageSummarySubscription({
+      userAgent: account.userAgent,
+      target: account.userAgent.configuration.uri,
+      expiresSeconds: this.options.voicemailSubscribeSeconds,
+      retrySeconds: this.options.voicemailRetrySeconds,
+      log: (level, message) => this.hooks.log?.(level, message),
+    });
+    this.voicemailSubscription.start();
+  }
+
   private async shutdownAccount(): Promise<void> {
+    const subscription = this.voicemailSubscription;
+    this.voicemailSubscription = null;
+    await subscription?.stop();
     this.watcher?.stop();
     this.watcher = null;
     this.networkChange = null;

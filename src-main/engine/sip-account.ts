@@ -32,6 +32,8 @@ export interface SipAccountDelegate {
   busyBecause?(): string | null;
   /** A new call refused 486 before sip.js saw it: `from` is its raw From header. */
   onBusyRefusal?(refusal: { from: string; reason: string }): void;
+  /** A message-summary NOTIFY's body and where it came from (see VoicemailIndicator). */
+  onMessageSummary?(body: string, from: TransportAddress): void;
   /** Creates the media of a session (outgoing or incoming) when sip.js asks for it. */
   createMedia(session: Session): CallMediaPort;
   onTrace?(direction: 'out' | 'in', message: string, peer: TransportAddress): void;
@@ -133,6 +135,8 @@ export class SipAccount {
         busy: () => delegate.busyBecause?.() ?? null,
         onBusyRefusal: (refusal: { from: string; reason: string }) =>
           delegate.onBusyRefusal?.(refusal),
+        onMessageSummary: (body: string, from: TransportAddress) =>
+          delegate.onMessageSummary?.(body, from),
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {
           // Every challenge of a 401/407 is noted before sip.js reads only the first.
           if (direction === 'in') created.challenges?.record(message);

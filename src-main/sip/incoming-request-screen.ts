@@ -2,16 +2,23 @@ import { clampNetworkSeconds } from '../net/network-durations.js';
 import { callerOf, InviteAdmission, type InviteAdmissionOptions } from './invite-admission.js';
 import { judgeRequest, statelessResponse, type RequestExpectations } from './request-guard.js';
 import { ServerTransactionIds } from './server-transaction-ids.js';
-import { headerValue, readRequestHead } from './sip-request-head.js';
+import { headerValue, readRequestHead, type SipRequestHead } from './sip-request-head.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
 
 /** What becomes of a request from the registrar before sip.js sees it. */
 export type ScreenedRequest =
   /** On to sip.js, as `text` (its branch perhaps made unique, see {@link ServerTransactionIds}). */
-  | { action: 'pass'; text: string; view: SipMessageView }
+  | { action: 'pass'; text: string; view: SipMessageView; messageSummary?: string }
   | { action: 'drop'; why: string }
-  /** Refused here with `response`, built from the request alone: no transaction, no session. */
-  | { action: 'answer'; status: number; response: string; busyRefusal?: BusyRefusal };
+  /** Refused (or accepted) here with `response`, built from the request alone: no transaction. */
+  | {
+      action: 'answer';
+      status: number;
+      response: string;
+      busyRefusal?: BusyRefusal;
+      /** The body of a message-summary NOTIFY (RFC 3842), for whoever judges its source. */
+      messageSummary?: string;
+    };
 
 /** A new call that could ring but was refused here because the phone is busy. */
 export interface BusyRefusal {
@@ -60,6 +67,17 @@ export class IncomingRequestScreen {
         action: 'answer',
         status: verdict.status,
         response: statelessResponse(head, verdict.status, verdict.reason, verdict.headers),
+      };
+    }
+    const summary = messageSummaryNotify(text, head);
+    // A NOTIFY outside any dialog, as Asterisk sends voicemail counts unasked: no dialog of
+    // sip.js's would take it (it answers such a NOTIFY 481), so it is accepted here.
+    if (summary?.unsolicited) {
+      return {
+        action: 'answer',
+        status: 200,
+        response: statelessResponse(head, 200, 'OK'),
+        messageSummary: summary.body,
       };
     }
     const normalized = this.ids.normalize(text, head);
@@ -112,7 +130,12 @@ export class IncomingRequestScreen {
         response: statelessResponse(head, 400, 'Malformed Header Field'),
       };
     }
-    return { action: 'pass', text: forSip, view };
+    return {
+      action: 'pass',
+      text: forSip,
+      view,
+      ...(summary ? { messageSummary: summary.body } : {}),
+    };
   }
 
   /** sip.js answers an INVITE we let through (`view` as sip.js built the response). */
@@ -126,6 +149,28 @@ export class IncomingRequestScreen {
   restoreResponse(message: string): string {
     return this.ids.restoreResponse(message);
   }
+}
+
+/**
+ * A NOTIFY of the message-summary event package (RFC 3842 §3), its body, and whether it came
+ * outside a dialog (its To carries no tag); null for any other request.
+ */
+function messageSummaryNotify(
+  text: string,
+  head: SipRequestHead,
+): { body: string; unsolicited: boolean } | null {
+  if (head.method !== 'NOTIFY') return null;
+  const event = /^([^;\s]+)/.exec(headerValue(head, 'event') ?? '')?.[1]?.toLowerCase();
+  if (event !== 'message-summary') return null;
+  const unsolicited = !/;\s*tag=/i.test(headerValue(head, 'to') ?? '');
+  return { body: bodyOf(text), unsolicited };
+}
+
+function bodyOf(text: string): string {
+  const crlf = text.indexOf('\r\n\r\n');
+  const lf = text.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return text.slice(crlf + 4);
+  return lf >= 0 ? text.slice(lf + 2) : '';
 }
 
 /** sip.js arms a timer with an INVITE's Expires as it comes; 2^40 s would fire at once. */

@@ -21,6 +21,7 @@ export interface StreamTransportOptions extends Pick<
   | 'onClientTransactionEnd'
   | 'busy'
   | 'onBusyRefusal'
+  | 'onMessageSummary'
 > {
   kind: StreamKind;
   /** Opens the one connection to the registrar (again, after it dropped). */
@@ -292,8 +293,11 @@ export class StreamTransport implements Transport {
       this.droppedMessages++;
       return;
     }
+    if (screened.messageSummary !== undefined) {
+      this.options.onMessageSummary?.(screened.messageSummary, from);
+    }
     if (screened.action === 'answer') {
-      this.refusedRequests++;
+      if (screened.messageSummary === undefined) this.refusedRequests++;
       this.write(socket, screened.response)
         .then(() => this.options.onTrace?.('out', screened.response, from))
         .catch(() => undefined);

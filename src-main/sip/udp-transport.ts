@@ -33,6 +33,11 @@ export interface UdpTransportOptions extends ClientTransactionHooks {
   busy?: () => string | null;
   /** A new call was refused 486 by {@link busy}, before sip.js saw it. */
   onBusyRefusal?: (refusal: BusyRefusal) => void;
+  /**
+   * A message-summary NOTIFY arrived (in or out of a dialog) from `from`: its body, unread. The
+   * transport answers the unsolicited ones; whether to believe it is the receiver's to judge.
+   */
+  onMessageSummary?: (body: string, from: TransportAddress) => void;
   /** Observes every message on the wire, for the SIP trace and tests. */
   onTrace?: (direction: 'out' | 'in', message: string, peer: TransportAddress) => void;
 }
@@ -294,10 +299,16 @@ export class UdpTransport implements Transport {
     if (screened.action === 'answer') {
       // Answered where it came from (RFC 3581 §4), without a transaction: a retransmission of
       // the request is refused again just as cheaply.
-      this.refusedRequests++;
+      if (screened.messageSummary === undefined) this.refusedRequests++;
       this.transmit(screened.response, from).catch(() => undefined);
       if (screened.busyRefusal) this.options.onBusyRefusal?.(screened.busyRefusal);
+      if (screened.messageSummary !== undefined) {
+        this.options.onMessageSummary?.(screened.messageSummary, from);
+      }
       return;
+    }
+    if (screened.messageSummary !== undefined) {
+      this.options.onMessageSummary?.(screened.messageSummary, from);
     }
     if (screened.view.method === 'ACK') {
       this.stopRetransmission(retransmissionKey('response', screened.view.branch, 'INVITE'));

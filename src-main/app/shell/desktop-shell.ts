@@ -213,24 +213,33 @@ export function startDesktopShell(
   function createTray(): void {
     tray = new electron.Tray(trayIcon('offline'));
     updateTrayTooltip();
-    tray.setContextMenu(
+    setTrayMenu(null);
+    tray.on('click', () => showWindow());
+  }
+
+  let trayVoicemail: string | null = null;
+  function setTrayMenu(voicemail: string | null): void {
+    trayVoicemail = voicemail;
+    tray?.setContextMenu(
       electron.Menu.buildFromTemplate([
         { label: 'Show Natter', click: () => showWindow() },
+        ...(voicemail ? [{ label: voicemail, click: () => showWindow() }] : []),
         { type: 'separator' },
         // before-quit unregisters first, whichever way the quit came.
         { label: 'Quit Natter', click: () => app.quit() },
       ]),
     );
-    tray.on('click', () => showWindow());
   }
 
   function refreshTray(): void {
     void service?.engine
       .invoke('snapshot', {})
-      .then(({ registration, nat, calls }) => {
-        const status = trayStatus(registration, nat, calls);
+      .then(({ registration, nat, calls, voicemail }) => {
+        const status = trayStatus(registration, nat, calls, voicemail ?? null);
         trayTooltip = status.tooltip;
         tray?.setImage(trayIcon(status.state));
+        const voicemailLine = status.voicemailLabel ?? null;
+        if (voicemailLine !== trayVoicemail) setTrayMenu(voicemailLine);
         updateTrayTooltip();
       })
       .catch((error: unknown) => log(`tray: ${String(error)}`));
@@ -274,7 +283,7 @@ export function startDesktopShell(
       });
     }
     started.engine.on('call', (call) => notifier.onCall(call));
-    for (const name of ['call', 'registration', 'nat'] as const)
+    for (const name of ['call', 'registration', 'nat', 'voicemail'] as const)
       started.engine.on(name, refreshTray);
 
     applyLoginItem(store.settings.startAtLogin);

@@ -12,6 +12,7 @@ import { NetworkChangeNotice } from '../network/NetworkChangeNotice.js';
 import { SettingsView } from '../settings/SettingsView.js';
 import { SipTraceView } from '../network/SipTraceView.js';
 import { useStore, type Store } from '../state/store.js';
+import { VoicemailBadge } from '../voicemail/VoicemailBadge.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
 type Tab = 'dialer' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
@@ -84,6 +85,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             <strong>Natter</strong>
             <span className="account">{registration.account?.user ?? 'No account'}</span>
           </div>
+          <VoicemailBadge store={store} onOpen={() => setTab('dialer')} />
         </div>
         <NatIndicator store={store} onOpen={() => setTab('network')} />
       </header>

@@ -3,6 +3,7 @@ import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
 import { normalizeDialString } from './phone-number.js';
 import { useStore, type Store } from '../state/store.js';
+import { VoicemailButton } from '../voicemail/VoicemailButton.js';
 import './dialer.css';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
@@ -122,6 +123,9 @@ export function Dialer({
           >
             ⌫
           </button>
+        </div>
+        <div className="voicemail-row">
+          <VoicemailButton store={store} />
         </div>
       </form>
       <div className="recent-head">

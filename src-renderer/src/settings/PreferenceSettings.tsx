@@ -6,6 +6,7 @@ import type { Store } from '../state/store.js';
 import { saveSettings } from './save-settings.js';
 import { THEME_WORDS } from './settings-model.js';
 import type { SettingsSectionProps } from './section-props.js';
+import { VoicemailSettings } from '../voicemail/VoicemailSettings.js';
 
 type SwitchKey = 'doNotDisturb' | 'registrarFailover' | 'closeToTray' | 'startAtLogin';
 
@@ -69,6 +70,7 @@ export function CallSettings({ store, settings, labelledBy }: SettingsSectionPro
         saidOn="Saved: Natter moves to the nearest server that answers"
         saidOff="Saved: Natter stays on your chosen server"
       />
+      <VoicemailSettings store={store} settings={settings} />
     </div>
   );
 }

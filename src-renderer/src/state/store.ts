@@ -8,7 +8,7 @@ import {
   historyEntryOf,
   type HistoryEntry,
 } from '../../../src-shared/call-history.js';
-import type { CallInfo, NatStatus, Registration } from '../../../src-shared/domain.js';
+import type { CallInfo, NatStatus, Registration, Voicemail } from '../../../src-shared/domain.js';
 import type { DoctorFix, DoctorReport, DoctorStep } from '../../../src-shared/doctor.js';
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
 import type { Settings } from '../../../src-shared/settings.js';
@@ -52,6 +52,8 @@ export interface AppState {
   doctor: DoctorState;
   error: string | null;
   ready: boolean;
+  /** The mailbox as the provider last reported it; null before any report. */
+  voicemail: Voicemail | null;
 }
 
 const initial: AppState = {
@@ -70,6 +72,7 @@ const initial: AppState = {
   doctor: idleDoctor,
   error: null,
   ready: false,
+  voicemail: null,
 };
 
 export function createStore(bridge: NatterBridge) {
@@ -90,6 +93,7 @@ export function createStore(bridge: NatterBridge) {
   bridge.on('registration', (registration) => set({ registration }));
   bridge.on('nat', (nat) => set({ nat }));
   bridge.on('call', upsertCall);
+  bridge.on('voicemail', (voicemail) => set({ voicemail }));
   bridge.on('dtmfReceived', ({ digit }) =>
     set({ dtmfReceived: (state.dtmfReceived + digit).slice(-16) }),
   );
@@ -109,6 +113,7 @@ export function createStore(bridge: NatterBridge) {
       const seen = new Set(state.history.map((entry) => entry.id));
       set({
         ...snapshot,
+        voicemail: snapshot.voicemail ?? state.voicemail,
         calls: [
           ...snapshot.calls,
           ...state.calls.filter((call) => !snapshot.calls.some((s) => s.id === call.id)),

@@ -2,6 +2,7 @@ import type { FuzzTarget } from '../fuzz-target.js';
 import { historyFileTarget, ipcTarget, settingsFileTarget } from './app-targets.js';
 import { dtmfTarget, rtcpTarget, rtpTarget, sdpTarget } from './media-targets.js';
 import { stunCodecTarget, turnCodecTarget } from './net-targets.js';
+import { messageSummaryTarget } from './message-summary-targets.js';
 import { sipDigestTarget, sipTarget } from './sip-targets.js';
 import { srtpTarget } from './srtp-targets.js';
 import { sipStreamTarget } from './stream-targets.js';
@@ -24,6 +25,7 @@ export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
   settingsFileTarget,
   historyFileTarget,
   ipcTarget,
+  messageSummaryTarget,
 ] as unknown as ReadonlyArray<FuzzTarget<never>>;
 
 export function targetNamed(name: string): FuzzTarget<unknown> | undefined {

@@ -81,3 +81,40 @@ describe('tray status', () => {
     expect(trayStatus(registered, cone, [call('ended')]).state).toBe('registered');
   });
 });
+
+describe('the tray and the voicemail count', () => {
+  const registration = {
+    state: 'registered' as const,
+    account: { server: 'montreal.voip.ms', user: '123456_home' },
+    contact: null,
+    expiresAt: null,
+    error: null,
+  };
+  const report = (newMessages: number | null, waiting = true) => ({
+    waiting,
+    newMessages,
+    oldMessages: newMessages === null ? null : 4,
+    urgentNew: null,
+    urgentOld: null,
+    at: '2026-12-01T22:00:00.000Z',
+  });
+
+  it('names new messages in the menu and the tooltip', () => {
+    const status = trayStatus(registration, null, [], report(2));
+    expect(status.voicemailLabel).toBe('Voicemail: 2 new messages');
+    expect(status.tooltip).toMatch(/ · Voicemail: 2 new messages$/);
+    expect(trayStatus(registration, null, [], report(1)).voicemailLabel).toBe(
+      'Voicemail: 1 new message',
+    );
+  });
+
+  it('says plainly when nothing is new, and keeps the tooltip short then', () => {
+    const none = trayStatus(registration, null, [], report(0, false));
+    expect(none.voicemailLabel).toBe('Voicemail: no new messages');
+    expect(none.tooltip).not.toContain('Voicemail');
+    expect(trayStatus(registration, null, [], report(null)).voicemailLabel).toBe(
+      'Voicemail: new messages',
+    );
+    expect(trayStatus(registration, null, []).voicemailLabel).toBeUndefined();
+  });
+});

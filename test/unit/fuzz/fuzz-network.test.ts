@@ -16,5 +16,6 @@ describe('fuzzing the network parsers', () => {
     'turn-codec',
     'turn-client',
     'channel-data',
+    'message-summary',
   ]);
 });
