@@ -31,6 +31,7 @@ import type { Settings } from '../../../src-shared/settings.js';
 import { createAppService, type AppService } from '../app-service.js';
 import { userDataDirectory } from '../../storage/app-paths.js';
 import { CallHistoryStore } from '../../storage/call-history-store.js';
+import { ContactsStore } from '../../storage/contacts-store.js';
 import { createIpcRouter } from '../ipc-router.js';
 import { SettingsStore } from '../../storage/settings-store.js';
 import { trayStatus, type TrayState } from '../tray-status.js';
@@ -251,7 +252,9 @@ export function startDesktopShell(
     await store.load();
     const history = new CallHistoryStore(join(userData, 'history.json'));
     await history.load();
-    const started = createAppService(store, history);
+    const contacts = new ContactsStore(join(userData, 'contacts.json'), { log });
+    await contacts.load();
+    const started = createAppService(store, history, {}, {}, contacts);
     service = started;
 
     const route = createIpcRouter({
