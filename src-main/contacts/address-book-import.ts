@@ -100,8 +100,8 @@ export function importAddressBook(
     return report;
   }
   const room = Math.max(0, Math.min(options.room ?? CONTACTS_LIMIT, CONTACTS_LIMIT));
-  // Read past the room by the duplicates' share: a card already in the book takes no room.
-  const readLimit = Math.min(CONTACTS_LIMIT, room + (options.existing?.length ?? 0));
+  // Every card is read, up to the book's size: one already in the book takes no room.
+  const readLimit = CONTACTS_LIMIT;
   const read = format === 'vcard' ? cardsOfVcard(text, readLimit) : rowsOfCsv(text, readLimit);
   const entries = 'cards' in read ? read.cards : read.rows;
   const { more } = read;

@@ -3,6 +3,7 @@ import type { CallAudio } from '../audio/call-audio.js';
 import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
 import { callLinesOf } from '../call/call-lines.js';
+import { ContactsView } from '../contacts/ContactsView.js';
 import { Dialer } from '../dialer/Dialer.js';
 import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
@@ -14,10 +15,19 @@ import { SipTraceView } from '../network/SipTraceView.js';
 import { useStore, type Store } from '../state/store.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
-type Tab = 'dialer' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
-const TABS: readonly Tab[] = ['dialer', 'history', 'network', 'settings', 'doctor', 'trace'];
+type Tab = 'dialer' | 'contacts' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
+const TABS: readonly Tab[] = [
+  'dialer',
+  'contacts',
+  'history',
+  'network',
+  'settings',
+  'doctor',
+  'trace',
+];
 const TAB_NAMES = {
   dialer: 'Dialer',
+  contacts: 'Contacts',
   history: 'History',
   network: 'Network',
   settings: 'Settings',
@@ -127,6 +137,8 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
           />
         ) : tab === 'dialer' ? (
           <Dialer store={store} prefill={prefill} onOpenHistory={() => setTab('history')} />
+        ) : tab === 'contacts' ? (
+          <ContactsView store={store} />
         ) : tab === 'history' ? (
           <HistoryView store={store} />
         ) : tab === 'network' ? (
@@ -146,7 +158,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
       </main>
       {!active && !ended.call && (
         <nav className="tabs" aria-label="Sections">
-          {(['dialer', 'history', 'network', 'settings'] as const).map((name) => (
+          {(['dialer', 'contacts', 'history', 'network', 'settings'] as const).map((name) => (
             <button
               key={name}
               type="button"

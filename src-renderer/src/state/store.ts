@@ -8,6 +8,7 @@ import {
   historyEntryOf,
   type HistoryEntry,
 } from '../../../src-shared/call-history.js';
+import { ContactIndex, type Contact } from '../../../src-shared/contacts.js';
 import type { CallInfo, NatStatus, Registration } from '../../../src-shared/domain.js';
 import type { DoctorFix, DoctorReport, DoctorStep } from '../../../src-shared/doctor.js';
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
@@ -52,6 +53,8 @@ export interface AppState {
   doctor: DoctorState;
   error: string | null;
   ready: boolean;
+  /** The address book, and its numbers indexed to name callers and history entries. */
+  contacts: ContactIndex;
 }
 
 const initial: AppState = {
@@ -70,6 +73,7 @@ const initial: AppState = {
   doctor: idleDoctor,
   error: null,
   ready: false,
+  contacts: new ContactIndex([]),
 };
 
 export function createStore(bridge: NatterBridge) {
@@ -100,6 +104,9 @@ export function createStore(bridge: NatterBridge) {
     const others = state.doctor.steps.filter((existing) => existing.id !== step.id);
     setDoctor({ steps: [...others, step], lastStepAt: Date.now() });
   });
+  const setContacts = (contacts: Contact[]) => set({ contacts: new ContactIndex(contacts) });
+  // The book loads beside the snapshot; a bridge without it leaves the book empty.
+  void bridge.invoke('listContacts', {}).then(setContacts, () => undefined);
   void Promise.all([
     bridge.invoke('snapshot', {}),
     bridge.invoke('getSettings', {}),
@@ -172,6 +179,8 @@ export function createStore(bridge: NatterBridge) {
       }
     },
     clearError: () => set({ error: null }),
+    /** Keeps the book as main answered it after a save, delete or import. */
+    setContacts,
     /** Forgets every call in main's file and here; false when main refused. */
     clearHistory: async () => {
       const history = await act(() => bridge.invoke('clearHistory', {}));
