@@ -70,25 +70,31 @@ function favouriteOfRow(row: Row): boolean {
     .some((group) => /^\*?\s*(starred|favou?rites?)$/i.test(group.trim()));
 }
 
-/** Every row of a CSV file (at most `limit`), each read on its own. */
+/**
+ * Every row of a CSV file (at most `limit`), each read on its own. The header row is read here,
+ * not by papaparse's header mode: a repeated column name keeps its first column (papaparse
+ * would rename it and print a warning for each file).
+ */
 export function rowsOfCsv(text: string, limit: number): { rows: ParsedRow[]; more: boolean } {
-  const parsed = Papa.parse<Row>(text.replace(/^\uFEFF/, ''), {
-    header: true,
+  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), {
     skipEmptyLines: 'greedy',
-    preview: limit + 1,
-    transformHeader: (header) => header.trim(),
+    preview: limit + 2,
   });
-  const fields = parsed.meta.fields ?? [];
+  const [header = [], ...records] = parsed.data;
+  const columns = new Map<string, number>();
+  header.forEach((name, index) => {
+    const trimmed = String(name).trim();
+    if (trimmed && !columns.has(trimmed)) columns.set(trimmed, index);
+  });
+  const fields = [...columns.keys()];
   const phoneColumns = fields.filter(
     (field) => GOOGLE_PHONE.test(field) || (OUTLOOK_PHONE.test(field) && !NOT_A_PHONE.test(field)),
   );
-  const rows = parsed.data.slice(0, limit).map((row, index): ParsedRow => {
-    const position = index + 1;
-    if (typeof row !== 'object' || row === null) {
-      return { position, candidate: null, problem: 'the row could not be read' };
-    }
+  const rows = records.slice(0, limit).map((record, index): ParsedRow => {
+    const row: Row = Object.create(null) as Row;
+    for (const [name, column] of columns) row[name] = record[column];
     return {
-      position,
+      position: index + 1,
       candidate: {
         name: nameOfRow(row),
         numbers: numbersOfRow(row, phoneColumns),
@@ -97,7 +103,7 @@ export function rowsOfCsv(text: string, limit: number): { rows: ParsedRow[]; mor
       problem: null,
     };
   });
-  return { rows, more: parsed.data.length > limit };
+  return { rows, more: records.length > limit };
 }
 
 const GOOGLE_LABEL: Record<Contact['numbers'][number]['label'], string> = {
