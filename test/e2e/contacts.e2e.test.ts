@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
 import { parseSippMessageLog, startLoopbackSipp, type LoopbackSipp } from '../lab/support/peers.js';
+import { expectNoSeriousA11yViolations } from './support/a11y.js';
 import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
 import { labAccount, startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
@@ -82,6 +83,7 @@ describe.skipIf(skip)('contacts in Chromium against the real engine and sipp', (
       .poll(() => list.getByRole('listitem').filter({ hasText: 'Jane Doe' }).count())
       .toBe(1);
     await shot('contacts-list');
+    await expectNoSeriousA11yViolations(page, 'contacts page after an import');
 
     // Main stored them: the book is in the file beside the history.
     const stored = JSON.parse(
@@ -100,6 +102,7 @@ describe.skipIf(skip)('contacts in Chromium against the real engine and sipp', (
       .getByRole('button', { name: /Call Jane Doe, Mobile/ });
     await expect.poll(() => match.count()).toBe(1);
     await shot('contacts-dialer-search');
+    await expectNoSeriousA11yViolations(page, 'dialer with contact matches');
     await match.click();
     // Judged at the provider: the INVITE's request line carries the contact's number as dialled.
     await expect
@@ -175,6 +178,7 @@ describe.skipIf(skip)('contacts in Chromium against the real engine and sipp', (
     await page.getByLabel('Number 1', { exact: true }).fill('4443');
     await page.getByLabel('Kind of number 1').selectOption('other');
     await shot('contacts-edit');
+    await expectNoSeriousA11yViolations(page, 'new contact form');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect
       .poll(() => list.getByRole('listitem').filter({ hasText: 'Echo test' }).count())

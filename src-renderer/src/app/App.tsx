@@ -42,6 +42,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const calls = useStore(store, (s) => s.calls);
   const error = useStore(store, (s) => s.error);
   const registration = useStore(store, (s) => s.registration);
+  const contacts = useStore(store, (s) => s.contacts);
   const [prefill, setPrefill] = useState<string | null>(null);
   // A tel:/sip:/callto: link opened on the desktop fills the dialer; the user presses Call.
   useEffect(() => store.bridge.on('dial', ({ number }) => setPrefill(number)), [store]);
@@ -128,7 +129,10 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
           />
         ) : ended.call ? (
           <CallEnded
-            call={ended.call}
+            call={{
+              ...ended.call,
+              remoteDisplayName: contacts.nameFor(ended.call.remote, ended.call.remoteDisplayName),
+            }}
             onDismiss={() => {
               ended.dismiss();
               if (tab !== 'doctor') setTab('dialer');
