@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   CONTACTS_LIMIT,
+  ContactIndex,
   contactSchema,
   sortContacts,
   type Contact,
@@ -54,6 +55,7 @@ function refusal(code: string, message: string): Error {
 
 export class ContactsStore {
   private contacts: Contact[] = [];
+  private index = new ContactIndex([]);
   private readonly writes = new WriteQueue();
 
   constructor(
@@ -88,7 +90,13 @@ export class ContactsStore {
       );
     }
     this.contacts = read.contacts;
+    this.index = new ContactIndex(this.contacts);
     return this.list;
+  }
+
+  /** The contact's name for a number, else the name the caller presented (notifications). */
+  nameFor(number: string, presented: string | null): string | null {
+    return this.index.nameFor(number, presented);
   }
 
   /** Favourites first, then by name. */
@@ -142,6 +150,7 @@ export class ContactsStore {
   }
 
   private persist(): Promise<void> {
+    this.index = new ContactIndex(this.contacts);
     const file = this.file;
     if (!file) return Promise.resolve();
     return this.writes.run(() => writeFileAtomic(file, JSON.stringify(this.contacts)));

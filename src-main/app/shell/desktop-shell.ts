@@ -98,6 +98,7 @@ export function startDesktopShell(
   let quitting = false;
   let stopped = false;
   let trayTooltip = 'Natter — Starting';
+  let contacts: ContactsStore | null = null;
   const notifier = new CallNotifier({
     Notification: electron.Notification,
     supportsActions: options.platform === 'darwin' || options.platform === 'win32',
@@ -112,6 +113,7 @@ export function startDesktopShell(
       updateTrayTooltip();
     },
     log,
+    nameFor: (number, presented) => contacts?.nameFor(number, presented) ?? presented,
   });
 
   function requireService(): AppService {
@@ -252,7 +254,7 @@ export function startDesktopShell(
     await store.load();
     const history = new CallHistoryStore(join(userData, 'history.json'));
     await history.load();
-    const contacts = new ContactsStore(join(userData, 'contacts.json'), { log });
+    contacts = new ContactsStore(join(userData, 'contacts.json'), { log });
     await contacts.load();
     const started = createAppService(store, history, {}, {}, contacts);
     service = started;

@@ -11,7 +11,11 @@ import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { ContactsStore } from '../../../src-main/storage/contacts-store.js';
 import { SettingsStore } from '../../../src-main/storage/settings-store.js';
-import { invokeSchemas } from '../../../src-shared/ipc-contract.js';
+import {
+  invokeSchemas,
+  type InvokeName,
+  type InvokeResponse,
+} from '../../../src-shared/ipc-contract.js';
 
 const APP = 'file:///opt/natter/renderer/index.html';
 let dir: string;
@@ -41,21 +45,21 @@ beforeAll(async () => {
 
 afterAll(() => service.stop());
 
-async function ok<C extends keyof typeof invokeSchemas>(name: C, request: unknown) {
+async function ok<C extends InvokeName>(name: C, request: unknown): Promise<InvokeResponse<C>> {
   const result = await route(name, request, APP);
   if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return invokeSchemas[name].response.parse(result.value);
+  return invokeSchemas[name].response.parse(result.value) as InvokeResponse<C>;
 }
 
 describe('the address book over IPC', () => {
   it('adds, edits, stars and deletes a contact, each change on disk', async () => {
-    const added = (await ok('saveContact', {
+    const added = await ok('saveContact', {
       contact: {
         name: 'Jane Doe',
         favourite: false,
         numbers: [{ number: '+1 514-555-0101', label: 'mobile' }],
       },
-    })) as Array<{ id: string; name: string; favourite: boolean }>;
+    });
     expect(added).toHaveLength(1);
     const id = added[0]?.id ?? '';
     await ok('saveContact', {
