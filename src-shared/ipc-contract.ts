@@ -15,6 +15,16 @@ import {
 } from './engine-contract.js';
 import { historyEntrySchema } from './call-history.js';
 import {
+  CONTACTS_LIMIT,
+  addressBookFormatSchema,
+  contactDraftSchema,
+  contactExportSchema,
+  contactIdSchema,
+  contactImportReportSchema,
+  contactImportRequestSchema,
+  contactSchema,
+} from './contacts.js';
+import {
   doctorFixSchema,
   doctorReportSchema,
   doctorRequestSchema,
@@ -108,6 +118,26 @@ export const appCommandSchemas = {
   getSipTrace: {
     request: z.object({}).strict(),
     response: z.array(sipTraceEntrySchema).max(SIP_TRACE_LIMIT),
+  },
+  // The address book (src-shared/contacts.ts): each answers with the book as it now is.
+  listContacts: {
+    request: z.object({}).strict(),
+    response: z.array(contactSchema).max(CONTACTS_LIMIT),
+  },
+  saveContact: {
+    request: z.object({ contact: contactDraftSchema }).strict(),
+    response: z.array(contactSchema).max(CONTACTS_LIMIT),
+  },
+  deleteContact: {
+    request: z.object({ id: contactIdSchema }).strict(),
+    response: z.array(contactSchema).max(CONTACTS_LIMIT),
+  },
+  /** Reads a vCard or CSV file's text (the page reads the file the user picked). */
+  importContacts: { request: contactImportRequestSchema, response: contactImportReportSchema },
+  /** The book as a file's text, for the page to save where the user chooses. */
+  exportContacts: {
+    request: z.object({ format: addressBookFormatSchema }).strict(),
+    response: contactExportSchema,
   },
 } as const;
 

@@ -33,6 +33,8 @@ import type {
 import type { InvokeHandlers } from './ipc-router.js';
 import type { CallHistoryStore } from '../storage/call-history-store.js';
 import type { SettingsStore } from '../storage/settings-store.js';
+import { ContactsStore } from '../storage/contacts-store.js';
+import { contactHandlers } from './contact-handlers.js';
 import { RendererAudioRouter } from './renderer-audio-router.js';
 import { createDoctorRunner, type DoctorRunnerDeps } from './doctor-runner.js';
 import { SipTrace } from './sip-trace.js';
@@ -76,6 +78,8 @@ export function createAppService(
   history: CallHistoryStore,
   hooks: EngineHooks = {},
   probes: SettingsProbeOptions = {},
+  /** The address book; without one the book is kept in memory only. */
+  contacts: ContactsStore = new ContactsStore(null),
 ): AppService {
   const audio = new RendererAudioRouter();
   const audioHooks = audio.hooks();
@@ -218,6 +222,7 @@ export function createAppService(
       runDoctor: (request) => doctor.run(request),
       applyDoctorFix: () => doctor.applyLastFix(),
       getSipTrace: async () => trace.entries(),
+      ...contactHandlers(contacts),
       saveSettings: async (change: SettingsUpdate) => {
         const before = store.settings;
         // A CA file that cannot be used is refused now, beside its field, not at the handshake.

@@ -26,6 +26,8 @@ export interface CallNotifierOptions {
   /** The number of missed calls not yet seen, after each change (for the badge and the tray). */
   onMissedChange(count: number): void;
   log?: (message: string) => void;
+  /** The address book's name for a number, else the caller's own (storage/contacts-store.ts). */
+  nameFor?: (number: string, presented: string | null) => string | null;
 }
 
 const ANSWER = 0;
@@ -74,7 +76,7 @@ export class CallNotifier {
   private ring(call: CallInfo): void {
     const note = this.notify({
       title: 'Incoming call',
-      body: who(call),
+      body: this.who(call),
       urgency: 'critical',
       timeoutType: 'never',
       ...(this.options.supportsActions
@@ -102,7 +104,7 @@ export class CallNotifier {
 
   private missed(call: CallInfo): void {
     this.missedIds.add(call.id);
-    const note = this.notify({ title: 'Missed call', body: who(call) });
+    const note = this.notify({ title: 'Missed call', body: this.who(call) });
     if (note) {
       this.missedNotes.push(note);
       note.on('click', () => this.options.showWindow());
@@ -117,11 +119,14 @@ export class CallNotifier {
     return note;
   }
 
+  private who(call: CallInfo): string {
+    const name = this.options.nameFor
+      ? this.options.nameFor(call.remote, call.remoteDisplayName)
+      : call.remoteDisplayName;
+    return name ? `${name} (${call.remote})` : call.remote;
+  }
+
   private fail(what: string, error: unknown): void {
     this.options.log?.(`${what} from the notification: ${String(error)}`);
   }
-}
-
-function who(call: CallInfo): string {
-  return call.remoteDisplayName ? `${call.remoteDisplayName} (${call.remote})` : call.remote;
 }

@@ -31,6 +31,7 @@ import type { Settings } from '../../../src-shared/settings.js';
 import { createAppService, type AppService } from '../app-service.js';
 import { userDataDirectory } from '../../storage/app-paths.js';
 import { CallHistoryStore } from '../../storage/call-history-store.js';
+import { ContactsStore } from '../../storage/contacts-store.js';
 import { createIpcRouter } from '../ipc-router.js';
 import { SettingsStore } from '../../storage/settings-store.js';
 import { trayStatus, type TrayState } from '../tray-status.js';
@@ -97,6 +98,7 @@ export function startDesktopShell(
   let quitting = false;
   let stopped = false;
   let trayTooltip = 'Natter — Starting';
+  let contacts: ContactsStore | null = null;
   const notifier = new CallNotifier({
     Notification: electron.Notification,
     supportsActions: options.platform === 'darwin' || options.platform === 'win32',
@@ -111,6 +113,7 @@ export function startDesktopShell(
       updateTrayTooltip();
     },
     log,
+    nameFor: (number, presented) => contacts?.nameFor(number, presented) ?? presented,
   });
 
   function requireService(): AppService {
@@ -260,7 +263,9 @@ export function startDesktopShell(
     await store.load();
     const history = new CallHistoryStore(join(userData, 'history.json'));
     await history.load();
-    const started = createAppService(store, history);
+    contacts = new ContactsStore(join(userData, 'contacts.json'), { log });
+    await contacts.load();
+    const started = createAppService(store, history, {}, {}, contacts);
     service = started;
 
     const route = createIpcRouter({

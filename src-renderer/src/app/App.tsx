@@ -3,6 +3,7 @@ import type { CallAudio } from '../audio/call-audio.js';
 import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
 import { callLinesOf } from '../call/call-lines.js';
+import { ContactsView } from '../contacts/ContactsView.js';
 import { Dialer } from '../dialer/Dialer.js';
 import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
@@ -15,10 +16,19 @@ import { useStore, type Store } from '../state/store.js';
 import { VoicemailBadge } from '../voicemail/VoicemailBadge.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
-type Tab = 'dialer' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
-const TABS: readonly Tab[] = ['dialer', 'history', 'network', 'settings', 'doctor', 'trace'];
+type Tab = 'dialer' | 'contacts' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
+const TABS: readonly Tab[] = [
+  'dialer',
+  'contacts',
+  'history',
+  'network',
+  'settings',
+  'doctor',
+  'trace',
+];
 const TAB_NAMES = {
   dialer: 'Dialer',
+  contacts: 'Contacts',
   history: 'History',
   network: 'Network',
   settings: 'Settings',
@@ -33,6 +43,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const calls = useStore(store, (s) => s.calls);
   const error = useStore(store, (s) => s.error);
   const registration = useStore(store, (s) => s.registration);
+  const contacts = useStore(store, (s) => s.contacts);
   const [prefill, setPrefill] = useState<string | null>(null);
   // A tel:/sip:/callto: link opened on the desktop fills the dialer; the user presses Call.
   useEffect(() => store.bridge.on('dial', ({ number }) => setPrefill(number)), [store]);
@@ -120,7 +131,10 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
           />
         ) : ended.call ? (
           <CallEnded
-            call={ended.call}
+            call={{
+              ...ended.call,
+              remoteDisplayName: contacts.nameFor(ended.call.remote, ended.call.remoteDisplayName),
+            }}
             onDismiss={() => {
               ended.dismiss();
               if (tab !== 'doctor') setTab('dialer');
@@ -129,6 +143,8 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
           />
         ) : tab === 'dialer' ? (
           <Dialer store={store} prefill={prefill} onOpenHistory={() => setTab('history')} />
+        ) : tab === 'contacts' ? (
+          <ContactsView store={store} />
         ) : tab === 'history' ? (
           <HistoryView store={store} />
         ) : tab === 'network' ? (
@@ -148,7 +164,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
       </main>
       {!active && !ended.call && (
         <nav className="tabs" aria-label="Sections">
-          {(['dialer', 'history', 'network', 'settings'] as const).map((name) => (
+          {(['dialer', 'contacts', 'history', 'network', 'settings'] as const).map((name) => (
             <button
               key={name}
               type="button"

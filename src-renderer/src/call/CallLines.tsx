@@ -1,7 +1,10 @@
 import type { CallInfo } from '../../../src-shared/domain.js';
-import type { Store } from '../state/store.js';
+import type { ContactIndex } from '../../../src-shared/contacts.js';
+import { useStore, type Store } from '../state/store.js';
 
-const nameOf = (call: CallInfo) => call.remoteDisplayName ?? call.remote;
+/** The contact's name for the number, else the caller's own, else the number. */
+const nameOf = (call: CallInfo, contacts: ContactIndex) =>
+  contacts.nameFor(call.remote, call.remoteDisplayName) ?? call.remote;
 
 /**
  * A second call ringing during a call: who it is, and the two things a person does with it. It
@@ -9,6 +12,7 @@ const nameOf = (call: CallInfo) => call.remoteDisplayName ?? call.remote;
  */
 export function CallWaitingBanner({ store, call }: { store: Store; call: CallInfo }) {
   const invoke = store.bridge.invoke.bind(store.bridge);
+  const contacts = useStore(store, (s) => s.contacts);
   return (
     <div className="call-waiting" role="alert" aria-label="Call waiting" data-call-id={call.id}>
       <p className="call-waiting-title">
@@ -16,8 +20,8 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
         Call waiting
       </p>
       <p className="call-waiting-who">
-        <strong>{nameOf(call)}</strong>
-        {call.remoteDisplayName && <span className="muted"> {call.remote}</span>}
+        <strong>{nameOf(call, contacts)}</strong>
+        {nameOf(call, contacts) !== call.remote && <span className="muted"> {call.remote}</span>}
       </p>
       <div className="call-waiting-actions">
         <button
@@ -46,17 +50,18 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
 /** The calls on hold beside the one shown: one compact row each, to switch to. */
 export function HeldCalls({ store, calls }: { store: Store; calls: readonly CallInfo[] }) {
   const invoke = store.bridge.invoke.bind(store.bridge);
+  const contacts = useStore(store, (s) => s.contacts);
   if (calls.length === 0) return null;
   return (
     <ul className="held-calls" aria-label="Calls on hold">
       {calls.map((call) => (
         <li key={call.id} data-call-id={call.id}>
           <span>
-            <span className="muted">On hold:</span> <strong>{nameOf(call)}</strong>
+            <span className="muted">On hold:</span> <strong>{nameOf(call, contacts)}</strong>
           </span>
           <button
             type="button"
-            aria-label={`Switch to ${nameOf(call)}`}
+            aria-label={`Switch to ${nameOf(call, contacts)}`}
             onClick={() => void store.act(() => invoke('switchTo', { callId: call.id }))}
           >
             Switch

@@ -17,6 +17,7 @@ import { describeRescue } from './rescue-words.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
 import { useStore, type Store } from '../state/store.js';
+import { useContactName } from '../contacts/contact-name.js';
 import './call.css';
 
 const STATE_WORDS: Record<CallInfo['state'], string> = {
@@ -56,6 +57,7 @@ export function CallView({
   const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
+  const contactName = useContactName(store, call.remote, call.remoteDisplayName);
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
   // together on the screen's one-second tick: one layout and paint a second (call/second-tick.ts).
   const tick = useSecondTick();
@@ -119,8 +121,8 @@ export function CallView({
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
         <HeldCalls store={store} calls={held} />
         <p className="state">Incoming call</p>
-        <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
-        {call.remoteDisplayName && <p className="muted">{call.remote}</p>}
+        <h1 className="remote">{contactName ?? call.remote}</h1>
+        {contactName && <p className="muted">{call.remote}</p>}
         <div className="answer-row">
           <button
             type="button"
@@ -150,7 +152,7 @@ export function CallView({
       {waiting && <CallWaitingBanner store={store} call={waiting} />}
       <HeldCalls store={store} calls={held} />
       <p className="state">{STATE_WORDS[call.state]}</p>
-      <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+      <h1 className="remote">{contactName ?? call.remote}</h1>
       <p className="timer">{live ? elapsedTime(call.answeredAt, tick) : '\u00a0'}</p>
       {/* On hold no audio flows to judge, and the state above already says so. */}
       {call.state === 'connected' && !noAudio && (

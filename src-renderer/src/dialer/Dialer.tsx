@@ -4,6 +4,7 @@ import { keyAction } from '../call/call-keys.js';
 import { normalizeDialString } from './phone-number.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailButton } from '../voicemail/VoicemailButton.js';
+import { ContactMatches, useContactMatches } from '../contacts/ContactMatches.js';
 import './dialer.css';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
@@ -55,7 +56,11 @@ export function Dialer({
     if (prefill) setNumber(prefill);
   }, [prefill]);
   const field = useRef<HTMLInputElement>(null);
-  const target = normalizeDialString(number);
+  // Letters typed are a contact's name: Enter dials the first match's number.
+  const matches = useContactMatches(store, number);
+  const byName = /\p{L}/u.test(number) ? matches[0] : undefined;
+  const target = normalizeDialString(byName ? byName.number.number : number);
+  const contacts = useStore(store, (s) => s.contacts);
   const canDial = registered && target !== '';
   const dial = () => {
     if (canDial) void store.act(() => store.bridge.invoke('call', { target }));
@@ -104,6 +109,15 @@ export function Dialer({
           onChange={(event) => setNumber(event.target.value)}
         />
         {number && target !== number && <p className="hint">Will dial {target}</p>}
+        <ContactMatches
+          matches={matches}
+          canDial={registered}
+          onDial={(picked) =>
+            void store.act(() =>
+              store.bridge.invoke('call', { target: normalizeDialString(picked) || picked }),
+            )
+          }
+        />
         <Keypad label="Keypad" onKey={(key) => setNumber((current) => current + key)} />
         <div className="dial-row">
           <button
@@ -139,7 +153,12 @@ export function Dialer({
       ) : (
         <ul className="recent">
           {recent.map((call) => (
-            <RecentCall key={call.id} entry={call} onPick={setNumber} />
+            <RecentCall
+              key={call.id}
+              entry={call}
+              name={contacts.nameFor(call.number, call.name)}
+              onPick={setNumber}
+            />
           ))}
         </ul>
       )}
@@ -147,7 +166,15 @@ export function Dialer({
   );
 }
 
-function RecentCall({ entry, onPick }: { entry: HistoryEntry; onPick: (number: string) => void }) {
+function RecentCall({
+  entry,
+  name,
+  onPick,
+}: {
+  entry: HistoryEntry;
+  name: string | null;
+  onPick: (number: string) => void;
+}) {
   const started = new Date(entry.startedAt);
   const seconds = entry.durationSeconds;
   const missed = entry.outcome === 'missed';
@@ -161,7 +188,7 @@ function RecentCall({ entry, onPick }: { entry: HistoryEntry; onPick: (number: s
         <span className={`direction ${entry.direction}`} aria-hidden="true">
           {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
         </span>
-        <span className="who">{entry.name ?? entry.number}</span>
+        <span className="who">{name ?? entry.number}</span>
         <span className="when">
           {started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
           {seconds !== null

@@ -15,6 +15,8 @@ import './history.css';
 /** Every recorded call by day, with call back in one click and clearing behind a confirmation. */
 export function HistoryView({ store }: { store: Store }) {
   const history = useStore(store, (s) => s.history);
+  // A number in the address book shows the contact's name; the caller's own name otherwise.
+  const contacts = useStore(store, (s) => s.contacts);
   const registered = useStore(store, (s) => s.registration.state === 'registered');
   const [confirming, setConfirming] = useState(false);
   const [cleared, setCleared] = useState(false);
@@ -84,7 +86,7 @@ export function HistoryView({ store }: { store: Store }) {
               {day.entries.map((entry) => (
                 <HistoryRow
                   key={entry.id}
-                  entry={entry}
+                  entry={{ ...entry, name: contacts.nameFor(entry.number, entry.name) }}
                   canCall={registered}
                   onCallBack={() => callBack(entry)}
                 />

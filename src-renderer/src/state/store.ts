@@ -9,6 +9,7 @@ import {
   type HistoryEntry,
 } from '../../../src-shared/call-history.js';
 import type { CallInfo, NatStatus, Registration, Voicemail } from '../../../src-shared/domain.js';
+import { ContactIndex, type Contact } from '../../../src-shared/contacts.js';
 import type { DoctorFix, DoctorReport, DoctorStep } from '../../../src-shared/doctor.js';
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
 import type { Settings } from '../../../src-shared/settings.js';
@@ -54,6 +55,8 @@ export interface AppState {
   ready: boolean;
   /** The mailbox as the provider last reported it; null before any report. */
   voicemail: Voicemail | null;
+  /** The address book, and its numbers indexed to name callers and history entries. */
+  contacts: ContactIndex;
 }
 
 const initial: AppState = {
@@ -73,6 +76,7 @@ const initial: AppState = {
   error: null,
   ready: false,
   voicemail: null,
+  contacts: new ContactIndex([]),
 };
 
 export function createStore(bridge: NatterBridge) {
@@ -104,6 +108,9 @@ export function createStore(bridge: NatterBridge) {
     const others = state.doctor.steps.filter((existing) => existing.id !== step.id);
     setDoctor({ steps: [...others, step], lastStepAt: Date.now() });
   });
+  const setContacts = (contacts: Contact[]) => set({ contacts: new ContactIndex(contacts) });
+  // The book loads beside the snapshot; a bridge without it leaves the book empty.
+  void bridge.invoke('listContacts', {}).then(setContacts, () => undefined);
   void Promise.all([
     bridge.invoke('snapshot', {}),
     bridge.invoke('getSettings', {}),
@@ -177,6 +184,8 @@ export function createStore(bridge: NatterBridge) {
       }
     },
     clearError: () => set({ error: null }),
+    /** Keeps the book as main answered it after a save, delete or import. */
+    setContacts,
     /** Forgets every call in main's file and here; false when main refused. */
     clearHistory: async () => {
       const history = await act(() => bridge.invoke('clearHistory', {}));

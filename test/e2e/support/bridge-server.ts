@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
+import { ContactsStore } from '../../../src-main/storage/contacts-store.js';
 import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
 import { EVENT_NAMES, appEventSchemas } from '../../../src-shared/ipc-contract.js';
 import {
@@ -74,7 +75,9 @@ export async function startBridge(options: {
   if (options.settings) await store.update(options.settings);
   const history = new CallHistoryStore(join(settingsFile, '..', 'history.json'));
   await history.load();
-  const service = createAppService(store, history, options.hooks);
+  const contacts = new ContactsStore(join(settingsFile, '..', 'contacts.json'));
+  await contacts.load();
+  const service = createAppService(store, history, options.hooks, {}, contacts);
   if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
   const token = randomBytes(16).toString('hex');
   let origin = '';

@@ -1,5 +1,6 @@
 import type { FuzzTarget } from '../fuzz-target.js';
 import { historyFileTarget, ipcTarget, settingsFileTarget } from './app-targets.js';
+import { addressBookTarget } from './contacts-targets.js';
 import { dtmfTarget, rtcpTarget, rtpTarget, sdpTarget } from './media-targets.js';
 import { stunCodecTarget, turnCodecTarget } from './net-targets.js';
 import { messageSummaryTarget } from './message-summary-targets.js';
@@ -26,6 +27,7 @@ export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
   historyFileTarget,
   ipcTarget,
   messageSummaryTarget,
+  addressBookTarget,
 ] as unknown as ReadonlyArray<FuzzTarget<never>>;
 
 export function targetNamed(name: string): FuzzTarget<unknown> | undefined {

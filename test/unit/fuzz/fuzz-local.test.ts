@@ -6,5 +6,5 @@ import { describe } from 'vitest';
 import { fuzzEach } from './fuzz-each.js';
 
 describe('fuzzing the media, file and IPC parsers', () => {
-  fuzzEach(['rtp', 'rtcp', 'srtp', 'dtmf', 'settings-file', 'history-file', 'ipc']);
+  fuzzEach(['rtp', 'rtcp', 'srtp', 'dtmf', 'settings-file', 'history-file', 'ipc', 'address-book']);
 });
