@@ -1,3 +1,5 @@
+import { RecentMap } from './recent-map.js';
+
 /**
  * Which new incoming calls may ring. A burst of INVITEs (a scanner, a looping proxy, a caller's
  * phone gone mad) must neither ring the user again and again nor cost a sip.js session each:
@@ -40,14 +42,18 @@ export class InviteAdmission {
   private readonly now: () => number;
   private tokens: number;
   private refilledAt: number;
-  private readonly lastRing = new Map<string, number>();
+  /** When each caller last rang (the time is the entry's own). */
+  private readonly lastRing = new RecentMap<string, true>();
   /** Refusals, repeated to retransmissions; bounded, since a flood brings a new one each time. */
-  private readonly refused = new Map<string, { admission: Admission; at: number }>();
+  private readonly refused = new RecentMap<string, Admission>();
   /**
    * Transactions let through to ring: never forgotten before their end, or a retransmission
    * would be refused while sip.js answers it (the token bucket bounds how many there are).
    */
-  private readonly admitted = new Map<string, { at: number; caller: string; rang: boolean }>();
+  private readonly admitted = new RecentMap<
+    string,
+    { at: number; caller: string; rang: boolean }
+  >();
 
   constructor(options: InviteAdmissionOptions = {}) {
     this.now = options.now ?? (() => performance.now());
@@ -64,7 +70,7 @@ export class InviteAdmission {
   /** The decision already made for this INVITE transaction, if it is a retransmission. */
   previous(transaction: string): Admission | undefined {
     if (this.admitted.has(transaction)) return RING;
-    return this.refused.get(transaction)?.admission;
+    return this.refused.get(transaction);
   }
 
   /** Decides on a new INVITE transaction from `caller` (the From URI). */
@@ -74,8 +80,8 @@ export class InviteAdmission {
     const now = this.now();
     this.forgetBefore(now);
     const admission = this.decide(caller, now);
-    if (admission.ring) this.admitted.set(transaction, { at: now, caller, rang: false });
-    else this.refused.set(transaction, { admission, at: now });
+    if (admission.ring) this.admitted.set(transaction, { at: now, caller, rang: false }, now);
+    else this.refused.set(transaction, admission, now);
     return admission;
   }
 
@@ -87,7 +93,7 @@ export class InviteAdmission {
   refuse(transaction: string, admission: Admission & { ring: false }): void {
     this.answered(transaction, admission.status);
     if (!this.admitted.delete(transaction)) return;
-    this.refused.set(transaction, { admission, at: this.now() });
+    this.refused.set(transaction, admission, this.now());
   }
 
   /**
@@ -102,13 +108,13 @@ export class InviteAdmission {
     if (status >= 180 && status < 200) entry.rang = true;
     const pickedUp = status >= 200 && status < 300;
     const refusedUnheard = status >= 300 && !entry.rang;
-    if ((pickedUp || refusedUnheard) && this.lastRing.get(entry.caller) === entry.at) {
+    if ((pickedUp || refusedUnheard) && this.lastRing.setAt(entry.caller) === entry.at) {
       this.lastRing.delete(entry.caller);
     }
   }
 
   private decide(caller: string, now: number): Admission {
-    const rang = this.lastRing.get(caller);
+    const rang = this.lastRing.setAt(caller);
     if (rang !== undefined && now - rang < this.options.callerWindowMs) {
       return { ring: false, status: 486, reason: 'Busy Here' };
     }
@@ -122,24 +128,14 @@ export class InviteAdmission {
       return { ring: false, status: 503, reason: 'Service Unavailable', retryAfterSeconds };
     }
     this.tokens -= 1;
-    this.lastRing.delete(caller);
-    this.lastRing.set(caller, now);
+    this.lastRing.set(caller, true, now);
     return RING;
   }
 
   private forgetBefore(now: number): void {
-    for (const [caller, at] of this.lastRing) {
-      if (now - at < this.options.callerWindowMs && this.lastRing.size <= MAX_TRACKED) break;
-      this.lastRing.delete(caller);
-    }
-    for (const [transaction, { at }] of this.refused) {
-      if (now - at < this.options.transactionMs && this.refused.size <= MAX_TRACKED) break;
-      this.refused.delete(transaction);
-    }
-    for (const [transaction, { at }] of this.admitted) {
-      if (now - at < this.options.transactionMs) break;
-      this.admitted.delete(transaction);
-    }
+    this.lastRing.forget(now - this.options.callerWindowMs, MAX_TRACKED);
+    this.refused.forget(now - this.options.transactionMs, MAX_TRACKED);
+    this.admitted.forget(now - this.options.transactionMs);
   }
 }
 

@@ -1,4 +1,10 @@
-import { headerValue, headerValues, TOKEN, type SipRequestHead } from './sip-request-head.js';
+import {
+  headerCount,
+  headerValue,
+  headerValues,
+  TOKEN,
+  type SipRequestHead,
+} from './sip-request-head.js';
 
 /**
  * What RFC 3261 §8.2 and §16.3 ask a UAS to check before it acts on a request, done on the raw
@@ -39,10 +45,10 @@ export function judgeRequest(
   datagramBytes: number,
   expectations: RequestExpectations = {},
 ): RequestVerdict {
-  const vias = headerValues(head, 'via');
-  const sentBy = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+\S/i.exec(vias[0] ?? '');
+  const topVia = headerValue(head, 'via');
+  const sentBy = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+\S/i.exec(topVia ?? '');
   const transport = expectations.viaTransport ?? 'UDP';
-  if (vias.length === 0 || sentBy?.[1]?.toUpperCase() !== transport) {
+  if (topVia === undefined || sentBy?.[1]?.toUpperCase() !== transport) {
     return { action: 'drop', why: 'no Via to answer along' };
   }
   const fault = findFault(head, datagramBytes, expectations);
@@ -64,7 +70,7 @@ function findFault(
     return { status: 505, reason: 'Version Not Supported' };
   }
   for (const [name, display] of MANDATORY) {
-    const count = headerValues(head, name).length;
+    const count = headerCount(head, name);
     if (count === 0) return { status: 400, reason: `Missing ${display}` };
     if (count > 1) return { status: 400, reason: `Multiple ${display}` };
   }
@@ -120,7 +126,7 @@ function findFault(
     return { status: 404, reason: 'Not Found' };
   }
   // RFC 3261 §8.2.2.3: Require is not checked on ACK and CANCEL.
-  if (head.method !== 'CANCEL') {
+  if (head.method !== 'CANCEL' && headerCount(head, 'require') > 0) {
     const supported = new Set(expectations.supported ?? []);
     const unknown = headerValues(head, 'require')
       .flatMap((value) => value.split(','))

@@ -1,4 +1,5 @@
-import { headerValue, headerValues, type SipRequestHead } from './sip-request-head.js';
+import { RecentMap } from './recent-map.js';
+import { headerValue, type SipRequestHead } from './sip-request-head.js';
 
 /**
  * Gives sip.js, which matches server transactions by the top Via branch alone, a branch that
@@ -14,7 +15,7 @@ import { headerValue, headerValues, type SipRequestHead } from './sip-request-he
  */
 export class ServerTransactionIds {
   /** `branch|sent-by|method class` → the branch sip.js sees for that transaction. */
-  private readonly byTransaction = new Map<string, Alias>();
+  private readonly byTransaction = new RecentMap<string, string>();
   /** Branches sip.js sees (as given or aliased) → the transaction that holds each. */
   private readonly claimed = new Map<string, string>();
   /** Aliases → the branch the request carried ('' when it carried none). */
@@ -33,28 +34,27 @@ export class ServerTransactionIds {
    * branch it carries there.
    */
   normalize(text: string, head: SipRequestHead): { text: string; branch: string } {
-    this.prune();
-    const topVia = headerValues(head, 'via')[0] ?? '';
+    const now = this.now();
+    this.prune(now);
+    const topVia = headerValue(head, 'via') ?? '';
     const received = viaBranch(topVia);
     const sentBy = viaSentBy(topVia);
     const branch = received ?? rfc2543Branch(head, topVia);
     const key = `${branch}|${sentBy}|${methodClass(head.method)}`;
     let seen = this.byTransaction.get(key);
-    if (!seen && head.method === 'CANCEL') {
+    if (seen === undefined && head.method === 'CANCEL') {
       // A CANCEL belongs to the request it cancels: same branch, same sent-by, another method.
       seen = this.findCancelled(branch, sentBy);
     }
-    if (!seen) {
+    if (seen === undefined) {
       const taken = this.claimed.has(branch);
-      const alias = taken ? `${branch}.n${(++this.counter).toString(36)}` : branch;
-      if (alias !== received) this.original.set(alias, received ?? '');
-      seen = { branch: alias, at: 0 };
-      this.claimed.set(alias, key);
+      seen = taken ? `${branch}.n${(++this.counter).toString(36)}` : branch;
+      if (seen !== received) this.original.set(seen, received ?? '');
+      this.claimed.set(seen, key);
     }
-    this.byTransaction.set(key, seen);
-    seen.at = this.now();
-    if (seen.branch === received) return { text, branch: received };
-    return { text: replaceTopViaBranch(text, received, seen.branch), branch: seen.branch };
+    this.byTransaction.set(key, seen, now);
+    if (seen === received) return { text, branch: received };
+    return { text: replaceTopViaBranch(text, received, seen), branch: seen };
   }
 
   /** A response sip.js built carries the branch it was given; the wire gets the request's own. */
@@ -72,30 +72,21 @@ export class ServerTransactionIds {
       : message.slice(0, index - alias.length) + original + message.slice(index);
   }
 
-  private findCancelled(branch: string, sentBy: string): Alias | undefined {
+  private findCancelled(branch: string, sentBy: string): string | undefined {
     for (const [key, alias] of this.byTransaction) {
       if (key.startsWith(`${branch}|${sentBy}|`) && !key.endsWith('|CANCEL')) return alias;
     }
     return undefined;
   }
 
-  private prune(): void {
-    const oldest = this.now() - this.lifetimeMs;
-    for (const [key, alias] of this.byTransaction) {
-      // Entries are touched in arrival order often enough that the front is the oldest.
-      if (alias.at >= oldest && this.byTransaction.size <= this.capacity) break;
-      this.byTransaction.delete(key);
-      if (this.claimed.get(alias.branch) === key) {
-        this.claimed.delete(alias.branch);
-        this.original.delete(alias.branch);
+  private prune(now: number): void {
+    this.byTransaction.forget(now - this.lifetimeMs, this.capacity, (key, alias) => {
+      if (this.claimed.get(alias) === key) {
+        this.claimed.delete(alias);
+        this.original.delete(alias);
       }
-    }
+    });
   }
-}
-
-interface Alias {
-  branch: string;
-  at: number;
 }
 
 /** ACK is matched to the INVITE it acknowledges (RFC 3261 §17.2.3). */
@@ -104,13 +95,19 @@ function methodClass(method: string): string {
 }
 
 function viaBranch(via: string): string | undefined {
-  const first = via.split(',')[0] ?? '';
+  const first = firstViaValue(via);
   return /;\s*branch=([^;,\s]+)/i.exec(first)?.[1];
 }
 
 function viaSentBy(via: string): string {
-  const first = via.split(',')[0] ?? '';
+  const first = firstViaValue(via);
   return (/^SIP\s*\/\s*2\.0\s*\/\s*\S+\s+([^;\s]+)/i.exec(first)?.[1] ?? '').toLowerCase();
+}
+
+/** The first of the comma-separated values of a Via header field. */
+function firstViaValue(via: string): string {
+  const comma = via.indexOf(',');
+  return comma < 0 ? via : via.slice(0, comma);
 }
 
 /** The RFC 2543 transaction identity, as a branch; the same for the INVITE, its ACK and CANCEL. */

@@ -41,40 +41,79 @@ const COMPACT_NAMES: Record<string, string> = {
 /** RFC 3261 §25.1 `token`. */
 export const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 
-/** The head of a request, or null for a response (a status line). */
+/**
+ * The head of a request, or null for a response (a status line). One pass over the head, with
+ * no regular expression per line: every request from the registrar's address comes through
+ * here, a flood of INVITEs included, so what it costs a request is what a flood costs the phone.
+ */
 export function readRequestHead(text: string): SipRequestHead | null {
   const end = headEnd(text);
-  const head = text.slice(0, end.index);
-  const lines = head.split(/\r?\n/);
-  const startLine = lines.shift() ?? '';
+  const lineEnd = nextLineEnd(text, 0, end.index);
+  const startLine = text.slice(0, lineEnd.content);
   if (/^SIP\//i.test(startLine)) return null;
   const parts = startLine.split(' ');
   const [method = '', requestUri = '', version = ''] = parts;
   const malformedStartLine = parts.length !== 3 || !TOKEN.test(method) || requestUri === '';
   const headers: SipHeaderField[] = [];
-  for (const line of lines) {
-    const last = headers.at(-1);
-    if (/^[ \t]/.test(line) && last) {
+  let last: SipHeaderField | undefined;
+  // The next colon at or after the line being read: found once, so that lines without one do
+  // not each search the rest of the message.
+  let colon = -1;
+  for (let at = lineEnd.next; at < end.index;) {
+    const line = nextLineEnd(text, at, end.index);
+    const first = text.charCodeAt(at);
+    if ((first === SPACE || first === TAB) && last) {
       // Header folding (RFC 3261 §7.3.1): a continuation of the field above.
-      last.value = `${last.value} ${line.trim()}`;
-      continue;
+      last.value = `${last.value} ${text.slice(at, line.content).trim()}`;
+    } else {
+      if (colon < at) colon = text.indexOf(':', at);
+      if (colon < 0) colon = text.length;
+      if (colon > at && colon < line.content) {
+        const raw = text.slice(at, colon).trim().toLowerCase();
+        last = {
+          name: COMPACT_NAMES[raw] ?? raw,
+          value: text.slice(colon + 1, line.content).trim(),
+        };
+        headers.push(last);
+      }
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const raw = line.slice(0, colon).trim().toLowerCase();
-    headers.push({ name: COMPACT_NAMES[raw] ?? raw, value: line.slice(colon + 1).trim() });
+    at = line.next;
   }
   const bodyBytes = end.found ? Buffer.byteLength(text.slice(end.index + end.length), 'utf8') : 0;
   return { method, requestUri, version, malformedStartLine, headers, bodyBytes };
 }
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
+
+/** Where the line from `at` ends (before its CR LF or LF) and where the next one starts. */
+function nextLineEnd(text: string, at: number, limit: number): { content: number; next: number } {
+  let newline = text.indexOf('\n', at);
+  if (newline < 0 || newline > limit) newline = limit;
+  // As a split on /\r?\n/ would: a CR belongs to the line break only when an LF follows it.
+  const content =
+    newline < limit && newline > at && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline;
+  return { content, next: newline + 1 };
+}
+
 /** Every value of a header field, comma-separated values of one line kept together. */
 export function headerValues(head: SipRequestHead, name: string): string[] {
-  return head.headers.filter((field) => field.name === name).map((field) => field.value);
+  const values: string[] = [];
+  for (const field of head.headers) if (field.name === name) values.push(field.value);
+  return values;
 }
 
 export function headerValue(head: SipRequestHead, name: string): string | undefined {
-  return head.headers.find((field) => field.name === name)?.value;
+  for (const field of head.headers) if (field.name === name) return field.value;
+  return undefined;
+}
+
+/** How many times a header field occurs. */
+export function headerCount(head: SipRequestHead, name: string): number {
+  let count = 0;
+  for (const field of head.headers) if (field.name === name) count++;
+  return count;
 }
 
 function headEnd(text: string): { index: number; length: number; found: boolean } {

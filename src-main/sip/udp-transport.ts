@@ -15,7 +15,8 @@ export type { ViaReceivedResponse };
 
 export interface UdpTransportOptions extends ClientTransactionHooks {
   /** The SIP socket (it also carries STUN for its own mapping). */
-  endpoint: Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'>;
+  endpoint: Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'> &
+    Partial<Pick<UdpEndpoint, 'post'>>;
   /** Where requests go: the registrar, used as outbound proxy. */
   server: TransportAddress;
   timers?: Partial<SipTimers>;
@@ -300,7 +301,7 @@ export class UdpTransport implements Transport {
       // Answered where it came from (RFC 3581 §4), without a transaction: a retransmission of
       // the request is refused again just as cheaply.
       if (screened.messageSummary === undefined) this.refusedRequests++;
-      this.transmit(screened.response, from).catch(() => undefined);
+      this.answerStatelessly(screened.response, from);
       if (screened.busyRefusal) this.options.onBusyRefusal?.(screened.busyRefusal);
       if (screened.messageSummary !== undefined) {
         this.options.onMessageSummary?.(screened.messageSummary, from);
@@ -314,6 +315,20 @@ export class UdpTransport implements Transport {
       this.stopRetransmission(retransmissionKey('response', screened.view.branch, 'INVITE'));
     }
     this.onMessage?.(screened.text);
+  }
+
+  /**
+   * Sends a refusal without waiting for the send to complete: no promise and no deferred call
+   * per refused request, which a flood brings thousands of a second. Lost like any datagram if
+   * the send fails; a retransmission of the request is refused again.
+   */
+  private answerStatelessly(response: string, to: TransportAddress): void {
+    const { endpoint } = this.options;
+    if (!endpoint.post) {
+      this.transmit(response, to).catch(() => undefined);
+      return;
+    }
+    if (endpoint.post(Buffer.from(response), to)) this.options.onTrace?.('out', response, to);
   }
 
   private onResponse(view: SipMessageView, from: TransportAddress): void {

@@ -23,6 +23,10 @@ export interface InviteFloodResult {
   /** INVITEs by the first final response each got. */
   byStatus: Record<string, number>;
   callAfterConnected: boolean;
+  /** The engine's CPU time (this process) while the flood lasted, per INVITE sent. */
+  cpuMicrosPerInvite: number;
+  /** The same as a share of one core over the flood. */
+  cpuPercent: number;
 }
 
 const FLOODER = `
@@ -96,8 +100,13 @@ export async function measureInviteFlood(options: {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let output = '';
+    const cpuBefore = process.cpuUsage();
+    const cpuStart = performance.now();
     flooder.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await new Promise((resolve) => flooder.once('exit', resolve));
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const wallMs = performance.now() - cpuStart;
     const flood = JSON.parse(output) as {
       sent: number;
       floodSeconds: number;
@@ -122,6 +131,8 @@ export async function measureInviteFlood(options: {
       rang: ringing.size,
       byStatus: flood.byStatus,
       callAfterConnected,
+      cpuMicrosPerInvite: (cpuMs * 1000) / flood.sent,
+      cpuPercent: (cpuMs / wallMs) * 100,
     };
   } finally {
     await engine.shutdown();

@@ -455,6 +455,11 @@ async function inviteFloodRows(rows: Row[]): Promise<void> {
     target: 'every INVITE answered; ≤ 1 ring per caller per 5 s',
   });
   rows.push({
+    measure: '  engine CPU while flooded (the 3 s after included)',
+    natter: `${round(flood.cpuMicrosPerInvite, 0)} µs per INVITE, ${round(flood.cpuPercent, 1)} % of a core`,
+    target: 'as little as refusing takes',
+  });
+  rows.push({
     measure: '  a call placed right after the flood',
     natter: flood.callAfterConnected ? 'connected' : 'did not connect',
     target: 'connected',

@@ -3,7 +3,10 @@ import type { DatagramHandler, UdpEndpoint } from '../../src-main/net/udp-endpoi
 import { classifyPacket, type PacketKind } from '../../src-main/net/packet-kind.js';
 
 /** An in-memory stand-in for {@link UdpEndpoint}: records what is sent, injects what arrives. */
-export class FakeEndpoint implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'> {
+export class FakeEndpoint implements Pick<
+  UdpEndpoint,
+  'on' | 'onClose' | 'send' | 'post' | 'isClosed'
+> {
   readonly sent: Array<{ text: string; to: TransportAddress }> = [];
   isClosed = false;
   private readonly handlers = new Map<PacketKind, Set<DatagramHandler>>();
@@ -25,6 +28,12 @@ export class FakeEndpoint implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send'
     const text = typeof datagram === 'string' ? datagram : Buffer.from(datagram).toString('utf8');
     this.sent.push({ text, to });
     return Promise.resolve();
+  }
+
+  post(datagram: Uint8Array, to: TransportAddress): boolean {
+    if (this.isClosed) return false;
+    this.sent.push({ text: Buffer.from(datagram).toString('utf8'), to });
+    return true;
   }
 
   deliver(text: string, from: TransportAddress): void {
