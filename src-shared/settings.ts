@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { accountSchema, mediaEncryptionSchema, sipTransportSchema } from './domain.js';
+import { codecOrderSchema, DEFAULT_CODEC_ORDER } from './codec-order.js';
 import { stunServerSchema } from './engine-contract.js';
 
 /** voip.ms points of presence, `<city>[N].voip.ms`, as offered in the server list. */
@@ -98,6 +99,8 @@ export const settingsSchema = z.object({
   mediaEncryption: mediaEncryptionSchema,
   /** An extra CA certificate (PEM) trusted for TLS besides the system's; null: the system's only. */
   tlsCaFile: tlsCaFileSchema.nullable(),
+  // Wideband audio: the voice codecs offered, in order of preference (G.722 first by default).
+  codecOrder: codecOrderSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -125,6 +128,8 @@ export const DEFAULT_SETTINGS: Settings = {
   sipTransport: 'udp',
   mediaEncryption: 'off',
   tlsCaFile: null,
+  // Wideband audio.
+  codecOrder: [...DEFAULT_CODEC_ORDER],
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */

@@ -60,6 +60,7 @@ export async function openCliSession(
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
       advertiseRtcp: args.rtcpMapping,
       mediaEncryption: args.srtp,
+      ...(args.codecOrder === undefined ? {} : { codecOrder: args.codecOrder }),
       ...(args.bindingLifetime === undefined
         ? {}
         : { bindingLifetimeSeconds: args.bindingLifetime }),
