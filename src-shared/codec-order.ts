@@ -44,6 +44,7 @@ export function parseCodecOrder(
   const parsed = codecOrderSchema.safeParse(names);
   if (parsed.success) return { ok: true, order: parsed.data };
   const unknown = names.find((name) => !(CODEC_NAMES as readonly string[]).includes(name));
-  if (unknown) return { ok: false, error: `unknown codec ${unknown}; expected ${CODEC_NAMES.join(', ')}` };
+  if (unknown)
+    return { ok: false, error: `unknown codec ${unknown}; expected ${CODEC_NAMES.join(', ')}` };
   return { ok: false, error: parsed.error.issues[0]?.message ?? 'not a list of codecs' };
 }

@@ -27,7 +27,8 @@ export class LinkRateConverter {
       const wide = this.wide.subarray(0, piece);
       for (let i = 0; i < piece; i++) wide[i] = (frame[start + i] ?? 0) / 32768;
       const count = this.resampler.down(wide, this.narrow);
-      for (let i = 0; i < count && written < out.length; i++) out[written++] = toPcm(this.narrow[i]);
+      for (let i = 0; i < count && written < out.length; i++)
+        out[written++] = toPcm(this.narrow[i]);
     }
     return out;
   }
@@ -42,7 +43,8 @@ export class LinkRateConverter {
       const narrow = this.narrow.subarray(0, piece);
       for (let i = 0; i < piece; i++) narrow[i] = (frame[start + i] ?? 0) / 32768;
       this.resampler.up(narrow, piece, this.wide);
-      for (let i = 0; i < piece * this.ratio; i++) out[start * this.ratio + i] = toPcm(this.wide[i]);
+      for (let i = 0; i < piece * this.ratio; i++)
+        out[start * this.ratio + i] = toPcm(this.wide[i]);
     }
     return out;
   }
