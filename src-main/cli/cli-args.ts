@@ -58,6 +58,8 @@ export interface SessionArgs extends CommonOptions {
   caFile: string | undefined;
   /** --codecs G722,PCMU,...: the voice codecs offered, in order (G.722 first by default). */
   codecOrder: CodecName[] | undefined;
+  /** --tone HZ: the test tone sent and listened for (1000 Hz by default; up to 7000 for G.722). */
+  toneHz: number | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -120,6 +122,7 @@ const OPTIONS = {
   'local-address': { type: 'string' },
   srtp: { type: 'string' },
   codecs: { type: 'string' },
+  tone: { type: 'string' },
   transport: { type: 'string' },
   ca: { type: 'string' },
   turn: { type: 'string' },
@@ -253,6 +256,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     localAddress: ipv4(values['local-address'], '--local-address'),
     srtp: mediaEncryptionOf(values.srtp),
     codecOrder: codecOrderOf(values.codecs),
+    toneHz: integer(values.tone, '--tone', 100, 7000),
     ...signallingOf(values.transport, values.ca),
   };
   if (command === 'call') {
@@ -384,7 +388,7 @@ Usage:
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
                 [--no-network-watch] [--failover HOST[:PORT] ...]
                 [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
-                [--codecs G722,PCMU,PCMA] [--hold AT,SECONDS] [--json]
+                [--codecs G722,PCMU,PCMA] [--tone HZ] [--hold AT,SECONDS] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
@@ -423,6 +427,8 @@ takes it when the other side does, required makes a call that cannot be encrypte
 (voip.ms "Encrypted SIP Traffic" gives SRTP: use required). Off by default.
 --codecs sets the voice codecs offered and their order: G.722 (wideband, 16 kHz audio) first,
 then PCMU and PCMA by default; the first of the list the other side also has is used.
+--tone HZ sets the test tone sent and listened for (1000 Hz by default): 5000 Hz is heard only
+through a wideband (G.722) call, since G.711 ends at 4 kHz.
 
 call --hold AT,SECONDS puts the call on hold AT s after the answer (a re-INVITE, sendonly)
 and resumes it SECONDS later, within --seconds.
