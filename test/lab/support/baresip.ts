@@ -24,7 +24,7 @@ export async function startBaresipCallee(
   options: {
     mediaenc: 'srtp-mand' | null;
     number: string;
-    /** baresip's `audio_codecs`, in its order; `PCMU` by default. With G722 it echoes at 16 kHz. */
+    /** baresip's `audio_codecs` in its order, `PCMU` by default; G.722 is `G722/16000/1` there. */
     audioCodecs?: string;
   },
 ): Promise<BaresipHandle> {
