@@ -5,7 +5,8 @@
  * then offers; a call the far end answers with G.722 says "G.722 (HD)" on the call screen.
  * The G.722 call itself against baresip's codec is test/lab/wideband-call.test.ts.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,12 @@ import { announceSkip } from '../support/lab-guard.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
 import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
+import { writeToneWav } from './support/tone-wav.js';
+import { ToneDetector } from '../../src-main/media/tone.js';
+
+/** The fake microphone's tone: 5 kHz, which only a wideband call carries there and back. */
+const MIC_TONE_HZ = 5000;
+const toneHeard = new ToneDetector({ frequency: MIC_TONE_HZ });
 
 const skip = announceSkip('e2e: codec order and the wideband call', loopbackAppUnavailableReason());
 
@@ -51,6 +58,8 @@ describe.skipIf(skip)('wideband audio: the codec order and the call screen', () 
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
     mkdirSync(DOCS_SCREENS, { recursive: true });
+    const micWav = join(mkdtempSync(join(tmpdir(), 'natter-e2e-wide-')), 'mic-5k.wav');
+    writeToneWav(micWav, MIC_TONE_HZ, 3);
     app = await startLoopbackApp({
       ports: { sip: 52000, stun: 53000 },
       provider: {
@@ -58,8 +67,9 @@ describe.skipIf(skip)('wideband audio: the codec order and the call screen', () 
         calls: 10,
         sipp: ['-rtp_echo', '-timeout', '120s'],
       },
-      microphone: true,
+      microphone: micWav,
       autoplay: true,
+      hooks: { onCallAudio: (_callId, frame) => toneHeard.push(frame) },
     });
     page = app.page;
   }, 60_000);
@@ -133,6 +143,18 @@ describe.skipIf(skip)('wideband audio: the codec order and the call screen', () 
     await expect
       .poll(async () => (await liveCall())?.stats.packetsReceived ?? 0, { timeout: 5000 })
       .toBeGreaterThan(50);
+    // The microphone's 5 kHz went renderer → main at 16 kHz → G.722 → sipp's echo → G.722 back
+    // → the engine, which heard it: no 8 kHz step anywhere on the way. And the speaker plays it.
+    await expect.poll(() => toneHeard.toneFrames, { timeout: 8000 }).toBeGreaterThan(50);
+    await expect
+      .poll(
+        async () =>
+          Number(
+            await page.getByRole('meter', { name: 'Speaker level' }).getAttribute('aria-valuenow'),
+          ),
+        { timeout: 5000 },
+      )
+      .toBeGreaterThan(20);
     await page.locator('.call-details summary').click();
     expect(await page.locator('.call-details').textContent()).toContain('G.722 (HD)');
     await page.locator('.call-details summary').click();
