@@ -38,9 +38,7 @@ export function CodecSettings({ store, settings, labelledBy }: SettingsSectionPr
         void save();
       }}
     >
-      <p className="muted">
-        Calls use the first codec on this list that the other side also has.
-      </p>
+      <p className="muted">Calls use the first codec on this list that the other side also has.</p>
       <ol className="codec-order" aria-label="Codec order">
         {rows.map((row, index) => (
           <li key={row.codec} className="codec-row" data-enabled={row.enabled}>
