@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { accountSchema, mediaEncryptionSchema, sipTransportSchema } from './domain.js';
+import { codecOrderSchema, DEFAULT_CODEC_ORDER } from './codec-order.js';
 import { dialTargetSchema, stunServerSchema } from './engine-contract.js';
 
 /** voip.ms points of presence, `<city>[N].voip.ms`, as offered in the server list. */
@@ -100,6 +101,8 @@ export const settingsSchema = z.object({
   tlsCaFile: tlsCaFileSchema.nullable(),
   // Voicemail: what the Voicemail button dials (voip.ms's mailbox is *97).
   voicemailNumber: dialTargetSchema,
+  // Wideband audio: the voice codecs offered, in order of preference (G.722 first by default).
+  codecOrder: codecOrderSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -129,6 +132,8 @@ export const DEFAULT_SETTINGS: Settings = {
   tlsCaFile: null,
   // Voicemail.
   voicemailNumber: '*97',
+  // Wideband audio.
+  codecOrder: [...DEFAULT_CODEC_ORDER],
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */

@@ -110,6 +110,7 @@ export function createAppService(
     sipTransport: settings.sipTransport,
     tlsCaFile: settings.tlsCaFile,
     mediaEncryption: settings.mediaEncryption,
+    codecOrder: settings.codecOrder,
   });
   const engineFor = (settings: Settings) =>
     new NatterEngine(engineOptionsOf(settings), {

@@ -19,6 +19,10 @@ interface CallReport {
   /** Where the Contact and SDP addresses came from (stun, registrar or local). */
   addressSource?: { contact: string | null; sdp: string | null };
   toneDetected?: boolean;
+  /** The codec the call used (G722, PCMU, PCMA). */
+  codec?: string;
+  /** 20 ms frames of received audio that carried the test tone. */
+  toneFrames?: number;
   /** The TURN relay the media went through, or why it could not (then the call went direct). */
   relay?: CallInfo['relay'];
   /** One-way audio rescued mid-call: when (s after answer), from and to which strategy, and whether it worked. */
@@ -94,6 +98,8 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     report.rtp = { sent: call.stats.packetsSent, received: call.stats.packetsReceived };
     report.oneWayAudio = isOneWay(call);
     report.toneDetected = session.toneFrames(call.id) > 0;
+    if (call.codec) report.codec = call.codec;
+    report.toneFrames = session.toneFrames(call.id);
     if (call.relay) report.relay = call.relay;
     report.rescue = call.rescue ?? null;
     if (call.srtp) report.srtp = call.srtp;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { MediaEncryption } from '../../src-shared/domain.js';
 import type { NatStrategyId } from '../nat/index.js';
 import type { SipTransport } from '../../src-shared/domain.js';
+import { parseCodecOrder, type CodecName } from '../../src-shared/codec-order.js';
 
 /** A command-line mistake: reported on one line, exit code 2. */
 export class UsageError extends Error {
@@ -59,6 +60,10 @@ export interface SessionArgs extends CommonOptions {
   voicemailExpires: number | undefined;
   /** --voicemail-retry S: the first wait before subscribing again after the subscription ended. */
   voicemailRetry: number | undefined;
+  /** --codecs G722,PCMU,...: the voice codecs offered, in order (G.722 first by default). */
+  codecOrder: CodecName[] | undefined;
+  /** --tone HZ: the test tone sent and listened for (1000 Hz by default; up to 7000 for G.722). */
+  toneHz: number | undefined;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -120,6 +125,8 @@ const OPTIONS = {
   'max-call-rate': { type: 'string' },
   'local-address': { type: 'string' },
   srtp: { type: 'string' },
+  codecs: { type: 'string' },
+  tone: { type: 'string' },
   transport: { type: 'string' },
   ca: { type: 'string' },
   'voicemail-expires': { type: 'string' },
@@ -254,6 +261,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     maxCallRate: integer(values['max-call-rate'], '--max-call-rate', 1, 1000),
     localAddress: ipv4(values['local-address'], '--local-address'),
     srtp: mediaEncryptionOf(values.srtp),
+    codecOrder: codecOrderOf(values.codecs),
+    toneHz: integer(values.tone, '--tone', 100, 7000),
     ...signallingOf(values.transport, values.ca),
     voicemailExpires: integer(values['voicemail-expires'], '--voicemail-expires', 0, 86_400),
     voicemailRetry: integer(values['voicemail-retry'], '--voicemail-retry', 1, 3600),
@@ -340,6 +349,13 @@ function mediaEncryptionOf(text: string | undefined): MediaEncryption {
   return mode;
 }
 
+function codecOrderOf(text: string | undefined): CodecName[] | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseCodecOrder(text);
+  if (!parsed.ok) throw new UsageError(`--codecs ${text}: ${parsed.error}`);
+  return parsed.order;
+}
+
 function integer(
   text: string | undefined,
   flag: string,
@@ -380,14 +396,14 @@ Usage:
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
                 [--no-network-watch] [--failover HOST[:PORT] ...]
                 [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
-                [--hold AT,SECONDS] [--json]
+                [--codecs G722,PCMU,PCMA] [--tone HZ] [--hold AT,SECONDS] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
                 [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N]
                 [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
-                [--voicemail-expires S] [--voicemail-retry S] [--json]
+                [--voicemail-expires S] [--voicemail-retry S] [--codecs G722,PCMU,PCMA] [--json]
   natter doctor --server HOST[:PORT] --user USER [--stun HOST:PORT ...]
                 [--turn HOST:PORT --turn-user U] [--echo NUMBER] [--full] [--apply]
                 [--ca FILE] [--settings FILE] [--json]
@@ -422,6 +438,10 @@ router first, then uses STUN, and TURN where its policy says.
 --srtp encrypts the calls' audio (SRTP, keys in the SDP, RFC 4568): optional offers it and
 takes it when the other side does, required makes a call that cannot be encrypted fail
 (voip.ms "Encrypted SIP Traffic" gives SRTP: use required). Off by default.
+--codecs sets the voice codecs offered and their order: G.722 (wideband, 16 kHz audio) first,
+then PCMU and PCMA by default; the first of the list the other side also has is used.
+--tone HZ sets the test tone sent and listened for (1000 Hz by default): 5000 Hz is heard only
+through a wideband (G.722) call, since G.711 ends at 4 kHz.
 
 call --hold AT,SECONDS puts the call on hold AT s after the answer (a re-INVITE, sendonly)
 and resumes it SECONDS later, within --seconds.

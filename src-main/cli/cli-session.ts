@@ -60,6 +60,7 @@ export async function openCliSession(
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
       advertiseRtcp: args.rtcpMapping,
       mediaEncryption: args.srtp,
+      ...(args.codecOrder === undefined ? {} : { codecOrder: args.codecOrder }),
       ...(args.bindingLifetime === undefined
         ? {}
         : { bindingLifetimeSeconds: args.bindingLifetime }),
@@ -85,13 +86,13 @@ export async function openCliSession(
     },
     {
       audioSourceFor: (): AudioSource => {
-        const tone = new ToneGenerator({ frequency: TEST_TONE_HZ });
+        const tone = new ToneGenerator({ frequency: args.toneHz ?? TEST_TONE_HZ });
         return () => tone.next();
       },
       onCallAudio: (callId, frame) => {
         let detector = detectors.get(callId);
         if (!detector) {
-          detector = new ToneDetector({ frequency: TEST_TONE_HZ });
+          detector = new ToneDetector({ frequency: args.toneHz ?? TEST_TONE_HZ });
           detectors.set(callId, detector);
         }
         detector.push(frame);

@@ -13,6 +13,7 @@ import { RtpSession, type AudioSource, type RemoteRtcp } from '../media/rtp-sess
 import {
   answerDirection,
   buildAudioSdp,
+  chooseCodec,
   parseAudioSdp,
   type MediaDirection,
   type ParsedAudioSdp,
@@ -22,7 +23,9 @@ import { emptySrtpDrops, srtpTransport } from '../media/srtp-transport.js';
 import type { CallMediaPort } from '../sip/call-media-port.js';
 import { EngineFailure } from './engine-error.js';
 
-export type AudioCodecName = 'PCMU' | 'PCMA';
+import { VOICE_PAYLOAD_TYPES, type VoiceCodecName } from '../media/voice-codec.js';
+
+export type AudioCodecName = VoiceCodecName;
 
 export interface CallMediaOptions {
   /** The NAT strategy that opens this call's sockets, as the engine's policy picked it. */
@@ -56,7 +59,7 @@ export interface CallMediaOptions {
   }) => void;
 }
 
-const STATIC_PAYLOAD_TYPES: Record<AudioCodecName, number> = { PCMU: 0, PCMA: 8 };
+const STATIC_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = VOICE_PAYLOAD_TYPES;
 
 /**
  * One call's media: the sockets its NAT strategy opened (with their public addresses, so the SDP
@@ -247,8 +250,15 @@ export class CallMedia implements CallMediaPort {
     const parsed = parseAudioSdp(sdp);
     if (!parsed.ok)
       throw new EngineFailure('bad-sdp', `unusable SDP from the other side: ${parsed.reason}`);
-    if (!parsed.codec) {
-      throw new EngineFailure('no-common-codec', 'the other side offers none of PCMU or PCMA');
+    // Our order of preference picks among an offer's codecs; an answer to ours names its own.
+    const codec = this.awaitingAnswer
+      ? parsed.codecs.find((candidate) => this.options.codecs.includes(candidate.name))
+      : chooseCodec(parsed.codecs, this.options.codecs);
+    if (!codec) {
+      throw new EngineFailure(
+        'no-common-codec',
+        `the other side offers none of ${this.options.codecs.join(', ')}`,
+      );
     }
     const refusal = this.awaitingAnswer
       ? this.srtp.acceptAnswer(parsed)
@@ -257,7 +267,7 @@ export class CallMedia implements CallMediaPort {
       if (this.awaitingAnswer) this.refusal = ['not-encrypted', refusal];
       throw new EngineFailure('srtp', refusal);
     }
-    this.remote = parsed;
+    this.remote = { ...parsed, codec };
     if (this.awaitingAnswer) {
       this.awaitingAnswer = false;
       this.startMedia();

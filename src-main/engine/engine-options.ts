@@ -2,6 +2,7 @@ import { DEFAULT_INCOMING_CALL_LIMIT, type IncomingCallLimit } from '../sip/invi
 import type { NatSettings, NatStrategyId } from '../nat/index.js';
 import type { SipTimers } from '../sip/sip-timers.js';
 import type { MediaEncryption, SipTransport } from '../../src-shared/domain.js';
+import { DEFAULT_CODEC_ORDER, type CodecName } from '../../src-shared/codec-order.js';
 
 /** When a call's media goes through the TURN relay. */
 export type TurnPolicy = 'never' | 'symmetric' | 'always';
@@ -93,6 +94,8 @@ export interface EngineOptions {
    */
   voicemailSubscribeSeconds: number;
   voicemailRetrySeconds: number;
+  /** Voice codecs offered, in order of preference; among an offer's, the first of these wins. */
+  codecOrder: CodecName[];
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -127,6 +130,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   // Voicemail (message-summary subscription).
   voicemailSubscribeSeconds: 1800,
   voicemailRetrySeconds: 30,
+  codecOrder: [...DEFAULT_CODEC_ORDER],
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

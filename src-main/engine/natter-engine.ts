@@ -21,6 +21,7 @@ import {
 } from '../../src-shared/engine-contract.js';
 import type { AudioSource } from '../media/rtp-session.js';
 import { parseAudioSdp } from '../media/sdp.js';
+import { AUDIO_FRAME_SAMPLES } from '../../src-shared/audio-format.js';
 import { offerRefusal } from '../media/srtp-negotiation.js';
 import { reasonForInviteStatus } from '../sip/sip-status.js';
 import { CallMedia } from './call-media.js';
@@ -52,7 +53,7 @@ import { MessageSummarySubscription } from './message-summary-subscription.js';
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
   audioSourceFor?(call: CallInfo): AudioSource;
-  /** Decoded audio received on a call, 20 ms frames at 8 kHz. */
+  /** Decoded audio received on a call, 20 ms frames at the link's 16 kHz. */
   onCallAudio?(callId: string, frame: Int16Array): void;
   onTrace?(direction: 'out' | 'in', message: string, peer: TransportAddress): void;
   log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
@@ -73,7 +74,7 @@ interface CallEntry {
   confirmation?: AnswerConfirmation;
 }
 
-const SILENCE = new Int16Array(160);
+const SILENCE = new Int16Array(AUDIO_FRAME_SAMPLES);
 /**
  * How long quitting waits for the answers to its BYEs: with the un-REGISTER beside them and the
  * sockets closed after, quitting stays within 5 s whatever the number of calls.
@@ -474,7 +475,7 @@ export class NatterEngine implements EngineApi {
       nat: this.strategyForNextCall(account),
       strategyFor: (id) => natStrategy(id, this.natEnvironment(account)),
       advertiseRtcp: this.options.advertiseRtcp,
-      codecs: ['PCMU', 'PCMA'],
+      codecs: [...this.options.codecOrder],
       telephoneEventPt: 101,
       keepaliveMs: mediaKeepaliveSeconds(this.options) * 1000,
       mediaEncryption: this.options.mediaEncryption,

@@ -1,10 +1,11 @@
+import { AUDIO_FRAME_SAMPLES } from '../../src-shared/audio-format.js';
 import { extendSequence } from './sequence-number.js';
 
-/** Samples in one 20 ms frame at 8 kHz: the unit the media path moves in. */
-export const FRAME_SAMPLES = 160;
+/** Samples in one 20 ms frame of the audio link (16 kHz): the unit the media path moves in. */
+export const FRAME_SAMPLES = AUDIO_FRAME_SAMPLES;
 
 export interface JitterBufferOptions {
-  /** Samples per frame, for the silence it plays; 160 (20 ms at 8 kHz) by default. */
+  /** Samples per frame, for the silence it plays; one link frame by default (the RTP session gives its codec's). */
   frameSamples?: number;
   /**
    * Frames buffered before playout starts, and refilled after an underrun: 3 (60 ms) by

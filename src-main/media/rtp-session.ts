@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { RtpStats, TransportAddress } from '../../src-shared/domain.js';
 import type { MediaTransport } from '../net/media-transport.js';
 import { DtmfReceiver, DtmfSender, type DtmfSenderOptions } from './dtmf.js';
-import { decodeG711, encodeG711, type G711Law } from './g711.js';
 import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats } from './jitter-buffer.js';
 import { systemClock, type MediaClock } from './media-clock.js';
 import {
@@ -19,16 +18,22 @@ import { parseRtp, serializeRtp, type RtpPacket } from './rtp-packet.js';
 import { RtpReception } from './rtp-reception.js';
 import { RtpSourceValidation } from './rtp-source-validation.js';
 import type { MediaDirection } from './sdp.js';
+import {
+  createVoiceCodec,
+  RTP_CLOCK_RATE,
+  type VoiceCodec,
+  type VoiceCodecName,
+} from './voice-codec.js';
 
-/** The audio to send: one frame (20 ms, 160 samples) per call, or null to send nothing now. */
+/** The audio to send: one 20 ms link frame (16 kHz) per call, or null to send nothing now. */
 export type AudioSource = () => Int16Array | null;
 
 /** What the session needs of a socket: a UDP endpoint, or a TURN relay over one. */
 export type RtpTransport = MediaTransport;
 
 export interface RtpSessionOptions {
-  codec: G711Law;
-  /** Payload type of the codec, as negotiated (0 for PCMU, 8 for PCMA unless remapped). */
+  codec: VoiceCodecName;
+  /** Payload type of the codec, as negotiated (0 PCMU, 8 PCMA, 9 G.722 unless remapped). */
   payloadType: number;
   /** RFC 4733 telephone-event payload type, or null when the remote did not accept it. */
   telephoneEventPt: number | null;
@@ -84,7 +89,7 @@ export interface RemoteRtcp {
   rttMs: number | null;
 }
 
-const CLOCK_RATE = 8000;
+const CLOCK_RATE = RTP_CLOCK_RATE;
 /** ICE's Tr default (RFC 8445 §11), which RFC 6263 keepalives follow. */
 const DEFAULT_KEEPALIVE_MS = 15_000;
 /** Intervals a stalled event loop may owe before the sender skips them instead of bursting. */
@@ -101,7 +106,7 @@ interface ArrivedPacket {
 }
 
 /**
- * The RTP side of one call on its socket (RFC 3550): a paced G.711 sender, a receiver with a
+ * The RTP side of one call on its socket (RFC 3550): a paced G.711 or G.722 sender, a receiver with a
  * jitter buffer, RFC 4733 DTMF both ways, minimal RTCP, and the statistics that prove (or
  * disprove) one-way audio.
  *
@@ -117,8 +122,12 @@ interface ArrivedPacket {
  * is skipped (timestamps still advance) instead of being sent as a burst.
  */
 export class RtpSession {
-  readonly codec: G711Law;
+  readonly codec: VoiceCodecName;
   readonly ssrc: number;
+  /** The codec's coding state, both directions, and its conversion to the link's rate. */
+  private readonly voice: VoiceCodec;
+  /** Samples of one packet's audio at the codec's own rate (320 for G.722, 160 for G.711). */
+  private readonly codecFrameSamples: number;
   private readonly options: RtpSessionOptions;
   private readonly clock: MediaClock;
   private readonly samplesPerPacket: number;
@@ -198,6 +207,8 @@ export class RtpSession {
     this.clock = options.clock ?? systemClock;
     this.ptimeMs = options.ptimeMs ?? 20;
     this.samplesPerPacket = (CLOCK_RATE * this.ptimeMs) / 1000;
+    this.voice = createVoiceCodec(options.codec);
+    this.codecFrameSamples = (this.voice.sampleRate * this.ptimeMs) / 1000;
     this.rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
     this.cname = options.cname ?? `natter-${randomBytes(6).toString('hex')}`;
     this.sourceValidation = new RtpSourceValidation({
@@ -221,7 +232,7 @@ export class RtpSession {
       clockRate: CLOCK_RATE,
     });
     this.jitterBuffer = new JitterBuffer({
-      frameSamples: this.samplesPerPacket,
+      frameSamples: this.codecFrameSamples,
       ...options.jitterBuffer,
     });
     this.detach.push(endpoint.on('rtp', (datagram, from) => this.receive(datagram, from)));
@@ -414,7 +425,7 @@ export class RtpSession {
           this.options.payloadType,
           this.talkspurt,
           timestamp,
-          encodeG711(frame, this.codec),
+          this.voice.encode(frame),
         );
         sentAudio = true;
       }
@@ -469,12 +480,18 @@ export class RtpSession {
     }
   }
 
-  /**
-   * One interval of playout. Frames of another duration than ours (a remote ignoring our
-   * ptime) are re-cut, so playout keeps real time whatever the remote's packet size.
-   */
+  /** One interval of playout, at the link's rate. */
   private nextPlayoutFrame(): Int16Array | null {
-    const need = this.samplesPerPacket;
+    const frame = this.nextCodecFrame();
+    return frame && this.voice.toLink(frame);
+  }
+
+  /**
+   * One interval of playout at the codec's rate. Frames of another duration than ours (a remote
+   * ignoring our ptime) are re-cut, so playout keeps real time whatever the remote's packet size.
+   */
+  private nextCodecFrame(): Int16Array | null {
+    const need = this.codecFrameSamples;
     if (this.playoutCarry.length === 0) {
       const frame = this.jitterBuffer.pop();
       if (!frame || frame.length === need) return frame;
@@ -578,7 +595,7 @@ export class RtpSession {
       if (digit !== null) this.emit(this.dtmfListeners, digit);
       return;
     }
-    this.jitterBuffer.push(packet.sequenceNumber, decodeG711(packet.payload, this.codec));
+    this.jitterBuffer.push(packet.sequenceNumber, this.voice.decode(packet.payload));
   }
 
   private receiveRtcp(datagram: Buffer, from: TransportAddress, onRtcpSocket: boolean): void {

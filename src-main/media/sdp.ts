@@ -6,14 +6,17 @@
 import { isIPv4 } from 'node:net';
 import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
 import { cryptoAttribute, readCryptoAttributes, type SdesCrypto } from './sdes.js';
+import { RTP_CLOCK_RATE, VOICE_PAYLOAD_TYPES, type VoiceCodecName } from './voice-codec.js';
 
-export type AudioCodecName = 'PCMU' | 'PCMA';
+export type AudioCodecName = VoiceCodecName;
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
-/** Static payload types of G.711 (RFC 3551 §6, Table 4). */
-export const STATIC_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8 };
+/** Static payload types of G.711 and G.722 (RFC 3551 §6, Table 4). */
+export const STATIC_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = VOICE_PAYLOAD_TYPES;
 export const DEFAULT_TELEPHONE_EVENT_PT = 101;
-const CLOCK_RATE = 8000;
+/** Every codec here is written `/8000`, G.722 too (RFC 3551 §4.5.2: its clock-rate quirk). */
+const CLOCK_RATE = RTP_CLOCK_RATE;
+const CODEC_NAMES: ReadonlySet<string> = new Set<AudioCodecName>(['PCMU', 'PCMA', 'G722']);
 const SUPPORTED_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF', 'RTP/SAVP', 'RTP/SAVPF']);
 /** The profiles of SRTP (RFC 3711 §12): the offerer demands it. */
 const SECURE_PROFILES = new Set(['RTP/SAVP', 'RTP/SAVPF']);
@@ -53,7 +56,7 @@ export interface AudioSdpOptions {
 }
 
 /**
- * A small SDP: one audio stream with G.711 and telephone-event, about 250 bytes, so an INVITE
+ * A small SDP: one audio stream with G.722, G.711 and telephone-event, about 280 bytes, so an INVITE
  * still fits one UDP datagram below the path MTU (RFC 3261 §18.1.1). The connection address is
  * given at session level only, on purpose: some peers (sipp) read nothing else.
  */
@@ -172,7 +175,7 @@ export type ParseResult = ({ ok: true } & ParsedAudioSdp) | { ok: false; reason:
 
 /**
  * Reads the remote's SDP for the one audio stream a call uses. Never throws, whatever arrives:
- * anything that does not give an address, a port and a G.711 codec we can use comes back as
+ * anything that does not give an address, a port and a codec we can use comes back as
  * `{ ok: false, reason }` with a reason fit for a log line or a 488.
  */
 export function parseAudioSdp(sdp: string): ParseResult {
@@ -213,7 +216,7 @@ export function parseAudioSdp(sdp: string): ParseResult {
   if (!codec) {
     return {
       ok: false,
-      reason: `none of the offered formats (${payloadTypes.join(' ') || 'none'}) is PCMU or PCMA`,
+      reason: `none of the offered formats (${payloadTypes.join(' ') || 'none'}) is G.722, PCMU or PCMA`,
     };
   }
   let direction = asDirection(audio.direction) ?? asDirection(description.direction) ?? 'sendrecv';
@@ -264,7 +267,7 @@ function readFormats(
     const name = mapped ? upper(mapped.codec) : staticName(payloadType);
     const clockRate = mapped ? Number(mapped.rate) : CLOCK_RATE;
     if (clockRate !== CLOCK_RATE) continue;
-    if ((name === 'PCMU' || name === 'PCMA') && !codecs.some((codec) => codec.name === name)) {
+    if (isCodecName(name) && !codecs.some((codec) => codec.name === name)) {
       codecs.push({ name, payloadType, clockRate });
     } else if (name === 'TELEPHONE-EVENT' && telephoneEventPt === null) {
       telephoneEventPt = payloadType;
@@ -280,7 +283,7 @@ export interface AnswerOptions {
   /** Our public RTP address and port, as for an offer. */
   connection: string;
   audioPort: number;
-  /** Codecs we can use; among them the offer's order decides (RFC 3264 §6.1). */
+  /** Codecs we can use, in our order of preference, which picks among the offer's. */
   codecs: AudioCodecName[];
   /** Whether we accept telephone-events when offered; true by default. */
   telephoneEvent?: boolean;
@@ -316,8 +319,8 @@ export function answerDirection(offered: MediaDirection, hold = false): MediaDir
 }
 
 /**
- * Answers an offer (RFC 3264 §6): the first codec of the offer that we support, under the
- * offer's payload type; telephone-event kept, under its payload type, when offered; the
+ * Answers an offer (RFC 3264 §6): the codec {@link chooseCodec} picks, under the offer's
+ * payload type; telephone-event kept, under its payload type, when offered; the
  * mirrored direction.
  */
 export function negotiateAnswer(
@@ -331,7 +334,7 @@ export function negotiateAnswer(
         ? offer
         : { ok: true, ...offer };
   if (!remote.ok) return remote;
-  const codec = remote.codecs.find((candidate) => local.codecs.includes(candidate.name));
+  const codec = chooseCodec(remote.codecs, local.codecs);
   if (!codec) {
     return {
       ok: false,
@@ -356,6 +359,27 @@ export function negotiateAnswer(
   return { ok: true, sdp, codec, telephoneEventPt, direction, remote: parsed };
 }
 
+/**
+ * What an answer of ours carries (RFC 3264 §6.1 lets the answerer choose among the offer's
+ * formats): the first codec of our order of preference that the offer has, so a G.722 offer is
+ * answered with G.722 unless the user put it after another the offer has too. Null when the
+ * offer has none of ours.
+ */
+export function chooseCodec(
+  offered: readonly SdpCodec[],
+  ours: readonly AudioCodecName[],
+): SdpCodec | null {
+  for (const name of ours) {
+    const match = offered.find((codec) => codec.name === name);
+    if (match) return match;
+  }
+  return null;
+}
+
+function isCodecName(name: string): name is AudioCodecName {
+  return CODEC_NAMES.has(name);
+}
+
 function isPort(value: unknown, allowZero: boolean): value is number {
   return (
     typeof value === 'number' &&
@@ -372,6 +396,7 @@ function upper(value: unknown): string {
 function staticName(payloadType: number): string {
   if (payloadType === STATIC_PAYLOAD_TYPES.PCMU) return 'PCMU';
   if (payloadType === STATIC_PAYLOAD_TYPES.PCMA) return 'PCMA';
+  if (payloadType === STATIC_PAYLOAD_TYPES.G722) return 'G722';
   return '';
 }
 

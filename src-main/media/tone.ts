@@ -2,9 +2,11 @@
  * Test tones and their detection: what lets the CLI and the lab prove that audio crossed a NAT
  * in each direction, without a human listening.
  */
-import { FRAME_SAMPLES } from './jitter-buffer.js';
+import { AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../src-shared/audio-format.js';
 
-export const SAMPLE_RATE = 8000;
+/** Tones are made and detected at the audio link's rate, 16 kHz: above G.711's band too. */
+export const SAMPLE_RATE = AUDIO_SAMPLE_RATE;
+const FRAME_SAMPLES = AUDIO_FRAME_SAMPLES;
 
 export interface ToneGeneratorOptions {
   /** Rounded to whole hertz (a test tone needs no finer resolution). */
@@ -16,7 +18,7 @@ export interface ToneGeneratorOptions {
 }
 
 /**
- * A sine tone in frames of 160 samples (20 ms at 8 kHz). The phase carries over from frame to
+ * A sine tone in frames of 20 ms at the link's rate. The phase carries over from frame to
  * frame, so the frames join without a click (a discontinuity would spread energy over the band
  * and blur detection on the other side).
  *

@@ -33,12 +33,13 @@ interface SinkableContext extends AudioContext {
 
 const SILENT: CallAudioLevels = { micPeak: 0, speakerPeak: 0 };
 /**
- * The context runs at twice the link's 8 kHz: Chromium renders in quanta of 128 samples and
- * gives an 8 kHz context at least one (16 ms) per device callback, with three callbacks of output
- * delay behind it; at 16 kHz a callback is the device's own 10 ms. The worklet halves the rate
- * itself, the browser resamples between the context and the devices.
+ * The context runs at the link's 16 kHz: Chromium renders in quanta of 128 samples and gives an
+ * 8 kHz context at least one (16 ms) per device callback, with three callbacks of output delay
+ * behind it; at 16 kHz a callback is the device's own 10 ms. The worklet then passes samples
+ * through untouched (no resampling on the audio thread); the browser resamples between the
+ * context and the devices.
  */
-const CONTEXT_SAMPLE_RATE = 2 * AUDIO_SAMPLE_RATE;
+const CONTEXT_SAMPLE_RATE = AUDIO_SAMPLE_RATE;
 /**
  * One render quantum at 16 kHz per device callback: 8 ms, against the 10 ms 'interactive' gives
  * here; Chromium's output delay is a few callbacks, so this saves about 8 ms of speaker delay.

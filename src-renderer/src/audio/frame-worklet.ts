@@ -1,33 +1,36 @@
 /**
  * The audio worklet between the devices and main: it cuts the microphone into 20 ms frames of
- * 8 kHz audio for main's RTP sender and plays main's received frames, on the audio thread, talking
+ * 16 kHz audio for main's RTP sender and plays main's received frames, on the audio thread, talking
  * to main over its own MessagePort. It reports levels and the playout delay to the page a few
  * times a second.
  *
- * The context may run at a whole multiple of 8 kHz (16 kHz in the app: its render quantum of 128
- * samples is 8 ms there, against 16 ms at 8 kHz, which halves what the jitter buffer must hold and
- * lets the output device run a shorter buffer). The worklet then filters and resamples between
- * that rate and 8 kHz itself; the browser resamples between the context and the devices.
+ * The context runs at the link's 16 kHz in the app (its render quantum of 128 samples is 8 ms
+ * there, against 16 ms at 8 kHz, which halves what the jitter buffer must hold and lets the output
+ * device run a shorter buffer), so samples pass straight through; the browser resamples between
+ * the context and the devices. A context at a whole multiple of 16 kHz is filtered and resampled
+ * here.
  */
 import { AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
-import { createResampler } from './resampler.js';
+import { createResampler } from '../../../src-shared/resampler.js';
 
 const RING_SAMPLES = 16 * AUDIO_FRAME_SAMPLES;
 /** Beyond 160 ms buffered, the surplus is dropped at once: a sender that burst or ran fast. */
 const MAX_BUFFERED_SAMPLES = 8 * AUDIO_FRAME_SAMPLES;
+/** Link samples per millisecond. */
+const PER_MS = AUDIO_SAMPLE_RATE / 1000;
 /**
  * What the buffer keeps above one render quantum before each pull: 10 ms when a stream starts,
  * 10 ms more on each underrun up to 40 ms, and 1 ms less per five clean seconds, down to 5 ms.
  */
-const START_MARGIN_SAMPLES = 80;
-const MIN_MARGIN_SAMPLES = 40;
-const MARGIN_STEP_SAMPLES = 80;
-const MARGIN_DECAY_SAMPLES = 8;
-const MAX_MARGIN_SAMPLES = 320;
+const START_MARGIN_SAMPLES = 10 * PER_MS;
+const MIN_MARGIN_SAMPLES = 5 * PER_MS;
+const MARGIN_STEP_SAMPLES = 10 * PER_MS;
+const MARGIN_DECAY_SAMPLES = 1 * PER_MS;
+const MAX_MARGIN_SAMPLES = 40 * PER_MS;
 /** How often the buffer's low point is judged and a standing surplus trimmed: once a second. */
 const TRIM_WINDOW_SAMPLES = AUDIO_SAMPLE_RATE;
 /** A trim crossfades over 4 ms so it does not click. */
-const FADE_SAMPLES = 32;
+const FADE_SAMPLES = 4 * PER_MS;
 /** A frame within this of the buffer running dry was late, not the start of new audio. */
 const LATE_FRAME_MS = 500;
 const REPORT_EVERY_MS = 100;
@@ -42,7 +45,7 @@ function median(values: number[]): number | null {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? null;
 }
 
-/** Context samples per 8 kHz sample; 1 when the context runs at 8 kHz. */
+/** Context samples per link sample; 1 when the context runs at the link's rate, as in the app. */
 const RATIO = Math.max(1, Math.round(sampleRate / AUDIO_SAMPLE_RATE));
 
 class FrameProcessor extends AudioWorkletProcessor {
@@ -51,7 +54,7 @@ class FrameProcessor extends AudioWorkletProcessor {
   private micFill = 0;
   private readonly downsample = createResampler(RATIO);
   private readonly upsample = createResampler(RATIO);
-  /** 8 kHz scratch for one render quantum in each direction. */
+  /** Link-rate scratch for one render quantum in each direction. */
   private readonly micScratch = new Float32Array(128);
   private readonly speakerScratch = new Float32Array(128);
   private readonly ring = new Float32Array(RING_SAMPLES);
@@ -113,7 +116,7 @@ class FrameProcessor extends AudioWorkletProcessor {
     return AUDIO_FRAME_SAMPLES + this.quantum() + this.margin;
   }
 
-  /** 8 kHz samples one render quantum takes. */
+  /** Link samples one render quantum takes. */
   private quantum(): number {
     return 128 / RATIO;
   }

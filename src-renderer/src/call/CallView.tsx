@@ -11,6 +11,8 @@ import { keyAction, type KeyScreen } from './call-keys.js';
 import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
+import { CodecBadge } from './CodecBadge.js';
+import { codecLabel } from '../../../src-shared/codec-order.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { useAsOfTick, useSecondTick } from './second-tick.js';
 import { describeRescue } from './rescue-words.js';
@@ -168,6 +170,7 @@ export function CallView({
         </p>
       )}
       <CallSecurityNote store={store} call={call} />
+      {call.state === 'connected' && <CodecBadge call={call} />}
       {noAudio && (
         <div className="warning one-way" role="alert">
           <p>
@@ -270,7 +273,7 @@ export function CallView({
             </div>
             <div>
               <dt>Codec</dt>
-              <dd>{call.codec ?? '—'}</dd>
+              <dd>{call.codec ? codecLabel(call.codec) : '—'}</dd>
             </div>
           </dl>
           <QualityTrends samples={samples} status={shownStatus} />

@@ -2,6 +2,7 @@ import { useId, type ReactNode } from 'react';
 import type { Settings } from '../../../src-shared/settings.js';
 import { AccountSettings } from './AccountSettings.js';
 import { AudioSettings } from './AudioSettings.js';
+import { CodecSettings } from './CodecSettings.js';
 import { EncryptionSettings } from './EncryptionSettings.js';
 import { AppSettings, CallSettings } from './PreferenceSettings.js';
 import { StunSettings } from './StunSettings.js';
@@ -25,6 +26,7 @@ const SECTIONS: ReadonlyArray<{ key: string; title: string; Body: SectionBody }>
   { key: 'stun', title: 'STUN & keepalive', Body: StunSettings },
   { key: 'relay', title: 'Relay', Body: TurnSettings },
   { key: 'audio', title: 'Audio', Body: AudioSettings },
+  { key: 'codecs', title: 'Codecs', Body: CodecSettings },
   { key: 'calls', title: 'Calls', Body: CallSettings },
   { key: 'app', title: 'App', Body: AppSettings },
 ];

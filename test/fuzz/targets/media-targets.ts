@@ -247,10 +247,12 @@ const sdpOffer = fc
     ),
     rtpmaps: fc.array(
       fc.tuple(
-        fc.constantFrom('0', '8', '101', '96', 'x'),
+        fc.constantFrom('0', '8', '9', '101', '96', 'x'),
         fc.constantFrom(
           'PCMU/8000',
           'PCMA/8000',
+          'G722/8000',
+          'G722/16000',
           'telephone-event/8000',
           'PCMU/16000',
           'opus/48000/2',
@@ -302,7 +304,7 @@ export const sdpTarget: FuzzTarget<string> = {
   name: 'sdp',
   contract:
     'parseAudioSdp and negotiateAnswer never throw: any offer or answer is a result with ' +
-    'a usable address, port and G.711 codec, or { ok: false } with a reason of bounded length',
+    'a usable address, port and G.711 or G.722 codec, or { ok: false } with a reason of bounded length',
   modules: ['src-main/media/sdp.ts', 'src-main/media/sdes.ts'],
   input: () => mutatedText(sdpOffer),
   execute(sdp) {
@@ -311,7 +313,8 @@ export const sdpTarget: FuzzTarget<string> = {
       check(parsed.reason.length <= 200 + sdp.length, 'refusal reason unbounded');
     } else {
       check(parsed.audioPort >= 1 && parsed.audioPort <= 65535, 'audio port out of range');
-      check(['PCMU', 'PCMA'].includes(parsed.codec.name), `codec ${parsed.codec.name}`);
+      check(['PCMU', 'PCMA', 'G722'].includes(parsed.codec.name), `codec ${parsed.codec.name}`);
+      check(parsed.codec.clockRate === 8000, `clock rate ${parsed.codec.clockRate}`);
       check(/^\d+\.\d+\.\d+\.\d+$/.test(parsed.connection), 'connection is not IPv4');
     }
     const answer = mustNotThrow('negotiateAnswer', () =>
@@ -320,7 +323,7 @@ export const sdpTarget: FuzzTarget<string> = {
         sessionVersion: 1,
         connection: '203.0.113.7',
         audioPort: 40000,
-        codecs: ['PCMA', 'PCMU'],
+        codecs: ['G722', 'PCMA', 'PCMU'],
       }),
     );
     if (answer.ok) {

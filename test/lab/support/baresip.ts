@@ -21,8 +21,16 @@ export interface BaresipHandle {
 export async function startBaresipCallee(
   lab: Lab,
   /** `number`: the number called, the user part baresip's account must match. */
-  options: { mediaenc: 'srtp-mand' | null; number: string },
+  options: {
+    mediaenc: 'srtp-mand' | null;
+    number: string;
+    /** baresip's `audio_codecs` in its order, `PCMU` by default; G.722 is `G722/16000/1` there. */
+    audioCodecs?: string;
+  },
 ): Promise<BaresipHandle> {
+  const audioCodecs = options.audioCodecs ?? 'PCMU';
+  // Its echo runs at the device rate: 8 kHz would strip what G.722 carries above 4 kHz.
+  const echoRate = /G722/i.test(audioCodecs) ? 16000 : 8000;
   const dir = mkdtempSync(join(tmpdir(), 'natter-baresip-'));
   const media = CARRIER.calleeMediaPort;
   writeFileSync(
@@ -33,12 +41,13 @@ export async function startBaresipCallee(
       'audio_player aubridge,echo',
       'audio_source aubridge,echo',
       'audio_alert aubridge,echo',
-      'audio_srate 8000',
+      `audio_srate ${echoRate}`,
       'audio_channels 1',
       `rtp_ports ${media}-${media + 9}`,
       'rtcp_mux no',
       'module_path /usr/lib/baresip/modules',
       'module g711.so',
+      'module g722.so',
       'module aubridge.so',
       'module srtp.so',
       'module_app account.so',
@@ -49,7 +58,7 @@ export async function startBaresipCallee(
   const mediaenc = options.mediaenc ? `;mediaenc=${options.mediaenc}` : '';
   writeFileSync(
     join(dir, 'accounts'),
-    `<sip:${options.number}@${CARRIER.address}>;regint=0;audio_codecs=PCMU${mediaenc}\n`,
+    `<sip:${options.number}@${CARRIER.address}>;regint=0;audio_codecs=${audioCodecs}${mediaenc}\n`,
   );
   const child = lab.spawn(lab.internet, 'baresip', ['-f', dir, '-v']);
   let output = '';

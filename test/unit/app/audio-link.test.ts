@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   AUDIO_FRAME_BYTES,
+  AUDIO_FRAME_SAMPLES,
   decodeAudioMessage,
   encodeAudioMessage,
 } from '../../../src-shared/audio-link.js';
 
 describe('audio link binary encoding', () => {
   it('round-trips frames and delays', () => {
-    const pcm = new Int16Array(160).map((_, i) => i * 100 - 8000).buffer;
+    const pcm = new Int16Array(AUDIO_FRAME_SAMPLES).map((_, i) => i * 50 - 8000).buffer;
     const mic = decodeAudioMessage(encodeAudioMessage({ kind: 'mic', pcm, at: 1234.5 }));
     expect(mic?.kind).toBe('mic');
     expect(mic && 'at' in mic ? mic.at : null).toBe(1234.5);

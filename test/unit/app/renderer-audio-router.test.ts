@@ -7,6 +7,7 @@ import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import type { MainToRenderer } from '../../../src-shared/audio-link.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import { goertzelPower } from '../../../src-main/media/tone.js';
+import { AUDIO_FRAME_SAMPLES } from '../../../src-shared/audio-format.js';
 
 function call(id: string, state: CallInfo['state'], waiting = false): CallInfo {
   return {
@@ -42,7 +43,7 @@ function fakePort() {
 }
 
 function micFrame(value: number, at: number) {
-  return { kind: 'mic', pcm: new Int16Array(160).fill(value).buffer, at };
+  return { kind: 'mic', pcm: new Int16Array(AUDIO_FRAME_SAMPLES).fill(value).buffer, at };
 }
 
 describe('renderer audio router', () => {
@@ -60,7 +61,7 @@ describe('renderer audio router', () => {
     expect(source()?.[0]).toBe(2);
     expect(router.stats.uplinkDelayMs).toBe(20);
     // Nothing waiting: silence, counted, so RTP keeps flowing.
-    expect(source()).toEqual(new Int16Array(160));
+    expect(source()).toEqual(new Int16Array(AUDIO_FRAME_SAMPLES));
     expect(router.stats.micUnderruns).toBe(1);
   });
 
@@ -83,15 +84,17 @@ describe('renderer audio router', () => {
     router.onCall(call('b', 'connected'));
     const hooks = router.hooks();
     send(micFrame(7, 0));
-    expect(hooks.audioSourceFor(call('a', 'connected'))()).toEqual(new Int16Array(160));
-    hooks.onCallAudio('a', new Int16Array(160).fill(3));
-    hooks.onCallAudio('b', new Int16Array(160).fill(4));
+    expect(hooks.audioSourceFor(call('a', 'connected'))()).toEqual(
+      new Int16Array(AUDIO_FRAME_SAMPLES),
+    );
+    hooks.onCallAudio('a', new Int16Array(AUDIO_FRAME_SAMPLES).fill(3));
+    hooks.onCallAudio('b', new Int16Array(AUDIO_FRAME_SAMPLES).fill(4));
     expect(posted).toHaveLength(1);
     expect(posted[0]).toMatchObject({ kind: 'speaker', at: 5 });
     const frame = posted[0]?.kind === 'speaker' ? new Int16Array(posted[0].pcm) : null;
     expect(frame?.[0]).toBe(4);
     router.onCall(call('b', 'on-hold'));
-    hooks.onCallAudio('b', new Int16Array(160));
+    hooks.onCallAudio('b', new Int16Array(AUDIO_FRAME_SAMPLES));
     expect(posted).toHaveLength(1);
   });
 
@@ -104,7 +107,7 @@ describe('renderer audio router', () => {
       null,
       'frame',
       { kind: 'mic', pcm: new ArrayBuffer(10), at: 1 },
-      { kind: 'mic', pcm: new Int16Array(160), at: 1 },
+      { kind: 'mic', pcm: new Int16Array(AUDIO_FRAME_SAMPLES), at: 1 },
       { kind: 'mic', pcm: new ArrayBuffer(320), at: -1 },
       { kind: 'speaker', pcm: new ArrayBuffer(320), at: 1 },
       { kind: 'exec', command: 'rm -rf /' },
@@ -177,7 +180,7 @@ describe('renderer audio router', () => {
     router.attach(second.port);
     expect(first.isClosed()).toBe(true);
     router.onCall(call('a', 'connected'));
-    router.hooks().onCallAudio('a', new Int16Array(160));
+    router.hooks().onCallAudio('a', new Int16Array(AUDIO_FRAME_SAMPLES));
     expect(first.posted).toHaveLength(0);
     expect(second.posted).toHaveLength(1);
   });
@@ -204,8 +207,8 @@ describe('renderer audio router', () => {
       posted.flatMap((m) => (m.kind === 'speaker' ? [new Int16Array(m.pcm)[0]] : []));
     const heardFrom = (a: number, b: number) => {
       posted.length = 0;
-      hooks.onCallAudio('a', new Int16Array(160).fill(a));
-      hooks.onCallAudio('b', new Int16Array(160).fill(b));
+      hooks.onCallAudio('a', new Int16Array(AUDIO_FRAME_SAMPLES).fill(a));
+      hooks.onCallAudio('b', new Int16Array(AUDIO_FRAME_SAMPLES).fill(b));
       return spoken();
     };
     router.onCall(call('a', 'connected'));
@@ -245,12 +248,12 @@ describe('renderer audio router', () => {
     const hooks = router.hooks();
     const framesOf440 = (frames: number) => {
       posted.length = 0;
-      for (let i = 0; i < frames; i++) hooks.onCallAudio('a', new Int16Array(160));
+      for (let i = 0; i < frames; i++) hooks.onCallAudio('a', new Int16Array(AUDIO_FRAME_SAMPLES));
       return posted.map((m) =>
         m.kind === 'speaker' ? goertzelPower(new Int16Array(m.pcm), 440) : 0,
       );
     };
-    // Goertzel power of a 4000-peak tone over 160 samples is about (4000·80)², 1e11.
+    // Goertzel power of a 4000-peak tone over 320 samples is about (4000·160)², 4e11.
     const loud = 1e10;
     router.onCall(call('a', 'connected'));
     expect(framesOf440(20).every((power) => power < 1)).toBe(true);

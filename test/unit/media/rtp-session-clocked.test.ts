@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { TransportAddress } from '../../../src-shared/domain.js';
 import { encodeTelephoneEvent, decodeTelephoneEvent } from '../../../src-main/media/dtmf.js';
 import { encodeG711 } from '../../../src-main/media/g711.js';
+import { ToneDetector, ToneGenerator } from '../../../src-main/media/tone.js';
 import { buildRtcpCompound, parseRtcp } from '../../../src-main/media/rtcp.js';
 import { parseRtp, serializeRtp, type RtpPacket } from '../../../src-main/media/rtp-packet.js';
 import { RtpSession, type RtpSessionOptions } from '../../../src-main/media/rtp-session.js';
 import { FakeClock, FakeTransport } from './media-fakes.js';
+import { AUDIO_FRAME_SAMPLES } from '../../../src-shared/audio-format.js';
 
 const remote: TransportAddress = { address: '203.0.113.5', port: 40000 };
 const elsewhere: TransportAddress = { address: '198.51.100.99', port: 51000 };
@@ -27,7 +29,11 @@ function setup(options: Partial<RtpSessionOptions> = {}) {
   return { clock, transport, rtcp, session, packets };
 }
 
-const frameOf = (value: number) => new Int16Array(160).fill(value);
+/** A link frame (16 kHz, 20 ms), as the renderer sends the microphone. */
+const frameOf = (value: number) => new Int16Array(AUDIO_FRAME_SAMPLES).fill(value);
+/** One 20 ms G.711 payload's samples (8 kHz), as a far end codes them. */
+const G711_FRAME_SAMPLES = 160;
+const g711FrameOf = (value: number) => new Int16Array(G711_FRAME_SAMPLES).fill(value);
 
 let nextSequence = 1000;
 function incoming(overrides: Partial<RtpPacket> = {}): Buffer {
@@ -38,7 +44,7 @@ function incoming(overrides: Partial<RtpPacket> = {}): Buffer {
     sequenceNumber,
     timestamp: sequenceNumber * 160,
     ssrc: 0xabcdef,
-    payload: encodeG711(frameOf(1000), 'PCMU'),
+    payload: encodeG711(g711FrameOf(1000), 'PCMU'),
     ...overrides,
   });
 }
@@ -235,7 +241,9 @@ describe('RtpSession receiving, on a fake clock', () => {
     transport.deliver(incoming(), remote);
     clock.advance(20);
     expect(frames).toHaveLength(2);
-    expect(Math.abs((frames[0]?.[0] ?? 0) - 1000)).toBeLessThan(40);
+    // At the link's 16 kHz; its first 1.5 ms are the G.711 interpolator filling.
+    expect(frames[0]).toHaveLength(AUDIO_FRAME_SAMPLES);
+    expect(Math.abs((frames[0]?.at(-1) ?? 0) - 1000)).toBeLessThan(40);
     clock.advance(200);
     expect(frames).toHaveLength(12); // steady: concealment and silence once the stream stops
     expect(session.stats()).toMatchObject({ packetsReceived: 3, bytesReceived: 480 });
@@ -256,8 +264,37 @@ describe('RtpSession receiving, on a fake clock', () => {
     clock.advance(20 * 9);
     // 6 × 30 ms = 180 ms of audio: nine 20 ms frames in nine ticks.
     expect(frames).toHaveLength(9);
-    expect(frames.every((frame) => frame.length === 160)).toBe(true);
-    expect(frames.every((frame) => Math.abs((frame[0] ?? 0) - 2000) < 100)).toBe(true);
+    expect(frames.every((frame) => frame.length === AUDIO_FRAME_SAMPLES)).toBe(true);
+    expect(frames.every((frame) => Math.abs((frame.at(-1) ?? 0) - 2000) < 100)).toBe(true);
+  });
+
+  it('carries G.722: 160 octets per 20 ms, timestamps +160 (RFC 3551 clock-rate quirk), 16 kHz both ways', () => {
+    const { clock, transport, session, packets } = setup({ codec: 'G722', payloadType: 9 });
+    session.setRemote(remote);
+    const played: Int16Array[] = [];
+    session.onAudio((frame) => played.push(frame));
+    const tone = new ToneGenerator({ frequency: 5000, amplitude: 6000 });
+    session.start(() => tone.next());
+    clock.advance(20 * 29);
+    const sent = packets();
+    expect(sent).toHaveLength(30);
+    const first = sent[0]?.packet;
+    sent.forEach(({ packet }, i) => {
+      expect(packet?.payloadType).toBe(9);
+      expect(packet?.timestamp).toBe(((first?.timestamp ?? 0) + i * 160) >>> 0);
+      expect(packet?.payload.length).toBe(160);
+    });
+    // Our own packets sent back: a 5 kHz tone, beyond G.711's band, arrives as 5 kHz at 16 kHz.
+    for (const { packet } of sent) {
+      if (packet) transport.deliver(serializeRtp({ ...packet, ssrc: 0x1234 }), remote);
+    }
+    clock.advance(20 * 10);
+    const detector = new ToneDetector({ frequency: 5000 });
+    for (const frame of played.slice(1)) {
+      expect(frame).toHaveLength(AUDIO_FRAME_SAMPLES);
+      detector.push(frame);
+    }
+    expect(detector.toneFrames).toBeGreaterThanOrEqual(8);
   });
 
   it('counts loss from the extended highest sequence number', () => {

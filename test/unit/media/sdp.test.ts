@@ -236,7 +236,11 @@ describe('parseAudioSdp', () => {
     ['no connection', offer.replace(/c=IN IP4 .*\r\n/, ''), /connection/],
     ['an IPv6 address', offer.replace(/c=IN IP4 .*\r\n/, 'c=IN IP6 2001:db8::1\r\n'), /IPv4/],
     ['DTLS-SRTP only', offer.replace('RTP/AVP', 'UDP/TLS/RTP/SAVPF'), /UDP\/TLS\/RTP\/SAVPF/],
-    ['no supported codec', offer.replace('RTP/AVP 0 8 101', 'RTP/AVP 9 101'), /PCMU or PCMA/],
+    [
+      'no supported codec',
+      offer.replace('RTP/AVP 0 8 101', 'RTP/AVP 3 101'),
+      /G.722, PCMU or PCMA/,
+    ],
     ['no v= line', offer.replace('v=0\r\n', ''), /v=0/],
     ['binary garbage', '\u0000\u0001\uffff not sdp at all', /./],
     ['an empty string', '', /./],
@@ -270,7 +274,7 @@ describe('negotiateAnswer', () => {
     sessionVersion: 1,
     connection: '198.51.100.7',
     audioPort: 30000,
-    codecs: ['PCMU', 'PCMA'] as Array<'PCMU' | 'PCMA'>,
+    codecs: ['PCMU', 'PCMA'] as Array<'PCMU' | 'PCMA' | 'G722'>,
   };
 
   it('answers with the first offered codec we support, keeping telephone-event', () => {
@@ -287,9 +291,13 @@ describe('negotiateAnswer', () => {
     expect(answer.media[0]).toMatchObject({ port: 30000, payloads: '0 101' });
   });
 
-  it("follows the offer's order, then our own restrictions", () => {
+  it('picks by our order of preference among what the offer has', () => {
     const pcmaFirst = sdpWith(['m=audio 4000 RTP/AVP 8 0']);
-    expect(negotiateAnswer(pcmaFirst, local)).toMatchObject({ ok: true, codec: { name: 'PCMA' } });
+    expect(negotiateAnswer(pcmaFirst, local)).toMatchObject({ ok: true, codec: { name: 'PCMU' } });
+    expect(negotiateAnswer(pcmaFirst, { ...local, codecs: ['PCMA', 'PCMU'] })).toMatchObject({
+      ok: true,
+      codec: { name: 'PCMA' },
+    });
     expect(negotiateAnswer(pcmaFirst, { ...local, codecs: ['PCMU'] })).toMatchObject({
       ok: true,
       codec: { name: 'PCMU' },
@@ -299,6 +307,52 @@ describe('negotiateAnswer', () => {
     ).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/no codec in common/),
+    });
+  });
+
+  it('answers a G.722 offer with G.722, written G722/8000 (RFC 3551 §4.5.2)', () => {
+    const wideband = sdpWith([
+      'm=audio 4000 RTP/AVP 0 9 101',
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:9 G722/8000',
+      'a=rtpmap:101 telephone-event/8000',
+    ]);
+    const result = negotiateAnswer(wideband, { ...local, codecs: ['G722', 'PCMU', 'PCMA'] });
+    expect(result).toMatchObject({ ok: true, codec: { name: 'G722', payloadType: 9 } });
+    if (result.ok) {
+      expect(result.sdp).toContain('m=audio 30000 RTP/AVP 9 101\r\n');
+      expect(result.sdp).toContain('a=rtpmap:9 G722/8000\r\n');
+    }
+    // Static type 9 without an rtpmap is G.722 too; G722/16000 is not what RFC 3551 defines.
+    expect(parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9']))).toMatchObject({
+      ok: true,
+      codec: { name: 'G722', clockRate: 8000 },
+    });
+    expect(
+      parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9 0', 'a=rtpmap:9 G722/16000'])),
+    ).toMatchObject({ ok: true, codecs: [{ name: 'PCMU' }] });
+    // A far end offering only PCMU still gets PCMU.
+    expect(
+      negotiateAnswer(sdpWith(['m=audio 4000 RTP/AVP 0']), {
+        ...local,
+        codecs: ['G722', 'PCMU', 'PCMA'],
+      }),
+    ).toMatchObject({ ok: true, codec: { name: 'PCMU' } });
+  });
+
+  it('offers G.722 first when asked, then G.711', () => {
+    const wideband = buildAudioSdp({
+      sessionId: '1',
+      sessionVersion: 1,
+      connection: '198.51.100.1',
+      audioPort: 40000,
+      codecs: ['G722', 'PCMU', 'PCMA'],
+    });
+    expect(wideband).toContain('m=audio 40000 RTP/AVP 9 0 8 101\r\n');
+    expect(wideband).toContain('a=rtpmap:9 G722/8000\r\n');
+    expect(parseAudioSdp(wideband)).toMatchObject({
+      ok: true,
+      codecs: [{ name: 'G722' }, { name: 'PCMU' }, { name: 'PCMA' }],
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResampler, lowPassTaps } from '../../../src-renderer/src/audio/resampler.js';
+import { createResampler, lowPassTaps } from '../../../src-shared/resampler.js';
 
 const RATE = 16000;
 
@@ -27,7 +27,7 @@ function down(input: Float32Array): number[] {
   return out;
 }
 
-describe('the worklet resampler (16 kHz ⇄ 8 kHz)', () => {
+describe('the resampler between the 16 kHz link and G.711 (16 kHz ⇄ 8 kHz)', () => {
   it('keeps speech-band tones at their level and removes what would alias', () => {
     const level = Math.SQRT1_2;
     expect(rms(down(sine(1000, RATE, 8192))) / level).toBeCloseTo(1, 1);
@@ -101,6 +101,20 @@ describe('the worklet resampler (16 kHz ⇄ 8 kHz)', () => {
         }
       }
     }
+  });
+
+  it('takes a whole 20 ms link frame per call when made for it', () => {
+    const resampler = createResampler(2, 320);
+    const out = new Float32Array(160);
+    const back = new Float32Array(320);
+    const tone = sine(1000, RATE, 320 * 20);
+    const levels: number[] = [];
+    for (let start = 0; start < tone.length; start += 320) {
+      expect(resampler.down(tone.subarray(start, start + 320), out)).toBe(160);
+      resampler.up(out, 160, back);
+      levels.push(...back);
+    }
+    expect(rms(levels) / Math.SQRT1_2).toBeCloseTo(1, 1);
   });
 
   it('passes audio through untouched at a ratio of one', () => {

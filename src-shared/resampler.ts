@@ -1,20 +1,24 @@
 /**
- * Whole-ratio resampling between the audio context's rate and the link's 8 kHz, for the frame
- * worklet: one Kaiser-windowed low-pass at 4 kHz, used to band-limit the microphone before
- * decimation and to interpolate received audio. Allocation-free after creation, since it runs on
- * the audio thread for every render quantum.
+ * Whole-ratio resampling between a wide rate and a narrow one: one Kaiser-windowed low-pass at
+ * the narrow rate's Nyquist frequency, used to band-limit audio before decimation and to
+ * interpolate it back. Main runs it between the 16 kHz audio link and G.711's 8 kHz; the frame
+ * worklet between an audio context at a multiple of 16 kHz and the link. Allocation-free after
+ * creation, since it runs for every frame (on the audio thread, in the worklet).
  */
 
-/** Taps per 8 kHz sample of a filter: 24 gives a ~1 kHz transition, flat to ~3.5 kHz. */
+/**
+ * Taps per narrow sample of a filter: 24 gives a transition of an eighth of the narrow rate
+ * (~1 kHz at 8 kHz, flat to ~3.5 kHz), with a delay of 12 narrow samples through both ways.
+ */
 const TAPS_PER_RATIO = 24;
 const KAISER_BETA = 5;
-/** The longest input one call takes: a render quantum. */
-const MAX_BLOCK = 128;
+/** The longest input one call takes by default: a render quantum. */
+const DEFAULT_MAX_BLOCK = 128;
 
 export interface Resampler {
-  /** Filters and decimates `input` (context rate) into `output`; returns the samples written. */
+  /** Filters and decimates `input` (wide rate) into `output`; returns the samples written. */
   down(input: Float32Array, output: Float32Array): number;
-  /** Interpolates `count` 8 kHz samples of `input` into `output` (count × ratio samples). */
+  /** Interpolates `count` narrow samples of `input` into `output` (count × ratio samples). */
   up(input: Float32Array, count: number, output: Float32Array): void;
 }
 
@@ -38,7 +42,7 @@ export function lowPassTaps(ratio: number): Float32Array {
   for (let n = 0; n < length; n++) {
     const t = n - middle;
     // The sinc crosses zero at every multiple of the ratio; those taps are exactly zero, and
-    // the filters below skip them (half the taps at 16 kHz).
+    // the filters below skip them (half the taps at a ratio of two).
     const sinc =
       t === 0
         ? 2 * cutoff
@@ -53,7 +57,8 @@ export function lowPassTaps(ratio: number): Float32Array {
   return taps;
 }
 
-export function createResampler(ratio: number): Resampler {
+/** `maxBlock`: the most samples one call passes, wide for `down`, narrow for `up`. */
+export function createResampler(ratio: number, maxBlock = DEFAULT_MAX_BLOCK): Resampler {
   if (ratio === 1) {
     return {
       down(input, output) {
@@ -78,10 +83,10 @@ export function createResampler(ratio: number): Resampler {
     const weights = Float32Array.from(steps, (j) => (taps[phase + j * ratio] ?? 0) * ratio);
     return { steps, weights };
   });
-  // Context-rate history for decimation, 8 kHz history for interpolation.
-  const wide = new Float32Array(length - 1 + MAX_BLOCK);
+  // Wide-rate history for decimation, narrow-rate history for interpolation.
+  const wide = new Float32Array(length - 1 + maxBlock);
   const narrowHistory = Math.ceil(length / ratio);
-  const narrow = new Float32Array(narrowHistory - 1 + MAX_BLOCK);
+  const narrow = new Float32Array(narrowHistory - 1 + maxBlock);
   return {
     down(input, output) {
       wide.set(input, length - 1);
