@@ -29,6 +29,11 @@ export const INVOKE_CHANNEL_NAMES = [
   'applyDoctorFix',
   'getSipTrace',
   'clearHistory',
+  'startRecording',
+  'stopRecording',
+  'getRecordingFolder',
+  'chooseRecordingFolder',
+  'showRecording',
 ] as const;
 
 /** Every event the renderer may subscribe to: the engine's, then the app's. */
