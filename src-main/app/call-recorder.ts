@@ -59,6 +59,8 @@ export class CallRecorder implements CallAudioTap {
   /** Starts under way, so a double click opens one file. */
   private readonly starting = new Map<string, Promise<CallRecording>>();
   private readonly finished = new Map<string, CallRecording>();
+  /** Files still being completed on disk after their recording stopped. */
+  private readonly closing = new Map<string, Promise<void>>();
 
   constructor(private readonly options: CallRecorderOptions) {}
 
@@ -89,10 +91,9 @@ export class CallRecorder implements CallAudioTap {
     const starting = this.starting.get(callId);
     if (starting) await starting.catch(() => undefined);
     const entry = this.active.get(callId);
-    if (!entry) return this.finished.get(callId) ?? null;
-    const done = this.finish(callId, entry, null);
-    await entry.writer.close();
-    return done;
+    if (entry) this.finish(callId, entry, null);
+    await this.closing.get(callId);
+    return this.finished.get(callId) ?? null;
   }
 
   /** A call event: a recording ends with its call. */
@@ -104,6 +105,7 @@ export class CallRecorder implements CallAudioTap {
   async stopAll(): Promise<void> {
     await Promise.all([...this.starting.values()].map((start) => start.catch(() => undefined)));
     await Promise.all([...this.active.keys()].map((callId) => this.stop(callId)));
+    await Promise.all(this.closing.values());
   }
 
   sent(callId: string, frame: Int16Array): void {
@@ -152,6 +154,10 @@ export class CallRecorder implements CallAudioTap {
     if (this.active.get(callId) !== entry) return this.finished.get(callId) ?? entry.recording;
     this.active.delete(callId);
     entry.mixer.drain();
+    const closed = entry.writer.close().finally(() => {
+      if (this.closing.get(callId) === closed) this.closing.delete(callId);
+    });
+    this.closing.set(callId, closed);
     const recording: CallRecording = { ...entry.recording, active: false, error };
     this.finished.set(callId, recording);
     while (this.finished.size > FINISHED_KEPT) {

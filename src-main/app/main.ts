@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   Menu,
   MessageChannelMain,
@@ -26,6 +27,7 @@ startDesktopShell(
   {
     app,
     BrowserWindow,
+    dialog,
     ipcMain,
     Menu,
     MessageChannelMain,

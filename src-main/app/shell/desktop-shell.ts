@@ -41,6 +41,7 @@ import { createMainWindow, hardenSession, isAppUrl } from './main-window.js';
 import { watchNetwork, type NetworkWatch } from './network-watch.js';
 import { LINK_SCHEMES, numberFromArgv, numberFromLink } from './protocol-links.js';
 import { safeStorageCipher } from './secret-cipher.js';
+import { electronRecordingDesktop } from './recording-desktop-electron.js';
 
 export interface DesktopShellOptions {
   /** The folder of the built main bundle (dist/app/main): preload, page and assets are beside. */
@@ -251,7 +252,10 @@ export function startDesktopShell(
     await store.load();
     const history = new CallHistoryStore(join(userData, 'history.json'));
     await history.load();
-    const started = createAppService(store, history);
+    const recordingDesktop = electronRecordingDesktop(electron.dialog, electron.shell, () =>
+      window && !window.isDestroyed() ? window : null,
+    );
+    const started = createAppService(store, history, {}, {}, recordingDesktop);
     service = started;
 
     const route = createIpcRouter({
