@@ -11,6 +11,7 @@ import {
   timeText,
 } from './history-model.js';
 import './history.css';
+import { HistoryRecording } from '../recording/HistoryRecording.js';
 
 /** Every recorded call by day, with call back in one click and clearing behind a confirmation. */
 export function HistoryView({ store }: { store: Store }) {
@@ -84,6 +85,7 @@ export function HistoryView({ store }: { store: Store }) {
               {day.entries.map((entry) => (
                 <HistoryRow
                   key={entry.id}
+                  store={store}
                   entry={entry}
                   canCall={registered}
                   onCallBack={() => callBack(entry)}
@@ -98,10 +100,12 @@ export function HistoryView({ store }: { store: Store }) {
 }
 
 function HistoryRow({
+  store,
   entry,
   canCall,
   onCallBack,
 }: {
+  store: Store;
   entry: HistoryEntry;
   canCall: boolean;
   onCallBack: () => void;
@@ -111,7 +115,7 @@ function HistoryRow({
   const duration = durationText(entry.durationSeconds);
   const result = resultWords(entry);
   return (
-    <li className={`history-call${missed ? ' missed' : ''}`}>
+    <li className={`history-call${missed ? ' missed' : ''}${entry.recording ? ' recorded' : ''}`}>
       <span className={`direction ${entry.direction}`} aria-hidden="true">
         {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
       </span>
@@ -134,6 +138,7 @@ function HistoryRow({
       >
         Call back
       </button>
+      <HistoryRecording store={store} entry={entry} />
     </li>
   );
 }

@@ -6,6 +6,7 @@ import { EncryptionSettings } from './EncryptionSettings.js';
 import { AppSettings, CallSettings } from './PreferenceSettings.js';
 import { StunSettings } from './StunSettings.js';
 import { TurnSettings } from './TurnSettings.js';
+import { RecordingSettings } from '../recording/RecordingSettings.js';
 import { useStore, type Store } from '../state/store.js';
 import './settings.css';
 import type { SettingsSectionProps } from './section-props.js';
@@ -26,6 +27,7 @@ const SECTIONS: ReadonlyArray<{ key: string; title: string; Body: SectionBody }>
   { key: 'relay', title: 'Relay', Body: TurnSettings },
   { key: 'audio', title: 'Audio', Body: AudioSettings },
   { key: 'calls', title: 'Calls', Body: CallSettings },
+  { key: 'recording', title: 'Recording', Body: RecordingSettings },
   { key: 'app', title: 'App', Body: AppSettings },
 ];
 

@@ -23,6 +23,7 @@ import {
 import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
 import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
+import type { RecordingDesktop } from '../../../src-main/app/recording/recording-desktop.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -67,6 +68,8 @@ export async function startBridge(options: {
   hooks?: EngineHooks;
   /** false: the system offers no secure storage (no keyring), as safeStorage reports it. */
   secureStorage?: boolean;
+  /** The stand-in for the native folder dialog and file manager (recordings). */
+  recordingDesktop?: RecordingDesktop;
 }): Promise<Bridge> {
   const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-e2e-')), 'settings.json');
   const store = new SettingsStore(settingsFile, memoryCipher(options.secureStorage ?? true));
@@ -74,7 +77,13 @@ export async function startBridge(options: {
   if (options.settings) await store.update(options.settings);
   const history = new CallHistoryStore(join(settingsFile, '..', 'history.json'));
   await history.load();
-  const service = createAppService(store, history, options.hooks);
+  const service = createAppService(
+    store,
+    history,
+    options.hooks,
+    {},
+    options.recordingDesktop ?? null,
+  );
   if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
   const token = randomBytes(16).toString('hex');
   let origin = '';
