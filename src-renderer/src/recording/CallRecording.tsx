@@ -59,6 +59,7 @@ export function RecordingControls({ store, call }: { store: Store; call: CallInf
           className="record"
           disabled={!live || asking}
           onClick={() => {
+            setProblem(null);
             if (settings?.recordingConsentReminder === false) void start();
             else setAsking(true);
           }}

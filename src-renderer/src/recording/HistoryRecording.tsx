@@ -7,9 +7,9 @@ export function HistoryRecording({ store, entry }: { store: Store; entry: Histor
   if (!entry.recording) return null;
   return (
     <span className="history-recording">
-      <span className="rec-dot" aria-hidden="true" />
       <span>
-        Recorded: <span className="recording-file">{entry.recording.file}</span>
+        <span className="rec-dot" aria-hidden="true" /> Recorded:{' '}
+        <span className="recording-file">{entry.recording.file}</span>
       </span>
       <button
         type="button"
