@@ -43,7 +43,7 @@ export function RecordingSettings({ store, settings, labelledBy }: SettingsSecti
     <div className="settings-card" role="group" aria-labelledby={labelledBy}>
       <div className="recording-folder">
         <p className="recording-folder-label">Save recordings in</p>
-        <p className="recording-folder-path" aria-label="Recordings folder">
+        <p className="recording-folder-path" role="note" aria-label="Recordings folder">
           {folder ? folder.path : '…'}
           {folder?.isDefault && <span className="muted"> (default)</span>}
         </p>
