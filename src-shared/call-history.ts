@@ -55,6 +55,8 @@ export const historyEntrySchema = z.object({
   code: callEndCodeSchema.nullable(),
   /** The final SIP status that ended it, when a response did. */
   sipStatus: z.number().int().nullable(),
+  /** The WAV file the call was recorded to; absent when it was not recorded. */
+  recording: z.object({ file: z.string().max(255), path: z.string().max(1400) }).optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
@@ -131,5 +133,8 @@ export function historyEntryOf(call: CallInfo): HistoryEntry {
     result: call.end?.message ?? call.state,
     code,
     sipStatus,
+    ...(call.recording
+      ? { recording: { file: call.recording.file, path: call.recording.path } }
+      : {}),
   };
 }

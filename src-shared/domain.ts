@@ -243,6 +243,20 @@ export const callSrtpSchema = z.object({
 });
 export type CallSrtp = z.infer<typeof callSrtpSchema>;
 
+/**
+ * A call's recording as main keeps it: `active` while audio is written; `error` says in words why
+ * it stopped early (a full disk, a folder gone), null when the user or the call's end stopped it.
+ */
+export const callRecordingSchema = z.object({
+  active: z.boolean(),
+  /** The file's name, as shown to the user; the folder is the one in settings at its start. */
+  file: z.string().max(255),
+  /** Where the file is: main's own record, used to show it in its folder. */
+  path: z.string().max(1400),
+  error: z.string().max(300).nullable(),
+});
+export type CallRecording = z.infer<typeof callRecordingSchema>;
+
 export const callInfoSchema = z.object({
   id: z.string(),
   direction: callDirectionSchema,
@@ -280,6 +294,8 @@ export const callInfoSchema = z.object({
   transport: sipTransportSchema.optional(),
   /** The call's SRTP; absent means plain RTP. */
   srtp: callSrtpSchema.optional(),
+  /** Call recording: the WAV file this call is (or was) recorded to; absent when never recorded. */
+  recording: callRecordingSchema.optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

@@ -34,6 +34,11 @@ export const INVOKE_CHANNEL_NAMES = [
   'deleteContact',
   'importContacts',
   'exportContacts',
+  'startRecording',
+  'stopRecording',
+  'getRecordingFolder',
+  'chooseRecordingFolder',
+  'showRecording',
 ] as const;
 
 /** Every event the renderer may subscribe to: the engine's, then the app's. */

@@ -4,7 +4,7 @@
  * method per channel; the renderer programs against {@link NatterBridge}.
  */
 import { z } from 'zod';
-import { transportAddressSchema } from './domain.js';
+import { callRecordingSchema, transportAddressSchema } from './domain.js';
 import {
   commandSchemas,
   eventSchemas,
@@ -89,6 +89,10 @@ export const sipTraceEntrySchema = z.object({
 });
 export type SipTraceEntry = z.infer<typeof sipTraceEntrySchema>;
 
+const callIdRequestSchema = z.object({ callId: z.string().min(1).max(64) }).strict();
+export const recordingFolderInfoSchema = z.object({ path: z.string(), isDefault: z.boolean() });
+export type RecordingFolderInfo = z.infer<typeof recordingFolderInfoSchema>;
+
 export const appCommandSchemas = {
   getSettings: { request: z.object({}).strict(), response: settingsSchema },
   saveSettings: { request: settingsUpdateSchema, response: settingsSchema },
@@ -139,6 +143,18 @@ export const appCommandSchemas = {
     request: z.object({ format: addressBookFormatSchema }).strict(),
     response: contactExportSchema,
   },
+  // Call recording: the call's `recording` field follows each change in its call events.
+  startRecording: { request: callIdRequestSchema, response: callRecordingSchema },
+  stopRecording: { request: callIdRequestSchema, response: callRecordingSchema.nullable() },
+  /** The folder recordings go to now: the one chosen, or the default. */
+  getRecordingFolder: { request: z.object({}).strict(), response: recordingFolderInfoSchema },
+  /** The native folder dialog; `chosen` false when the user cancelled. */
+  chooseRecordingFolder: {
+    request: z.object({}).strict(),
+    response: z.object({ chosen: z.boolean(), settings: settingsSchema }),
+  },
+  /** Shows a call's recording in its folder; main finds the file, the page names no path. */
+  showRecording: { request: callIdRequestSchema, response: z.object({}) },
 } as const;
 
 /**

@@ -54,6 +54,18 @@ export const tlsCaFileSchema = z
     'expected the full path of the file, e.g. /etc/ssl/pbx-ca.pem',
   );
 
+/** A folder for call recordings: a full path, checked like {@link tlsCaFileSchema}. */
+export const recordingFolderSchema = z
+  .string()
+  .min(2)
+  .max(1024)
+  // eslint-disable-next-line no-control-regex
+  .refine((path) => !/[\u0000-\u001f\u007f]/.test(path), 'a folder path has no control characters')
+  .refine(
+    (path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path),
+    'expected the full path of a folder, e.g. /home/you/Music',
+  );
+
 export const settingsSchema = z.object({
   account: accountSchema.nullable(),
   /** Whether a password is stored (encrypted); the password itself never leaves main. */
@@ -103,6 +115,10 @@ export const settingsSchema = z.object({
   voicemailNumber: dialTargetSchema,
   // Wideband audio: the voice codecs offered, in order of preference (G.722 first by default).
   codecOrder: codecOrderSchema,
+  /** Call recording: the folder recordings go to (null: Music/Natter recordings), and whether
+   * the consent reminder shows before each recording starts. */
+  recordingFolder: recordingFolderSchema.nullable(),
+  recordingConsentReminder: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -134,6 +150,9 @@ export const DEFAULT_SETTINGS: Settings = {
   voicemailNumber: '*97',
   // Wideband audio.
   codecOrder: [...DEFAULT_CODEC_ORDER],
+  // Call recording
+  recordingFolder: null,
+  recordingConsentReminder: true,
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */

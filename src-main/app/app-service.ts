@@ -23,6 +23,7 @@ import {
   type BridgeEventName,
   type BridgeEventPayload,
 } from '../../src-shared/ipc-contract.js';
+import type { CallInfo } from '../../src-shared/domain.js';
 import type {
   CommandName,
   CommandRequest,
@@ -39,6 +40,8 @@ import { RendererAudioRouter } from './renderer-audio-router.js';
 import { createDoctorRunner, type DoctorRunnerDeps } from './doctor-runner.js';
 import { SipTrace } from './sip-trace.js';
 import { checkCaFile } from './ca-file-check.js';
+import { createRecordingService } from './recording/recording-service.js';
+import type { RecordingDesktop } from './recording/recording-desktop.js';
 
 export interface AppService {
   engine: NatterEngine;
@@ -80,8 +83,11 @@ export function createAppService(
   probes: SettingsProbeOptions = {},
   /** The address book; without one the book is kept in memory only. */
   contacts: ContactsStore = new ContactsStore(null),
+  /** The native folder dialog and file manager for recordings; none: they are refused. */
+  desktop: RecordingDesktop | null = null,
 ): AppService {
   const audio = new RendererAudioRouter();
+  const recordings = createRecordingService({ store, desktop, audio, history });
   const audioHooks = audio.hooks();
   const trace = new SipTrace();
   const appEvents = new EventEmitter();
@@ -161,6 +167,8 @@ export function createAppService(
     audio,
     trace,
     on: (event, listener) => {
+      // Call events carry the call's recording, which main keeps beside the engine.
+      if (event === 'call') return recordings.onCall(listener as (call: CallInfo) => void);
       if (isAppEventName(event)) {
         const name: AppEventName = event;
         appEvents.on(name, listener);
@@ -193,7 +201,10 @@ export function createAppService(
       savedSettings.on('saved', listener);
       return () => savedSettings.off('saved', listener);
     },
-    stop: () => service.engine.shutdown(),
+    stop: async () => {
+      await recordings.stopAll();
+      await service.engine.shutdown();
+    },
     handlers: {
       register: (request) => service.engine.invoke('register', request),
       unregister: (request) => service.engine.invoke('unregister', request),
@@ -213,7 +224,8 @@ export function createAppService(
       switchTo: passThrough('switchTo'),
       mute: passThrough('mute'),
       sendDtmf: passThrough('sendDtmf'),
-      snapshot: passThrough('snapshot'),
+      snapshot: async (request) =>
+        recordings.withRecordings(await service.engine.invoke('snapshot', request)),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
       clearHistory: () => history.clear(),
@@ -224,10 +236,12 @@ export function createAppService(
       applyDoctorFix: () => doctor.applyLastFix(),
       getSipTrace: async () => trace.entries(),
       ...contactHandlers(contacts),
+      ...recordings.handlers(() => service.engine.invoke('snapshot', {})),
       saveSettings: async (change: SettingsUpdate) => {
         const before = store.settings;
         // A CA file that cannot be used is refused now, beside its field, not at the handshake.
         if (change.tlsCaFile) await checkCaFile(change.tlsCaFile);
+        if (change.recordingFolder) await recordings.checkFolder(change.recordingFolder);
         const settings = await store.update(change);
         // Another transport or CA takes a new connection to the registrar: register again.
         const accountChanged =
@@ -251,8 +265,9 @@ export function createAppService(
     },
   };
 
-  service.engine.on('call', (call) => {
-    audio.onCall(call);
+  service.engine.on('call', (engineCall) => {
+    audio.onCall(engineCall);
+    const call = recordings.followCall(engineCall);
     if (call.state === 'ended') void history.record(call).catch(() => undefined);
   });
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   Menu,
   MessageChannelMain,
@@ -29,6 +30,7 @@ startDesktopShell(
   {
     app,
     BrowserWindow,
+    dialog,
     ipcMain,
     Menu,
     MessageChannelMain,

@@ -13,6 +13,7 @@ import {
 import { CallWaitingTone } from '../media/call-waiting-tone.js';
 import type { AudioSource } from '../media/rtp-session.js';
 import type { EngineHooks } from '../engine/natter-engine.js';
+import type { CallAudioTap } from './call-recorder.js';
 
 /** A two-way message pipe to the renderer's audio worklet. */
 export interface AudioPort {
@@ -82,6 +83,8 @@ export class RendererAudioRouter {
   private shortestQueue = Infinity;
   private shortestLongQueue = Infinity;
   private pullsSinceTrim = 0;
+  /** Call recording's tap on both directions; null while nothing listens. */
+  private tap: CallAudioTap | null = null;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -91,6 +94,11 @@ export class RendererAudioRouter {
     this.port = port;
     this.queue.length = 0;
     port.onMessage((data) => this.receive(data));
+  }
+
+  /** Hands every call's sent and received frames to `tap` as well (call recording). */
+  tapWith(tap: CallAudioTap | null): void {
+    this.tap = tap;
   }
 
   detach(): void {
@@ -153,16 +161,22 @@ export class RendererAudioRouter {
     // mapping open and lets a comedia provider latch onto us before the user speaks.
     const silence = new Int16Array(AUDIO_FRAME_SAMPLES);
     return () => {
-      if (callId !== this.activeCallId) return silence;
-      const next = this.queue.shift();
-      if (!next) {
-        this.counters.micUnderruns++;
-        return silence;
-      }
-      this.trimStandingQueue();
-      this.recordUplinkDelay(this.now() - next.at);
-      return next.pcm;
+      const frame = this.nextMicFrame(callId, silence);
+      this.tap?.sent(callId, frame);
+      return frame;
     };
+  }
+
+  private nextMicFrame(callId: string, silence: Int16Array): Int16Array {
+    if (callId !== this.activeCallId) return silence;
+    const next = this.queue.shift();
+    if (!next) {
+      this.counters.micUnderruns++;
+      return silence;
+    }
+    this.trimStandingQueue();
+    this.recordUplinkDelay(this.now() - next.at);
+    return next.pcm;
   }
 
   /**
@@ -203,6 +217,7 @@ export class RendererAudioRouter {
   }
 
   private play(callId: string, frame: Int16Array): void {
+    this.tap?.received(callId, frame);
     if (callId !== this.activeCallId || !this.port) return;
     const copy = new Int16Array(frame);
     if (this.waitingCalls.size > 0) this.waitingTone.mixInto(copy);

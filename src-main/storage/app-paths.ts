@@ -24,3 +24,19 @@ export function userDataDirectory(): string {
 export const settingsFileIn = (directory: string): string => join(directory, 'settings.json');
 
 export const historyFileIn = (directory: string): string => join(directory, 'history.json');
+
+/**
+ * Where call recordings go unless the user chose a folder: `Natter recordings` in the user's
+ * Music folder (`XDG_MUSIC_DIR` where the desktop names one).
+ */
+export function defaultRecordingsDirectory(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  home: string = homedir(),
+): string {
+  const music =
+    platform === 'linux' && env.XDG_MUSIC_DIR?.startsWith('/')
+      ? env.XDG_MUSIC_DIR
+      : join(home, 'Music');
+  return join(music, 'Natter recordings');
+}

@@ -37,6 +37,7 @@ const storedEntrySchema = historyEntrySchema.extend({
   result: z.string().catch(''),
   code: historyEntrySchema.shape.code.catch(null),
   sipStatus: z.number().int().nullable().catch(null),
+  recording: historyEntrySchema.shape.recording.catch(undefined),
 });
 
 function entryFromStored(raw: unknown): HistoryEntry | null {

@@ -86,6 +86,7 @@ const SETTINGS_SECTIONS = [
   'Relay',
   'Audio',
   'Calls',
+  'Recording',
   'App',
 ];
 

@@ -273,6 +273,7 @@ describe.skipIf(skip)('first run and the settings page', () => {
       'Relay',
       'Audio',
       'Calls',
+      'Recording',
       'App',
     ]);
     // The account section reads the registration honestly.

@@ -321,7 +321,11 @@ export function createFakeElectron(options: { singleInstance?: boolean } = {}) {
       encryptString: (plain: string) => Buffer.from(plain, 'utf8').reverse(),
       decryptString: (cipher: Buffer) => Buffer.from(cipher).reverse().toString('utf8'),
     },
-    shell: { openExternal: async (url: string) => void opened.push(url) },
+    shell: {
+      openExternal: async (url: string) => void opened.push(url),
+      showItemInFolder: (path: string) => void opened.push(path),
+    },
+    dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] as string[] }) },
     net,
   };
 

@@ -42,6 +42,7 @@ import { createMainWindow, hardenSession, isAppUrl } from './main-window.js';
 import { watchNetwork, type NetworkWatch } from './network-watch.js';
 import { LINK_SCHEMES, numberFromArgv, numberFromLink } from './protocol-links.js';
 import { safeStorageCipher } from './secret-cipher.js';
+import { electronRecordingDesktop } from './recording-desktop-electron.js';
 
 export interface DesktopShellOptions {
   /** The folder of the built main bundle (dist/app/main): preload, page and assets are beside. */
@@ -265,7 +266,10 @@ export function startDesktopShell(
     await history.load();
     contacts = new ContactsStore(join(userData, 'contacts.json'), { log });
     await contacts.load();
-    const started = createAppService(store, history, {}, {}, contacts);
+    const recordingDesktop = electronRecordingDesktop(electron.dialog, electron.shell, () =>
+      window && !window.isDestroyed() ? window : null,
+    );
+    const started = createAppService(store, history, {}, {}, contacts, recordingDesktop);
     service = started;
 
     const route = createIpcRouter({

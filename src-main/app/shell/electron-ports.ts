@@ -7,6 +7,7 @@ import type {
   App,
   BrowserWindow,
   BrowserWindowConstructorOptions,
+  Dialog,
   IpcMain,
   Menu,
   MessageChannelMain,
@@ -50,6 +51,8 @@ export interface ElectronPorts {
     SafeStorage,
     'isEncryptionAvailable' | 'getSelectedStorageBackend' | 'encryptString' | 'decryptString'
   >;
-  shell: Pick<Shell, 'openExternal'>;
+  shell: Pick<Shell, 'openExternal' | 'showItemInFolder'>;
+  /** The folder dialog for call recordings. */
+  dialog: Pick<Dialog, 'showOpenDialog'>;
   net: Pick<Net, 'isOnline'>;
 }

@@ -20,6 +20,7 @@ import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
 import { useStore, type Store } from '../state/store.js';
 import { useContactName } from '../contacts/contact-name.js';
+import { RecordingControls, RecordingIndicator } from '../recording/CallRecording.js';
 import './call.css';
 
 const STATE_WORDS: Record<CallInfo['state'], string> = {
@@ -156,6 +157,7 @@ export function CallView({
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{contactName ?? call.remote}</h1>
       <p className="timer">{live ? elapsedTime(call.answeredAt, tick) : '\u00a0'}</p>
+      <RecordingIndicator call={call} />
       {/* On hold no audio flows to judge, and the state above already says so. */}
       {call.state === 'connected' && !noAudio && (
         <p className="quality-word" data-quality={quality?.toLowerCase() ?? 'pending'}>
@@ -231,6 +233,7 @@ export function CallView({
           Keypad
         </button>
       </div>
+      {live && <RecordingControls store={store} call={call} />}
       <button
         type="button"
         className="hangup"

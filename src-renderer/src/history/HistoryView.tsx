@@ -11,6 +11,7 @@ import {
   timeText,
 } from './history-model.js';
 import './history.css';
+import { HistoryRecording } from '../recording/HistoryRecording.js';
 
 /** Every recorded call by day, with call back in one click and clearing behind a confirmation. */
 export function HistoryView({ store }: { store: Store }) {
@@ -86,6 +87,7 @@ export function HistoryView({ store }: { store: Store }) {
               {day.entries.map((entry) => (
                 <HistoryRow
                   key={entry.id}
+                  store={store}
                   entry={{ ...entry, name: contacts.nameFor(entry.number, entry.name) }}
                   canCall={registered}
                   onCallBack={() => callBack(entry)}
@@ -100,10 +102,12 @@ export function HistoryView({ store }: { store: Store }) {
 }
 
 function HistoryRow({
+  store,
   entry,
   canCall,
   onCallBack,
 }: {
+  store: Store;
   entry: HistoryEntry;
   canCall: boolean;
   onCallBack: () => void;
@@ -113,7 +117,7 @@ function HistoryRow({
   const duration = durationText(entry.durationSeconds);
   const result = resultWords(entry);
   return (
-    <li className={`history-call${missed ? ' missed' : ''}`}>
+    <li className={`history-call${missed ? ' missed' : ''}${entry.recording ? ' recorded' : ''}`}>
       <span className={`direction ${entry.direction}`} aria-hidden="true">
         {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
       </span>
@@ -136,6 +140,7 @@ function HistoryRow({
       >
         Call back
       </button>
+      <HistoryRecording store={store} entry={entry} />
     </li>
   );
 }

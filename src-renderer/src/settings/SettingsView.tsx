@@ -7,6 +7,7 @@ import { EncryptionSettings } from './EncryptionSettings.js';
 import { AppSettings, CallSettings } from './PreferenceSettings.js';
 import { StunSettings } from './StunSettings.js';
 import { TurnSettings } from './TurnSettings.js';
+import { RecordingSettings } from '../recording/RecordingSettings.js';
 import { useStore, type Store } from '../state/store.js';
 import './settings.css';
 import type { SettingsSectionProps } from './section-props.js';
@@ -28,6 +29,7 @@ const SECTIONS: ReadonlyArray<{ key: string; title: string; Body: SectionBody }>
   { key: 'audio', title: 'Audio', Body: AudioSettings },
   { key: 'codecs', title: 'Codecs', Body: CodecSettings },
   { key: 'calls', title: 'Calls', Body: CallSettings },
+  { key: 'recording', title: 'Recording', Body: RecordingSettings },
   { key: 'app', title: 'App', Body: AppSettings },
 ];
 

@@ -24,6 +24,7 @@ import {
 import { decodeAudioMessage, encodeAudioMessage } from '../../../src-shared/audio-link.js';
 import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
+import type { RecordingDesktop } from '../../../src-main/app/recording/recording-desktop.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -68,6 +69,8 @@ export async function startBridge(options: {
   hooks?: EngineHooks;
   /** false: the system offers no secure storage (no keyring), as safeStorage reports it. */
   secureStorage?: boolean;
+  /** The stand-in for the native folder dialog and file manager (recordings). */
+  recordingDesktop?: RecordingDesktop;
 }): Promise<Bridge> {
   const settingsFile = join(mkdtempSync(join(tmpdir(), 'natter-e2e-')), 'settings.json');
   const store = new SettingsStore(settingsFile, memoryCipher(options.secureStorage ?? true));
@@ -77,7 +80,14 @@ export async function startBridge(options: {
   await history.load();
   const contacts = new ContactsStore(join(settingsFile, '..', 'contacts.json'));
   await contacts.load();
-  const service = createAppService(store, history, options.hooks, {}, contacts);
+  const service = createAppService(
+    store,
+    history,
+    options.hooks,
+    {},
+    contacts,
+    options.recordingDesktop ?? null,
+  );
   if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
   const token = randomBytes(16).toString('hex');
   let origin = '';

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
+import type { RecordingDesktop } from '../../../src-main/app/recording/recording-desktop.js';
 import { LAB_PASSWORD, LAB_USER, loopbackSippArgs } from '../../lab/support/peers.js';
 import { startLoopbackCoturn } from '../../support/loopback-coturn.js';
 import { startBridge, type Bridge } from './bridge-server.js';
@@ -30,6 +31,8 @@ export interface LoopbackAppOptions {
   autoplay?: boolean;
   /** The page may read and write the clipboard, as "Copy" buttons need. */
   clipboard?: boolean;
+  /** The stand-in for the native folder dialog and file manager (recordings). */
+  recordingDesktop?: RecordingDesktop;
 }
 
 export interface LoopbackApp {
@@ -104,6 +107,7 @@ export async function startLoopbackApp(options: LoopbackAppOptions): Promise<Loo
       localAddress: '127.0.0.1',
       hooks: options.hooks,
       settings: settings({ sipPort, stunPort }),
+      recordingDesktop: options.recordingDesktop,
     });
     bridge = started;
     browser = await launchChromium({ extraArgs: chromiumArgs(options) });

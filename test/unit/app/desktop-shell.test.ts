@@ -38,6 +38,7 @@ vi.mock('electron', () => {
     'session',
     'safeStorage',
     'shell',
+    'dialog',
     'net',
   ];
   const module: Record<string, unknown> = {};
