@@ -55,6 +55,8 @@ export const historyEntrySchema = z.object({
   code: callEndCodeSchema.nullable(),
   /** The final SIP status that ended it, when a response did. */
   sipStatus: z.number().int().nullable(),
+  /** The account the call was on; absent: the first account. */
+  accountId: z.string().max(32).optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
@@ -131,5 +133,6 @@ export function historyEntryOf(call: CallInfo): HistoryEntry {
     result: call.end?.message ?? call.state,
     code,
     sipStatus,
+    ...(call.accountId ? { accountId: call.accountId } : {}),
   };
 }

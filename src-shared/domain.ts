@@ -280,6 +280,8 @@ export const callInfoSchema = z.object({
   transport: sipTransportSchema.optional(),
   /** The call's SRTP; absent means plain RTP. */
   srtp: callSrtpSchema.optional(),
+  /** The account the call is on (see src-shared/accounts.ts); absent: the first account. */
+  accountId: z.string().max(32).optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

@@ -29,6 +29,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'applyDoctorFix',
   'getSipTrace',
   'clearHistory',
+  'getAccounts',
 ] as const;
 
 /** Every event the renderer may subscribe to: the engine's, then the app's. */
@@ -40,6 +41,7 @@ export const EVENT_CHANNEL_NAMES = [
   'error',
   'doctorStep',
   'dial',
+  'accounts',
 ] as const;
 
 export type InvokeChannelName = (typeof INVOKE_CHANNEL_NAMES)[number];

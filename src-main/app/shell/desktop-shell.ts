@@ -103,9 +103,9 @@ export function startDesktopShell(
     showWindow: () => showWindow(),
     isWindowInView: () => Boolean(window?.isVisible() && window.isFocused()),
     // As the banner's "Answer and hold": a call being talked on is held first (a no-op without one).
-    answer: async (callId) =>
-      requireService().engine.invoke('answer', { callId, holdOthers: true }),
-    decline: async (callId) => requireService().engine.invoke('reject', { callId }),
+    answer: async (callId) => requireService().handlers.answer({ callId, holdOthers: true }),
+    decline: async (callId) => requireService().handlers.reject({ callId }),
+    accountLabel: (call) => service?.fleet.labelOf(call.accountId) ?? null,
     onMissedChange: (count) => {
       app.setBadgeCount(count);
       updateTrayTooltip();
@@ -225,8 +225,8 @@ export function startDesktopShell(
   }
 
   function refreshTray(): void {
-    void service?.engine
-      .invoke('snapshot', {})
+    void service?.handlers
+      .snapshot({})
       .then(({ registration, nat, calls }) => {
         const status = trayStatus(registration, nat, calls);
         trayTooltip = status.tooltip;
@@ -273,9 +273,8 @@ export function startDesktopShell(
         if (window && !window.isDestroyed()) window.webContents.send(eventChannel(name), payload);
       });
     }
-    started.engine.on('call', (call) => notifier.onCall(call));
-    for (const name of ['call', 'registration', 'nat'] as const)
-      started.engine.on(name, refreshTray);
+    started.on('call', (call) => notifier.onCall(call));
+    for (const name of ['call', 'registration', 'nat'] as const) started.on(name, refreshTray);
 
     applyLoginItem(store.settings.startAtLogin);
     let loginItem = store.settings.startAtLogin;
