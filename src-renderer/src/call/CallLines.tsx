@@ -1,5 +1,6 @@
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { Store } from '../state/store.js';
+import { AccountLabel } from '../accounts/AccountLabel.js';
 
 const nameOf = (call: CallInfo) => call.remoteDisplayName ?? call.remote;
 
@@ -19,6 +20,7 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
         <strong>{nameOf(call)}</strong>
         {call.remoteDisplayName && <span className="muted"> {call.remote}</span>}
       </p>
+      <AccountLabel store={store} accountId={call.accountId} />
       <div className="call-waiting-actions">
         <button
           type="button"

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { AccountLabel } from '../accounts/AccountLabel.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio } from '../audio/call-audio.js';
 import {
@@ -121,6 +122,7 @@ export function CallView({
         <p className="state">Incoming call</p>
         <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
         {call.remoteDisplayName && <p className="muted">{call.remote}</p>}
+        <AccountLabel store={store} accountId={call.accountId} />
         <div className="answer-row">
           <button
             type="button"
@@ -151,6 +153,7 @@ export function CallView({
       <HeldCalls store={store} calls={held} />
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+      <AccountLabel store={store} accountId={call.accountId} />
       <p className="timer">{live ? elapsedTime(call.answeredAt, tick) : '\u00a0'}</p>
       {/* On hold no audio flows to judge, and the state above already says so. */}
       {call.state === 'connected' && !noAudio && (

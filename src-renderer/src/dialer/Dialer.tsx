@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
+import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
+import { AccountChooser, useAccountRegistered } from '../accounts/AccountChooser.js';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
 import { normalizeDialString } from './phone-number.js';
@@ -48,7 +50,8 @@ export function Dialer({
   onOpenHistory: () => void;
 }) {
   const [number, setNumber] = useState('');
-  const registered = useStore(store, (s) => s.registration.state === 'registered');
+  const [accountId, setAccountId] = useState(FIRST_ACCOUNT_ID);
+  const registered = useAccountRegistered(store, accountId);
   const history = useStore(store, (s) => s.history);
   useEffect(() => {
     if (prefill) setNumber(prefill);
@@ -57,7 +60,7 @@ export function Dialer({
   const target = normalizeDialString(number);
   const canDial = registered && target !== '';
   const dial = () => {
-    if (canDial) void store.act(() => store.bridge.invoke('call', { target }));
+    if (canDial) void store.act(() => store.bridge.invoke('call', { target, accountId }));
   };
   // The number field has the focus when the dialer opens, so typing a number is typing it in.
   useEffect(() => field.current?.focus(), []);
@@ -103,6 +106,7 @@ export function Dialer({
           onChange={(event) => setNumber(event.target.value)}
         />
         {number && target !== number && <p className="hint">Will dial {target}</p>}
+        <AccountChooser store={store} accountId={accountId} onChange={setAccountId} />
         <Keypad label="Keypad" onKey={(key) => setNumber((current) => current + key)} />
         <div className="dial-row">
           <button
