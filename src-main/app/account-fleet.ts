@@ -172,7 +172,14 @@ export class AccountFleet {
     }
     return this.oneAtATime(async () => {
       await this.makeRoom(accountId);
-      return this.tagged(accountId, await line.engine.invoke('call', { target }));
+      const call = this.tagged(accountId, await line.engine.invoke('call', { target }));
+      // The engine tells of a new call first with its progress: a hang-up sent before that
+      // must already find the call's engine.
+      if (!this.owner.has(call.id)) {
+        this.owner.set(call.id, accountId);
+        if (call.state !== 'ended') this.live.set(call.id, call);
+      }
+      return call;
     });
   }
 
