@@ -97,6 +97,11 @@ async function hangUpEverything(): Promise<void> {
       timeout: 10_000,
     })
     .toBe(0);
+  // The call-ended screen goes back to the dialer by itself in a few seconds; Esc goes at once.
+  await page.keyboard.press('Escape');
+  await expect
+    .poll(() => page.getByRole('region', { name: 'Call ended' }).count(), { timeout: 10_000 })
+    .toBe(0);
 }
 
 async function saveOffice(change: Partial<MoreAccount>): Promise<void> {
@@ -138,9 +143,9 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
         bridge.service.fleet
           .statuses()
           .every((account) => account.registration.state === 'registered'),
-      15_000,
+      40_000,
     );
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await app?.close();
