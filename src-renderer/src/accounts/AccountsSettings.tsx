@@ -160,17 +160,27 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
                 {more.doNotDisturb ? ' · Do not disturb' : ''}
                 {more.autoAnswerSeconds > 0 ? ` · answers after ${more.autoAnswerSeconds} s` : ''}
               </span>
-              <Switch
-                label={`Do not disturb on ${more.label}`}
-                checked={more.doNotDisturb}
-                onChange={(on) => toggleDnd(more, on)}
-              />
-              <button type="button" onClick={() => setDraft(draftOf(more))}>
-                Edit
-              </button>
-              <button type="button" className="danger" onClick={() => remove(more)}>
-                Remove
-              </button>
+              <div className="account-actions">
+                <Switch
+                  label="Do not disturb"
+                  checked={more.doNotDisturb}
+                  onChange={(on) => toggleDnd(more, on)}
+                />
+                <button
+                  type="button"
+                  aria-label={`Edit ${more.label}`}
+                  onClick={() => setDraft(draftOf(more))}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Remove ${more.label}`}
+                  onClick={() => remove(more)}
+                >
+                  Remove
+                </button>
+              </div>
             </li>
           );
         })}
