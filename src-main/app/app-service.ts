@@ -211,6 +211,19 @@ export function createAppService(
     },
     reconnect: () => {
       reconnecting ??= (async () => {
+        // The further accounts open heal in place each, beside the first.
+        const others = Promise.all(
+          fleet.ids.slice(1).map((id) => {
+            const engine = fleet.engineOf(id);
+            return engine?.natStatus
+              ? engine.networkChanged('the computer woke up or came back online')
+              : undefined;
+          }),
+        );
+        await healFirstAccount().finally(() => others);
+      })().finally(() => (reconnecting = null));
+      return reconnecting;
+      async function healFirstAccount(): Promise<void> {
         // With an account open, the engine heals in place: new address and mapping, REGISTER,
         // and a re-INVITE for each call, which keep going.
         if (service.engine.natStatus) {
@@ -223,8 +236,7 @@ export function createAppService(
         const inCall = calls.some((call) => call.state !== 'ended');
         if (!inCall && !(await register())) return;
         if (service.engine.natStatus) await service.engine.invoke('checkNat', {});
-      })().finally(() => (reconnecting = null));
-      return reconnecting;
+      }
     },
     onSettingsSaved: (listener) => {
       savedSettings.on('saved', listener);
@@ -243,6 +255,7 @@ export function createAppService(
       },
       setStunServers: async (request) => {
         const settings = await store.update({ stunServers: request.servers });
+        await moreAccounts.apply(settings);
         return service.engine.invoke('setStunServers', { servers: stunServersOf(settings) });
       },
       call: (request) => fleet.call(request),
