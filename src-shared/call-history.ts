@@ -57,6 +57,8 @@ export const historyEntrySchema = z.object({
   sipStatus: z.number().int().nullable(),
   /** The WAV file the call was recorded to; absent when it was not recorded. */
   recording: z.object({ file: z.string().max(255), path: z.string().max(1400) }).optional(),
+  /** The account the call was on; absent: the first account. */
+  accountId: z.string().max(32).optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
@@ -136,5 +138,6 @@ export function historyEntryOf(call: CallInfo): HistoryEntry {
     ...(call.recording
       ? { recording: { file: call.recording.file, path: call.recording.path } }
       : {}),
+    ...(call.accountId ? { accountId: call.accountId } : {}),
   };
 }

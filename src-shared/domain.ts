@@ -296,6 +296,8 @@ export const callInfoSchema = z.object({
   srtp: callSrtpSchema.optional(),
   /** Call recording: the WAV file this call is (or was) recorded to; absent when never recorded. */
   recording: callRecordingSchema.optional(),
+  /** The account the call is on (see src-shared/accounts.ts); absent: the first account. */
+  accountId: z.string().max(32).optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

@@ -39,7 +39,11 @@ export const commandSchemas = {
     request: z.object({ servers: z.array(stunServerSchema).max(8) }),
     response: natStatusSchema,
   },
-  call: { request: z.object({ target: dialTargetSchema }), response: callInfoSchema },
+  /** `accountId` picks the account that places the call (the app's; the first by default). */
+  call: {
+    request: z.object({ target: dialTargetSchema, accountId: z.string().max(32).optional() }),
+    response: callInfoSchema,
+  },
   /**
    * Answers a ringing incoming call. While another call is in progress, `holdOthers: true` is
    * required: the connected call is put on hold first (re-INVITE a=sendonly) and an outgoing

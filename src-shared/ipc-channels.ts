@@ -39,6 +39,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'getRecordingFolder',
   'chooseRecordingFolder',
   'showRecording',
+  'getAccounts',
 ] as const;
 
 /** Every event the renderer may subscribe to: the engine's, then the app's. */
@@ -51,6 +52,7 @@ export const EVENT_CHANNEL_NAMES = [
   'doctorStep',
   'dial',
   'voicemail',
+  'accounts',
 ] as const;
 
 export type InvokeChannelName = (typeof INVOKE_CHANNEL_NAMES)[number];

@@ -14,6 +14,7 @@ import {
   type EventPayload,
 } from './engine-contract.js';
 import { historyEntrySchema } from './call-history.js';
+import { accountStatusListSchema } from './accounts.js';
 import {
   CONTACTS_LIMIT,
   addressBookFormatSchema,
@@ -155,6 +156,8 @@ export const appCommandSchemas = {
   },
   /** Shows a call's recording in its folder; main finds the file, the page names no path. */
   showRecording: { request: callIdRequestSchema, response: z.object({}) },
+  /** Every account the phone runs, the first one first, with its registration and NAT status. */
+  getAccounts: { request: z.object({}).strict(), response: accountStatusListSchema },
 } as const;
 
 /**
@@ -169,6 +172,8 @@ export const appEventSchemas = {
    * number field and waits for the user, it never dials by itself.
    */
   dial: z.object({ number: z.string().min(1).max(64) }).strict(),
+  /** The accounts as {@link appCommandSchemas.getAccounts} lists them, after every change. */
+  accounts: accountStatusListSchema,
 } as const;
 
 /** Every event the renderer can subscribe to, engine's and app's, in one flat map. */

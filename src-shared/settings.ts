@@ -6,6 +6,12 @@ import { z } from 'zod';
 import { accountSchema, mediaEncryptionSchema, sipTransportSchema } from './domain.js';
 import { codecOrderSchema, DEFAULT_CODEC_ORDER } from './codec-order.js';
 import { dialTargetSchema, stunServerSchema } from './engine-contract.js';
+import {
+  autoAnswerSecondsSchema,
+  MAX_MORE_ACCOUNTS,
+  moreAccountSchema,
+  accountIdSchema,
+} from './accounts.js';
 
 /** voip.ms points of presence, `<city>[N].voip.ms`, as offered in the server list. */
 export const VOIPMS_SERVERS = [
@@ -119,6 +125,11 @@ export const settingsSchema = z.object({
    * the consent reminder shows before each recording starts. */
   recordingFolder: recordingFolderSchema.nullable(),
   recordingConsentReminder: z.boolean(),
+  // Several accounts: the first account's auto-answer, and the accounts beside it.
+  /** The first account's incoming calls are answered after this many seconds of ringing; 0: never. */
+  autoAnswerSeconds: autoAnswerSecondsSchema,
+  /** Accounts registered beside the first, each with its own transport, DND and auto-answer. */
+  moreAccounts: z.array(moreAccountSchema).max(MAX_MORE_ACCOUNTS),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -153,6 +164,9 @@ export const DEFAULT_SETTINGS: Settings = {
   // Call recording
   recordingFolder: null,
   recordingConsentReminder: true,
+  // Several accounts.
+  autoAnswerSeconds: 0,
+  moreAccounts: [],
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */
@@ -162,6 +176,8 @@ export const settingsUpdateSchema = settingsSchema
   .extend({
     password: z.string().min(1).max(256).optional(),
     turnPassword: z.string().min(1).max(256).optional(),
+    /** New passwords of further accounts, by account id; only toward main, to be encrypted. */
+    accountPasswords: z.record(accountIdSchema, z.string().min(1).max(256)).optional(),
   })
   .strict();
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;

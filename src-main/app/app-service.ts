@@ -6,7 +6,7 @@
  * serve the renderer with this.
  */
 import { EventEmitter } from 'node:events';
-import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine-options.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../engine/engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { NatterEngine, type EngineHooks } from '../engine/natter-engine.js';
 import { probeSipServers, type SipProbeOptions } from '../engine/sip-options-probe.js';
@@ -42,9 +42,15 @@ import { SipTrace } from './sip-trace.js';
 import { checkCaFile } from './ca-file-check.js';
 import { createRecordingService } from './recording/recording-service.js';
 import type { RecordingDesktop } from './recording/recording-desktop.js';
+import { AccountFleet } from './account-fleet.js';
+import { MoreAccountsRunner } from './more-accounts.js';
+import { FIRST_ACCOUNT_ID, firstAccountLabel } from '../../src-shared/accounts.js';
 
 export interface AppService {
+  /** The first account's engine. */
   engine: NatterEngine;
+  /** Every account's engine, the first one's included, as one phone. */
+  fleet: AccountFleet;
   /** Carries the active call's audio to and from the renderer's devices. */
   audio: RendererAudioRouter;
   handlers: InvokeHandlers;
@@ -109,6 +115,7 @@ export function createAppService(
     turn: turnOf(settings),
     turnPolicy: settings.turnPolicy,
     doNotDisturb: settings.doNotDisturb,
+    autoAnswerSeconds: settings.autoAnswerSeconds,
     failoverServers:
       settings.registrarFailover && settings.account && isVoipmsServer(settings.account.server)
         ? [...VOIPMS_SERVERS]
@@ -118,9 +125,10 @@ export function createAppService(
     mediaEncryption: settings.mediaEncryption,
     codecOrder: settings.codecOrder,
   });
-  const engineFor = (settings: Settings) =>
-    new NatterEngine(engineOptionsOf(settings), {
+  const engineFor = (accountId: string, options: Partial<EngineOptions>) =>
+    new NatterEngine(options, {
       ...hooks,
+      otherCalls: () => fleet.callsElsewhere(accountId),
       audioSourceFor: hooks.audioSourceFor ?? audioHooks.audioSourceFor,
       onCallAudio: (callId, frame) => {
         audioHooks.onCallAudio(callId, frame);
@@ -157,13 +165,46 @@ export function createAppService(
     saveSettings: (change) => service.handlers.saveSettings(change),
     onStep: (step) => appEvents.emit('doctorStep', step),
   });
-  /** An engine command the app adds nothing to: it goes to the engine as the renderer sent it. */
+  /** The first account's label, DND and auto-answer, as the account list shows them. */
+  const firstLineOf = (settings: Settings) => ({
+    label: firstAccountLabel(settings.account),
+    doNotDisturb: settings.doNotDisturb,
+    autoAnswerSeconds: settings.autoAnswerSeconds,
+  });
+  const fleet: AccountFleet = new AccountFleet(
+    engineFor(FIRST_ACCOUNT_ID, engineOptionsOf(store.settings)),
+    firstLineOf(store.settings),
+  );
+  const moreAccounts = new MoreAccountsRunner({
+    fleet,
+    optionsFor: (settings, more) => ({
+      ...engineOptionsOf(settings),
+      localAddress: fleet.first.engineOptions.localAddress,
+      sipTransport: more.sipTransport,
+      doNotDisturb: more.doNotDisturb,
+      autoAnswerSeconds: more.autoAnswerSeconds,
+      failoverServers:
+        settings.registrarFailover && isVoipmsServer(more.account.server)
+          ? [...VOIPMS_SERVERS]
+          : [],
+    }),
+    engineFor: (id, options) => engineFor(id, options),
+    password: (id) => store.accountPassword(id),
+    log: hooks.log,
+  });
+  /**
+   * An engine command the app adds nothing to: one about a call goes to the engine of the account
+   * the call is on, any other to the first account's engine, as the renderer sent it.
+   */
   const passThrough =
     <C extends CommandName>(command: C) =>
     (request: CommandRequest<C>): Promise<CommandResponse<C>> =>
-      service.engine.invoke(command, request);
+      'callId' in request && typeof request.callId === 'string'
+        ? fleet.forCall(command, request as CommandRequest<C> & { callId: string })
+        : service.engine.invoke(command, request);
   const service: AppService = {
-    engine: engineFor(store.settings),
+    engine: fleet.first,
+    fleet,
     audio,
     trace,
     on: (event, listener) => {
@@ -171,17 +212,31 @@ export function createAppService(
       if (event === 'call') return recordings.onCall(listener as (call: CallInfo) => void);
       if (isAppEventName(event)) {
         const name: AppEventName = event;
+        if (name === 'accounts') return fleet.on('accounts', listener as never);
         appEvents.on(name, listener);
         return () => appEvents.off(name, listener);
       }
       const name = event as EventName;
-      return service.engine.on(name, listener as (payload: EventPayload<typeof name>) => void);
+      return fleet.onEngineEvent(name, listener as (payload: EventPayload<typeof name>) => void);
     },
     start: async () => {
-      await register();
+      await Promise.all([register(), moreAccounts.apply(store.settings)]);
     },
     reconnect: () => {
       reconnecting ??= (async () => {
+        // The further accounts open heal in place each, beside the first.
+        const others = Promise.all(
+          fleet.ids.slice(1).map((id) => {
+            const engine = fleet.engineOf(id);
+            return engine?.natStatus
+              ? engine.networkChanged('the computer woke up or came back online')
+              : undefined;
+          }),
+        );
+        await healFirstAccount().finally(() => others);
+      })().finally(() => (reconnecting = null));
+      return reconnecting;
+      async function healFirstAccount(): Promise<void> {
         // With an account open, the engine heals in place: new address and mapping, REGISTER,
         // and a re-INVITE for each call, which keep going.
         if (service.engine.natStatus) {
@@ -194,8 +249,7 @@ export function createAppService(
         const inCall = calls.some((call) => call.state !== 'ended');
         if (!inCall && !(await register())) return;
         if (service.engine.natStatus) await service.engine.invoke('checkNat', {});
-      })().finally(() => (reconnecting = null));
-      return reconnecting;
+      }
     },
     onSettingsSaved: (listener) => {
       savedSettings.on('saved', listener);
@@ -203,7 +257,8 @@ export function createAppService(
     },
     stop: async () => {
       await recordings.stopAll();
-      await service.engine.shutdown();
+      await moreAccounts.idle();
+      await fleet.shutdown();
     },
     handlers: {
       register: (request) => service.engine.invoke('register', request),
@@ -214,18 +269,19 @@ export function createAppService(
       },
       setStunServers: async (request) => {
         const settings = await store.update({ stunServers: request.servers });
+        await moreAccounts.apply(settings);
         return service.engine.invoke('setStunServers', { servers: stunServersOf(settings) });
       },
-      call: passThrough('call'),
-      answer: passThrough('answer'),
+      call: (request) => fleet.call(request),
+      answer: (request) => fleet.answer(request),
       reject: passThrough('reject'),
       hangup: passThrough('hangup'),
-      hold: passThrough('hold'),
-      switchTo: passThrough('switchTo'),
+      hold: (request) => fleet.hold(request),
+      switchTo: (request) => fleet.switchTo(request),
       mute: passThrough('mute'),
       sendDtmf: passThrough('sendDtmf'),
-      snapshot: async (request) =>
-        recordings.withRecordings(await service.engine.invoke('snapshot', request)),
+      snapshot: async () => recordings.withRecordings(await fleet.snapshot()),
+      getAccounts: async () => fleet.statuses(),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
       clearHistory: () => history.clear(),
@@ -236,7 +292,7 @@ export function createAppService(
       applyDoctorFix: () => doctor.applyLastFix(),
       getSipTrace: async () => trace.entries(),
       ...contactHandlers(contacts),
-      ...recordings.handlers(() => service.engine.invoke('snapshot', {})),
+      ...recordings.handlers(() => fleet.snapshot()),
       saveSettings: async (change: SettingsUpdate) => {
         const before = store.settings;
         // A CA file that cannot be used is refused now, beside its field, not at the handshake.
@@ -258,6 +314,8 @@ export function createAppService(
             .catch(() => undefined);
         }
         service.engine.configure(engineOptionsOf(settings));
+        fleet.update(FIRST_ACCOUNT_ID, firstLineOf(settings));
+        await moreAccounts.apply(settings, Object.keys(change.accountPasswords ?? {}));
         if (accountChanged) await register();
         savedSettings.emit('saved', settings);
         return settings;
@@ -265,7 +323,7 @@ export function createAppService(
     },
   };
 
-  service.engine.on('call', (engineCall) => {
+  fleet.on('call', (engineCall) => {
     audio.onCall(engineCall);
     const call = recordings.followCall(engineCall);
     if (call.state === 'ended') void history.record(call).catch(() => undefined);

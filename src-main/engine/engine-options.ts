@@ -60,6 +60,8 @@ export interface EngineOptions {
   rescueOneWayAudio: boolean;
   /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
   doNotDisturb: boolean;
+  /** Answer a ringing call by itself after this many seconds (not a waiting one); 0: never. */
+  autoAnswerSeconds: number;
   /**
    * Servers that may take the registration when the configured one stops answering (the nearest
    * answering one wins); empty keeps the phone on the configured server.
@@ -120,6 +122,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   advertiseRtcp: true,
   rescueOneWayAudio: true,
   doNotDisturb: false,
+  autoAnswerSeconds: 0,
   failoverServers: [],
   contactFollowsRegistrar: true,
   networkWatchMs: 1000,

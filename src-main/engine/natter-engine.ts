@@ -57,6 +57,12 @@ export interface EngineHooks {
   onCallAudio?(callId: string, frame: Int16Array): void;
   onTrace?(direction: 'out' | 'in', message: string, peer: TransportAddress): void;
   log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  /**
+   * The live calls of the phone's other lines (other accounts' engines), so that one phone's
+   * rules hold across them: a call there being talked on makes a call here wait, one ringing
+   * there makes a new one here busy. Tell the engine of their changes with otherLinesChanged.
+   */
+  otherCalls?(): CallInfo[];
 }
 
 interface CallEntry {
@@ -72,6 +78,8 @@ interface CallEntry {
   answering?: boolean;
   /** An incoming call's: whether the caller acknowledged our answer (see its class). */
   confirmation?: AnswerConfirmation;
+  /** Pending auto-answer of a ringing call. */
+  autoAnswer?: ReturnType<typeof setTimeout>;
 }
 
 const SILENCE = new Int16Array(AUDIO_FRAME_SAMPLES);
@@ -676,9 +684,11 @@ export class NatterEngine implements EngineApi {
    */
   private busyBecause(): string | null {
     if (this.options.doNotDisturb) return 'Refused while Do not disturb was on';
-    const ringing = this.liveCalls().find((entry) => entry.record.state === 'incoming');
+    const ringing =
+      this.liveCalls().find((entry) => entry.record.state === 'incoming')?.record ??
+      this.otherCalls().find((call) => call.state === 'incoming');
     if (ringing) {
-      return ringing.record.waiting
+      return ringing.waiting
         ? 'Refused: another call was already waiting'
         : 'Refused: another call was already ringing';
     }
@@ -720,6 +730,43 @@ export class NatterEngine implements EngineApi {
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
     this.emitCall(entry);
+    this.scheduleAutoAnswer(entry);
+  }
+
+  /**
+   * Auto-answer: a call that rings (not one waiting behind a call the user is on) is answered
+   * after the chosen seconds, unless it waits by then or was answered, declined or given up.
+   */
+  private scheduleAutoAnswer(entry: CallEntry): void {
+    const seconds = this.options.autoAnswerSeconds;
+    if (seconds <= 0 || entry.record.waiting) return;
+    entry.autoAnswer = setTimeout(() => {
+      entry.autoAnswer = undefined;
+      if (entry.record.state !== 'incoming' || entry.record.waiting) return;
+      this.oneAtATime(() => this.answer(entry.record.id, false)).catch((error: unknown) => {
+        this.hooks.log?.('info', `auto-answer did not pick up: ${describeError(error)}`);
+      });
+    }, seconds * 1000);
+    entry.autoAnswer.unref?.();
+  }
+
+  /** The live calls on the phone's other lines (none for a phone of one account). */
+  private otherCalls(): CallInfo[] {
+    return (this.hooks.otherCalls?.() ?? []).filter((call) => call.state !== 'ended');
+  }
+
+  /**
+   * A call on another line changed: calls ringing here wait, or stop waiting, as one phone's
+   * would (see refreshWaiting).
+   */
+  otherLinesChanged(): void {
+    for (const entry of this.liveCalls()) {
+      if (entry.record.state !== 'incoming' || entry.answering) continue;
+      const waiting = this.someoneTalking(entry);
+      if (waiting === entry.record.waiting) continue;
+      entry.record.waiting = waiting;
+      this.events.emit('call', entry.record.snapshot());
+    }
   }
 
   /** A call refused 486 because the phone was busy: only its ended record, for History. */
@@ -795,6 +842,7 @@ export class NatterEngine implements EngineApi {
     const first = entry.record.finish(code, message, status);
     if (entry.statsTimer) clearInterval(entry.statsTimer);
     entry.statsTimer = null;
+    clearTimeout(entry.autoAnswer);
     entry.rescue?.stop();
     entry.media?.close();
     if (first || entry.record.ended) this.emitCall(entry);
@@ -826,11 +874,10 @@ export class NatterEngine implements EngineApi {
    * wait nor keeps a plain answer from taking it.
    */
   private someoneTalking(except?: CallEntry): boolean {
-    return this.liveCalls(except).some(
-      (other) =>
-        other.record.state !== 'on-hold' &&
-        other.record.state !== 'incoming' &&
-        !awaitingAck(other),
+    const talking = (state: CallInfo['state']) => state !== 'on-hold' && state !== 'incoming';
+    return (
+      this.liveCalls(except).some((other) => talking(other.record.state) && !awaitingAck(other)) ||
+      this.otherCalls().some((call) => talking(call.state))
     );
   }
 
@@ -840,14 +887,7 @@ export class NatterEngine implements EngineApi {
    * an ordinary call, and waits again if the user takes a held call back.
    */
   private refreshWaiting(changed: CallEntry): void {
-    if (changed.record.state === 'incoming') return;
-    for (const other of this.liveCalls(changed)) {
-      if (other.record.state !== 'incoming' || other.answering) continue;
-      const waiting = this.someoneTalking(other);
-      if (waiting === other.record.waiting) continue;
-      other.record.waiting = waiting;
-      this.events.emit('call', other.record.snapshot());
-    }
+    if (changed.record.state !== 'incoming') this.otherLinesChanged();
   }
 
   private entry(callId: string): CallEntry {

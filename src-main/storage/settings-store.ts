@@ -47,6 +47,8 @@ export interface StoredFile {
   password?: string;
   /** Base64 ciphertext of the TURN password. */
   turnPassword?: string;
+  /** Base64 ciphertext of each further account's SIP password, by account id. */
+  accountPasswords?: Record<string, string>;
 }
 
 type SecretName = 'password' | 'turnPassword';
@@ -88,6 +90,8 @@ export class SettingsStore {
   private problem: SettingsLoadProblem | null = null;
   /** Passwords given where nothing can encrypt them: kept until the app quits, never written. */
   private readonly sessionSecrets = new Map<SecretName, string>();
+  /** The same for further accounts' passwords, by account id. */
+  private readonly sessionAccountSecrets = new Map<string, string>();
 
   constructor(
     private readonly file: string,
@@ -143,8 +147,15 @@ export class SettingsStore {
     const secure = this.cipher.isAvailable();
     const held = (name: SecretName) =>
       this.sessionSecrets.has(name) || (secure && secrets[name] !== undefined);
+    const accountHeld = (id: string) =>
+      this.sessionAccountSecrets.has(id) ||
+      (secure && secrets.accountPasswords?.[id] !== undefined);
     return {
       ...settings,
+      moreAccounts: settings.moreAccounts.map((more) => ({
+        ...more,
+        hasPassword: accountHeld(more.id),
+      })),
       hasPassword: held('password'),
       hasTurnPassword: held('turnPassword'),
       secureStorage: secure,
@@ -165,11 +176,23 @@ export class SettingsStore {
     return this.secret('turnPassword');
   }
 
+  /** The decrypted SIP password of a further account, for main's own use only. */
+  accountPassword(id: string): string | null {
+    const session = this.sessionAccountSecrets.get(id);
+    if (session !== undefined) return session;
+    const stored = this.current.accountPasswords?.[id];
+    return stored === undefined ? null : this.decrypted(stored);
+  }
+
   private secret(name: SecretName): string | null {
     const session = this.sessionSecrets.get(name);
     if (session !== undefined) return session;
     const stored = this.current[name];
-    if (stored === undefined || !this.cipher.isAvailable()) return null;
+    return stored === undefined ? null : this.decrypted(stored);
+  }
+
+  private decrypted(stored: string): string | null {
+    if (!this.cipher.isAvailable()) return null;
     try {
       return this.cipher.decrypt(Buffer.from(stored, 'base64'));
     } catch {
@@ -183,7 +206,7 @@ export class SettingsStore {
    * Without secure storage a password is kept for the session and nothing of it is written.
    */
   async update(change: SettingsUpdate): Promise<Settings> {
-    const { password, turnPassword, ...rest } = change;
+    const { password, turnPassword, accountPasswords, ...rest } = change;
     const next: StoredFile = { ...this.current, version: FILE_VERSION };
     const forSession: [SecretName, string][] = [];
     const secure = this.cipher.isAvailable();
@@ -201,8 +224,11 @@ export class SettingsStore {
       }
     }
     const settings = settingsSchema.parse({ ...next.settings, ...rest });
+    const accountsForSession = this.withAccountPasswords(next, settings, accountPasswords ?? {});
     for (const [name, plain] of forSession) this.sessionSecrets.set(name, plain);
     if (secure) for (const name of SECRET_NAMES) if (next[name]) this.sessionSecrets.delete(name);
+    this.sessionAccountSecrets.clear();
+    for (const [id, plain] of accountsForSession) this.sessionAccountSecrets.set(id, plain);
     next.settings = this.withSecretFlags(settings, next);
     this.current = next;
     await this.writes.run(() =>
@@ -210,6 +236,33 @@ export class SettingsStore {
       writeFileAtomic(this.file, JSON.stringify(this.current, null, 2), { mode: 0o600 }),
     );
     return next.settings;
+  }
+
+  /**
+   * Puts the further accounts' new passwords into the file (encrypted) and drops those of
+   * accounts no longer listed; returns what must be held for the session instead (no secure
+   * storage), passwords already held for accounts still listed included.
+   */
+  private withAccountPasswords(
+    next: StoredFile,
+    settings: Settings,
+    fresh: Record<string, string>,
+  ): [string, string][] {
+    const secure = this.cipher.isAvailable();
+    const stored: Record<string, string> = {};
+    const forSession: [string, string][] = [];
+    for (const { id } of settings.moreAccounts) {
+      const plain = fresh[id];
+      const before = next.accountPasswords?.[id];
+      const held = this.sessionAccountSecrets.get(id);
+      if (plain !== undefined && secure) stored[id] = this.cipher.encrypt(plain).toString('base64');
+      else if (plain !== undefined) forSession.push([id, plain]);
+      else if (before !== undefined && secure) stored[id] = before;
+      else if (held !== undefined) forSession.push([id, held]);
+    }
+    if (Object.keys(stored).length > 0) next.accountPasswords = stored;
+    else delete next.accountPasswords;
+    return forSession;
   }
 }
 
@@ -246,7 +299,11 @@ const unreadable = (message: string, backup: string | null): SettingsLoadProblem
 function salvage(raw: Record<string, unknown>): Loaded {
   const invalidKeys: string[] = [];
   const unknownKeys = Object.keys(raw).filter(
-    (key) => key !== 'settings' && key !== 'version' && !SECRET_NAMES.includes(key as SecretName),
+    (key) =>
+      key !== 'settings' &&
+      key !== 'version' &&
+      key !== 'accountPasswords' &&
+      !SECRET_NAMES.includes(key as SecretName),
   );
   const stored = raw.settings === undefined ? {} : raw.settings;
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
@@ -282,6 +339,16 @@ function salvage(raw: Record<string, unknown>): Loaded {
     if (secret === undefined) continue;
     if (typeof secret === 'string' && BASE64.test(secret)) result[name] = secret;
     else invalidKeys.push(name);
+  }
+  const accountPasswords = raw.accountPasswords;
+  if (isRecord(accountPasswords)) {
+    const listed = new Set(result.settings.moreAccounts.map((more) => more.id));
+    const kept = Object.entries(accountPasswords).filter(
+      ([id, secret]) => listed.has(id) && typeof secret === 'string' && BASE64.test(secret),
+    ) as [string, string][];
+    if (kept.length > 0) result.accountPasswords = Object.fromEntries(kept);
+  } else if (accountPasswords !== undefined) {
+    invalidKeys.push('accountPasswords');
   }
   if (invalidKeys.length === 0 && unknownKeys.length === 0)
     return { stored: result, problem: null };

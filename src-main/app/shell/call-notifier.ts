@@ -25,6 +25,8 @@ export interface CallNotifierOptions {
   decline(callId: string): Promise<unknown>;
   /** The number of missed calls not yet seen, after each change (for the badge and the tray). */
   onMissedChange(count: number): void;
+  /** The label of the account a call is on, when the phone runs several; null otherwise. */
+  accountLabel?(call: CallInfo): string | null;
   log?: (message: string) => void;
   /** The address book's name for a number, else the caller's own (storage/contacts-store.ts). */
   nameFor?: (number: string, presented: string | null) => string | null;
@@ -73,9 +75,15 @@ export class CallNotifier {
     this.options.onMissedChange(0);
   }
 
+  /** "Incoming call on Office": which account rings, once there are several. */
+  private titled(title: string, call: CallInfo): string {
+    const label = this.options.accountLabel?.(call);
+    return label ? `${title} on ${label}` : title;
+  }
+
   private ring(call: CallInfo): void {
     const note = this.notify({
-      title: 'Incoming call',
+      title: this.titled('Incoming call', call),
       body: this.who(call),
       urgency: 'critical',
       timeoutType: 'never',
@@ -104,7 +112,7 @@ export class CallNotifier {
 
   private missed(call: CallInfo): void {
     this.missedIds.add(call.id);
-    const note = this.notify({ title: 'Missed call', body: this.who(call) });
+    const note = this.notify({ title: this.titled('Missed call', call), body: this.who(call) });
     if (note) {
       this.missedNotes.push(note);
       note.on('click', () => this.options.showWindow());

@@ -106,9 +106,9 @@ export function startDesktopShell(
     showWindow: () => showWindow(),
     isWindowInView: () => Boolean(window?.isVisible() && window.isFocused()),
     // As the banner's "Answer and hold": a call being talked on is held first (a no-op without one).
-    answer: async (callId) =>
-      requireService().engine.invoke('answer', { callId, holdOthers: true }),
-    decline: async (callId) => requireService().engine.invoke('reject', { callId }),
+    answer: async (callId) => requireService().handlers.answer({ callId, holdOthers: true }),
+    decline: async (callId) => requireService().handlers.reject({ callId }),
+    accountLabel: (call) => service?.fleet.labelOf(call.accountId) ?? null,
     onMissedChange: (count) => {
       app.setBadgeCount(count);
       updateTrayTooltip();
@@ -236,8 +236,8 @@ export function startDesktopShell(
   }
 
   function refreshTray(): void {
-    void service?.engine
-      .invoke('snapshot', {})
+    void service?.handlers
+      .snapshot({})
       .then(({ registration, nat, calls, voicemail }) => {
         const status = trayStatus(registration, nat, calls, voicemail ?? null);
         trayTooltip = status.tooltip;
@@ -291,9 +291,9 @@ export function startDesktopShell(
         if (window && !window.isDestroyed()) window.webContents.send(eventChannel(name), payload);
       });
     }
-    started.engine.on('call', (call) => notifier.onCall(call));
+    started.on('call', (call) => notifier.onCall(call));
     for (const name of ['call', 'registration', 'nat', 'voicemail'] as const)
-      started.engine.on(name, refreshTray);
+      started.on(name, refreshTray);
 
     applyLoginItem(store.settings.startAtLogin);
     let loginItem = store.settings.startAtLogin;

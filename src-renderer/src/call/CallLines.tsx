@@ -1,6 +1,7 @@
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { ContactIndex } from '../../../src-shared/contacts.js';
 import { useStore, type Store } from '../state/store.js';
+import { AccountLabel } from '../accounts/AccountLabel.js';
 
 /** The contact's name for the number, else the caller's own, else the number. */
 const nameOf = (call: CallInfo, contacts: ContactIndex) =>
@@ -23,6 +24,7 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
         <strong>{nameOf(call, contacts)}</strong>
         {nameOf(call, contacts) !== call.remote && <span className="muted"> {call.remote}</span>}
       </p>
+      <AccountLabel store={store} accountId={call.accountId} />
       <div className="call-waiting-actions">
         <button
           type="button"

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { AccountLabel } from '../accounts/AccountLabel.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio } from '../audio/call-audio.js';
 import {
@@ -126,6 +127,7 @@ export function CallView({
         <p className="state">Incoming call</p>
         <h1 className="remote">{contactName ?? call.remote}</h1>
         {contactName && <p className="muted">{call.remote}</p>}
+        <AccountLabel store={store} accountId={call.accountId} />
         <div className="answer-row">
           <button
             type="button"
@@ -156,6 +158,7 @@ export function CallView({
       <HeldCalls store={store} calls={held} />
       <p className="state">{STATE_WORDS[call.state]}</p>
       <h1 className="remote">{contactName ?? call.remote}</h1>
+      <AccountLabel store={store} accountId={call.accountId} />
       <p className="timer">{live ? elapsedTime(call.answeredAt, tick) : '\u00a0'}</p>
       <RecordingIndicator call={call} />
       {/* On hold no audio flows to judge, and the state above already says so. */}

@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
+import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
+import { AccountChooser, useAccountRegistered } from '../accounts/AccountChooser.js';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
 import { normalizeDialString } from './phone-number.js';
@@ -50,7 +52,8 @@ export function Dialer({
   onOpenHistory: () => void;
 }) {
   const [number, setNumber] = useState('');
-  const registered = useStore(store, (s) => s.registration.state === 'registered');
+  const [accountId, setAccountId] = useState(FIRST_ACCOUNT_ID);
+  const registered = useAccountRegistered(store, accountId);
   const history = useStore(store, (s) => s.history);
   useEffect(() => {
     if (prefill) setNumber(prefill);
@@ -63,7 +66,7 @@ export function Dialer({
   const contacts = useStore(store, (s) => s.contacts);
   const canDial = registered && target !== '';
   const dial = () => {
-    if (canDial) void store.act(() => store.bridge.invoke('call', { target }));
+    if (canDial) void store.act(() => store.bridge.invoke('call', { target, accountId }));
   };
   // The number field has the focus when the dialer opens, so typing a number is typing it in.
   useEffect(() => field.current?.focus(), []);
@@ -114,10 +117,14 @@ export function Dialer({
           canDial={registered}
           onDial={(picked) =>
             void store.act(() =>
-              store.bridge.invoke('call', { target: normalizeDialString(picked) || picked }),
+              store.bridge.invoke('call', {
+                target: normalizeDialString(picked) || picked,
+                accountId,
+              }),
             )
           }
         />
+        <AccountChooser store={store} accountId={accountId} onChange={setAccountId} />
         <Keypad label="Keypad" onKey={(key) => setNumber((current) => current + key)} />
         <div className="dial-row">
           <button

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { normalizeDialString } from '../dialer/phone-number.js';
+import { accountLabelOf } from '../accounts/account-words.js';
 import { useStore, type Store } from '../state/store.js';
 import {
   directionWords,
@@ -19,6 +20,7 @@ export function HistoryView({ store }: { store: Store }) {
   // A number in the address book shows the contact's name; the caller's own name otherwise.
   const contacts = useStore(store, (s) => s.contacts);
   const registered = useStore(store, (s) => s.registration.state === 'registered');
+  const accounts = useStore(store, (s) => s.accounts);
   const [confirming, setConfirming] = useState(false);
   const [cleared, setCleared] = useState(false);
   // The question takes the focus on its safe answer, so Enter or Space never clears by surprise.
@@ -29,7 +31,11 @@ export function HistoryView({ store }: { store: Store }) {
   const days = groupByDay(history, new Date());
   const callBack = (entry: HistoryEntry) => {
     const target = normalizeDialString(entry.number) || entry.number;
-    void store.act(() => store.bridge.invoke('call', { target }));
+    // Called back from the account the call was on, while that account is still there.
+    const accountId = accounts.some((account) => account.id === entry.accountId)
+      ? entry.accountId
+      : undefined;
+    void store.act(() => store.bridge.invoke('call', { target, accountId }));
   };
   return (
     <section className="history" aria-labelledby="history-title">
@@ -90,6 +96,7 @@ export function HistoryView({ store }: { store: Store }) {
                   store={store}
                   entry={{ ...entry, name: contacts.nameFor(entry.number, entry.name) }}
                   canCall={registered}
+                  account={accountLabelOf(accounts, entry.accountId)}
                   onCallBack={() => callBack(entry)}
                 />
               ))}
@@ -105,11 +112,14 @@ function HistoryRow({
   store,
   entry,
   canCall,
+  account,
   onCallBack,
 }: {
   store: Store;
   entry: HistoryEntry;
   canCall: boolean;
+  /** The account's label, when there are several. */
+  account: string | null;
   onCallBack: () => void;
 }) {
   const missed = isMissed(entry);
@@ -126,7 +136,9 @@ function HistoryRow({
         {entry.name && <span className="history-number">{entry.number}</span>}
       </span>
       <span className="facts">
-        {directionWords(entry)} · <time dateTime={entry.startedAt}>{timeText(entry)}</time>
+        {directionWords(entry)}
+        {account && <span className="history-account"> on {account}</span>} ·{' '}
+        <time dateTime={entry.startedAt}>{timeText(entry)}</time>
         {duration && <span> · {duration}</span>}
         <span className={`result${missed ? ' missed' : ''}`}> · {result}</span>
       </span>

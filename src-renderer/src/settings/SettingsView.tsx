@@ -1,6 +1,7 @@
 import { useId, type ReactNode } from 'react';
 import type { Settings } from '../../../src-shared/settings.js';
 import { AccountSettings } from './AccountSettings.js';
+import { AccountsSettings } from '../accounts/AccountsSettings.js';
 import { AudioSettings } from './AudioSettings.js';
 import { CodecSettings } from './CodecSettings.js';
 import { EncryptionSettings } from './EncryptionSettings.js';
@@ -23,6 +24,7 @@ type SectionBody = (props: SettingsSectionProps) => ReactNode;
 /** The page's sections in order: the jump list at the top names each of them. */
 const SECTIONS: ReadonlyArray<{ key: string; title: string; Body: SectionBody }> = [
   { key: 'account', title: 'Account', Body: AccountSettings },
+  { key: 'accounts', title: 'Accounts', Body: AccountsSettings },
   { key: 'encryption', title: 'Encryption', Body: EncryptionSettings },
   { key: 'stun', title: 'STUN & keepalive', Body: StunSettings },
   { key: 'relay', title: 'Relay', Body: TurnSettings },

@@ -13,6 +13,7 @@ import { ContactIndex, type Contact } from '../../../src-shared/contacts.js';
 import type { DoctorFix, DoctorReport, DoctorStep } from '../../../src-shared/doctor.js';
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
 import type { Settings } from '../../../src-shared/settings.js';
+import type { AccountStatus } from '../../../src-shared/accounts.js';
 
 /** "Check my connection": steps as they land, then the report and whether its fix was saved. */
 export interface DoctorState {
@@ -49,6 +50,8 @@ export interface AppState {
   /** Recent calls, newest first, persisted by main across restarts. */
   history: HistoryEntry[];
   settings: Settings | null;
+  /** Every account the phone runs, the first one first (one, until more are added). */
+  accounts: AccountStatus[];
   dtmfReceived: string;
   doctor: DoctorState;
   error: string | null;
@@ -71,6 +74,7 @@ const initial: AppState = {
   calls: [],
   history: [],
   settings: null,
+  accounts: [],
   dtmfReceived: '',
   doctor: idleDoctor,
   error: null,
@@ -98,6 +102,11 @@ export function createStore(bridge: NatterBridge) {
   bridge.on('nat', (nat) => set({ nat }));
   bridge.on('call', upsertCall);
   bridge.on('voicemail', (voicemail) => set({ voicemail }));
+  bridge.on('accounts', (accounts) => set({ accounts }));
+  void bridge.invoke('getAccounts', {}).then(
+    (accounts) => set({ accounts }),
+    () => undefined,
+  );
   bridge.on('dtmfReceived', ({ digit }) =>
     set({ dtmfReceived: (state.dtmfReceived + digit).slice(-16) }),
   );

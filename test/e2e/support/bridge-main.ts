@@ -15,12 +15,19 @@ import { startBridge } from './bridge-server.js';
 const settings = settingsUpdateSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
 const password = process.env.NATTER_PASSWORD;
 const turnPassword = process.env.NATTER_TURN_PASSWORD;
+// Further accounts' passwords, as JSON {id: password}.
+const accountPasswords = process.env.NATTER_ACCOUNT_PASSWORDS;
 const bridge = await startBridge({
   rendererDir: join(REPO, 'dist/app/renderer'),
   settings: {
     ...settings,
     ...(password ? { password } : {}),
     ...(turnPassword ? { turnPassword } : {}),
+    ...(accountPasswords
+      ? settingsUpdateSchema.pick({ accountPasswords: true }).parse({
+          accountPasswords: JSON.parse(accountPasswords),
+        })
+      : {}),
   },
 });
 process.stdout.write(`${JSON.stringify({ url: bridge.url })}\n`);

@@ -467,7 +467,10 @@ describe('call notifications', () => {
 
     ringing?.act(0);
     ringing?.act(1);
-    expect(invoke).toHaveBeenCalledWith('answer', { callId: 'call-1', holdOthers: true });
+    // Answering goes through the accounts' queue (other accounts' calls are held first).
+    await vi.waitFor(() =>
+      expect(invoke).toHaveBeenCalledWith('answer', { callId: 'call-1', holdOthers: true }),
+    );
     expect(invoke).toHaveBeenCalledWith('reject', { callId: 'call-1' });
   });
 
