@@ -206,6 +206,8 @@ export function createAppService(
       hangup: passThrough('hangup'),
       hold: passThrough('hold'),
       switchTo: passThrough('switchTo'),
+      conference: passThrough('conference'),
+      splitConference: passThrough('splitConference'),
       mute: passThrough('mute'),
       sendDtmf: passThrough('sendDtmf'),
       snapshot: passThrough('snapshot'),
