@@ -1,5 +1,6 @@
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { Store } from '../state/store.js';
+import { MergeButton } from './Conference.js';
 
 const nameOf = (call: CallInfo) => call.remoteDisplayName ?? call.remote;
 
@@ -43,10 +44,22 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
   );
 }
 
-/** The calls on hold beside the one shown: one compact row each, to switch to. */
-export function HeldCalls({ store, calls }: { store: Store; calls: readonly CallInfo[] }) {
+/**
+ * The calls on hold beside the one shown: one compact row each, to switch to, or to merge with
+ * `active` (the call the user talks on) into a three-way conference.
+ */
+export function HeldCalls({
+  store,
+  calls,
+  active = null,
+}: {
+  store: Store;
+  calls: readonly CallInfo[];
+  active?: CallInfo | null;
+}) {
   const invoke = store.bridge.invoke.bind(store.bridge);
   if (calls.length === 0) return null;
+  const mergeable = active?.state === 'connected' && !active.conference ? active : null;
   return (
     <ul className="held-calls" aria-label="Calls on hold">
       {calls.map((call) => (
@@ -54,13 +67,16 @@ export function HeldCalls({ store, calls }: { store: Store; calls: readonly Call
           <span>
             <span className="muted">On hold:</span> <strong>{nameOf(call)}</strong>
           </span>
-          <button
-            type="button"
-            aria-label={`Switch to ${nameOf(call)}`}
-            onClick={() => void store.act(() => invoke('switchTo', { callId: call.id }))}
-          >
-            Switch
-          </button>
+          <span className="held-actions">
+            {mergeable && <MergeButton store={store} active={mergeable} held={call} />}
+            <button
+              type="button"
+              aria-label={`Switch to ${nameOf(call)}`}
+              onClick={() => void store.act(() => invoke('switchTo', { callId: call.id }))}
+            >
+              Switch
+            </button>
+          </span>
         </li>
       ))}
     </ul>

@@ -10,6 +10,7 @@ import {
 import { keyAction, type KeyScreen } from './call-keys.js';
 import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
+import { ConferenceParties } from './Conference.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { useAsOfTick, useSecondTick } from './second-tick.js';
@@ -51,7 +52,11 @@ export function CallView({
   checkPending?: boolean;
 }) {
   // The other lines: a call waiting to be answered, and calls on hold to switch to.
-  const lines = callLinesOf(useStore(store, (s) => s.calls));
+  const calls = useStore(store, (s) => s.calls);
+  const lines = callLinesOf(calls);
+  const conferenceWith = call.conference
+    ? calls.find((other) => other.id === call.conference?.withCallId && other.state !== 'ended')
+    : undefined;
   const held = lines.held.filter((other) => other.id !== call.id);
   const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
@@ -74,7 +79,12 @@ export function CallView({
   };
   const toggleMute = () =>
     void store.act(() => invoke('mute', { callId: call.id, mute: !call.muted }));
-  const hangup = () => void store.act(() => invoke('hangup', { callId: call.id }));
+  // In a conference the big button ends it for everyone; each party has its own hang-up.
+  const hangup = () =>
+    void store.act(async () => {
+      if (conferenceWith) await invoke('hangup', { callId: conferenceWith.id });
+      return invoke('hangup', { callId: call.id });
+    });
   const screen: KeyScreen = call.state === 'incoming' ? 'incoming' : live ? 'call' : 'outgoing';
   // The phone's keyboard (call/call-keys.ts): Esc hangs up or declines, Enter answers, Ctrl+M
   // mutes, and digits are keypad tones, as on a desk phone (menus, voicemail PINs).
@@ -148,9 +158,15 @@ export function CallView({
   return (
     <section className="call" aria-label="Call" aria-live="polite">
       {waiting && <CallWaitingBanner store={store} call={waiting} />}
-      <HeldCalls store={store} calls={held} />
-      <p className="state">{STATE_WORDS[call.state]}</p>
-      <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+      <HeldCalls store={store} calls={held} active={call} />
+      {conferenceWith ? (
+        <ConferenceParties store={store} legs={[call, conferenceWith]} />
+      ) : (
+        <>
+          <p className="state">{STATE_WORDS[call.state]}</p>
+          <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+        </>
+      )}
       <p className="timer">{live ? elapsedTime(call.answeredAt, tick) : '\u00a0'}</p>
       {/* On hold no audio flows to judge, and the state above already says so. */}
       {call.state === 'connected' && !noAudio && (
@@ -208,7 +224,8 @@ export function CallView({
         <button
           type="button"
           aria-pressed={call.state === 'on-hold'}
-          disabled={!live}
+          disabled={!live || conferenceWith !== undefined}
+          title={conferenceWith ? 'Split the conference to hold one party' : undefined}
           onClick={() =>
             void store.act(() =>
               invoke('hold', { callId: call.id, hold: call.state !== 'on-hold' }),
@@ -233,7 +250,7 @@ export function CallView({
         title={waiting ? undefined : 'Esc'}
         onClick={hangup}
       >
-        Hang up
+        {conferenceWith ? 'End conference' : 'Hang up'}
       </button>
       {/* Counters mean nothing before media flows; while it rings, the name and state are all. */}
       {(live || stats.packetsSent > 0) && (
