@@ -54,8 +54,11 @@ export function ConferenceParties({
             <li key={leg.id} data-call-id={leg.id}>
               <span className="conference-who">
                 <strong>{nameOf(leg)}</strong>
-                {leg.remoteDisplayName && <span className="muted"> {leg.remote}</span>}
-                {leg.codec && <span className="muted conference-codec"> · {leg.codec}</span>}
+                <span className="muted conference-line">
+                  {[leg.remoteDisplayName ? leg.remote : null, leg.codec]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </span>
               </span>
               <span className="conference-actions">
                 <button
