@@ -257,6 +257,17 @@ export const callRecordingSchema = z.object({
 });
 export type CallRecording = z.infer<typeof callRecordingSchema>;
 
+/**
+ * A call merged with another into a local three-way conference: both parties talk with the user
+ * and hear each other. The user's microphone and speaker are carried by one of the two legs (the
+ * call that was active when they were merged), the other leg's audio being mixed into it.
+ */
+export const callConferenceSchema = z.object({
+  withCallId: z.string(),
+  carriesUserAudio: z.boolean(),
+});
+export type CallConference = z.infer<typeof callConferenceSchema>;
+
 export const callInfoSchema = z.object({
   id: z.string(),
   direction: callDirectionSchema,
@@ -298,6 +309,8 @@ export const callInfoSchema = z.object({
   recording: callRecordingSchema.optional(),
   /** The account the call is on (see src-shared/accounts.ts); absent: the first account. */
   accountId: z.string().max(32).optional(),
+  /** A leg of a three-way conference; absent when the call is in none. */
+  conference: callConferenceSchema.optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

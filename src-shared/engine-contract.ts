@@ -64,6 +64,17 @@ export const commandSchemas = {
    * this one is resumed if it was held. `hold { hold: false }` does the same.
    */
   switchTo: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
+  /**
+   * Merges two connected calls into a local three-way conference, the one exception to "never
+   * two calls carry audio at once": a held one is resumed (re-INVITE a=sendrecv), any other call
+   * is held, and each party hears the other two. `callId` carries the user's audio.
+   */
+  conference: {
+    request: z.object({ callId: callIdSchema, withCallId: callIdSchema }),
+    response: callInfoSchema,
+  },
+  /** Splits a conference again: `callId` stays the user's call, the other leg is put on hold. */
+  splitConference: { request: z.object({ callId: callIdSchema }), response: callInfoSchema },
   mute: {
     request: z.object({ callId: callIdSchema, mute: z.boolean() }),
     response: callInfoSchema,

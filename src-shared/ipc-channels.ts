@@ -17,6 +17,8 @@ export const INVOKE_CHANNEL_NAMES = [
   'hangup',
   'switchTo',
   'hold',
+  'conference',
+  'splitConference',
   'mute',
   'sendDtmf',
   'snapshot',

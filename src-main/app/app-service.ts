@@ -278,6 +278,8 @@ export function createAppService(
       hangup: passThrough('hangup'),
       hold: (request) => fleet.hold(request),
       switchTo: (request) => fleet.switchTo(request),
+      conference: passThrough('conference'),
+      splitConference: passThrough('splitConference'),
       mute: passThrough('mute'),
       sendDtmf: passThrough('sendDtmf'),
       snapshot: async () => recordings.withRecordings(await fleet.snapshot()),

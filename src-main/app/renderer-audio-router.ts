@@ -114,7 +114,9 @@ export class RendererAudioRouter {
    * not count as coming in again, so two calls never take turns.
    */
   onCall(call: CallInfo): void {
-    if (AUDIO_STATES.has(call.state)) {
+    // A conference leg whose audio is mixed into the other's gives the devices to that one.
+    const mixedIntoOther = call.conference?.carriesUserAudio === false;
+    if (AUDIO_STATES.has(call.state) && !mixedIntoOther) {
       if (!this.audioCalls.has(call.id)) this.audioCalls.set(call.id, ++this.entries);
     } else {
       this.audioCalls.delete(call.id);

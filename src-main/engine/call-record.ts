@@ -1,4 +1,5 @@
 import type {
+  CallConference,
   CallDirection,
   CallEndCode,
   CallInfo,
@@ -45,6 +46,8 @@ export class CallRecord {
   transport: SipTransport = 'udp';
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
   contactSent: string | null = null;
+  /** The conference this call is a leg of, if any. */
+  conference: CallConference | null = null;
   readonly startedAt = new Date();
 
   constructor(
@@ -90,6 +93,7 @@ export class CallRecord {
       waiting: this.waiting,
       ...(this.srtp ? { srtp: this.srtp } : {}),
       transport: this.transport,
+      ...(this.conference ? { conference: this.conference } : {}),
     };
   }
 }

@@ -49,6 +49,7 @@ import { AnswerConfirmation } from './answer-confirmation.js';
 import { callerIdentityOf } from '../sip/invite-admission.js';
 import { VoicemailIndicator } from './voicemail-indicator.js';
 import { MessageSummarySubscription } from './message-summary-subscription.js';
+import { CallConference } from './call-conference.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -80,6 +81,10 @@ interface CallEntry {
   confirmation?: AnswerConfirmation;
   /** Pending auto-answer of a ringing call. */
   autoAnswer?: ReturnType<typeof setTimeout>;
+  /** What the call sends of its own, the user's audio, as a conference takes it. */
+  ownAudio?: AudioSource;
+  /** The three-way conference the call is a leg of. */
+  conference?: CallConference<CallEntry> | undefined;
 }
 
 const SILENCE = new Int16Array(AUDIO_FRAME_SAMPLES);
@@ -200,8 +205,18 @@ export class NatterEngine implements EngineApi {
     hold: ({ callId, hold }) =>
       this.oneAtATime(() => (hold ? this.hold(this.entry(callId), true) : this.switchTo(callId))),
     switchTo: ({ callId }) => this.oneAtATime(() => this.switchTo(callId)),
+    conference: ({ callId, withCallId }) =>
+      this.oneAtATime(() => this.conference(callId, withCallId)),
+    splitConference: ({ callId }) => this.oneAtATime(() => this.splitConference(callId)),
     mute: async ({ callId, mute }) => {
       const entry = this.entry(callId);
+      const conference = entry.conference;
+      if (conference) {
+        // The user falls silent toward both parties, who still hear each other.
+        conference.setMuted(mute);
+        this.emitCall(conference.otherThan(entry));
+        return this.emitCall(entry);
+      }
       entry.media?.setMuted(mute);
       entry.record.muted = mute;
       return this.emitCall(entry);
@@ -499,11 +514,15 @@ export class NatterEngine implements EngineApi {
         const source = entry ? this.hooks.audioSourceFor?.(entry.record.snapshot()) : undefined;
         const frames = source ?? (() => SILENCE);
         const confirmation = entry?.confirmation;
-        return confirmation ? () => (confirmation.maySendAudio ? frames() : null) : frames;
+        const own = confirmation ? () => (confirmation.maySendAudio ? frames() : null) : frames;
+        if (!entry) return own;
+        entry.ownAudio = own;
+        return () => entry.conference?.mixer.frameFor(entry.conference.legOf(entry)) ?? own();
       },
       onAudio: (frame) => {
         const entry = this.entryForSession(session);
-        if (entry) this.hooks.onCallAudio?.(entry.record.id, frame);
+        if (entry?.conference) entry.conference.mixer.heard(entry.conference.legOf(entry), frame);
+        else if (entry) this.hooks.onCallAudio?.(entry.record.id, frame);
       },
       onDtmf: (digit) => {
         const entry = this.entryForSession(session);
@@ -550,10 +569,11 @@ export class NatterEngine implements EngineApi {
    * call that still rings is cancelled (it could be answered at any moment, and two calls would
    * then talk at once). Returns the calls it put on hold.
    */
-  private async holdOthers(entry: CallEntry | null): Promise<CallEntry[]> {
+  private async holdOthers(entry: CallEntry | null, alsoKept?: CallEntry): Promise<CallEntry[]> {
     const held: CallEntry[] = [];
     for (const other of this.liveCalls(entry ?? undefined)) {
       if (other.record.state === 'on-hold' || other.record.state === 'incoming') continue;
+      if (other === alsoKept) continue;
       if (other.session.state === SessionState.Established) {
         await this.hold(other, true);
         held.push(other);
@@ -839,6 +859,7 @@ export class NatterEngine implements EngineApi {
   ): void {
     const stats = entry.media?.stats();
     if (stats) entry.record.stats = stats;
+    this.endConferenceOf(entry);
     const first = entry.record.finish(code, message, status);
     if (entry.statsTimer) clearInterval(entry.statsTimer);
     entry.statsTimer = null;
@@ -959,6 +980,7 @@ export class NatterEngine implements EngineApi {
     if (ended) return ended;
     const entry = this.entry(callId);
     const { session } = entry;
+    this.endConferenceOf(entry);
     if (entry.record.finish('hangup-local', 'You hung up')) this.emitCall(entry);
     try {
       if (awaitingAck(entry)) {
@@ -989,15 +1011,97 @@ export class NatterEngine implements EngineApi {
     return entry.record.snapshot();
   }
 
-  /** Puts one call on hold or takes it off by re-INVITE (RFC 3264 §8.4: a=sendonly, a=sendrecv). */
+  /**
+   * Puts one call on hold or takes it off by re-INVITE (RFC 3264 §8.4: a=sendonly, a=sendrecv).
+   * A conference leg put on hold leaves the conference; the other leg stays the user's call.
+   */
   private async hold(entry: CallEntry, hold: boolean): Promise<CallInfo> {
     if (entry.session.state !== SessionState.Established) {
       throw new EngineFailure('bad-state', 'only a connected call can be put on hold');
     }
-    // Before the caller's ACK the dialog carries no re-INVITE: held here, told on the ACK.
-    if (!awaitingAck(entry)) await reInvite(entry.session, hold);
+    const conference = hold ? entry.conference : undefined;
+    if (conference) this.leaveConference(conference);
+    try {
+      // Before the caller's ACK the dialog carries no re-INVITE: held here, told on the ACK.
+      if (!awaitingAck(entry)) await reInvite(entry.session, hold);
+    } catch (error) {
+      if (conference) this.joinConference(conference);
+      throw error;
+    }
     entry.record.state = hold ? 'on-hold' : 'connected';
-    return this.emitCall(entry);
+    const info = this.emitCall(entry);
+    if (conference) this.emitCall(conference.otherThan(entry));
+    return info;
+  }
+
+  /**
+   * Merges two connected calls: any third call is held, the legs join the conference (so the
+   * audio router sees them as one), and a held leg is resumed. If a resume is refused, the calls
+   * are left as they were before the merge.
+   */
+  private async conference(callId: string, withCallId: string): Promise<CallInfo> {
+    if (callId === withCallId) {
+      throw new EngineFailure('bad-request', 'a call cannot be merged with itself');
+    }
+    const first = this.entry(callId);
+    const second = this.entry(withCallId);
+    for (const leg of [first, second]) {
+      if (leg.session.state !== SessionState.Established || awaitingAck(leg)) {
+        throw new EngineFailure('bad-state', 'only two connected calls can be merged');
+      }
+      if (leg.conference) {
+        throw new EngineFailure('bad-state', 'this call is already in a conference');
+      }
+    }
+    await this.holdOthers(first, second);
+    const conference = new CallConference(first, second, {
+      userSource: () => first.ownAudio?.() ?? null,
+      onUserAudio: (frame) => this.hooks.onCallAudio?.(first.record.id, frame),
+    });
+    this.joinConference(conference);
+    this.emitCall(second);
+    this.emitCall(first);
+    try {
+      for (const leg of [first, second]) {
+        if (leg.record.state === 'on-hold') await this.hold(leg, false);
+      }
+    } catch (error) {
+      this.leaveConference(conference);
+      this.emitCall(second);
+      this.emitCall(first);
+      throw error;
+    }
+    this.hooks.log?.('info', 'two calls merged into a conference');
+    return first.record.snapshot();
+  }
+
+  /** Splits a conference: `callId` stays the user's call and the other leg is held. */
+  private async splitConference(callId: string): Promise<CallInfo> {
+    const entry = this.entry(callId);
+    const conference = entry.conference;
+    if (!conference) throw new EngineFailure('bad-state', 'this call is not in a conference');
+    await this.hold(conference.otherThan(entry), true);
+    return entry.record.snapshot();
+  }
+
+  private joinConference(conference: CallConference<CallEntry>): void {
+    conference.join();
+    conference.first.conference = conference;
+    conference.second.conference = conference;
+  }
+
+  /** A leg that ends leaves its conference: the other stays connected to the user, on its own. */
+  private endConferenceOf(entry: CallEntry): void {
+    const conference = entry.conference;
+    if (!conference) return;
+    this.leaveConference(conference);
+    this.emitCall(conference.otherThan(entry));
+  }
+
+  private leaveConference(conference: CallConference<CallEntry>): void {
+    conference.leave();
+    conference.first.conference = undefined;
+    conference.second.conference = undefined;
   }
 
   /** Hangs up every call, unregisters and closes sockets. */

@@ -2,6 +2,7 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 import type { ContactIndex } from '../../../src-shared/contacts.js';
 import { useStore, type Store } from '../state/store.js';
 import { AccountLabel } from '../accounts/AccountLabel.js';
+import { MergeButton } from './Conference.js';
 
 /** The contact's name for the number, else the caller's own, else the number. */
 const nameOf = (call: CallInfo, contacts: ContactIndex) =>
@@ -49,11 +50,23 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
   );
 }
 
-/** The calls on hold beside the one shown: one compact row each, to switch to. */
-export function HeldCalls({ store, calls }: { store: Store; calls: readonly CallInfo[] }) {
+/**
+ * The calls on hold beside the one shown: one compact row each, to switch to, or to merge with
+ * `active` (the call the user talks on) into a three-way conference.
+ */
+export function HeldCalls({
+  store,
+  calls,
+  active = null,
+}: {
+  store: Store;
+  calls: readonly CallInfo[];
+  active?: CallInfo | null;
+}) {
   const invoke = store.bridge.invoke.bind(store.bridge);
   const contacts = useStore(store, (s) => s.contacts);
   if (calls.length === 0) return null;
+  const mergeable = active?.state === 'connected' && !active.conference ? active : null;
   return (
     <ul className="held-calls" aria-label="Calls on hold">
       {calls.map((call) => (
@@ -61,13 +74,16 @@ export function HeldCalls({ store, calls }: { store: Store; calls: readonly Call
           <span>
             <span className="muted">On hold:</span> <strong>{nameOf(call, contacts)}</strong>
           </span>
-          <button
-            type="button"
-            aria-label={`Switch to ${nameOf(call, contacts)}`}
-            onClick={() => void store.act(() => invoke('switchTo', { callId: call.id }))}
-          >
-            Switch
-          </button>
+          <span className="held-actions">
+            {mergeable && <MergeButton store={store} active={mergeable} held={call} />}
+            <button
+              type="button"
+              aria-label={`Switch to ${nameOf(call, contacts)}`}
+              onClick={() => void store.act(() => invoke('switchTo', { callId: call.id }))}
+            >
+              Switch
+            </button>
+          </span>
         </li>
       ))}
     </ul>

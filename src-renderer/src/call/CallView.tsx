@@ -11,6 +11,7 @@ import {
 import { keyAction, type KeyScreen } from './call-keys.js';
 import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
+import { ConferenceParties } from './Conference.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
 import { CodecBadge } from './CodecBadge.js';
 import { codecLabel } from '../../../src-shared/codec-order.js';
@@ -56,7 +57,11 @@ export function CallView({
   checkPending?: boolean;
 }) {
   // The other lines: a call waiting to be answered, and calls on hold to switch to.
-  const lines = callLinesOf(useStore(store, (s) => s.calls));
+  const calls = useStore(store, (s) => s.calls);
+  const lines = callLinesOf(calls);
+  const conferenceWith = call.conference
+    ? calls.find((other) => other.id === call.conference?.withCallId && other.state !== 'ended')
+    : undefined;
   const held = lines.held.filter((other) => other.id !== call.id);
   const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
@@ -80,7 +85,12 @@ export function CallView({
   };
   const toggleMute = () =>
     void store.act(() => invoke('mute', { callId: call.id, mute: !call.muted }));
-  const hangup = () => void store.act(() => invoke('hangup', { callId: call.id }));
+  // In a conference the big button ends it for everyone; each party has its own hang-up.
+  const hangup = () =>
+    void store.act(async () => {
+      if (conferenceWith) await invoke('hangup', { callId: conferenceWith.id });
+      return invoke('hangup', { callId: call.id });
+    });
   const screen: KeyScreen = call.state === 'incoming' ? 'incoming' : live ? 'call' : 'outgoing';
   // The phone's keyboard (call/call-keys.ts): Esc hangs up or declines, Enter answers, Ctrl+M
   // mutes, and digits are keypad tones, as on a desk phone (menus, voicemail PINs).
@@ -155,10 +165,16 @@ export function CallView({
   return (
     <section className="call" aria-label="Call" aria-live="polite">
       {waiting && <CallWaitingBanner store={store} call={waiting} />}
-      <HeldCalls store={store} calls={held} />
-      <p className="state">{STATE_WORDS[call.state]}</p>
-      <h1 className="remote">{contactName ?? call.remote}</h1>
-      <AccountLabel store={store} accountId={call.accountId} />
+      <HeldCalls store={store} calls={held} active={call} />
+      {conferenceWith ? (
+        <ConferenceParties store={store} legs={[call, conferenceWith]} />
+      ) : (
+        <>
+          <p className="state">{STATE_WORDS[call.state]}</p>
+          <h1 className="remote">{contactName ?? call.remote}</h1>
+          <AccountLabel store={store} accountId={call.accountId} />
+        </>
+      )}
       <p className="timer">{live ? elapsedTime(call.answeredAt, tick) : '\u00a0'}</p>
       <RecordingIndicator call={call} />
       {/* On hold no audio flows to judge, and the state above already says so. */}
@@ -218,7 +234,8 @@ export function CallView({
         <button
           type="button"
           aria-pressed={call.state === 'on-hold'}
-          disabled={!live}
+          disabled={!live || conferenceWith !== undefined}
+          title={conferenceWith ? 'Split the conference to hold one party' : undefined}
           onClick={() =>
             void store.act(() =>
               invoke('hold', { callId: call.id, hold: call.state !== 'on-hold' }),
@@ -244,7 +261,7 @@ export function CallView({
         title={waiting ? undefined : 'Esc'}
         onClick={hangup}
       >
-        Hang up
+        {conferenceWith ? 'End conference' : 'Hang up'}
       </button>
       {/* Counters mean nothing before media flows; while it rings, the name and state are all. */}
       {(live || stats.packetsSent > 0) && (

@@ -241,6 +241,34 @@ describe('renderer audio router', () => {
     expect(heardFrom(1, 2)).toEqual([1]);
   });
 
+  it('in a conference, the leg that carries the user keeps the devices as the other resumes', () => {
+    const router = new RendererAudioRouter(() => 0);
+    const { port, posted, send } = fakePort();
+    router.attach(port);
+    const hooks = router.hooks();
+    const leg = (id: string, state: CallInfo['state'], other: string, carries: boolean) => ({
+      ...call(id, state),
+      conference: { withCallId: other, carriesUserAudio: carries },
+    });
+    router.onCall(call('a', 'on-hold'));
+    router.onCall(call('b', 'connected'));
+    // Merged: a is resumed after b, yet b (the one the user talked on) keeps the line.
+    router.onCall(leg('b', 'connected', 'a', true));
+    router.onCall(leg('a', 'connected', 'b', false));
+    hooks.onCallAudio('a', new Int16Array(160).fill(1));
+    hooks.onCallAudio('b', new Int16Array(160).fill(2));
+    expect(posted.flatMap((m) => (m.kind === 'speaker' ? [new Int16Array(m.pcm)[0]] : []))).toEqual(
+      [2],
+    );
+    send(micFrame(9, 0));
+    expect(hooks.audioSourceFor(leg('b', 'connected', 'a', true))()?.[0]).toBe(9);
+    // b hung up: a is on its own again and takes the devices.
+    router.onCall(call('a', 'connected'));
+    router.onCall(call('b', 'ended'));
+    send(micFrame(7, 0));
+    expect(hooks.audioSourceFor(call('a', 'connected'))()?.[0]).toBe(7);
+  });
+
   it('mixes a short 440 Hz call waiting tone into the call while a second call rings', () => {
     const router = new RendererAudioRouter(() => 0);
     const { port, posted } = fakePort();
