@@ -208,6 +208,8 @@ export function createAppService(
       switchTo: passThrough('switchTo'),
       mute: passThrough('mute'),
       sendDtmf: passThrough('sendDtmf'),
+      transfer: passThrough('transfer'),
+      acceptTransfer: passThrough('acceptTransfer'),
       snapshot: passThrough('snapshot'),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,

@@ -4,6 +4,7 @@ import type {
   CallInfo,
   CallRescue,
   CallSrtp,
+  CallTransfer,
   CallState,
   MediaAddress,
   RtpStats,
@@ -45,6 +46,8 @@ export class CallRecord {
   transport: SipTransport = 'udp';
   /** The Contact header our INVITE (or our 200 to theirs) carried. */
   contactSent: string | null = null;
+  /** The call's transfer, asked or under way. */
+  transfer: CallTransfer | null = null;
   readonly startedAt = new Date();
 
   constructor(
@@ -90,6 +93,7 @@ export class CallRecord {
       waiting: this.waiting,
       ...(this.srtp ? { srtp: this.srtp } : {}),
       transport: this.transport,
+      ...(this.transfer ? { transfer: this.transfer } : {}),
     };
   }
 }
