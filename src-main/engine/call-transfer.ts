@@ -1,5 +1,5 @@
+import type { Referral } from 'sip.js';
 import {
-  Referral,
   SessionState,
   UserAgent,
   type Core,
