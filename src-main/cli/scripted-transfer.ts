@@ -26,9 +26,12 @@ export function scriptTransfer(
 ): ScriptedTransfer {
   let consult: CallInfo | null = null;
   let cancelled = false;
+  let told = '';
   const unsubscribe = engine.on('call', (info) => {
     if (info.id === consult?.id) consult = info;
-    if (info.id === callId && info.transfer) out.progress(info.transfer.message);
+    if (info.id !== callId || !info.transfer || info.transfer.message === told) return;
+    told = info.transfer.message;
+    out.progress(told);
   });
   const run = async () => {
     if (!transfer.attended) {
