@@ -78,6 +78,8 @@ interface CallEntry {
   answering?: boolean;
   /** An incoming call's: whether the caller acknowledged our answer (see its class). */
   confirmation?: AnswerConfirmation;
+  /** Handed to someone else: how the call's end reads, whoever ends the dialog. */
+  transferredAs?: [CallEndCode, string];
 }
 
 const SILENCE = new Int16Array(160);
@@ -801,7 +803,9 @@ export class NatterEngine implements EngineApi {
   private endTransferred(callId: string, message: string, byeAfterMs = 0): void {
     const entry = this.calls.get(callId);
     if (!entry || entry.record.ended) return;
-    if (entry.record.finish('transferred', message)) this.emitCall(entry);
+    entry.transferredAs = ['transferred', message];
+    // Waiting for the far end's BYE, the call stays up meanwhile; else it has ended for the user.
+    if (byeAfterMs === 0 && entry.record.finish('transferred', message)) this.emitCall(entry);
     const bye = () => {
       if (entry.session.state !== SessionState.Established) {
         this.finish(entry, 'transferred', message);
@@ -856,6 +860,7 @@ export class NatterEngine implements EngineApi {
           this.finish(
             entry,
             ...(entry.media?.refusal ??
+              entry.transferredAs ??
               entry.confirmation?.endedBecause() ??
               fallbackEnd(entry.record)),
           ),
