@@ -11,6 +11,7 @@ import { keyAction, type KeyScreen } from './call-keys.js';
 import { callLinesOf } from './call-lines.js';
 import { CallWaitingBanner, HeldCalls } from './CallLines.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
+import { TransferPanel, TransferStatus } from './CallTransfer.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { useAsOfTick, useSecondTick } from './second-tick.js';
 import { describeRescue } from './rescue-words.js';
@@ -55,6 +56,7 @@ export function CallView({
   const held = lines.held.filter((other) => other.id !== call.id);
   const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
+  const [transferring, setTransferring] = useState<string | null>(null);
   const invoke = store.bridge.invoke.bind(store.bridge);
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
   // together on the screen's one-second tick: one layout and paint a second (call/second-tick.ts).
@@ -166,6 +168,7 @@ export function CallView({
         </p>
       )}
       <CallSecurityNote store={store} call={call} />
+      <TransferStatus store={store} call={call} />
       {noAudio && (
         <div className="warning one-way" role="alert">
           <p>
@@ -194,6 +197,14 @@ export function CallView({
         </p>
       )}
       {keypad && live && <Keypad label="Call keypad" onKey={sendDtmf} />}
+      {transferring === call.id && live && (
+        <TransferPanel
+          store={store}
+          call={call}
+          held={held}
+          onClose={() => setTransferring(null)}
+        />
+      )}
       <div className="call-controls">
         <button
           type="button"
@@ -224,6 +235,14 @@ export function CallView({
           onClick={() => setKeypad(!keypad)}
         >
           Keypad
+        </button>
+        <button
+          type="button"
+          aria-pressed={transferring === call.id}
+          disabled={!live}
+          onClick={() => setTransferring(transferring === call.id ? null : call.id)}
+        >
+          Transfer
         </button>
       </div>
       <button
