@@ -331,7 +331,7 @@ function inProgress(transfer: CallTransfer | null): boolean {
 
 /** The status line of a message/sipfrag body (RFC 3420), as a REFER's NOTIFY carries it. */
 export function sipfragStatus(body: string): { status: number; reason: string } | null {
-  const match = /^\s*SIP\/2\.0\s+(\d{3})(?:[ \t]+([^\r\n]*))?/.exec(body);
+  const match = /^\s*SIP\/2\.0\s+(\d{3})(?![0-9])(?:[ \t]+([^\r\n]*))?/.exec(body);
   if (!match?.[1]) return null;
   return { status: Number(match[1]), reason: (match[2] ?? '').trim() };
 }

@@ -72,7 +72,7 @@ async function providerLab(test: TestContext): Promise<Lab> {
 describe.skipIf(skip)(
   'call transfer through a cone NAT and Kamailio, with baresip and sipp',
   () => {
-    it('blind: B gets A’s INVITE with our Referred-By, A and B talk, the phone BYEs its leg', async (test) => {
+    it('blind: B gets A’s INVITE after our REFER (Referred-By us), A and B exchange RTP, we BYE our leg', async (test) => {
       const lab = await providerLab(test);
       const partyA = await startBaresipParty(lab);
       const partyB = await startSippParty(lab, 'transfer-target.xml');
