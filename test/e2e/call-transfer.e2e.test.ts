@@ -133,6 +133,7 @@ describe.skipIf(skip)('call transfer in Chromium against the real engine and sip
     await expect
       .poll(() => page.getByText('Transferred to 4443').count(), { timeout: 5000 })
       .toBeGreaterThan(0);
+    await shot('transfer-history');
   }, 60_000);
 
   it('the caller asks us to transfer: a prompt, and Decline answers their REFER 603', async () => {
