@@ -20,6 +20,7 @@ export const CALL_END_WORDS = [
   'No common audio format',
   'Not encrypted',
   'Call failed',
+  'Transferred',
 ] as const;
 export type CallEndWords = (typeof CALL_END_WORDS)[number];
 
@@ -85,6 +86,8 @@ export function callEndWords(call: EndedCall): CallEndWords | null {
       return 'No common audio format';
     case 'not-encrypted':
       return 'Not encrypted';
+    case 'transferred':
+      return 'Transferred';
     case 'unavailable':
     case 'failed': {
       // No status: no final response came at all (timeouts, transport failures).

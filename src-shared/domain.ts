@@ -175,6 +175,8 @@ export const callEndCodeSchema = z.enum([
   /** SRTP was required and the other side answered without it: the phone hung up. */
   'not-encrypted',
   'failed',
+  /** The call was handed to another party (REFER, RFC 3515) or replaced (RFC 3891). */
+  'transferred',
 ]);
 export type CallEndCode = z.infer<typeof callEndCodeSchema>;
 
@@ -268,6 +270,27 @@ export const callConferenceSchema = z.object({
 });
 export type CallConference = z.infer<typeof callConferenceSchema>;
 
+/**
+ * A transfer of the call (RFC 3515), either way. Ours (`outgoing`): blind to `target`, or
+ * attended to the party of the consult call `consultCallId` (REFER with Replaces, RFC 3891);
+ * `state` follows the REFER's answer and the NOTIFYs' sipfrag: asking (REFER sent) → trying →
+ * ringing → succeeded (our leg ends) or failed / refused (the call stays). Theirs (`incoming`):
+ * the far end asks us to call `target`; `asking` until the user accepts (then as ours) or
+ * declines (`declined`, answered 603).
+ */
+export const callTransferSchema = z.object({
+  direction: z.enum(['outgoing', 'incoming']),
+  kind: z.enum(['blind', 'attended']),
+  target: z.string().max(256),
+  consultCallId: z.string().max(64).optional(),
+  state: z.enum(['asking', 'trying', 'ringing', 'succeeded', 'failed', 'refused', 'declined']),
+  /** The latest progress in plain words, e.g. "B is ringing" or why it failed. */
+  message: z.string().max(300),
+  /** The SIP status the latest progress carried (the REFER's answer or the sipfrag's). */
+  sipStatus: z.number().int().optional(),
+});
+export type CallTransfer = z.infer<typeof callTransferSchema>;
+
 export const callInfoSchema = z.object({
   id: z.string(),
   direction: callDirectionSchema,
@@ -311,6 +334,8 @@ export const callInfoSchema = z.object({
   accountId: z.string().max(32).optional(),
   /** A leg of a three-way conference; absent when the call is in none. */
   conference: callConferenceSchema.optional(),
+  /** The call's transfer, asked or under way; absent when none. */
+  transfer: callTransferSchema.optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

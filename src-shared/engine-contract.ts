@@ -83,6 +83,31 @@ export const commandSchemas = {
     request: z.object({ callId: callIdSchema, digits: dtmfDigitsSchema }),
     response: callInfoSchema,
   },
+  /**
+   * Transfers a connected call (REFER, RFC 3515): blind to `target`, or attended to the party of
+   * the connected consult call `consultCallId` (REFER with Replaces, RFC 3891). Resolves once the
+   * REFER is answered; the progress follows in the call's `transfer`.
+   */
+  transfer: {
+    request: z
+      .object({
+        callId: callIdSchema,
+        target: dialTargetSchema.optional(),
+        consultCallId: callIdSchema.optional(),
+      })
+      .refine(
+        (request) => (request.target === undefined) !== (request.consultCallId === undefined),
+        {
+          message: 'give either target (blind) or consultCallId (attended)',
+        },
+      ),
+    response: callInfoSchema,
+  },
+  /** Answers the far end's request to transfer us (an incoming REFER): call the target, or 603. */
+  acceptTransfer: {
+    request: z.object({ callId: callIdSchema, accept: z.boolean() }),
+    response: callInfoSchema,
+  },
   snapshot: {
     request: z.object({}),
     response: z.object({
@@ -106,6 +131,13 @@ export const eventSchemas = {
   nat: natStatusSchema,
   call: callInfoSchema,
   dtmfReceived: z.object({ callId: callIdSchema, digit: z.string().length(1) }),
+  /** The far end of `callId` asks us to call `target` (REFER); answer with acceptTransfer. */
+  transferRequest: z.object({
+    callId: callIdSchema,
+    target: z.string().max(256),
+    referredBy: z.string().max(256).nullable(),
+    attended: z.boolean(),
+  }),
   error: engineErrorSchema,
   voicemail: voicemailSchema,
 } as const;

@@ -39,6 +39,8 @@ export interface FleetEvents {
   call: CallInfo;
   dtmfReceived: EventPayload<'dtmfReceived'>;
   error: EventPayload<'error'>;
+  /** A far end on any account asking the user to call someone (a REFER). */
+  transferRequest: EventPayload<'transferRequest'>;
   accounts: AccountStatus[];
 }
 
@@ -102,6 +104,7 @@ export class AccountFleet {
       engine.on('nat', () => this.emitAccounts()),
       engine.on('dtmfReceived', (dtmf) => this.events.emit('dtmfReceived', dtmf)),
       engine.on('error', (error) => this.events.emit('error', error)),
+      engine.on('transferRequest', (request) => this.events.emit('transferRequest', request)),
     ];
     this.lines.set(id, {
       id,
@@ -235,7 +238,12 @@ export class AccountFleet {
 
   /** The first account's events as the engine sends them; calls from every account. */
   onEngineEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
-    if (event === 'call' || event === 'dtmfReceived' || event === 'error') {
+    if (
+      event === 'call' ||
+      event === 'dtmfReceived' ||
+      event === 'error' ||
+      event === 'transferRequest'
+    ) {
       return this.on(event as keyof FleetEvents, listener as (payload: unknown) => void);
     }
     return this.first.on(event, listener);

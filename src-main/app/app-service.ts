@@ -284,6 +284,8 @@ export function createAppService(
       sendDtmf: passThrough('sendDtmf'),
       snapshot: async () => recordings.withRecordings(await fleet.snapshot()),
       getAccounts: async () => fleet.statuses(),
+      transfer: passThrough('transfer'),
+      acceptTransfer: passThrough('acceptTransfer'),
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
       clearHistory: () => history.clear(),

@@ -5,6 +5,7 @@ import { waitForCall } from '../engine/wait-for-call.js';
 import { isOneWay, oneWayExplanation, openCliSession } from './cli-session.js';
 import { watchQuitSignals } from './quit-signals.js';
 import { scriptHold } from './scripted-hold.js';
+import { scriptTransfer } from './scripted-transfer.js';
 
 interface CallReport {
   registered: boolean;
@@ -29,6 +30,9 @@ interface CallReport {
   rescue: CallInfo['rescue'];
   /** The call's SRTP: the suite and whether the audio ran encrypted; absent with --srtp off. */
   srtp?: CallInfo['srtp'];
+  /** With --transfer-to: the transfer as it ended, and the consult call's end if one was placed. */
+  transfer?: CallInfo['transfer'] | null;
+  consult?: { answered: boolean; end: CallInfo['end'] } | null;
   end?: CallInfo['end'];
   error?: { code: string; message: string };
 }
@@ -78,10 +82,22 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     if (call.state === 'connected') {
       out.progress(`Connected; sending a test tone for ${args.seconds} s...`);
       const hold = args.hold ? scriptHold(engine, call.id, args.hold, out) : null;
+      const transfer = args.transfer ? scriptTransfer(engine, call.id, args.transfer, out) : null;
       const ended = waitForCall(engine, call.id, ['ended'], args.seconds * 1000, call);
       call = await Promise.race([ended, interrupted.then(() => call)]);
       hold?.cancel();
+      transfer?.cancel();
       if (call.state !== 'ended') call = await engine.invoke('hangup', { callId: call.id });
+      const consult = transfer?.consult();
+      if (consult) {
+        // The consult party ends its replaced dialog; a consult still up is ours to end.
+        const settled = await waitForCall(engine, consult.id, ['ended'], 5000, consult);
+        const last =
+          settled.state === 'ended'
+            ? settled
+            : await engine.invoke('hangup', { callId: consult.id });
+        report.consult = { answered: last.answeredAt !== null, end: last.end };
+      }
     }
     const local = call.localMedia;
     const contact = engine.contactSentFor(call.id);
@@ -104,6 +120,7 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
     report.rescue = call.rescue ?? null;
     if (call.srtp) report.srtp = call.srtp;
     report.end = call.end;
+    if (args.transfer) report.transfer = call.transfer ?? null;
     if (!report.answered) {
       report.error = {
         code: call.end?.code ?? 'failed',
@@ -117,6 +134,13 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
         message: report.oneWayAudio
           ? oneWayExplanation(call)
           : 'no audio flowed in either direction',
+      };
+      return finish(out, report, 1);
+    }
+    if (args.transfer && call.transfer?.state !== 'succeeded') {
+      report.error = {
+        code: 'transfer',
+        message: call.transfer?.message ?? 'the call was not transferred',
       };
       return finish(out, report, 1);
     }
@@ -151,6 +175,7 @@ function finish(out: CliOutput, report: CallReport, code: number): number {
         ]
       : []),
     `RTP packets:  ${report.rtp.sent} sent, ${report.rtp.received} received${report.oneWayAudio ? '  (one-way audio)' : ''}`,
+    ...(report.transfer ? [`Transfer:     ${report.transfer.message}`] : []),
     ...(report.end ? [`Ended:        ${report.end.message}`] : []),
   ]);
   if (report.error) out.failure(report.error.message);

@@ -72,6 +72,11 @@ export interface CallArgs extends SessionArgs {
   ringSeconds: number;
   /** --hold AT,FOR: hold the call AT s after the answer and resume it FOR s later. */
   hold: { atSeconds: number; forSeconds: number } | null;
+  /**
+   * --transfer-to M [--transfer-after S] [--consult]: transfers the call to M S s after the
+   * answer, blind (REFER), or attended: a consult call to M first, then REFER with Replaces.
+   */
+  transfer: { to: string; afterSeconds: number; attended: boolean } | null;
 }
 
 export interface ListenArgs extends SessionArgs {
@@ -79,6 +84,8 @@ export interface ListenArgs extends SessionArgs {
   answer: boolean;
   /** Answers every call at once, holding the one in progress: many calls up at a time. */
   answerAll: boolean;
+  /** --accept-transfers: calls whom the far end's REFER names (else they are declined, 603). */
+  acceptTransfers: boolean;
 }
 
 export interface DoctorArgs {
@@ -116,6 +123,10 @@ const OPTIONS = {
   seconds: { type: 'string' },
   'ring-seconds': { type: 'string' },
   hold: { type: 'string' },
+  'transfer-to': { type: 'string' },
+  'transfer-after': { type: 'string' },
+  consult: { type: 'boolean' },
+  'accept-transfers': { type: 'boolean' },
   'display-name': { type: 'string' },
   expires: { type: 'string' },
   failover: { type: 'string', multiple: true },
@@ -281,15 +292,42 @@ export function parseCliArgs(argv: string[]): CliArgs {
       target,
       ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 600) ?? 60,
       hold: holdOf(values.hold),
+      transfer: transferOf(values['transfer-to'], values['transfer-after'], values.consult),
     };
   }
   if (values.hold !== undefined) throw new UsageError('--hold is for call');
+  if (values['transfer-to'] !== undefined || values['transfer-after'] !== undefined) {
+    throw new UsageError('--transfer-to and --transfer-after are for call');
+  }
+  if (values.consult !== undefined) throw new UsageError('--consult is for call --transfer-to');
   if (rest.length > 0) throw new UsageError(`listen takes no argument (got "${rest[0]}")`);
   return {
     command: 'listen',
     ...session,
     answer: values.answer === true,
     answerAll: values['answer-all'] === true,
+    acceptTransfers: values['accept-transfers'] === true,
+  };
+}
+
+function transferOf(
+  to: string | undefined,
+  after: string | undefined,
+  consult: boolean | undefined,
+): CallArgs['transfer'] {
+  if (to === undefined) {
+    if (after !== undefined || consult !== undefined) {
+      throw new UsageError('--transfer-after and --consult need --transfer-to NUMBER');
+    }
+    return null;
+  }
+  if (!/^[A-Za-z0-9*#+._-]{1,64}$/.test(to)) {
+    throw new UsageError(`--transfer-to ${to}: use digits, * and # (or a SIP user)`);
+  }
+  return {
+    to,
+    afterSeconds: integer(after, '--transfer-after', 0, 86_400) ?? 2,
+    attended: consult === true,
   };
 }
 
@@ -396,10 +434,12 @@ Usage:
                 [--binding-lifetime S] [--media-keepalive S] [--no-rescue] [--no-rtcp-mapping]
                 [--no-network-watch] [--failover HOST[:PORT] ...]
                 [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
-                [--codecs G722,PCMU,PCMA] [--tone HZ] [--hold AT,SECONDS] [--json]
+                [--codecs G722,PCMU,PCMA] [--tone HZ] [--hold AT,SECONDS]
+                [--transfer-to N [--transfer-after S] [--consult]] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
-                [--seconds N] [--answer|--answer-all] [--local-address IP] [--keepalive S]
+                [--seconds N] [--answer|--answer-all] [--accept-transfers]
+                [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
                 [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N]
                 [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
@@ -445,6 +485,11 @@ through a wideband (G.722) call, since G.711 ends at 4 kHz.
 
 call --hold AT,SECONDS puts the call on hold AT s after the answer (a re-INVITE, sendonly)
 and resumes it SECONDS later, within --seconds.
+call --transfer-to N transfers the call to N, --transfer-after S seconds after the answer (2 by
+default): a blind transfer (REFER), or with --consult an attended one (the call is held, N is
+called, then the first party is put through to N). Exit 1 when the transfer did not succeed.
+listen --accept-transfers follows the other side's transfer requests (REFER); without it they
+are declined.
 
 --transport tls carries SIP over TLS (port 5061 unless --server names one), the server's
 certificate checked against the system's trust store and the name given in --server; a failed

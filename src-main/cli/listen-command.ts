@@ -15,6 +15,8 @@ interface ListenedCall {
   end: CallInfo['end'];
   /** What the call's signalling ran over. */
   transport: NonNullable<CallInfo['transport']>;
+  /** A transfer the far end asked for, and what became of it. */
+  transfer?: CallInfo['transfer'];
 }
 
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
@@ -76,6 +78,18 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       if (info.state === 'ended')
         out.progress(`Call from ${info.remote} ended: ${info.end?.message ?? ''}`);
     });
+    const unsubscribeTransfers = engine.on('transferRequest', (request) => {
+      out.progress(
+        `The other side asks to transfer the call to ${request.target}; ${args.acceptTransfers ? 'calling' : 'declining'}`,
+      );
+      engine
+        .invoke('acceptTransfer', { callId: request.callId, accept: args.acceptTransfers })
+        .catch((error: unknown) => {
+          out.progress(
+            `could not answer the transfer: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        });
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       new Promise<void>((resolve) => (timer = setTimeout(resolve, args.seconds * 1000))),
@@ -92,6 +106,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
     await engine.shutdown();
     unsubscribe();
     unsubscribeVoicemail();
+    unsubscribeTransfers();
     const calls: ListenedCall[] = [...latest.values()].map((info) => ({
       from: info.remote,
       answered: info.answeredAt !== null,
@@ -101,6 +116,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       ...(info.srtp ? { srtp: info.srtp } : {}),
       end: info.end,
       transport: info.transport ?? 'udp',
+      ...(info.transfer ? { transfer: info.transfer } : {}),
     }));
     out.result(
       {

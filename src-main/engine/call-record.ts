@@ -5,6 +5,7 @@ import type {
   CallInfo,
   CallRescue,
   CallSrtp,
+  CallTransfer,
   CallState,
   MediaAddress,
   RtpStats,
@@ -48,6 +49,8 @@ export class CallRecord {
   contactSent: string | null = null;
   /** The conference this call is a leg of, if any. */
   conference: CallConference | null = null;
+  /** The call's transfer, asked or under way. */
+  transfer: CallTransfer | null = null;
   readonly startedAt = new Date();
 
   constructor(
@@ -94,6 +97,7 @@ export class CallRecord {
       ...(this.srtp ? { srtp: this.srtp } : {}),
       transport: this.transport,
       ...(this.conference ? { conference: this.conference } : {}),
+      ...(this.transfer ? { transfer: this.transfer } : {}),
     };
   }
 }

@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { Invitation, Inviter, SessionState, UserAgent, type Core, type Session } from 'sip.js';
+import {
+  Invitation,
+  Inviter,
+  SessionState,
+  UserAgent,
+  type Core,
+  type Session,
+  type URI,
+} from 'sip.js';
 import type {
   CallEndCode,
   CallInfo,
@@ -50,6 +58,7 @@ import { callerIdentityOf } from '../sip/invite-admission.js';
 import { VoicemailIndicator } from './voicemail-indicator.js';
 import { MessageSummarySubscription } from './message-summary-subscription.js';
 import { CallConference } from './call-conference.js';
+import { CallTransfers } from './call-transfer.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -85,6 +94,8 @@ interface CallEntry {
   ownAudio?: AudioSource;
   /** The three-way conference the call is a leg of. */
   conference?: CallConference<CallEntry> | undefined;
+  /** Handed to someone else: how the call's end reads, whoever ends the dialog. */
+  transferredAs?: [CallEndCode, string];
 }
 
 const SILENCE = new Int16Array(AUDIO_FRAME_SAMPLES);
@@ -138,6 +149,24 @@ export class NatterEngine implements EngineApi {
     log: (level, message) => this.hooks.log?.(level, message),
   });
   private voicemailSubscription: MessageSummarySubscription | null = null;
+  private readonly transfers = new CallTransfers({
+    call: (callId) => this.entry(callId),
+    callIdOf: (session) => this.entryForSession(session)?.record.id ?? null,
+    changed: (callId) => {
+      const entry = this.calls.get(callId);
+      if (entry) this.emitCall(entry);
+    },
+    endTransferred: (callId, message, byeAfterMs) =>
+      this.endTransferred(callId, message, byeAfterMs),
+    placeCall: (uri, label, extraHeaders, onResponse) =>
+      this.placeCall(this.requireAccount(), uri, label, extraHeaders, onResponse),
+    holdOthers: async (callId) => {
+      await this.holdOthers(this.calls.get(callId) ?? null);
+    },
+    serverHost: () => this.requireAccount().server.host,
+    emitTransferRequest: (request) => this.events.emit('transferRequest', request),
+    log: (level, message) => this.hooks.log?.(level, message),
+  });
 
   constructor(
     options: Partial<EngineOptions> = {},
@@ -228,6 +257,10 @@ export class NatterEngine implements EngineApi {
       }
       return entry.record.snapshot();
     },
+    transfer: ({ callId, target, consultCallId }) =>
+      this.oneAtATime(() => this.transfers.transfer(callId, target, consultCallId)),
+    acceptTransfer: ({ callId, accept }) =>
+      this.oneAtATime(() => this.transfers.answer(callId, accept)),
     snapshot: async () => ({
       registration: this.registration,
       nat: this.natStatus,
@@ -588,18 +621,45 @@ export class NatterEngine implements EngineApi {
     const account = this.requireAccount();
     const uri = UserAgent.makeURI(`sip:${target}@${account.server.host}`);
     if (!uri) throw new EngineFailure('bad-target', `"${target}" is not a number we can dial`);
+    return this.placeCall(account, uri, target);
+  }
+
+  /**
+   * Places a call to `uri`; `extraHeaders` and `onResponse` serve a call placed for a transfer
+   * (Referred-By, Replaces; its progress NOTIFYed back to who asked for it).
+   */
+  private async placeCall(
+    account: SipAccount,
+    uri: URI,
+    target: string,
+    extraHeaders: string[] = [],
+    onResponse?: (status: number, reason: string) => void,
+  ): Promise<CallInfo> {
     // A new call while talking on another holds that one, as a desk phone's second line does.
     await this.holdOthers(null);
-    const inviter = new Inviter(account.userAgent, uri);
+    const inviter = new Inviter(
+      account.userAgent,
+      uri,
+      extraHeaders.length ? { extraHeaders } : {},
+    );
     const record = new CallRecord(randomUUID(), 'outgoing', target, null);
     const entry = this.track(record, inviter);
     record.contactSent = account.contactHeader;
+    const report = (response: Core.IncomingResponse) =>
+      onResponse?.(response.message.statusCode ?? 0, response.message.reasonPhrase ?? '');
     inviter
       .invite({
         requestDelegate: {
-          onProgress: (response) => this.onProgress(entry, response),
-          onAccept: () => this.onAnswered(entry),
+          onProgress: (response) => {
+            report(response);
+            this.onProgress(entry, response);
+          },
+          onAccept: (response) => {
+            report(response);
+            this.onAnswered(entry);
+          },
           onReject: (response) => {
+            report(response);
             const { statusCode = 0, reasonPhrase = '' } = response.message;
             // sip.js answers for a server that never did (Timer B: 408, a transport error:
             // 503) with a response that carries no Call-ID: the network failed, not the far end.
@@ -613,6 +673,7 @@ export class NatterEngine implements EngineApi {
         },
       })
       .catch((error: unknown) => {
+        onResponse?.(500, 'Server Internal Error');
         this.finish(entry, 'failed', `the call could not be placed: ${describeError(error)}`);
       });
     return record.snapshot();
@@ -716,6 +777,11 @@ export class NatterEngine implements EngineApi {
   }
 
   private onIncoming(invitation: Invitation): void {
+    const replaced = this.transfers.replacedBy(invitation);
+    if (replaced) {
+      void this.replaceCall(invitation, replaced);
+      return;
+    }
     // Refused before anything is allocated: no RTP socket (sip.js creates the media only when
     // the call is answered) and no tracked call; only its ended record, so that History and the
     // missed-call notice show who tried to call.
@@ -789,6 +855,47 @@ export class NatterEngine implements EngineApi {
     }
   }
 
+  /**
+   * An INVITE with Replaces (RFC 3891 §3) for a call of ours: that call ends (BYE) and the new
+   * caller takes its place, answered at once, since the user was talking on the call it replaces.
+   */
+  private async replaceCall(invitation: Invitation, replacedId: string): Promise<void> {
+    const record = this.incomingRecord(invitation);
+    const entry = this.track(record, invitation);
+    entry.confirmation = new AnswerConfirmation(invitation, () => this.onConfirmed(entry));
+    const who = record.remoteDisplayName ?? record.remote;
+    this.hooks.log?.('info', `an incoming call from ${who} replaces a call in progress`);
+    this.endTransferred(replacedId, `Transferred: ${who} took the call over`);
+    this.emitCall(entry);
+    try {
+      await this.oneAtATime(() => this.answer(record.id, true));
+    } catch (error) {
+      this.hooks.log?.('warn', `the replacing call could not be answered: ${describeError(error)}`);
+      await this.hangup(record.id).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Ends our leg of a call that was handed to someone else: at once in History's words, then a
+   * BYE, after `byeAfterMs` if the far end is expected to end the dialog itself.
+   */
+  private endTransferred(callId: string, message: string, byeAfterMs = 0): void {
+    const entry = this.calls.get(callId);
+    if (!entry || entry.record.ended) return;
+    entry.transferredAs = ['transferred', message];
+    // Waiting for the far end's BYE, the call stays up meanwhile; else it has ended for the user.
+    if (byeAfterMs === 0 && entry.record.finish('transferred', message)) this.emitCall(entry);
+    const bye = () => {
+      if (entry.session.state !== SessionState.Established) {
+        this.finish(entry, 'transferred', message);
+        return;
+      }
+      void byeAnswered(entry.session).finally(() => this.finish(entry, 'transferred', message));
+    };
+    if (byeAfterMs > 0) setTimeout(bye, byeAfterMs).unref?.();
+    else bye();
+  }
+
   /** A call refused 486 because the phone was busy: only its ended record, for History. */
   private recordRefused(caller: { user: string; displayName: string | null }, busy: string): void {
     this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
@@ -821,6 +928,7 @@ export class NatterEngine implements EngineApi {
       statsTimer: null,
     };
     this.calls.set(record.id, entry);
+    this.transfers.watch(session);
     session.stateChange.addListener((state) => {
       if (state === SessionState.Established) {
         this.onAnswered(entry);
@@ -831,6 +939,7 @@ export class NatterEngine implements EngineApi {
           this.finish(
             entry,
             ...(entry.media?.refusal ??
+              entry.transferredAs ??
               entry.confirmation?.endedBecause() ??
               fallbackEnd(entry.record)),
           ),
@@ -866,6 +975,7 @@ export class NatterEngine implements EngineApi {
     clearTimeout(entry.autoAnswer);
     entry.rescue?.stop();
     entry.media?.close();
+    this.transfers.forget(entry.record.id);
     if (first || entry.record.ended) this.emitCall(entry);
     if (entry.record.ended) this.release(entry);
   }

@@ -1,6 +1,7 @@
 import {
   Registerer,
   RegistererState,
+  SIPExtension,
   UserAgent,
   type Invitation,
   type LogLevel,
@@ -169,6 +170,8 @@ export class SipAccount {
         // The engine sends 180 itself, after checking the offer: an INVITE it can only refuse
         // (488) must not ring at the caller's end first.
         sendInitialProvisionalResponse: false,
+        // An attended transfer to us replaces one of our calls (RFC 3891).
+        sipExtensionReplaces: SIPExtension.Supported,
         logBuiltinEnabled: false,
         logLevel: 'warn' as LogLevel,
         logConnector: (level, category, _label, content) => {

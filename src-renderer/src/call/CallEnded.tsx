@@ -43,6 +43,7 @@ const EXPLAINED = new Set([
   'Not allowed',
   'No common audio format',
   'Not encrypted',
+  'Transferred',
 ]);
 
 /** The engine's reasons are clauses ("the other side would not…"); on their own line, a sentence. */

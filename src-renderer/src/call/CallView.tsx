@@ -15,6 +15,7 @@ import { ConferenceParties } from './Conference.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
 import { CodecBadge } from './CodecBadge.js';
 import { codecLabel } from '../../../src-shared/codec-order.js';
+import { TransferPanel, TransferStatus } from './CallTransfer.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { useAsOfTick, useSecondTick } from './second-tick.js';
 import { describeRescue } from './rescue-words.js';
@@ -65,6 +66,7 @@ export function CallView({
   const held = lines.held.filter((other) => other.id !== call.id);
   const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
+  const [transferring, setTransferring] = useState<string | null>(null);
   const invoke = store.bridge.invoke.bind(store.bridge);
   const contactName = useContactName(store, call.remote, call.remoteDisplayName);
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
@@ -192,6 +194,7 @@ export function CallView({
       )}
       <CallSecurityNote store={store} call={call} />
       {call.state === 'connected' && <CodecBadge call={call} />}
+      <TransferStatus store={store} call={call} />
       {noAudio && (
         <div className="warning one-way" role="alert">
           <p>
@@ -220,6 +223,14 @@ export function CallView({
         </p>
       )}
       {keypad && live && <Keypad label="Call keypad" onKey={sendDtmf} />}
+      {transferring === call.id && live && (
+        <TransferPanel
+          store={store}
+          call={call}
+          held={held}
+          onClose={() => setTransferring(null)}
+        />
+      )}
       <div className="call-controls">
         <button
           type="button"
@@ -251,6 +262,14 @@ export function CallView({
           onClick={() => setKeypad(!keypad)}
         >
           Keypad
+        </button>
+        <button
+          type="button"
+          aria-pressed={transferring === call.id}
+          disabled={!live}
+          onClick={() => setTransferring(transferring === call.id ? null : call.id)}
+        >
+          Transfer
         </button>
       </div>
       {live && <RecordingControls store={store} call={call} />}

@@ -19,6 +19,8 @@ export function isMissed(entry: HistoryEntry): boolean {
 
 /** The result as one or two words: Answered, Missed, Declined, Busy, No answer… */
 export function resultWords(entry: HistoryEntry): string {
+  // A transferred call was answered, then handed on: the engine's words name to whom.
+  if (entry.code === 'transferred' && entry.result) return entry.result;
   return CALL_OUTCOME_WORDS[entry.outcome];
 }
 

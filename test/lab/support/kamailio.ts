@@ -65,6 +65,11 @@ export interface KamailioOptions {
    * live an hour unless closed: the router's timeouts are what the tests judge, not Kamailio's.
    */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * Numbers routed elsewhere than the carrier's callee, as number → SIP URI (a second party
+   * behind the provider, e.g. a transfer's target).
+   */
+  numberRoutes?: Record<string, string>;
 }
 
 export const PROVIDER_TLS_PORT = 5061;
@@ -118,6 +123,9 @@ export async function startKamailio(
     RUN_DIR: dir,
     NONCE_EXPIRE: String(options.nonceExpireSeconds ?? 300),
     DIGEST_ALGORITHM: options.digestAlgorithm ?? 'MD5',
+    NUMBER_ROUTES: Object.entries(options.numberRoutes ?? {})
+      .map(([number, uri]) => `if ($rU == "${number}") { $du = "${uri}"; route(RELAY); }`)
+      .join(' '),
     LAB_USER,
   };
   let config = readFileSync(join(REPO, 'test/lab/kamailio/registrar.cfg'), 'utf8');

@@ -1,0 +1,146 @@
+import { useState } from 'react';
+import type { CallInfo } from '../../../src-shared/domain.js';
+import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
+import type { Store } from '../state/store.js';
+import './transfer.css';
+
+/** A transfer whose outcome is not known yet. */
+export function transferUnderWay(call: CallInfo): boolean {
+  const state = call.transfer?.state;
+  return (
+    call.transfer?.direction === 'outgoing' &&
+    (state === 'asking' || state === 'trying' || state === 'ringing')
+  );
+}
+
+/**
+ * The call's transfer as it goes (REFER and its NOTIFYs, in the engine's words), and the far
+ * end's request to transfer us, with Accept and Decline.
+ */
+export function TransferStatus({ store, call }: { store: Store; call: CallInfo }) {
+  const transfer = call.transfer;
+  if (!transfer) return null;
+  const invoke = store.bridge.invoke.bind(store.bridge);
+  if (transfer.direction === 'incoming' && transfer.state === 'asking') {
+    const answer = (accept: boolean) =>
+      void store.act(() => invoke('acceptTransfer', { callId: call.id, accept }));
+    return (
+      <div className="transfer-request" role="alertdialog" aria-label="Transfer request">
+        <p>
+          <strong>{call.remoteDisplayName ?? call.remote}</strong> asks you to call{' '}
+          <strong>{transfer.target}</strong>
+          {transfer.kind === 'attended' ? ', who is waiting for you' : ''}. This call is put on hold
+          meanwhile.
+        </p>
+        <div className="transfer-actions">
+          <button type="button" onClick={() => answer(false)}>
+            Decline
+          </button>
+          <button type="button" className="primary" onClick={() => answer(true)}>
+            Call {transfer.target}
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <p className="transfer-status" role="status" data-state={transfer.state}>
+      {transfer.message}
+    </p>
+  );
+}
+
+/**
+ * Transfer, opened from the call's controls: a number, then "Transfer now" (blind: the other
+ * side is put straight through) or "Consult first" (this call is held and the number called, to
+ * introduce the caller before handing over). On a consult call, the held call can be put through
+ * to the one on the line (attended transfer).
+ */
+export function TransferPanel({
+  store,
+  call,
+  held,
+  onClose,
+}: {
+  store: Store;
+  call: CallInfo;
+  /** Calls on hold that could be put through to this call's party. */
+  held: CallInfo[];
+  onClose: () => void;
+}) {
+  const [number, setNumber] = useState('');
+  const invoke = store.bridge.invoke.bind(store.bridge);
+  const trimmed = number.replace(/[\s()-]/g, '');
+  const valid = dialTargetSchema.safeParse(trimmed).success;
+  const busy = transferUnderWay(call);
+  const blind = () => {
+    onClose();
+    void store.act(() => invoke('transfer', { callId: call.id, target: trimmed }));
+  };
+  const consult = () => {
+    onClose();
+    // Calling holds this call, as a second line does; the held call then offers to be put through.
+    void store.act(() => invoke('call', { target: trimmed }));
+  };
+  const putThrough = (other: CallInfo) => {
+    onClose();
+    void store.act(() => invoke('transfer', { callId: other.id, consultCallId: call.id }));
+  };
+  return (
+    <form
+      className="transfer-panel"
+      aria-label="Transfer the call"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (valid && !busy) blind();
+      }}
+    >
+      {held.length > 0 && call.state === 'connected' && (
+        <div className="transfer-attended">
+          {held.map((other) => (
+            <button
+              key={other.id}
+              type="button"
+              className="primary"
+              disabled={busy || transferUnderWay(other)}
+              onClick={() => putThrough(other)}
+            >
+              Put {other.remoteDisplayName ?? other.remote} through to{' '}
+              {call.remoteDisplayName ?? call.remote}
+            </button>
+          ))}
+          <p className="muted">or transfer this call elsewhere:</p>
+        </div>
+      )}
+      <label>
+        Transfer to
+        <input
+          type="tel"
+          inputMode="tel"
+          autoComplete="off"
+          autoFocus
+          placeholder="Number"
+          value={number}
+          maxLength={64}
+          onChange={(event) => setNumber(event.target.value)}
+        />
+      </label>
+      {number !== '' && !valid && (
+        <p className="muted" role="alert">
+          Use digits, * and # (or a SIP user name).
+        </p>
+      )}
+      <div className="transfer-actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" disabled={!valid || busy} onClick={consult}>
+          Consult first
+        </button>
+        <button type="submit" className="primary" disabled={!valid || busy}>
+          Transfer now
+        </button>
+      </div>
+    </form>
+  );
+}
