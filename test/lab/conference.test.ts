@@ -16,6 +16,7 @@ import type { CallInfo } from '../../src-shared/domain.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
 import {
   audioArriving,
+  PARTY_SAMPLE_RATE,
   captureLoopback,
   framesWithTone,
   joinFrames,
@@ -134,10 +135,10 @@ interface Window {
   to: number;
 }
 
-const tonesIn = (samples: Int16Array) => ({
-  user: framesWithTone(samples, USER_TONE),
-  alice: framesWithTone(samples, ALICE_TONE),
-  bob: framesWithTone(samples, BOB_TONE),
+const tonesIn = (samples: Int16Array, sampleRate?: number) => ({
+  user: framesWithTone(samples, USER_TONE, sampleRate),
+  alice: framesWithTone(samples, ALICE_TONE, sampleRate),
+  bob: framesWithTone(samples, BOB_TONE, sampleRate),
 });
 
 /**
@@ -154,8 +155,8 @@ function heardIn(
     .filter((frame) => frame.at / 1000 >= span.from && frame.at / 1000 <= span.to)
     .map((frame) => frame.pcm);
   return {
-    alice: tonesIn(audioArriving(packets, parties.alice, span)),
-    bob: tonesIn(audioArriving(packets, parties.bob, span)),
+    alice: tonesIn(audioArriving(packets, parties.alice, span), PARTY_SAMPLE_RATE),
+    bob: tonesIn(audioArriving(packets, parties.bob, span), PARTY_SAMPLE_RATE),
     user: tonesIn(joinFrames(speaker)),
   };
 }

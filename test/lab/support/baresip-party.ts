@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
+import { AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
 import type { TransportAddress } from '../../../src-shared/domain.js';
 import { decodeG711 } from '../../../src-main/media/g711.js';
 import { ToneDetector } from '../../../src-main/media/tone.js';
@@ -18,6 +18,13 @@ import { isRtp, readPcap, type UdpPacket } from './capture.js';
 import { delay, waitFor } from './wait.js';
 
 const WAV_HEADER_BYTES = 44;
+/**
+ * The parties speak G.711, whose audio is 8 kHz: baresip without a resampler module must run its
+ * source at the codec's rate, whatever rate our own link runs at.
+ */
+export const PARTY_SAMPLE_RATE = 8000;
+/** 20 ms of audio at a rate. */
+const frameSamplesAt = (rate: number) => rate / 50;
 
 export interface BaresipParty {
   process: ChildProcess;
@@ -26,9 +33,9 @@ export interface BaresipParty {
   rtpPorts: { first: number; last: number };
 }
 
-/** A mono 16-bit WAV of a steady tone at the link's rate, as baresip's `aufile` reads it. */
+/** A mono 16-bit WAV of a steady tone at the parties' rate, as baresip's `aufile` reads it. */
 function writeToneWav(path: string, frequency: number, seconds: number): void {
-  const samples = AUDIO_SAMPLE_RATE * seconds;
+  const samples = PARTY_SAMPLE_RATE * seconds;
   const wav = Buffer.alloc(WAV_HEADER_BYTES + samples * 2);
   wav.write('RIFF', 0);
   wav.writeUInt32LE(36 + samples * 2, 4);
@@ -36,13 +43,13 @@ function writeToneWav(path: string, frequency: number, seconds: number): void {
   wav.writeUInt32LE(16, 16);
   wav.writeUInt16LE(1, 20);
   wav.writeUInt16LE(1, 22);
-  wav.writeUInt32LE(AUDIO_SAMPLE_RATE, 24);
-  wav.writeUInt32LE(AUDIO_SAMPLE_RATE * 2, 28);
+  wav.writeUInt32LE(PARTY_SAMPLE_RATE, 24);
+  wav.writeUInt32LE(PARTY_SAMPLE_RATE * 2, 28);
   wav.writeUInt16LE(2, 32);
   wav.writeUInt16LE(16, 34);
   wav.write('data', 36);
   wav.writeUInt32LE(samples * 2, 40);
-  const step = (2 * Math.PI * frequency) / AUDIO_SAMPLE_RATE;
+  const step = (2 * Math.PI * frequency) / PARTY_SAMPLE_RATE;
   for (let i = 0; i < samples; i++) {
     wav.writeInt16LE(Math.round(7000 * Math.sin(step * i)), WAV_HEADER_BYTES + i * 2);
   }
@@ -75,7 +82,7 @@ export async function startBaresipParty(options: {
       'audio_player aubridge,party',
       `audio_source aufile,${tone}`,
       'audio_alert aubridge,party',
-      `audio_srate ${AUDIO_SAMPLE_RATE}`,
+      `audio_srate ${PARTY_SAMPLE_RATE}`,
       'audio_channels 1',
       `rtp_ports ${rtpPort}-${rtpPort + 9}`,
       'rtcp_mux no',
@@ -186,12 +193,17 @@ export function joinFrames(frames: readonly Int16Array[]): Int16Array {
   return joined;
 }
 
-/** Frames of `samples` (cut at the link's frame length) that carry `frequency`. */
-export function framesWithTone(samples: Int16Array, frequency: number): number {
-  const detector = new ToneDetector({ frequency, minShare: 0.2 });
+/** 20 ms frames of `samples` (audio at `sampleRate`) that carry `frequency`. */
+export function framesWithTone(
+  samples: Int16Array,
+  frequency: number,
+  sampleRate: number = AUDIO_SAMPLE_RATE,
+): number {
+  const frameSamples = frameSamplesAt(sampleRate);
+  const detector = new ToneDetector({ frequency, minShare: 0.2, sampleRate });
   let count = 0;
-  for (let at = 0; at + AUDIO_FRAME_SAMPLES <= samples.length; at += AUDIO_FRAME_SAMPLES) {
-    if (detector.push(samples.subarray(at, at + AUDIO_FRAME_SAMPLES))) count++;
+  for (let at = 0; at + frameSamples <= samples.length; at += frameSamples) {
+    if (detector.push(samples.subarray(at, at + frameSamples))) count++;
   }
   return count;
 }
