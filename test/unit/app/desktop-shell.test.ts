@@ -191,6 +191,9 @@ afterEach(async () => {
   Object.defineProperty(process, 'platform', { value: savedPlatform });
 });
 
+// Each test loads main.ts afresh (the engine, sip.js and every schema): seconds on a loaded machine.
+vi.setConfig({ testTimeout: 30_000 });
+
 describe('main and the preload speak the same channels', () => {
   it('every channel main listens on is sent by the preload, every message main sends is heard', async () => {
     const { electron } = await startApp({ argv: ['tel:15145550100'] });
