@@ -81,10 +81,12 @@ async function openTab(name: 'Dialer' | 'History' | 'Network' | 'Settings'): Pro
 /** The Settings page's sections, as its jump list names them. */
 const SETTINGS_SECTIONS = [
   'Account',
+  'Accounts',
   'Encryption',
   'STUN & keepalive',
   'Relay',
   'Audio',
+  'Codecs',
   'Calls',
   'Recording',
   'App',

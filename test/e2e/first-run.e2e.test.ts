@@ -268,10 +268,12 @@ describe.skipIf(skip)('first run and the settings page', () => {
     const jump = page.getByRole('navigation', { name: 'Settings sections' });
     expect(await jump.getByRole('link').allTextContents()).toEqual([
       'Account',
+      'Accounts',
       'Encryption',
       'STUN & keepalive',
       'Relay',
       'Audio',
+      'Codecs',
       'Calls',
       'Recording',
       'App',
@@ -387,7 +389,7 @@ describe.skipIf(skip)('first run and the settings page', () => {
   });
 
   it('settings: a refused password is said under the password field there too', async () => {
-    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
     const password = page.getByLabel('SIP password', { exact: true });
     await password.fill('not-the-secret');
     await page.getByRole('button', { name: 'Save and register' }).click();
