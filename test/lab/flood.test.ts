@@ -234,7 +234,8 @@ function intervals(packets: UdpPacket[], start: number, end: number): number[] {
 
 /** Share of 20 ms PCMU frames in which the CLI's test tone is heard. */
 function toneShare(packets: UdpPacket[]): number {
-  const detector = new ToneDetector({ frequency: TEST_TONE_HZ });
+  // PCMU off the wire is 8 kHz audio, whatever rate the app's own audio link runs at.
+  const detector = new ToneDetector({ frequency: TEST_TONE_HZ, sampleRate: 8000 });
   let heard = 0;
   let frames = 0;
   for (const packet of packets) {

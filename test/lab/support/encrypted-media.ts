@@ -55,7 +55,8 @@ export function wireFrames(
 
 /** The share of `frames` that carry the 1 kHz test tone. */
 export function toneShare(frames: Int16Array[]): number {
-  const detector = new ToneDetector({ frequency: 1000 });
+  // PCMU off the wire is 8 kHz audio, whatever rate the app's own audio link runs at.
+  const detector = new ToneDetector({ frequency: 1000, sampleRate: 8000 });
   for (const frame of frames) detector.push(frame);
   return frames.length === 0 ? 0 : detector.toneFrames / frames.length;
 }
