@@ -1219,9 +1219,16 @@ export class NatterEngine implements EngineApi {
     await this.shutdownAccount();
   }
 
-  /** Subscribes to the account's mailbox (RFC 3842), unless the options turn that off. */
+  /**
+   * Subscribes to the account's mailbox (RFC 3842) where the registrar says it takes such a
+   * subscription (`Allow-Events: message-summary` in its answer to REGISTER), unless the options
+   * turn that off. A registrar that does not say so is not asked: Asterisk-based providers
+   * send the count unasked, and a SUBSCRIBE to a server without the package is a transaction
+   * it must refuse or leave unanswered every half hour.
+   */
   private subscribeVoicemail(account: SipAccount): void {
     if (this.options.voicemailSubscribeSeconds <= 0) return;
+    if (!account.registrarAllowsEvent('message-summary')) return;
     this.voicemailSubscription = new MessageSummarySubscription({
       userAgent: account.userAgent,
       target: account.userAgent.configuration.uri,

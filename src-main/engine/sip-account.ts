@@ -55,6 +55,8 @@ export class SipAccount {
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private registration: Registration;
+  /** Event packages the registrar's last 200 to REGISTER listed in `Allow-Events`, lower case. */
+  private registrarEvents: string[] = [];
   private stopped = false;
   private closed = false;
   /** Guards against a registrar that keeps reporting a different address on every answer. */
@@ -234,6 +236,14 @@ export class SipAccount {
     return this.socket;
   }
 
+  /**
+   * Whether the registrar's last REGISTER answer listed this event package in `Allow-Events`
+   * (RFC 6665 §8.2.2): what it says it will take a SUBSCRIBE for.
+   */
+  registrarAllowsEvent(eventPackage: string): boolean {
+    return this.registrarEvents.includes(eventPackage.toLowerCase());
+  }
+
   get state(): Registration {
     return this.registration;
   }
@@ -290,7 +300,8 @@ export class SipAccount {
       registerer
         .register({
           requestDelegate: {
-            onAccept: () => {
+            onAccept: (response) => {
+              this.registrarEvents = eventPackagesIn(response.message.getHeaders('allow-events'));
               // A REGISTER sent while registered (a new Contact after a network change) leaves
               // sip.js's state where it was, so no state change says that it was accepted.
               if (this.registration.state !== 'registered') {
@@ -645,4 +656,12 @@ function isRegisterSuccess(message: string): boolean {
   if (!message.startsWith('SIP/2.0 2')) return false;
   const view = viewSipMessage(message);
   return view?.kind === 'response' && view.method === 'REGISTER' && view.statusCode < 300;
+}
+
+/** The event packages of `Allow-Events` header values (comma lists, case-insensitive tokens). */
+export function eventPackagesIn(values: readonly string[]): string[] {
+  return values
+    .flatMap((value) => value.split(','))
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
 }
