@@ -196,6 +196,7 @@ describe.skipIf(skip)('transfers the far end asks for, against sipp on loopback'
     const alice = await caller(phone, 'caller-stays-on-line.xml', 'Alice');
     await connectedTo(phone, 'Alice');
     // The dialog as the client knows it: its tag is the To tag of its 200, Alice's the From tag.
+    await waitFor(() => received(alice, 'SIP/2.0 200').length > 0, 3000);
     const answer = received(alice, 'SIP/2.0 200')[0]?.text ?? '';
     const callId = header(answer, 'Call-ID', 'i');
     const ours = /;\s*tag=([^;\s]+)/.exec(header(answer, 'To', 't') ?? '')?.[1];
@@ -211,12 +212,16 @@ describe.skipIf(skip)('transfers the far end asks for, against sipp on loopback'
     expect(await waitFor(() => received(bob, 'SIP/2.0 200').length > 0, 8000), log()).toBe(true);
     expect(await exited(alice), log()).toBe(0);
     expect(received(alice, 'BYE'), log()).toHaveLength(1);
-    // Bob took the call over without ringing.
+    // Bob took the call over without ringing, here (no ringtone, no notice) or at his end.
     expect(received(bob, 'SIP/2.0 180'), log()).toHaveLength(0);
     const bobCall = await until(
       phone,
       (info) => info.remoteDisplayName === 'Bob' && info.state === 'connected',
     );
+    expect(phone.events.filter((e) => e.id === bobCall.id && e.state === 'incoming')).toEqual([]);
+    expect(
+      phone.events.find((e) => e.remoteDisplayName === 'Alice' && e.state === 'ended')?.end,
+    ).toMatchObject({ code: 'transferred', message: 'Transferred: Bob took the call over' });
     await phone.engine.invoke('hangup', { callId: bobCall.id });
     expect(await exited(bob), log()).toBe(0);
   }, 30_000);
