@@ -86,6 +86,8 @@ interface CallEntry {
    * does not ring as an ordinary call for the moment between that hold and its own answer.
    */
   answering?: boolean;
+  /** An INVITE with Replaces being answered: told as connected only, never as ringing. */
+  replacing?: boolean;
   /** An incoming call's: whether the caller acknowledged our answer (see its class). */
   confirmation?: AnswerConfirmation;
   /** Pending auto-answer of a ringing call. */
@@ -568,6 +570,7 @@ export class NatterEngine implements EngineApi {
         entry.record.remoteMedia = remote;
         entry.record.codec = codec;
         entry.record.srtp = srtp ?? null;
+        if (entry.replacing && entry.record.state === 'incoming') return;
         this.emitCall(entry);
       },
     });
@@ -865,10 +868,14 @@ export class NatterEngine implements EngineApi {
     entry.confirmation = new AnswerConfirmation(invitation, () => this.onConfirmed(entry));
     const who = record.remoteDisplayName ?? record.remote;
     this.hooks.log?.('info', `an incoming call from ${who} replaces a call in progress`);
+    // Told only once answered: as "incoming" it would ring and notify for a call taken already.
+    entry.replacing = true;
+    entry.answering = true;
     this.endTransferred(replacedId, `Transferred: ${who} took the call over`);
-    this.emitCall(entry);
     try {
       await this.oneAtATime(() => this.answer(record.id, true));
+      entry.replacing = false;
+      this.emitCall(entry);
     } catch (error) {
       this.hooks.log?.('warn', `the replacing call could not be answered: ${describeError(error)}`);
       await this.hangup(record.id).catch(() => undefined);

@@ -24,8 +24,14 @@ export interface ProviderFront {
 const callIdOf = (text: string) => /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(text)?.[1] ?? null;
 const key = (peer: TransportAddress) => `${peer.address}:${peer.port}`;
 
-/** The front door on loopback; `registrar` is the sipp that answers REGISTER. */
-export async function startProviderFront(registrar: TransportAddress): Promise<ProviderFront> {
+/**
+ * The front door on loopback; `registrar` is the sipp that answers REGISTER, `callee` (if any)
+ * the sipp that takes the calls the engine places, as the provider routes them to the number.
+ */
+export async function startProviderFront(
+  registrar: TransportAddress,
+  options: { callee?: TransportAddress } = {},
+): Promise<ProviderFront> {
   const socket = createSocket('udp4');
   socket.bind(0, '127.0.0.1');
   await once(socket, 'listening');
@@ -44,6 +50,11 @@ export async function startProviderFront(registrar: TransportAddress): Promise<P
     }
     // From the engine (its first datagram is its REGISTER): to the peer that owns the call.
     engine = source;
+    // A call the engine places (an INVITE of a new Call-ID) goes to the callee, if there is one.
+    const placed = datagram.toString('latin1', 0, 7) === 'INVITE ';
+    if (options.callee && callId && placed && !peerOfCall.has(callId)) {
+      peerOfCall.set(callId, options.callee);
+    }
     const peer = (callId ? peerOfCall.get(callId) : undefined) ?? registrar;
     socket.send(datagram, peer.port, peer.address);
   });
