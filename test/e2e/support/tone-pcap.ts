@@ -12,7 +12,8 @@ const FRAME_MS = 20;
  * tone where `-rtp_echo` would only return ours. Written atomically: suites may share the file.
  */
 export function writeTonePcap(path: string, frequency: number, seconds: number): void {
-  const tone = new ToneGenerator({ frequency });
+  // PCMU on the wire: 8 kHz audio, 160 samples a packet, whatever rate the app's link runs at.
+  const tone = new ToneGenerator({ frequency, sampleRate: 8000, frameSamples: 160 });
   const packets = Math.round((seconds * 1000) / FRAME_MS);
   const records: Buffer[] = [];
   const global = Buffer.alloc(24);
