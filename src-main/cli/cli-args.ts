@@ -449,7 +449,8 @@ Usage:
                 [--ca FILE] [--settings FILE] [--json]
 
 listen reports the voicemail count the provider sends (RFC 3842 message-summary): it
-subscribes to the mailbox once registered (--voicemail-expires S, 0: no SUBSCRIBE, the
+subscribes to the mailbox where the registrar lists message-summary in Allow-Events
+(--voicemail-expires S, 0: no SUBSCRIBE, the
 provider's unasked NOTIFYs are still read) and subscribes again --voicemail-retry S after the
 subscription ends (30 s, doubling while refused).
 
