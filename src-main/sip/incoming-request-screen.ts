@@ -80,6 +80,15 @@ export class IncomingRequestScreen {
         messageSummary: summary.body,
       };
     }
+    // A PRACK belongs to a dialog (RFC 3262 §3); one without a To tag matches none, and sip.js
+    // throws on it out of the socket handler instead of answering 481 as RFC 3261 §12.2.2 says.
+    if (head.method === 'PRACK' && !/;\s*tag=/i.test(headerValue(head, 'to') ?? '')) {
+      return {
+        action: 'answer',
+        status: 481,
+        response: statelessResponse(head, 481, 'Call/Transaction Does Not Exist'),
+      };
+    }
     const normalized = this.ids.normalize(text, head);
     // Decided on the raw head: sip.js's grammar costs milliseconds a message, which is what a
     // flood must not be given.

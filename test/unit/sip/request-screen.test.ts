@@ -168,6 +168,13 @@ describe('requests refused before sip.js, with the RFC 3261 answer', () => {
     expect(answerTo(extension).passed).toBe(true);
   });
 
+  it('answers a PRACK outside any dialog 481 itself: sip.js throws on one', () => {
+    expect(answerTo(request({ method: 'PRACK' }))).toEqual({
+      status: 'SIP/2.0 481 Call/Transaction Does Not Exist',
+      passed: false,
+    });
+  });
+
   it('keeps an OPTIONS with Max-Forwards 0: its target may answer it (RFC 3261 §16.3)', () => {
     const text = request({ extra: ['Max-Forwards: 0'], drop: ['Max-Forwards'] });
     expect(answerTo(text).passed).toBe(true);
