@@ -82,7 +82,7 @@ export class IncomingRequestScreen {
     }
     // A PRACK belongs to a dialog (RFC 3262 §3); one without a To tag matches none, and sip.js
     // throws on it out of the socket handler instead of answering 481 as RFC 3261 §12.2.2 says.
-    if (head.method === 'PRACK' && !/;\s*tag=/i.test(headerValue(head, 'to') ?? '')) {
+    if (head.method === 'PRACK' && outsideAnyDialog(head)) {
       return {
         action: 'answer',
         status: 481,
@@ -92,7 +92,7 @@ export class IncomingRequestScreen {
     const normalized = this.ids.normalize(text, head);
     // Decided on the raw head: sip.js's grammar costs milliseconds a message, which is what a
     // flood must not be given.
-    const newCall = head.method === 'INVITE' && !/;\s*tag=/i.test(headerValue(head, 'to') ?? '');
+    const newCall = head.method === 'INVITE' && outsideAnyDialog(head);
     const fresh = newCall && this.admission.previous(normalized.branch) === undefined;
     const decided = newCall
       ? this.admission.admit(normalized.branch, callerOf(headerValue(head, 'from') ?? ''))
@@ -171,8 +171,13 @@ function messageSummaryNotify(
   if (head.method !== 'NOTIFY') return null;
   const event = /^([^;\s]+)/.exec(headerValue(head, 'event') ?? '')?.[1]?.toLowerCase();
   if (event !== 'message-summary') return null;
-  const unsolicited = !/;\s*tag=/i.test(headerValue(head, 'to') ?? '');
+  const unsolicited = outsideAnyDialog(head);
   return { body: bodyOf(text), unsolicited };
+}
+
+/** A request whose To carries no tag belongs to no dialog yet (RFC 3261 §12.2). */
+function outsideAnyDialog(head: SipRequestHead): boolean {
+  return !/;\s*tag=/i.test(headerValue(head, 'to') ?? '');
 }
 
 function bodyOf(text: string): string {
