@@ -1,4 +1,4 @@
-import type { Referral } from 'sip.js';
+import type { Invitation, Referral } from 'sip.js';
 import {
   SessionState,
   UserAgent,
@@ -11,6 +11,12 @@ import type { CallInfo, CallTransfer } from '../../src-shared/domain.js';
 import type { EventPayload } from '../../src-shared/engine-contract.js';
 import type { CallRecord } from './call-record.js';
 import { EngineFailure } from './engine-error.js';
+import {
+  NO_SUCH_DIALOG,
+  replacedDialogOf,
+  replacesVerdict,
+  type ReplacesVerdict,
+} from './replaces-verdict.js';
 
 /** What the transfers need of the engine: its calls, and a way to place and end them. */
 export interface TransferHost {
@@ -39,6 +45,11 @@ export interface TransferHost {
   emitTransferRequest(request: EventPayload<'transferRequest'>): void;
   log(level: 'info' | 'warn', message: string): void;
 }
+
+/** An INVITE with Replaces: refused, or taking over our call `callId`. */
+export type Replacement =
+  | Extract<ReplacesVerdict, { action: 'refuse' }>
+  | (Extract<ReplacesVerdict, { action: 'replace' }> & { callId: string });
 
 /** How long a REFER's progress may go unreported before the transfer counts as failed. */
 const NOTIFY_SILENCE_MS = 60_000;
@@ -264,13 +275,18 @@ export class CallTransfers {
   }
 
   /**
-   * An incoming INVITE with Replaces (RFC 3891) for one of our calls: that call is handed to the
-   * new caller. Returns the replaced call's id, or null when the INVITE replaces nothing of ours.
+   * An incoming INVITE with Replaces (RFC 3891 §3): what becomes of it, with the call of ours it
+   * takes over if it does. Null for an INVITE without Replaces (a new call, to ring).
    */
-  replacedBy(invitation: { replacee: Session | undefined }): string | null {
+  replacement(invitation: Pick<Invitation, 'replacee' | 'request'>): Replacement | null {
+    const replaces = invitation.request.parseHeader('replaces') as
+      { early_only?: boolean } | undefined;
+    if (!replaces) return null;
     const replacee = invitation.replacee;
-    if (!replacee || replacee.state !== SessionState.Established) return null;
-    return this.host.callIdOf(replacee);
+    const callId = replacee ? this.host.callIdOf(replacee) : null;
+    if (!replacee || !callId) return NO_SUCH_DIALOG;
+    const verdict = replacesVerdict(replacedDialogOf(replacee), replaces.early_only === true);
+    return verdict.action === 'replace' ? { ...verdict, callId } : verdict;
   }
 
   /** Declines what is still waiting on a call that ended. */

@@ -780,9 +780,17 @@ export class NatterEngine implements EngineApi {
   }
 
   private onIncoming(invitation: Invitation): void {
-    const replaced = this.transfers.replacedBy(invitation);
-    if (replaced) {
-      void this.replaceCall(invitation, replaced);
+    const replacement = this.transfers.replacement(invitation);
+    if (replacement?.action === 'replace') {
+      void this.replaceCall(invitation, replacement.callId, replacement.end);
+      return;
+    }
+    if (replacement) {
+      invitation.reject({ statusCode: replacement.status }).catch(() => undefined);
+      this.hooks.log?.(
+        'info',
+        `refused an incoming call with Replaces (${replacement.status}): ${replacement.why}`,
+      );
       return;
     }
     // Refused before anything is allocated: no RTP socket (sip.js creates the media only when
@@ -859,19 +867,33 @@ export class NatterEngine implements EngineApi {
   }
 
   /**
-   * An INVITE with Replaces (RFC 3891 §3) for a call of ours: that call ends (BYE) and the new
-   * caller takes its place, answered at once, since the user was talking on the call it replaces.
+   * An INVITE with Replaces (RFC 3891 §3) for a call of ours: that call ends (BYE, or CANCEL for
+   * our call still ringing) and the new caller takes its place, answered at once, since the user
+   * was on the call it replaces (talking, or waiting for the answer).
    */
-  private async replaceCall(invitation: Invitation, replacedId: string): Promise<void> {
+  private async replaceCall(
+    invitation: Invitation,
+    replacedId: string,
+    end: 'bye' | 'cancel',
+  ): Promise<void> {
+    // The replaced call is ended here (BYE or CANCEL); sip.js would also BYE it once this call is
+    // accepted, which for our call still ringing rejects out of reach (it has no dialog to BYE).
+    invitation._replacee = undefined;
     const record = this.incomingRecord(invitation);
     const entry = this.track(record, invitation);
     entry.confirmation = new AnswerConfirmation(invitation, () => this.onConfirmed(entry));
     const who = record.remoteDisplayName ?? record.remote;
-    this.hooks.log?.('info', `an incoming call from ${who} replaces a call in progress`);
+    const replaced = end === 'bye' ? 'a call in progress' : 'our call still ringing';
+    this.hooks.log?.('info', `an incoming call from ${who} replaces ${replaced}`);
     // Told only once answered: as "incoming" it would ring and notify for a call taken already.
     entry.replacing = true;
     entry.answering = true;
-    this.endTransferred(replacedId, `Transferred: ${who} took the call over`);
+    this.endTransferred(
+      replacedId,
+      end === 'bye'
+        ? `Transferred: ${who} took the call over`
+        : `Answered by ${who}, who took the call over`,
+    );
     try {
       await this.oneAtATime(() => this.answer(record.id, true));
       entry.replacing = false;
@@ -893,7 +915,16 @@ export class NatterEngine implements EngineApi {
     // Waiting for the far end's BYE, the call stays up meanwhile; else it has ended for the user.
     if (byeAfterMs === 0 && entry.record.finish('transferred', message)) this.emitCall(entry);
     const bye = () => {
-      if (entry.session.state !== SessionState.Established) {
+      const { session } = entry;
+      if (session instanceof Inviter && session.state === SessionState.Establishing) {
+        // Our call still ringing, taken over before its answer (RFC 3891 §3): CANCEL it.
+        void session
+          .cancel()
+          .catch(() => undefined)
+          .finally(() => this.finish(entry, 'transferred', message));
+        return;
+      }
+      if (session.state !== SessionState.Established) {
         this.finish(entry, 'transferred', message);
         return;
       }

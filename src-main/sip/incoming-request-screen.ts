@@ -98,7 +98,9 @@ export class IncomingRequestScreen {
       ? this.admission.admit(normalized.branch, callerOf(headerValue(head, 'from') ?? ''))
       : this.admission.previous(normalized.branch);
     // Only a new transaction: a retransmission of the call that rings now must not be refused.
-    const busy = fresh && decided?.ring ? (this.options.busy?.() ?? null) : null;
+    // An INVITE with Replaces (RFC 3891) never rings: the call it names decides its answer.
+    const replaces = newCall && headerValue(head, 'replaces') !== undefined;
+    const busy = fresh && decided?.ring && !replaces ? (this.options.busy?.() ?? null) : null;
     if (busy !== null) {
       const refusal = { ring: false, status: 486, reason: 'Busy Here' } as const;
       this.admission.refuse(normalized.branch, refusal);

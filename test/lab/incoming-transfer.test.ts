@@ -8,6 +8,9 @@
  *   Refer-To user with the Contact we registered. Declined: 603, and no INVITE reaches the target.
  * - An INVITE with Replaces (RFC 3891) naming our call with a caller: the new caller is answered
  *   (200) and the replaced caller gets our BYE. Replaces naming no dialog of ours: 481, no ring.
+ * - RFC 3891 §3 on early dialogs: Replaces naming our own call still ringing is answered at once
+ *   and our INVITE is CANCELled at the callee; naming a call that rings here (not ours to
+ *   replace) gets 481 and the call rings on; `early-only` naming a connected call gets 486.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,9 +61,10 @@ interface Phone {
   target: LoopbackSipp;
 }
 
-async function registeredPhone(): Promise<Phone> {
+/** `callee` answers the calls the phone places: the transfer target, or one that only rings. */
+async function registeredPhone(callee = 'transfer-target.xml'): Promise<Phone> {
   const registrar = await sipp('provider-registrar.xml');
-  const target = await sipp('transfer-target.xml', ['-rtp_echo'], { calls: 1 });
+  const target = await sipp(callee, ['-rtp_echo'], { calls: 1 });
   const front = await startProviderFront(
     { address: '127.0.0.1', port: registrar.port },
     { callee: { address: '127.0.0.1', port: target.port } },
@@ -109,6 +113,14 @@ function received(peer: LoopbackSipp, start: string): SipTraceEntry[] {
     (m) => m.direction === 'received' && m.startLine.startsWith(start),
   );
 }
+
+function sent(peer: LoopbackSipp, start: string): SipTraceEntry[] {
+  return parseSippMessageLog(peer.log).filter(
+    (m) => m.direction === 'sent' && m.startLine.startsWith(start),
+  );
+}
+
+const tagOf = (value: string | null) => /;\s*tag=([^;>\s]+)/.exec(value ?? '')?.[1];
 
 const bodyOf = (message: SipTraceEntry) => message.text.split(/\r?\n\r?\n/)[1]?.trim() ?? '';
 
@@ -237,5 +249,101 @@ describe.skipIf(skip)('transfers the far end asks for, against sipp on loopback'
     expect(received(bob, 'SIP/2.0 481'), saw(bob)).toHaveLength(1);
     expect(received(bob, 'SIP/2.0 180')).toHaveLength(0);
     expect(phone.events.filter((e) => e.remoteDisplayName === 'Bob')).toHaveLength(0);
+  }, 30_000);
+
+  it('Replaces naming our own call still ringing: answered at once, our INVITE CANCELled', async () => {
+    const phone = await registeredPhone('provider-ringing.xml');
+    const placed = await phone.engine.invoke('call', { target: '4443' });
+    // Our early dialog as the callee holds it: its tag in its 180's To, ours in the From.
+    expect(await waitFor(() => sent(phone.target, 'SIP/2.0 180').length > 0, 5000)).toBe(true);
+    const ringing = sent(phone.target, 'SIP/2.0 180')[0]?.text ?? '';
+    const callId = header(ringing, 'Call-ID', 'i');
+    const ours = tagOf(header(ringing, 'From', 'f'));
+    const theirs = tagOf(header(ringing, 'To', 't'));
+    expect(callId && ours && theirs, ringing).toBeTruthy();
+    await until(phone, (info) => info.id === placed.id && info.state === 'ringing');
+
+    const bob = await caller(phone, 'caller-replaces.xml', 'Bob', [
+      '-set',
+      'replaces',
+      `${callId};to-tag=${ours};from-tag=${theirs}`,
+    ]);
+    const log = () => `--- callee ---\n${saw(phone.target)}\n--- replacing ---\n${saw(bob)}`;
+    expect(await waitFor(() => received(bob, 'SIP/2.0 200').length > 0, 8000), log()).toBe(true);
+    expect(received(bob, 'SIP/2.0 180'), log()).toHaveLength(0);
+    // The callee's view: our CANCEL of the INVITE it was ringing for, then its 487 ACKed.
+    expect(await exited(phone.target), log()).toBe(0);
+    const cancels = received(phone.target, 'CANCEL');
+    expect(cancels, log()).toHaveLength(1);
+    expect(header(cancels[0]!.text, 'Call-ID', 'i')).toBe(callId);
+    expect(received(phone.target, 'ACK'), log()).toHaveLength(1);
+    const bobCall = await until(
+      phone,
+      (info) => info.remoteDisplayName === 'Bob' && info.state === 'connected',
+    );
+    expect(phone.events.filter((e) => e.id === bobCall.id && e.state === 'incoming')).toEqual([]);
+    expect(phone.events.find((e) => e.id === placed.id && e.state === 'ended')?.end).toMatchObject({
+      code: 'transferred',
+      message: 'Answered by Bob, who took the call over',
+    });
+    await phone.engine.invoke('hangup', { callId: bobCall.id });
+    expect(await exited(bob), log()).toBe(0);
+  }, 30_000);
+
+  it('Replaces naming a call ringing here gets 481, and that call rings on', async () => {
+    const phone = await registeredPhone();
+    const alice = await caller(phone, 'caller-stays-on-line.xml', 'Alice');
+    const ringing = await until(
+      phone,
+      (info) => info.remoteDisplayName === 'Alice' && info.state === 'incoming',
+    );
+    // Alice's early dialog with us: our tag in the To of our 180, hers in its From.
+    expect(await waitFor(() => received(alice, 'SIP/2.0 180').length > 0, 3000)).toBe(true);
+    const progress = received(alice, 'SIP/2.0 180')[0]?.text ?? '';
+    const callId = header(progress, 'Call-ID', 'i');
+    const ours = tagOf(header(progress, 'To', 't'));
+    const hers = tagOf(header(progress, 'From', 'f'));
+    expect(callId && ours && hers, progress).toBeTruthy();
+
+    const bob = await caller(phone, 'caller-replaces.xml', 'Bob', [
+      '-set',
+      'replaces',
+      `${callId};to-tag=${ours};from-tag=${hers}`,
+    ]);
+    const log = () => `--- ringing ---\n${saw(alice)}\n--- replacing ---\n${saw(bob)}`;
+    expect(await exited(bob), log()).toBe(0);
+    expect(received(bob, 'SIP/2.0 481'), log()).toHaveLength(1);
+    expect(received(bob, 'SIP/2.0 200'), log()).toHaveLength(0);
+    expect(phone.events.filter((e) => e.remoteDisplayName === 'Bob')).toHaveLength(0);
+    // Alice's call was left alone: nothing ended it at her end, and it still rings here.
+    expect(received(alice, 'CANCEL').concat(received(alice, 'SIP/2.0 4')), log()).toEqual([]);
+    expect(phone.events.filter((e) => e.id === ringing.id).at(-1)?.state).toBe('incoming');
+    await phone.engine.invoke('answer', { callId: ringing.id });
+    await until(phone, (info) => info.id === ringing.id && info.state === 'connected');
+    await phone.engine.invoke('hangup', { callId: ringing.id });
+    expect(await exited(alice), log()).toBe(0);
+  }, 30_000);
+
+  it('early-only Replaces naming a connected call gets 486, and the call goes on', async () => {
+    const phone = await registeredPhone();
+    const alice = await caller(phone, 'caller-stays-on-line.xml', 'Alice');
+    const call = await connectedTo(phone, 'Alice');
+    await waitFor(() => received(alice, 'SIP/2.0 200').length > 0, 3000);
+    const answer = received(alice, 'SIP/2.0 200')[0]?.text ?? '';
+    const callId = header(answer, 'Call-ID', 'i');
+    const ours = tagOf(header(answer, 'To', 't'));
+    const hers = tagOf(header(answer, 'From', 'f'));
+    const bob = await caller(phone, 'caller-replaces.xml', 'Bob', [
+      '-set',
+      'replaces',
+      `${callId};to-tag=${ours};from-tag=${hers};early-only`,
+    ]);
+    const log = () => `--- connected ---\n${saw(alice)}\n--- replacing ---\n${saw(bob)}`;
+    expect(await exited(bob), log()).toBe(0);
+    expect(received(bob, 'SIP/2.0 486'), log()).toHaveLength(1);
+    expect(received(alice, 'BYE'), log()).toHaveLength(0);
+    expect(phone.events.filter((e) => e.id === call.id).at(-1)?.state).toBe('connected');
+    await phone.engine.invoke('hangup', { callId: call.id });
+    expect(await exited(alice), log()).toBe(0);
   }, 30_000);
 });

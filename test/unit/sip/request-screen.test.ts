@@ -396,6 +396,31 @@ describe('INVITE admission: ring once per caller per window, 503 beyond the rate
     expect(delivered).toHaveLength(3);
   });
 
+  it('lets an INVITE with Replaces through while a call rings: the call it names decides (RFC 3891)', async () => {
+    await transport.dispose();
+    transport = new UdpTransport(undefined, {
+      endpoint,
+      server,
+      localUser: USER,
+      busy: () => 'Refused: another call was already ringing',
+    });
+    transport.onMessage = (message) => delivered.push(message);
+    await transport.connect();
+    const replacing = invite('bob', 'z9hG4bK-r1').replace(
+      /^(Call-ID: [^\r\n]*)/m,
+      '$1\r\nReplaces: ringing-call;to-tag=ours;from-tag=theirs',
+    );
+    endpoint.deliver(replacing, server);
+    expect(delivered).toHaveLength(1);
+    expect(endpoint.sent).toEqual([]);
+    // Without Replaces, the same caller is refused here as before.
+    endpoint.deliver(invite('carol', 'z9hG4bK-r2'), server);
+    expect(delivered).toHaveLength(1);
+    expect(endpoint.sent.map((sent) => sent.text.split('\r\n')[0])).toEqual([
+      'SIP/2.0 486 Busy Here',
+    ]);
+  });
+
   it('does not count re-INVITEs in a dialog as new calls', () => {
     endpoint.deliver(invite('alice', 'z9hG4bK-d1'), server);
     const reinvite = invite('alice', 'z9hG4bK-d2').replace(/^(To: [^\r\n]*)/m, '$1;tag=dialog');
