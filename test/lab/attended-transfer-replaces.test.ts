@@ -191,7 +191,7 @@ describe.skipIf(skip)(
       expect(bye, log).toBeDefined();
       expect(bye!.time).toBeGreaterThanOrEqual(notifyOk!.time);
       expect(await run.transferee.exited, log).toBe(0);
-    }, 60_000);
+    }, 90_000);
 
     it('control: tags in the wrong roles make the target refuse 481, and the call stays', async (test) => {
       const run = await attendedTransfer(test, { to_param: 'from-tag', from_param: 'to-tag' });
@@ -212,6 +212,6 @@ describe.skipIf(skip)(
       expect(report.transfer, log).toMatchObject({ state: 'failed', sipStatus: 481 });
       expect(run.code).toBe(1);
       expect(sip.filter((m) => m.method === 'BYE' && m.dst === PUBLIC.router)).toEqual([]);
-    }, 60_000);
+    }, 90_000);
   },
 );
