@@ -26,7 +26,10 @@ export interface BaresipHandle {
 export interface BaresipSetup {
   /** Its SIP port on the carrier's address. */
   sipPort: number;
-  /** Its RTP/RTCP ports on that address, `first` to `first + count - 1`. */
+  /**
+   * Its RTP/RTCP ports, `first` to `first + count - 1`; baresip takes them on the interface's
+   * first address (the provider's), whatever address its SIP listens on.
+   */
   rtpPorts: { first: number; count: number };
   /** Where received audio and alerts go and where sent audio comes from, as `module,device`. */
   player: string;
