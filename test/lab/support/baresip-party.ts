@@ -1,21 +1,22 @@
 /**
- * baresip as a far party on loopback that calls the phone through the provider's front door,
- * speaking a steady tone (the `aufile` source, a WAV written here); and what such a party
- * received, read from a capture of the datagrams that arrived at its RTP ports. (baresip 1.0's
- * own recording of what it decodes, the `sndfile` filter, stops for good once a call has been
- * held, so it cannot tell what a resumed party hears.)
+ * baresip as a far party behind the lab's provider, on the carrier's address: it registers with
+ * Kamailio under its own name, answers the phone's call at once and speaks a steady tone (the
+ * `aufile` source, a WAV written here); and what such a party received, read from a capture of
+ * the datagrams that arrived at its RTP ports. (baresip 1.0's own recording of what it decodes,
+ * the `sndfile` filter, stops for good once a call has been held, so it cannot tell what a
+ * resumed party hears.)
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
-import type { TransportAddress } from '../../../src-shared/domain.js';
 import { decodeG711 } from '../../../src-main/media/g711.js';
 import { ToneDetector } from '../../../src-main/media/tone.js';
-import { isRtp, readPcap, type UdpPacket } from './capture.js';
-import { delay, waitFor } from './wait.js';
+import { startBaresip, type BaresipHandle } from './baresip.js';
+import { isRtp, type UdpPacket } from './capture.js';
+import type { KamailioHandle } from './kamailio.js';
+import { PUBLIC, type Lab } from './netns-lab.js';
+import { PROVIDER_SIP_PORT } from './peers.js';
+import { waitFor } from './wait.js';
 
 const WAV_HEADER_BYTES = 44;
 /**
@@ -26,10 +27,10 @@ export const PARTY_SAMPLE_RATE = 8000;
 /** 20 ms of audio at a rate. */
 const frameSamplesAt = (rate: number) => rate / 50;
 
-export interface BaresipParty {
-  process: ChildProcess;
-  output(): string;
-  /** The first of the ten RTP/RTCP ports it may use. */
+export interface BaresipParty extends BaresipHandle {
+  /** The name it registered under, which the phone dials. */
+  user: string;
+  /** Its RTP/RTCP ports. */
   rtpPorts: { first: number; last: number };
 }
 
@@ -57,106 +58,44 @@ function writeToneWav(path: string, frequency: number, seconds: number): void {
 }
 
 /**
- * Starts baresip as `user`, calling `target` (the phone's account at the provider's front door)
- * with one codec, speaking `frequency` Hz. Ports are picked at random on the shared loopback.
+ * Starts baresip as `user` on the carrier's address at `sipPort`, with ten RTP ports from
+ * `rtpPort`, one codec, speaking `frequency` Hz; resolves once Kamailio's location table holds
+ * its contact.
  */
-export async function startBaresipParty(options: {
-  user: string;
-  frequency: number;
-  codec: 'PCMU' | 'PCMA';
-  front: TransportAddress;
-  callee: string;
-  /** The first of its ten RTP/RTCP ports; a random pick by default. */
-  rtpPort?: number;
-}): Promise<BaresipParty> {
-  const dir = mkdtempSync(join(tmpdir(), 'natter-party-'));
-  const tone = join(dir, 'tone.wav');
-  writeToneWav(tone, options.frequency, 60);
-  const sipPort = 30000 + Math.floor(Math.random() * 5000) * 2;
-  const rtpPort = options.rtpPort ?? randomRtpPort();
-  writeFileSync(
-    join(dir, 'config'),
-    [
-      'poll_method epoll',
-      `sip_listen 127.0.0.1:${sipPort}`,
-      'audio_player aubridge,party',
-      `audio_source aufile,${tone}`,
-      'audio_alert aubridge,party',
-      `audio_srate ${PARTY_SAMPLE_RATE}`,
-      'audio_channels 1',
-      `rtp_ports ${rtpPort}-${rtpPort + 9}`,
-      'rtcp_mux no',
-      'module_path /usr/lib/baresip/modules',
-      'module g711.so',
-      'module aubridge.so',
-      'module aufile.so',
-      'module_app account.so',
-      'module_app menu.so',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    join(dir, 'accounts'),
-    `"${options.user}" <sip:${options.user}@127.0.0.1>;regint=0;audio_codecs=${options.codec}\n`,
-  );
-  const target = `sip:${options.callee}@${options.front.address}:${options.front.port}`;
-  const child = spawn('baresip', ['-f', dir, '-n', '127.0.0.1', '-v', '-e', `/dial ${target}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+export async function startRegisteredParty(
+  lab: Lab,
+  kamailio: KamailioHandle,
+  options: {
+    user: string;
+    frequency: number;
+    codec: 'PCMU' | 'PCMA';
+    sipPort: number;
+    rtpPort: number;
+  },
+): Promise<BaresipParty> {
+  const { user, rtpPort } = options;
+  const handle = await startBaresip(lab, (dir) => {
+    const tone = join(dir, 'tone.wav');
+    writeToneWav(tone, options.frequency, 60);
+    return {
+      sipPort: options.sipPort,
+      rtpPorts: { first: rtpPort, count: 10 },
+      player: 'aubridge,party',
+      source: `aufile,${tone}`,
+      rates: [`audio_srate ${PARTY_SAMPLE_RATE}`],
+      modules: ['g711', 'aubridge', 'aufile'],
+      appModules: ['menu'],
+      account: `"${user}" <sip:${user}@${PUBLIC.provider}:${PROVIDER_SIP_PORT}>;regint=600;answermode=auto;audio_codecs=${options.codec}`,
+    };
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const dialled = await waitFor(
-    () => child.exitCode !== null || output.includes('connecting to'),
+  const registered = await waitFor(
+    () => handle.process.exitCode !== null || kamailio.location(user).length > 0,
     10_000,
   );
-  if (!dialled || child.exitCode !== null) {
-    throw new Error(`baresip did not call: ${output.slice(-1500)}`);
+  if (!registered || handle.process.exitCode !== null) {
+    throw new Error(`baresip ${user} did not register: ${handle.output().slice(-1500)}`);
   }
-  return {
-    process: child,
-    output: () => output,
-    rtpPorts: { first: rtpPort, last: rtpPort + 9 },
-  };
-}
-
-/** The first of ten ports for a party's RTP, picked at random on the shared loopback. */
-export function randomRtpPort(): number {
-  return 40000 + Math.floor(Math.random() * 2000) * 10;
-}
-
-export interface LoopbackCapture {
-  /** Stops tshark and returns the UDP packets it saw. */
-  stop(): Promise<UdpPacket[]>;
-}
-
-/** tshark on loopback with a capture filter; resolves once it is capturing. */
-export async function captureLoopback(filter: string): Promise<LoopbackCapture> {
-  const file = join(mkdtempSync(join(tmpdir(), 'natter-capture-')), 'lo.pcap');
-  const child = spawn('tshark', ['-q', '-n', '-i', 'lo', '-f', filter, '-F', 'pcap', '-w', file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const capturing = await waitFor(
-    () => output.includes('Capturing on') || child.exitCode !== null,
-    30_000,
-  );
-  if (!capturing || child.exitCode !== null) {
-    throw new Error(`tshark did not start on lo: ${output.slice(-500)}`);
-  }
-  return {
-    stop: async () => {
-      // dumpcap reads the kernel's buffer in batches: let it catch up before it is stopped.
-      await delay(750);
-      const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-      child.kill('SIGINT');
-      await Promise.race([exited, delay(5000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      return readPcap(file);
-    },
-  };
+  return { ...handle, user, rtpPorts: { first: rtpPort, last: rtpPort + 9 } };
 }
 
 /**

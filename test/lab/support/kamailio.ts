@@ -2,7 +2,9 @@
  * Kamailio as the lab's provider: registrar and proxy at 198.51.100.10:5060 in the internet
  * namespace, with digest auth (qop=auth, nonces that expire), `force_rport`, nathelper's NAT
  * test and an in-memory location table. Behind it, the "carrier" at 198.51.100.20: a callee for
- * calls to any number and a caller for calls to the registered user, both sipp.
+ * calls to any number and a caller for calls to the registered user, both sipp; parties that
+ * register from that address (trusted there without digest, as the carrier is) are called at
+ * their contacts, as the registered user is.
  *
  * The config is test/lab/kamailio/registrar.cfg with its placeholders filled per run; the user
  * table is a db_text directory written beside it. What Kamailio stored is read back with
@@ -205,23 +207,31 @@ export function parseLocation(dump: string, user: string): LocationContact[] {
 
 /**
  * sipp on the carrier's side: the callee (a server answering calls the registrar forwards) or
- * the caller (calling `user` through the registrar). Both echo RTP (`-rtp_echo`).
+ * the caller (calling `user` through the registrar). Both echo RTP (`-rtp_echo`). Another party
+ * behind the provider (a transfer's target) is a callee on a `port` and `mediaPort` of its own,
+ * running its own `scenario` for up to `calls` calls.
  */
 export async function startCarrier(
   lab: Lab,
   role: 'callee' | 'caller',
-  options: { user?: string; scenario?: string } = {},
+  options: {
+    user?: string;
+    scenario?: string;
+    port?: number;
+    mediaPort?: number;
+    calls?: number;
+  } = {},
 ): Promise<SippHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'natter-carrier-'));
   const messageLog = join(dir, 'messages.log');
-  const port = role === 'callee' ? CARRIER.calleePort : CARRIER.callerPort;
-  const mediaPort = role === 'callee' ? CARRIER.calleeMediaPort : CARRIER.callerMediaPort;
+  const port = options.port ?? (role === 'callee' ? CARRIER.calleePort : CARRIER.callerPort);
+  const mediaPort =
+    options.mediaPort ?? (role === 'callee' ? CARRIER.calleeMediaPort : CARRIER.callerMediaPort);
+  const scenario =
+    options.scenario ?? (role === 'callee' ? 'kamailio-callee.xml' : 'kamailio-caller.xml');
   const args = [
     '-sf',
-    join(
-      SCENARIOS,
-      options.scenario ?? (role === 'callee' ? 'kamailio-callee.xml' : 'kamailio-caller.xml'),
-    ),
+    join(SCENARIOS, scenario),
     '-i',
     CARRIER.address,
     '-p',
@@ -231,7 +241,7 @@ export async function startCarrier(
     '-mp',
     String(mediaPort),
     '-m',
-    '1',
+    String(options.calls ?? 1),
     '-rtp_echo',
     '-trace_msg',
     '-message_file',
@@ -256,7 +266,7 @@ export async function startCarrier(
       lab.exec(lab.internet, 'ss', ['-uan']).includes(`${CARRIER.address}:${port}`),
     10_000,
   );
-  if (!up) throw new Error(`sipp (${role}) did not start: ${output.slice(-800)}`);
+  if (!up) throw new Error(`sipp (${role}, ${scenario}) did not start: ${output.slice(-800)}`);
   return {
     process: child,
     messageLog,

@@ -45,6 +45,14 @@ export interface LabOptions {
    * daemon's STUN check of its external address) keeps its ports even when NAT is symmetric.
    */
   portMapping?: boolean;
+  /**
+   * Drops what arrives on the WAN for the router itself unasked, as a home router's firewall
+   * does (OpenWrt's wan zone). Without it such a datagram (a far party's RTP that beats our
+   * first packet to it) leaves a conntrack entry that holds the public port our own mapping
+   * toward that party needs, and Linux moves the mapping to another port: audio from the party
+   * then reaches nothing.
+   */
+  wanFirewall?: boolean;
 }
 
 /**
@@ -211,6 +219,13 @@ export class Lab {
         `net.netfilter.nf_conntrack_udp_timeout_stream=${options.udpTimeoutSeconds}`,
       ]);
     }
+    if (options.wanFirewall && options.nat !== 'none') {
+      // Dropped before conntrack confirms it, the datagram leaves no entry behind.
+      this.exec(router, this.routerIptables, [
+        ...['-A', 'INPUT', '-i', this.routerWanInterface],
+        ...['-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'],
+      ]);
+    }
     // The silent STUN server: packets vanish, no ICMP tells the client anything.
     this.exec(internet, 'iptables', ['-A', 'INPUT', '-d', PUBLIC.silent, '-j', 'DROP']);
     if (options.secondRouter) this.buildSecondRouter();
@@ -310,11 +325,20 @@ export class Lab {
     return run('ip', ['netns', 'exec', ns, command, ...lockWait, ...args], options.timeoutMs);
   }
 
-  /** Starts a long-running process in a namespace; it is killed by `destroy()`. */
-  spawn(ns: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  /**
+   * Starts a long-running process in a namespace; it is killed by `destroy()`. `stdin: 'pipe'`
+   * for a process driven through its standard input.
+   */
+  spawn(
+    ns: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+    options: { stdin?: 'ignore' | 'pipe' } = {},
+  ): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', ns, command, ...args], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     });
     this.processes.add(child);
     child.once('exit', () => this.processes.delete(child));
