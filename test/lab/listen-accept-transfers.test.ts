@@ -127,7 +127,7 @@ async function transferAsked(acceptTransfers: boolean, labs: Lab[]) {
   ].join('\n');
   return {
     run,
-    report: run.json as unknown as ListenReportJson & { calls: ListenedCall[] },
+    report: run.json as unknown as Omit<ListenReportJson, 'calls'> & { calls: ListenedCall[] },
     clientAddress: lab.clientAddress,
     registeredContact,
     callerExit,
