@@ -5,6 +5,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
+import { G722_SAMPLE_RATE } from './g722.js';
 import { cryptoAttribute, readCryptoAttributes, type SdesCrypto } from './sdes.js';
 import { RTP_CLOCK_RATE, VOICE_PAYLOAD_TYPES, type VoiceCodecName } from './voice-codec.js';
 
@@ -24,7 +25,7 @@ const CLOCK_RATE = RTP_CLOCK_RATE;
  * payload type by its number alone, rtpmap ignored, and stamps at 8000; Asterisk stamps G.722 at
  * 8000 always. Playout here is ordered by sequence number, so either step plays the same.
  */
-const G722_AUDIO_RATE = 16000;
+const G722_AUDIO_RATE = G722_SAMPLE_RATE;
 const CODEC_NAMES: ReadonlySet<string> = new Set<AudioCodecName>(['PCMU', 'PCMA', 'G722']);
 const SUPPORTED_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF', 'RTP/SAVP', 'RTP/SAVPF']);
 /** The profiles of SRTP (RFC 3711 §12): the offerer demands it. */

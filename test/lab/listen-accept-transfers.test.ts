@@ -45,7 +45,7 @@ const ACCOUNT_ARGS = ['--server', `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`, '--
 const STUN_ARGS = ['--stun', `${PUBLIC.stunA}:3478`, '--stun', `${PUBLIC.stunB}:3478`];
 /** B's number, as kamailio-caller-refers.xml writes it in its From. */
 const CALLER_B = '15145550100';
-const LISTEN_SECONDS = 12;
+const LISTEN_SECONDS = 15;
 
 type ListenedCall = ListenReportJson['calls'][number] & {
   transfer?: { direction: string; kind: string; target: string; state: string; sipStatus?: number };

@@ -8,11 +8,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUDIO_FRAME_SAMPLES } from '../../../src-shared/audio-format.js';
+import { AUDIO_FRAME_MS, AUDIO_FRAME_SAMPLES } from '../../../src-shared/audio-format.js';
 import { CallMedia } from '../../../src-main/engine/call-media.js';
 import { G722Encoder } from '../../../src-main/media/g722.js';
 import { parseRtp, serializeRtp, type RtpPacket } from '../../../src-main/media/rtp-packet.js';
 import { parseAudioSdp } from '../../../src-main/media/sdp.js';
+import { RTP_CLOCK_RATE } from '../../../src-main/media/voice-codec.js';
 import { ToneDetector, ToneGenerator } from '../../../src-main/media/tone.js';
 import { natStrategy } from '../../../src-main/nat/index.js';
 
@@ -32,6 +33,9 @@ const environment = {
 
 const FAR_END_TONE_HZ = 5000;
 const PAYLOAD_TYPE = 98;
+/** A 20 ms packet's timestamp step on RFC 3551's 8000 clock, and on the audio's 16 kHz. */
+const STEP_AT_8000 = (RTP_CLOCK_RATE * AUDIO_FRAME_MS) / 1000;
+const STEP_AT_16000 = AUDIO_FRAME_SAMPLES;
 
 function offerFrom(port: number): string {
   return [
@@ -111,7 +115,7 @@ describe('a far end offering G722/16000, against CallMedia on loopback', () => {
   }
 
   it('is answered G.722 under its payload type and rtpmap; our RTP is stamped on the 8000 clock', async () => {
-    const { answer, received, heard } = await answeredCall(AUDIO_FRAME_SAMPLES / 2);
+    const { answer, received, heard } = await answeredCall(STEP_AT_8000);
     expect(answer).toContain(`m=audio `);
     expect(answer).toMatch(new RegExp(`m=audio \\d+ RTP/AVP ${PAYLOAD_TYPE} 101\\r\\n`));
     expect(answer).toContain(`a=rtpmap:${PAYLOAD_TYPE} G722/16000\r\n`);
@@ -127,7 +131,7 @@ describe('a far end offering G722/16000, against CallMedia on loopback', () => {
     // ...and the timestamp advances 160 a packet: the 8000 clock of RFC 3551, whatever the
     // rtpmap said, as pjsip, baresip and Asterisk stamp it. (A sender that fell behind skips a
     // packet and its timestamp goes on: steps of a whole number of packets.)
-    const packetTime = AUDIO_FRAME_SAMPLES / 2;
+    const packetTime = STEP_AT_8000;
     const steps = audio.slice(1).map((packet, i) => (packet.timestamp - audio[i]!.timestamp) >>> 0);
     expect(steps.every((step) => step > 0 && step % packetTime === 0)).toBe(true);
     expect(steps.filter((step) => step === packetTime).length).toBeGreaterThan(steps.length / 2);
@@ -135,13 +139,13 @@ describe('a far end offering G722/16000, against CallMedia on loopback', () => {
     const last = audio.at(-1)!;
     const clockHz =
       (((last.timestamp - first.timestamp) >>> 0) * 1000) / (last.arrivedMs - first.arrivedMs);
-    expect(clockHz).toBeGreaterThan(8000 * 0.7);
-    expect(clockHz).toBeLessThan(8000 * 1.3);
+    expect(clockHz).toBeGreaterThan(RTP_CLOCK_RATE * 0.7);
+    expect(clockHz).toBeLessThan(RTP_CLOCK_RATE * 1.3);
     expect(heard.toneFrames).toBeGreaterThan(10);
   });
 
   it('plays a far end that steps its timestamps by 320 (its 16 kHz) as well', async () => {
-    const { heard } = await answeredCall(AUDIO_FRAME_SAMPLES);
+    const { heard } = await answeredCall(STEP_AT_16000);
     await wait(800);
     expect(heard.toneFrames).toBeGreaterThan(10);
   });
