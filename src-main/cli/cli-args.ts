@@ -490,7 +490,8 @@ call --transfer-to N transfers the call to N, --transfer-after S seconds after t
 default): a blind transfer (REFER), or with --consult an attended one (the call is held, N is
 called, then the first party is put through to N). Exit 1 when the transfer did not succeed.
 listen --accept-transfers follows the other side's transfer requests (REFER); without it they
-are declined.
+are declined (603). listen --json reports them: "transfer" on the caller's call (its target and
+state: succeeded, failed, declined), "transferFrom" (the caller) on the call placed to the target.
 
 --transport tls carries SIP over TLS (port 5061 unless --server names one), the server's
 certificate checked against the system's trust store and the name given in --server; a failed

@@ -17,6 +17,11 @@ interface ListenedCall {
   transport: NonNullable<CallInfo['transport']>;
   /** A transfer the far end asked for, and what became of it. */
   transfer?: CallInfo['transfer'];
+  /**
+   * On a call listen placed (`from` is then the number it called): the caller whose transfer
+   * request (REFER) it follows, with --accept-transfers.
+   */
+  transferFrom?: string;
 }
 
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
@@ -29,6 +34,9 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
   }
   const { engine } = session;
   const latest = new Map<string, CallInfo>();
+  // listen places calls only to follow a transfer it accepted: each, in turn, is the next one.
+  const acceptedTransfersFrom: string[] = [];
+  const transferFrom = new Map<string, string>();
   const registered = session.registration.state === 'registered';
   try {
     if (!registered) {
@@ -56,6 +64,8 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
     const unsubscribe = engine.on('call', (info) => {
       const first = !latest.has(info.id);
       latest.set(info.id, info);
+      const asker = first && info.direction === 'outgoing' ? acceptedTransfersFrom.shift() : null;
+      if (asker) transferFrom.set(info.id, asker);
       if (first && info.state === 'incoming') {
         out.progress(`Incoming call from ${info.remote}${args.answer ? ', answering' : ''}`);
         if (args.answer || args.answerAll) {
@@ -82,6 +92,8 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       out.progress(
         `The other side asks to transfer the call to ${request.target}; ${args.acceptTransfers ? 'calling' : 'declining'}`,
       );
+      const asker = latest.get(request.callId)?.remote;
+      if (args.acceptTransfers && asker !== undefined) acceptedTransfersFrom.push(asker);
       engine
         .invoke('acceptTransfer', { callId: request.callId, accept: args.acceptTransfers })
         .catch((error: unknown) => {
@@ -117,6 +129,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       end: info.end,
       transport: info.transport ?? 'udp',
       ...(info.transfer ? { transfer: info.transfer } : {}),
+      ...(transferFrom.has(info.id) ? { transferFrom: transferFrom.get(info.id) } : {}),
     }));
     out.result(
       {
@@ -143,7 +156,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         `Calls: ${calls.length}`,
         ...calls.map(
           (c) =>
-            `  from ${c.from}: ${c.answered ? 'answered' : 'not answered'}, RTP ${c.rtp.sent} sent / ${c.rtp.received} received${c.oneWayAudio ? ' (one-way audio)' : ''}`,
+            `  ${c.transferFrom === undefined ? `from ${c.from}` : `to ${c.from} (transfer asked by ${c.transferFrom})`}: ${c.answered ? 'answered' : 'not answered'}, RTP ${c.rtp.sent} sent / ${c.rtp.received} received${c.oneWayAudio ? ' (one-way audio)' : ''}${describeTransfer(c.transfer)}`,
         ),
       ],
     );
@@ -158,4 +171,10 @@ function describeVoicemail(voicemail: Voicemail): string {
   if (voicemail.newMessages === null)
     return voicemail.waiting ? 'messages waiting' : 'no new messages';
   return `${voicemail.newMessages} new, ${voicemail.oldMessages ?? 0} old`;
+}
+
+function describeTransfer(transfer: CallInfo['transfer']): string {
+  return transfer?.direction === 'incoming'
+    ? `; transfer to ${transfer.target}: ${transfer.state}`
+    : '';
 }

@@ -12,6 +12,7 @@ import type { MediaTransport } from '../net/media-transport.js';
 import { RtpSession, type AudioSource, type RemoteRtcp } from '../media/rtp-session.js';
 import {
   answerDirection,
+  answeredFormat,
   buildAudioSdp,
   chooseCodec,
   parseAudioSdp,
@@ -226,6 +227,8 @@ export class CallMedia implements CallMediaPort {
       connection: local.connection,
       audioPort: local.audioPort,
       codecs,
+      // An answer writes the codec as the offer did: its payload type, its rtpmap rate.
+      ...(answering && remote?.codec ? answeredFormat(remote.codec) : {}),
       telephoneEventPt,
       direction,
       ...(rtcp ? { rtcp } : {}),

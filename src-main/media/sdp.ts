@@ -5,6 +5,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
+import { G722_SAMPLE_RATE } from './g722.js';
 import { cryptoAttribute, readCryptoAttributes, type SdesCrypto } from './sdes.js';
 import { RTP_CLOCK_RATE, VOICE_PAYLOAD_TYPES, type VoiceCodecName } from './voice-codec.js';
 
@@ -16,6 +17,15 @@ export const STATIC_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = VO
 export const DEFAULT_TELEPHONE_EVENT_PT = 101;
 /** Every codec here is written `/8000`, G.722 too (RFC 3551 §4.5.2: its clock-rate quirk). */
 const CLOCK_RATE = RTP_CLOCK_RATE;
+/**
+ * The rate some endpoints write in G.722's rtpmap instead: its audio's 16 kHz. It names the same
+ * codec, and its RTP clock stays at 8000, as pjsip, baresip and Asterisk keep it whatever the
+ * rtpmap says: pjsip (PJMEDIA_HANDLE_G722_MPEG_BUG) stamps 8000 and learns on receipt whether the
+ * far end steps its timestamps by a 20 ms packet's 160 or 320; baresip (libre) matches a static
+ * payload type by its number alone, rtpmap ignored, and stamps at 8000; Asterisk stamps G.722 at
+ * 8000 always. Playout here is ordered by sequence number, so either step plays the same.
+ */
+const G722_AUDIO_RATE = G722_SAMPLE_RATE;
 const CODEC_NAMES: ReadonlySet<string> = new Set<AudioCodecName>(['PCMU', 'PCMA', 'G722']);
 const SUPPORTED_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF', 'RTP/SAVP', 'RTP/SAVPF']);
 /** The profiles of SRTP (RFC 3711 §12): the offerer demands it. */
@@ -37,6 +47,8 @@ export interface AudioSdpOptions {
   codecs: AudioCodecName[];
   /** Payload type to use for a codec instead of its static one (answering a peer's mapping). */
   codecPayloadTypes?: Partial<Record<AudioCodecName, number>>;
+  /** The rtpmap rate to write for a codec instead of 8000 (answering `G722/16000` in kind). */
+  codecRtpmapRates?: Partial<Record<AudioCodecName, number>>;
   /** RFC 4733 telephone-event payload type; 101 by default, null to leave DTMF events out. */
   telephoneEventPt?: number | null;
   direction?: MediaDirection;
@@ -67,7 +79,7 @@ export function buildAudioSdp(options: AudioSdpOptions): string {
     (codec) => ({
       payload: options.codecPayloadTypes?.[codec] ?? STATIC_PAYLOAD_TYPES[codec],
       codec,
-      rate: CLOCK_RATE,
+      rate: options.codecRtpmapRates?.[codec] ?? CLOCK_RATE,
     }),
   );
   const fmtp: Array<{ payload: number; config: string }> = [];
@@ -134,7 +146,10 @@ export function buildAudioSdp(options: AudioSdpOptions): string {
 export interface SdpCodec {
   name: AudioCodecName;
   payloadType: number;
+  /** The RTP clock its timestamps run at: 8000 for every codec here. */
   clockRate: number;
+  /** The rate the remote's rtpmap wrote, where it is not the RTP clock (`G722/16000`). */
+  rtpmapRate?: number;
 }
 
 export interface ParsedAudioSdp {
@@ -265,10 +280,16 @@ function readFormats(
     const mapped = rtpmap.get(payloadType);
     // Static types need no rtpmap (RFC 3551 §6); an explicit one wins if present.
     const name = mapped ? upper(mapped.codec) : staticName(payloadType);
-    const clockRate = mapped ? Number(mapped.rate) : CLOCK_RATE;
-    if (clockRate !== CLOCK_RATE) continue;
+    const rate = mapped ? Number(mapped.rate) : CLOCK_RATE;
+    const g722AtAudioRate = name === 'G722' && rate === G722_AUDIO_RATE;
+    if (rate !== CLOCK_RATE && !g722AtAudioRate) continue;
     if (isCodecName(name) && !codecs.some((codec) => codec.name === name)) {
-      codecs.push({ name, payloadType, clockRate });
+      codecs.push({
+        name,
+        payloadType,
+        clockRate: CLOCK_RATE,
+        ...(g722AtAudioRate ? { rtpmapRate: rate } : {}),
+      });
     } else if (name === 'TELEPHONE-EVENT' && telephoneEventPt === null) {
       telephoneEventPt = payloadType;
     }
@@ -350,13 +371,29 @@ export function negotiateAnswer(
     connection: local.connection,
     audioPort: local.audioPort,
     codecs: [codec.name],
-    codecPayloadTypes: { [codec.name]: codec.payloadType },
+    ...answeredFormat(codec),
     telephoneEventPt,
     direction,
     ...(local.ptime === undefined ? {} : { ptime: local.ptime }),
   });
   const { ok: _ok, ...parsed } = remote;
   return { ok: true, sdp, codec, telephoneEventPt, direction, remote: parsed };
+}
+
+/**
+ * How an answer writes the codec it takes: under the offer's payload type and with the offer's
+ * rtpmap rate (RFC 3264 §6.1: the answer uses the offerer's mapping), so `G722/16000` is answered
+ * `G722/16000`, the way the offerer knows its own codec.
+ */
+export function answeredFormat(
+  codec: SdpCodec,
+): Pick<AudioSdpOptions, 'codecPayloadTypes' | 'codecRtpmapRates'> {
+  return {
+    codecPayloadTypes: { [codec.name]: codec.payloadType },
+    ...(codec.rtpmapRate === undefined
+      ? {}
+      : { codecRtpmapRates: { [codec.name]: codec.rtpmapRate } }),
+  };
 }
 
 /**

@@ -323,14 +323,11 @@ describe('negotiateAnswer', () => {
       expect(result.sdp).toContain('m=audio 30000 RTP/AVP 9 101\r\n');
       expect(result.sdp).toContain('a=rtpmap:9 G722/8000\r\n');
     }
-    // Static type 9 without an rtpmap is G.722 too; G722/16000 is not what RFC 3551 defines.
+    // Static type 9 without an rtpmap is G.722 too.
     expect(parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9']))).toMatchObject({
       ok: true,
       codec: { name: 'G722', clockRate: 8000 },
     });
-    expect(
-      parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9 0', 'a=rtpmap:9 G722/16000'])),
-    ).toMatchObject({ ok: true, codecs: [{ name: 'PCMU' }] });
     // A far end offering only PCMU still gets PCMU.
     expect(
       negotiateAnswer(sdpWith(['m=audio 4000 RTP/AVP 0']), {
@@ -338,6 +335,67 @@ describe('negotiateAnswer', () => {
         codecs: ['G722', 'PCMU', 'PCMA'],
       }),
     ).toMatchObject({ ok: true, codec: { name: 'PCMU' } });
+  });
+
+  it('takes G722/16000 (the audio rate some endpoints write) as G.722, on the 8000 RTP clock', () => {
+    const parsed = parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9 0', 'a=rtpmap:9 G722/16000']));
+    expect(parsed).toMatchObject({
+      ok: true,
+      codec: { name: 'G722', payloadType: 9, clockRate: 8000, rtpmapRate: 16000 },
+      codecs: [{ name: 'G722' }, { name: 'PCMU' }],
+    });
+    // Written /8000 it carries no rtpmapRate: nothing to echo.
+    const standard = parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9', 'a=rtpmap:9 G722/8000']));
+    expect(standard.ok && standard.codec).toEqual({
+      name: 'G722',
+      payloadType: 9,
+      clockRate: 8000,
+    });
+  });
+
+  it('answers G722/16000 with the payload type and rtpmap the offer used', () => {
+    const ours = { ...local, codecs: ['G722', 'PCMU', 'PCMA'] as Array<'PCMU' | 'PCMA' | 'G722'> };
+    const staticType = negotiateAnswer(
+      sdpWith([
+        'm=audio 4000 RTP/AVP 9 0 101',
+        'a=rtpmap:9 G722/16000',
+        'a=rtpmap:101 telephone-event/8000',
+      ]),
+      ours,
+    );
+    expect(staticType).toMatchObject({ ok: true, codec: { name: 'G722', payloadType: 9 } });
+    if (staticType.ok) {
+      expect(staticType.sdp).toContain('m=audio 30000 RTP/AVP 9 101\r\n');
+      expect(staticType.sdp).toContain('a=rtpmap:9 G722/16000\r\n');
+      expect(staticType.sdp).toContain('a=rtpmap:101 telephone-event/8000\r\n');
+    }
+    const dynamicType = negotiateAnswer(
+      sdpWith(['m=audio 4000 RTP/AVP 98 0', 'a=rtpmap:98 G722/16000']),
+      ours,
+    );
+    expect(dynamicType).toMatchObject({ ok: true, codec: { name: 'G722', payloadType: 98 } });
+    if (dynamicType.ok) {
+      expect(dynamicType.sdp).toContain('m=audio 30000 RTP/AVP 98\r\n');
+      expect(dynamicType.sdp).toContain('a=rtpmap:98 G722/16000\r\n');
+      expect(dynamicType.sdp).not.toContain('G722/8000');
+      // Our own answer reads back as the same codec.
+      expect(parseAudioSdp(dynamicType.sdp)).toMatchObject({
+        ok: true,
+        codec: { name: 'G722', payloadType: 98, rtpmapRate: 16000 },
+      });
+    }
+  });
+
+  it('still refuses other rates: G.722 at 32000, G.711 at 16000', () => {
+    expect(
+      parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9 0', 'a=rtpmap:9 G722/32000'])),
+    ).toMatchObject({ ok: true, codecs: [{ name: 'PCMU' }] });
+    expect(
+      parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 96 8', 'a=rtpmap:96 PCMU/16000'])),
+    ).toMatchObject({ ok: true, codecs: [{ name: 'PCMA' }] });
+    expect(
+      parseAudioSdp(sdpWith(['m=audio 4000 RTP/AVP 9', 'a=rtpmap:9 G722/16000/2'])),
+    ).toMatchObject({ ok: true, codec: { name: 'G722' } });
   });
 
   it('offers G.722 first when asked, then G.711', () => {
