@@ -66,7 +66,8 @@ export function createResampler(ratio: number, maxBlock = DEFAULT_MAX_BLOCK): Re
         return input.length;
       },
       up(input, count, output) {
-        output.set(input.subarray(0, count));
+        // A loop rather than set(subarray): no view object made per render quantum.
+        for (let i = 0; i < count; i++) output[i] = input[i] ?? 0;
       },
     };
   }
@@ -104,7 +105,7 @@ export function createResampler(ratio: number, maxBlock = DEFAULT_MAX_BLOCK): Re
       return count;
     },
     up(input, count, output) {
-      narrow.set(input.subarray(0, count), narrowHistory - 1);
+      for (let i = 0; i < count; i++) narrow[narrowHistory - 1 + i] = input[i] ?? 0;
       for (let k = 0; k < count; k++) {
         const newest = narrowHistory - 1 + k;
         for (let phase = 0; phase < ratio; phase++) {

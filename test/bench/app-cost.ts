@@ -218,7 +218,9 @@ export async function measureAppCost(options: {
   let app: LoopbackApp | undefined;
   try {
     const micWav = join(tmpdir(), `natter-bench-mic-${process.pid}.wav`);
-    writeToneWav(micWav, 440, 5);
+    // A tone that swells and fades four times a second, as syllables do: the meters move all
+    // call long, as they do when people talk, rather than standing still on a steady tone.
+    writeToneWav(micWav, 440, 5, { syllablesPerSecond: 4 });
     app = await startLoopbackApp({
       ports: { sip: 33000, stun: 'any' },
       provider: {

@@ -4,7 +4,7 @@
  */
 import { AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
 import workletUrl from './frame-worklet.ts?worker&url';
-import type { WorkletReport } from './frame-worklet.js';
+import type { WorkletReport } from './frame-pipe.js';
 
 export interface AudioDevices {
   inputId: string | null;

@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type Ref } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio, CallAudioStatus } from '../audio/call-audio.js';
 import { appendQualitySample, meterShare, type QualitySample } from './quality-history.js';
@@ -9,21 +9,24 @@ export function useCallAudioStatus(audio: CallAudio | null): CallAudioStatus | n
   return status;
 }
 
-/**
- * The levels as the meters draw them, in whole percent: the worklet reports ten times a second,
- * and a report that moves no meter by a visible step renders nothing.
- */
-function useMeterShares(audio: CallAudio | null): { mic: number; speaker: number } | null {
-  const [mic, setMic] = useState<number | null>(null);
-  const [speaker, setSpeaker] = useState(0);
-  useEffect(() => {
-    if (!audio) return undefined;
-    return audio.onLevels((levels) => {
-      setMic(Math.round(meterShare(levels.micPeak) * 100));
-      setSpeaker(Math.round(meterShare(levels.speakerPeak) * 100));
-    });
-  }, [audio]);
-  return mic === null ? null : { mic, speaker };
+/** A meter at `percent` of its scale: what the cover's scale and the meter's value say. */
+function meterLook(percent: number): { transform: string; valueText: string } {
+  const share = percent / 100;
+  const db = percent > 0 ? Math.round(60 * share - 60) : -Infinity;
+  return {
+    transform: `scaleX(${1 - share})`,
+    valueText: Number.isFinite(db) ? `${db} dB` : 'silent',
+  };
+}
+
+/** Moves a meter rendered by {@link MeterBar} to `percent`, without React. */
+function showLevel(meter: HTMLDivElement | null, percent: number): void {
+  const cover = meter?.firstElementChild;
+  if (!meter || !(cover instanceof HTMLElement)) return;
+  const look = meterLook(percent);
+  cover.style.transform = look.transform;
+  meter.setAttribute('aria-valuenow', String(percent));
+  meter.setAttribute('aria-valuetext', look.valueText);
 }
 
 export function LevelMeter({
@@ -45,28 +48,30 @@ const MeterBar = memo(function MeterBar({
   label,
   percent,
   showLabel = true,
+  meterRef,
 }: {
   label: string;
   percent: number;
   showLabel?: boolean;
+  meterRef?: Ref<HTMLDivElement>;
 }) {
-  const share = percent / 100;
-  const db = percent > 0 ? Math.round(60 * share - 60) : -Infinity;
+  const look = meterLook(percent);
   return (
     <div className={showLabel ? 'meter-row' : 'meter-row bare'}>
       {showLabel && <span className="meter-label">{label}</span>}
       <div
+        ref={meterRef}
         className="meter"
         role="meter"
         aria-label={`${label} level`}
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={percent}
-        aria-valuetext={Number.isFinite(db) ? `${db} dB` : 'silent'}
+        aria-valuetext={look.valueText}
       >
         {/* The scale is painted under a cover that uncovers it, so colours keep their levels.
             The cover is scaled, not resized: no layout when the level moves. */}
-        <div className="meter-cover" style={{ transform: `scaleX(${1 - share})` }} />
+        <div className="meter-cover" style={{ transform: look.transform }} />
       </div>
     </div>
   );
@@ -139,8 +144,10 @@ export function useQualityHistory(call: CallInfo): readonly QualitySample[] {
 }
 
 /**
- * Live audio levels: "no audio is arriving" seen, not guessed. They follow the worklet on their
- * own, so ten reports a second render these two meters and nothing else of the call screen.
+ * Live audio levels: "no audio is arriving" seen, not guessed. The worklet reports ten times a
+ * second; each report that moves a meter by a visible step writes that meter's cover and value
+ * straight to the page, without a React render and commit, and the cover sits on a layer of its
+ * own (call.css), so the step is composited rather than painted.
  */
 export function LevelMeters({
   audio,
@@ -151,12 +158,35 @@ export function LevelMeters({
   muted: boolean;
   problem: string | null;
 }) {
-  const shares = useMeterShares(audio);
-  if (!shares) return null;
+  const mic = useRef<HTMLDivElement>(null);
+  const speaker = useRef<HTMLDivElement>(null);
+  const mutedNow = useRef(muted);
+  /** What the meters show, in whole percent. */
+  const shown = useRef({ mic: 0, speaker: 0 });
+  useLayoutEffect(() => {
+    mutedNow.current = muted;
+    // Muting empties the meter at once rather than at the next report.
+    if (muted) showLevel(mic.current, (shown.current.mic = 0));
+  }, [muted]);
+  useEffect(() => {
+    if (!audio) return undefined;
+    return audio.onLevels((levels) => {
+      const micPercent = mutedNow.current ? 0 : Math.round(meterShare(levels.micPeak) * 100);
+      const speakerPercent = Math.round(meterShare(levels.speakerPeak) * 100);
+      if (micPercent !== shown.current.mic) {
+        showLevel(mic.current, (shown.current.mic = micPercent));
+      }
+      if (speakerPercent !== shown.current.speaker) {
+        showLevel(speaker.current, (shown.current.speaker = speakerPercent));
+      }
+    });
+  }, [audio]);
+  if (!audio) return null;
   return (
     <div className="meters">
-      <MeterBar label="Microphone" percent={muted ? 0 : shares.mic} />
-      <MeterBar label="Speaker" percent={shares.speaker} />
+      {/* Rendered once at zero: from then on the reports above move them. */}
+      <MeterBar label="Microphone" percent={0} meterRef={mic} />
+      <MeterBar label="Speaker" percent={0} meterRef={speaker} />
       {problem && (
         <p className="warning" role="alert">
           {problem}

@@ -146,12 +146,16 @@ export async function startBridge(options: {
       return;
     }
     const sender = request.headers.origin;
-    for (const name of EVENT_NAMES) {
-      const off = service.on(name, (payload) => {
+    // One close listener for every subscription: one each would pass the socket's default
+    // limit of ten listeners and print a leak warning, as the contract has more events than that.
+    const subscriptions = EVENT_NAMES.map((name) =>
+      service.on(name, (payload) => {
         socket.send(JSON.stringify({ channel: eventChannel(name), payload }));
-      });
-      socket.on('close', off);
-    }
+      }),
+    );
+    socket.once('close', () => {
+      for (const off of subscriptions) off();
+    });
     socket.on('message', async (data, isBinary) => {
       if (isBinary) return;
       let message: { id?: unknown; channel?: unknown; payload?: unknown; send?: unknown };

@@ -123,5 +123,10 @@ describe('the resampler between the 16 kHz link and G.711 (16 kHz ⇄ 8 kHz)', (
     const out = new Float32Array(128);
     expect(resampler.down(input, out)).toBe(128);
     expect([...out]).toEqual([...input]);
+    // Up writes the `count` samples asked for and leaves the rest of the output as it was.
+    const back = new Float32Array(128).fill(9);
+    resampler.up(input, 100, back);
+    expect([...back.subarray(0, 100)]).toEqual([...input.subarray(0, 100)]);
+    expect(back[100]).toBe(9);
   });
 });
