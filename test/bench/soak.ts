@@ -25,13 +25,19 @@ import { createInterface } from 'node:readline';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import { parseSippMessageLog, startLoopbackSipp, type LoopbackSipp } from '../lab/support/peers.js';
 import { LAB_PASSWORD, LAB_USER, waitFor } from '../lab/support/peers.js';
-import { percentile, round } from './stats.js';
+import { median, percentile, round } from './stats.js';
 
 const CALL_MINUTES = Number(process.env.SOAK_CALL_MINUTES ?? 60);
 const IDLE_HOURS = Number(process.env.SOAK_IDLE_HOURS ?? 6);
 const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 30);
 /** The first part of the run that memory growth is not judged on: caches and JIT settle. */
 const WARMUP_SHARE = 0.1;
+/**
+ * RSS saws up and down by a few MB between collections and allocator trims, so growth is judged
+ * between the medians of the first and last tenth of the samples after warm-up, not between two
+ * single samples that may sit on opposite sides of one tooth.
+ */
+const GROWTH_WINDOW_SHARE = 0.1;
 const DEFAULT_EXPIRES_SECONDS = 300;
 const DEFAULT_KEEPALIVE_SECONDS = 15;
 /** sip.js refreshes at this share of the granted lifetime (sip-account.ts refreshFrequency). */
@@ -48,6 +54,36 @@ interface MemorySample {
   atSeconds: number;
   rssMb: number;
   heapMb: number;
+}
+
+/** Growth after warm-up: medians of the first and last windows, and the fitted trend. */
+function memoryGrowth(samples: MemorySample[]): {
+  rssGrowthMb: number;
+  heapGrowthMb: number;
+  rssTrendMbPerHour: number;
+  rssFirstToLastSampleMb: number;
+} {
+  const window = Math.max(3, Math.round(samples.length * GROWTH_WINDOW_SHARE));
+  const head = samples.slice(0, window);
+  const tail = samples.slice(-window);
+  const grown = (pick: (s: MemorySample) => number): number =>
+    round(median(tail.map(pick)) - median(head.map(pick)), 1);
+  const meanAt = samples.reduce((sum, s) => sum + s.atSeconds, 0) / samples.length;
+  const meanRss = samples.reduce((sum, s) => sum + s.rssMb, 0) / samples.length;
+  let covariance = 0;
+  let variance = 0;
+  for (const s of samples) {
+    covariance += (s.atSeconds - meanAt) * (s.rssMb - meanRss);
+    variance += (s.atSeconds - meanAt) ** 2;
+  }
+  const first = samples[0]?.rssMb ?? 0;
+  const last = samples[samples.length - 1]?.rssMb ?? 0;
+  return {
+    rssGrowthMb: grown((s) => s.rssMb),
+    heapGrowthMb: grown((s) => s.heapMb),
+    rssTrendMbPerHour: variance > 0 ? round((covariance / variance) * 3600, 1) : 0,
+    rssFirstToLastSampleMb: round(last - first, 1),
+  };
 }
 
 function sampleMemory(startedAt: number): MemorySample {
@@ -268,8 +304,7 @@ async function main(): Promise<void> {
     const expectedRefreshes = Math.floor(idleSeconds / (idleExpires * REFRESH_SHARE));
     const expectedKeepalives = Math.floor(idleSeconds / idleKeepalive);
     const warm = memory.filter((s) => s.atSeconds >= callSeconds * WARMUP_SHARE);
-    const afterWarmup = warm[0] ?? memory[0];
-    const lastSample = memory[memory.length - 1];
+    const growth = memoryGrowth(warm.length > 0 ? warm : memory);
     const { rtp } = wire;
     const rtpSeconds = rtp.first && rtp.last ? rtp.last.time - rtp.first.time : 0;
     const rtpClockSeconds = rtp.timestampSpan / 8000;
@@ -311,9 +346,8 @@ async function main(): Promise<void> {
         registration: (await idle.invoke('snapshot', {})).registration.state,
       },
       memory: {
-        warmupEndsAtSeconds: afterWarmup?.atSeconds ?? 0,
-        rssGrowthMb: round((lastSample?.rssMb ?? 0) - (afterWarmup?.rssMb ?? 0), 1),
-        heapGrowthMb: round((lastSample?.heapMb ?? 0) - (afterWarmup?.heapMb ?? 0), 1),
+        warmupEndsAtSeconds: warm[0]?.atSeconds ?? 0,
+        ...growth,
         rssMaxMb: Math.max(...memory.map((s) => s.rssMb)),
         gcForced: typeof (globalThis as { gc?: unknown }).gc === 'function',
         samples: memory,
@@ -321,7 +355,10 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     const verdicts = [
-      ['memory flat after warm-up (RSS growth < 5 MB)', report.memory.rssGrowthMb < 5],
+      [
+        'memory flat after warm-up (RSS growth < 5 MB, medians of the first and last tenth)',
+        report.memory.rssGrowthMb < 5,
+      ],
       ['call lasted the whole run', endedEarly === null],
       // After a stall the late packet and the next leave together, so a gap between arrivals
       // misjudges them; a lasting jump shows as the RTP clock leaving the wall clock.
