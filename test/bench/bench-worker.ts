@@ -12,6 +12,10 @@ import { ToneGenerator } from '../../src-main/media/tone.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 import { median, percentile, round } from './stats.js';
 import { saveProfile, startProfiling } from './cpu-profile.js';
+import { tuneV8ForCalls } from '../../src-main/engine/v8-tuning.js';
+
+// The engines measured here run as the app and the CLI run theirs.
+tuneV8ForCalls();
 
 const [task, ...args] = process.argv.slice(2);
 
