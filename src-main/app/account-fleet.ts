@@ -8,7 +8,7 @@
  * {@link EngineHooks.otherCalls}).
  */
 import { EventEmitter } from 'node:events';
-import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import type { CallInfo, NatStatus, Registration, Voicemail } from '../../src-shared/domain.js';
 import { FIRST_ACCOUNT_ID, type AccountStatus } from '../../src-shared/accounts.js';
 import type {
   CommandName,
@@ -17,6 +17,7 @@ import type {
   EventName,
   EventPayload,
 } from '../../src-shared/engine-contract.js';
+import { totalVoicemail, type Mailbox } from '../../src-shared/voicemail-words.js';
 import { EngineFailure } from '../engine/engine-error.js';
 import type { NatterEngine } from '../engine/natter-engine.js';
 
@@ -31,6 +32,8 @@ interface Line extends LineSettings {
   id: string;
   engine: NatterEngine;
   registration: Registration;
+  /** The account's mailbox as its provider last reported it. */
+  voicemail: Voicemail | null;
   unsubscribe: () => void;
 }
 
@@ -42,6 +45,8 @@ export interface FleetEvents {
   /** A far end on any account asking the user to call someone (a REFER). */
   transferRequest: EventPayload<'transferRequest'>;
   accounts: AccountStatus[];
+  /** Every account's mailbox as one (see {@link totalVoicemail}), after any account's report. */
+  voicemail: Voicemail;
 }
 
 const UNREGISTERED: Registration = {
@@ -102,6 +107,13 @@ export class AccountFleet {
         this.emitAccounts();
       }),
       engine.on('nat', () => this.emitAccounts()),
+      engine.on('voicemail', (voicemail) => {
+        const line = this.lines.get(id);
+        if (line?.engine !== engine) return;
+        line.voicemail = voicemail;
+        this.emitAccounts();
+        this.emitVoicemail();
+      }),
       engine.on('dtmfReceived', (dtmf) => this.events.emit('dtmfReceived', dtmf)),
       engine.on('error', (error) => this.events.emit('error', error)),
       engine.on('transferRequest', (request) => this.events.emit('transferRequest', request)),
@@ -111,6 +123,7 @@ export class AccountFleet {
       engine,
       ...settings,
       registration: UNREGISTERED,
+      voicemail: null,
       unsubscribe: () => offs.forEach((off) => off()),
     });
     this.emitAccounts();
@@ -133,6 +146,7 @@ export class AccountFleet {
     line.unsubscribe();
     for (const [callId, call] of this.live) if (call.accountId === id) this.live.delete(callId);
     this.emitAccounts();
+    if (line.voicemail) this.emitVoicemail();
     this.otherLinesChanged(null);
   }
 
@@ -144,7 +158,30 @@ export class AccountFleet {
       nat: line.engine.natStatus,
       doNotDisturb: line.doNotDisturb,
       autoAnswerSeconds: line.autoAnswerSeconds,
+      voicemail: line.voicemail,
     }));
+  }
+
+  /** Each account's mailbox, the first one's first. */
+  mailboxes(): Mailbox[] {
+    return [...this.lines.values()].map(({ label, voicemail }) => ({ label, voicemail }));
+  }
+
+  /**
+   * Hands every account's engine a new STUN list (none: STUN off); each checks its NAT again
+   * with it. Answers with the first account's NAT status; the others' failures are theirs
+   * (their status says so), not the first's.
+   */
+  async setStunServers(servers: string[]): Promise<CommandResponse<'setStunServers'>> {
+    const [first, ...others] = [...this.lines.values()].map((line) => line.engine);
+    const rest = Promise.all(
+      others.map((engine) => engine.invoke('setStunServers', { servers }).catch(() => undefined)),
+    );
+    try {
+      return await first!.invoke('setStunServers', { servers });
+    } finally {
+      await rest;
+    }
   }
 
   /** An account's label, for showing which account a call is on; null with one account. */
@@ -220,7 +257,7 @@ export class AccountFleet {
     );
   }
 
-  /** The first account's registration and NAT, and the calls of every account. */
+  /** The first account's registration and NAT, every account's mailbox as one, every call. */
   async snapshot(): Promise<CommandResponse<'snapshot'>> {
     const lines = [...this.lines.values()];
     const snapshots = await Promise.all(lines.map((line) => line.engine.invoke('snapshot', {})));
@@ -228,21 +265,24 @@ export class AccountFleet {
     return {
       registration: first.registration,
       nat: first.nat,
-      // The mailbox count is the first account's, as the header and the tray show it.
-      ...(first.voicemail !== undefined ? { voicemail: first.voicemail } : {}),
+      voicemail: totalVoicemail(this.mailboxes()),
       calls: snapshots.flatMap((snapshot, index) =>
         snapshot.calls.map((call) => this.tagged(lines[index]!.id, call)),
       ),
     };
   }
 
-  /** The first account's events as the engine sends them; calls from every account. */
+  /**
+   * The first account's registration and NAT as its engine sends them; calls, errors and the
+   * mailbox from every account.
+   */
   onEngineEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
     if (
       event === 'call' ||
       event === 'dtmfReceived' ||
       event === 'error' ||
-      event === 'transferRequest'
+      event === 'transferRequest' ||
+      event === 'voicemail'
     ) {
       return this.on(event as keyof FleetEvents, listener as (payload: unknown) => void);
     }
@@ -316,5 +356,10 @@ export class AccountFleet {
 
   private emitAccounts(): void {
     this.events.emit('accounts', this.statuses());
+  }
+
+  private emitVoicemail(): void {
+    const total = totalVoicemail(this.mailboxes());
+    if (total) this.events.emit('voicemail', total);
   }
 }

@@ -270,7 +270,7 @@ export function createAppService(
       setStunServers: async (request) => {
         const settings = await store.update({ stunServers: request.servers });
         await moreAccounts.apply(settings);
-        return service.engine.invoke('setStunServers', { servers: stunServersOf(settings) });
+        return fleet.setStunServers(stunServersOf(settings));
       },
       call: (request) => fleet.call(request),
       answer: (request) => fleet.answer(request),
@@ -310,12 +310,10 @@ export function createAppService(
           keepaliveIntervalSeconds(before) !== keepaliveIntervalSeconds(settings) ||
           before.sipTransport !== settings.sipTransport ||
           (settings.sipTransport === 'tls' && before.tlsCaFile !== settings.tlsCaFile);
-        // A new list or STUN switched on or off: the engine re-checks the NAT at once.
+        // A new list or STUN switched on or off: every account re-checks its NAT at once.
         const stunServers = stunServersOf(settings);
         if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServers)) {
-          await service.engine
-            .invoke('setStunServers', { servers: stunServers })
-            .catch(() => undefined);
+          await fleet.setStunServers(stunServers).catch(() => undefined);
         }
         service.engine.configure(engineOptionsOf(settings));
         fleet.update(FIRST_ACCOUNT_ID, firstLineOf(settings));
