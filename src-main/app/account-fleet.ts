@@ -204,57 +204,35 @@ export class AccountFleet {
   }
 
   /** Places a call from an account (the first by default), making room on the other lines. */
-  call(request: CommandRequest<'call'>): Promise<CallInfo> {
+  async call(request: CommandRequest<'call'>): Promise<CallInfo> {
     const { accountId = FIRST_ACCOUNT_ID, target } = request;
     const line = this.lines.get(accountId);
-    if (!line) {
-      return Promise.reject(new EngineFailure('no-account', 'that account is not set up'));
+    if (!line) throw new EngineFailure('no-account', 'that account is not set up');
+    const call = await this.inTurn(line, 'call', { target }, { makeRoom: true });
+    // The engine tells of a new call first with its progress: a hang-up sent before that must
+    // already find the call's engine.
+    if (!this.owner.has(call.id)) {
+      this.owner.set(call.id, accountId);
+      if (call.state !== 'ended') this.live.set(call.id, call);
     }
-    return this.oneAtATime(async () => {
-      await this.makeRoom(accountId);
-      const call = this.tagged(accountId, await line.engine.invoke('call', { target }));
-      // The engine tells of a new call first with its progress: a hang-up sent before that
-      // must already find the call's engine.
-      if (!this.owner.has(call.id)) {
-        this.owner.set(call.id, accountId);
-        if (call.state !== 'ended') this.live.set(call.id, call);
-      }
-      return call;
-    });
+    return call;
   }
 
   /** Answers a call; with holdOthers, the calls on other lines are held first. */
   answer(request: CommandRequest<'answer'>): Promise<CallInfo> {
     const line = this.lineOfCall(request.callId);
-    return this.oneAtATime(async () => {
-      const held = request.holdOthers ? await this.makeRoom(line.id) : [];
-      try {
-        return this.tagged(line.id, await line.engine.invoke('answer', request));
-      } catch (error) {
-        // Not answered (the caller gave up, or it was refused): back to the call held for it.
-        const previous = held[0];
-        if (previous) await this.resume(previous).catch(() => undefined);
-        throw error;
-      }
-    });
+    return this.inTurn(line, 'answer', request, { makeRoom: request.holdOthers === true });
   }
 
   /** Makes a call the one talked on: the other lines' calls are held first. */
   switchTo(request: CommandRequest<'switchTo'>): Promise<CallInfo> {
-    const line = this.lineOfCall(request.callId);
-    return this.oneAtATime(async () => {
-      await this.makeRoom(line.id);
-      return this.tagged(line.id, await line.engine.invoke('switchTo', request));
-    });
+    return this.inTurn(this.lineOfCall(request.callId), 'switchTo', request, { makeRoom: true });
   }
 
   /** Holds a call, or takes it back (which, as switchTo, holds the other lines' calls). */
   hold(request: CommandRequest<'hold'>): Promise<CallInfo> {
     if (!request.hold) return this.switchTo({ callId: request.callId });
-    const line = this.lineOfCall(request.callId);
-    return this.oneAtATime(async () =>
-      this.tagged(line.id, await line.engine.invoke('hold', request)),
-    );
+    return this.inTurn(this.lineOfCall(request.callId), 'hold', request, { makeRoom: false });
   }
 
   /** The first account's registration and NAT, every account's mailbox as one, every call. */
@@ -342,6 +320,30 @@ export class AccountFleet {
       }
     }
     return held;
+  }
+
+  /**
+   * Runs a command that changes which call carries audio on a line's engine, after the one
+   * before it (across lines), with the other lines making room first when asked. When the
+   * command fails (the caller gave up before the answer, the call was refused), the call held
+   * for it is taken back.
+   */
+  private inTurn<C extends 'call' | 'answer' | 'switchTo' | 'hold'>(
+    line: Line,
+    command: C,
+    request: CommandRequest<C>,
+    { makeRoom }: { makeRoom: boolean },
+  ): Promise<CallInfo> {
+    return this.oneAtATime(async () => {
+      const held = makeRoom ? await this.makeRoom(line.id) : [];
+      try {
+        return this.tagged(line.id, await line.engine.invoke(command, request));
+      } catch (error) {
+        const previous = held[0];
+        if (previous) await this.resume(previous).catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   private resume(call: CallInfo): Promise<CallInfo> {

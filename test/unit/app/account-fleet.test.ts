@@ -112,6 +112,15 @@ describe('accounts as one phone', () => {
     });
   });
 
+  it('a call the other account refuses at once gives back the call held for it', async () => {
+    const { fleet, first } = twoLines();
+    await expect(fleet.call({ target: '5555', accountId: 'office' })).rejects.toMatchObject({
+      code: 'no-call',
+    });
+    expect(first.commands).toContainEqual(['hold', { callId: 'a-1', hold: true }]);
+    expect(first.commands.at(-1)).toEqual(['switchTo', { callId: 'a-1' }]);
+  });
+
   it('a removed account is shut down and its calls leave the other lines’ view', async () => {
     const { fleet, first } = twoLines();
     await fleet.remove('office');
