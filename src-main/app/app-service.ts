@@ -82,16 +82,27 @@ export interface SettingsProbeOptions {
   doctor?: Pick<DoctorRunnerDeps, 'run' | 'timings'>;
 }
 
-export function createAppService(
-  store: SettingsStore,
-  history: CallHistoryStore,
-  hooks: EngineHooks = {},
-  probes: SettingsProbeOptions = {},
+/** What the app service is made of; only the settings and the call history are required. */
+export interface AppServiceParts {
+  store: SettingsStore;
+  history: CallHistoryStore;
+  /** The engines' hooks (logs, SIP trace, audio) beside the app's own. */
+  hooks?: EngineHooks;
+  probes?: SettingsProbeOptions;
   /** The address book; without one the book is kept in memory only. */
-  contacts: ContactsStore = new ContactsStore(null),
+  contacts?: ContactsStore;
   /** The native folder dialog and file manager for recordings; none: they are refused. */
-  desktop: RecordingDesktop | null = null,
-): AppService {
+  desktop?: RecordingDesktop | null;
+}
+
+export function createAppService({
+  store,
+  history,
+  hooks = {},
+  probes = {},
+  contacts = new ContactsStore(null),
+  desktop = null,
+}: AppServiceParts): AppService {
   const audio = new RendererAudioRouter();
   const recordings = createRecordingService({ store, desktop, audio, history });
   const audioHooks = audio.hooks();

@@ -264,7 +264,12 @@ export function startDesktopShell(
     const recordingDesktop = electronRecordingDesktop(electron.dialog, electron.shell, () =>
       window && !window.isDestroyed() ? window : null,
     );
-    const started = createAppService(store, history, {}, {}, contacts, recordingDesktop);
+    const started = createAppService({
+      store,
+      history,
+      contacts,
+      desktop: recordingDesktop,
+    });
     service = started;
 
     const route = createIpcRouter({

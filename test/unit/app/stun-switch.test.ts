@@ -24,14 +24,14 @@ beforeEach(async () => {
   await store.update({ stunServers: LIST });
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  service = createAppService(store, history);
+  service = createAppService({ store, history });
 });
 
 describe('STUN on/off switch', () => {
   it('starts the engine with no STUN server when the stored switch is off', async () => {
     await store.update({ stunEnabled: false });
     const history = new CallHistoryStore(join(tmpdir(), `natter-h-${process.pid}.json`));
-    const off = createAppService(store, history);
+    const off = createAppService({ store, history });
     expect(off.engine.engineOptions.stunServers).toEqual([]);
     expect(service.engine.engineOptions.stunServers).toEqual(LIST);
   });
@@ -65,7 +65,7 @@ describe('STUN on/off switch', () => {
       ],
     });
     const history = new CallHistoryStore(join(tmpdir(), `natter-h2-${process.pid}.json`));
-    const both = createAppService(store, history);
+    const both = createAppService({ store, history });
     await both.start();
     const office = both.fleet.engineOf('office');
     expect(office).not.toBeNull();
