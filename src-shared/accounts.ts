@@ -9,7 +9,9 @@ import {
   natStatusSchema,
   registrationSchema,
   sipTransportSchema,
+  voicemailSchema,
 } from './domain.js';
+import { dialTargetSchema } from './engine-contract.js';
 
 /** The id of the first account (the settings' `account`). */
 export const FIRST_ACCOUNT_ID = 'first';
@@ -39,6 +41,9 @@ export const moreAccountSchema = z.object({
   autoAnswerSeconds: autoAnswerSecondsSchema,
   /** Whether a password is stored for it (derived by main; what the renderer sends is ignored). */
   hasPassword: z.boolean(),
+  // Voicemail per account.
+  /** What the Voicemail button dials for this account; absent: the settings' voicemailNumber. */
+  voicemailNumber: dialTargetSchema.optional(),
 });
 export type MoreAccount = z.infer<typeof moreAccountSchema>;
 
@@ -50,6 +55,8 @@ export const accountStatusSchema = z.object({
   nat: natStatusSchema.nullable(),
   doNotDisturb: z.boolean(),
   autoAnswerSeconds: autoAnswerSecondsSchema,
+  /** The account's mailbox as its provider last reported it; null (or absent) before a report. */
+  voicemail: voicemailSchema.nullable().optional(),
 });
 export type AccountStatus = z.infer<typeof accountStatusSchema>;
 
@@ -58,4 +65,13 @@ export const accountStatusListSchema = z.array(accountStatusSchema).max(MAX_MORE
 /** The label of the first account: its display name, else its user. */
 export function firstAccountLabel(account: z.infer<typeof accountSchema> | null): string {
   return account?.displayName?.trim() || account?.user || 'Main account';
+}
+
+/** The number the Voicemail button dials for an account: its own, else the settings' one. */
+export function voicemailNumberOf(
+  settings: { voicemailNumber: string; moreAccounts: readonly MoreAccount[] },
+  accountId: string,
+): string {
+  const more = settings.moreAccounts.find((account) => account.id === accountId);
+  return more?.voicemailNumber ?? settings.voicemailNumber;
 }

@@ -8,7 +8,7 @@
  * {@link EngineHooks.otherCalls}).
  */
 import { EventEmitter } from 'node:events';
-import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import type { CallInfo, NatStatus, Registration, Voicemail } from '../../src-shared/domain.js';
 import { FIRST_ACCOUNT_ID, type AccountStatus } from '../../src-shared/accounts.js';
 import type {
   CommandName,
@@ -17,6 +17,7 @@ import type {
   EventName,
   EventPayload,
 } from '../../src-shared/engine-contract.js';
+import { totalVoicemail, type Mailbox } from '../../src-shared/voicemail-words.js';
 import { EngineFailure } from '../engine/engine-error.js';
 import type { NatterEngine } from '../engine/natter-engine.js';
 
@@ -31,6 +32,8 @@ interface Line extends LineSettings {
   id: string;
   engine: NatterEngine;
   registration: Registration;
+  /** The account's mailbox as its provider last reported it. */
+  voicemail: Voicemail | null;
   unsubscribe: () => void;
 }
 
@@ -42,6 +45,8 @@ export interface FleetEvents {
   /** A far end on any account asking the user to call someone (a REFER). */
   transferRequest: EventPayload<'transferRequest'>;
   accounts: AccountStatus[];
+  /** Every account's mailbox as one (see {@link totalVoicemail}), after any account's report. */
+  voicemail: Voicemail;
 }
 
 const UNREGISTERED: Registration = {
@@ -102,6 +107,13 @@ export class AccountFleet {
         this.emitAccounts();
       }),
       engine.on('nat', () => this.emitAccounts()),
+      engine.on('voicemail', (voicemail) => {
+        const line = this.lines.get(id);
+        if (line?.engine !== engine) return;
+        line.voicemail = voicemail;
+        this.emitAccounts();
+        this.emitVoicemail();
+      }),
       engine.on('dtmfReceived', (dtmf) => this.events.emit('dtmfReceived', dtmf)),
       engine.on('error', (error) => this.events.emit('error', error)),
       engine.on('transferRequest', (request) => this.events.emit('transferRequest', request)),
@@ -111,6 +123,7 @@ export class AccountFleet {
       engine,
       ...settings,
       registration: UNREGISTERED,
+      voicemail: null,
       unsubscribe: () => offs.forEach((off) => off()),
     });
     this.emitAccounts();
@@ -133,6 +146,7 @@ export class AccountFleet {
     line.unsubscribe();
     for (const [callId, call] of this.live) if (call.accountId === id) this.live.delete(callId);
     this.emitAccounts();
+    if (line.voicemail) this.emitVoicemail();
     this.otherLinesChanged(null);
   }
 
@@ -144,7 +158,30 @@ export class AccountFleet {
       nat: line.engine.natStatus,
       doNotDisturb: line.doNotDisturb,
       autoAnswerSeconds: line.autoAnswerSeconds,
+      voicemail: line.voicemail,
     }));
+  }
+
+  /** Each account's mailbox, the first one's first. */
+  mailboxes(): Mailbox[] {
+    return [...this.lines.values()].map(({ label, voicemail }) => ({ label, voicemail }));
+  }
+
+  /**
+   * Hands every account's engine a new STUN list (none: STUN off); each checks its NAT again
+   * with it. Answers with the first account's NAT status; the others' failures are theirs
+   * (their status says so), not the first's.
+   */
+  async setStunServers(servers: string[]): Promise<CommandResponse<'setStunServers'>> {
+    const [first, ...others] = [...this.lines.values()].map((line) => line.engine);
+    const rest = Promise.all(
+      others.map((engine) => engine.invoke('setStunServers', { servers }).catch(() => undefined)),
+    );
+    try {
+      return await first!.invoke('setStunServers', { servers });
+    } finally {
+      await rest;
+    }
   }
 
   /** An account's label, for showing which account a call is on; null with one account. */
@@ -167,60 +204,38 @@ export class AccountFleet {
   }
 
   /** Places a call from an account (the first by default), making room on the other lines. */
-  call(request: CommandRequest<'call'>): Promise<CallInfo> {
+  async call(request: CommandRequest<'call'>): Promise<CallInfo> {
     const { accountId = FIRST_ACCOUNT_ID, target } = request;
     const line = this.lines.get(accountId);
-    if (!line) {
-      return Promise.reject(new EngineFailure('no-account', 'that account is not set up'));
+    if (!line) throw new EngineFailure('no-account', 'that account is not set up');
+    const call = await this.inTurn(line, 'call', { target }, { makeRoom: true });
+    // The engine tells of a new call first with its progress: a hang-up sent before that must
+    // already find the call's engine.
+    if (!this.owner.has(call.id)) {
+      this.owner.set(call.id, accountId);
+      if (call.state !== 'ended') this.live.set(call.id, call);
     }
-    return this.oneAtATime(async () => {
-      await this.makeRoom(accountId);
-      const call = this.tagged(accountId, await line.engine.invoke('call', { target }));
-      // The engine tells of a new call first with its progress: a hang-up sent before that
-      // must already find the call's engine.
-      if (!this.owner.has(call.id)) {
-        this.owner.set(call.id, accountId);
-        if (call.state !== 'ended') this.live.set(call.id, call);
-      }
-      return call;
-    });
+    return call;
   }
 
   /** Answers a call; with holdOthers, the calls on other lines are held first. */
   answer(request: CommandRequest<'answer'>): Promise<CallInfo> {
     const line = this.lineOfCall(request.callId);
-    return this.oneAtATime(async () => {
-      const held = request.holdOthers ? await this.makeRoom(line.id) : [];
-      try {
-        return this.tagged(line.id, await line.engine.invoke('answer', request));
-      } catch (error) {
-        // Not answered (the caller gave up, or it was refused): back to the call held for it.
-        const previous = held[0];
-        if (previous) await this.resume(previous).catch(() => undefined);
-        throw error;
-      }
-    });
+    return this.inTurn(line, 'answer', request, { makeRoom: request.holdOthers === true });
   }
 
   /** Makes a call the one talked on: the other lines' calls are held first. */
   switchTo(request: CommandRequest<'switchTo'>): Promise<CallInfo> {
-    const line = this.lineOfCall(request.callId);
-    return this.oneAtATime(async () => {
-      await this.makeRoom(line.id);
-      return this.tagged(line.id, await line.engine.invoke('switchTo', request));
-    });
+    return this.inTurn(this.lineOfCall(request.callId), 'switchTo', request, { makeRoom: true });
   }
 
   /** Holds a call, or takes it back (which, as switchTo, holds the other lines' calls). */
   hold(request: CommandRequest<'hold'>): Promise<CallInfo> {
     if (!request.hold) return this.switchTo({ callId: request.callId });
-    const line = this.lineOfCall(request.callId);
-    return this.oneAtATime(async () =>
-      this.tagged(line.id, await line.engine.invoke('hold', request)),
-    );
+    return this.inTurn(this.lineOfCall(request.callId), 'hold', request, { makeRoom: false });
   }
 
-  /** The first account's registration and NAT, and the calls of every account. */
+  /** The first account's registration and NAT, every account's mailbox as one, every call. */
   async snapshot(): Promise<CommandResponse<'snapshot'>> {
     const lines = [...this.lines.values()];
     const snapshots = await Promise.all(lines.map((line) => line.engine.invoke('snapshot', {})));
@@ -228,21 +243,24 @@ export class AccountFleet {
     return {
       registration: first.registration,
       nat: first.nat,
-      // The mailbox count is the first account's, as the header and the tray show it.
-      ...(first.voicemail !== undefined ? { voicemail: first.voicemail } : {}),
+      voicemail: totalVoicemail(this.mailboxes()),
       calls: snapshots.flatMap((snapshot, index) =>
         snapshot.calls.map((call) => this.tagged(lines[index]!.id, call)),
       ),
     };
   }
 
-  /** The first account's events as the engine sends them; calls from every account. */
+  /**
+   * The first account's registration and NAT as its engine sends them; calls, errors and the
+   * mailbox from every account.
+   */
   onEngineEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
     if (
       event === 'call' ||
       event === 'dtmfReceived' ||
       event === 'error' ||
-      event === 'transferRequest'
+      event === 'transferRequest' ||
+      event === 'voicemail'
     ) {
       return this.on(event as keyof FleetEvents, listener as (payload: unknown) => void);
     }
@@ -304,6 +322,30 @@ export class AccountFleet {
     return held;
   }
 
+  /**
+   * Runs a command that changes which call carries audio on a line's engine, after the one
+   * before it (across lines), with the other lines making room first when asked. When the
+   * command fails (the caller gave up before the answer, the call was refused), the call held
+   * for it is taken back.
+   */
+  private inTurn<C extends 'call' | 'answer' | 'switchTo' | 'hold'>(
+    line: Line,
+    command: C,
+    request: CommandRequest<C>,
+    { makeRoom }: { makeRoom: boolean },
+  ): Promise<CallInfo> {
+    return this.oneAtATime(async () => {
+      const held = makeRoom ? await this.makeRoom(line.id) : [];
+      try {
+        return this.tagged(line.id, await line.engine.invoke(command, request));
+      } catch (error) {
+        const previous = held[0];
+        if (previous) await this.resume(previous).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   private resume(call: CallInfo): Promise<CallInfo> {
     return this.lineOfCall(call.id).engine.invoke('switchTo', { callId: call.id });
   }
@@ -316,5 +358,10 @@ export class AccountFleet {
 
   private emitAccounts(): void {
     this.events.emit('accounts', this.statuses());
+  }
+
+  private emitVoicemail(): void {
+    const total = totalVoicemail(this.mailboxes());
+    if (total) this.events.emit('voicemail', total);
   }
 }

@@ -82,16 +82,27 @@ export interface SettingsProbeOptions {
   doctor?: Pick<DoctorRunnerDeps, 'run' | 'timings'>;
 }
 
-export function createAppService(
-  store: SettingsStore,
-  history: CallHistoryStore,
-  hooks: EngineHooks = {},
-  probes: SettingsProbeOptions = {},
+/** What the app service is made of; only the settings and the call history are required. */
+export interface AppServiceParts {
+  store: SettingsStore;
+  history: CallHistoryStore;
+  /** The engines' hooks (logs, SIP trace, audio) beside the app's own. */
+  hooks?: EngineHooks;
+  probes?: SettingsProbeOptions;
   /** The address book; without one the book is kept in memory only. */
-  contacts: ContactsStore = new ContactsStore(null),
+  contacts?: ContactsStore;
   /** The native folder dialog and file manager for recordings; none: they are refused. */
-  desktop: RecordingDesktop | null = null,
-): AppService {
+  desktop?: RecordingDesktop | null;
+}
+
+export function createAppService({
+  store,
+  history,
+  hooks = {},
+  probes = {},
+  contacts = new ContactsStore(null),
+  desktop = null,
+}: AppServiceParts): AppService {
   const audio = new RendererAudioRouter();
   const recordings = createRecordingService({ store, desktop, audio, history });
   const audioHooks = audio.hooks();
@@ -270,7 +281,7 @@ export function createAppService(
       setStunServers: async (request) => {
         const settings = await store.update({ stunServers: request.servers });
         await moreAccounts.apply(settings);
-        return service.engine.invoke('setStunServers', { servers: stunServersOf(settings) });
+        return fleet.setStunServers(stunServersOf(settings));
       },
       call: (request) => fleet.call(request),
       answer: (request) => fleet.answer(request),
@@ -310,12 +321,10 @@ export function createAppService(
           keepaliveIntervalSeconds(before) !== keepaliveIntervalSeconds(settings) ||
           before.sipTransport !== settings.sipTransport ||
           (settings.sipTransport === 'tls' && before.tlsCaFile !== settings.tlsCaFile);
-        // A new list or STUN switched on or off: the engine re-checks the NAT at once.
+        // A new list or STUN switched on or off: every account re-checks its NAT at once.
         const stunServers = stunServersOf(settings);
         if (JSON.stringify(stunServersOf(before)) !== JSON.stringify(stunServers)) {
-          await service.engine
-            .invoke('setStunServers', { servers: stunServers })
-            .catch(() => undefined);
+          await fleet.setStunServers(stunServers).catch(() => undefined);
         }
         service.engine.configure(engineOptionsOf(settings));
         fleet.update(FIRST_ACCOUNT_ID, firstLineOf(settings));

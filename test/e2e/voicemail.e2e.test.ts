@@ -37,7 +37,9 @@ const invitesAtProvider = () =>
 
 async function trayNow() {
   const snapshot = await app.bridge.service.engine.invoke('snapshot', {});
-  return trayStatus(snapshot.registration, snapshot.nat, snapshot.calls, snapshot.voicemail);
+  return trayStatus(snapshot.registration, snapshot.nat, snapshot.calls, {
+    mailboxes: app.bridge.service.fleet.mailboxes(),
+  });
 }
 
 /** The number the settings file holds for the Voicemail button. */

@@ -144,9 +144,13 @@ describe.skipIf(skip)('no secret in anything the app or the CLI emits', () => {
     });
     const history = new CallHistoryStore(join(dir, 'history.json'));
     await history.load();
-    service = createAppService(store, history, {
-      log: (level, message) => emit(`engine log ${level}`, message),
-      onTrace: (_direction, message) => rawTrace.push(message),
+    service = createAppService({
+      store,
+      history,
+      hooks: {
+        log: (level, message) => emit(`engine log ${level}`, message),
+        onTrace: (_direction, message) => rawTrace.push(message),
+      },
     });
     service.engine.configure({ localAddress: '127.0.0.1' });
     for (const name of EVENT_NAMES) {

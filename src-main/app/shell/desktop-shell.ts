@@ -34,7 +34,8 @@ import { CallHistoryStore } from '../../storage/call-history-store.js';
 import { ContactsStore } from '../../storage/contacts-store.js';
 import { createIpcRouter } from '../ipc-router.js';
 import { SettingsStore } from '../../storage/settings-store.js';
-import { trayStatus, type TrayState } from '../tray-status.js';
+import type { TrayState, TrayStatus } from '../tray-status.js';
+import { TrayFeed } from '../tray-feed.js';
 import { CallNotifier } from './call-notifier.js';
 import type { ElectronPorts } from './electron-ports.js';
 import { applyStartAtLogin, startedAtLogin, type LoginItemHost } from './login-item.js';
@@ -235,18 +236,12 @@ export function startDesktopShell(
     );
   }
 
-  function refreshTray(): void {
-    void service?.handlers
-      .snapshot({})
-      .then(({ registration, nat, calls, voicemail }) => {
-        const status = trayStatus(registration, nat, calls, voicemail ?? null);
-        trayTooltip = status.tooltip;
-        tray?.setImage(trayIcon(status.state));
-        const voicemailLine = status.voicemailLabel ?? null;
-        if (voicemailLine !== trayVoicemail) setTrayMenu(voicemailLine);
-        updateTrayTooltip();
-      })
-      .catch((error: unknown) => log(`tray: ${String(error)}`));
+  function showTrayStatus(status: TrayStatus): void {
+    trayTooltip = status.tooltip;
+    tray?.setImage(trayIcon(status.state));
+    const voicemailLine = status.voicemailLabel ?? null;
+    if (voicemailLine !== trayVoicemail) setTrayMenu(voicemailLine);
+    updateTrayTooltip();
   }
 
   function applyLoginItem(enabled: boolean): void {
@@ -269,7 +264,12 @@ export function startDesktopShell(
     const recordingDesktop = electronRecordingDesktop(electron.dialog, electron.shell, () =>
       window && !window.isDestroyed() ? window : null,
     );
-    const started = createAppService(store, history, {}, {}, contacts, recordingDesktop);
+    const started = createAppService({
+      store,
+      history,
+      contacts,
+      desktop: recordingDesktop,
+    });
     service = started;
 
     const route = createIpcRouter({
@@ -292,8 +292,16 @@ export function startDesktopShell(
       });
     }
     started.on('call', (call) => notifier.onCall(call));
-    for (const name of ['call', 'registration', 'nat', 'voicemail'] as const)
-      started.on(name, refreshTray);
+    const trayFeed = new TrayFeed({
+      snapshot: () => started.fleet.snapshot(),
+      mailboxes: () => started.fleet.mailboxes(),
+      nameFor: (number, presented) => contacts?.nameFor(number, presented) ?? presented,
+      show: showTrayStatus,
+      log,
+    });
+    started.on('call', (call) => trayFeed.onCall(call));
+    for (const name of ['registration', 'nat', 'voicemail', 'accounts'] as const)
+      started.on(name, () => trayFeed.refresh());
 
     applyLoginItem(store.settings.startAtLogin);
     let loginItem = store.settings.startAtLogin;

@@ -3,9 +3,12 @@ import {
   FIRST_ACCOUNT_ID,
   MAX_AUTO_ANSWER_SECONDS,
   MAX_MORE_ACCOUNTS,
+  voicemailNumberOf,
   type MoreAccount,
 } from '../../../src-shared/accounts.js';
 import type { SipTransport } from '../../../src-shared/domain.js';
+import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
+import { AccountVoicemail } from '../voicemail/AccountVoicemail.js';
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { Field } from '../ui/Field.js';
 import { Switch } from '../ui/Switch.js';
@@ -24,6 +27,8 @@ interface Draft {
   sipTransport: SipTransport;
   doNotDisturb: boolean;
   autoAnswerSeconds: string;
+  /** Empty: the voicemail number in Settings. */
+  voicemailNumber: string;
 }
 
 const EMPTY: Draft = {
@@ -35,6 +40,7 @@ const EMPTY: Draft = {
   sipTransport: 'udp',
   doNotDisturb: false,
   autoAnswerSeconds: '0',
+  voicemailNumber: '',
 };
 
 const draftOf = (more: MoreAccount): Draft => ({
@@ -46,6 +52,7 @@ const draftOf = (more: MoreAccount): Draft => ({
   sipTransport: more.sipTransport,
   doNotDisturb: more.doNotDisturb,
   autoAnswerSeconds: String(more.autoAnswerSeconds),
+  voicemailNumber: more.voicemailNumber ?? '',
 });
 
 const newId = () => `acct-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -59,8 +66,8 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [note, confirm] = useConfirmation();
-  const stateOf = (id: string) =>
-    accounts.find((account) => account.id === id)?.registration ?? null;
+  const statusOf = (id: string) => accounts.find((account) => account.id === id);
+  const stateOf = (id: string) => statusOf(id)?.registration ?? null;
   const first = stateOf(FIRST_ACCOUNT_ID);
 
   const save = async (moreAccounts: MoreAccount[], passwords = {}, said: string) => {
@@ -84,6 +91,11 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
       setError(`Auto-answer takes whole seconds from 0 to ${MAX_AUTO_ANSWER_SECONDS}.`);
       return;
     }
+    const voicemailNumber = draft.voicemailNumber.trim();
+    if (voicemailNumber && !dialTargetSchema.safeParse(voicemailNumber).success) {
+      setError('The voicemail number takes digits, * and # (up to 64), as you would dial them.');
+      return;
+    }
     const existing = settings.moreAccounts.find((more) => more.id === draft.id);
     if (!existing && !draft.password) {
       setError('Enter the password of the account.');
@@ -98,6 +110,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
       doNotDisturb: draft.doNotDisturb,
       autoAnswerSeconds: seconds,
       hasPassword: existing?.hasPassword ?? false,
+      ...(voicemailNumber ? { voicemailNumber } : {}),
     };
     const list = existing
       ? settings.moreAccounts.map((other) => (other.id === id ? more : other))
@@ -145,6 +158,10 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
             {first ? REGISTRATION_WORDS[first.state] : 'Not registered'}
           </span>
           <span className="muted">{settings.account?.server ?? 'set it up under Account'}</span>
+          <AccountVoicemail
+            voicemail={statusOf(FIRST_ACCOUNT_ID)?.voicemail}
+            number={settings.voicemailNumber}
+          />
         </li>
         {settings.moreAccounts.map((more) => {
           const registration = stateOf(more.id);
@@ -160,6 +177,10 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
                 {more.doNotDisturb ? ' · Do not disturb' : ''}
                 {more.autoAnswerSeconds > 0 ? ` · answers after ${more.autoAnswerSeconds} s` : ''}
               </span>
+              <AccountVoicemail
+                voicemail={statusOf(more.id)?.voicemail}
+                number={voicemailNumberOf(settings, more.id)}
+              />
               <div className="account-actions">
                 <Switch
                   label="Do not disturb"
@@ -283,6 +304,21 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
                 max={MAX_AUTO_ANSWER_SECONDS}
                 value={draft.autoAnswerSeconds}
                 onChange={(event) => setDraft({ ...draft, autoAnswerSeconds: event.target.value })}
+              />
+            )}
+          </Field>
+          <Field
+            label="Voicemail number"
+            hint={`What the Voicemail button calls for this account. Empty: ${settings.voicemailNumber}, as set under Voicemail.`}
+          >
+            {(control) => (
+              <input
+                {...control}
+                inputMode="tel"
+                autoComplete="off"
+                value={draft.voicemailNumber}
+                placeholder={settings.voicemailNumber}
+                onChange={(event) => setDraft({ ...draft, voicemailNumber: event.target.value })}
               />
             )}
           </Field>

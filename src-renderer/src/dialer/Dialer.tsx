@@ -146,7 +146,7 @@ export function Dialer({
           </button>
         </div>
         <div className="voicemail-row">
-          <VoicemailButton store={store} />
+          <VoicemailButton store={store} accountId={accountId} />
         </div>
       </form>
       <div className="recent-head">

@@ -1,14 +1,23 @@
-import { voicemailLabel, voicemailWaiting } from '../../../src-shared/voicemail-words.js';
+import {
+  mailboxesLabel,
+  totalVoicemail,
+  voicemailWaiting,
+} from '../../../src-shared/voicemail-words.js';
 import { useStore, type Store } from '../state/store.js';
+import { mailboxesOf } from './mailboxes.js';
 import './voicemail.css';
 
 /**
- * The header's mailbox: how many new voicemails the provider reports, shown only once it has
- * reported something. Pressing it dials the mailbox, as the dialer's Voicemail button does.
+ * The header's mailbox: how many new voicemails the provider reports, every account's together,
+ * shown only once one has reported something; its tooltip says which account has what. Pressing
+ * it opens the dialer, whose Voicemail button calls the chosen account's mailbox.
  */
 export function VoicemailBadge({ store, onOpen }: { store: Store; onOpen: () => void }) {
-  const voicemail = useStore(store, (s) => s.voicemail);
-  const label = voicemailLabel(voicemail);
+  const accounts = useStore(store, (s) => s.accounts);
+  const reported = useStore(store, (s) => s.voicemail);
+  const mailboxes = mailboxesOf(accounts, reported);
+  const voicemail = totalVoicemail(mailboxes);
+  const label = mailboxesLabel(mailboxes);
   if (!voicemail || !label) return null;
   const waiting = voicemailWaiting(voicemail);
   const count = voicemail.newMessages;

@@ -80,14 +80,13 @@ export async function startBridge(options: {
   await history.load();
   const contacts = new ContactsStore(join(settingsFile, '..', 'contacts.json'));
   await contacts.load();
-  const service = createAppService(
+  const service = createAppService({
     store,
     history,
-    options.hooks,
-    {},
+    hooks: options.hooks,
     contacts,
-    options.recordingDesktop ?? null,
-  );
+    desktop: options.recordingDesktop ?? null,
+  });
   if (options.localAddress) service.engine.configure({ localAddress: options.localAddress });
   const token = randomBytes(16).toString('hex');
   let origin = '';

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { AccountFleet } from '../../../src-main/app/account-fleet.js';
 import type { NatterEngine } from '../../../src-main/engine/natter-engine.js';
-import type { CallInfo } from '../../../src-shared/domain.js';
+import type { CallInfo, Voicemail } from '../../../src-shared/domain.js';
 import { callInfo } from '../../support/call-info.js';
 
 class RecordingEngine {
@@ -25,9 +25,13 @@ class RecordingEngine {
   emitCall(call: CallInfo) {
     this.events.emit('call', call);
   }
+  emitVoicemail(voicemail: Voicemail) {
+    this.events.emit('voicemail', voicemail);
+  }
   async invoke(command: string, request: { callId?: string; target?: string }) {
     this.commands.push([command, request]);
     if (command === 'snapshot') return { registration: null, nat: null, calls: [] };
+    if (command === 'setStunServers') return null;
     const answer = this.answers[request.callId ?? request.target ?? ''];
     if (!answer) throw Object.assign(new Error('no call'), { code: 'no-call' });
     if (command === 'hold') this.emitCall({ ...answer, state: 'on-hold' });
@@ -108,11 +112,64 @@ describe('accounts as one phone', () => {
     });
   });
 
+  it('a call the other account refuses at once gives back the call held for it', async () => {
+    const { fleet, first } = twoLines();
+    await expect(fleet.call({ target: '5555', accountId: 'office' })).rejects.toMatchObject({
+      code: 'no-call',
+    });
+    expect(first.commands).toContainEqual(['hold', { callId: 'a-1', hold: true }]);
+    expect(first.commands.at(-1)).toEqual(['switchTo', { callId: 'a-1' }]);
+  });
+
   it('a removed account is shut down and its calls leave the other lines’ view', async () => {
     const { fleet, first } = twoLines();
     await fleet.remove('office');
     expect(fleet.ids).toEqual(['first']);
     expect(fleet.callsElsewhere('first')).toEqual([]);
     expect(first.linesChanged).toBeGreaterThan(0);
+  });
+
+  it('counts each account’s mailbox alone, and all of them as one for the header', async () => {
+    const { fleet, first, office } = twoLines();
+    const totals: Voicemail[] = [];
+    fleet.on('voicemail', (total) => totals.push(total));
+    const report = (newMessages: number, oldMessages: number): Voicemail => ({
+      waiting: newMessages > 0,
+      newMessages,
+      oldMessages,
+      urgentNew: 0,
+      urgentOld: 0,
+      at: new Date().toISOString(),
+    });
+    office.emitVoicemail(report(1, 0));
+    expect(totals.at(-1)).toMatchObject({ waiting: true, newMessages: 1 });
+    first.emitVoicemail(report(2, 5));
+    expect(fleet.statuses().map((account) => account.voicemail?.newMessages ?? null)).toEqual([
+      2, 1,
+    ]);
+    expect(
+      fleet.mailboxes().map(({ label, voicemail }) => [label, voicemail?.newMessages]),
+    ).toEqual([
+      ['Home', 2],
+      ['Office', 1],
+    ]);
+    expect(totals.at(-1)).toMatchObject({ waiting: true, newMessages: 3, oldMessages: 5 });
+    expect((await fleet.snapshot()).voicemail).toMatchObject({ newMessages: 3, oldMessages: 5 });
+    // Office's messages were listened to: the header keeps the first account's.
+    office.emitVoicemail(report(0, 1));
+    expect(totals.at(-1)).toMatchObject({ waiting: true, newMessages: 2, oldMessages: 6 });
+    expect(fleet.statuses()[1]?.voicemail).toMatchObject({ waiting: false, newMessages: 0 });
+    await fleet.remove('office');
+    expect(totals.at(-1)).toMatchObject({ newMessages: 2, oldMessages: 5 });
+  });
+
+  it('a new STUN list reaches every account, each checking its NAT again', async () => {
+    const { fleet, first, office } = twoLines();
+    await fleet.setStunServers(['127.0.0.1:3478']);
+    for (const engine of [first, office]) {
+      expect(engine.commands).toContainEqual(['setStunServers', { servers: ['127.0.0.1:3478'] }]);
+    }
+    await fleet.setStunServers([]);
+    expect(office.commands.at(-1)).toEqual(['setStunServers', { servers: [] }]);
   });
 });

@@ -26,7 +26,7 @@ async function app() {
   await store.load();
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  const service = createAppService(store, history);
+  const service = createAppService({ store, history });
   services.push(service);
   const route = createIpcRouter({ handlers: service.handlers, isTrustedSender: (u) => u === APP });
   return { service, route };

@@ -87,12 +87,12 @@ beforeAll(async () => {
   });
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  service = createAppService(
+  service = createAppService({
     store,
     history,
-    { onTrace: (_direction, message) => rawTrace.push(message) },
-    { doctor: { run: doctor } },
-  );
+    hooks: { onTrace: (_direction, message) => rawTrace.push(message) },
+    probes: { doctor: { run: doctor } },
+  });
   service.engine.configure({ localAddress: '127.0.0.1', stunServers: [] });
   route = createIpcRouter({ handlers: service.handlers, isTrustedSender: (url) => url === APP });
   await service.start();

@@ -26,7 +26,7 @@ async function serviceWith(saved: { account?: boolean; password?: boolean }) {
   });
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  const service = createAppService(store, history);
+  const service = createAppService({ store, history });
   // The engine's commands are watched, not run: no registrar answers here.
   const calls: Partial<CallInfo>[] = [];
   const invoke = vi

@@ -39,7 +39,7 @@ beforeAll(async () => {
   contactsFile = join(dir, 'contacts.json');
   const contacts = new ContactsStore(contactsFile);
   await contacts.load();
-  service = createAppService(store, history, {}, {}, contacts);
+  service = createAppService({ store, history, contacts });
   route = createIpcRouter({ handlers: service.handlers, isTrustedSender: (url) => url === APP });
 });
 

@@ -14,6 +14,7 @@ import type { AppService } from '../../../src-main/app/app-service.js';
 import type * as AppServiceModule from '../../../src-main/app/app-service.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
+import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import { callInfo } from '../../support/call-info.js';
 import { createFakeElectron, type FakeElectron } from '../../support/fake-electron.js';
 
@@ -450,6 +451,58 @@ describe('life in the tray', () => {
     expect(electron.windows[0]?.isVisible()).toBe(false);
     electron.trays[0]?.choose('Show Natter');
     expect(electron.windows[0]?.isVisible()).toBe(true);
+  });
+});
+
+describe('the tray during a call', () => {
+  it('names the caller as the address book does, and looks again only when that changes', async () => {
+    const { electron, service } = await startApp();
+    await service.handlers.saveContact({
+      contact: {
+        name: 'Alice Martin',
+        numbers: [{ number: '15145550100', label: 'mobile' }],
+        favourite: false,
+      },
+    });
+    // The engine's snapshot holds the calls it reported, as the real one does.
+    let reported: CallInfo[] = [];
+    const original = service.engine.invoke.bind(service.engine);
+    const invoke = vi
+      .spyOn(service.engine, 'invoke')
+      .mockImplementation(async (command, request) => {
+        const answer = await original(command, request);
+        return command === 'snapshot' ? { ...answer, calls: reported } : answer;
+      }) as unknown as { mock: { calls: [string, unknown][] } };
+    const snapshots = () => invoke.mock.calls.filter(([command]) => command === 'snapshot').length;
+    const report = (patch: Partial<CallInfo>) => {
+      const now = call(patch);
+      reported = now.state === 'ended' ? [] : [now];
+      engineEmits(service, 'call', now);
+    };
+    const tooltip = () => electron.trays[0]?.tooltip;
+
+    report({});
+    await vi.waitFor(() => expect(tooltip()).toBe('Natter — Incoming call from Alice Martin'));
+    const answeredAt = new Date().toISOString();
+    report({ state: 'connected', answeredAt });
+    await vi.waitFor(() => expect(tooltip()).toBe('Natter — In call with Alice Martin'));
+    const looked = snapshots();
+    // A second of a call's statistics, forty times: nothing the tray shows changed.
+    for (let second = 1; second <= 40; second++) {
+      report({
+        state: 'connected',
+        answeredAt,
+        codec: 'PCMU',
+        stats: { ...EMPTY_RTP_STATS, packetsSent: second * 50, packetsReceived: second * 50 },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(snapshots()).toBe(looked);
+    report({ state: 'on-hold', answeredAt });
+    await vi.waitFor(() => expect(tooltip()).toBe('Natter — On hold with Alice Martin'));
+    report({ state: 'ended', answeredAt, endedAt: new Date().toISOString() });
+    await vi.waitFor(() => expect(tooltip()).not.toMatch(/Alice/));
+    expect(snapshots()).toBe(looked + 2);
   });
 });
 

@@ -33,7 +33,7 @@ async function app() {
   });
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  const service = createAppService(store, history);
+  const service = createAppService({ store, history });
   services.push(service);
   // The engine's commands are watched, not run: no registrar answers here.
   const invoke = vi

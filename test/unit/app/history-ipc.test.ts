@@ -30,7 +30,7 @@ beforeAll(async () => {
   historyFile = join(dir, 'history.json');
   history = new CallHistoryStore(historyFile);
   await history.load();
-  service = createAppService(store, history);
+  service = createAppService({ store, history });
   route = createIpcRouter({ handlers: service.handlers, isTrustedSender: (url) => url === APP });
 });
 

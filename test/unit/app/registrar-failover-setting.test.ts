@@ -28,7 +28,7 @@ async function appWithAccountOn(server: string) {
   await store.update({ account: { server, user: '123456_home' } });
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  const service = createAppService(store, history);
+  const service = createAppService({ store, history });
   services.push(service);
   const route = createIpcRouter({ handlers: service.handlers, isTrustedSender: (u) => u === APP });
   return { service, route };

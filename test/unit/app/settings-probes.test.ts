@@ -36,12 +36,11 @@ beforeAll(async () => {
   await store.load();
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  service = createAppService(
+  service = createAppService({
     store,
     history,
-    {},
-    { stunTest: { timeoutMs: 300 }, serverProbe: { deadlineMs: 400 } },
-  );
+    probes: { stunTest: { timeoutMs: 300 }, serverProbe: { deadlineMs: 400 } },
+  });
   route = createIpcRouter({ handlers: service.handlers, isTrustedSender: (url) => url === APP });
 
   stunServer = dgram.createSocket('udp4');

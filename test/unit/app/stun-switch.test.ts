@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { SettingsStore } from '../../../src-main/storage/settings-store.js';
@@ -24,14 +24,14 @@ beforeEach(async () => {
   await store.update({ stunServers: LIST });
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  service = createAppService(store, history);
+  service = createAppService({ store, history });
 });
 
 describe('STUN on/off switch', () => {
   it('starts the engine with no STUN server when the stored switch is off', async () => {
     await store.update({ stunEnabled: false });
     const history = new CallHistoryStore(join(tmpdir(), `natter-h-${process.pid}.json`));
-    const off = createAppService(store, history);
+    const off = createAppService({ store, history });
     expect(off.engine.engineOptions.stunServers).toEqual([]);
     expect(service.engine.engineOptions.stunServers).toEqual(LIST);
   });
@@ -48,5 +48,41 @@ describe('STUN on/off switch', () => {
 
     await service.handlers.saveSettings({ stunEnabled: true });
     expect(service.engine.engineOptions.stunServers).toEqual([...LIST].reverse());
+  });
+
+  it('switching STUN or changing the list re-checks every account’s NAT, not only the first', async () => {
+    await store.update({
+      moreAccounts: [
+        {
+          id: 'office',
+          label: 'Office',
+          account: { server: '127.0.0.1:5060', user: 'office' },
+          sipTransport: 'udp',
+          doNotDisturb: false,
+          autoAnswerSeconds: 0,
+          hasPassword: false,
+        },
+      ],
+    });
+    const history = new CallHistoryStore(join(tmpdir(), `natter-h2-${process.pid}.json`));
+    const both = createAppService({ store, history });
+    await both.start();
+    const office = both.fleet.engineOf('office');
+    expect(office).not.toBeNull();
+    const asked = (engine: NonNullable<typeof office>) => {
+      const invoke = vi.spyOn(engine, 'invoke');
+      return () =>
+        invoke.mock.calls.filter(([command]) => command === 'setStunServers').map(([, r]) => r);
+    };
+    const firstAsked = asked(both.engine);
+    const officeAsked = asked(office!);
+    await both.handlers.saveSettings({ stunEnabled: false });
+    await both.handlers.saveSettings({ stunEnabled: true });
+    // No account registered here, so the first account's answer is "no account"; asked all the same.
+    await both.handlers.setStunServers({ servers: [...LIST].reverse() }).catch(() => undefined);
+    const expected = [{ servers: [] }, { servers: LIST }, { servers: [...LIST].reverse() }];
+    expect(firstAsked()).toEqual(expected);
+    expect(officeAsked()).toEqual(expected);
+    await both.stop();
   });
 });

@@ -99,22 +99,70 @@ describe('the tray and the voicemail count', () => {
     at: '2026-12-01T22:00:00.000Z',
   });
 
+  const alone = (voicemail: ReturnType<typeof report>) => ({
+    mailboxes: [{ label: 'Home', voicemail }],
+  });
+
   it('names new messages in the menu and the tooltip', () => {
-    const status = trayStatus(registration, null, [], report(2));
+    const status = trayStatus(registration, null, [], alone(report(2)));
     expect(status.voicemailLabel).toBe('Voicemail: 2 new messages');
     expect(status.tooltip).toMatch(/ · Voicemail: 2 new messages$/);
-    expect(trayStatus(registration, null, [], report(1)).voicemailLabel).toBe(
+    expect(trayStatus(registration, null, [], alone(report(1))).voicemailLabel).toBe(
       'Voicemail: 1 new message',
     );
   });
 
   it('says plainly when nothing is new, and keeps the tooltip short then', () => {
-    const none = trayStatus(registration, null, [], report(0, false));
+    const none = trayStatus(registration, null, [], alone(report(0, false)));
     expect(none.voicemailLabel).toBe('Voicemail: no new messages');
     expect(none.tooltip).not.toContain('Voicemail');
-    expect(trayStatus(registration, null, [], report(null)).voicemailLabel).toBe(
+    expect(trayStatus(registration, null, [], alone(report(null))).voicemailLabel).toBe(
       'Voicemail: new messages',
     );
     expect(trayStatus(registration, null, []).voicemailLabel).toBeUndefined();
+  });
+
+  it('with several accounts, says which account has news, and counts each account alone', () => {
+    const mailboxes = [
+      { label: 'Home', voicemail: report(2) },
+      { label: 'Office', voicemail: report(1) },
+      { label: 'Shop', voicemail: report(0, false) },
+      { label: 'Cabin', voicemail: null },
+    ];
+    const status = trayStatus(registration, null, [], { mailboxes });
+    expect(status.voicemailLabel).toBe('Voicemail: 2 new (Home), 1 new (Office)');
+    expect(status.tooltip).toMatch(/ · Voicemail: 2 new \(Home\), 1 new \(Office\)$/);
+    // Only the second account has a report: the menu line still names it.
+    const officeOnly = trayStatus(registration, null, [], {
+      mailboxes: [
+        { label: 'Home', voicemail: null },
+        { label: 'Office', voicemail: report(null) },
+      ],
+    });
+    expect(officeOnly.voicemailLabel).toBe('Voicemail: new messages (Office)');
+    const quiet = trayStatus(registration, null, [], {
+      mailboxes: [
+        { label: 'Home', voicemail: report(0, false) },
+        { label: 'Office', voicemail: null },
+      ],
+    });
+    expect(quiet.voicemailLabel).toBe('Voicemail: no new messages');
+    expect(quiet.tooltip).not.toContain('Voicemail');
+  });
+});
+
+describe('the tray and the address book', () => {
+  it('names the caller as the address book does, else as the caller presented', () => {
+    const ringing = callInfo({ remote: '5145550101', remoteDisplayName: 'WIRELESS CALLER' });
+    const incoming = { ...ringing, state: 'incoming' as const };
+    const book = (number: string, presented: string | null) =>
+      number === '5145550101' ? 'Ada Lovelace' : presented;
+    expect(trayStatus(registered, cone, [incoming], { nameFor: book }).tooltip).toBe(
+      'Natter — Incoming call from Ada Lovelace',
+    );
+    const stranger = { ...incoming, remote: '5145550199' };
+    expect(trayStatus(registered, cone, [stranger], { nameFor: book }).tooltip).toBe(
+      'Natter — Incoming call from WIRELESS CALLER',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingsFromText } from '../../../src-main/storage/settings-store.js';
 import { DEFAULT_SETTINGS, settingsUpdateSchema } from '../../../src-shared/settings.js';
+import { FIRST_ACCOUNT_ID, voicemailNumberOf } from '../../../src-shared/accounts.js';
 
 describe('the voicemail number setting', () => {
   it('loads from a settings file written before it existed, as *97', () => {
@@ -23,5 +24,41 @@ describe('the voicemail number setting', () => {
     expect(bad?.stored.settings.voicemailNumber).toBe('*97');
     expect(settingsUpdateSchema.safeParse({ voicemailNumber: '*97 ' }).success).toBe(false);
     expect(settingsUpdateSchema.safeParse({ voicemailNumber: '4443' }).success).toBe(true);
+  });
+
+  it('gives each further account a number of its own, and loads accounts saved before it', () => {
+    const office = {
+      id: 'office',
+      label: 'Office',
+      account: { server: 'toronto.voip.ms', user: '123456_office' },
+      sipTransport: 'udp',
+      doNotDisturb: false,
+      autoAnswerSeconds: 0,
+      hasPassword: false,
+    };
+    const older = settingsFromText(
+      JSON.stringify({ version: 3, settings: { ...DEFAULT_SETTINGS, moreAccounts: [office] } }),
+    );
+    expect(older?.problem).toBeNull();
+    const [loaded] = older?.stored.settings.moreAccounts ?? [];
+    expect(loaded?.label).toBe('Office');
+    expect(voicemailNumberOf(older!.stored.settings, 'office')).toBe('*97');
+
+    const own = settingsFromText(
+      JSON.stringify({
+        version: 3,
+        settings: {
+          ...DEFAULT_SETTINGS,
+          voicemailNumber: '*98',
+          moreAccounts: [{ ...office, voicemailNumber: '*97#' }],
+        },
+      }),
+    );
+    expect(voicemailNumberOf(own!.stored.settings, 'office')).toBe('*97#');
+    expect(voicemailNumberOf(own!.stored.settings, FIRST_ACCOUNT_ID)).toBe('*98');
+    expect(
+      settingsUpdateSchema.safeParse({ moreAccounts: [{ ...office, voicemailNumber: '*97 x' }] })
+        .success,
+    ).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ async function app(desktop: RecordingDesktop | null, settingsText?: string) {
   await store.load();
   const history = new CallHistoryStore(join(dir, 'history.json'));
   await history.load();
-  const service = createAppService(store, history, {}, {}, undefined, desktop);
+  const service = createAppService({ store, history, desktop });
   services.push(service);
   const route = createIpcRouter({ handlers: service.handlers, isTrustedSender: (u) => u === APP });
   return { dir, store, service, route };
