@@ -10,6 +10,7 @@ import {
   registrationSchema,
   sipTransportSchema,
 } from './domain.js';
+import { doNotDisturbActionSchema, doNotDisturbForwardToSchema } from './do-not-disturb.js';
 
 /** The id of the first account (the settings' `account`). */
 export const FIRST_ACCOUNT_ID = 'first';
@@ -34,11 +35,14 @@ export const moreAccountSchema = z.object({
   label: z.string().trim().min(1).max(40),
   account: accountSchema,
   sipTransport: sipTransportSchema,
-  /** Incoming calls on this account are refused with 486 Busy Here. */
+  /** Incoming calls on this account are refused (486) or forwarded, as doNotDisturbAction says. */
   doNotDisturb: z.boolean(),
   autoAnswerSeconds: autoAnswerSecondsSchema,
   /** Whether a password is stored for it (derived by main; what the renderer sends is ignored). */
   hasPassword: z.boolean(),
+  // Do not disturb: busy (486) or forwarded (302). Absent (accounts saved before): busy, no number.
+  doNotDisturbAction: doNotDisturbActionSchema.optional(),
+  doNotDisturbForwardTo: doNotDisturbForwardToSchema.optional(),
 });
 export type MoreAccount = z.infer<typeof moreAccountSchema>;
 

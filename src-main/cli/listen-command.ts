@@ -22,7 +22,12 @@ interface ListenedCall {
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
 export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<number> {
   const quit = watchQuitSignals();
-  const session = await openCliSession(args, out);
+  const dnd = args.doNotDisturb;
+  const session = await openCliSession(
+    args,
+    out,
+    dnd ? { doNotDisturb: true, doNotDisturbForwardTo: dnd.forwardTo } : {},
+  );
   if (!session) {
     quit.dispose();
     return 2;
@@ -48,6 +53,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       return 1;
     }
     out.progress(`Registered as ${engine.contactHeader}; waiting ${args.seconds} s for calls...`);
+    if (dnd) out.progress(`Do not disturb: ${describeDoNotDisturb(dnd)}`);
     let voicemail: Voicemail | null = null;
     const unsubscribeVoicemail = engine.on('voicemail', (report) => {
       voicemail = report;
@@ -130,6 +136,11 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         keepaliveSeconds: nat?.keepaliveSeconds ?? null,
         transport: args.transport,
         voicemail,
+        doNotDisturb: dnd
+          ? dnd.forwardTo === null
+            ? { action: 'busy' }
+            : { action: 'forward', to: dnd.forwardTo }
+          : null,
         calls,
       },
       [
@@ -140,6 +151,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
             ]
           : []),
         ...(voicemail ? [`Voicemail: ${describeVoicemail(voicemail)}`] : []),
+        ...(dnd ? [`Do not disturb: ${describeDoNotDisturb(dnd)}`] : []),
         `Calls: ${calls.length}`,
         ...calls.map(
           (c) =>
@@ -158,4 +170,10 @@ function describeVoicemail(voicemail: Voicemail): string {
   if (voicemail.newMessages === null)
     return voicemail.waiting ? 'messages waiting' : 'no new messages';
   return `${voicemail.newMessages} new, ${voicemail.oldMessages ?? 0} old`;
+}
+
+function describeDoNotDisturb(dnd: NonNullable<ListenArgs['doNotDisturb']>): string {
+  return dnd.forwardTo === null
+    ? 'every call refused 486 Busy Here'
+    : `every call forwarded to ${dnd.forwardTo} (302 Moved Temporarily)`;
 }
