@@ -6,23 +6,28 @@ import {
   type MoreAccount,
 } from '../../../src-shared/accounts.js';
 import type { SipTransport } from '../../../src-shared/domain.js';
+import { doNotDisturbWords } from '../../../src-shared/do-not-disturb.js';
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { Field } from '../ui/Field.js';
-import { Switch } from '../ui/Switch.js';
 import { useStore } from '../state/store.js';
 import { saveSettings } from '../settings/save-settings.js';
 import type { SettingsSectionProps } from '../settings/section-props.js';
-import { REGISTRATION_WORDS } from './account-words.js';
+import { AccountRow } from './AccountRow.js';
+import {
+  DoNotDisturbChoice,
+  doNotDisturbSaid,
+  doNotDisturbValueOf,
+  type DoNotDisturbValue,
+} from './DoNotDisturbChoice.js';
 import './accounts.css';
 
-interface Draft {
+interface Draft extends DoNotDisturbValue {
   id: string | null;
   label: string;
   server: string;
   user: string;
   password: string;
   sipTransport: SipTransport;
-  doNotDisturb: boolean;
   autoAnswerSeconds: string;
 }
 
@@ -34,6 +39,8 @@ const EMPTY: Draft = {
   password: '',
   sipTransport: 'udp',
   doNotDisturb: false,
+  doNotDisturbAction: 'busy',
+  doNotDisturbForwardTo: null,
   autoAnswerSeconds: '0',
 };
 
@@ -44,9 +51,18 @@ const draftOf = (more: MoreAccount): Draft => ({
   user: more.account.user,
   password: '',
   sipTransport: more.sipTransport,
-  doNotDisturb: more.doNotDisturb,
+  ...doNotDisturbValueOf(more),
   autoAnswerSeconds: String(more.autoAnswerSeconds),
 });
+
+/** What an account's row says of it besides where it registers. */
+const notesOf = (
+  setting: Parameters<typeof doNotDisturbWords>[0],
+  autoAnswerSeconds: number,
+): Array<string | null> => [
+  doNotDisturbWords(setting),
+  autoAnswerSeconds > 0 ? `answers after ${autoAnswerSeconds} s` : null,
+];
 
 const newId = () => `acct-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -97,6 +113,8 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
       sipTransport: draft.sipTransport,
       doNotDisturb: draft.doNotDisturb,
       autoAnswerSeconds: seconds,
+      doNotDisturbAction: draft.doNotDisturbAction,
+      doNotDisturbForwardTo: draft.doNotDisturbForwardTo,
       hasPassword: existing?.hasPassword ?? false,
     };
     const list = existing
@@ -114,13 +132,11 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
       `Removed: ${more.label}`,
     );
 
-  const toggleDnd = (more: MoreAccount, on: boolean) =>
+  const changeDnd = (more: MoreAccount, next: DoNotDisturbValue) =>
     void save(
-      settings.moreAccounts.map((other) =>
-        other.id === more.id ? { ...other, doNotDisturb: on } : other,
-      ),
+      settings.moreAccounts.map((other) => (other.id === more.id ? { ...other, ...next } : other)),
       {},
-      on ? `Saved: ${more.label} gives callers a busy signal` : `Saved: ${more.label} rings again`,
+      doNotDisturbSaid(next, more.label),
     );
 
   const setFirstAutoAnswer = async (value: string) => {
@@ -135,55 +151,45 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
   return (
     <div className="settings-card" role="group" aria-labelledby={labelledBy}>
       <ul className="accounts-list" aria-label="Accounts">
-        <li data-account-id={FIRST_ACCOUNT_ID}>
-          <span className="account-name">
-            {settings.account
+        <AccountRow
+          id={FIRST_ACCOUNT_ID}
+          name={
+            settings.account
               ? (settings.account.displayName ?? settings.account.user)
-              : 'No account yet'}
-          </span>
-          <span className="account-state" data-state={first?.state ?? 'unregistered'}>
-            {first ? REGISTRATION_WORDS[first.state] : 'Not registered'}
-          </span>
-          <span className="muted">{settings.account?.server ?? 'set it up under Account'}</span>
-        </li>
-        {settings.moreAccounts.map((more) => {
-          const registration = stateOf(more.id);
-          return (
-            <li key={more.id} data-account-id={more.id}>
-              <span className="account-name">{more.label}</span>
-              <span className="account-state" data-state={registration?.state ?? 'unregistered'}>
-                {registration ? REGISTRATION_WORDS[registration.state] : 'Starting…'}
-                {registration?.error ? `: ${registration.error.message}` : ''}
-              </span>
-              <span className="muted">
-                {more.account.user}@{more.account.server}
-                {more.doNotDisturb ? ' · Do not disturb' : ''}
-                {more.autoAnswerSeconds > 0 ? ` · answers after ${more.autoAnswerSeconds} s` : ''}
-              </span>
-              <div className="account-actions">
-                <Switch
-                  label="Do not disturb"
-                  checked={more.doNotDisturb}
-                  onChange={(on) => toggleDnd(more, on)}
-                />
-                <button
-                  type="button"
-                  aria-label={`Edit ${more.label}`}
-                  onClick={() => setDraft(draftOf(more))}
-                >
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  aria-label={`Remove ${more.label}`}
-                  onClick={() => remove(more)}
-                >
-                  Remove
-                </button>
-              </div>
-            </li>
-          );
-        })}
+              : 'No account yet'
+          }
+          registration={first}
+          notYet="Not registered"
+          where={settings.account?.server ?? 'set it up under Account'}
+          notes={notesOf(settings, settings.autoAnswerSeconds)}
+        />
+        {settings.moreAccounts.map((more) => (
+          <AccountRow
+            key={more.id}
+            id={more.id}
+            name={more.label}
+            registration={stateOf(more.id)}
+            notYet="Starting…"
+            where={`${more.account.user}@${more.account.server}`}
+            notes={notesOf(more, more.autoAnswerSeconds)}
+          >
+            <DoNotDisturbChoice
+              setting={more}
+              accountLabel={more.label}
+              onChange={(next) => changeDnd(more, next)}
+            />
+            <button
+              type="button"
+              aria-label={`Edit ${more.label}`}
+              onClick={() => setDraft(draftOf(more))}
+            >
+              Edit
+            </button>
+            <button type="button" aria-label={`Remove ${more.label}`} onClick={() => remove(more)}>
+              Remove
+            </button>
+          </AccountRow>
+        ))}
       </ul>
       <Field
         label="Answer calls to the main account by themselves after (seconds)"
@@ -268,11 +274,11 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
               </select>
             )}
           </Field>
-          <Switch
-            label="Do not disturb"
-            checked={draft.doNotDisturb}
-            onChange={(on) => setDraft({ ...draft, doNotDisturb: on })}
-            hint="Callers to this account hear a busy signal; voip.ms then sends them to voicemail."
+          <DoNotDisturbChoice
+            setting={draft}
+            accountLabel={draft.label || 'this account'}
+            onChange={(next) => setDraft({ ...draft, ...next })}
+            hint="Nothing rings for this account while it is on."
           />
           <Field label="Answer by itself after (seconds)" hint="0: never.">
             {(control) => (
