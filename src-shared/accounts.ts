@@ -12,6 +12,7 @@ import {
   voicemailSchema,
 } from './domain.js';
 import { dialTargetSchema } from './engine-contract.js';
+import { doNotDisturbActionSchema, doNotDisturbForwardToSchema } from './do-not-disturb.js';
 
 /** The id of the first account (the settings' `account`). */
 export const FIRST_ACCOUNT_ID = 'first';
@@ -36,7 +37,7 @@ export const moreAccountSchema = z.object({
   label: z.string().trim().min(1).max(40),
   account: accountSchema,
   sipTransport: sipTransportSchema,
-  /** Incoming calls on this account are refused with 486 Busy Here. */
+  /** Incoming calls on this account are refused (486) or forwarded, as doNotDisturbAction says. */
   doNotDisturb: z.boolean(),
   autoAnswerSeconds: autoAnswerSecondsSchema,
   /** Whether a password is stored for it (derived by main; what the renderer sends is ignored). */
@@ -44,6 +45,9 @@ export const moreAccountSchema = z.object({
   // Voicemail per account.
   /** What the Voicemail button dials for this account; absent: the settings' voicemailNumber. */
   voicemailNumber: dialTargetSchema.optional(),
+  // Do not disturb: busy (486) or forwarded (302). Absent (accounts saved before): busy, no number.
+  doNotDisturbAction: doNotDisturbActionSchema.optional(),
+  doNotDisturbForwardTo: doNotDisturbForwardToSchema.optional(),
 });
 export type MoreAccount = z.infer<typeof moreAccountSchema>;
 

@@ -12,6 +12,7 @@ import {
   moreAccountSchema,
   accountIdSchema,
 } from './accounts.js';
+import { doNotDisturbActionSchema, doNotDisturbForwardToSchema } from './do-not-disturb.js';
 
 /** voip.ms points of presence, `<city>[N].voip.ms`, as offered in the server list. */
 export const VOIPMS_SERVERS = [
@@ -99,7 +100,7 @@ export const settingsSchema = z.object({
   turnPolicy: z.enum(['never', 'symmetric', 'always']),
   /** Whether STUN is asked at all; off keeps the server list but puts local addresses on the wire. */
   stunEnabled: z.boolean(),
-  /** Incoming calls are refused with 486 Busy Here while this is on. */
+  /** Incoming calls are refused while this is on (486, or forwarded: see doNotDisturbAction). */
   doNotDisturb: z.boolean(),
   /** When the chosen voip.ms server stops answering, register to the nearest one that answers. */
   registrarFailover: z.boolean(),
@@ -130,6 +131,10 @@ export const settingsSchema = z.object({
   autoAnswerSeconds: autoAnswerSecondsSchema,
   /** Accounts registered beside the first, each with its own transport, DND and auto-answer. */
   moreAccounts: z.array(moreAccountSchema).max(MAX_MORE_ACCOUNTS),
+  // Do not disturb: what the first account's callers get while it is on (486, or a 302 forward).
+  doNotDisturbAction: doNotDisturbActionSchema,
+  /** The number calls are forwarded to, kept while "busy" is chosen so switching back keeps it. */
+  doNotDisturbForwardTo: doNotDisturbForwardToSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -167,6 +172,9 @@ export const DEFAULT_SETTINGS: Settings = {
   // Several accounts.
   autoAnswerSeconds: 0,
   moreAccounts: [],
+  // Do not disturb: busy, as before there was a choice.
+  doNotDisturbAction: 'busy',
+  doNotDisturbForwardTo: null,
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */

@@ -45,6 +45,7 @@ import type { RecordingDesktop } from './recording/recording-desktop.js';
 import { AccountFleet } from './account-fleet.js';
 import { MoreAccountsRunner } from './more-accounts.js';
 import { FIRST_ACCOUNT_ID, firstAccountLabel } from '../../src-shared/accounts.js';
+import { doNotDisturbForwardOf } from '../../src-shared/do-not-disturb.js';
 
 export interface AppService {
   /** The first account's engine. */
@@ -135,6 +136,7 @@ export function createAppService({
     tlsCaFile: settings.tlsCaFile,
     mediaEncryption: settings.mediaEncryption,
     codecOrder: settings.codecOrder,
+    doNotDisturbForwardTo: doNotDisturbForwardOf(settings),
   });
   const engineFor = (accountId: string, options: Partial<EngineOptions>) =>
     new NatterEngine(options, {
@@ -193,6 +195,7 @@ export function createAppService({
       localAddress: fleet.first.engineOptions.localAddress,
       sipTransport: more.sipTransport,
       doNotDisturb: more.doNotDisturb,
+      doNotDisturbForwardTo: doNotDisturbForwardOf(more),
       autoAnswerSeconds: more.autoAnswerSeconds,
       failoverServers:
         settings.registrarFailover && isVoipmsServer(more.account.server)

@@ -3,6 +3,7 @@ import type { MediaEncryption } from '../../src-shared/domain.js';
 import type { NatStrategyId } from '../nat/index.js';
 import type { SipTransport } from '../../src-shared/domain.js';
 import { parseCodecOrder, type CodecName } from '../../src-shared/codec-order.js';
+import { forwardNumberOf } from '../../src-shared/do-not-disturb.js';
 
 /** A command-line mistake: reported on one line, exit code 2. */
 export class UsageError extends Error {
@@ -86,6 +87,11 @@ export interface ListenArgs extends SessionArgs {
   answerAll: boolean;
   /** --accept-transfers: calls whom the far end's REFER names (else they are declined, 603). */
   acceptTransfers: boolean;
+  /**
+   * --dnd: every call refused 486 Busy Here; --dnd-forward NUMBER: every call sent to NUMBER
+   * (302 Moved Temporarily), the number normalised as the dialer dials it. Null: calls ring.
+   */
+  doNotDisturb: { forwardTo: string | null } | null;
 }
 
 export interface DoctorArgs {
@@ -127,6 +133,8 @@ const OPTIONS = {
   'transfer-after': { type: 'string' },
   consult: { type: 'boolean' },
   'accept-transfers': { type: 'boolean' },
+  dnd: { type: 'boolean' },
+  'dnd-forward': { type: 'string' },
   'display-name': { type: 'string' },
   expires: { type: 'string' },
   failover: { type: 'string', multiple: true },
@@ -278,7 +286,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
     voicemailExpires: integer(values['voicemail-expires'], '--voicemail-expires', 0, 86_400),
     voicemailRetry: integer(values['voicemail-retry'], '--voicemail-retry', 1, 3600),
   };
+  const dndGiven = values.dnd !== undefined || values['dnd-forward'] !== undefined;
   if (command === 'call') {
+    if (dndGiven) throw new UsageError('--dnd and --dnd-forward are for listen');
     const [target, extra] = rest;
     if (!target)
       throw new UsageError('call needs a TARGET (a number, e.g. 4443 for the echo test)');
@@ -300,6 +310,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError('--transfer-to and --transfer-after are for call');
   }
   if (values.consult !== undefined) throw new UsageError('--consult is for call --transfer-to');
+  if (dndGiven && (values.answer === true || values['answer-all'] === true)) {
+    throw new UsageError('--dnd and --dnd-forward refuse every call: drop --answer/--answer-all');
+  }
+  const doNotDisturb = doNotDisturbOf(values.dnd, values['dnd-forward']);
   if (rest.length > 0) throw new UsageError(`listen takes no argument (got "${rest[0]}")`);
   return {
     command: 'listen',
@@ -307,7 +321,20 @@ export function parseCliArgs(argv: string[]): CliArgs {
     answer: values.answer === true,
     answerAll: values['answer-all'] === true,
     acceptTransfers: values['accept-transfers'] === true,
+    doNotDisturb,
   };
+}
+
+function doNotDisturbOf(
+  busy: boolean | undefined,
+  forward: string | undefined,
+): ListenArgs['doNotDisturb'] {
+  if (forward === undefined) return busy === true ? { forwardTo: null } : null;
+  const forwardTo = forwardNumberOf(forward);
+  if (forwardTo === null) {
+    throw new UsageError(`--dnd-forward ${forward}: expected a number to forward calls to`);
+  }
+  return { forwardTo };
 }
 
 function transferOf(
@@ -439,6 +466,7 @@ Usage:
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
                 [--seconds N] [--answer|--answer-all] [--accept-transfers]
+                [--dnd|--dnd-forward NUMBER]
                 [--local-address IP] [--keepalive S]
                 [--binding-lifetime S] [--media-keepalive S] [--no-network-watch]
                 [--failover HOST[:PORT] ...] [--no-follow-registrar] [--max-call-rate N]
@@ -492,6 +520,10 @@ called, then the first party is put through to N). Exit 1 when the transfer did 
 listen --accept-transfers follows the other side's transfer requests (REFER); without it they
 are declined (603). listen --json reports them: "transfer" on the caller's call (its target and
 state: succeeded, failed, declined), "transferFrom" (the caller) on the call placed to the target.
+listen --dnd refuses every call with 486 Busy Here (voip.ms then applies the DID's busy
+routing, often voicemail); --dnd-forward NUMBER sends every call to NUMBER instead (302 Moved
+Temporarily, Contact sip:NUMBER at the --server's host), NUMBER written as the dialer dials it.
+Neither rings, answers or opens a media port.
 
 --transport tls carries SIP over TLS (port 5061 unless --server names one), the server's
 certificate checked against the system's trust store and the name given in --server; a failed

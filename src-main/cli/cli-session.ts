@@ -1,7 +1,7 @@
 import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
 import type { AudioSource } from '../media/rtp-session.js';
 import { ToneDetector, ToneGenerator } from '../media/tone.js';
-import { DEFAULT_STUN_SERVERS } from '../engine/engine-options.js';
+import { DEFAULT_STUN_SERVERS, type EngineOptions } from '../engine/engine-options.js';
 import { DEFAULT_INCOMING_CALL_LIMIT } from '../sip/invite-admission.js';
 import { NatterEngine } from '../engine/natter-engine.js';
 import type { SessionArgs } from './cli-args.js';
@@ -32,6 +32,8 @@ function passwordFromEnvironment(name = 'NATTER_PASSWORD'): string | null {
 export async function openCliSession(
   args: SessionArgs,
   out: CliOutput,
+  /** What one command adds to the engine's options (listen: do not disturb). */
+  commandOptions: Partial<EngineOptions> = {},
 ): Promise<CliSession | null> {
   const password = passwordFromEnvironment();
   if (!password) {
@@ -66,6 +68,7 @@ export async function openCliSession(
         : { bindingLifetimeSeconds: args.bindingLifetime }),
       ...(args.mediaKeepalive === undefined ? {} : { mediaKeepaliveSeconds: args.mediaKeepalive }),
       contactFollowsRegistrar: args.followRegistrar,
+
       ...(args.networkWatch ? {} : { networkWatchMs: 0 }),
       ...(args.localAddress === undefined ? {} : { localAddress: args.localAddress }),
       sipTransport: args.transport,
@@ -83,6 +86,7 @@ export async function openCliSession(
               burst: Math.max(DEFAULT_INCOMING_CALL_LIMIT.burst, args.maxCallRate),
             },
           }),
+      ...commandOptions,
     },
     {
       audioSourceFor: (): AudioSource => {

@@ -27,7 +27,12 @@ interface ListenedCall {
 /** `natter listen`: register, wait for incoming calls (answering with a tone), report each. */
 export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<number> {
   const quit = watchQuitSignals();
-  const session = await openCliSession(args, out);
+  const dnd = args.doNotDisturb;
+  const session = await openCliSession(
+    args,
+    out,
+    dnd ? { doNotDisturb: true, doNotDisturbForwardTo: dnd.forwardTo } : {},
+  );
   if (!session) {
     quit.dispose();
     return 2;
@@ -56,6 +61,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
       return 1;
     }
     out.progress(`Registered as ${engine.contactHeader}; waiting ${args.seconds} s for calls...`);
+    if (dnd) out.progress(`Do not disturb: ${describeDoNotDisturb(dnd)}`);
     let voicemail: Voicemail | null = null;
     const unsubscribeVoicemail = engine.on('voicemail', (report) => {
       voicemail = report;
@@ -143,6 +149,11 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
         keepaliveSeconds: nat?.keepaliveSeconds ?? null,
         transport: args.transport,
         voicemail,
+        doNotDisturb: dnd
+          ? dnd.forwardTo === null
+            ? { action: 'busy' }
+            : { action: 'forward', to: dnd.forwardTo }
+          : null,
         calls,
       },
       [
@@ -153,6 +164,7 @@ export async function listenCommand(args: ListenArgs, out: CliOutput): Promise<n
             ]
           : []),
         ...(voicemail ? [`Voicemail: ${describeVoicemail(voicemail)}`] : []),
+        ...(dnd ? [`Do not disturb: ${describeDoNotDisturb(dnd)}`] : []),
         `Calls: ${calls.length}`,
         ...calls.map(
           (c) =>
@@ -177,4 +189,10 @@ function describeTransfer(transfer: CallInfo['transfer']): string {
   return transfer?.direction === 'incoming'
     ? `; transfer to ${transfer.target}: ${transfer.state}`
     : '';
+}
+
+function describeDoNotDisturb(dnd: NonNullable<ListenArgs['doNotDisturb']>): string {
+  return dnd.forwardTo === null
+    ? 'every call refused 486 Busy Here'
+    : `every call forwarded to ${dnd.forwardTo} (302 Moved Temporarily)`;
 }

@@ -58,7 +58,10 @@ export interface EngineOptions {
    * where the policy allows one.
    */
   rescueOneWayAudio: boolean;
-  /** Refuse every incoming call with 486 Busy Here, before it rings or takes a socket. */
+  /**
+   * Refuse every incoming call with 486 Busy Here (or forward it, see doNotDisturbForwardTo),
+   * before it rings or takes a socket.
+   */
   doNotDisturb: boolean;
   /** Answer a ringing call by itself after this many seconds (not a waiting one); 0: never. */
   autoAnswerSeconds: number;
@@ -98,6 +101,11 @@ export interface EngineOptions {
   voicemailRetrySeconds: number;
   /** Voice codecs offered, in order of preference; among an offer's, the first of these wins. */
   codecOrder: CodecName[];
+  /**
+   * Do not disturb: the number incoming calls are forwarded to (302 Moved Temporarily) instead of
+   * refused 486; null refuses them busy.
+   */
+  doNotDisturbForwardTo: string | null;
 }
 
 export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'global.stun.twilio.com:3478'];
@@ -134,6 +142,8 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   voicemailSubscribeSeconds: 1800,
   voicemailRetrySeconds: 30,
   codecOrder: [...DEFAULT_CODEC_ORDER],
+  // Do not disturb: busy unless a number is given.
+  doNotDisturbForwardTo: null,
 };
 
 export function resolveEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {

@@ -55,6 +55,8 @@ import {
 import { describeNetworkChange, NetworkChangeWatcher } from './network-change-watcher.js';
 import { AnswerConfirmation } from './answer-confirmation.js';
 import { callerIdentityOf } from '../sip/invite-admission.js';
+import { redirectHeaders, type CallRedirect } from '../sip/call-redirect.js';
+import { DND_BUSY_REASON, doNotDisturbAnswer } from './do-not-disturb-answer.js';
 import { VoicemailIndicator } from './voicemail-indicator.js';
 import { MessageSummarySubscription } from './message-summary-subscription.js';
 import { CallConference } from './call-conference.js';
@@ -350,7 +352,9 @@ export class NatterEngine implements EngineApi {
         onNatStatus: () => this.emitNat(),
         onInvite: (invitation) => this.onIncoming(invitation),
         busyBecause: () => this.busyBecause(),
-        onBusyRefusal: ({ from, reason }) => this.recordRefused(callerIdentityOf(from), reason),
+        redirectBecause: () => this.redirectBecause(),
+        onBusyRefusal: ({ from, reason, redirectedTo }) =>
+          this.recordRefused(callerIdentityOf(from), reason, redirectedTo !== undefined),
         onMessageSummary: (body, from) => this.voicemail.report(body, from),
         createMedia: (session) => this.createMedia(session),
         onTrace: (direction, message, peer) => this.hooks.onTrace?.(direction, message, peer),
@@ -767,7 +771,7 @@ export class NatterEngine implements EngineApi {
    * null if it may ring.
    */
   private busyBecause(): string | null {
-    if (this.options.doNotDisturb) return 'Refused while Do not disturb was on';
+    if (this.options.doNotDisturb) return DND_BUSY_REASON;
     const ringing =
       this.liveCalls().find((entry) => entry.record.state === 'incoming')?.record ??
       this.otherCalls().find((call) => call.state === 'incoming');
@@ -777,6 +781,12 @@ export class NatterEngine implements EngineApi {
         : 'Refused: another call was already ringing';
     }
     return null;
+  }
+
+  /** Where an incoming call is sent instead of ringing (do not disturb, forwarding), or null. */
+  private redirectBecause(): CallRedirect | null {
+    const dnd = doNotDisturbAnswer(this.options, this.credentials?.account ?? null);
+    return dnd?.status === 302 ? dnd : null;
   }
 
   private onIncoming(invitation: Invitation): void {
@@ -796,6 +806,16 @@ export class NatterEngine implements EngineApi {
     // Refused before anything is allocated: no RTP socket (sip.js creates the media only when
     // the call is answered) and no tracked call; only its ended record, so that History and the
     // missed-call notice show who tried to call.
+    const redirect = this.redirectBecause();
+    if (redirect) {
+      invitation
+        .reject({ statusCode: 302, extraHeaders: redirectHeaders(redirect) })
+        .catch(() => undefined);
+      const identity = invitation.remoteIdentity;
+      const user = identity.uri.user ?? identity.uri.toString();
+      this.recordRefused({ user, displayName: identity.displayName }, redirect.reason, true);
+      return;
+    }
     const busy = this.busyBecause();
     if (busy) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
@@ -934,16 +954,25 @@ export class NatterEngine implements EngineApi {
     else bye();
   }
 
-  /** A call refused 486 because the phone was busy: only its ended record, for History. */
-  private recordRefused(caller: { user: string; displayName: string | null }, busy: string): void {
-    this.hooks.log?.('info', `answered an incoming call with 486 Busy Here: ${busy}`);
+  /**
+   * A call refused 486 because the phone was busy, or sent on with 302 (`redirected`): only its
+   * ended record, for History.
+   */
+  private recordRefused(
+    caller: { user: string; displayName: string | null },
+    busy: string,
+    redirected = false,
+  ): void {
+    const answer = redirected ? '302 Moved Temporarily' : '486 Busy Here';
+    this.hooks.log?.('info', `answered an incoming call with ${answer}: ${busy}`);
     const refused = new CallRecord(
       randomUUID(),
       'incoming',
       caller.user,
       caller.displayName || null,
     );
-    refused.finish('busy', busy, 486);
+    if (redirected) refused.finish('transferred', busy, 302);
+    else refused.finish('busy', busy, 486);
     this.events.emit('call', refused.snapshot());
   }
 

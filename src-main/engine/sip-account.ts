@@ -18,6 +18,8 @@ import { boundRegistererDurations } from '../sip/registerer-durations.js';
 import { natSettingsOf, type EngineOptions } from './engine-options.js';
 import { keepaliveIntervalSeconds } from '../../src-shared/keepalive-interval.js';
 import { viewSipMessage } from '../sip/sip-message-view.js';
+import type { CallRedirect } from '../sip/call-redirect.js';
+import type { BusyRefusal } from '../sip/incoming-request-screen.js';
 import { redactSipMessage } from '../sip/sip-redaction.js';
 import { describeError, EngineFailure } from './engine-error.js';
 import { NatMonitor, sameAddress } from './nat-monitor.js';
@@ -31,8 +33,13 @@ export interface SipAccountDelegate {
   onInvite(invitation: Invitation): void;
   /** Why a new call would be refused 486 now (asked before sip.js parses it), or null. */
   busyBecause?(): string | null;
-  /** A new call refused 486 before sip.js saw it: `from` is its raw From header. */
-  onBusyRefusal?(refusal: { from: string; reason: string }): void;
+  /** Where a new call is sent instead of ringing (302, do not disturb), or null. */
+  redirectBecause?(): CallRedirect | null;
+  /**
+   * A new call refused 486 (or sent on with 302, `redirectedTo` its Contact) before sip.js saw
+   * it: `from` is its raw From header.
+   */
+  onBusyRefusal?(refusal: BusyRefusal): void;
   /** A message-summary NOTIFY's body and where it came from (see VoicemailIndicator). */
   onMessageSummary?(body: string, from: TransportAddress): void;
   /** Creates the media of a session (outgoing or incoming) when sip.js asks for it. */
@@ -136,8 +143,8 @@ export class SipAccount {
         localUser: account.user,
         inviteAdmission: options.incomingCallLimit,
         busy: () => delegate.busyBecause?.() ?? null,
-        onBusyRefusal: (refusal: { from: string; reason: string }) =>
-          delegate.onBusyRefusal?.(refusal),
+        redirect: () => delegate.redirectBecause?.() ?? null,
+        onBusyRefusal: (refusal: BusyRefusal) => delegate.onBusyRefusal?.(refusal),
         onMessageSummary: (body: string, from: TransportAddress) =>
           delegate.onMessageSummary?.(body, from),
         onTrace: (direction: 'out' | 'in', message: string, peer: TransportAddress) => {

@@ -1,4 +1,5 @@
 import { clampNetworkSeconds } from '../net/network-durations.js';
+import { redirectHeaders, type CallRedirect } from './call-redirect.js';
 import { callerOf, InviteAdmission, type InviteAdmissionOptions } from './invite-admission.js';
 import { judgeRequest, statelessResponse, type RequestExpectations } from './request-guard.js';
 import { ServerTransactionIds } from './server-transaction-ids.js';
@@ -26,6 +27,8 @@ export interface BusyRefusal {
   from: string;
   /** Why, in the words History shows. */
   reason: string;
+  /** Where the call was sent (a 302's Contact); absent: it was refused 486. */
+  redirectedTo?: string;
 }
 
 export interface IncomingRequestScreenOptions extends RequestExpectations {
@@ -38,6 +41,11 @@ export interface IncomingRequestScreenOptions extends RequestExpectations {
    * of milliseconds a message, and a flood admitted at the call rate would stall the audio.
    */
   busy?: () => string | null;
+  /**
+   * Where a call that may ring is sent instead (do not disturb with forwarding), or null; asked
+   * before {@link busy}, on the same cheap path.
+   */
+  redirect?: () => CallRedirect | null;
 }
 
 /**
@@ -100,7 +108,24 @@ export class IncomingRequestScreen {
     // Only a new transaction: a retransmission of the call that rings now must not be refused.
     // An INVITE with Replaces (RFC 3891) never rings: the call it names decides its answer.
     const replaces = newCall && headerValue(head, 'replaces') !== undefined;
-    const busy = fresh && decided?.ring && !replaces ? (this.options.busy?.() ?? null) : null;
+    const mayRing = fresh && decided?.ring === true && !replaces;
+    const redirect = mayRing ? (this.options.redirect?.() ?? null) : null;
+    if (redirect !== null) {
+      const headers = redirectHeaders(redirect);
+      const refusal = { ring: false, status: 302, reason: 'Moved Temporarily', headers } as const;
+      this.admission.refuse(normalized.branch, refusal);
+      return {
+        action: 'answer',
+        status: 302,
+        response: statelessResponse(head, 302, 'Moved Temporarily', headers),
+        busyRefusal: {
+          from: headerValue(head, 'from') ?? '',
+          reason: redirect.reason,
+          redirectedTo: redirect.contact,
+        },
+      };
+    }
+    const busy = mayRing ? (this.options.busy?.() ?? null) : null;
     if (busy !== null) {
       const refusal = { ring: false, status: 486, reason: 'Busy Here' } as const;
       this.admission.refuse(normalized.branch, refusal);
@@ -123,10 +148,11 @@ export class IncomingRequestScreen {
           decided.retryAfterSeconds === undefined
             ? []
             : [`Retry-After: ${decided.retryAfterSeconds}`];
+        const headers = decided.headers ?? retryAfter;
         return {
           action: 'answer',
           status: decided.status,
-          response: statelessResponse(head, decided.status, decided.reason, retryAfter),
+          response: statelessResponse(head, decided.status, decided.reason, headers),
         };
       }
     }

@@ -11,7 +11,15 @@ import { RecentMap } from './recent-map.js';
  * lifetime and repeated, so the caller sees one answer (and one ringing) however often it resends.
  */
 export type Admission =
-  { ring: true } | { ring: false; status: 486 | 503; reason: string; retryAfterSeconds?: number };
+  | { ring: true }
+  | {
+      ring: false;
+      status: 302 | 486 | 503;
+      reason: string;
+      retryAfterSeconds?: number;
+      /** Header lines the refusal carries each time it is repeated (a 302's Contact). */
+      headers?: readonly string[];
+    };
 
 export interface IncomingCallLimit {
   perSecond: number;

@@ -20,6 +20,7 @@ export interface StreamTransportOptions extends Pick<
   | 'onViaReceived'
   | 'onClientTransactionEnd'
   | 'busy'
+  | 'redirect'
   | 'onBusyRefusal'
   | 'onMessageSummary'
 > {
@@ -129,6 +130,7 @@ export class StreamTransport implements Transport {
       ...(options.localUser === undefined ? {} : { user: options.localUser }),
       ...(options.inviteAdmission ? { admission: options.inviteAdmission } : {}),
       ...(options.busy ? { busy: options.busy } : {}),
+      ...(options.redirect ? { redirect: options.redirect } : {}),
     });
     this.backoff = new ReconnectBackoff(options.reconnect);
   }

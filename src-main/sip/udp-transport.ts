@@ -6,6 +6,7 @@ import {
   type ClientTransactionHooks,
   type ViaReceivedResponse,
 } from './client-transactions.js';
+import type { CallRedirect } from './call-redirect.js';
 import { IncomingRequestScreen, type BusyRefusal } from './incoming-request-screen.js';
 import type { InviteAdmissionOptions } from './invite-admission.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
@@ -32,7 +33,9 @@ export interface UdpTransportOptions extends ClientTransactionHooks {
   inviteAdmission?: InviteAdmissionOptions;
   /** Why a new call would be refused 486 now, or null (see IncomingRequestScreenOptions). */
   busy?: () => string | null;
-  /** A new call was refused 486 by {@link busy}, before sip.js saw it. */
+  /** Where a new call is sent instead (302) before sip.js sees it, or null. */
+  redirect?: () => CallRedirect | null;
+  /** A new call was refused 486 by {@link busy} (or sent on by {@link redirect}), before sip.js saw it. */
   onBusyRefusal?: (refusal: BusyRefusal) => void;
   /**
    * A message-summary NOTIFY arrived (in or out of a dialog) from `from`: its body, unread. The
@@ -100,6 +103,7 @@ export class UdpTransport implements Transport {
       ...(options.localUser === undefined ? {} : { user: options.localUser }),
       ...(options.inviteAdmission ? { admission: options.inviteAdmission } : {}),
       ...(options.busy ? { busy: options.busy } : {}),
+      ...(options.redirect ? { redirect: options.redirect } : {}),
     });
     this.attach(options.endpoint);
   }

@@ -9,23 +9,28 @@ import {
 import type { SipTransport } from '../../../src-shared/domain.js';
 import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
 import { AccountVoicemail } from '../voicemail/AccountVoicemail.js';
+import { doNotDisturbWords } from '../../../src-shared/do-not-disturb.js';
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { Field } from '../ui/Field.js';
-import { Switch } from '../ui/Switch.js';
 import { useStore } from '../state/store.js';
 import { saveSettings } from '../settings/save-settings.js';
 import type { SettingsSectionProps } from '../settings/section-props.js';
-import { REGISTRATION_WORDS } from './account-words.js';
+import { AccountRow } from './AccountRow.js';
+import {
+  DoNotDisturbChoice,
+  doNotDisturbSaid,
+  doNotDisturbValueOf,
+  type DoNotDisturbValue,
+} from './DoNotDisturbChoice.js';
 import './accounts.css';
 
-interface Draft {
+interface Draft extends DoNotDisturbValue {
   id: string | null;
   label: string;
   server: string;
   user: string;
   password: string;
   sipTransport: SipTransport;
-  doNotDisturb: boolean;
   autoAnswerSeconds: string;
   /** Empty: the voicemail number in Settings. */
   voicemailNumber: string;
@@ -39,6 +44,8 @@ const EMPTY: Draft = {
   password: '',
   sipTransport: 'udp',
   doNotDisturb: false,
+  doNotDisturbAction: 'busy',
+  doNotDisturbForwardTo: null,
   autoAnswerSeconds: '0',
   voicemailNumber: '',
 };
@@ -50,10 +57,19 @@ const draftOf = (more: MoreAccount): Draft => ({
   user: more.account.user,
   password: '',
   sipTransport: more.sipTransport,
-  doNotDisturb: more.doNotDisturb,
+  ...doNotDisturbValueOf(more),
   autoAnswerSeconds: String(more.autoAnswerSeconds),
   voicemailNumber: more.voicemailNumber ?? '',
 });
+
+/** What an account's row says of it besides where it registers. */
+const notesOf = (
+  setting: Parameters<typeof doNotDisturbWords>[0],
+  autoAnswerSeconds: number,
+): Array<string | null> => [
+  doNotDisturbWords(setting),
+  autoAnswerSeconds > 0 ? `answers after ${autoAnswerSeconds} s` : null,
+];
 
 const newId = () => `acct-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -109,6 +125,8 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
       sipTransport: draft.sipTransport,
       doNotDisturb: draft.doNotDisturb,
       autoAnswerSeconds: seconds,
+      doNotDisturbAction: draft.doNotDisturbAction,
+      doNotDisturbForwardTo: draft.doNotDisturbForwardTo,
       hasPassword: existing?.hasPassword ?? false,
       ...(voicemailNumber ? { voicemailNumber } : {}),
     };
@@ -127,13 +145,11 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
       `Removed: ${more.label}`,
     );
 
-  const toggleDnd = (more: MoreAccount, on: boolean) =>
+  const changeDnd = (more: MoreAccount, next: DoNotDisturbValue) =>
     void save(
-      settings.moreAccounts.map((other) =>
-        other.id === more.id ? { ...other, doNotDisturb: on } : other,
-      ),
+      settings.moreAccounts.map((other) => (other.id === more.id ? { ...other, ...next } : other)),
       {},
-      on ? `Saved: ${more.label} gives callers a busy signal` : `Saved: ${more.label} rings again`,
+      doNotDisturbSaid(next, more.label),
     );
 
   const setFirstAutoAnswer = async (value: string) => {
@@ -148,63 +164,57 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
   return (
     <div className="settings-card" role="group" aria-labelledby={labelledBy}>
       <ul className="accounts-list" aria-label="Accounts">
-        <li data-account-id={FIRST_ACCOUNT_ID}>
-          <span className="account-name">
-            {settings.account
+        <AccountRow
+          id={FIRST_ACCOUNT_ID}
+          name={
+            settings.account
               ? (settings.account.displayName ?? settings.account.user)
-              : 'No account yet'}
-          </span>
-          <span className="account-state" data-state={first?.state ?? 'unregistered'}>
-            {first ? REGISTRATION_WORDS[first.state] : 'Not registered'}
-          </span>
-          <span className="muted">{settings.account?.server ?? 'set it up under Account'}</span>
-          <AccountVoicemail
-            voicemail={statusOf(FIRST_ACCOUNT_ID)?.voicemail}
-            number={settings.voicemailNumber}
-          />
-        </li>
-        {settings.moreAccounts.map((more) => {
-          const registration = stateOf(more.id);
-          return (
-            <li key={more.id} data-account-id={more.id}>
-              <span className="account-name">{more.label}</span>
-              <span className="account-state" data-state={registration?.state ?? 'unregistered'}>
-                {registration ? REGISTRATION_WORDS[registration.state] : 'Starting…'}
-                {registration?.error ? `: ${registration.error.message}` : ''}
-              </span>
-              <span className="muted">
-                {more.account.user}@{more.account.server}
-                {more.doNotDisturb ? ' · Do not disturb' : ''}
-                {more.autoAnswerSeconds > 0 ? ` · answers after ${more.autoAnswerSeconds} s` : ''}
-              </span>
+              : 'No account yet'
+          }
+          registration={first}
+          notYet="Not registered"
+          where={settings.account?.server ?? 'set it up under Account'}
+          notes={notesOf(settings, settings.autoAnswerSeconds)}
+          voicemail={
+            <AccountVoicemail
+              voicemail={statusOf(FIRST_ACCOUNT_ID)?.voicemail}
+              number={settings.voicemailNumber}
+            />
+          }
+        />
+        {settings.moreAccounts.map((more) => (
+          <AccountRow
+            key={more.id}
+            id={more.id}
+            name={more.label}
+            registration={stateOf(more.id)}
+            notYet="Starting…"
+            where={`${more.account.user}@${more.account.server}`}
+            notes={notesOf(more, more.autoAnswerSeconds)}
+            voicemail={
               <AccountVoicemail
                 voicemail={statusOf(more.id)?.voicemail}
                 number={voicemailNumberOf(settings, more.id)}
               />
-              <div className="account-actions">
-                <Switch
-                  label="Do not disturb"
-                  checked={more.doNotDisturb}
-                  onChange={(on) => toggleDnd(more, on)}
-                />
-                <button
-                  type="button"
-                  aria-label={`Edit ${more.label}`}
-                  onClick={() => setDraft(draftOf(more))}
-                >
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  aria-label={`Remove ${more.label}`}
-                  onClick={() => remove(more)}
-                >
-                  Remove
-                </button>
-              </div>
-            </li>
-          );
-        })}
+            }
+          >
+            <DoNotDisturbChoice
+              setting={more}
+              accountLabel={more.label}
+              onChange={(next) => changeDnd(more, next)}
+            />
+            <button
+              type="button"
+              aria-label={`Edit ${more.label}`}
+              onClick={() => setDraft(draftOf(more))}
+            >
+              Edit
+            </button>
+            <button type="button" aria-label={`Remove ${more.label}`} onClick={() => remove(more)}>
+              Remove
+            </button>
+          </AccountRow>
+        ))}
       </ul>
       <Field
         label="Answer calls to the main account by themselves after (seconds)"
@@ -289,11 +299,11 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
               </select>
             )}
           </Field>
-          <Switch
-            label="Do not disturb"
-            checked={draft.doNotDisturb}
-            onChange={(on) => setDraft({ ...draft, doNotDisturb: on })}
-            hint="Callers to this account hear a busy signal; voip.ms then sends them to voicemail."
+          <DoNotDisturbChoice
+            setting={draft}
+            accountLabel={draft.label || 'this account'}
+            onChange={(next) => setDraft({ ...draft, ...next })}
+            hint="Nothing rings for this account while it is on."
           />
           <Field label="Answer by itself after (seconds)" hint="0: never.">
             {(control) => (

@@ -8,11 +8,13 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 export const ENDED_SCREEN_MS = 4000;
 
 /**
- * An incoming call the engine answered 486 by itself (do not disturb, or a call already
- * waiting): it never rang here, so History lists it as missed but no screen announces its end.
+ * An incoming call the engine answered by itself, 486 (do not disturb, or a call already
+ * waiting) or 302 (do not disturb forwarding it): it never rang here, so History lists it as
+ * missed but no screen announces its end.
  */
 export function refusedUnrung(call: CallInfo): boolean {
-  return call.direction === 'incoming' && call.end?.code === 'busy';
+  if (call.direction !== 'incoming' || call.answeredAt !== null) return false;
+  return call.end?.code === 'busy' || call.end?.sipStatus === 302;
 }
 
 /**

@@ -7,8 +7,9 @@ import { saveSettings } from './save-settings.js';
 import { THEME_WORDS } from './settings-model.js';
 import type { SettingsSectionProps } from './section-props.js';
 import { VoicemailSettings } from '../voicemail/VoicemailSettings.js';
+import { DoNotDisturbSettings } from './DoNotDisturbSettings.js';
 
-type SwitchKey = 'doNotDisturb' | 'registrarFailover' | 'closeToTray' | 'startAtLogin';
+type SwitchKey = 'registrarFailover' | 'closeToTray' | 'startAtLogin';
 
 /** One on/off setting saved as soon as it is flipped, its confirmation beside it. */
 function SettingSwitch({
@@ -52,15 +53,7 @@ function SettingSwitch({
 export function CallSettings({ store, settings, labelledBy }: SettingsSectionProps) {
   return (
     <div className="settings-card" role="group" aria-labelledby={labelledBy}>
-      <SettingSwitch
-        store={store}
-        settings={settings}
-        setting="doNotDisturb"
-        label="Do not disturb"
-        hint="While this is on, incoming calls hear a busy signal and nothing rings here. You can still call out."
-        saidOn="Saved: incoming calls get a busy signal"
-        saidOff="Saved: incoming calls ring again"
-      />
+      <DoNotDisturbSettings store={store} settings={settings} />
       <SettingSwitch
         store={store}
         settings={settings}

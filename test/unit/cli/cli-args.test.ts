@@ -63,6 +63,23 @@ describe('natter CLI arguments', () => {
     });
   });
 
+  it('parses listen --dnd (486) and --dnd-forward NUMBER (302), the number dialled as the dialer would', () => {
+    const base = ['listen', '--server', '10.0.0.1', '--user', 'u'];
+    expect(parseCliArgs(base)).toMatchObject({ doNotDisturb: null });
+    expect(parseCliArgs([...base, '--dnd'])).toMatchObject({ doNotDisturb: { forwardTo: null } });
+    expect(parseCliArgs([...base, '--dnd-forward', '(514) 555-0123'])).toMatchObject({
+      doNotDisturb: { forwardTo: '15145550123' },
+    });
+    expect(parseCliArgs([...base, '--dnd-forward', '*97'])).toMatchObject({
+      doNotDisturb: { forwardTo: '*97' },
+    });
+    expect(() => parseCliArgs([...base, '--dnd-forward', 'nowhere'])).toThrow(UsageError);
+    expect(() => parseCliArgs([...base, '--dnd', '--answer'])).toThrow(/drop --answer/);
+    expect(() =>
+      parseCliArgs(['call', '4443', '--server', '10.0.0.1', '--user', 'u', '--dnd']),
+    ).toThrow(/for listen/);
+  });
+
   it('parses listen --answer-all, which answers every call at once', () => {
     const args = parseCliArgs(['listen', '--server', '10.0.0.1', '--user', 'u', '--answer-all']);
     expect(args).toMatchObject({ command: 'listen', answer: false, answerAll: true });

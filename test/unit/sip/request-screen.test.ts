@@ -421,6 +421,54 @@ describe('INVITE admission: ring once per caller per window, 503 beyond the rate
     ]);
   });
 
+  it('sends a new call on with 302 before sip.js while forwarding, the same 302 to its retransmission, and ends its ACK', async () => {
+    await transport.dispose();
+    const redirect = {
+      contact: '<sip:15145550123@198.51.100.10>',
+      diversion: `<sip:${USER}@198.51.100.10>;reason=do-not-disturb`,
+      reason: 'Forwarded to 15145550123, do not disturb',
+    };
+    let forwarding = true;
+    const refusals: Array<{ from: string; reason: string; redirectedTo?: string }> = [];
+    transport = new UdpTransport(undefined, {
+      endpoint,
+      server,
+      localUser: USER,
+      inviteAdmission: { callerWindowMs: 5000, perSecond: 2, burst: 4 },
+      busy: () => 'Refused while Do not disturb was on',
+      redirect: () => (forwarding ? redirect : null),
+      onBusyRefusal: (refusal) => refusals.push(refusal),
+    });
+    transport.onMessage = (message) => delivered.push(message);
+    await transport.connect();
+    const carol = invite('carol', 'z9hG4bK-f1');
+    endpoint.deliver(carol, server);
+    endpoint.deliver(carol, server);
+    endpoint.deliver(request({ method: 'ACK', branch: 'z9hG4bK-f1', cseq: '1 ACK' }), server);
+    expect(delivered).toHaveLength(0);
+    expect(endpoint.sent).toHaveLength(2);
+    for (const { text } of endpoint.sent) {
+      expect(text.split('\r\n')[0]).toBe('SIP/2.0 302 Moved Temporarily');
+      expect(text).toMatch(/^Contact: <sip:15145550123@198\.51\.100\.10>\r$/m);
+      expect(text).toMatch(
+        /^Diversion: <sip:123456_home@198\.51\.100\.10>;reason=do-not-disturb\r$/m,
+      );
+      expect(text).toMatch(/^To: <sip:123456_home@198\.51\.100\.10>;tag=\w+\r$/m);
+    }
+    expect(refusals).toEqual([
+      {
+        from: '<sip:carol@198.51.100.10>;tag=z9hG4bK-f1',
+        reason: redirect.reason,
+        redirectedTo: redirect.contact,
+      },
+    ]);
+    // Forwarding off, do not disturb still on: 486, as before.
+    forwarding = false;
+    endpoint.deliver(invite('dave', 'z9hG4bK-f2'), server);
+    expect(endpoint.sent.at(-1)?.text.split('\r\n')[0]).toBe('SIP/2.0 486 Busy Here');
+    expect(endpoint.sent.at(-1)?.text).not.toMatch(/^Contact:/m);
+  });
+
   it('does not count re-INVITEs in a dialog as new calls', () => {
     endpoint.deliver(invite('alice', 'z9hG4bK-d1'), server);
     const reinvite = invite('alice', 'z9hG4bK-d2').replace(/^(To: [^\r\n]*)/m, '$1;tag=dialog');
