@@ -144,7 +144,12 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
           <span className="account-state" data-state={first?.state ?? 'unregistered'}>
             {first ? REGISTRATION_WORDS[first.state] : 'Not registered'}
           </span>
-          <span className="muted">{settings.account?.server ?? 'set it up under Account'}</span>
+          {/* user@server, as the other accounts below it are shown. */}
+          <span className="muted">
+            {settings.account
+              ? `${settings.account.user}@${settings.account.server}`
+              : 'set it up under Account'}
+          </span>
         </li>
         {settings.moreAccounts.map((more) => {
           const registration = stateOf(more.id);
