@@ -106,7 +106,7 @@ describe.skipIf(skip)('accessibility of every page, in each theme', () => {
       provider: {
         scenario: 'provider-comedia.xml',
         calls: 100,
-        sipp: ['-rtp_echo', '-timeout', '300s'],
+        sipp: ['-rtp_echo', '-timeout', '900s'],
       },
       microphone: true,
       autoplay: true,

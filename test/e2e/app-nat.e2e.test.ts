@@ -154,9 +154,9 @@ describe.skipIf(skip)('the NAT panel behind a symmetric NAT, engine and browser 
     expect(toRegistrar).not.toBeNull();
     expect([...seen.values()]).not.toContain(toRegistrar);
 
-    // sipp echoes Via without received/rport, so what voip.ms sees is unknown, and the path
+    // sipp echoes Via without received/rport, so what voip.ms sees is not known, and the path
     // diagram must not claim an address for it either.
-    expect(await detail('voip.ms sees')).toBe('unknown');
+    expect(await detail('voip.ms sees')).toBe('not reported by the server');
     expect(await hop('voip.ms').locator('.hop-line').allTextContents()).toEqual(['registered']);
 
     await page.screenshot({ path: join(SCREENS, 'nat-amber.png') });

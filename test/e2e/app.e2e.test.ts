@@ -1,7 +1,7 @@
 /**
  * The built renderer in Debian's Chromium, driving the real engine through the test bridge, with
  * sipp as the provider and coturn as the STUN server on loopback. Screenshots of each screen go
- * to test-results/screens.
+ * to test-results/screens, and those README shows to docs/screens.
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
 import type { Bridge } from './support/bridge-server.js';
 import { loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { publishScreen } from './support/lab-app.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { writeToneWav } from './support/tone-wav.js';
 import { ToneDetector } from '../../src-main/media/tone.js';
@@ -24,8 +25,10 @@ let page: Page;
 const MIC_TONE_HZ = 1000;
 const toneHeard = new ToneDetector({ frequency: MIC_TONE_HZ });
 
-async function shot(name: string): Promise<void> {
+/** A screenshot for test-results/screens, and for docs/screens when README shows it. */
+async function shot(name: string, publish = false): Promise<void> {
   await page.screenshot({ path: join(SCREENS, `${name}.png`) });
+  if (publish) publishScreen(`${name}.png`);
 }
 
 describe.skipIf(skip)('the app in Chromium against the real engine', () => {
@@ -59,7 +62,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await page.getByLabel('Number to call').fill('+1 (514) 555-0100');
     await expect.poll(() => page.getByText('Will dial 15145550100').count()).toBe(1);
     await page.getByLabel('Number to call').fill('');
-    await shot('dialer');
+    await shot('dialer', true);
   });
 
   it('a tel: link handed to the app fills the dialer and dials nothing', async () => {
@@ -79,7 +82,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await page.getByLabel('Key 3').click();
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     await expect.poll(() => page.getByText('Ringing…').count(), { timeout: 5000 }).toBe(1);
-    await shot('ringing');
+    await shot('ringing', true);
     await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
     await expect
       .poll(async () => Number(await page.locator('.quality dd').nth(1).textContent()), {
@@ -109,7 +112,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     );
     expect(delays.uplinkDelayMs).not.toBeNull();
     expect(delays.playoutDelayMs).not.toBeNull();
-    await shot('call');
+    await shot('call', true);
     // Mute: the tone stops reaching the provider.
     await page.getByRole('button', { name: 'Mute' }).click();
     await new Promise((resolve) => setTimeout(resolve, 600));
@@ -144,7 +147,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     const incoming = page.getByRole('region', { name: 'Incoming call' });
     await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => incoming.textContent()).toContain('Caller');
-    await shot('incoming');
+    await shot('incoming', true);
     await page.getByRole('button', { name: 'Answer' }).click();
     await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
     // The caller hangs up after 3 s; the app returns to the dialer with the call in Recent.
@@ -164,7 +167,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       .poll(() => page.getByRole('status').first().textContent())
       .toMatch(/^Ready(This computer has a public address|Your public address is known)/);
     await expect.poll(() => page.locator('.servers tbody tr').count()).toBe(1);
-    await shot('nat-green');
+    await shot('nat-green', true);
   });
 
   it('audio settings list the devices, test the microphone on a meter, and keep the choice', async () => {
@@ -190,7 +193,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       .toBeGreaterThan(40);
     await page.getByRole('button', { name: 'Stop test' }).click();
     await page.getByRole('combobox', { name: 'Microphone' }).focus();
-    await shot('settings');
+    await shot('settings', true);
   });
 
   it('switching to a dead STUN server in settings turns the indicator amber, not red', async () => {

@@ -23,6 +23,7 @@ import {
 import type { Bridge } from './support/bridge-server.js';
 import { doctorStepStates } from './support/doctor-view.js';
 import { loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { publishScreen } from './support/lab-app.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
 const skip = announceSkip(
@@ -38,9 +39,11 @@ let provider: LoopbackSipp;
 /** coturn's address, once it runs. */
 let STUN: string;
 
+/** A screenshot for test-results/screens and for docs/screens, where README shows it. */
 async function shot(name: string): Promise<void> {
   // Transitions finished, so the progress bar shows the count beside it.
   await page.screenshot({ path: join(SCREENS, `${name}.png`), animations: 'disabled' });
+  publishScreen(`${name}.png`);
 }
 
 /** The test's own tsconfig has no DOM types; the page reads its clipboard as the user would paste. */

@@ -24,6 +24,7 @@ import {
 import { startBridge, type Bridge } from './support/bridge-server.js';
 import {
   DOCS_SCREENS,
+  fullPageScreenshot,
   loopbackAppUnavailableReason,
   RENDERER,
   SCREENS,
@@ -373,7 +374,9 @@ describe.skipIf(skip)('first run and the settings page', () => {
     await expect
       .poll(() => page.locator('.settings-theme').getByRole('status').textContent())
       .toBe('✓ Saved: dark');
-    await page.screenshot({ path: join(SCREENS, 'settings-full.png'), fullPage: true });
+    // The whole page as a window that tall shows it: the header at the top, the tabs at the foot.
+    await fullPageScreenshot(page, join(SCREENS, 'settings-full.png'));
+    publishScreen('settings-full.png');
     for (const [name, file] of [
       ['STUN & keepalive', 'settings-stun.png'],
       ['App', 'settings-app.png'],

@@ -121,11 +121,17 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     expect(await pill().getAttribute('class')).toMatch(/\bgreen\b/);
     await tab('Network').click();
     await page.getByRole('button', { name: 'Turn STUN on' }).click();
+    // The save goes through the page's bridge and the engine's re-check: give it the time a
+    // machine busy with other suites takes, as the polls around it do.
     await expect
-      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.stunEnabled))
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.stunEnabled), {
+        timeout: 10_000,
+      })
       .toBe(true);
     // The servers the check had kept come back into use (not an empty list with STUN "on").
-    await expect.poll(() => bridge.service.engine.engineOptions.stunServers).toEqual([DEAD_STUN]);
+    await expect
+      .poll(() => bridge.service.engine.engineOptions.stunServers, { timeout: 10_000 })
+      .toEqual([DEAD_STUN]);
     await expect
       .poll(() => pill().getAttribute('aria-label'), { timeout: 15_000 })
       .toBe('Network: STUN server not answering');

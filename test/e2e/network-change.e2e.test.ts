@@ -28,7 +28,7 @@ import {
   startBridgeInClient,
   type LabBridge,
 } from './support/lab-app.js';
-import { SCREENS } from './support/browser.js';
+import { fullPageScreenshot, SCREENS } from './support/browser.js';
 
 const skip = announceSkip(
   'e2e: the window during a network change',
@@ -117,7 +117,8 @@ describe.skipIf(skip)('the window when the computer moves to another network', (
     const contact =
       (await panel.locator('dt:text-is("Address in calls") + dd').textContent()) ?? '';
     expect(contact).toContain(PUBLIC.secondRouter);
-    await page.screenshot({ path: join(SCREENS, 'network-change-panel.png'), fullPage: true });
+    // The whole panel, with the tab bar at its foot rather than painted across the middle.
+    await fullPageScreenshot(page, join(SCREENS, 'network-change-panel.png'));
     publishScreen('network-change-panel.png');
   });
 });

@@ -173,7 +173,11 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
           }
           registration={first}
           notYet="Not registered"
-          where={settings.account?.server ?? 'set it up under Account'}
+          where={
+            settings.account
+              ? `${settings.account.user}@${settings.account.server}`
+              : 'set it up under Account'
+          }
           notes={notesOf(settings, settings.autoAnswerSeconds)}
           voicemail={
             <AccountVoicemail

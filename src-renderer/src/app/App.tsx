@@ -155,7 +155,11 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             onOpenSettings={openSettings}
           />
         ) : tab === 'doctor' ? (
-          <DoctorView store={store} onBack={() => setTab('network')} />
+          <DoctorView
+            store={store}
+            onBack={() => setTab('network')}
+            onOpenSettings={openSettings}
+          />
         ) : tab === 'trace' ? (
           <SipTraceView store={store} onBack={() => setTab('network')} />
         ) : (

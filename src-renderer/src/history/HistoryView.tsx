@@ -135,12 +135,21 @@ function HistoryRow({
         <span className="name">{who}</span>
         {entry.name && <span className="history-number">{entry.number}</span>}
       </span>
+      {/* Each fact keeps its words and the dot after it together: a wrapped line never opens on "·". */}
       <span className="facts">
-        {directionWords(entry)}
-        {account && <span className="history-account"> on {account}</span>} ·{' '}
-        <time dateTime={entry.startedAt}>{timeText(entry)}</time>
-        {duration && <span> · {duration}</span>}
-        <span className={`result${missed ? ' missed' : ''}`}> · {result}</span>
+        <span className="fact">
+          {directionWords(entry)}
+          {account && <span className="history-account"> on {account}</span>} ·
+        </span>{' '}
+        <span className="fact">
+          <time dateTime={entry.startedAt}>{timeText(entry)}</time> ·
+        </span>{' '}
+        {duration && (
+          <>
+            <span className="fact">{duration} ·</span>{' '}
+          </>
+        )}
+        <span className={`fact result${missed ? ' missed' : ''}`}>{result}</span>
       </span>
       <button
         type="button"

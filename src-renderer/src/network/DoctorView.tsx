@@ -15,6 +15,7 @@ import {
   type StepRow,
 } from './doctor-model.js';
 import { useStore, type Store } from '../state/store.js';
+import { SETTINGS_SECTION } from './NatPanel.js';
 import './doctor.css';
 
 const STATUS_ICONS: Record<StepRow['state'], string> = {
@@ -85,7 +86,15 @@ function Step({ row, since, now }: { row: StepRow; since: number | null; now: nu
   );
 }
 
-function Verdict({ report, store }: { report: DoctorReport; store: Store }) {
+function Verdict({
+  report,
+  store,
+  onOpenSettings,
+}: {
+  report: DoctorReport;
+  store: Store;
+  onOpenSettings: (section: string) => void;
+}) {
   const doctor = useStore(store, (s) => s.doctor);
   const fixId = useId();
   const color = verdictColor(report.verdict.code);
@@ -107,6 +116,16 @@ function Verdict({ report, store }: { report: DoctorReport; store: Store }) {
       {next && (
         <div className="fix">
           <p>{next}</p>
+          {/* The advice carries the button that acts on it, as the Network panel's does. */}
+          {report.verdict.code === 'turn-required' && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => onOpenSettings(SETTINGS_SECTION.relay)}
+            >
+              Open relay settings
+            </button>
+          )}
         </div>
       )}
       {report.fix && (
@@ -133,7 +152,16 @@ function Verdict({ report, store }: { report: DoctorReport; store: Store }) {
   );
 }
 
-export function DoctorView({ store, onBack }: { store: Store; onBack: () => void }) {
+export function DoctorView({
+  store,
+  onBack,
+  onOpenSettings,
+}: {
+  store: Store;
+  onBack: () => void;
+  /** Opens Settings at the section with this element id. */
+  onOpenSettings: (section: string) => void;
+}) {
   const doctor = useStore(store, (s) => s.doctor);
   const accountReady = useStore(store, (s) =>
     Boolean(s.settings?.account && s.settings.hasPassword),
@@ -211,7 +239,7 @@ export function DoctorView({ store, onBack }: { store: Store; onBack: () => void
       )}
       {doctor.report && (
         <>
-          <Verdict report={doctor.report} store={store} />
+          <Verdict report={doctor.report} store={store} onOpenSettings={onOpenSettings} />
           <div className="doctor-actions">
             <CopyButton
               label="Copy report"

@@ -243,7 +243,13 @@ export function NatPanel({
           )}
         </dd>
         <dt>voip.ms sees</dt>
-        <dd>{show(nat?.registrarSees)}</dd>
+        <dd>
+          {nat?.registrarSees
+            ? show(nat.registrarSees)
+            : registration.state === 'registered'
+              ? 'not reported by the server'
+              : 'not registered'}
+        </dd>
         <dt>Keepalive</dt>
         <dd>{nat ? `every ${nat.keepaliveSeconds} s` : '—'}</dd>
         <dt>Active STUN server</dt>
@@ -296,7 +302,7 @@ export function NatPanel({
           <tr>
             <th scope="col">Server</th>
             <th scope="col">Public address</th>
-            <th scope="col">RTT</th>
+            <th scope="col">Round trip</th>
           </tr>
         </thead>
         <tbody>

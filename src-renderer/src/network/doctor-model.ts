@@ -134,7 +134,7 @@ export function nextStep(code: DoctorVerdictCode, fix: DoctorFix | null): string
   if (fix && describeFix(fix)) return null;
   // The other verdicts' sentences name the remedy already (turn off SIP ALG, check the firewall).
   return code === 'turn-required'
-    ? 'Next: add a TURN relay in Settings (TURN relay), then check again.'
+    ? 'Next: add a TURN relay in Settings → Relay, then check again.'
     : null;
 }
 

@@ -84,10 +84,16 @@ export function AudioSettings({ store, settings, labelledBy }: SettingsSectionPr
   }, []);
   const unnamed = [...lists.inputs, ...lists.outputs].some((device) => !device.label);
 
-  const [note, confirm] = useConfirmation();
-  const choose = async (field: DeviceField, value: string) => {
+  // Each choice is confirmed under its own list, so "Saved" never reads as another one's.
+  const notes: Record<DeviceField, ReturnType<typeof useConfirmation>> = {
+    audioInputId: useConfirmation(),
+    audioOutputId: useConfirmation(),
+    ringtoneOutputId: useConfirmation(),
+  };
+  const choose = async (field: DeviceField, value: string, name: string) => {
+    const confirm = notes[field][1];
     const result = await saveSettings(store, { [field]: value === '' ? null : value });
-    if ('settings' in result) confirm('Saved');
+    if ('settings' in result) confirm(`Saved: ${name}`);
     else confirm(`Not saved: ${result.error}`, 'failed');
   };
   const tryIt = async (action: () => Promise<void>) => {
@@ -100,22 +106,28 @@ export function AudioSettings({ store, settings, labelledBy }: SettingsSectionPr
   };
 
   const select = (field: DeviceField, label: string, devices: MediaDeviceInfo[], kind: string) => (
-    <label>
-      {label}
-      <select
-        value={settings[field] ?? ''}
-        onChange={(event) => void choose(field, event.target.value)}
-      >
-        <option value="">System default</option>
-        {devices
-          .filter((device) => device.deviceId && device.deviceId !== 'default')
-          .map((device, index) => (
-            <option key={device.deviceId} value={device.deviceId}>
-              {deviceName(device, index, kind)}
-            </option>
-          ))}
-      </select>
-    </label>
+    <>
+      <label>
+        {label}
+        <select
+          value={settings[field] ?? ''}
+          onChange={(event) => {
+            const chosen = event.target.selectedOptions[0]?.textContent ?? '';
+            void choose(field, event.target.value, chosen);
+          }}
+        >
+          <option value="">System default</option>
+          {devices
+            .filter((device) => device.deviceId && device.deviceId !== 'default')
+            .map((device, index) => (
+              <option key={device.deviceId} value={device.deviceId}>
+                {deviceName(device, index, kind)}
+              </option>
+            ))}
+        </select>
+      </label>
+      <Confirmation note={notes[field][0]} />
+    </>
   );
 
   return (
@@ -135,7 +147,6 @@ export function AudioSettings({ store, settings, labelledBy }: SettingsSectionPr
       </div>
       {select('audioOutputId', 'Speaker for calls', lists.outputs, 'Speaker')}
       {select('ringtoneOutputId', 'Ringtone on', lists.outputs, 'Speaker')}
-      <Confirmation note={note} />
       <div className="device-test">
         <button
           type="button"

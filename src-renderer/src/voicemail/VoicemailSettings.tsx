@@ -5,6 +5,7 @@ import { saveSettings } from '../settings/save-settings.js';
 import type { Store } from '../state/store.js';
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { Field } from '../ui/Field.js';
+import './voicemail.css';
 
 /** The number the Voicemail button dials, checked as any number dialled is. */
 export function VoicemailSettings({ store, settings }: { store: Store; settings: Settings }) {
@@ -45,10 +46,12 @@ export function VoicemailSettings({ store, settings }: { store: Store; settings:
           />
         )}
       </Field>
-      <button type="submit" className="ghost" disabled={number.trim() === settings.voicemailNumber}>
-        Save voicemail number
-      </button>
-      <Confirmation note={note} />
+      <div className="settings-submit">
+        <button type="submit" disabled={number.trim() === settings.voicemailNumber}>
+          Save voicemail number
+        </button>
+        <Confirmation note={note} />
+      </div>
     </form>
   );
 }

@@ -103,7 +103,9 @@ describe('the verdict and its fix', () => {
   });
 
   it('says what to do next when there is no fix to apply', () => {
-    expect(nextStep('turn-required', null)).toMatch(/^Next: add a TURN relay in Settings/);
+    expect(nextStep('turn-required', null)).toBe(
+      'Next: add a TURN relay in Settings → Relay, then check again.',
+    );
     // A fix to apply is the next step already; the ALG verdict names its remedy itself.
     expect(nextStep('turn-required', { stunServers: ['stun.example:3478'] })).toBeNull();
     expect(nextStep('alg-detected', null)).toBeNull();
