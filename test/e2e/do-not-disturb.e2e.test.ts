@@ -32,8 +32,10 @@ let front: ProviderFront;
 
 async function shot(name: string, target?: ReturnType<Page['getByRole']>): Promise<void> {
   const path = join(SCREENS, `${name}.png`);
-  if (target) await target.screenshot({ path, animations: 'disabled' });
-  else await page.screenshot({ path, animations: 'disabled' });
+  // The window as a user sees it with the card in the middle: a crop of the card alone would
+  // carry the sticky header and tab bar painted across it.
+  await target?.evaluate((card) => card.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path, animations: 'disabled' });
   copyFileSync(path, join(DOCS_SCREENS, `${name}.png`));
 }
 

@@ -85,6 +85,10 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
   const statusOf = (id: string) => accounts.find((account) => account.id === id);
   const stateOf = (id: string) => statusOf(id)?.registration ?? null;
   const first = stateOf(FIRST_ACCOUNT_ID);
+  // voip.ms calls the portal login the "main account": name the first sub-account instead.
+  const firstAccountName = settings.account
+    ? (settings.account.displayName ?? settings.account.user)
+    : 'the first account';
 
   const save = async (moreAccounts: MoreAccount[], passwords = {}, said: string) => {
     const result = await saveSettings(store, { moreAccounts, accountPasswords: passwords });
@@ -221,7 +225,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
         ))}
       </ul>
       <Field
-        label="Answer calls to the main account by themselves after (seconds)"
+        label={`Answer calls to ${firstAccountName} by themselves after (seconds)`}
         hint="0 keeps them ringing until you answer. A call that comes in while you are on another call always waits for you."
       >
         {(control) => (
