@@ -64,7 +64,12 @@ export function CallEnded({
   onDismiss: () => void;
   backLabel?: string;
 }) {
-  const words = callEndWords(call) ?? 'Call ended';
+  const plain = callEndWords(call) ?? 'Call ended';
+  const sentence = EXPLAINED.has(plain) && call.end ? asSentence(call.end.message) : null;
+  // "Transferred" over "Transferred to 4443" says one thing twice: the sentence alone says it.
+  const repeats = sentence !== null && sentence.startsWith(plain);
+  const words = repeats ? sentence : plain;
+  const detail = repeats ? null : sentence;
   // An outgoing call the far end or the network refused, as opposed to one someone hung up.
   const refused =
     call.direction === 'outgoing' && !call.answeredAt && call.end?.code !== 'hangup-local';
@@ -94,9 +99,7 @@ export function CallEnded({
       <p className={refused ? 'end-reason refused' : 'end-reason'} role="status">
         {words}
       </p>
-      {EXPLAINED.has(words) && call.end && (
-        <p className="muted end-detail">{asSentence(call.end.message)}</p>
-      )}
+      {detail && <p className="muted end-detail">{detail}</p>}
       {lasted && <p className="timer">Call lasted {lasted}</p>}
       <button
         type="button"
