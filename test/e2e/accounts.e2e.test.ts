@@ -178,6 +178,10 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     const list = page.getByRole('list', { name: 'Accounts' });
     await expect.poll(() => list.getByRole('listitem').count()).toBe(2);
     await expect.poll(() => list.innerText()).toMatch(/Office\s+Registered/);
+    // Each account has its own socket, so each row says where calls reach that one.
+    const reachedAt = async () =>
+      [...(await list.innerText()).matchAll(/calls reach it at [\d.]+:(\d+)/g)].map((m) => m[1]);
+    await expect.poll(async () => new Set(await reachedAt()).size).toBe(2);
     await page.getByRole('button', { name: 'Add an account' }).click();
     await page.getByRole('form', { name: 'Add an account' }).scrollIntoViewIfNeeded();
     await list.scrollIntoViewIfNeeded();

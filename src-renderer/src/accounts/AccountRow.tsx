@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import type { Registration } from '../../../src-shared/domain.js';
+import type { NatStatus, Registration } from '../../../src-shared/domain.js';
+import { natVerdict } from '../../../src-shared/nat-verdict.js';
 import { REGISTRATION_WORDS } from './account-words.js';
 
 /**
@@ -13,6 +14,7 @@ export function AccountRow({
   notYet,
   where,
   notes,
+  nat,
   voicemail,
   children,
 }: {
@@ -24,11 +26,15 @@ export function AccountRow({
   where: string;
   /** Short facts joined after `where`, e.g. "answers after 5 s"; empty ones are left out. */
   notes: ReadonlyArray<string | null>;
+  /** The account's own NAT status: each account has its own socket and so its own mapping. */
+  nat?: NatStatus | null;
   /** The account's mailbox: its count and the number its Voicemail button dials. */
   voicemail?: ReactNode;
   children?: ReactNode;
 }) {
   const said = notes.filter((note): note is string => note !== null && note !== '');
+  const network = registration ? natVerdict(nat ?? null, registration) : null;
+  const seenAs = nat?.contact ? `${nat.contact.address}:${nat.contact.port}` : null;
   return (
     <li data-account-id={id}>
       <span className="account-name">{name}</span>
@@ -37,6 +43,12 @@ export function AccountRow({
         {registration?.error ? `: ${registration.error.message}` : ''}
       </span>
       <span className="muted account-notes">{[where, ...said].join(' · ')}</span>
+      {network && (
+        <span className="account-network" data-color={network.color}>
+          Network: {network.title}
+          {seenAs ? ` · calls reach it at ${seenAs}` : ''}
+        </span>
+      )}
       {voicemail}
       {children && <div className="account-actions">{children}</div>}
     </li>

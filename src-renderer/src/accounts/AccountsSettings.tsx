@@ -183,6 +183,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
               : 'set it up under Account'
           }
           notes={notesOf(settings, settings.autoAnswerSeconds)}
+          nat={statusOf(FIRST_ACCOUNT_ID)?.nat}
           voicemail={
             <AccountVoicemail
               voicemail={statusOf(FIRST_ACCOUNT_ID)?.voicemail}
@@ -199,6 +200,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
             notYet="Starting…"
             where={`${more.account.user}@${more.account.server}`}
             notes={notesOf(more, more.autoAnswerSeconds)}
+            nat={statusOf(more.id)?.nat}
             voicemail={
               <AccountVoicemail
                 voicemail={statusOf(more.id)?.voicemail}
