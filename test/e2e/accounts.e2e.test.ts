@@ -14,31 +14,31 @@
  * - auto-answer on Office after 2 s: its caller gets 180 Ringing, then 200 OK no sooner than 2 s.
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MoreAccount } from '../../src-shared/accounts.js';
 import { announceSkip } from '../support/lab-guard.js';
-import { startProviderFront, type ProviderFront } from '../lab/support/provider-front.js';
+import type { ProviderFront } from '../lab/support/provider-front.js';
 import {
-  LAB_PASSWORD,
-  LAB_USER,
   namedCallerArgs,
   parseSippMessageLog,
   startLoopbackSipp,
-  waitFor,
   type LoopbackSipp,
 } from '../lab/support/peers.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
 import type { Bridge } from './support/bridge-server.js';
-import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
-import { labAccount, startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
+import { loopbackAppUnavailableReason } from './support/browser.js';
+import {
+  hostPort,
+  startTwoAccountApp,
+  windowShot,
+  type TwoAccountApp,
+} from './support/two-accounts.js';
 
 const skip = announceSkip('e2e: several accounts in Chromium', loopbackAppUnavailableReason());
 
 const children: ChildProcess[] = [];
-let app: LoopbackApp;
+let lab: TwoAccountApp;
 let bridge: Bridge;
 let page: Page;
 let mainRegistrar: LoopbackSipp;
@@ -46,24 +46,7 @@ let officeRegistrar: LoopbackSipp;
 let mainFront: ProviderFront;
 let officeFront: ProviderFront;
 
-const OFFICE: MoreAccount = {
-  id: 'office',
-  label: 'Office',
-  account: { server: 'set-below', user: LAB_USER },
-  sipTransport: 'udp',
-  doNotDisturb: false,
-  autoAnswerSeconds: 0,
-  hasPassword: false,
-};
-
-async function shot(name: string): Promise<void> {
-  await page.mouse.move(0, 0);
-  const path = join(SCREENS, `${name}.png`);
-  await page.screenshot({ path, animations: 'disabled' });
-  copyFileSync(path, join(DOCS_SCREENS, `${name}.png`));
-}
-
-const hostPort = (front: ProviderFront) => `${front.address.address}:${front.address.port}`;
+const shot = (name: string) => windowShot(page, name);
 
 async function caller(front: ProviderFront, scenario: string, name: string) {
   const peer = await startLoopbackSipp(scenario, [...namedCallerArgs(scenario, name)], {
@@ -117,41 +100,13 @@ const banner = () => page.getByRole('alert', { name: 'Call waiting' });
 
 describe.skipIf(skip)('several accounts in Chromium against the real engines and sipp', () => {
   beforeAll(async () => {
-    mkdirSync(SCREENS, { recursive: true });
-    mkdirSync(DOCS_SCREENS, { recursive: true });
-    mainRegistrar = await startLoopbackSipp('provider-answers-at-once.xml', ['-timeout', '300s']);
-    officeRegistrar = await startLoopbackSipp('provider-answers-at-once.xml', ['-timeout', '300s']);
-    children.push(mainRegistrar.child, officeRegistrar.child);
-    mainFront = await startProviderFront({ address: '127.0.0.1', port: mainRegistrar.port });
-    officeFront = await startProviderFront({ address: '127.0.0.1', port: officeRegistrar.port });
-    app = await startLoopbackApp({
-      ports: { stun: 0 },
-      settings: ({ stunPort }) => ({
-        ...labAccount(hostPort(mainFront), `127.0.0.1:${stunPort}`),
-        moreAccounts: [
-          { ...OFFICE, account: { ...OFFICE.account, server: hostPort(officeFront) } },
-        ],
-        accountPasswords: { office: LAB_PASSWORD },
-      }),
-      microphone: true,
-      autoplay: true,
-    });
-    ({ bridge, page } = app);
-    await page.goto(bridge.url);
-    await waitFor(
-      () =>
-        bridge.service.fleet
-          .statuses()
-          .every((account) => account.registration.state === 'registered'),
-      40_000,
-    );
+    lab = await startTwoAccountApp({ registrarLifetime: '300s' });
+    ({ bridge, page, mainRegistrar, officeRegistrar, mainFront, officeFront } = lab);
   }, 90_000);
 
   afterAll(async () => {
-    await app?.close();
+    await lab?.close();
     for (const child of children) child.kill('SIGKILL');
-    await mainFront?.close();
-    await officeFront?.close();
   });
 
   it('registers both accounts, each at its own registrar, and lists them in Settings', async () => {

@@ -12,26 +12,15 @@
  * - Settings → Accounts lists each account's count and mailbox number.
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MoreAccount } from '../../src-shared/accounts.js';
 import { trayStatus } from '../../src-main/app/tray-status.js';
 import type { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import { announceSkip } from '../support/lab-guard.js';
-import { startProviderFront, type ProviderFront } from '../lab/support/provider-front.js';
-import {
-  LAB_PASSWORD,
-  LAB_USER,
-  parseSippMessageLog,
-  startLoopbackSipp,
-  waitFor,
-  type LoopbackSipp,
-} from '../lab/support/peers.js';
+import { parseSippMessageLog, startLoopbackSipp, type LoopbackSipp } from '../lab/support/peers.js';
 import type { Bridge } from './support/bridge-server.js';
-import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
-import { labAccount, startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
+import { loopbackAppUnavailableReason } from './support/browser.js';
+import { startTwoAccountApp, windowShot, type TwoAccountApp } from './support/two-accounts.js';
 
 const skip = announceSkip(
   'e2e: voicemail on two accounts in Chromium',
@@ -39,33 +28,13 @@ const skip = announceSkip(
 );
 
 const children: ChildProcess[] = [];
-let app: LoopbackApp;
+let lab: TwoAccountApp;
 let bridge: Bridge;
 let page: Page;
 let mainRegistrar: LoopbackSipp;
 let officeRegistrar: LoopbackSipp;
-let mainFront: ProviderFront;
-let officeFront: ProviderFront;
 
-const OFFICE: MoreAccount = {
-  id: 'office',
-  label: 'Office',
-  account: { server: 'set-below', user: LAB_USER },
-  sipTransport: 'udp',
-  doNotDisturb: false,
-  autoAnswerSeconds: 0,
-  hasPassword: false,
-  voicemailNumber: '*98',
-};
-
-async function shot(name: string): Promise<void> {
-  await page.mouse.move(0, 0);
-  const path = join(SCREENS, `${name}.png`);
-  await page.screenshot({ path, animations: 'disabled' });
-  copyFileSync(path, join(DOCS_SCREENS, `${name}.png`));
-}
-
-const hostPort = (front: ProviderFront) => `${front.address.address}:${front.address.port}`;
+const shot = (name: string) => windowShot(page, name);
 
 /** The Request-URIs of the INVITEs a registrar received. */
 const invitesAt = (registrar: LoopbackSipp) =>
@@ -107,41 +76,16 @@ const chooser = () => page.getByRole('combobox', { name: 'Call from' });
 
 describe.skipIf(skip)('voicemail on two accounts in Chromium against the real engines', () => {
   beforeAll(async () => {
-    mkdirSync(SCREENS, { recursive: true });
-    mkdirSync(DOCS_SCREENS, { recursive: true });
-    mainRegistrar = await startLoopbackSipp('provider-answers-at-once.xml', ['-timeout', '120s']);
-    officeRegistrar = await startLoopbackSipp('provider-answers-at-once.xml', ['-timeout', '120s']);
-    children.push(mainRegistrar.child, officeRegistrar.child);
-    mainFront = await startProviderFront({ address: '127.0.0.1', port: mainRegistrar.port });
-    officeFront = await startProviderFront({ address: '127.0.0.1', port: officeRegistrar.port });
-    app = await startLoopbackApp({
-      ports: { stun: 0 },
-      settings: ({ stunPort }) => ({
-        ...labAccount(hostPort(mainFront), `127.0.0.1:${stunPort}`),
-        moreAccounts: [
-          { ...OFFICE, account: { ...OFFICE.account, server: hostPort(officeFront) } },
-        ],
-        accountPasswords: { office: LAB_PASSWORD },
-      }),
-      microphone: true,
-      autoplay: true,
+    lab = await startTwoAccountApp({
+      registrarLifetime: '120s',
+      office: { voicemailNumber: '*98' },
     });
-    ({ bridge, page } = app);
-    await page.goto(bridge.url);
-    await waitFor(
-      () =>
-        bridge.service.fleet
-          .statuses()
-          .every((account) => account.registration.state === 'registered'),
-      40_000,
-    );
+    ({ bridge, page, mainRegistrar, officeRegistrar } = lab);
   }, 90_000);
 
   afterAll(async () => {
-    await app?.close();
+    await lab?.close();
     for (const child of children) child.kill('SIGKILL');
-    await mainFront?.close();
-    await officeFront?.close();
   });
 
   it('counts each account’s mailbox alone, the header and the tray showing both', async () => {
