@@ -5,6 +5,7 @@
  * lines, so it is read here: strictly, by the RFC's ABNF, within a bound on size, and a body that
  * breaks the grammar is refused whole rather than half-believed.
  */
+import { trimBlanks } from './blanks.js';
 
 /** What one message-summary says about the voice mailbox. */
 export interface MessageSummary {
@@ -46,7 +47,8 @@ const COUNT = '(\\d{1,5})';
 const SUMMARY_VALUE = new RegExp(
   `^${COUNT}[ \\t]*/[ \\t]*${COUNT}(?:[ \\t]*\\([ \\t]*${COUNT}[ \\t]*/[ \\t]*${COUNT}[ \\t]*\\))?$`,
 );
-const NAME_VALUE = /^([A-Za-z][A-Za-z0-9-]{0,39})[ \t]*:[ \t]*(.*?)[ \t]*$/;
+/** A name, its colon and the rest of the line, blanks and all (see trimBlanks). */
+const NAME_VALUE = /^([A-Za-z][A-Za-z0-9-]{0,39})[ \t]*:([^]*)$/;
 
 export function parseMessageSummary(body: string): MessageSummaryResult {
   if (body.length > MAX_MESSAGE_SUMMARY_BYTES) return refuse('the summary is too large');
@@ -61,7 +63,7 @@ export function parseMessageSummary(body: string): MessageSummaryResult {
   if (!status || status[1]?.toLowerCase() !== 'messages-waiting') {
     return refuse('the summary does not start with Messages-Waiting');
   }
-  const flag = status[2]?.toLowerCase();
+  const flag = trimBlanks(status[2] ?? '').toLowerCase();
   if (flag !== 'yes' && flag !== 'no') return refuse('Messages-Waiting is neither yes nor no');
   let account: string | null = null;
   let voice: MessageCounts | null = null;
@@ -70,7 +72,7 @@ export function parseMessageSummary(body: string): MessageSummaryResult {
     const field = NAME_VALUE.exec(line);
     if (!field?.[1]) return refuse('a line of the summary is not "Name: value"');
     const name = field[1].toLowerCase();
-    const value = field[2] ?? '';
+    const value = trimBlanks(field[2] ?? '');
     if (seen.has(name)) return refuse(`${field[1]} appears twice`);
     seen.add(name);
     if (name === 'message-account') {

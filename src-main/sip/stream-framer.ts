@@ -1,3 +1,4 @@
+import { trimBlanks } from './blanks.js';
 import { MAX_HEADER_BYTES } from './sip-message-view.js';
 
 /** What one read of a SIP stream held, in the order it came. */
@@ -160,9 +161,9 @@ function mayStartMessage(buffer: Buffer, maxBytes: number): boolean {
 export function contentLengthOf(head: string): number {
   let found: number | null = null;
   for (const line of head.split('\r\n').slice(1)) {
-    const match = /^(?:content-length|l)[ \t]*:[ \t]*(.*?)[ \t]*$/i.exec(line);
+    const match = /^(?:content-length|l)[ \t]*:([^]*)$/i.exec(line);
     if (!match) continue;
-    const text = match[1] ?? '';
+    const text = trimBlanks(match[1] ?? '');
     if (!/^\d{1,9}$/.test(text)) {
       throw new StreamFramingError(`a SIP message's Content-Length "${text}" is not a number`);
     }

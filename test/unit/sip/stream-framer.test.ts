@@ -99,4 +99,11 @@ describe('StreamFramer (RFC 3261 §18.3 framing, RFC 5626 keepalives)', () => {
     expect(() => contentLengthOf('INVITE x SIP/2.0\r\nl: 3\r\nContent-Length: 4')).toThrow(/two/);
     expect(() => contentLengthOf('INVITE x SIP/2.0\r\nContent-Length: -1')).toThrow(/number/);
   });
+
+  it('refuses a Content-Length of many blanks before a lone LF at once (no backtracking)', () => {
+    // A trimming pattern took seconds over this; read in code, it is one pass.
+    const head = `INVITE x SIP/2.0\r\nContent-Length:${' '.repeat(3000)}\n5`;
+    expect(() => contentLengthOf(head)).toThrow(/not a number/);
+    expect(contentLengthOf(`INVITE x SIP/2.0\r\nl:\t${' '.repeat(3000)}7\t `)).toBe(7);
+  });
 });
