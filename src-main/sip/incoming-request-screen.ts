@@ -1,6 +1,11 @@
 import { clampNetworkSeconds } from '../net/network-durations.js';
 import { redirectHeaders, type CallRedirect } from './call-redirect.js';
-import { callerOf, InviteAdmission, type InviteAdmissionOptions } from './invite-admission.js';
+import {
+  callerOf,
+  InviteAdmission,
+  type Admission,
+  type InviteAdmissionOptions,
+} from './invite-admission.js';
 import { judgeRequest, statelessResponse, type RequestExpectations } from './request-guard.js';
 import { ServerTransactionIds } from './server-transaction-ids.js';
 import { headerValue, readRequestHead, type SipRequestHead } from './sip-request-head.js';
@@ -109,31 +114,15 @@ export class IncomingRequestScreen {
     // An INVITE with Replaces (RFC 3891) never rings: the call it names decides its answer.
     const replaces = newCall && headerValue(head, 'replaces') !== undefined;
     const mayRing = fresh && decided?.ring === true && !replaces;
-    const redirect = mayRing ? (this.options.redirect?.() ?? null) : null;
-    if (redirect !== null) {
-      const headers = redirectHeaders(redirect);
-      const refusal = { ring: false, status: 302, reason: 'Moved Temporarily', headers } as const;
-      this.admission.refuse(normalized.branch, refusal);
+    const refusal = mayRing ? this.refusalWhileUnavailable(head) : null;
+    if (refusal !== null) {
+      const { admission, busyRefusal } = refusal;
+      this.admission.refuse(normalized.branch, admission);
       return {
         action: 'answer',
-        status: 302,
-        response: statelessResponse(head, 302, 'Moved Temporarily', headers),
-        busyRefusal: {
-          from: headerValue(head, 'from') ?? '',
-          reason: redirect.reason,
-          redirectedTo: redirect.contact,
-        },
-      };
-    }
-    const busy = mayRing ? (this.options.busy?.() ?? null) : null;
-    if (busy !== null) {
-      const refusal = { ring: false, status: 486, reason: 'Busy Here' } as const;
-      this.admission.refuse(normalized.branch, refusal);
-      return {
-        action: 'answer',
-        status: 486,
-        response: statelessResponse(head, 486, 'Busy Here'),
-        busyRefusal: { from: headerValue(head, 'from') ?? '', reason: busy },
+        status: admission.status,
+        response: statelessResponse(head, admission.status, admission.reason, admission.headers),
+        busyRefusal,
       };
     }
     if (decided && !decided.ring) {
@@ -185,6 +174,34 @@ export class IncomingRequestScreen {
   /** A response sip.js built, as the wire must carry it (the request's own branch). */
   restoreResponse(message: string): string {
     return this.ids.restoreResponse(message);
+  }
+
+  /**
+   * A new call that may ring, sent elsewhere (302, do not disturb with forwarding) or refused
+   * busy (486) on this cheap path; null when it is to ring.
+   */
+  private refusalWhileUnavailable(
+    head: SipRequestHead,
+  ): { admission: Admission & { ring: false }; busyRefusal: BusyRefusal } | null {
+    const from = headerValue(head, 'from') ?? '';
+    const redirect = this.options.redirect?.() ?? null;
+    if (redirect !== null) {
+      return {
+        admission: {
+          ring: false,
+          status: 302,
+          reason: 'Moved Temporarily',
+          headers: redirectHeaders(redirect),
+        },
+        busyRefusal: { from, reason: redirect.reason, redirectedTo: redirect.contact },
+      };
+    }
+    const busy = this.options.busy?.() ?? null;
+    if (busy === null) return null;
+    return {
+      admission: { ring: false, status: 486, reason: 'Busy Here' },
+      busyRefusal: { from, reason: busy },
+    };
   }
 }
 
