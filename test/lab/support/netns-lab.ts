@@ -185,8 +185,11 @@ export class Lab {
       if (options.nat === 'symmetric') masquerade.push('--random-fully');
       if (options.oddPortsTo) {
         // u32: the UDP source port (the header's first 16 bits, after the IP header) is odd.
+        // Only the LAN's flows: the lab's own STUN probes from the router (startCoturn's
+        // readiness check, from random ports) would otherwise take router:40001 toward each
+        // STUN server first, and the phone's RTCP Binding to that server could not be mapped.
         this.exec(router, this.routerIptables, [
-          ...['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-p', 'udp'],
+          ...['-t', 'nat', '-A', 'POSTROUTING', '-o', wanR, '-s', `${lanPrefix}.0/24`, '-p', 'udp'],
           ...['-m', 'u32', '--u32', '0>>22&0x3C@0>>16&1=1'],
           ...['-j', 'SNAT', '--to-source', `${PUBLIC.router}:${options.oddPortsTo}`],
         ]);
