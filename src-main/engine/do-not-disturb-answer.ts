@@ -4,6 +4,7 @@
  * that the provider places the forwarded call as it would one we dialled.
  */
 import { forwardNumberOf } from '../../src-shared/do-not-disturb.js';
+import { splitHostPort } from '../../src-shared/registrar-address.js';
 import type { CallRedirect } from '../sip/call-redirect.js';
 import type { EngineOptions } from './engine-options.js';
 
@@ -23,7 +24,8 @@ export function doNotDisturbAnswer(
   if (!options.doNotDisturb) return null;
   const number =
     options.doNotDisturbForwardTo === null ? null : forwardNumberOf(options.doNotDisturbForwardTo);
-  const domain = account ? serverDomainOf(account.server) : null;
+  // The host of `host[:port]`, as a SIP URI's domain.
+  const domain = account ? (splitHostPort(account.server)?.host ?? null) : null;
   if (number === null || domain === null || account === null) {
     return { status: 486, reason: DND_BUSY_REASON };
   }
@@ -34,10 +36,4 @@ export function doNotDisturbAnswer(
     diversion: `<sip:${account.user}@${domain}>;reason=do-not-disturb`,
     reason: `Forwarded to ${number}, do not disturb`,
   };
-}
-
-/** The host of `host[:port]`, as a SIP URI's domain; null for anything else. */
-function serverDomainOf(server: string): string | null {
-  const match = /^([A-Za-z0-9.-]+)(?::\d+)?$/.exec(server.trim());
-  return match?.[1] ?? null;
 }

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import type { TransportAddress } from '../../src-shared/domain.js';
+import { portNumber, splitHostPort } from '../../src-shared/registrar-address.js';
 import { EngineFailure } from './engine-error.js';
 
 export interface ServerSpec {
@@ -9,15 +10,15 @@ export interface ServerSpec {
 
 /** Parses `host[:port]` as typed in settings or on the command line (SIP default port 5060). */
 export function parseServerSpec(spec: string, defaultPort = 5060): ServerSpec {
-  const match = /^([A-Za-z0-9.-]+)(?::(\d+))?$/.exec(spec.trim());
-  if (!match?.[1]) {
+  const parts = splitHostPort(spec);
+  if (!parts) {
     throw new EngineFailure('bad-server', `"${spec}" is not a host or host:port`);
   }
-  const port = match[2] === undefined ? defaultPort : Number(match[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new EngineFailure('bad-port', `port ${match[2]} is not between 1 and 65535`);
+  const port = parts.portText === null ? defaultPort : portNumber(parts.portText);
+  if (port === null) {
+    throw new EngineFailure('bad-port', `port ${parts.portText} is not between 1 and 65535`);
   }
-  return { host: match[1], port };
+  return { host: parts.host, port };
 }
 
 /** Resolves a host to IPv4, bounded in time so a dead resolver cannot stall registration. */

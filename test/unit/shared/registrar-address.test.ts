@@ -3,7 +3,9 @@ import {
   defaultSipPort,
   registrarAddress,
   registrarPort,
+  splitHostPort,
 } from '../../../src-shared/registrar-address.js';
+import { parseServerSpec } from '../../../src-main/engine/server-address.js';
 import { VOIPMS_SERVERS } from '../../../src-shared/settings.js';
 
 describe('the registrar port', () => {
@@ -32,5 +34,33 @@ describe('the registrar port', () => {
   it('falls back to the default when the typed port is out of range', () => {
     expect(registrarPort('pbx.example.net:0', 'tls')).toBe(5061);
     expect(registrarPort('pbx.example.net:70000', 'udp')).toBe(5060);
+  });
+});
+
+describe('one reader of a server field for the app, the engine and the CLI', () => {
+  it('splits host and typed port, and refuses what is neither a name nor an address', () => {
+    expect(splitHostPort(' montreal.voip.ms:5080 ')).toEqual({
+      host: 'montreal.voip.ms',
+      portText: '5080',
+    });
+    expect(splitHostPort('10.0.0.1')).toEqual({ host: '10.0.0.1', portText: null });
+    for (const bad of ['', 'sip:montreal.voip.ms', 'host:port', 'a b', 'host:']) {
+      expect(splitHostPort(bad), bad).toBeNull();
+    }
+  });
+
+  it('gives the engine the host and port, with a reason for each kind of bad field', () => {
+    expect(parseServerSpec('pbx.example.net:5080')).toEqual({
+      host: 'pbx.example.net',
+      port: 5080,
+    });
+    expect(parseServerSpec('pbx.example.net', 5061)).toEqual({
+      host: 'pbx.example.net',
+      port: 5061,
+    });
+    expect(() => parseServerSpec('sip:pbx')).toThrow(/not a host or host:port/);
+    expect(() => parseServerSpec('pbx.example.net:70000')).toThrow(
+      /70000 is not between 1 and 65535/,
+    );
   });
 });
