@@ -1,3 +1,4 @@
+import { Core } from 'sip.js';
 import {
   headerCount,
   headerValue,
@@ -55,6 +56,29 @@ export function judgeRequest(
   if (!fault) return { action: 'pass' };
   if (head.method === 'ACK') return { action: 'drop', why: `ACK: ${fault.reason}` };
   return { action: 'answer', ...fault };
+}
+
+/**
+ * RFC 3891 §3: more than one Replaces, or one outside an INVITE, is refused 400; so is one that
+ * sip.js's grammar cannot read or that lacks a tag. sip.js would drop such a header and ring the
+ * INVITE as a new call, a transfer's stranger put through as if nobody had asked (or, without a
+ * tag, throw inside its INVITE handling).
+ */
+function replacesFault(head: SipRequestHead): { status: number; reason: string } | null {
+  const values = headerValues(head, 'replaces');
+  if (values.length === 0) return null;
+  if (values.length > 1) return { status: 400, reason: 'Multiple Replaces' };
+  if (head.method !== 'INVITE') return { status: 400, reason: 'Replaces Outside INVITE' };
+  const parsed = Core.Grammar.parse(values[0] ?? '', 'Replaces') as
+    -1 | { replaces_to_tag?: unknown; replaces_from_tag?: unknown };
+  if (
+    parsed === -1 ||
+    typeof parsed.replaces_to_tag !== 'string' ||
+    typeof parsed.replaces_from_tag !== 'string'
+  ) {
+    return { status: 400, reason: 'Invalid Replaces' };
+  }
+  return null;
 }
 
 function findFault(
@@ -118,6 +142,8 @@ function findFault(
   if (expires !== undefined && !/^\d+$/.test(expires)) {
     return { status: 400, reason: 'Invalid Expires' };
   }
+  const replaces = replacesFault(head);
+  if (replaces) return replaces;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(head.requestUri)?.[1]?.toLowerCase();
   if (!scheme) return { status: 400, reason: 'Malformed Request-URI' };
   // sips needs TLS, which a UDP phone does not offer (RFC 3261 §8.2.2.1, §26.2.1).

@@ -7,7 +7,8 @@
  *   first and "200 OK" last; the target, behind the provider, receives our INVITE for the
  *   Refer-To user with the Contact we registered. Declined: 603, and no INVITE reaches the target.
  * - An INVITE with Replaces (RFC 3891) naming our call with a caller: the new caller is answered
- *   (200) and the replaced caller gets our BYE. Replaces naming no dialog of ours: 481, no ring.
+ *   (200) and the replaced caller gets our BYE. Replaces naming no dialog of ours: 481, no ring;
+ *   one that cannot be read: 400, no ring.
  * - RFC 3891 §3 on early dialogs: Replaces naming our own call still ringing is answered at once
  *   and our INVITE is CANCELled at the callee; naming a call that rings here (not ours to
  *   replace) gets 481 and the call rings on; `early-only` naming a connected call gets 486.
@@ -247,6 +248,16 @@ describe.skipIf(skip)('transfers the far end asks for, against sipp on loopback'
     ]);
     expect(await exited(bob), saw(bob)).toBe(0);
     expect(received(bob, 'SIP/2.0 481'), saw(bob)).toHaveLength(1);
+    expect(received(bob, 'SIP/2.0 180')).toHaveLength(0);
+    expect(phone.events.filter((e) => e.remoteDisplayName === 'Bob')).toHaveLength(0);
+  }, 30_000);
+
+  it('an INVITE whose Replaces cannot be read gets 400 naming it and never rings', async () => {
+    const phone = await registeredPhone();
+    // No tags: sip.js alone would drop the header and ring the INVITE as a new call.
+    const bob = await caller(phone, 'caller-replaces.xml', 'Bob', ['-set', 'replaces', 'abc@host']);
+    expect(await exited(bob), saw(bob)).toBe(0);
+    expect(received(bob, 'SIP/2.0 400 Invalid Replaces'), saw(bob)).toHaveLength(1);
     expect(received(bob, 'SIP/2.0 180')).toHaveLength(0);
     expect(phone.events.filter((e) => e.remoteDisplayName === 'Bob')).toHaveLength(0);
   }, 30_000);

@@ -105,6 +105,30 @@ describe('requests refused before sip.js, with the RFC 3261 answer', () => {
     ['a Request-URI for another user', { uri: 'sip:someone@203.0.113.7' }, 'SIP/2.0 404 Not Found'],
     ['an unknown Require', { extra: ['Require: foo, 100rel'] }, 'SIP/2.0 420 Bad Extension'],
     ['a non-numeric Expires', { extra: ['Expires: soon'] }, 'SIP/2.0 400 Invalid Expires'],
+    // RFC 3891 §3; sip.js would drop an unreadable Replaces and ring the INVITE as a new call.
+    [
+      'a Replaces without a call-id',
+      { method: 'INVITE', extra: ['Replaces: ;to-tag=a;from-tag=b'] },
+      'SIP/2.0 400 Invalid Replaces',
+    ],
+    [
+      'a Replaces without its tags',
+      { method: 'INVITE', extra: ['Replaces: abc@host'] },
+      'SIP/2.0 400 Invalid Replaces',
+    ],
+    [
+      'two Replaces',
+      {
+        method: 'INVITE',
+        extra: ['Replaces: a@h;to-tag=1;from-tag=2', 'Replaces: b@h;to-tag=3;from-tag=4'],
+      },
+      'SIP/2.0 400 Multiple Replaces',
+    ],
+    [
+      'a Replaces outside an INVITE',
+      { extra: ['Replaces: a@h;to-tag=1;from-tag=2'] },
+      'SIP/2.0 400 Replaces Outside INVITE',
+    ],
     ['a broken request line', { uri: 'sip:a@b c' }, 'SIP/2.0 400 Malformed Request-Line'],
     [
       'a header sip.js cannot parse',
@@ -129,6 +153,11 @@ describe('requests refused before sip.js, with the RFC 3261 answer', () => {
     expect(response).toMatch(/^Call-ID: copy-me$/m);
     expect(response).toMatch(/^CSeq: 1 OPTIONS$/m);
     expect(endpoint.sent.at(-1)?.to).toEqual(server);
+  });
+
+  it('lets an INVITE with one readable Replaces through to sip.js, which matches its dialog', () => {
+    const replacing = request({ method: 'INVITE', extra: ['Replaces: a@h;to-tag=1;from-tag=2'] });
+    expect(answerTo(replacing)).toMatchObject({ status: null, passed: true });
   });
 
   it('answers a body shorter than its Content-Length with 400 naming it', () => {
