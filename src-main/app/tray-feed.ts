@@ -7,11 +7,13 @@
 import type { CallInfo } from '../../src-shared/domain.js';
 import type { CommandResponse } from '../../src-shared/engine-contract.js';
 import type { Mailbox } from '../../src-shared/voicemail-words.js';
-import { trayStatus, type TrayStatus } from './tray-status.js';
+import { trayStatus, type TrayAccount, type TrayStatus } from './tray-status.js';
 
 export interface TrayFeedDeps {
   /** The phone as it is now: the first account's registration and NAT, and every call. */
   snapshot(): Promise<Pick<CommandResponse<'snapshot'>, 'registration' | 'nat' | 'calls'>>;
+  /** Every account's registration, NAT and do not disturb, the first one's first. */
+  accounts(): readonly TrayAccount[];
   /** Each account's mailbox, the first one's first. */
   mailboxes(): readonly Mailbox[];
   /** The address book's name for a caller, else the one presented. */
@@ -76,6 +78,7 @@ export class TrayFeed {
   private async look(): Promise<void> {
     const { registration, nat, calls } = await this.deps.snapshot();
     const status = trayStatus(registration, nat, calls, {
+      accounts: this.deps.accounts(),
       mailboxes: this.deps.mailboxes(),
       nameFor: (number, presented) => this.deps.nameFor(number, presented),
     });

@@ -1,7 +1,10 @@
 /**
  * What the tray shows: one of four icons and a tooltip a person can read at a glance. A call in
  * progress matters most; otherwise the icon carries the status pill's colour (red `offline`,
- * amber `nat-problem`, green `registered`), so tray and window never disagree.
+ * amber `nat-problem`, green `registered`), so tray and window never disagree. With several
+ * accounts the icon takes the worst account's colour and the tooltip names each one, so an
+ * office line that dropped is not hidden behind a home line that works. Do not disturb is said
+ * too: a phone that refuses every call must not look like one waiting for them.
  */
 import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
 import { natVerdict } from '../../src-shared/nat-verdict.js';
@@ -24,7 +27,20 @@ export interface TrayStatus {
   voicemailLabel?: string;
 }
 
+/** One account as the tray weighs it. */
+export interface TrayAccount {
+  label: string;
+  registration: Registration;
+  nat: NatStatus | null;
+  doNotDisturb: boolean;
+}
+
 export interface TrayExtras {
+  /**
+   * Every account, the first one's first; absent, the registration and NAT given are the only
+   * account's, with do not disturb off.
+   */
+  accounts?: readonly TrayAccount[];
   /** Each account's mailbox, the first one's first. */
   mailboxes?: readonly Mailbox[];
   /** The name to show for a caller: the address book's, else the one the caller presented. */
@@ -35,9 +51,15 @@ export function trayStatus(
   registration: Registration,
   nat: NatStatus | null,
   calls: readonly CallInfo[],
-  { mailboxes = [], nameFor = (_number, presented) => presented }: TrayExtras = {},
+  {
+    accounts: given = [],
+    mailboxes = [],
+    nameFor = (_number, presented) => presented,
+  }: TrayExtras = {},
 ): TrayStatus {
-  const status = callOrConnectionStatus(registration, nat, calls, nameFor);
+  const accounts: readonly TrayAccount[] =
+    given.length > 0 ? given : [{ label: '', registration, nat, doNotDisturb: false }];
+  const status = callStatus(calls, nameFor) ?? connectionStatus(accounts);
   const label = mailboxesLabel(mailboxes);
   const waiting = voicemailWaiting(totalVoicemail(mailboxes));
   return {
@@ -47,31 +69,50 @@ export function trayStatus(
   };
 }
 
-function callOrConnectionStatus(
-  registration: Registration,
-  nat: NatStatus | null,
+function callStatus(
   calls: readonly CallInfo[],
   nameFor: NonNullable<TrayExtras['nameFor']>,
-): Omit<TrayStatus, 'voicemailLabel'> {
+): Omit<TrayStatus, 'voicemailLabel'> | null {
   const call = calls.find((candidate) => candidate.state !== 'ended');
-  if (call) {
-    const who = nameFor(call.remote, call.remoteDisplayName ?? null) ?? call.remote;
-    const what =
-      call.state === 'incoming'
-        ? `Incoming call from ${who}`
-        : call.state === 'on-hold'
-          ? `On hold with ${who}`
-          : `In call with ${who}`;
-    return { state: 'in-call', tooltip: `Natter — ${what}` };
+  if (!call) return null;
+  const who = nameFor(call.remote, call.remoteDisplayName ?? null) ?? call.remote;
+  const what =
+    call.state === 'incoming'
+      ? `Incoming call from ${who}`
+      : call.state === 'on-hold'
+        ? `On hold with ${who}`
+        : `In call with ${who}`;
+  return { state: 'in-call', tooltip: `Natter — ${what}` };
+}
+
+const STATE_OF_COLOUR = { red: 'offline', amber: 'nat-problem', green: 'registered' } as const;
+/** Worst first: the tray shows the first of these that any account is in. */
+const WORST_FIRST: readonly TrayState[] = ['offline', 'nat-problem', 'registered'];
+
+function connectionStatus(accounts: readonly TrayAccount[]): Omit<TrayStatus, 'voicemailLabel'> {
+  const weighed = accounts.map((account) => {
+    const verdict = natVerdict(account.nat, account.registration);
+    return { account, verdict, state: STATE_OF_COLOUR[verdict.color] };
+  });
+  const state = WORST_FIRST.find((worst) => weighed.some((w) => w.state === worst)) ?? 'offline';
+  const dnd = doNotDisturbWords(accounts);
+  if (weighed.length === 1) {
+    const [{ account, verdict }] = weighed as [(typeof weighed)[number]];
+    const user = account.registration.account?.user;
+    const words =
+      state === 'registered'
+        ? `Registered${user ? ` as ${user}` : ''} · ${verdict.title}`
+        : verdict.title;
+    return { state, tooltip: `Natter — ${words}${dnd}` };
   }
-  const verdict = natVerdict(nat, registration);
-  if (verdict.color === 'red') return { state: 'offline', tooltip: `Natter — ${verdict.title}` };
-  if (verdict.color === 'amber') {
-    return { state: 'nat-problem', tooltip: `Natter — ${verdict.title}` };
-  }
-  const user = registration.account?.user;
-  return {
-    state: 'registered',
-    tooltip: `Natter — Registered${user ? ` as ${user}` : ''} · ${verdict.title}`,
-  };
+  const each = weighed.map(({ account, verdict }) => `${account.label}: ${verdict.title}`);
+  return { state, tooltip: `Natter — ${each.join(' · ')}${dnd}` };
+}
+
+/** " · Do not disturb", naming the accounts when only some refuse calls; "" when none does. */
+function doNotDisturbWords(accounts: readonly TrayAccount[]): string {
+  const refusing = accounts.filter((account) => account.doNotDisturb);
+  if (refusing.length === 0) return '';
+  if (refusing.length === accounts.length) return ' · Do not disturb';
+  return ` · Do not disturb (${refusing.map((account) => account.label).join(', ')})`;
 }

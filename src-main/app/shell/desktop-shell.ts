@@ -294,6 +294,7 @@ export function startDesktopShell(
     started.on('call', (call) => notifier.onCall(call));
     const trayFeed = new TrayFeed({
       snapshot: () => started.fleet.snapshot(),
+      accounts: () => started.fleet.statuses(),
       mailboxes: () => started.fleet.mailboxes(),
       nameFor: (number, presented) => contacts?.nameFor(number, presented) ?? presented,
       show: showTrayStatus,
@@ -314,6 +315,8 @@ export function startDesktopShell(
     hardenSession(electron.session.defaultSession);
     openWindow(startedAtLogin(loginHost, options.argv));
     createTray();
+    // The first look: without an account no registration event ever comes to take one.
+    trayFeed.refresh();
     networkWatch = watchNetwork({
       powerMonitor: electron.powerMonitor,
       isOnline: () => electron.net.isOnline(),

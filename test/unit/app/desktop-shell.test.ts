@@ -454,6 +454,17 @@ describe('life in the tray', () => {
   });
 });
 
+describe('the tray and do not disturb', () => {
+  it('says do not disturb while it is on, and stops saying it once the page turns it off', async () => {
+    const { electron } = await startApp({ settings: { doNotDisturb: true } });
+    const tooltip = () => electron.trays[0]?.tooltip;
+    await vi.waitFor(() => expect(tooltip()).toMatch(/ · Do not disturb$/));
+    const page = await readyPage();
+    await page.bridge.invoke('saveSettings', { doNotDisturb: false });
+    await vi.waitFor(() => expect(tooltip()).not.toMatch(/Do not disturb/));
+  });
+});
+
 describe('the tray during a call', () => {
   it('names the caller as the address book does, and looks again only when that changes', async () => {
     const { electron, service } = await startApp();

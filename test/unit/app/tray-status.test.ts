@@ -166,3 +166,53 @@ describe('the tray and the address book', () => {
     );
   });
 });
+
+describe('the tray with several accounts, and do not disturb', () => {
+  const home = { label: 'Home', registration: registered, nat: cone, doNotDisturb: false };
+  const office = {
+    label: 'Office',
+    registration: { ...registered, state: 'failed' as const },
+    nat: cone,
+    doNotDisturb: false,
+  };
+
+  it('takes the worst account’s colour and names each account, so a dropped line shows', () => {
+    expect(trayStatus(registered, cone, [], { accounts: [home, office] })).toEqual({
+      state: 'offline',
+      tooltip: 'Natter — Home: Ready · Office: Not registered',
+    });
+    const registering = {
+      ...office,
+      registration: { ...registered, state: 'registering' as const },
+    };
+    expect(trayStatus(registered, cone, [], { accounts: [home, registering] }).state).toBe(
+      'nat-problem',
+    );
+    expect(
+      trayStatus(registered, cone, [], { accounts: [home, { ...home, label: 'Shop' }] }),
+    ).toEqual({ state: 'registered', tooltip: 'Natter — Home: Ready · Shop: Ready' });
+  });
+
+  it('says do not disturb, naming the accounts when only some refuse calls', () => {
+    expect(
+      trayStatus(registered, cone, [], { accounts: [{ ...home, doNotDisturb: true }] }).tooltip,
+    ).toBe('Natter — Registered as 123456_home · Ready · Do not disturb');
+    const both = [
+      { ...home, doNotDisturb: true },
+      { ...office, registration: registered, doNotDisturb: true },
+    ];
+    expect(trayStatus(registered, cone, [], { accounts: both }).tooltip).toBe(
+      'Natter — Home: Ready · Office: Ready · Do not disturb',
+    );
+    const onlyOffice = [home, { ...office, doNotDisturb: true }];
+    expect(trayStatus(registered, cone, [], { accounts: onlyOffice }).tooltip).toMatch(
+      / · Do not disturb \(Office\)$/,
+    );
+  });
+
+  it('lets a call speak above every account', () => {
+    expect(trayStatus(registered, cone, [call('connected')], { accounts: [home, office] })).toEqual(
+      { state: 'in-call', tooltip: 'Natter — In call with Ada' },
+    );
+  });
+});
