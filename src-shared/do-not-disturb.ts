@@ -48,3 +48,16 @@ export function doNotDisturbWords(setting: DoNotDisturbSetting): string | null {
     ? 'Do not disturb: callers hear busy'
     : `Do not disturb: forwarded to ${forwardTo}`;
 }
+
+/**
+ * "Do not disturb" while every account refuses calls, "Do not disturb (Office)" while only some
+ * do, null while none does: the words the header and the tray both show.
+ */
+export function refusingAccountsWords(
+  accounts: ReadonlyArray<{ label: string; doNotDisturb: boolean }>,
+): string | null {
+  const refusing = accounts.filter((account) => account.doNotDisturb);
+  if (refusing.length === 0) return null;
+  if (refusing.length === accounts.length) return 'Do not disturb';
+  return `Do not disturb (${refusing.map((account) => account.label).join(', ')})`;
+}

@@ -7,6 +7,7 @@
  * too: a phone that refuses every call must not look like one waiting for them.
  */
 import type { CallInfo, NatStatus, Registration } from '../../src-shared/domain.js';
+import { refusingAccountsWords } from '../../src-shared/do-not-disturb.js';
 import { natVerdict } from '../../src-shared/nat-verdict.js';
 import {
   mailboxesLabel,
@@ -95,7 +96,8 @@ function connectionStatus(accounts: readonly TrayAccount[]): Omit<TrayStatus, 'v
     return { account, verdict, state: STATE_OF_COLOUR[verdict.color] };
   });
   const state = WORST_FIRST.find((worst) => weighed.some((w) => w.state === worst)) ?? 'offline';
-  const dnd = doNotDisturbWords(accounts);
+  const refusing = refusingAccountsWords(accounts);
+  const dnd = refusing ? ` · ${refusing}` : '';
   if (weighed.length === 1) {
     const [{ account, verdict }] = weighed as [(typeof weighed)[number]];
     const user = account.registration.account?.user;
@@ -107,12 +109,4 @@ function connectionStatus(accounts: readonly TrayAccount[]): Omit<TrayStatus, 'v
   }
   const each = weighed.map(({ account, verdict }) => `${account.label}: ${verdict.title}`);
   return { state, tooltip: `Natter — ${each.join(' · ')}${dnd}` };
-}
-
-/** " · Do not disturb", naming the accounts when only some refuse calls; "" when none does. */
-function doNotDisturbWords(accounts: readonly TrayAccount[]): string {
-  const refusing = accounts.filter((account) => account.doNotDisturb);
-  if (refusing.length === 0) return '';
-  if (refusing.length === accounts.length) return ' · Do not disturb';
-  return ` · Do not disturb (${refusing.map((account) => account.label).join(', ')})`;
 }

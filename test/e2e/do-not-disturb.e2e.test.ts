@@ -94,8 +94,15 @@ describe.skipIf(skip)('do not disturb in Chromium against the real engine and si
     );
     await tab('Settings').click();
     const card = callsCard();
+    const header = page.getByRole('banner');
+    const dndMark = header.getByRole('button', { name: /^Do not disturb.* is on/ });
+    expect(await dndMark.count()).toBe(0);
     await card.getByRole('switch', { name: 'Do not disturb' }).click();
     await expect.poll(async () => (await settings()).doNotDisturb).toBe(true);
+    // The header says calls are refused, on every page.
+    await expect
+      .poll(() => dndMark.getAttribute('aria-label'))
+      .toBe('Do not disturb is on. Open its settings');
     await card.getByRole('radio', { name: 'are forwarded to' }).click();
     // No number yet: the user is asked for one, and callers still hear busy meanwhile.
     await expect.poll(() => card.getByRole('alert').textContent()).toMatch(/Enter the number/);
@@ -137,6 +144,12 @@ describe.skipIf(skip)('do not disturb in Chromium against the real engine and si
       .toMatch(/Forwarded to 15145550199, do not disturb/);
     expect(await latest.getAttribute('class')).toMatch(/\bmissed\b/);
     await shot('dnd-history');
+    // The mark opens the settings where do not disturb is turned off.
+    await dndMark.click();
+    await expect
+      .poll(() => callsCard().getByRole('switch', { name: 'Do not disturb' }).isVisible())
+      .toBe(true);
+    expect(await tab('Settings').getAttribute('aria-current')).toBe('page');
 
     // Busy again: the number is kept, the caller gets 486 and no Contact.
     await tab('Settings').click();
@@ -198,9 +211,18 @@ describe.skipIf(skip)('do not disturb in Chromium against the real engine and si
     const accountsCard = page.getByRole('region', { name: 'Accounts', exact: true });
     await accountsCard.scrollIntoViewIfNeeded();
     await shot('dnd-accounts', accountsCard);
+    await expect
+      .poll(() => dndMark.getAttribute('aria-label'))
+      .toBe('Do not disturb is on. Open its settings');
 
     await callsCard().getByRole('switch', { name: 'Do not disturb' }).click();
     await expect.poll(async () => (await settings()).doNotDisturb).toBe(false);
+    // Only the office line refuses now: the mark names it.
+    await expect
+      .poll(() => dndMark.getAttribute('aria-label'))
+      .toBe('Do not disturb (Office) is on. Open its settings');
+    await tab('Dialer').click();
+    await shot('dnd-header');
     await expect
       .poll(() => {
         const { doNotDisturb, doNotDisturbForwardTo } = bridge.service.engine.engineOptions;

@@ -14,6 +14,7 @@ import { SettingsView } from '../settings/SettingsView.js';
 import { SipTraceView } from '../network/SipTraceView.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailBadge } from '../voicemail/VoicemailBadge.js';
+import { DoNotDisturbBadge } from '../accounts/DoNotDisturbBadge.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
 type Tab = 'dialer' | 'contacts' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
@@ -97,6 +98,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             <span className="account">{registration.account?.user ?? 'No account'}</span>
           </div>
           <VoicemailBadge store={store} onOpen={() => setTab('dialer')} />
+          <DoNotDisturbBadge store={store} onOpenSettings={openSettings} />
         </div>
         <NatIndicator store={store} onOpen={() => setTab('network')} />
       </header>
