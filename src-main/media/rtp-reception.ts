@@ -45,9 +45,20 @@ export class RtpReception {
    *   out; a source that really restarts stops sending the old numbers.
    */
   constructor(
-    private readonly clockRate = 8000,
+    private clockRate = 8000,
     private readonly restartQuietMs = 0,
   ) {}
+
+  /**
+   * The far end stamps on another clock than the SDP implied (see stream-clock.ts): jitter from
+   * here on is measured on it, and what was measured on the wrong one is forgotten.
+   */
+  setClockRate(clockRate: number): void {
+    if (clockRate === this.clockRate) return;
+    this.clockRate = clockRate;
+    this.jitter = 0;
+    this.transit = null;
+  }
 
   /**
    * Accounts for one packet. `arrivalMs` is a monotonic arrival time; `measureJitter` is false

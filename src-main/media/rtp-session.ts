@@ -16,6 +16,7 @@ import {
 } from './rtcp.js';
 import { parseRtp, serializeRtp, type RtpPacket } from './rtp-packet.js';
 import { RtpReception } from './rtp-reception.js';
+import { StreamClockLearner } from './stream-clock.js';
 import { RtpSourceValidation } from './rtp-source-validation.js';
 import type { MediaDirection } from './sdp.js';
 import {
@@ -169,6 +170,7 @@ export class RtpSession {
   private playoutCarry: Int16Array = new Int16Array(0);
 
   private readonly reception = new RtpReception(CLOCK_RATE, STREAM_QUIET_MS);
+  private readonly streamClock = new StreamClockLearner(CLOCK_RATE);
   private readonly sent = { packets: 0, bytes: 0, firstAt: null as string | null };
   private receivedBytes = 0;
   private firstReceivedAt: string | null = null;
@@ -595,7 +597,14 @@ export class RtpSession {
       if (digit !== null) this.emit(this.dtmfListeners, digit);
       return;
     }
-    this.jitterBuffer.push(packet.sequenceNumber, this.voice.decode(packet.payload));
+    const audio = this.voice.decode(packet.payload);
+    const learned = this.streamClock.observe(
+      packet.sequenceNumber,
+      packet.timestamp,
+      (audio.length * 1000) / this.voice.sampleRate,
+    );
+    if (learned !== null) this.reception.setClockRate(learned);
+    this.jitterBuffer.push(packet.sequenceNumber, audio);
   }
 
   private receiveRtcp(datagram: Buffer, from: TransportAddress, onRtcpSocket: boolean): void {

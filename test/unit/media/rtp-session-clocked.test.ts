@@ -318,6 +318,27 @@ describe('RtpSession receiving, on a fake clock', () => {
     expect(jitterMs).toBeLessThan(4.5);
   });
 
+  it('measures a G.722 peer’s jitter on the clock it stamps with, 160 or 320 per 20 ms', () => {
+    // 160 bytes of G.722 carry 20 ms; a steady stream has no jitter whichever clock it uses.
+    const payload = new Uint8Array(160).fill(0x55);
+    for (const step of [160, 320]) {
+      const { clock, transport, session } = setup({ codec: 'G722', payloadType: 9 });
+      session.setRemote(remote);
+      for (let i = 0; i < 100; i++) {
+        transport.deliver(
+          incoming({ payloadType: 9, sequenceNumber: i, timestamp: i * step, payload }),
+          remote,
+        );
+        clock.advance(i % 2 === 0 ? 24 : 16);
+      }
+      // Arrival ±4 ms around 20 ms: about 4 ms of jitter, not the 20 ms per packet a 320-step
+      // stream read on the 8000 clock would add.
+      const { jitterMs } = session.stats();
+      expect(jitterMs, `step ${step}`).toBeGreaterThan(3);
+      expect(jitterMs, `step ${step}`).toBeLessThan(4.5);
+    }
+  });
+
   it('reports each received digit once', () => {
     const { transport, session } = setup();
     session.setRemote(remote);
