@@ -23,7 +23,7 @@ export function DoNotDisturbBadge({
   return (
     <button
       type="button"
-      className="dnd-badge"
+      className="header-badge dnd-badge"
       aria-label={`${words} is on. Open its settings`}
       title={`${words}: incoming calls do not ring`}
       onClick={() => onOpenSettings(section)}

@@ -24,7 +24,7 @@ export function VoicemailBadge({ store, onOpen }: { store: Store; onOpen: () => 
   return (
     <button
       type="button"
-      className={waiting ? 'voicemail-badge waiting' : 'voicemail-badge'}
+      className={waiting ? 'header-badge voicemail-badge waiting' : 'header-badge voicemail-badge'}
       aria-label={`${label}. Open the dialer`}
       title={label}
       onClick={onOpen}
