@@ -6,7 +6,12 @@ import {
   type Admission,
   type InviteAdmissionOptions,
 } from './invite-admission.js';
-import { judgeRequest, statelessResponse, type RequestExpectations } from './request-guard.js';
+import {
+  acknowledgesStatelessAnswer,
+  judgeRequest,
+  statelessResponse,
+  type RequestExpectations,
+} from './request-guard.js';
 import { ServerTransactionIds } from './server-transaction-ids.js';
 import { headerValue, readRequestHead, type SipRequestHead } from './sip-request-head.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
@@ -73,6 +78,9 @@ export class IncomingRequestScreen {
   screen(text: string, datagramBytes: number): ScreenedRequest {
     const head = readRequestHead(text);
     if (!head) return { action: 'drop', why: 'not a request' };
+    // Refused here, its transaction ended with the refusal (RFC 3261 §8.2.7): its ACK is told by
+    // the To tag alone, however long ago the refusal went out, and never reaches sip.js as a stray.
+    if (acknowledgesStatelessAnswer(head)) return { action: 'drop', why: 'ACK of a refusal' };
     const verdict = judgeRequest(head, datagramBytes, this.options);
     if (verdict.action === 'drop') return verdict;
     if (verdict.action === 'answer') {

@@ -1,3 +1,4 @@
+import { detached } from './detached-string.js';
 import { RecentMap } from './recent-map.js';
 
 /**
@@ -41,6 +42,8 @@ export interface InviteAdmissionOptions extends Partial<IncomingCallLimit> {
 }
 
 const RING: Admission = { ring: true };
+/** One object for every such refusal: a flood's thousands are held for 64·T1 each. */
+const BUSY: Admission = { ring: false, status: 486, reason: 'Busy Here' };
 const DEFAULTS = { ...DEFAULT_INCOMING_CALL_LIMIT, transactionMs: 32_000 };
 /** Callers remembered at most: a flood with a new From in each INVITE must not grow memory. */
 const MAX_TRACKED = 4096;
@@ -81,7 +84,10 @@ export class InviteAdmission {
     return this.refused.get(transaction);
   }
 
-  /** Decides on a new INVITE transaction from `caller` (the From URI). */
+  /**
+   * Decides on a new INVITE transaction from `caller` (the From URI). Both are kept for a while,
+   * so neither should be a slice of the request (see {@link detached}).
+   */
   admit(transaction: string, caller: string): Admission {
     const known = this.previous(transaction);
     if (known) return known;
@@ -123,9 +129,7 @@ export class InviteAdmission {
 
   private decide(caller: string, now: number): Admission {
     const rang = this.lastRing.setAt(caller);
-    if (rang !== undefined && now - rang < this.options.callerWindowMs) {
-      return { ring: false, status: 486, reason: 'Busy Here' };
-    }
+    if (rang !== undefined && now - rang < this.options.callerWindowMs) return BUSY;
     this.tokens = Math.min(
       this.options.burst,
       this.tokens + ((now - this.refilledAt) / 1000) * this.options.perSecond,
@@ -163,5 +167,5 @@ export function callerIdentityOf(from: string): { user: string; displayName: str
 /** The caller an INVITE is from, for {@link InviteAdmission}: its From URI without parameters. */
 export function callerOf(from: string): string {
   const uri = /<([^>]*)>/.exec(from)?.[1] ?? from.split(';')[0] ?? '';
-  return (uri.split(';')[0] ?? '').trim().toLowerCase();
+  return detached((uri.split(';')[0] ?? '').trim().toLowerCase());
 }
