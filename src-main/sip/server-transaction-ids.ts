@@ -58,6 +58,17 @@ export class ServerTransactionIds {
     return { text: replaceTopViaBranch(text, received, seen), branch: seen };
   }
 
+  /**
+   * The branch sip.js sees for the transaction `head` belongs to, when it is one held here (the
+   * request is a retransmission), without holding a new one: a request answered statelessly
+   * needs none.
+   */
+  held(head: SipRequestHead): string | undefined {
+    const topVia = headerValue(head, 'via') ?? '';
+    const key = `${requestBranch(head)}|${viaSentBy(topVia)}|${methodClass(head.method)}`;
+    return this.byTransaction.get(key);
+  }
+
   /** A response sip.js built carries the branch it was given; the wire gets the request's own. */
   restoreResponse(message: string): string {
     if (this.original.size === 0) return message;
@@ -88,6 +99,12 @@ export class ServerTransactionIds {
       }
     });
   }
+}
+
+/** The top Via branch of a request, or the RFC 2543 identity standing in for a missing one. */
+export function requestBranch(head: SipRequestHead): string {
+  const topVia = headerValue(head, 'via') ?? '';
+  return viaBranch(topVia) ?? rfc2543Branch(head, topVia);
 }
 
 /** ACK is matched to the INVITE it acknowledges (RFC 3261 §17.2.3). */

@@ -317,10 +317,30 @@ describe('INVITE admission: ring once per caller per window, 503 beyond the rate
       'SIP/2.0 486 Busy Here',
       'SIP/2.0 486 Busy Here',
     ]);
-    // Its ACK ends here, its CANCEL is answered 200.
-    endpoint.deliver(request({ method: 'ACK', branch: 'z9hG4bK-r2', cseq: '1 ACK' }), server);
+    // Its ACK, which carries the To of the answer (RFC 3261 §17.1.1.3), ends here.
+    const answeredTo = /^To: .*$/m.exec(endpoint.sent[0]?.text ?? '')?.[0] ?? '';
+    const ack = request({
+      method: 'ACK',
+      branch: 'z9hG4bK-r2',
+      cseq: '1 ACK',
+      from: '<sip:alice@198.51.100.10>;tag=z9hG4bK-r2',
+    }).replace(/^To: .*$/m, answeredTo);
+    endpoint.deliver(ack, server);
     expect(endpoint.sent).toHaveLength(2);
     expect(delivered).toHaveLength(2);
+  });
+
+  it('keeps nothing of a refusal: an INVITE whose 503 was lost rings when resent after the bucket refills', () => {
+    for (let i = 0; i < 4; i++) endpoint.deliver(invite(`caller${i}`, `z9hG4bK-s${i}`), server);
+    const late = invite('caller9', 'z9hG4bK-s9');
+    endpoint.deliver(late, server);
+    expect(lastStatus()).toBe('SIP/2.0 503 Service Unavailable');
+    endpoint.deliver(late, server);
+    expect(lastStatus()).toBe('SIP/2.0 503 Service Unavailable');
+    expect(delivered).toHaveLength(4);
+    vi.advanceTimersByTime(1000);
+    endpoint.deliver(late, server);
+    expect(delivered).toHaveLength(5);
   });
 
   it('tells the ACK of a refusal by its To tag alone, long after the refusal is forgotten', () => {
