@@ -6,8 +6,13 @@ import {
   type Admission,
   type InviteAdmissionOptions,
 } from './invite-admission.js';
-import { judgeRequest, statelessResponse, type RequestExpectations } from './request-guard.js';
-import { ServerTransactionIds } from './server-transaction-ids.js';
+import {
+  acknowledgesStatelessAnswer,
+  judgeRequest,
+  statelessResponse,
+  type RequestExpectations,
+} from './request-guard.js';
+import { requestBranch, ServerTransactionIds } from './server-transaction-ids.js';
 import { headerValue, readRequestHead, type SipRequestHead } from './sip-request-head.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
 
@@ -73,6 +78,9 @@ export class IncomingRequestScreen {
   screen(text: string, datagramBytes: number): ScreenedRequest {
     const head = readRequestHead(text);
     if (!head) return { action: 'drop', why: 'not a request' };
+    // Refused here, its transaction ended with the refusal (RFC 3261 §8.2.7): its ACK is told by
+    // the To tag alone, however long ago the refusal went out, and never reaches sip.js as a stray.
+    if (acknowledgesStatelessAnswer(head)) return { action: 'drop', why: 'ACK of a refusal' };
     const verdict = judgeRequest(head, datagramBytes, this.options);
     if (verdict.action === 'drop') return verdict;
     if (verdict.action === 'answer') {
@@ -102,10 +110,12 @@ export class IncomingRequestScreen {
         response: statelessResponse(head, 481, 'Call/Transaction Does Not Exist'),
       };
     }
-    const normalized = this.ids.normalize(text, head);
     // Decided on the raw head: sip.js's grammar costs milliseconds a message, which is what a
     // flood must not be given.
     const newCall = head.method === 'INVITE' && outsideAnyDialog(head);
+    const statelessRefusal = newCall ? this.refuseStatelessly(head) : null;
+    if (statelessRefusal) return statelessRefusal;
+    const normalized = this.ids.normalize(text, head);
     const fresh = newCall && this.admission.previous(normalized.branch) === undefined;
     const decided = newCall
       ? this.admission.admit(normalized.branch, callerOf(headerValue(head, 'from') ?? ''))
@@ -161,6 +171,27 @@ export class IncomingRequestScreen {
       text: forSip,
       view,
       ...(summary ? { messageSummary: summary.body } : {}),
+    };
+  }
+
+  /**
+   * A new INVITE that may not ring (its caller rang moments ago, or new calls come too fast),
+   * refused as a stateless UAS does (RFC 3261 §8.2.7): nothing is kept of it, neither its
+   * transaction's identity nor the answer. A retransmission is decided again; the ACK is told by
+   * its To tag. Null for a transaction held already (a retransmission of a call let through, or
+   * refused busy), which the stateful path below answers as before.
+   */
+  private refuseStatelessly(head: SipRequestHead): ScreenedRequest | null {
+    if (this.ids.held(head) !== undefined) return null;
+    if (this.admission.previous(requestBranch(head)) !== undefined) return null;
+    const refusal = this.admission.refusalFor(callerOf(headerValue(head, 'from') ?? ''));
+    if (!refusal) return null;
+    const headers =
+      refusal.retryAfterSeconds === undefined ? [] : [`Retry-After: ${refusal.retryAfterSeconds}`];
+    return {
+      action: 'answer',
+      status: refusal.status,
+      response: statelessResponse(head, refusal.status, refusal.reason, headers),
     };
   }
 

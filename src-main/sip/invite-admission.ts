@@ -1,3 +1,4 @@
+import { detached } from './detached-string.js';
 import { RecentMap } from './recent-map.js';
 
 /**
@@ -7,8 +8,12 @@ import { RecentMap } from './recent-map.js';
  *   answered 486 Busy Here;
  * - new calls from all callers together are limited by a token bucket (`burst`, refilled at
  *   `perSecond`); beyond it, 503 Service Unavailable with Retry-After (RFC 3261 §21.5.4).
- * A retransmission is not a new call: the decision on an INVITE's transaction is kept for its
- * lifetime and repeated, so the caller sees one answer (and one ringing) however often it resends.
+ * A retransmission is not a new call: an INVITE let through to ring, or refused after all
+ * ({@link InviteAdmission.refuse}), is remembered for its transaction's lifetime and its
+ * retransmissions get the same decision. The refusals above are not remembered (RFC 3261
+ * §8.2.7, a stateless UAS): a flood brings thousands a second. A retransmission of one is
+ * decided again and refused alike while its cause lasts (a caller's window outlasts Timer A's
+ * retransmissions in it); one whose 503 was lost may find the bucket refilled, and ring.
  */
 export type Admission =
   | { ring: true }
@@ -20,6 +25,8 @@ export type Admission =
       /** Header lines the refusal carries each time it is repeated (a 302's Contact). */
       headers?: readonly string[];
     };
+
+export type Refusal = Admission & { ring: false };
 
 export interface IncomingCallLimit {
   perSecond: number;
@@ -41,6 +48,8 @@ export interface InviteAdmissionOptions extends Partial<IncomingCallLimit> {
 }
 
 const RING: Admission = { ring: true };
+/** One object for every such refusal, which a flood brings by the thousand. */
+const BUSY: Refusal = { ring: false, status: 486, reason: 'Busy Here' };
 const DEFAULTS = { ...DEFAULT_INCOMING_CALL_LIMIT, transactionMs: 32_000 };
 /** Callers remembered at most: a flood with a new From in each INVITE must not grow memory. */
 const MAX_TRACKED = 4096;
@@ -52,7 +61,7 @@ export class InviteAdmission {
   private refilledAt: number;
   /** When each caller last rang (the time is the entry's own). */
   private readonly lastRing = new RecentMap<string, true>();
-  /** Refusals, repeated to retransmissions; bounded, since a flood brings a new one each time. */
+  /** Refusals after all ({@link refuse}), repeated to retransmissions; bounded all the same. */
   private readonly refused = new RecentMap<string, Admission>();
   /**
    * Transactions let through to ring: never forgotten before their end, or a retransmission
@@ -81,16 +90,30 @@ export class InviteAdmission {
     return this.refused.get(transaction);
   }
 
-  /** Decides on a new INVITE transaction from `caller` (the From URI). */
+  /**
+   * Decides on a new INVITE transaction from `caller` (the From URI); only one let through to
+   * ring is remembered. Both are kept for a while then, so neither should be a slice of the
+   * request (see {@link detached}).
+   */
   admit(transaction: string, caller: string): Admission {
     const known = this.previous(transaction);
     if (known) return known;
     const now = this.now();
     this.forgetBefore(now);
-    const admission = this.decide(caller, now);
-    if (admission.ring) this.admitted.set(transaction, { at: now, caller, rang: false }, now);
-    else this.refused.set(transaction, admission, now);
-    return admission;
+    const refusal = this.refusalAt(caller, now);
+    if (refusal) return refusal;
+    this.tokens -= 1;
+    this.lastRing.set(caller, true, now);
+    this.admitted.set(transaction, { at: now, caller, rang: false }, now);
+    return RING;
+  }
+
+  /**
+   * The refusal a new INVITE from `caller` would get now, or null when it may ring. Changes
+   * nothing: a refusal answered statelessly leaves no trace.
+   */
+  refusalFor(caller: string): Refusal | null {
+    return this.refusalAt(caller, this.now());
   }
 
   /**
@@ -98,7 +121,7 @@ export class InviteAdmission {
    * retransmissions get the same refusal, and the caller's turn is given back as for a call
    * refused unheard (see {@link answered}).
    */
-  refuse(transaction: string, admission: Admission & { ring: false }): void {
+  refuse(transaction: string, admission: Refusal): void {
     this.answered(transaction, admission.status);
     if (!this.admitted.delete(transaction)) return;
     this.refused.set(transaction, admission, this.now());
@@ -121,23 +144,17 @@ export class InviteAdmission {
     }
   }
 
-  private decide(caller: string, now: number): Admission {
+  private refusalAt(caller: string, now: number): Refusal | null {
     const rang = this.lastRing.setAt(caller);
-    if (rang !== undefined && now - rang < this.options.callerWindowMs) {
-      return { ring: false, status: 486, reason: 'Busy Here' };
-    }
+    if (rang !== undefined && now - rang < this.options.callerWindowMs) return BUSY;
     this.tokens = Math.min(
       this.options.burst,
       this.tokens + ((now - this.refilledAt) / 1000) * this.options.perSecond,
     );
     this.refilledAt = now;
-    if (this.tokens < 1) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((1 - this.tokens) / this.options.perSecond));
-      return { ring: false, status: 503, reason: 'Service Unavailable', retryAfterSeconds };
-    }
-    this.tokens -= 1;
-    this.lastRing.set(caller, true, now);
-    return RING;
+    if (this.tokens >= 1) return null;
+    const retryAfterSeconds = Math.max(1, Math.ceil((1 - this.tokens) / this.options.perSecond));
+    return { ring: false, status: 503, reason: 'Service Unavailable', retryAfterSeconds };
   }
 
   private forgetBefore(now: number): void {
@@ -163,5 +180,5 @@ export function callerIdentityOf(from: string): { user: string; displayName: str
 /** The caller an INVITE is from, for {@link InviteAdmission}: its From URI without parameters. */
 export function callerOf(from: string): string {
   const uri = /<([^>]*)>/.exec(from)?.[1] ?? from.split(';')[0] ?? '';
-  return (uri.split(';')[0] ?? '').trim().toLowerCase();
+  return detached((uri.split(';')[0] ?? '').trim().toLowerCase());
 }

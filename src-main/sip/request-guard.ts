@@ -184,7 +184,8 @@ function uriUser(uri: string): string | undefined {
 /**
  * A response built from the request's own header fields (RFC 3261 §8.2.6.2): every Via, From,
  * To (with a tag of ours when it has none), Call-ID and CSeq as received. A retransmission of
- * the request gets the same To tag, so the caller sees one answer.
+ * the request gets the same To tag, so the caller sees one answer (RFC 3261 §8.2.7), and the ACK
+ * of a refused INVITE is told by it (see {@link acknowledgesStatelessAnswer}).
  */
 export function statelessResponse(
   head: SipRequestHead,
@@ -209,13 +210,40 @@ export function statelessResponse(
   return lines.join('\r\n');
 }
 
-/** A To tag derived from the request (FNV-1a), the same for each of its retransmissions. */
+/**
+ * Whether `head` is the ACK of a final response sent by {@link statelessResponse}: no transaction
+ * of ours or of sip.js's awaits it, and it must cost nothing more. The ACK of a non-2xx response
+ * repeats the INVITE's Call-ID, From, CSeq number and top Via branch (RFC 3261 §17.1.1.3), from
+ * which the To tag it carries was derived.
+ */
+export function acknowledgesStatelessAnswer(head: SipRequestHead): boolean {
+  if (head.method !== 'ACK') return false;
+  const to = headerValue(head, 'to') ?? '';
+  const tag = TAG_PARAMETER.exec(to)?.[1];
+  return tag !== undefined && tag.length === STATELESS_TAG_LENGTH && tag === tagFor(head);
+}
+
+const TAG_PARAMETER = /;\s*tag=([^;>\s]+)/i;
+const BRANCH_PARAMETER = /;\s*branch=([^;,\s]+)/i;
+/** "s" and eight hex digits: never the length of sip.js's own tags (ten characters). */
+const STATELESS_TAG_LENGTH = 9;
+
+/**
+ * A To tag derived from what a request shares with its retransmissions and its ACK (FNV-1a over
+ * Call-ID, From tag, CSeq number and top Via branch), so that each of them is answered alike
+ * and the ACK is recognised without a record of the answer.
+ */
 function tagFor(head: SipRequestHead): string {
-  const key = `${headerValue(head, 'call-id') ?? ''}|${headerValue(head, 'from') ?? ''}|${headerValue(head, 'cseq') ?? ''}`;
+  const fromTag = TAG_PARAMETER.exec(headerValue(head, 'from') ?? '')?.[1] ?? '';
+  const cseq = headerValue(head, 'cseq') ?? '';
+  const space = cseq.search(/\s/);
+  const sequence = space < 0 ? cseq : cseq.slice(0, space);
+  const branch = BRANCH_PARAMETER.exec(headerValue(head, 'via') ?? '')?.[1] ?? '';
+  const key = `${headerValue(head, 'call-id') ?? ''}|${fromTag}|${sequence}|${branch}`;
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return `r${hash.toString(16)}`;
+  return `s${hash.toString(16).padStart(8, '0')}`;
 }

@@ -1,3 +1,4 @@
+import { detached } from './detached-string.js';
 import { RecentMap } from './recent-map.js';
 import { headerValue, type SipRequestHead } from './sip-request-head.js';
 
@@ -31,7 +32,7 @@ export class ServerTransactionIds {
 
   /**
    * The request text sip.js should see (its top Via branch replaced when needed) and the
-   * branch it carries there.
+   * branch it carries there (a string of its own, which holds no message; see {@link detached}).
    */
   normalize(text: string, head: SipRequestHead): { text: string; branch: string } {
     const now = this.now();
@@ -39,8 +40,8 @@ export class ServerTransactionIds {
     const topVia = headerValue(head, 'via') ?? '';
     const received = viaBranch(topVia);
     const sentBy = viaSentBy(topVia);
-    const branch = received ?? rfc2543Branch(head, topVia);
-    const key = `${branch}|${sentBy}|${methodClass(head.method)}`;
+    const branch = detached(received ?? rfc2543Branch(head, topVia));
+    const key = detached(`${branch}|${sentBy}|${methodClass(head.method)}`);
     let seen = this.byTransaction.get(key);
     if (seen === undefined && head.method === 'CANCEL') {
       // A CANCEL belongs to the request it cancels: same branch, same sent-by, another method.
@@ -49,12 +50,23 @@ export class ServerTransactionIds {
     if (seen === undefined) {
       const taken = this.claimed.has(branch);
       seen = taken ? `${branch}.n${(++this.counter).toString(36)}` : branch;
-      if (seen !== received) this.original.set(seen, received ?? '');
+      if (seen !== received) this.original.set(seen, received === undefined ? '' : branch);
       this.claimed.set(seen, key);
     }
     this.byTransaction.set(key, seen, now);
-    if (seen === received) return { text, branch: received };
+    if (seen === received) return { text, branch: seen };
     return { text: replaceTopViaBranch(text, received, seen), branch: seen };
+  }
+
+  /**
+   * The branch sip.js sees for the transaction `head` belongs to, when it is one held here (the
+   * request is a retransmission), without holding a new one: a request answered statelessly
+   * needs none.
+   */
+  held(head: SipRequestHead): string | undefined {
+    const topVia = headerValue(head, 'via') ?? '';
+    const key = `${requestBranch(head)}|${viaSentBy(topVia)}|${methodClass(head.method)}`;
+    return this.byTransaction.get(key);
   }
 
   /** A response sip.js built carries the branch it was given; the wire gets the request's own. */
@@ -87,6 +99,12 @@ export class ServerTransactionIds {
       }
     });
   }
+}
+
+/** The top Via branch of a request, or the RFC 2543 identity standing in for a missing one. */
+export function requestBranch(head: SipRequestHead): string {
+  const topVia = headerValue(head, 'via') ?? '';
+  return viaBranch(topVia) ?? rfc2543Branch(head, topVia);
 }
 
 /** ACK is matched to the INVITE it acknowledges (RFC 3261 §17.2.3). */

@@ -40,10 +40,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * Returns null for anything sip.js cannot parse or that lacks a Via branch or CSeq, for a request
  * whose Request-URI sip.js cannot read, for a Content-Length that cuts a character in two, for a
  * CSeq number of 2^31 or more, and for a message whose header section is larger than
- * {@link MAX_HEADER_LINES} lines or {@link MAX_HEADER_BYTES} characters, which is never parsed.
+ * {@link MAX_HEADER_LINES} lines or {@link MAX_HEADER_BYTES} characters, or without a Via that
+ * names a branch or a CSeq that starts with a number, neither of which is ever parsed.
  */
 export function viewSipMessage(text: string): SipMessageView | null {
-  if (headerSectionTooLarge(text)) return null;
+  if (!worthParsing(text)) return null;
   let message: Core.IncomingRequestMessage | Core.IncomingResponseMessage | undefined;
   try {
     message = Core.Parser.parseMessage(text, parserLogger);
@@ -84,16 +85,67 @@ export function viewSipMessage(text: string): SipMessageView | null {
   };
 }
 
-/** Whether the header section (up to the first empty line) exceeds the bounds above. */
-function headerSectionTooLarge(text: string): boolean {
+/**
+ * Whether the header section (up to the first empty line) is within the bounds above and holds
+ * what {@link viewSipMessage} needs: a top Via line naming a branch, and a CSeq line starting with
+ * a sequence number. One pass over the lines, no regular expression: a broken message costs
+ * sip.js's grammar milliseconds (its syntax errors describe every expectation), and a flood brings
+ * thousands a second. Lenient where a folded line (RFC 3261 §7.3.1) might complete a field.
+ */
+function worthParsing(text: string): boolean {
   let lines = 0;
   let start = 0;
+  let via: boolean | undefined;
+  let cseq: boolean | undefined;
+  let folded = false;
   for (;;) {
     const end = text.indexOf('\n', start);
-    if (end === -1) return text.length > MAX_HEADER_BYTES;
-    if (end === start || (end === start + 1 && text[start] === '\r')) return false;
+    const lineEnd = end === -1 ? text.length : end;
+    if (lineEnd === start || (lineEnd === start + 1 && text.charCodeAt(start) === CR)) break;
     // The start line is not a header line.
-    if (++lines > MAX_HEADER_LINES + 1 || end > MAX_HEADER_BYTES) return true;
+    if (++lines > MAX_HEADER_LINES + 1 || lineEnd > MAX_HEADER_BYTES) return false;
+    if (lines > 1) {
+      const first = text.charCodeAt(start);
+      if (first === SPACE || first === TAB) folded = true;
+      else if (via === undefined && isHeaderNamed(text, start, lineEnd, 'via', 'v')) {
+        via = hasBranch(text, start, lineEnd);
+      } else if (cseq === undefined && isHeaderNamed(text, start, lineEnd, 'cseq')) {
+        cseq = startsWithDigit(text, text.indexOf(':', start) + 1, lineEnd);
+      }
+    }
+    if (end === -1) break;
     start = end + 1;
   }
+  return (via === true && cseq === true) || (folded && via !== undefined && cseq !== undefined);
+}
+
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** Whether the line from `start` is a header field of this name (or compact form). */
+function isHeaderNamed(
+  text: string,
+  start: number,
+  lineEnd: number,
+  name: string,
+  compact?: string,
+): boolean {
+  const colon = text.indexOf(':', start);
+  if (colon < 0 || colon > lineEnd) return false;
+  const found = text.slice(start, colon).trim().toLowerCase();
+  return found === name || found === compact;
+}
+
+function hasBranch(text: string, start: number, lineEnd: number): boolean {
+  return /branch/i.test(text.slice(start, lineEnd));
+}
+
+function startsWithDigit(text: string, from: number, lineEnd: number): boolean {
+  for (let at = from; at < lineEnd; at++) {
+    const code = text.charCodeAt(at);
+    if (code === SPACE || code === TAB) continue;
+    return code >= 0x30 && code <= 0x39;
+  }
+  return false;
 }

@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 /**
  * The start line and header fields of a SIP request, read leniently enough to answer a request
  * that sip.js's grammar refuses: a 400 must copy the Via, From, To, Call-ID and CSeq of the very

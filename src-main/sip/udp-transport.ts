@@ -22,9 +22,9 @@ export interface UdpTransportOptions extends ClientTransactionHooks {
   server: TransportAddress;
   timers?: Partial<SipTimers>;
   /**
-   * Accept requests only from the server's IP address. Behind a cone NAT anyone can reach the
-   * mapped port, and SIP scanners ring phones with "ghost calls"; a voip.ms account only ever
-   * receives requests from its server.
+   * Accept requests (and responses) only from the server's IP address. Behind a cone NAT anyone
+   * can reach the mapped port, and SIP scanners ring phones with "ghost calls"; a voip.ms account
+   * only ever receives requests from its server, and sends its own requests nowhere else.
    */
   acceptRequestsFromServerOnly?: boolean;
   /** The user our Request-URIs name (the account's): another is refused with 404. */
@@ -73,7 +73,7 @@ export class UdpTransport implements Transport {
   onDisconnect: ((error?: Error) => void) | undefined;
   onMessage: ((message: string) => void) | undefined;
 
-  /** Datagrams dropped: unparsable, or requests from an address other than the server. */
+  /** Datagrams dropped: unparsable, or messages from an address other than the server. */
   droppedMessages = 0;
   /** Requests refused before sip.js saw them (malformed, or INVITEs beyond what may ring). */
   refusedRequests = 0;
@@ -266,13 +266,15 @@ export class UdpTransport implements Transport {
     // CRLF keepalives (RFC 5626 §3.5.1) carry no message; CRLFs before one are ignored (§7.5).
     const start = messageStart(datagram);
     if (start === datagram.length) return;
+    // A stranger's message is dropped on its source alone: decoding it first would cost a flood
+    // of scanners' (often oversized) datagrams a string each, and a response a parse by sip.js's
+    // grammar (milliseconds for a broken one). Our requests all go to the server, so it is the
+    // one source of the responses we await.
+    if (!this.acceptsMessagesFrom(from)) {
+      this.droppedMessages++;
+      return;
+    }
     if (!startsWithSipVersion(datagram, start)) {
-      // A stranger's request is refused on its source alone: decoding it first would cost a
-      // flood of scanners' (often oversized) datagrams a string each.
-      if (!this.acceptsRequestsFrom(from)) {
-        this.droppedMessages++;
-        return;
-      }
       this.receiveRequest(datagram.toString('utf8', start), datagram.length, from);
       return;
     }
@@ -287,7 +289,7 @@ export class UdpTransport implements Transport {
     this.onMessage?.(text);
   }
 
-  private acceptsRequestsFrom(from: TransportAddress): boolean {
+  private acceptsMessagesFrom(from: TransportAddress): boolean {
     return (
       this.options.acceptRequestsFromServerOnly === false ||
       from.address === this.options.server.address

@@ -67,6 +67,9 @@ const LINGER_MS = 1000;
 
 const SLICE_MS = 5;
 
+/** A scanner's few identities, as the registrar would relay its calls. */
+const SCANNER_USERS = ['100', '1001', '2000'];
+
 /** A small deterministic generator (xorshift32), so a run can be repeated. */
 function generator(seed: number) {
   let state = seed >>> 0 || 0x9e3779b9;
@@ -129,9 +132,17 @@ function offer(from: FloodAddress, random: Random): string {
   ].join('\r\n');
 }
 
-function malformedSip(plan: FloodPlan, from: FloodAddress, random: Random): Buffer {
+function malformedSip(
+  plan: FloodPlan,
+  from: FloodAddress,
+  random: Random,
+  fromUser?: string,
+): Buffer {
   const uri = `sip:${plan.user}@${plan.sip.address}:${plan.sip.port}`;
-  const valid = sipRequest('INVITE', uri, from, random, { body: offer(from, random) });
+  const valid = sipRequest('INVITE', uri, from, random, {
+    body: offer(from, random),
+    ...(fromUser === undefined ? {} : { fromUser }),
+  });
   switch (random.int(8)) {
     case 0:
       return random.bytes(1 + random.int(1200));
@@ -236,8 +247,11 @@ function datagramOf(
   switch (kind) {
     case 'sip-malformed':
       return { data: malformedSip(plan, strangerAddress, random), to: plan.sip, from: stranger };
-    case 'registrar-malformed':
-      return { data: malformedSip(plan, sources[0]!, random), to: plan.sip, from: 0 };
+    case 'registrar-malformed': {
+      // The scanner's identities again: what still reads as a call after the damage is its call.
+      const fromUser = SCANNER_USERS[random.int(SCANNER_USERS.length)];
+      return { data: malformedSip(plan, sources[0]!, random, fromUser), to: plan.sip, from: 0 };
+    }
     case 'sip-oversized': {
       const pad = `X-Pad: ${'A'.repeat(3000 + random.int(6000))}`;
       const data = sipRequest('OPTIONS', uri, strangerAddress, random, { extra: [pad] });
@@ -251,8 +265,7 @@ function datagramOf(
     }
     case 'invite-flood': {
       const from = sources[0]!;
-      // A scanner's few identities, as the registrar would relay its calls.
-      const fromUser = ['100', '1001', '2000'][random.int(3)];
+      const fromUser = SCANNER_USERS[random.int(SCANNER_USERS.length)];
       const data = sipRequest('INVITE', uri, from, random, { body: offer(from, random), fromUser });
       return { data: Buffer.from(data), to: plan.sip, from: 0 };
     }

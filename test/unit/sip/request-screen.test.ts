@@ -149,7 +149,7 @@ describe('requests refused before sip.js, with the RFC 3261 answer', () => {
     expect(response).toMatch(/^Unsupported: foo$/m);
     expect(response).toMatch(/^Via: SIP\/2.0\/UDP 198.51.100.10:5060;branch=z9hG4bK-\d+$/m);
     expect(response).toMatch(/^From: <sip:15145550100@198.51.100.10>;tag=f1$/m);
-    expect(response).toMatch(new RegExp(`^To: <sip:${USER}@198.51.100.10>;tag=r[0-9a-f]+$`, 'm'));
+    expect(response).toMatch(new RegExp(`^To: <sip:${USER}@198.51.100.10>;tag=s[0-9a-f]{8}$`, 'm'));
     expect(response).toMatch(/^Call-ID: copy-me$/m);
     expect(response).toMatch(/^CSeq: 1 OPTIONS$/m);
     expect(endpoint.sent.at(-1)?.to).toEqual(server);
@@ -346,10 +346,63 @@ describe('INVITE admission: ring once per caller per window, 503 beyond the rate
       'SIP/2.0 486 Busy Here',
       'SIP/2.0 486 Busy Here',
     ]);
-    // Its ACK ends here, its CANCEL is answered 200.
-    endpoint.deliver(request({ method: 'ACK', branch: 'z9hG4bK-r2', cseq: '1 ACK' }), server);
+    // Its ACK, which carries the To of the answer (RFC 3261 §17.1.1.3), ends here.
+    const answeredTo = /^To: .*$/m.exec(endpoint.sent[0]?.text ?? '')?.[0] ?? '';
+    const ack = request({
+      method: 'ACK',
+      branch: 'z9hG4bK-r2',
+      cseq: '1 ACK',
+      from: '<sip:alice@198.51.100.10>;tag=z9hG4bK-r2',
+    }).replace(/^To: .*$/m, answeredTo);
+    endpoint.deliver(ack, server);
     expect(endpoint.sent).toHaveLength(2);
     expect(delivered).toHaveLength(2);
+  });
+
+  it('keeps nothing of a refusal: an INVITE whose 503 was lost rings when resent after the bucket refills', () => {
+    for (let i = 0; i < 4; i++) endpoint.deliver(invite(`caller${i}`, `z9hG4bK-s${i}`), server);
+    const late = invite('caller9', 'z9hG4bK-s9');
+    endpoint.deliver(late, server);
+    expect(lastStatus()).toBe('SIP/2.0 503 Service Unavailable');
+    endpoint.deliver(late, server);
+    expect(lastStatus()).toBe('SIP/2.0 503 Service Unavailable');
+    expect(delivered).toHaveLength(4);
+    vi.advanceTimersByTime(1000);
+    endpoint.deliver(late, server);
+    expect(delivered).toHaveLength(5);
+  });
+
+  it('tells the ACK of a refusal by its To tag alone, long after the refusal is forgotten', () => {
+    const refusedInvite = invite('alice', 'z9hG4bK-old');
+    endpoint.deliver(invite('alice', 'z9hG4bK-rings'), server);
+    endpoint.deliver(refusedInvite, server);
+    endpoint.deliver(refusedInvite, server);
+    const answers = endpoint.sent.map((sent) => sent.text);
+    expect(answers).toHaveLength(2);
+    // A retransmission is answered alike, To tag included (RFC 3261 §8.2.7).
+    expect(answers[1]).toBe(answers[0]);
+    const toTag = /^To: .*;tag=(\S+)$/m.exec(answers[0] ?? '')?.[1];
+    expect(toTag).toMatch(/^s[0-9a-f]{8}$/);
+    // A flood of 5,000 refusals later, no record of this one is left.
+    for (let i = 0; i < 5000; i++) {
+      endpoint.deliver(invite(`flood${i % 3}`, `z9hG4bK-f${i}`), server);
+    }
+    vi.advanceTimersByTime(40_000);
+    const ack = (tag: string) =>
+      request({
+        method: 'ACK',
+        branch: 'z9hG4bK-old',
+        cseq: '1 ACK',
+        from: '<sip:alice@198.51.100.10>;tag=z9hG4bK-old',
+      }).replace(`To: <sip:${USER}@198.51.100.10>`, `To: <sip:${USER}@198.51.100.10>;tag=${tag}`);
+    const sent = endpoint.sent.length;
+    const seen = delivered.length;
+    endpoint.deliver(ack(toTag ?? ''), server);
+    expect(endpoint.sent.length).toBe(sent);
+    expect(delivered.length).toBe(seen);
+    // An ACK carrying another tag (sip.js's, of a dialog) is sip.js's to match.
+    endpoint.deliver(ack('a1b2c3d4e5'), server);
+    expect(delivered.length).toBe(seen + 1);
   });
 
   it('answers 503 with Retry-After once new callers exceed the rate', () => {

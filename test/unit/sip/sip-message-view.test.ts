@@ -102,6 +102,31 @@ describe('SIP message view bounds', () => {
     expect(viewSipMessage(response(String(2 ** 31 - 1)))?.cseq).toBe(2 ** 31 - 1);
   });
 
+  it('refuses unparsed a message without a Via branch or a CSeq number, and reads one folded or compact', () => {
+    const response = options([]).replace(
+      'OPTIONS sip:123456_home@203.0.113.7:5060 SIP/2.0',
+      'SIP/2.0 200 OK',
+    );
+    // What a flood sends by the thousand: sip.js's grammar took about 2 ms on each.
+    const broken = 'SIP/2.0 523 Whatever\r\nCSeq: x\r\n\r\n';
+    let view: ReturnType<typeof viewSipMessage> = null;
+    expect(
+      cpuMs(() => {
+        for (let i = 0; i < 1000; i++) view = viewSipMessage(broken);
+      }),
+    ).toBeLessThan(100);
+    expect(view).toBeNull();
+    expect(viewSipMessage(response.replace('CSeq: 1 OPTIONS', 'CSeq: OPTIONS'))).toBeNull();
+    expect(viewSipMessage(response.replace(';branch=z9hG4bK776asdhds', ''))).toBeNull();
+    expect(viewSipMessage(response.replace(/\r\nCSeq: [^\r]*/, ''))).toBeNull();
+    const compact = response.replace('Via: ', 'v:').replace('branch=', 'BRANCH=');
+    expect(viewSipMessage(compact)?.branch).toBe('z9hG4bK776asdhds');
+    const folded = response
+      .replace(';branch=', '\r\n ;branch=')
+      .replace('CSeq: 1 OPTIONS', 'CSeq:\r\n 1 OPTIONS');
+    expect(viewSipMessage(folded)).toMatchObject({ branch: 'z9hG4bK776asdhds', cseq: 1 });
+  });
+
   it('has the transport refuse such a datagram without handing it to sip.js', async () => {
     const endpoint = new FakeEndpoint();
     const transport = new UdpTransport(undefined, { endpoint, server });

@@ -178,6 +178,16 @@ describe('UdpTransport routing and filtering', () => {
     endpoint.deliver(request('INVITE', 'z9hG4bK-ok'), server);
     expect(delivered).toHaveLength(1);
     expect(transport.droppedMessages).toBe(3);
+    // A response comes from the server, which every request of ours goes to.
+    await transport.send(request('OPTIONS', 'z9hG4bK-asked'));
+    endpoint.deliver(response(200, 'OPTIONS', 'z9hG4bK-asked'), {
+      address: '192.0.2.66',
+      port: 5060,
+    });
+    expect(delivered).toHaveLength(1);
+    expect(transport.droppedMessages).toBe(4);
+    endpoint.deliver(response(200, 'OPTIONS', 'z9hG4bK-asked'), server);
+    expect(delivered).toHaveLength(2);
     await transport.dispose();
   });
 
