@@ -120,7 +120,7 @@ async function pageMetrics(session: CDPSession): Promise<{ task: number; layouts
 }
 
 /** CPU over `seconds`, counted only for processes alive at both ends of the window. */
-async function measureCpu(
+export async function measureCpu(
   browserSession: CDPSession,
   pageSession: CDPSession,
   seconds: number,
@@ -182,7 +182,7 @@ async function until(check: () => Promise<boolean> | boolean, ms: number, what: 
  * microphone may open), with the context's rate and output buffer the app uses.
  */
 const BARE_PAGE_URL = 'http://127.0.0.1:9/bare-audio-page';
-const BARE_PAGE = `<!doctype html><title>bare</title><script type="module">
+export const BARE_PAGE = `<!doctype html><title>bare</title><script type="module">
 const worklet = 'registerProcessor("pass", class extends AudioWorkletProcessor {' +
   ' process(inputs, outputs) { const i = inputs[0][0], o = outputs[0][0];' +
   ' if (i && o) o.set(i); return true; } });';

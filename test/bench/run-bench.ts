@@ -17,6 +17,7 @@ import {
   startSipp,
 } from '../lab/support/peers.js';
 import { BRIDGE_RELAY_THREAD, measureAppCost, type CpuShare } from './app-cost.js';
+import { measureAudioFloors } from './audio-floors.js';
 import { measureRelayLatency } from './relay-latency.js';
 import { measureRescueRecovery } from './rescue-recovery.js';
 import { measureNetworkChangeTimes } from './network-change-time.js';
@@ -44,10 +45,12 @@ const FLOOD_RATE = Number(process.env.BENCH_FLOOD_RATE ?? 500);
 const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 10);
 const SRTP_SECONDS = Number(process.env.BENCH_SRTP_SECONDS ?? 10);
 const SRTP_RUNS = Number(process.env.BENCH_SRTP_RUNS ?? 5);
+const FLOOR_SECONDS = Number(process.env.BENCH_FLOOR_SECONDS ?? 20);
+const FLOOR_ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 3);
 /**
  * BENCH_ONLY=relay (or a comma list of stun, invite, pacing, load, relay, rescue, netchange, app,
- * invite-flood, srtp, tls-register)
- * runs just those.
+ * invite-flood, srtp, tls-register, audio-floors)
+ * runs just those; `audio-floors` runs only when named (its rounds take minutes).
  */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 /**
@@ -70,9 +73,13 @@ const SECTIONS = [
   'invite-flood',
   'srtp',
   'tls-register',
+  'audio-floors',
 ];
+/** Sections a run without BENCH_ONLY leaves out. */
+const NAMED_ONLY_SECTIONS = ['audio-floors'];
 const TLS_REGISTER_RUNS = Number(process.env.BENCH_TLS_REGISTER_RUNS ?? 10);
-const runs = (section: string): boolean => ONLY.length === 0 || ONLY.includes(section);
+const runs = (section: string): boolean =>
+  ONLY.includes(section) || (ONLY.length === 0 && !NAMED_ONLY_SECTIONS.includes(section));
 const SERVER = `${PUBLIC.provider}:5060`;
 const STUN = `${PUBLIC.stunA}:3478`;
 
@@ -425,6 +432,7 @@ async function main(): Promise<void> {
   if (runs('invite-flood')) await inviteFloodRows(rows);
   if (runs('srtp')) await srtpRows(rows);
   if (runs('tls-register')) await tlsRegisterRows(rows);
+  if (runs('audio-floors')) await audioFloorRows(rows);
   process.stdout.write(
     `\n${table(rows)}\n\nMedians over repeated runs; p50/p99 over every packet. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, shared.\n`,
   );
@@ -569,6 +577,37 @@ async function appRows(rows: Row[]): Promise<void> {
     natter: `speaker ran dry ${cost.gaps.speakerUnderruns}×, RTP found no mic frame ${cost.gaps.micUnderruns}×, standing mic frames trimmed ${cost.gaps.micFramesTrimmed}`,
     target: 'none heard',
   });
+}
+
+/** Chromium's floor for call audio, graph by graph, alternating (test/bench/audio-floors.ts). */
+async function audioFloorRows(rows: Row[]): Promise<void> {
+  const runs = await measureAudioFloors({
+    seconds: FLOOR_SECONDS,
+    rounds: FLOOR_ROUNDS,
+    progress,
+  });
+  for (const run of runs) {
+    const threads = Object.entries(run.cpu.rendererThreads)
+      .filter(([, used]) => used >= 0.05)
+      .map(([name, used]) => `${name} ${round(used, 2)} %`)
+      .join(', ');
+    progress(
+      `${run.graph}: ${round(run.cpu.renderer, 2)} % (load ${run.loadAverage}; ${threads}); frames ${run.framesCarried ?? '-'}, capture lag ${run.captureLagMs === null ? '-' : `${round(run.captureLagMs, 1)} ms`}`,
+    );
+  }
+  const graphs = [...new Set(runs.map((run) => run.graph))];
+  for (const graph of graphs) {
+    const mine = runs.filter((run) => run.graph === graph);
+    const lags = mine.flatMap((run) => (run.captureLagMs === null ? [] : [run.captureLagMs]));
+    // A run whose graph carried nothing to the speaker did not cost what carrying does.
+    const carried = mine.filter((run) => run.framesCarried !== 0);
+    const silent = mine.length - carried.length;
+    rows.push({
+      measure: `audio floor: a bare page, graph ${graph}, renderer CPU, ${mine.length} runs of ${FLOOR_SECONDS} s`,
+      natter: `${carried.length > 0 ? `median ${round(median(carried.map((run) => run.cpu.renderer)), 2)} % of a core (${carried.map((run) => round(run.cpu.renderer, 2)).join(', ')})` : 'no run carried a frame'}${lags.length > 0 ? `; microphone frames ${round(median(lags), 1)} ms behind capture` : ''}${silent > 0 ? `; ${silent} more runs carried no frame and are left out` : ''}`,
+      target: `≤ ${APP_CALL_CPU_TARGET} % of a core (the whole call)`,
+    });
+  }
 }
 
 const NETCHANGE_TARGET_SECONDS = 5;

@@ -11,13 +11,13 @@ export interface AudioDevices {
   outputId: string | null;
 }
 
-/** Peak levels of the last 100 ms, 0..1. */
+/** Peak levels since the last report (REPORT_EVERY_MS, 200 ms), 0..1. */
 export interface CallAudioLevels {
   micPeak: number;
   speakerPeak: number;
 }
 
-/** What changes about once a second or less: kept apart from the levels, ten times a second. */
+/** What changes about once a second or less: kept apart from the levels, five times a second. */
 export interface CallAudioStatus {
   /** Median wait of microphone frames before RTP took them, ms (measured in main). */
   uplinkMs: number | null;

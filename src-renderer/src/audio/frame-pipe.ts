@@ -31,9 +31,15 @@ const TRIM_WINDOW_SAMPLES = AUDIO_SAMPLE_RATE;
 const FADE_SAMPLES = 4 * PER_MS;
 /** A frame within this of the buffer running dry was late, not the start of new audio. */
 const LATE_FRAME_MS = 500;
-export const REPORT_EVERY_MS = 100;
+/**
+ * Levels go to the page five times a second: each report that moves a meter is a frame the page
+ * styles, paints and composites, and at ten a second the meters cost the renderer's main thread
+ * and compositor about 2 % of a core in the bench (npm run bench, app rows), for steps the eye
+ * follows as well at five.
+ */
+export const REPORT_EVERY_MS = 200;
 /** Delay reports go out once every this many level reports: once a second. */
-const REPORTS_PER_DELAY = 10;
+const REPORTS_PER_DELAY = 5;
 const DELAY_WINDOW = 50;
 /**
  * Frames whose first sample has not played yet. The buffer holds at most eight; more pile up only

@@ -144,7 +144,7 @@ export function useQualityHistory(call: CallInfo): readonly QualitySample[] {
 }
 
 /**
- * Live audio levels: "no audio is arriving" seen, not guessed. The worklet reports ten times a
+ * Live audio levels: "no audio is arriving" seen, not guessed. The worklet reports five times a
  * second; each report that moves a meter by a visible step writes that meter's cover and value
  * straight to the page, without a React render and commit, and the cover sits on a layer of its
  * own (call.css), so the step is composited rather than painted.

@@ -155,7 +155,7 @@ describe('the frame pipe: main to the speaker', () => {
 });
 
 describe('the frame pipe: levels for the meters', () => {
-  it('reports each 100 ms the peaks of both directions since the last report', () => {
+  it('reports each REPORT_EVERY_MS the peaks of both directions since the last report', () => {
     const { pipe, toPage } = harness();
     const output = new Float32Array(RENDER_QUANTUM);
     const loud = new Float32Array(RENDER_QUANTUM).fill(-0.5);
