@@ -59,6 +59,11 @@ const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
  * its top self-time entries are printed.
  */
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/**
+ * BENCH_NATTER_NODE_FLAGS="--trace-gc --v8-pool-size=1" gives the Natter call of `pacing` those
+ * Node and V8 flags on its command line, where flags V8 reads only at start-up take effect.
+ */
+const NATTER_NODE_FLAGS = (process.env.BENCH_NATTER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 /** The parts measured in the NAT lab; `app` runs Chromium and the engine on loopback. */
 const LAB_SECTIONS = ['stun', 'invite', 'pacing', 'load', 'relay'];
 /**
@@ -187,6 +192,7 @@ async function natterPacing(lab: Lab): Promise<PacingRun> {
     lab.client,
     process.execPath,
     [
+      ...NATTER_NODE_FLAGS,
       ...(profiles ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
       join(REPO, 'bin/natter.js'),
       'call',
@@ -203,12 +209,25 @@ async function natterPacing(lab: Lab): Promise<PacingRun> {
     { NATTER_PASSWORD: LAB_PASSWORD },
   );
   const spawnedAt = Date.now();
+  // What V8 prints for tracing flags (--trace-opt) goes to stdout: kept in a file to read after,
+  // each chunk stamped with its arrival since spawning, since most of V8's traces carry no time.
+  let output = '';
+  if (NATTER_NODE_FLAGS.length > 0) {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += `@${Date.now() - spawnedAt} ms\n${chunk.toString()}`;
+    });
+  }
   // Its progress on stderr says when the call is answered: the CPU window starts there.
   await outputLine(child.stderr, /^Connected/, 'natter never said the call was connected');
   const windowFromMs = Date.now() - spawnedAt + CPU_WARMUP_SECONDS * 1000;
   const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   await new Promise((resolveExit) => child.once('exit', resolveExit));
   const intervals = await captured.done;
+  if (NATTER_NODE_FLAGS.length > 0) {
+    const file = join(mkdtempSync(join(tmpdir(), 'natter-output-')), 'stdout.txt');
+    writeFileSync(file, output);
+    progress(`natter call with ${NATTER_NODE_FLAGS.join(' ')}: its output in ${file}`);
+  }
   if (profiles) {
     progress(`profile of the natter call: ${profiles}`);
     // The window the CPU figure is sampled over: the call, without start-up and hang-up.
@@ -293,20 +312,25 @@ async function sampleCpu(
     return total;
   };
   // Per thread, user and system time apart: which thread the cost is on, and whether it is the
-  // kernel's (sending and waking) or the process's own.
+  // kernel's (sending and waking) or the process's own. Each is named by its place in the order
+  // the threads were started and its name: Node 20 names every thread "node", and its start-up
+  // order says what each is (README, Benchmark: 1 the platform's delayed-task thread, 2–5 V8's
+  // worker threads, which run the optimising compiler's jobs and the GC's helper tasks).
   const threadTicks = () => {
     const byThread = new Map<
       string,
-      { user: number; system: number; switches: number; runNs: number }
+      { label: string; user: number; system: number; switches: number; runNs: number }
     >();
     for (const child of processes()) {
       try {
-        for (const thread of readdirSync(`/proc/${child}/task`)) {
+        const threads = readdirSync(`/proc/${child}/task`).sort((a, b) => Number(a) - Number(b));
+        for (const [order, thread] of threads.entries()) {
           const stat = readFileSync(`/proc/${child}/task/${thread}/stat`, 'utf8');
           const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
           const status = readFileSync(`/proc/${child}/task/${thread}/status`, 'utf8');
           const schedstat = readFileSync(`/proc/${child}/task/${thread}/schedstat`, 'utf8');
           byThread.set(`${child}/${thread}`, {
+            label: `thread ${order}, ${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`,
             runNs: Number(schedstat.split(' ')[0]),
             user: Number(fields[11]),
             system: Number(fields[12]),
@@ -336,7 +360,7 @@ async function sampleCpu(
       const start = threadsBefore.get(id) ?? { user: 0, system: 0, switches: 0, runNs: 0 };
       const [owner, thread] = id.split('/');
       return {
-        name: owner === thread ? `${id} (main)` : id,
+        name: `${id} (${owner === thread ? 'main' : after.label})`,
         user: after.user - start.user,
         system: after.system - start.system,
         switches: (after.switches - start.switches) / elapsed,
