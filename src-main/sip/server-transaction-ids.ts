@@ -41,7 +41,7 @@ export class ServerTransactionIds {
     const received = viaBranch(topVia);
     const sentBy = viaSentBy(topVia);
     const branch = detached(received ?? rfc2543Branch(head, topVia));
-    const key = detached(`${branch}|${sentBy}|${methodClass(head.method)}`);
+    const key = detached(transactionKey(branch, sentBy, head.method));
     let seen = this.byTransaction.get(key);
     if (seen === undefined && head.method === 'CANCEL') {
       // A CANCEL belongs to the request it cancels: same branch, same sent-by, another method.
@@ -64,9 +64,8 @@ export class ServerTransactionIds {
    * needs none.
    */
   held(head: SipRequestHead): string | undefined {
-    const topVia = headerValue(head, 'via') ?? '';
-    const key = `${requestBranch(head)}|${viaSentBy(topVia)}|${methodClass(head.method)}`;
-    return this.byTransaction.get(key);
+    const sentBy = viaSentBy(headerValue(head, 'via') ?? '');
+    return this.byTransaction.get(transactionKey(requestBranch(head), sentBy, head.method));
   }
 
   /** A response sip.js built carries the branch it was given; the wire gets the request's own. */
@@ -105,6 +104,11 @@ export class ServerTransactionIds {
 export function requestBranch(head: SipRequestHead): string {
   const topVia = headerValue(head, 'via') ?? '';
   return viaBranch(topVia) ?? rfc2543Branch(head, topVia);
+}
+
+/** A server transaction's identity: branch, sent-by and method (RFC 3261 §17.2.3). */
+function transactionKey(branch: string, sentBy: string, method: string): string {
+  return `${branch}|${sentBy}|${methodClass(method)}`;
 }
 
 /** ACK is matched to the INVITE it acknowledges (RFC 3261 §17.2.3). */
