@@ -9,7 +9,9 @@
  *   what; the tray's line too ("Voicemail: 2 new (Home office), 1 new (Office)");
  * - the dialer's Voicemail button calls the mailbox of the account chosen to call from: *97 on
  *   the main account's registrar, Office's own number (*98) on Office's, and never the other;
- * - Settings → Accounts lists each account's count and mailbox number.
+ * - Settings → Accounts lists each account's count and mailbox number;
+ * - once the main account's messages are heard, the header's badge opens the dialer on Office,
+ *   the account that still has news, so its Voicemail button calls Office's mailbox.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Page } from 'playwright-core';
@@ -169,5 +171,30 @@ describe.skipIf(skip)('voicemail on two accounts in Chromium against the real en
     );
     await list.scrollIntoViewIfNeeded();
     await shot('voicemail-accounts-list');
+  });
+
+  it('the header badge opens the dialer on the account whose mailbox has news', async () => {
+    await tab('Dialer').click();
+    await chooser().selectOption('first');
+    const notifier = await notify(bridge.service.engine, 'provider-notifies-messages-read.xml');
+    await expect
+      .poll(() => badge().getAttribute('aria-label'), { timeout: 15_000 })
+      .toBe('Voicemail: 1 new (Office). Open the dialer');
+    if (notifier.child.exitCode === null) {
+      await new Promise((resolve) => notifier.child.once('exit', resolve));
+    }
+    expect(notifier.child.exitCode, notifier.output().slice(-600)).toBe(0);
+    // From another page, as a user who sees the badge light up while looking at History.
+    await tab('History').click();
+    await badge().click();
+    await expect.poll(() => chooser().inputValue(), { timeout: 5_000 }).toBe('office');
+    expect(await voicemailButton().getAttribute('aria-label')).toBe(
+      'Voicemail, 1 new: call *98 from Office',
+    );
+    // The choice is the user's again: it stays across pages until changed.
+    await chooser().selectOption('first');
+    await tab('History').click();
+    await tab('Dialer').click();
+    expect(await chooser().inputValue()).toBe('first');
   });
 });

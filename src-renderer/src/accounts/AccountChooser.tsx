@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
 import type { Store } from '../state/store.js';
 import { useStore } from '../state/store.js';
@@ -40,4 +41,14 @@ export function useAccountRegistered(store: Store, accountId: string): boolean {
     if (chosen) return chosen.registration.state === 'registered';
     return accountId === FIRST_ACCOUNT_ID && s.registration.state === 'registered';
   });
+}
+
+/**
+ * The account the dialer calls from, kept while the user moves between pages (as a desk phone
+ * keeps its line key); an account removed in Settings falls back to the first.
+ */
+export function useChosenAccount(store: Store): [string, (accountId: string) => void] {
+  const [chosen, choose] = useState(FIRST_ACCOUNT_ID);
+  const known = useStore(store, (s) => s.accounts.some((account) => account.id === chosen));
+  return [known ? chosen : FIRST_ACCOUNT_ID, choose];
 }

@@ -15,6 +15,7 @@ import { SipTraceView } from '../network/SipTraceView.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailBadge } from '../voicemail/VoicemailBadge.js';
 import { DoNotDisturbBadge } from '../accounts/DoNotDisturbBadge.js';
+import { useChosenAccount } from '../accounts/AccountChooser.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
 type Tab = 'dialer' | 'contacts' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
@@ -46,6 +47,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const registration = useStore(store, (s) => s.registration);
   const contacts = useStore(store, (s) => s.contacts);
   const [prefill, setPrefill] = useState<string | null>(null);
+  const [dialFrom, chooseDialFrom] = useChosenAccount(store);
   // A tel:/sip:/callto: link opened on the desktop fills the dialer; the user presses Call.
   useEffect(() => store.bridge.on('dial', ({ number }) => setPrefill(number)), [store]);
   /** The element a page opens at (a section of Settings), or null for its top. */
@@ -97,7 +99,14 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             <strong>Natter</strong>
             <span className="account">{registration.account?.user ?? 'No account'}</span>
           </div>
-          <VoicemailBadge store={store} onOpen={() => setTab('dialer')} />
+          <VoicemailBadge
+            store={store}
+            chosenAccountId={dialFrom}
+            onOpen={(accountId) => {
+              if (accountId) chooseDialFrom(accountId);
+              setTab('dialer');
+            }}
+          />
           <DoNotDisturbBadge store={store} onOpenSettings={openSettings} />
         </div>
         <NatIndicator store={store} onOpen={() => setTab('network')} />
@@ -144,7 +153,13 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             backLabel={tab === 'doctor' ? 'Open the connection check' : 'Back to dialer'}
           />
         ) : tab === 'dialer' ? (
-          <Dialer store={store} prefill={prefill} onOpenHistory={() => setTab('history')} />
+          <Dialer
+            store={store}
+            prefill={prefill}
+            accountId={dialFrom}
+            onChooseAccount={chooseDialFrom}
+            onOpenHistory={() => setTab('history')}
+          />
         ) : tab === 'contacts' ? (
           <ContactsView store={store} />
         ) : tab === 'history' ? (

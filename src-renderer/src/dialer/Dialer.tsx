@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
 import { AccountChooser, useAccountRegistered } from '../accounts/AccountChooser.js';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
@@ -44,15 +43,19 @@ export function Keypad({ onKey, label }: { onKey: (key: string) => void; label: 
 export function Dialer({
   store,
   prefill,
+  accountId,
+  onChooseAccount,
   onOpenHistory,
 }: {
   store: Store;
   prefill: string | null;
+  /** The account calls go out on (the app keeps the choice across pages). */
+  accountId: string;
+  onChooseAccount: (accountId: string) => void;
   /** Opens the History page with every call. */
   onOpenHistory: () => void;
 }) {
   const [number, setNumber] = useState('');
-  const [accountId, setAccountId] = useState(FIRST_ACCOUNT_ID);
   const registered = useAccountRegistered(store, accountId);
   const history = useStore(store, (s) => s.history);
   useEffect(() => {
@@ -124,7 +127,7 @@ export function Dialer({
             )
           }
         />
-        <AccountChooser store={store} accountId={accountId} onChange={setAccountId} />
+        <AccountChooser store={store} accountId={accountId} onChange={onChooseAccount} />
         <Keypad label="Keypad" onKey={(key) => setNumber((current) => current + key)} />
         <div className="dial-row">
           <button
