@@ -156,17 +156,53 @@ export class CallMedia implements CallMediaPort {
       return current;
     }
     this.useMedia(next);
-    if (gone) {
-      // A session sends from the socket it was made with: a new one on the new socket, sending
-      // at once to the far end, so that the router maps it before the far end's RTP can arrive
-      // at the new address (and push our packets onto another public port than the SDP's).
-      this.session?.stop();
-      this.session = null;
-      this.sessionTransports = null;
-      await media.close();
-      this.startMedia();
-    }
+    if (gone) await this.moveSessionFrom(media);
     return next.address;
+  }
+
+  /**
+   * Moves the media to a new socket pair, mapped anew through `strategy`: for a router that keeps
+   * the old pair's public port for a flow of the far end's own. A far end whose RTP reached that
+   * port before ours left (it answered and spoke at once) holds the port's conntrack slot on a
+   * Linux router, so ours leaves by another port and its audio, sent to the SDP's, is dropped; a
+   * fresh STUN answer on the old pair still names the old port. The new pair sends at once.
+   */
+  async reopenOnNewPorts(strategy: NatStrategyId): Promise<MediaAddress | null> {
+    const media = this.media;
+    if (!media || this.closed || media.strategy === 'turn') return null;
+    let next: NatMedia;
+    try {
+      next = await this.options.strategyFor(strategy).openMedia(this.openOptions());
+    } catch {
+      return null;
+    }
+    if (
+      this.closed ||
+      this.media !== media ||
+      next.strategy !== strategy ||
+      next.address.source === 'local'
+    ) {
+      await next.close();
+      return null;
+    }
+    this.useMedia(next);
+    await this.moveSessionFrom(media);
+    return next.address;
+  }
+
+  /**
+   * A session sends from the socket it was made with: a new one on the new pair, its counts
+   * carried on, sending at once to the far end, so that the router maps it before the far end's
+   * RTP can arrive at the new address (and push our packets onto another public port than the
+   * SDP's).
+   */
+  private async moveSessionFrom(old: NatMedia): Promise<void> {
+    if (this.session) this.carriedStats = this.stats();
+    this.session?.stop();
+    this.session = null;
+    this.sessionTransports = null;
+    await old.close();
+    this.startMedia();
   }
 
   /** What a reopen asks of a strategy: `media`'s sockets when it keeps them. */

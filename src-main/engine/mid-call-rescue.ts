@@ -9,6 +9,9 @@
  *   next one is taken at once, without a re-INVITE.
  * - `turn`: a relay on the configured TURN server, where the user allows relaying: it carries
  *   audio through any NAT, symmetric ones included.
+ * - new ports, when no relay took the call: a new socket pair with its own STUN mapping, sending
+ *   at once. A far end whose RTP arrived before ours can hold our public port toward it on a
+ *   Linux router (our packets then leave by another port), while STUN still names that port.
  *
  * A re-INVITE answered 491 (glare with one from the far end) is tried once more after the
  * RFC 3261 §14.1 wait: 2.1–4 s when we own the Call-ID (our call), else 0–2 s, in 10 ms steps.
@@ -34,6 +37,8 @@ export interface MidCallRescuePorts {
   available: readonly NatStrategyId[];
   /** Reopens the media with `strategy`; the address the next offer carries, or null on failure. */
   reopen(strategy: NatStrategyId): Promise<MediaAddress | null>;
+  /** Moves the media to a new socket pair mapped through `strategy`; as {@link reopen}. */
+  reopenOnNewPorts?(strategy: NatStrategyId): Promise<MediaAddress | null>;
   /** Sends the new offer; the final status of the re-INVITE (491 for glare). */
   offer(): Promise<number>;
   report(rescue: CallRescue): void;
@@ -48,6 +53,7 @@ export interface MidCallRescuePorts {
 export class MidCallRescue {
   private readonly watch = new OneWayAudioWatch();
   private readonly tried = new Set<NatStrategyId>();
+  private triedNewPorts = false;
   private readonly now: () => number;
   private readonly setTimer: (run: () => void, ms: number) => () => void;
   private readonly answeredAt: number;
@@ -106,7 +112,7 @@ export class MidCallRescue {
     const steps = LADDER.filter(
       (step) => this.ports.available.includes(step) && !this.tried.has(step) && from !== 'turn',
     );
-    if (steps.length === 0) {
+    if (steps.length === 0 && !this.newPortsLeft(from)) {
       // Nothing left that could help: say it once, then stay quiet for the rest of the call.
       if (!this.exhausted) {
         this.exhausted = true;
@@ -128,26 +134,58 @@ export class MidCallRescue {
           this.ports.log?.('info', `one-way audio: the ${step} mapping is unchanged`);
           continue;
         }
-        const at = Math.round((this.now() - this.answeredAt) / 100) / 10;
-        const status = await this.offerWithGlare();
+        await this.offerMoved(step, from, verdict, sample);
+        return;
+      }
+      // No relay took the call: the last thing left is a new pair of ports of our own.
+      if (this.ports.reopenOnNewPorts && this.newPortsLeft(from)) {
+        this.triedNewPorts = true;
+        const address = await this.ports.reopenOnNewPorts('stun');
         if (this.stopped) return;
-        if (status < 200 || status >= 300) {
-          this.ports.log?.('warn', `one-way audio: the re-INVITE with ${step} got ${status}`);
+        if (!address) {
+          this.ports.log?.('warn', 'one-way audio: could not open new ports for the media');
           return;
         }
-        const rescue: CallRescue = { at, from, to: step, recovered: false };
-        this.pending = {
-          rescue,
-          receivedBefore: this.ports.sample()?.packetsReceived ?? sample.packetsReceived,
-        };
-        this.watch.restart();
-        this.ports.report(rescue);
-        this.ports.log?.('info', `one-way audio (${verdict}): re-INVITEd with ${step}`);
-        return;
+        await this.offerMoved('stun', from, verdict, sample, ' on new ports');
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Whether moving to new ports is still to try: once per call, for a call on its STUN mapping. */
+  private newPortsLeft(from: NatStrategyId): boolean {
+    return (
+      this.ports.reopenOnNewPorts !== undefined &&
+      !this.triedNewPorts &&
+      from === 'stun' &&
+      this.ports.available.includes('stun')
+    );
+  }
+
+  /** Offers the reopened media by re-INVITE and, once accepted, waits for the far end's audio. */
+  private async offerMoved(
+    step: NatStrategyId,
+    from: NatStrategyId,
+    verdict: OneWayAudio,
+    sample: MediaSample,
+    how = '',
+  ): Promise<void> {
+    const at = Math.round((this.now() - this.answeredAt) / 100) / 10;
+    const status = await this.offerWithGlare();
+    if (this.stopped) return;
+    if (status < 200 || status >= 300) {
+      this.ports.log?.('warn', `one-way audio: the re-INVITE with ${step}${how} got ${status}`);
+      return;
+    }
+    const rescue: CallRescue = { at, from, to: step, recovered: false };
+    this.pending = {
+      rescue,
+      receivedBefore: this.ports.sample()?.packetsReceived ?? sample.packetsReceived,
+    };
+    this.watch.restart();
+    this.ports.report(rescue);
+    this.ports.log?.('info', `one-way audio (${verdict}): re-INVITEd with ${step}${how}`);
   }
 
   private async offerWithGlare(): Promise<number> {

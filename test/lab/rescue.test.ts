@@ -15,7 +15,12 @@ import {
   type SipPacket,
   type UdpPacket,
 } from './support/capture.js';
-import { clientRtpPort, moveMapping, symmetricMediaToProvider } from './support/media-mapping.js';
+import {
+  clientRtpPort,
+  moveMapping,
+  moveMediaMapping,
+  symmetricMediaToProvider,
+} from './support/media-mapping.js';
 import { createLab, PUBLIC, type Lab } from './support/netns-lab.js';
 import {
   delay,
@@ -108,7 +113,7 @@ describe.skipIf(skip)('one-way audio rescued mid-call', () => {
    * A cone NAT that forgets the RTP mapping mid-call and maps the socket to a new public port:
    * the provider keeps sending to the old one. Returns what the wire showed.
    */
-  async function mappingMovesMidCall(extra: string[]) {
+  async function mappingMovesMidCall(extra: string[], move = moveMapping) {
     const current = createLab({ nat: 'cone' });
     lab = current;
     await startCoturn(current);
@@ -120,7 +125,7 @@ describe.skipIf(skip)('one-way audio rescued mid-call', () => {
     expect(localPort, 'no RTP flow from the client toward the provider').not.toBeNull();
     await delay(2000);
     const brokeAt = Date.now() / 1000;
-    moveMapping(current, localPort ?? 0, MOVED_PORT);
+    move(current, localPort ?? 0, MOVED_PORT);
     const run = await running;
     const client = await clientSide.stop();
     const provider = await providerSide.stop();
@@ -130,7 +135,7 @@ describe.skipIf(skip)('one-way audio rescued mid-call', () => {
       from: PROVIDER_MEDIA,
       to: { address: current.clientAddress },
     });
-    return { report, stderr: run.stderr, brokeAt, toClient, provider };
+    return { report, stderr: run.stderr, brokeAt, toClient, provider, localPort };
   }
 
   it('a moved mapping: re-INVITE with the refreshed STUN mapping within 5 s, then audio both ways', async () => {
@@ -163,6 +168,55 @@ describe.skipIf(skip)('one-way audio rescued mid-call', () => {
     expect(toClient.filter((p) => p.time < brokeAt).length).toBeGreaterThan(50);
     expect(invitesAt(provider).length).toBe(1);
     // The provider goes on sending to the old mapping, which leads nowhere now.
+    expect(
+      rtpPackets(after(provider, brokeAt + 0.5), { from: PROVIDER_MEDIA }).length,
+    ).toBeGreaterThan(50);
+    expect(after(toClient, brokeAt + 0.5)).toEqual([]);
+    expect(report.rescue).toBeNull();
+  }, 60_000);
+
+  it('only the media flow moved (STUN still sees the old port), no relay: the media moves to new ports, re-INVITEd, audio both ways', async () => {
+    const { report, stderr, brokeAt, toClient, provider } = await mappingMovesMidCall(
+      [],
+      moveMediaMapping,
+    );
+    expect(toClient.filter((p) => p.time < brokeAt).length).toBeGreaterThan(50);
+    const invites = invitesAt(provider);
+    expect(invites.length, stderr).toBe(2);
+    const [offer, reinvite] = invites;
+    const firstPort = offer?.sdp?.audioPort ?? -1;
+    const newPort = reinvite?.sdp?.audioPort ?? -1;
+    // Neither the port STUN still names for the old socket nor where its media went now.
+    expect(reinvite?.sdp?.connection).toBe(PUBLIC.router);
+    expect([firstPort, MOVED_PORT]).not.toContain(newPort);
+    expect((reinvite?.time ?? Infinity) - brokeAt).toBeLessThan(5);
+    const rescuedAt = reinvite?.time ?? Infinity;
+    // Between the break and the rescue our RTP reached the provider from the moved port, then
+    // from the new one before the re-INVITE named it: the router had mapped it before the
+    // provider could send there. Nothing of the provider's reached the client meanwhile.
+    const between = (p: UdpPacket) => p.time > brokeAt + 0.2 && p.time < rescuedAt;
+    const oursBetween = rtpPackets(provider.filter(between), { to: PROVIDER_MEDIA });
+    expect(oursBetween.filter((p) => p.sport === MOVED_PORT).length).toBeGreaterThan(20);
+    expect(oursBetween.filter((p) => p.sport === newPort).length).toBeGreaterThan(0);
+    expect(oursBetween.every((p) => p.sport === MOVED_PORT || p.sport === newPort)).toBe(true);
+    expect(toClient.filter((p) => p.time > brokeAt + 0.5 && p.time < rescuedAt)).toEqual([]);
+    // After it, both ways through the new ports.
+    expect(after(toClient, rescuedAt + 0.5).length).toBeGreaterThan(100);
+    const fromNew = rtpPackets(after(provider, rescuedAt), {
+      from: { address: PUBLIC.router, port: newPort },
+      to: PROVIDER_MEDIA,
+    });
+    expect(fromNew.length).toBeGreaterThan(100);
+    expect(report.rescue).toMatchObject({ from: 'stun', to: 'stun', recovered: true });
+  }, 60_000);
+
+  it('control, --no-rescue: only the media flow moved, and the provider is never heard again', async () => {
+    const { report, brokeAt, toClient, provider } = await mappingMovesMidCall(
+      ['--no-rescue'],
+      moveMediaMapping,
+    );
+    expect(toClient.filter((p) => p.time < brokeAt).length).toBeGreaterThan(50);
+    expect(invitesAt(provider).length).toBe(1);
     expect(
       rtpPackets(after(provider, brokeAt + 0.5), { from: PROVIDER_MEDIA }).length,
     ).toBeGreaterThan(50);

@@ -4,7 +4,7 @@
  * only the media toward the provider symmetrically (a new random port per destination) while
  * STUN sees a cone.
  */
-import type { Lab } from './netns-lab.js';
+import { PUBLIC, type Lab } from './netns-lab.js';
 import { PROVIDER_MEDIA_PORT } from './peers.js';
 import { waitFor } from './wait.js';
 
@@ -42,34 +42,32 @@ function listing(lab: Lab, args: string[]): string {
  * it from now on to `publicPort`: the provider's RTP to the old port is dropped.
  */
 export function moveMapping(lab: Lab, localPort: number, publicPort: number): void {
+  remap(lab, localPort, publicPort, []);
+}
+
+/**
+ * Only the socket's flow toward the provider's media moves to `publicPort`; its STUN flows keep
+ * the old mapping, so a STUN answer on the socket still names the port the SDP carries. What a
+ * Linux router does when a flow of the far end's own holds that port toward it (its RTP came in
+ * before ours went out, on a kernel without UDP clash resolution): ours leaves by another port.
+ */
+export function moveMediaMapping(lab: Lab, localPort: number, publicPort: number): void {
+  remap(lab, localPort, publicPort, [
+    '-d',
+    PUBLIC.provider,
+    '--dport',
+    String(PROVIDER_MEDIA_PORT),
+  ]);
+}
+
+function remap(lab: Lab, localPort: number, publicPort: number, toward: string[]): void {
+  const flow = ['-p', 'udp', '-s', lab.clientAddress, '--sport', String(localPort), ...toward];
   lab.exec(lab.router, 'iptables', [
-    '-t',
-    'nat',
-    '-I',
-    'POSTROUTING',
-    '1',
-    '-o',
-    lab.routerWanInterface,
-    '-p',
-    'udp',
-    '-s',
-    lab.clientAddress,
-    '--sport',
-    String(localPort),
-    '-j',
-    'MASQUERADE',
-    '--to-ports',
-    String(publicPort),
+    ...['-t', 'nat', '-I', 'POSTROUTING', '1', '-o', lab.routerWanInterface],
+    ...flow,
+    ...['-j', 'MASQUERADE', '--to-ports', String(publicPort)],
   ]);
-  lab.exec(lab.router, 'conntrack', [
-    '-D',
-    '-p',
-    'udp',
-    '-s',
-    lab.clientAddress,
-    '--sport',
-    String(localPort),
-  ]);
+  lab.exec(lab.router, 'conntrack', ['-D', ...flow]);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TransportAddress } from '../../../src-shared/domain.js';
 
@@ -113,5 +114,71 @@ describe('CallMedia.renew after a network change', () => {
     expect(renewed).toMatchObject({ connection: '127.0.0.2', source: 'local' });
     // A new socket pair: the old one was bound to 127.0.0.1.
     expect(renewed.audioPort).not.toBe(before.audioPort);
+  });
+});
+
+/** An offer from a far end that listens on 127.0.0.1:`port`. */
+function offerFrom(port: number): string {
+  return [
+    'v=0',
+    'o=far 1 1 IN IP4 127.0.0.1',
+    's=-',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${port} RTP/AVP 0`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
+}
+
+describe('CallMedia.reopenOnNewPorts for a router that holds the old port', () => {
+  const opened: Array<{ close(): void }> = [];
+  const farEnds: Socket[] = [];
+  afterEach(() => {
+    for (const call of opened.splice(0)) call.close();
+    for (const far of farEnds.splice(0)) far.close();
+  });
+
+  it('sends from a new socket pair at once, offers its mapping next, and keeps the counts', async () => {
+    const far = createSocket('udp4');
+    farEnds.push(far);
+    const sources: number[] = [];
+    far.on('message', (_packet, from) => sources.push(from.port));
+    await new Promise<void>((resolve) => far.bind(0, '127.0.0.1', resolve));
+    discovery.mapped = { address: '198.51.100.1', port: 40000 };
+    const call = media(network('127.0.0.1'));
+    opened.push(call);
+    call.applyRemoteDescription(offerFrom(far.address().port));
+    await call.localDescription({ hold: false });
+    await vi.waitFor(() => expect(sources.length).toBeGreaterThan(3), { timeout: 2000 });
+    const oldPort = sources[0];
+    const sentBefore = call.stats()?.packetsSent ?? 0;
+
+    discovery.mapped = { address: '198.51.100.1', port: 40002 };
+    const moved = await call.reopenOnNewPorts('stun');
+    expect(moved).toEqual({ connection: '198.51.100.1', audioPort: 40002, source: 'stun' });
+    const heardBefore = sources.length;
+    // The new pair's first packet goes out with the move, before any offer names it.
+    await vi.waitFor(() => expect(sources.slice(heardBefore).length).toBeGreaterThan(0), {
+      timeout: 200,
+    });
+    const newPorts = new Set(sources.slice(heardBefore));
+    expect(newPorts.has(oldPort ?? -1)).toBe(false);
+    expect(newPorts.size).toBe(1);
+    expect(call.stats()?.packetsSent).toBeGreaterThan(sentBefore);
+    const next = await call.localDescription({ hold: false });
+    expect(parseAudioSdp(next)).toMatchObject({ connection: '198.51.100.1', audioPort: 40002 });
+  });
+
+  it('stays on its sockets when the new pair learns no public address', async () => {
+    discovery.mapped = { address: '198.51.100.1', port: 40000 };
+    const call = media(network('127.0.0.1'));
+    opened.push(call);
+    await call.prepare();
+    discovery.mapped = null;
+    expect(await call.reopenOnNewPorts('stun')).toBeNull();
+    const next = await call.localDescription({ hold: false });
+    expect(parseAudioSdp(next)).toMatchObject({ connection: '198.51.100.1', audioPort: 40000 });
   });
 });

@@ -12,6 +12,8 @@ function fakeCall(options: {
   available?: NatStrategyId[];
   /** The address each reopen returns, by strategy (null: the strategy failed). */
   reopened?: Partial<Record<NatStrategyId, MediaAddress | null>>;
+  /** The address a move to new ports returns (null: it failed); absent: the call cannot move. */
+  newPorts?: MediaAddress | null;
   /** Final statuses of successive re-INVITEs; 200 once they run out. */
   statuses?: number[];
   ownsCallId?: boolean;
@@ -20,7 +22,7 @@ function fakeCall(options: {
   const timers: Array<{ at: number; run: () => void }> = [];
   const media = { sent: 0, received: 0, held: false, receiving: true };
   let advertised: MediaAddress | null = STUN_ADDRESS;
-  const reopens: NatStrategyId[] = [];
+  const reopens: Array<NatStrategyId | 'new ports'> = [];
   const offers: number[] = [];
   const reports: CallRescue[] = [];
   const statuses = [...(options.statuses ?? [])];
@@ -40,6 +42,15 @@ function fakeCall(options: {
       if (address) advertised = address;
       return Promise.resolve(address ?? null);
     },
+    ...(options.newPorts === undefined
+      ? {}
+      : {
+          reopenOnNewPorts: () => {
+            reopens.push('new ports');
+            if (options.newPorts) advertised = options.newPorts;
+            return Promise.resolve(options.newPorts ?? null);
+          },
+        }),
     offer: () => {
       offers.push(now);
       return Promise.resolve(statuses.shift() ?? 200);
@@ -124,6 +135,59 @@ describe('MidCallRescue', () => {
     await call.advance(30_000);
     expect(call.offers).toHaveLength(1);
     expect(call.reports.at(-1)?.recovered).toBe(false);
+  });
+
+  it('without a relay, an unchanged STUN mapping moves the media to new ports: one re-INVITE', async () => {
+    const newPorts = { ...STUN_ADDRESS, audioPort: 4100 };
+    const call = fakeCall({ available: ['stun'], reopened: { stun: STUN_ADDRESS }, newPorts });
+    stop = () => call.rescue.stop();
+    call.media.receiving = false;
+    await call.advance(4000);
+    expect(call.reopens).toEqual(['stun', 'new ports']);
+    expect(call.offers).toHaveLength(1);
+    expect(call.reports[0]).toMatchObject({ from: 'stun', to: 'stun', recovered: false });
+    call.media.receiving = true;
+    await call.advance(1000);
+    expect(call.reports.at(-1)).toMatchObject({ to: 'stun', recovered: true });
+    // Once per call: quiet again later, nothing is left to try and no re-INVITE follows.
+    call.media.receiving = false;
+    await call.advance(30_000);
+    expect(call.reopens).toEqual(['stun', 'new ports']);
+    expect(call.offers).toHaveLength(1);
+  });
+
+  it('a relay comes before new ports, and one that fails to open leaves them', async () => {
+    const relayed: MediaAddress = { connection: '198.51.100.20', audioPort: 50000, source: 'turn' };
+    const newPorts = { ...STUN_ADDRESS, audioPort: 4100 };
+    const relayedCall = fakeCall({ reopened: { stun: STUN_ADDRESS, turn: relayed }, newPorts });
+    const failedRelay = fakeCall({ reopened: { stun: STUN_ADDRESS, turn: null }, newPorts });
+    stop = () => {
+      relayedCall.rescue.stop();
+      failedRelay.rescue.stop();
+    };
+    for (const call of [relayedCall, failedRelay]) call.media.receiving = false;
+    await relayedCall.advance(30_000);
+    await failedRelay.advance(4000);
+    // On the relay the call has nowhere further to go: new ports are never tried.
+    expect(relayedCall.reopens).toEqual(['stun', 'turn']);
+    expect(relayedCall.offers).toHaveLength(1);
+    expect(failedRelay.reopens).toEqual(['stun', 'turn', 'new ports']);
+    expect(failedRelay.offers).toHaveLength(1);
+    expect(failedRelay.reports[0]).toMatchObject({ from: 'stun', to: 'stun' });
+  });
+
+  it('new ports that cannot be opened end the rescue quietly', async () => {
+    const call = fakeCall({
+      available: ['stun'],
+      reopened: { stun: STUN_ADDRESS },
+      newPorts: null,
+    });
+    stop = () => call.rescue.stop();
+    call.media.receiving = false;
+    await call.advance(30_000);
+    expect(call.reopens).toEqual(['stun', 'new ports']);
+    expect(call.offers).toEqual([]);
+    expect(call.reports).toEqual([]);
   });
 
   it('never on hold, and without a relay allowed only STUN is tried', async () => {
