@@ -41,8 +41,8 @@ export interface EngineOptions {
   sipTimers: SipTimers;
   /** User-Agent header. */
   userAgentString: string;
-  /** Accept SIP requests only from the registrar's address (no "ghost calls" from scanners). */
-  acceptRequestsFromServerOnly: boolean;
+  /** Accept SIP requests and responses only from the registrar's address (no "ghost calls"). */
+  acceptSipFromServerOnly: boolean;
   /** A TURN relay (RFC 8656) for networks STUN cannot fix; none by default. */
   turn: { server: string; username: string; password: string } | null;
   /** Relay calls never, only behind a symmetric NAT (the default), or always. */
@@ -124,7 +124,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   stunRtoMs: 500,
   sipTimers: { t1: 500, t2: 4000 },
   userAgentString: 'Natter/0.1',
-  acceptRequestsFromServerOnly: true,
+  acceptSipFromServerOnly: true,
   turn: null,
   turnPolicy: 'symmetric',
   advertiseRtcp: true,

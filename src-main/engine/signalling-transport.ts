@@ -54,7 +54,7 @@ export function signallingTransportClass(
     extraCa,
     ...(options.localAddress === '0.0.0.0' ? {} : { localAddress: options.localAddress }),
   });
-  const { endpoint: _endpoint, acceptRequestsFromServerOnly: _server, ...shared } = common;
+  const { endpoint: _endpoint, acceptSipFromServerOnly: _server, ...shared } = common;
   return class extends StreamTransport {
     constructor(logger: unknown) {
       super(logger, {

@@ -139,7 +139,7 @@ export class SipAccount {
         endpoint,
         server: serverAddress,
         timers: options.sipTimers,
-        acceptRequestsFromServerOnly: options.acceptRequestsFromServerOnly,
+        acceptSipFromServerOnly: options.acceptSipFromServerOnly,
         localUser: account.user,
         inviteAdmission: options.incomingCallLimit,
         busy: () => delegate.busyBecause?.() ?? null,

@@ -26,7 +26,7 @@ export interface UdpTransportOptions extends ClientTransactionHooks {
    * can reach the mapped port, and SIP scanners ring phones with "ghost calls"; a voip.ms account
    * only ever receives requests from its server, and sends its own requests nowhere else.
    */
-  acceptRequestsFromServerOnly?: boolean;
+  acceptSipFromServerOnly?: boolean;
   /** The user our Request-URIs name (the account's): another is refused with 404. */
   localUser?: string;
   /** How many new calls may ring, per caller and in all (tests shrink the window). */
@@ -291,8 +291,7 @@ export class UdpTransport implements Transport {
 
   private acceptsMessagesFrom(from: TransportAddress): boolean {
     return (
-      this.options.acceptRequestsFromServerOnly === false ||
-      from.address === this.options.server.address
+      this.options.acceptSipFromServerOnly === false || from.address === this.options.server.address
     );
   }
 

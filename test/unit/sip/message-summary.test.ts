@@ -85,7 +85,7 @@ describe('message-summary NOTIFYs on the SIP socket', () => {
   let transport: UdpTransport | null = null;
   afterEach(() => transport?.dispose());
 
-  async function open(acceptRequestsFromServerOnly = true) {
+  async function open(acceptSipFromServerOnly = true) {
     const endpoint = new FakeEndpoint();
     const reports: Voicemail[] = [];
     const indicator = new VoicemailIndicator({
@@ -97,7 +97,7 @@ describe('message-summary NOTIFYs on the SIP socket', () => {
       endpoint,
       server,
       localUser: USER,
-      acceptRequestsFromServerOnly,
+      acceptSipFromServerOnly,
       onMessageSummary: (body: string, from: TransportAddress) => indicator.report(body, from),
     });
     transport.onMessage = (message) => delivered.push(message);
