@@ -118,21 +118,40 @@ export class CallMedia implements CallMediaPort {
    * mapping), `turn` allocates a relay, and the RTP session moves onto it with the answer.
    * Returns the address the next offer carries, or null when the strategy could not help (the
    * media then stays as it was).
+   *
+   * With `newPorts` the media moves to a new socket pair mapped anew, whose session sends at
+   * once: for a router that keeps the old pair's public port for a flow of the far end's own. A
+   * far end whose RTP reached that port before ours left (it answered and spoke at once) holds
+   * the port's conntrack slot on a Linux router, so ours leaves by another port and its audio,
+   * sent to the SDP's, is dropped, while a fresh STUN answer on the old pair names the old port.
    */
-  async reopen(strategy: NatStrategyId): Promise<MediaAddress | null> {
+  async reopen(
+    strategy: NatStrategyId,
+    { newPorts = false }: { newPorts?: boolean } = {},
+  ): Promise<MediaAddress | null> {
     const media = this.media;
     // A relayed call has nowhere further to go.
     if (!media || this.closed || media.strategy === 'turn') return null;
     let next: NatMedia;
     try {
-      next = await this.options.strategyFor(strategy).openMedia(this.openOptions(media));
+      const sockets = newPorts ? this.openOptions() : this.openOptions(media);
+      next = await this.options.strategyFor(strategy).openMedia(sockets);
     } catch {
       return null;
     }
     // A relay that failed leaves the fallback's mapping: no rescue (its failure was reported).
-    if (this.closed || this.media !== media || next.strategy !== strategy) return null;
-    if (next.address.source === 'local') return null;
+    const usable =
+      !this.closed &&
+      this.media === media &&
+      next.strategy === strategy &&
+      next.address.source !== 'local';
+    if (!usable) {
+      // Media opened on the call's own sockets is dropped, not closed: the pair outlives it.
+      if (newPorts) await next.close();
+      return null;
+    }
     this.useMedia(next);
+    if (newPorts) await this.moveSessionFrom(media);
     return next.address;
   }
 
@@ -157,36 +176,6 @@ export class CallMedia implements CallMediaPort {
     }
     this.useMedia(next);
     if (gone) await this.moveSessionFrom(media);
-    return next.address;
-  }
-
-  /**
-   * Moves the media to a new socket pair, mapped anew through `strategy`: for a router that keeps
-   * the old pair's public port for a flow of the far end's own. A far end whose RTP reached that
-   * port before ours left (it answered and spoke at once) holds the port's conntrack slot on a
-   * Linux router, so ours leaves by another port and its audio, sent to the SDP's, is dropped; a
-   * fresh STUN answer on the old pair still names the old port. The new pair sends at once.
-   */
-  async reopenOnNewPorts(strategy: NatStrategyId): Promise<MediaAddress | null> {
-    const media = this.media;
-    if (!media || this.closed || media.strategy === 'turn') return null;
-    let next: NatMedia;
-    try {
-      next = await this.options.strategyFor(strategy).openMedia(this.openOptions());
-    } catch {
-      return null;
-    }
-    if (
-      this.closed ||
-      this.media !== media ||
-      next.strategy !== strategy ||
-      next.address.source === 'local'
-    ) {
-      await next.close();
-      return null;
-    }
-    this.useMedia(next);
-    await this.moveSessionFrom(media);
     return next.address;
   }
 

@@ -752,7 +752,7 @@ export class NatterEngine implements EngineApi {
         ...(relay ? (['turn'] as const) : []),
       ],
       reopen: (strategy) => media.reopen(strategy),
-      reopenOnNewPorts: (strategy) => media.reopenOnNewPorts(strategy),
+      reopenOnNewPorts: (strategy) => media.reopen(strategy, { newPorts: true }),
       // Queued with hold and resume; a call held meanwhile is not taken off hold by the rescue.
       offer: () =>
         this.oneAtATime(async () =>

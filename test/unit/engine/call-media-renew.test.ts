@@ -132,7 +132,7 @@ function offerFrom(port: number): string {
   ].join('\r\n');
 }
 
-describe('CallMedia.reopenOnNewPorts for a router that holds the old port', () => {
+describe('CallMedia.reopen on new ports, for a router that holds the old port', () => {
   const opened: Array<{ close(): void }> = [];
   const farEnds: Socket[] = [];
   afterEach(() => {
@@ -156,7 +156,7 @@ describe('CallMedia.reopenOnNewPorts for a router that holds the old port', () =
     const sentBefore = call.stats()?.packetsSent ?? 0;
 
     discovery.mapped = { address: '198.51.100.1', port: 40002 };
-    const moved = await call.reopenOnNewPorts('stun');
+    const moved = await call.reopen('stun', { newPorts: true });
     expect(moved).toEqual({ connection: '198.51.100.1', audioPort: 40002, source: 'stun' });
     const heardBefore = sources.length;
     // The new pair's first packet goes out with the move, before any offer names it.
@@ -177,7 +177,7 @@ describe('CallMedia.reopenOnNewPorts for a router that holds the old port', () =
     opened.push(call);
     await call.prepare();
     discovery.mapped = null;
-    expect(await call.reopenOnNewPorts('stun')).toBeNull();
+    expect(await call.reopen('stun', { newPorts: true })).toBeNull();
     const next = await call.localDescription({ hold: false });
     expect(parseAudioSdp(next)).toMatchObject({ connection: '198.51.100.1', audioPort: 40000 });
   });
