@@ -65,7 +65,10 @@ self.addEventListener('message', (event: MessageEvent<MeterWorkerMessage>) => {
     colours = message.colours;
     muted = message.muted;
     message.levels.onmessage = (report: MessageEvent<{ micPeak: number; speakerPeak: number }>) => {
-      levels = { mic: levelPercent(report.data.micPeak), speaker: levelPercent(report.data.speakerPeak) };
+      levels = {
+        mic: levelPercent(report.data.micPeak),
+        speaker: levelPercent(report.data.speakerPeak),
+      };
       showAll(false);
     };
     showAll(true);
