@@ -5,10 +5,28 @@ import { appendQualitySample, meterShare, type QualitySample } from './quality-h
 import { levelPercent } from './meter-drawing.js';
 import { drawMetersOffThread, type MeterCanvases } from './meter-canvases.js';
 
-export function useCallAudioStatus(audio: CallAudio | null): CallAudioStatus | null {
-  const [status, setStatus] = useState<CallAudioStatus | null>(null);
-  useEffect(() => (audio ? audio.onStatus(setStatus) : undefined), [audio]);
-  return status;
+/**
+ * The audio's status as the screen's tick (second-tick.ts) last saw it, and its problem as it is
+ * now. The delay report comes once a second at its own moment: kept aside until the tick, it
+ * costs no render and commit of the call screen of its own; a new problem renders at once.
+ */
+export function useCallAudioStatus(
+  audio: CallAudio | null,
+  tick: number,
+): { shown: CallAudioStatus | null; problem: string | null } {
+  const latest = useRef<CallAudioStatus | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    latest.current = null;
+    if (!audio) return undefined;
+    return audio.onStatus((status) => {
+      latest.current = status;
+      setProblem(status.problem);
+    });
+  }, [audio]);
+  const shown = useRef({ tick, status: latest.current });
+  if (shown.current.tick !== tick) shown.current = { tick, status: latest.current };
+  return { shown: shown.current.status, problem };
 }
 
 /** A meter at `percent` of its scale: what the cover's scale and the meter's value say. */

@@ -21,10 +21,18 @@ export const SCALE_STOPS: readonly (readonly [number, keyof MeterColours])[] = [
   [1, 'danger'],
 ];
 
-/** The part of a 2D context the meters use (OffscreenCanvasRenderingContext2D in the worker). */
+/** A canvas gradient, as far as the meters use one. */
+export interface MeterGradient {
+  addColorStop(offset: number, colour: string): void;
+}
+
+/**
+ * The part of a 2D context the meters use (OffscreenCanvasRenderingContext2D in the worker),
+ * typed without the DOM so the drawing runs in tests.
+ */
 export interface MeterContext {
-  fillStyle: string | CanvasGradient | CanvasPattern;
-  createLinearGradient(x0: number, y0: number, x1: number, y1: number): CanvasGradient;
+  fillStyle: unknown;
+  createLinearGradient(x0: number, y0: number, x1: number, y1: number): MeterGradient;
   fillRect(x: number, y: number, width: number, height: number): void;
 }
 

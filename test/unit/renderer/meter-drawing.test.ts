@@ -15,10 +15,9 @@ function recordingContext() {
   const context: MeterContext & { gradientStops: [number, string][] } = {
     fillStyle: '',
     gradientStops: [],
-    createLinearGradient: () =>
-      ({
-        addColorStop: (at: number, colour: string) => context.gradientStops.push([at, colour]),
-      }) as CanvasGradient,
+    createLinearGradient: () => ({
+      addColorStop: (at: number, colour: string) => void context.gradientStops.push([at, colour]),
+    }),
     fillRect(x, _y, width, height) {
       const style = typeof this.fillStyle === 'string' ? this.fillStyle : 'gradient';
       fills.push({ style, x, width, height });
