@@ -1,7 +1,7 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type Ref } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio, CallAudioStatus } from '../audio/call-audio.js';
-import { appendQualitySample, meterShare, type QualitySample } from './quality-history.js';
+import { appendQualitySample, type QualitySample } from './quality-history.js';
 import { levelPercent } from './meter-drawing.js';
 import { drawMetersOffThread, type MeterCanvases } from './meter-canvases.js';
 
@@ -55,9 +55,7 @@ export function LevelMeter({
   peak: number;
   showLabel?: boolean;
 }) {
-  return (
-    <MeterBar label={label} percent={Math.round(meterShare(peak) * 100)} showLabel={showLabel} />
-  );
+  return <MeterBar label={label} percent={levelPercent(peak)} showLabel={showLabel} />;
 }
 
 /** One meter at a level in whole percent of its scale (-60 dBFS empty, 0 dBFS full). */

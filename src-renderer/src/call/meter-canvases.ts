@@ -70,8 +70,13 @@ export function drawMetersOffThread(
   );
   audio.attachMeters(levels.port1);
 
-  const resized = new ResizeObserver(() => post({ kind: 'size', ...deviceSize(micCanvas) }));
-  resized.observe(micCanvas);
+  // Device pixels, so moving the window to a screen of another density redraws the meters sharp.
+  const resized = new ResizeObserver((entries) => {
+    const box = entries[0]?.devicePixelContentBoxSize?.[0];
+    const size = box ? { width: box.inlineSize, height: box.blockSize } : deviceSize(micCanvas);
+    post({ kind: 'size', ...size });
+  });
+  resized.observe(micCanvas, { box: 'device-pixel-content-box' });
   const recolour = () => post({ kind: 'colours', colours: resolveColours(micCanvas) });
   const themed = new MutationObserver(recolour);
   themed.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
