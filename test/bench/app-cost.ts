@@ -32,6 +32,8 @@ export interface CpuShare {
   chromium: number;
   /** The renderer's share split by thread name (CrRendererMain, the audio worklet's, ...). */
   rendererThreads: Record<string, number>;
+  /** The ids of the renderer's dedicated worker threads alive at the end of the window. */
+  workerThreadIds: string[];
 }
 
 export interface DelayStats {
@@ -68,6 +70,11 @@ export interface AppCost {
  * over the loopback WebSocket. In the app main's MessagePort reaches the worklet directly.
  */
 export const BRIDGE_RELAY_THREAD = 'DedicatedWorker';
+/**
+ * The page's own workers (the call screen's meters) have the relay's thread name: they are told
+ * apart by thread id, the relay's being the worker already running on the idle dialer.
+ */
+export const PAGE_WORKER_THREAD = 'page workers';
 
 /** The call screen's line, e.g. "Audio path: mic → network 12 ms, network → speaker 126 ms". */
 const SHOWN_DELAYS = /mic → network (\d+) ms, network → speaker (\d+) ms/;
@@ -82,27 +89,26 @@ function processTicks(pid: number): number | null {
   }
 }
 
-/** utime + stime of each thread of a process, summed by thread name. */
-function threadTicks(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
+/** utime + stime and the name of each thread of a process, by thread id. */
+function threadTicks(pid: number): Map<string, { name: string; ticks: number }> {
+  const byId = new Map<string, { name: string; ticks: number }>();
   let tids: string[] = [];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return byName;
+    return byId;
   }
   for (const tid of tids) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      byName.set(name, (byName.get(name) ?? 0) + ticks);
+      byId.set(tid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
     } catch {
       // The thread ended between the listing and the read.
     }
   }
-  return byName;
+  return byId;
 }
 
 async function chromiumProcesses(session: CDPSession): Promise<{ type: string; id: number }[]> {
@@ -119,12 +125,16 @@ async function pageMetrics(session: CDPSession): Promise<{ task: number; layouts
   return { task: metric('TaskDuration'), layouts: metric('LayoutCount') };
 }
 
-/** CPU over `seconds`, counted only for processes alive at both ends of the window. */
+/**
+ * CPU over `seconds`, counted only for processes alive at both ends of the window. Given
+ * `relayThreadIds`, dedicated workers not among them count as {@link PAGE_WORKER_THREAD}.
+ */
 export async function measureCpu(
   browserSession: CDPSession,
   pageSession: CDPSession,
   seconds: number,
   during: () => Promise<void> = () => sleep(seconds * 1000),
+  relayThreadIds?: readonly string[],
 ): Promise<CpuShare> {
   const processes = await chromiumProcesses(browserSession);
   const before = new Map(processes.map((p) => [p.id, processTicks(p.id)]));
@@ -145,11 +155,17 @@ export async function measureCpu(
     return (ticks / CLOCK_TICKS / elapsed) * 100;
   };
   const rendererThreads: Record<string, number> = {};
+  const workerThreadIds: string[] = [];
   for (const pid of renderers) {
-    const start = threadsBefore.get(pid) ?? new Map<string, number>();
-    for (const [name, ticks] of threadTicks(pid)) {
-      const used = ((ticks - (start.get(name) ?? 0)) / CLOCK_TICKS / elapsed) * 100;
-      rendererThreads[name] = (rendererThreads[name] ?? 0) + used;
+    const start = threadsBefore.get(pid) ?? new Map<string, { name: string; ticks: number }>();
+    for (const [tid, { name, ticks }] of threadTicks(pid)) {
+      const used = ((ticks - (start.get(tid)?.ticks ?? 0)) / CLOCK_TICKS / elapsed) * 100;
+      let shown = name;
+      if (name === BRIDGE_RELAY_THREAD) {
+        workerThreadIds.push(tid);
+        if (relayThreadIds && !relayThreadIds.includes(tid)) shown = PAGE_WORKER_THREAD;
+      }
+      rendererThreads[shown] = (rendererThreads[shown] ?? 0) + used;
     }
   }
   return {
@@ -158,6 +174,7 @@ export async function measureCpu(
     layoutsPerSecond: (pageAfter.layouts - pageBefore.layouts) / elapsed,
     chromium: share(() => true),
     rendererThreads,
+    workerThreadIds,
   };
 }
 
@@ -274,7 +291,7 @@ export async function measureAppCost(options: {
     const audio = bridge.service.audio;
     const delayText = page.locator('.audio-delay');
     const statsBefore = audio.stats;
-    const call = await measureCpu(browserSession, pageSession, options.callSeconds, async () => {
+    const measureCall = async () => {
       for (let second = 0; second < options.callSeconds; second++) {
         await sleep(1000);
         const { uplinkDelayMs, playoutDelayMs } = audio.stats;
@@ -286,7 +303,14 @@ export async function measureAppCost(options: {
           shownPlayout.push(Number(shown[2]));
         }
       }
-    });
+    };
+    const call = await measureCpu(
+      browserSession,
+      pageSession,
+      options.callSeconds,
+      measureCall,
+      idle.workerThreadIds,
+    );
     const statsAfter = audio.stats;
     await page.getByRole('button', { name: 'Hang up' }).click();
     await page.close();

@@ -64,6 +64,8 @@ export class CallAudio {
   private readonly listeners = new Set<(status: CallAudioStatus) => void>();
   private levels: CallAudioLevels = SILENT;
   private readonly levelListeners = new Set<(levels: CallAudioLevels) => void>();
+  /** A meter port waiting for the worklet to exist; undefined when none is waiting. */
+  private pendingMeters: MessagePort | null | undefined;
 
   constructor(private readonly linkPort: Promise<MessagePort>) {
     navigator.mediaDevices?.addEventListener('devicechange', () => void this.onDeviceChange());
@@ -79,6 +81,22 @@ export class CallAudio {
     this.levelListeners.add(listener);
     listener(this.levels);
     return () => this.levelListeners.delete(listener);
+  }
+
+  /**
+   * Sends the levels straight from the worklet to `port` (a meter worker's) five times a second;
+   * the page's own listeners then hear them once a second. `null` takes them back to the page.
+   */
+  attachMeters(port: MessagePort | null): void {
+    this.pendingMeters = port;
+    this.flushMeters();
+  }
+
+  private flushMeters(): void {
+    if (!this.worklet || this.pendingMeters === undefined) return;
+    const port = this.pendingMeters;
+    this.worklet.port.postMessage({ kind: 'meters', port }, port ? [port] : []);
+    this.pendingMeters = undefined;
   }
 
   /** Opens the microphone and the speaker for a call; calling it again changes devices. */
@@ -125,6 +143,7 @@ export class CallAudio {
       worklet.port.onmessage = (event: MessageEvent<WorkletReport>) => this.onReport(event.data);
       this.context = context;
       this.worklet = worklet;
+      this.flushMeters();
     })();
     return this.setup;
   }

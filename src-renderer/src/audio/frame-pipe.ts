@@ -63,6 +63,11 @@ export interface PipeOutlets {
   toMain(message: PipeToMain, transfer: ArrayBuffer[]): void;
   /** To the page, for the meters and the delay readout. */
   toPage(report: WorkletReport): void;
+  /**
+   * To the meters' own drawing thread, when one is linked: true when it took the levels. The page
+   * then hears them once a second, for the meters' accessible values, instead of at every report.
+   */
+  toMeters?(micPeak: number, speakerPeak: number): boolean;
 }
 
 export class FramePipe {
@@ -292,10 +297,14 @@ export class FramePipe {
 
   private report(now: number): void {
     this.lastReport = now;
-    this.outlets.toPage({ kind: 'levels', micPeak: this.micPeak, speakerPeak: this.speakerPeak });
+    const drawn = this.outlets.toMeters?.(this.micPeak, this.speakerPeak) ?? false;
+    const delayDue = ++this.reportsSinceDelay >= REPORTS_PER_DELAY;
+    if (!drawn || delayDue) {
+      this.outlets.toPage({ kind: 'levels', micPeak: this.micPeak, speakerPeak: this.speakerPeak });
+    }
     this.micPeak = 0;
     this.speakerPeak = 0;
-    if (++this.reportsSinceDelay < REPORTS_PER_DELAY) return;
+    if (!delayDue) return;
     this.reportsSinceDelay = 0;
     const playoutMs = this.playoutMedian();
     if (playoutMs !== null) {

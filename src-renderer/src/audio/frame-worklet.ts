@@ -14,18 +14,27 @@ import { FramePipe } from './frame-pipe.js';
 
 class FrameProcessor extends AudioWorkletProcessor {
   private link: MessagePort | null = null;
+  /** The call screen's meter worker (call/meter-worker.ts), which draws them off the page. */
+  private meters: MessagePort | null = null;
   private readonly pipe = new FramePipe(sampleRate, {
     toMain: (message, transfer) => this.link?.postMessage(message, transfer),
     toPage: (report) => this.port.postMessage(report),
+    toMeters: (micPeak, speakerPeak) => {
+      this.meters?.postMessage({ kind: 'levels', micPeak, speakerPeak });
+      return this.meters !== null;
+    },
   });
 
   constructor() {
     super();
     this.port.onmessage = (event: MessageEvent) => {
-      const data = event.data as { kind?: string; port?: MessagePort };
+      const data = event.data as { kind?: string; port?: MessagePort | null };
       if (data.kind === 'link' && data.port) {
         this.link = data.port;
         this.link.onmessage = (message: MessageEvent) => this.fromMain(message.data);
+      } else if (data.kind === 'meters') {
+        this.meters?.close();
+        this.meters = data.port ?? null;
       }
     };
   }

@@ -1,12 +1,32 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type Ref } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio, CallAudioStatus } from '../audio/call-audio.js';
-import { appendQualitySample, meterShare, type QualitySample } from './quality-history.js';
+import { appendQualitySample, type QualitySample } from './quality-history.js';
+import { levelPercent } from './meter-drawing.js';
+import { drawMetersOffThread, type MeterCanvases } from './meter-canvases.js';
 
-export function useCallAudioStatus(audio: CallAudio | null): CallAudioStatus | null {
-  const [status, setStatus] = useState<CallAudioStatus | null>(null);
-  useEffect(() => (audio ? audio.onStatus(setStatus) : undefined), [audio]);
-  return status;
+/**
+ * The audio's status as the screen's tick (second-tick.ts) last saw it, and its problem as it is
+ * now. The delay report comes once a second at its own moment: kept aside until the tick, it
+ * costs no render and commit of the call screen of its own; a new problem renders at once.
+ */
+export function useCallAudioStatus(
+  audio: CallAudio | null,
+  tick: number,
+): { shown: CallAudioStatus | null; problem: string | null } {
+  const latest = useRef<CallAudioStatus | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    latest.current = null;
+    if (!audio) return undefined;
+    return audio.onStatus((status) => {
+      latest.current = status;
+      setProblem(status.problem);
+    });
+  }, [audio]);
+  const shown = useRef({ tick, status: latest.current });
+  if (shown.current.tick !== tick) shown.current = { tick, status: latest.current };
+  return { shown: shown.current.status, problem };
 }
 
 /** A meter at `percent` of its scale: what the cover's scale and the meter's value say. */
@@ -19,14 +39,11 @@ function meterLook(percent: number): { transform: string; valueText: string } {
   };
 }
 
-/** Moves a meter rendered by {@link MeterBar} to `percent`, without React. */
-function showLevel(meter: HTMLDivElement | null, percent: number): void {
-  const cover = meter?.firstElementChild;
-  if (!meter || !(cover instanceof HTMLElement)) return;
-  const look = meterLook(percent);
-  cover.style.transform = look.transform;
+/** A drawn meter's accessible value, set without React (the meter worker draws the bar). */
+function showValue(meter: HTMLDivElement | null, percent: number): void {
+  if (!meter) return;
   meter.setAttribute('aria-valuenow', String(percent));
-  meter.setAttribute('aria-valuetext', look.valueText);
+  meter.setAttribute('aria-valuetext', meterLook(percent).valueText);
 }
 
 export function LevelMeter({
@@ -38,9 +55,7 @@ export function LevelMeter({
   peak: number;
   showLabel?: boolean;
 }) {
-  return (
-    <MeterBar label={label} percent={Math.round(meterShare(peak) * 100)} showLabel={showLabel} />
-  );
+  return <MeterBar label={label} percent={levelPercent(peak)} showLabel={showLabel} />;
 }
 
 /** One meter at a level in whole percent of its scale (-60 dBFS empty, 0 dBFS full). */
@@ -49,11 +64,14 @@ const MeterBar = memo(function MeterBar({
   percent,
   showLabel = true,
   meterRef,
+  drawn = false,
 }: {
   label: string;
   percent: number;
   showLabel?: boolean;
   meterRef?: Ref<HTMLDivElement>;
+  /** Drawn on a canvas by the meter worker (meter-canvases.ts) instead of under a cover. */
+  drawn?: boolean;
 }) {
   const look = meterLook(percent);
   return (
@@ -71,7 +89,7 @@ const MeterBar = memo(function MeterBar({
       >
         {/* The scale is painted under a cover that uncovers it, so colours keep their levels.
             The cover is scaled, not resized: no layout when the level moves. */}
-        <div className="meter-cover" style={{ transform: look.transform }} />
+        {!drawn && <div className="meter-cover" style={{ transform: look.transform }} />}
       </div>
     </div>
   );
@@ -144,10 +162,10 @@ export function useQualityHistory(call: CallInfo): readonly QualitySample[] {
 }
 
 /**
- * Live audio levels: "no audio is arriving" seen, not guessed. The worklet reports five times a
- * second; each report that moves a meter by a visible step writes that meter's cover and value
- * straight to the page, without a React render and commit, and the cover sits on a layer of its
- * own (call.css), so the step is composited rather than painted.
+ * Live audio levels: "no audio is arriving" seen, not guessed. The worklet sends its levels five
+ * times a second straight to a worker that draws both meters on canvases (meter-canvases.ts), so
+ * a level's step is no frame of the page's main thread; the page hears the levels once a second
+ * and keeps the meters' accessible values (aria-valuenow) with them.
  */
 export function LevelMeters({
   audio,
@@ -160,33 +178,42 @@ export function LevelMeters({
 }) {
   const mic = useRef<HTMLDivElement>(null);
   const speaker = useRef<HTMLDivElement>(null);
+  const canvases = useRef<MeterCanvases | null>(null);
   const mutedNow = useRef(muted);
-  /** What the meters show, in whole percent. */
+  /** What the meters' values say, in whole percent. */
   const shown = useRef({ mic: 0, speaker: 0 });
   useLayoutEffect(() => {
     mutedNow.current = muted;
+    canvases.current?.setMuted(muted);
     // Muting empties the meter at once rather than at the next report.
-    if (muted) showLevel(mic.current, (shown.current.mic = 0));
+    if (muted) showValue(mic.current, (shown.current.mic = 0));
   }, [muted]);
   useEffect(() => {
-    if (!audio) return undefined;
-    return audio.onLevels((levels) => {
-      const micPercent = mutedNow.current ? 0 : Math.round(meterShare(levels.micPeak) * 100);
-      const speakerPercent = Math.round(meterShare(levels.speakerPeak) * 100);
+    if (!audio || !mic.current || !speaker.current) return undefined;
+    const drawn = drawMetersOffThread(audio, mic.current, speaker.current, mutedNow.current);
+    canvases.current = drawn;
+    const stopValues = audio.onLevels((levels) => {
+      const micPercent = mutedNow.current ? 0 : levelPercent(levels.micPeak);
+      const speakerPercent = levelPercent(levels.speakerPeak);
       if (micPercent !== shown.current.mic) {
-        showLevel(mic.current, (shown.current.mic = micPercent));
+        showValue(mic.current, (shown.current.mic = micPercent));
       }
       if (speakerPercent !== shown.current.speaker) {
-        showLevel(speaker.current, (shown.current.speaker = speakerPercent));
+        showValue(speaker.current, (shown.current.speaker = speakerPercent));
       }
     });
+    return () => {
+      stopValues();
+      drawn.stop();
+      canvases.current = null;
+    };
   }, [audio]);
   if (!audio) return null;
   return (
     <div className="meters">
-      {/* Rendered once at zero: from then on the reports above move them. */}
-      <MeterBar label="Microphone" percent={0} meterRef={mic} />
-      <MeterBar label="Speaker" percent={0} meterRef={speaker} />
+      {/* Rendered once at zero: from then on the worker draws them and the values follow. */}
+      <MeterBar label="Microphone" percent={0} meterRef={mic} drawn />
+      <MeterBar label="Speaker" percent={0} meterRef={speaker} drawn />
       {problem && (
         <p className="warning" role="alert">
           {problem}

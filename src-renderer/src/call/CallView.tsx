@@ -74,8 +74,7 @@ export function CallView({
   const tick = useSecondTick();
   const stats = useAsOfTick(call.stats, tick);
   const live = call.state === 'connected' || call.state === 'on-hold';
-  const status = useCallAudioStatus(audio);
-  const shownStatus = useAsOfTick(status, tick);
+  const { shown: shownStatus, problem: audioProblem } = useCallAudioStatus(audio, tick);
   const samples = useAsOfTick(useQualityHistory(call), tick);
   const quality = callQualityWord(samples, stats.rttMs);
   const [sent, setSent] = useState({ callId: call.id, digits: '' });
@@ -216,7 +215,7 @@ export function CallView({
           {describeRescue(rescue)}
         </p>
       )}
-      {live && <LevelMeters audio={audio} muted={call.muted} problem={status?.problem ?? null} />}
+      {live && <LevelMeters audio={audio} muted={call.muted} problem={audioProblem} />}
       {digitsSent && (
         <p className="dtmf-sent" aria-live="polite">
           Sent: <span className="digits">{digitsSent}</span>

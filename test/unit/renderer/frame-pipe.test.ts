@@ -177,3 +177,47 @@ describe('the frame pipe: levels for the meters', () => {
     expect(toPage[1]).toEqual({ kind: 'levels', micPeak: 0, speakerPeak: 0.5 });
   });
 });
+
+describe('the frame pipe: levels for a meter worker', () => {
+  function linkedHarness(linked: () => boolean) {
+    const toPage: WorkletReport[] = [];
+    const toMeters: [number, number][] = [];
+    const pipe = new FramePipe(AUDIO_SAMPLE_RATE, {
+      toMain: () => undefined,
+      toPage: (report) => toPage.push(report),
+      toMeters: (micPeak, speakerPeak) => {
+        if (linked()) toMeters.push([micPeak, speakerPeak]);
+        return linked();
+      },
+    });
+    return { pipe, toPage, toMeters };
+  }
+
+  it('sends every report to the meters and the page only the levels of each whole second', () => {
+    const { pipe, toPage, toMeters } = linkedHarness(() => true);
+    const output = new Float32Array(RENDER_QUANTUM);
+    for (let report = 1; report <= 10; report++) {
+      pipe.process(new Float32Array(RENDER_QUANTUM).fill(report / 16), output, report * 200);
+    }
+    expect(toMeters).toHaveLength(10);
+    expect(toMeters[2]).toEqual([0.1875, 0]);
+    const levels = toPage.filter((report) => report.kind === 'levels');
+    // The fifth and tenth reports: the meters' accessible values follow once a second.
+    expect(levels).toEqual([
+      { kind: 'levels', micPeak: 0.3125, speakerPeak: 0 },
+      { kind: 'levels', micPeak: 0.625, speakerPeak: 0 },
+    ]);
+    expect(toPage.filter((report) => report.kind === 'delays')).toHaveLength(2);
+  });
+
+  it('gives the page every report again when no meter worker is linked', () => {
+    let linked = true;
+    const { pipe, toPage } = linkedHarness(() => linked);
+    const output = new Float32Array(RENDER_QUANTUM);
+    pipe.process(new Float32Array(RENDER_QUANTUM), output, 200);
+    linked = false;
+    pipe.process(new Float32Array(RENDER_QUANTUM), output, 400);
+    pipe.process(new Float32Array(RENDER_QUANTUM), output, 600);
+    expect(toPage.filter((report) => report.kind === 'levels')).toHaveLength(2);
+  });
+});
