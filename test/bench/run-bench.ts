@@ -34,6 +34,9 @@ import {
 import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
+const NODE_FLOOR = join(REPO, 'dist/test/bench/node-floor.js');
+/** BENCH_NODE_FLOOR=0 leaves out the bare Node process measured after the two phones. */
+const MEASURE_NODE_FLOOR = process.env.BENCH_NODE_FLOOR !== '0';
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 /** How many calls the `load` rows run at once, each a row: BENCH_LOAD_CALLS=10 for one. */
@@ -408,6 +411,33 @@ async function sampleCpu(
   return { cpu: (used / clockTicks / elapsed) * 100, wakeups };
 }
 
+/**
+ * A bare Node process doing one call's packets and nothing else (test/bench/node-floor.ts),
+ * sampled like the phones: what no call in Node can go below on this machine at this moment.
+ */
+async function nodeFloor(lab: Lab): Promise<{ cpu: number; wakeups: number; stopped: string }> {
+  const child = lab.spawn(lab.client, process.execPath, [
+    NODE_FLOOR,
+    PUBLIC.provider,
+    String(PROVIDER_MEDIA_PORT),
+    String(PACING_SECONDS),
+  ]);
+  const ended = boundedExit(child, {
+    expectedEndAt: Date.now() + PACING_SECONDS * 1000,
+    graceMs: PEER_GRACE_MS,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // The floor has no answer to wait for: its packets start within a tick of start-up.
+  const sampled = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
+  const stopped = describeEnd('node floor', await ended, PEER_GRACE_MS);
+  const counts = /\{.*\}/.exec(output)?.[0];
+  const echoed = counts ? (JSON.parse(counts) as { sent: number; received: number }) : null;
+  // Without echoes it measured sending alone, not a call's packets both ways.
+  const unechoed = echoed && echoed.received > echoed.sent / 2 ? '' : 'no echo came back';
+  return { ...sampled, stopped: stoppedNotes([unechoed, stopped]) };
+}
+
 /** baresip's run beside Natter's, or why there are no figures. */
 async function baresipPacing(lab: Lab): Promise<PacingRun | string> {
   try {
@@ -765,6 +795,17 @@ async function labRows(rows: Row[]): Promise<void> {
             }
           : {}),
       });
+      if (MEASURE_NODE_FLOOR) {
+        const floor = await nodeFloor(lab);
+        rows.push({
+          measure: "  beside them: Node's floor, one socket, the 20 ms grid timer, a 172-byte echo",
+          natter: `${round(floor.cpu, 2)} % of a core, ${Math.round(floor.wakeups)} wake-ups/s${floor.stopped ? ` (${floor.stopped})` : ''}; the call ×${round(natter.cpu / Math.max(floor.cpu, 0.01), 2)} of it`,
+          target: '',
+          ...(typeof baresip !== 'string'
+            ? { ratio: `floor ×${round(floor.cpu / Math.max(baresip.cpu, 0.01), 2)} of baresip` }
+            : {}),
+        });
+      }
     }
     if (runs('load')) {
       const idle = await worker(lab, ['load', SERVER, STUN, '0', String(LOAD_SECONDS)]);
