@@ -24,6 +24,7 @@ import { measureNetworkChangeTimes } from './network-change-time.js';
 import { measureInviteFlood } from './invite-flood.js';
 import { measureSrtpCost } from './srtp-cost.js';
 import { measureTlsRegister } from './tls-register.js';
+import { boundedExit, describeEnd, type PeerEnd } from './bounded-exit.js';
 import {
   formatSummary,
   readProfileFrom,
@@ -33,6 +34,9 @@ import {
 import { median, percentile, round } from './stats.js';
 
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
+const NODE_FLOOR = join(REPO, 'dist/test/bench/node-floor.js');
+/** BENCH_NODE_FLOOR=0 leaves out the bare Node process measured after the two phones. */
+const MEASURE_NODE_FLOOR = process.env.BENCH_NODE_FLOOR !== '0';
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 /** How many calls the `load` rows run at once, each a row: BENCH_LOAD_CALLS=10 for one. */
@@ -114,16 +118,28 @@ function worker(
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolveRun, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`worker ${args[0]} failed: ${stderr.trim()}`));
-      resolveRun(JSON.parse(stdout) as Record<string, number>);
-    });
+  // No task of the worker takes minutes; one that does is stuck, and the bench says so.
+  const ended = boundedExit(child, {
+    expectedEndAt: Date.now() + WORKER_MAX_MS,
+    graceMs: PEER_GRACE_MS,
+  });
+  return ended.then((end) => {
+    if (end !== 'exited') {
+      throw new Error(`worker ${args[0]}: ${describeEnd('worker', end, PEER_GRACE_MS)}`);
+    }
+    if (child.exitCode !== 0) throw new Error(`worker ${args[0]} failed: ${stderr.trim()}`);
+    return JSON.parse(stdout) as Record<string, number>;
   });
 }
 
+/** The longest a bench worker's task may run: fifty calls' set-up and the load window. */
+const WORKER_MAX_MS = 120_000 + LOAD_SECONDS * 1000;
+
+/** How long past its expected end a spawned peer may run before the bench stops it. */
+const PEER_GRACE_MS = 10_000;
+
 /** Captures the client's RTP as the provider receives it and returns the arrival intervals. */
-function capture(lab: Lab, seconds: number): { done: Promise<number[]> } {
+function capture(lab: Lab, seconds: number): { done: Promise<number[]>; end: Promise<PeerEnd> } {
   const file = join(mkdtempSync(join(tmpdir(), 'natter-bench-')), 'rtp.pcap');
   const child = lab.spawn(lab.internet, 'tshark', [
     '-q',
@@ -136,8 +152,12 @@ function capture(lab: Lab, seconds: number): { done: Promise<number[]> } {
     '-f',
     `udp and src host ${PUBLIC.router} and dst port ${PROVIDER_MEDIA_PORT}`,
   ]);
+  const end = boundedExit(child, {
+    expectedEndAt: Date.now() + seconds * 1000,
+    graceMs: PEER_GRACE_MS,
+  });
   const done = new Promise<number[]>((resolveDone) => {
-    child.once('exit', () => {
+    void end.then(() => {
       chmodReadable(file);
       const times = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.time_epoch'], {
         encoding: 'utf8',
@@ -148,7 +168,7 @@ function capture(lab: Lab, seconds: number): { done: Promise<number[]> } {
       resolveDone(times.slice(1).map((t, i) => t - (times[i] ?? t)));
     });
   });
-  return { done };
+  return { done, end };
 }
 
 function chmodReadable(file: string): void {
@@ -183,6 +203,13 @@ interface PacingRun {
   p99: number;
   cpu: number;
   wakeups: number;
+  /** Which peers had to be stopped (the phone, the capture); empty when all ended in time. */
+  stopped: string;
+}
+
+/** The notes of peers that had to be stopped, for a row. */
+function stoppedNotes(notes: string[]): string {
+  return notes.filter(Boolean).join('; ');
 }
 
 async function natterPacing(lab: Lab): Promise<PacingRun> {
@@ -219,9 +246,17 @@ async function natterPacing(lab: Lab): Promise<PacingRun> {
   }
   // Its progress on stderr says when the call is answered: the CPU window starts there.
   await outputLine(child.stderr, /^Connected/, 'natter never said the call was connected');
+  // `--seconds` counts from the answer.
+  const ended = boundedExit(child, {
+    expectedEndAt: Date.now() + PACING_SECONDS * 1000,
+    graceMs: PEER_GRACE_MS,
+  });
   const windowFromMs = Date.now() - spawnedAt + CPU_WARMUP_SECONDS * 1000;
   const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
-  await new Promise((resolveExit) => child.once('exit', resolveExit));
+  const stopped = stoppedNotes([
+    describeEnd('natter', await ended, PEER_GRACE_MS),
+    describeEnd('tshark', await captured.end, PEER_GRACE_MS),
+  ]);
   const intervals = await captured.done;
   if (NATTER_NODE_FLAGS.length > 0) {
     const file = join(mkdtempSync(join(tmpdir(), 'natter-output-')), 'stdout.txt');
@@ -236,7 +271,7 @@ async function natterPacing(lab: Lab): Promise<PacingRun> {
       toMs: windowFromMs + CPU_SECONDS * 1000,
     });
   }
-  return { ...deviation(intervals), cpu, wakeups };
+  return { ...deviation(intervals), cpu, wakeups, stopped };
 }
 
 /**
@@ -376,11 +411,39 @@ async function sampleCpu(
   return { cpu: (used / clockTicks / elapsed) * 100, wakeups };
 }
 
-async function baresipPacing(lab: Lab): Promise<PacingRun | null> {
+/**
+ * A bare Node process doing one call's packets and nothing else (test/bench/node-floor.ts),
+ * sampled like the phones: what no call in Node can go below on this machine at this moment.
+ */
+async function nodeFloor(lab: Lab): Promise<{ cpu: number; wakeups: number; stopped: string }> {
+  const child = lab.spawn(lab.client, process.execPath, [
+    NODE_FLOOR,
+    PUBLIC.provider,
+    String(PROVIDER_MEDIA_PORT),
+    String(PACING_SECONDS),
+  ]);
+  const ended = boundedExit(child, {
+    expectedEndAt: Date.now() + PACING_SECONDS * 1000,
+    graceMs: PEER_GRACE_MS,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // The floor has no answer to wait for: its packets start within a tick of start-up.
+  const sampled = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
+  const stopped = describeEnd('node floor', await ended, PEER_GRACE_MS);
+  const counts = /\{.*\}/.exec(output)?.[0];
+  const echoed = counts ? (JSON.parse(counts) as { sent: number; received: number }) : null;
+  // Without echoes it measured sending alone, not a call's packets both ways.
+  const unechoed = echoed && echoed.received > echoed.sent / 2 ? '' : 'no echo came back';
+  return { ...sampled, stopped: stoppedNotes([unechoed, stopped]) };
+}
+
+/** baresip's run beside Natter's, or why there are no figures. */
+async function baresipPacing(lab: Lab): Promise<PacingRun | string> {
   try {
     execFileSync('sh', ['-c', 'command -v baresip']);
   } catch {
-    return null;
+    return 'not installed';
   }
   const dir = mkdtempSync(join(tmpdir(), 'natter-baresip-'));
   writeFileSync(
@@ -419,12 +482,32 @@ async function baresipPacing(lab: Lab): Promise<PacingRun | null> {
     '-e',
     `/dial sip:4443@${PUBLIC.provider}`,
   ]);
-  await outputLine(child.stdout, /Call established/, 'baresip never said the call was established');
-  const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
-  await new Promise((resolveExit) => child.once('exit', resolveExit));
+  // `-t` counts from start-up.
+  const ended = boundedExit(child, {
+    expectedEndAt: Date.now() + PACING_SECONDS * 1000,
+    graceMs: PEER_GRACE_MS,
+  });
+  const established = await outputLine(
+    child.stdout,
+    /Call established/,
+    'baresip never said the call was established',
+  ).then(
+    () => '',
+    (error: Error) => error.message,
+  );
+  const sampled = established
+    ? null
+    : await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
+  const stopped = stoppedNotes([
+    established,
+    describeEnd('baresip', await ended, PEER_GRACE_MS),
+    describeEnd('tshark', await captured.end, PEER_GRACE_MS),
+  ]);
   const intervals = await captured.done;
-  if (intervals.length < 100) return null;
-  return { ...deviation(intervals), cpu, wakeups };
+  if (!sampled) return stopped;
+  if (intervals.length < 100)
+    return stoppedNotes([`${intervals.length} packets captured`, stopped]);
+  return { ...deviation(intervals), ...sampled, stopped };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -689,28 +772,40 @@ async function labRows(rows: Row[]): Promise<void> {
     if (runs('pacing')) {
       const natter = await natterPacing(lab);
       const baresip = await baresipPacing(lab);
+      const note = (run: PacingRun) => (run.stopped ? ` (${run.stopped})` : '');
       rows.push({
         measure: `RTP send interval − 20 ms, on the wire, ${PACING_SECONDS} s`,
-        natter: `p50 ${round(natter.p50, 3)} ms, p99 ${round(natter.p99, 3)} ms`,
+        natter: `p50 ${round(natter.p50, 3)} ms, p99 ${round(natter.p99, 3)} ms${note(natter)}`,
         target: 'p99 ≤ 2 ms',
-        ...(baresip
+        ...(typeof baresip !== 'string'
           ? {
-              baresip: `p50 ${round(baresip.p50, 3)} ms, p99 ${round(baresip.p99, 3)} ms`,
+              baresip: `p50 ${round(baresip.p50, 3)} ms, p99 ${round(baresip.p99, 3)} ms${note(baresip)}`,
               ratio: `p99 ×${round(natter.p99 / Math.max(baresip.p99, 0.001), 2)}`,
             }
-          : { baresip: 'not run' }),
+          : { baresip: `not measured: ${baresip}` }),
       });
       rows.push({
         measure: 'CPU of one call (whole process)',
         natter: `${round(natter.cpu, 2)} % of a core, ${Math.round(natter.wakeups)} wake-ups/s`,
         target: '≤ 1 % of a core per call',
-        ...(baresip
+        ...(typeof baresip !== 'string'
           ? {
               baresip: `${round(baresip.cpu, 2)} % of a core, ${Math.round(baresip.wakeups)} wake-ups/s`,
               ratio: `×${round(natter.cpu / Math.max(baresip.cpu, 0.01), 2)}`,
             }
           : {}),
       });
+      if (MEASURE_NODE_FLOOR) {
+        const floor = await nodeFloor(lab);
+        rows.push({
+          measure: "  beside them: Node's floor, one socket, the 20 ms grid timer, a 172-byte echo",
+          natter: `${round(floor.cpu, 2)} % of a core, ${Math.round(floor.wakeups)} wake-ups/s${floor.stopped ? ` (${floor.stopped})` : ''}; the call ×${round(natter.cpu / Math.max(floor.cpu, 0.01), 2)} of it`,
+          target: '',
+          ...(typeof baresip !== 'string'
+            ? { ratio: `floor ×${round(floor.cpu / Math.max(baresip.cpu, 0.01), 2)} of baresip` }
+            : {}),
+        });
+      }
     }
     if (runs('load')) {
       const idle = await worker(lab, ['load', SERVER, STUN, '0', String(LOAD_SECONDS)]);
