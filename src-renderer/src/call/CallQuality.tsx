@@ -177,7 +177,7 @@ export function useQualityHistory(store: Store, call: CallInfo): readonly Qualit
 
 /**
  * Live audio levels: "no audio is arriving" seen, not guessed. The worklet sends its levels five
- * times a second straight to a worker that draws both meters on one canvas (meter-canvases.ts), so
+ * times a second straight to a worker that draws both meters on canvases (meter-canvases.ts), so
  * a level's step is no frame of the page's main thread; the page hears the levels once a second
  * and keeps the meters' accessible values (aria-valuenow) with them.
  */
@@ -190,7 +190,6 @@ export function LevelMeters({
   muted: boolean;
   problem: string | null;
 }) {
-  const container = useRef<HTMLDivElement>(null);
   const mic = useRef<HTMLDivElement>(null);
   const speaker = useRef<HTMLDivElement>(null);
   const canvases = useRef<MeterCanvases | null>(null);
@@ -204,14 +203,8 @@ export function LevelMeters({
     if (muted) showValue(mic.current, (shown.current.mic = 0));
   }, [muted]);
   useEffect(() => {
-    if (!audio || !container.current || !mic.current || !speaker.current) return undefined;
-    const drawn = drawMetersOffThread(
-      audio,
-      container.current,
-      mic.current,
-      speaker.current,
-      mutedNow.current,
-    );
+    if (!audio || !mic.current || !speaker.current) return undefined;
+    const drawn = drawMetersOffThread(audio, mic.current, speaker.current, mutedNow.current);
     canvases.current = drawn;
     const stopValues = audio.onLevels((levels) => {
       const micPercent = mutedNow.current ? 0 : levelPercent(levels.micPeak);
@@ -231,7 +224,7 @@ export function LevelMeters({
   }, [audio]);
   if (!audio) return null;
   return (
-    <div className="meters drawn" ref={container}>
+    <div className="meters">
       {/* Rendered once at zero: from then on the worker draws them and the values follow. */}
       <MeterBar label="Microphone" percent={0} meterRef={mic} drawn />
       <MeterBar label="Speaker" percent={0} meterRef={speaker} drawn />

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   drawMeter,
-  drawMeterIn,
   levelPercent,
   litWidth,
   type MeterColours,
@@ -19,21 +18,12 @@ function recordingContext() {
     createLinearGradient: () => ({
       addColorStop: (at: number, colour: string) => void context.gradientStops.push([at, colour]),
     }),
-    fillRect(x, y, width, height) {
+    fillRect(x, _y, width, height) {
       const style = typeof this.fillStyle === 'string' ? this.fillStyle : 'gradient';
       fills.push({ style, x, width, height });
-      rows.push({ op: 'fill', y, height });
     },
-    clearRect: (_x, y, _width, height) => void rows.push({ op: 'clear', y, height }),
-    save: () => void rows.push({ op: 'save' }),
-    restore: () => void rows.push({ op: 'restore' }),
-    beginPath: () => undefined,
-    roundRect: (_x, y, _width, height, radius) =>
-      void rows.push({ op: 'round', y, height, radius }),
-    clip: () => void rows.push({ op: 'clip' }),
   };
-  const rows: { op: string; y?: number; height?: number; radius?: number }[] = [];
-  return { context, fills, rows };
+  return { context, fills };
 }
 
 describe('the call meters drawn on a canvas', () => {
@@ -73,31 +63,5 @@ describe('the call meters drawn on a canvas', () => {
     expect(levelPercent(1)).toBe(100);
     expect(levelPercent(0.1)).toBe(67);
     expect(levelPercent(0.0001)).toBe(0);
-  });
-
-  it('draws one meter of the shared canvas in its own row, clipped to its rounded corners', () => {
-    const { context, fills, rows } = recordingContext();
-    const layout = {
-      width: 200,
-      height: 24,
-      mic: { y: 0, height: 8 },
-      speaker: { y: 16, height: 8 },
-      radius: 4,
-    };
-    drawMeterIn(context, layout, layout.speaker, 25, COLOURS);
-    // Only the speaker's row is touched: the mic's row and the gap between them stay as they were.
-    expect(rows).toEqual([
-      { op: 'save' },
-      { op: 'clear', y: 16, height: 8 },
-      { op: 'round', y: 16, height: 8, radius: 4 },
-      { op: 'clip' },
-      { op: 'fill', y: 16, height: 8 },
-      { op: 'fill', y: 16, height: 8 },
-      { op: 'restore' },
-    ]);
-    expect(fills.map((fill) => [fill.style, fill.x, fill.width])).toEqual([
-      ['gradient', 0, 50],
-      ['track', 50, 150],
-    ]);
   });
 });
