@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callInfo } from '../../support/call-info.js';
-import { sameCallsApartFromStats } from '../../../src-renderer/src/state/store.js';
+import { sameCallsApartFromStats } from '../../../src-renderer/src/state/same-calls.js';
 
 const connected = callInfo({ id: '1', state: 'connected' });
 
