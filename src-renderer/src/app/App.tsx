@@ -12,7 +12,8 @@ import { NatIndicator, NatPanel } from '../network/NatPanel.js';
 import { NetworkChangeNotice } from '../network/NetworkChangeNotice.js';
 import { SettingsView } from '../settings/SettingsView.js';
 import { SipTraceView } from '../network/SipTraceView.js';
-import { useStore, type Store } from '../state/store.js';
+import { useStore, useStoreSlice, type Store } from '../state/store.js';
+import { sameCallsApartFromStats } from '../state/same-calls.js';
 import { VoicemailBadge } from '../voicemail/VoicemailBadge.js';
 import { DoNotDisturbBadge } from '../accounts/DoNotDisturbBadge.js';
 import { useChosenAccount } from '../accounts/AccountChooser.js';
@@ -42,7 +43,9 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
     const asked = new URLSearchParams(location.search).get('tab');
     return TABS.find((name) => name === asked) ?? 'dialer';
   });
-  const calls = useStore(store, (s) => s.calls);
+  // A call's statistics change once a second and show only on the call screen, which reads them
+  // itself at its tick: the whole app does not render again for them.
+  const calls = useStoreSlice(store, (s) => s.calls, sameCallsApartFromStats);
   const error = useStore(store, (s) => s.error);
   const registration = useStore(store, (s) => s.registration);
   const contacts = useStore(store, (s) => s.contacts);

@@ -4,6 +4,7 @@ import type { CallAudio, CallAudioStatus } from '../audio/call-audio.js';
 import { appendQualitySample, type QualitySample } from './quality-history.js';
 import { levelPercent } from './meter-drawing.js';
 import { drawMetersOffThread, type MeterCanvases } from './meter-canvases.js';
+import type { Store } from '../state/store.js';
 
 /**
  * The audio's status as the screen's tick (second-tick.ts) last saw it, and its problem as it is
@@ -143,21 +144,34 @@ function formatDelay(status: CallAudioStatus): string {
   return `mic → network ${part(uplinkMs)}, network → speaker ${part(playoutMs)}`;
 }
 
-/** One-second samples of the call's jitter and loss, kept across renders for this call. */
-export function useQualityHistory(call: CallInfo): readonly QualitySample[] {
+/**
+ * One-second samples of the call's jitter and loss, taken from the store as each statistics event
+ * lands (so none is missed between two renders) and kept across renders for this call; the screen
+ * renders them at its tick.
+ */
+export function useQualityHistory(store: Store, call: CallInfo): readonly QualitySample[] {
   const history = useRef<{ callId: string; samples: QualitySample[]; last: CallInfo['stats'] }>(
     null,
   );
+  const statsNow = () =>
+    store.getState().calls.find((other) => other.id === call.id)?.stats ?? call.stats;
   if (history.current?.callId !== call.id) {
-    history.current = { callId: call.id, samples: [], last: call.stats };
-  } else if (history.current.last !== call.stats) {
-    history.current.samples = appendQualitySample(
-      history.current.samples,
-      history.current.last,
-      call.stats,
-    );
-    history.current.last = call.stats;
+    history.current = { callId: call.id, samples: [], last: statsNow() };
   }
+  useEffect(() => {
+    const record = () => {
+      const kept = history.current;
+      const stats = statsNow();
+      if (!kept || kept.callId !== call.id || kept.last === stats) return;
+      kept.samples = appendQualitySample(kept.samples, kept.last, stats);
+      kept.last = stats;
+    };
+    record();
+    const stop = store.subscribe(record);
+    return () => {
+      stop();
+    };
+  }, [store, call.id]);
   return history.current.samples;
 }
 

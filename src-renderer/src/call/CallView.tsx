@@ -21,7 +21,8 @@ import { useAsOfTick, useSecondTick } from './second-tick.js';
 import { describeRescue } from './rescue-words.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
-import { useStore, type Store } from '../state/store.js';
+import { useStoreSlice, type Store } from '../state/store.js';
+import { sameCallsApartFromStats } from '../state/same-calls.js';
 import { useContactName } from '../contacts/contact-name.js';
 import { RecordingControls, RecordingIndicator } from '../recording/CallRecording.js';
 import './call.css';
@@ -43,6 +44,11 @@ function elapsedTime(since: string | null, now: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
+/** The call's statistics as main last sent them: `call` may be from before them (App.tsx). */
+function latestStats(store: Store, call: CallInfo): CallInfo['stats'] {
+  return store.getState().calls.find((other) => other.id === call.id)?.stats ?? call.stats;
+}
+
 export function CallView({
   store,
   call,
@@ -58,7 +64,8 @@ export function CallView({
   checkPending?: boolean;
 }) {
   // The other lines: a call waiting to be answered, and calls on hold to switch to.
-  const calls = useStore(store, (s) => s.calls);
+  // Statistics alone render nothing here: the screen reads them at its tick, below.
+  const calls = useStoreSlice(store, (s) => s.calls, sameCallsApartFromStats);
   const lines = callLinesOf(calls);
   const conferenceWith = call.conference
     ? calls.find((other) => other.id === call.conference?.withCallId && other.state !== 'ended')
@@ -72,10 +79,10 @@ export function CallView({
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
   // together on the screen's one-second tick: one layout and paint a second (call/second-tick.ts).
   const tick = useSecondTick();
-  const stats = useAsOfTick(call.stats, tick);
+  const stats = useAsOfTick(latestStats(store, call), tick);
   const live = call.state === 'connected' || call.state === 'on-hold';
   const { shown: shownStatus, problem: audioProblem } = useCallAudioStatus(audio, tick);
-  const samples = useAsOfTick(useQualityHistory(call), tick);
+  const samples = useAsOfTick(useQualityHistory(store, call), tick);
   const quality = callQualityWord(samples, stats.rttMs);
   const [sent, setSent] = useState({ callId: call.id, digits: '' });
   const digitsSent = sent.callId === call.id ? sent.digits : '';

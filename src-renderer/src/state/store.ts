@@ -2,7 +2,7 @@
  * The renderer's state: a snapshot taken once, then kept current by engine events (no polling).
  * Components read slices with `useSyncExternalStore`; actions are thin invoke calls.
  */
-import { useSyncExternalStore } from 'react';
+import { useRef, useSyncExternalStore } from 'react';
 import {
   HISTORY_LIMIT,
   historyEntryOf,
@@ -208,4 +208,22 @@ export type Store = ReturnType<typeof createStore>;
 
 export function useStore<T>(store: Store, select: (state: AppState) => T): T {
   return useSyncExternalStore(store.subscribe, () => select(store.getState()));
+}
+
+/**
+ * A slice that keeps its previous value while `equal` says nothing its reader shows changed, so
+ * an event that changes only what the reader ignores renders nothing.
+ */
+export function useStoreSlice<T>(
+  store: Store,
+  select: (state: AppState) => T,
+  equal: (previous: T, next: T) => boolean,
+): T {
+  const kept = useRef<{ value: T } | null>(null);
+  return useSyncExternalStore(store.subscribe, () => {
+    const next = select(store.getState());
+    if (kept.current && equal(kept.current.value, next)) return kept.current.value;
+    kept.current = { value: next };
+    return next;
+  });
 }
