@@ -144,6 +144,11 @@ function formatDelay(status: CallAudioStatus): string {
   return `mic → network ${part(uplinkMs)}, network → speaker ${part(playoutMs)}`;
 }
 
+/** The call's statistics as main last sent them: `call` may be from before them (App.tsx). */
+export function latestStats(store: Store, call: CallInfo): CallInfo['stats'] {
+  return store.getState().calls.find((other) => other.id === call.id)?.stats ?? call.stats;
+}
+
 /**
  * One-second samples of the call's jitter and loss, taken from the store as each statistics event
  * lands (so none is missed between two renders) and kept across renders for this call; the screen
@@ -153,8 +158,7 @@ export function useQualityHistory(store: Store, call: CallInfo): readonly Qualit
   const history = useRef<{ callId: string; samples: QualitySample[]; last: CallInfo['stats'] }>(
     null,
   );
-  const statsNow = () =>
-    store.getState().calls.find((other) => other.id === call.id)?.stats ?? call.stats;
+  const statsNow = () => latestStats(store, call);
   if (history.current?.callId !== call.id) {
     history.current = { callId: call.id, samples: [], last: statsNow() };
   }

@@ -3,6 +3,7 @@ import { AccountLabel } from '../accounts/AccountLabel.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio } from '../audio/call-audio.js';
 import {
+  latestStats,
   LevelMeters,
   QualityTrends,
   useCallAudioStatus,
@@ -42,11 +43,6 @@ function elapsedTime(since: string | null, now: number): string {
   if (!since) return '0:00';
   const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-}
-
-/** The call's statistics as main last sent them: `call` may be from before them (App.tsx). */
-function latestStats(store: Store, call: CallInfo): CallInfo['stats'] {
-  return store.getState().calls.find((other) => other.id === call.id)?.stats ?? call.stats;
 }
 
 export function CallView({
