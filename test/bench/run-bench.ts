@@ -3,7 +3,7 @@
  * Debian packages needed), with baresip measured beside it where it can do the same thing.
  * Prints one table; ratios and medians, since the machine is shared and noisy.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,13 +119,10 @@ function worker(
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // No task of the worker takes minutes; one that does is stuck, and the bench says so.
-  const ended = boundedExit(child, {
-    expectedEndAt: Date.now() + WORKER_MAX_MS,
-    graceMs: PEER_GRACE_MS,
-  });
+  const ended = peerEnd(child, WORKER_MAX_MS);
   return ended.then((end) => {
     if (end !== 'exited') {
-      throw new Error(`worker ${args[0]}: ${describeEnd('worker', end, PEER_GRACE_MS)}`);
+      throw new Error(`worker ${args[0]}: ${stoppedNote('worker', end)}`);
     }
     if (child.exitCode !== 0) throw new Error(`worker ${args[0]} failed: ${stderr.trim()}`);
     return JSON.parse(stdout) as Record<string, number>;
@@ -137,6 +134,16 @@ const WORKER_MAX_MS = 120_000 + LOAD_SECONDS * 1000;
 
 /** How long past its expected end a spawned peer may run before the bench stops it. */
 const PEER_GRACE_MS = 10_000;
+
+/** Waits for a peer due to end `runMs` from now, stopping it once it ran the grace past that. */
+function peerEnd(child: ChildProcess, runMs: number): Promise<PeerEnd> {
+  return boundedExit(child, { expectedEndAt: Date.now() + runMs, graceMs: PEER_GRACE_MS });
+}
+
+/** What a row says of a peer that had to be stopped; empty when it ended by itself. */
+function stoppedNote(name: string, end: PeerEnd): string {
+  return describeEnd(name, end, PEER_GRACE_MS);
+}
 
 /** Captures the client's RTP as the provider receives it and returns the arrival intervals. */
 function capture(lab: Lab, seconds: number): { done: Promise<number[]>; end: Promise<PeerEnd> } {
@@ -152,10 +159,7 @@ function capture(lab: Lab, seconds: number): { done: Promise<number[]>; end: Pro
     '-f',
     `udp and src host ${PUBLIC.router} and dst port ${PROVIDER_MEDIA_PORT}`,
   ]);
-  const end = boundedExit(child, {
-    expectedEndAt: Date.now() + seconds * 1000,
-    graceMs: PEER_GRACE_MS,
-  });
+  const end = peerEnd(child, seconds * 1000);
   const done = new Promise<number[]>((resolveDone) => {
     void end.then(() => {
       chmodReadable(file);
@@ -247,15 +251,12 @@ async function natterPacing(lab: Lab): Promise<PacingRun> {
   // Its progress on stderr says when the call is answered: the CPU window starts there.
   await outputLine(child.stderr, /^Connected/, 'natter never said the call was connected');
   // `--seconds` counts from the answer.
-  const ended = boundedExit(child, {
-    expectedEndAt: Date.now() + PACING_SECONDS * 1000,
-    graceMs: PEER_GRACE_MS,
-  });
+  const ended = peerEnd(child, PACING_SECONDS * 1000);
   const windowFromMs = Date.now() - spawnedAt + CPU_WARMUP_SECONDS * 1000;
   const { cpu, wakeups } = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   const stopped = stoppedNotes([
-    describeEnd('natter', await ended, PEER_GRACE_MS),
-    describeEnd('tshark', await captured.end, PEER_GRACE_MS),
+    stoppedNote('natter', await ended),
+    stoppedNote('tshark', await captured.end),
   ]);
   const intervals = await captured.done;
   if (NATTER_NODE_FLAGS.length > 0) {
@@ -422,15 +423,12 @@ async function nodeFloor(lab: Lab): Promise<{ cpu: number; wakeups: number; stop
     String(PROVIDER_MEDIA_PORT),
     String(PACING_SECONDS),
   ]);
-  const ended = boundedExit(child, {
-    expectedEndAt: Date.now() + PACING_SECONDS * 1000,
-    graceMs: PEER_GRACE_MS,
-  });
+  const ended = peerEnd(child, PACING_SECONDS * 1000);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   // The floor has no answer to wait for: its packets start within a tick of start-up.
   const sampled = await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
-  const stopped = describeEnd('node floor', await ended, PEER_GRACE_MS);
+  const stopped = stoppedNote('node floor', await ended);
   const counts = /\{.*\}/.exec(output)?.[0];
   const echoed = counts ? (JSON.parse(counts) as { sent: number; received: number }) : null;
   // Without echoes it measured sending alone, not a call's packets both ways.
@@ -483,10 +481,7 @@ async function baresipPacing(lab: Lab): Promise<PacingRun | string> {
     `/dial sip:4443@${PUBLIC.provider}`,
   ]);
   // `-t` counts from start-up.
-  const ended = boundedExit(child, {
-    expectedEndAt: Date.now() + PACING_SECONDS * 1000,
-    graceMs: PEER_GRACE_MS,
-  });
+  const ended = peerEnd(child, PACING_SECONDS * 1000);
   const established = await outputLine(
     child.stdout,
     /Call established/,
@@ -500,8 +495,8 @@ async function baresipPacing(lab: Lab): Promise<PacingRun | string> {
     : await sampleCpu(child.pid ?? 0, CPU_SECONDS, CPU_WARMUP_SECONDS);
   const stopped = stoppedNotes([
     established,
-    describeEnd('baresip', await ended, PEER_GRACE_MS),
-    describeEnd('tshark', await captured.end, PEER_GRACE_MS),
+    stoppedNote('baresip', await ended),
+    stoppedNote('tshark', await captured.end),
   ]);
   const intervals = await captured.done;
   if (!sampled) return stopped;
