@@ -47,6 +47,7 @@ function takeTurns(files: TestSpecification[]): TestSpecification[] {
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/run-temp-dir.ts'],
     sequence: { sequencer: TakeTurnsSequencer },
     projects: [
       {

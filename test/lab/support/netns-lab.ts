@@ -414,7 +414,6 @@ function ownerFile(id: string): string {
   return `/run/natter-lab-${id}.pid`;
 }
 
-/** Removes namespaces left by lab runs whose process is gone. */
 /** A veth link between two namespaces: `a` in `aNamespace`, its peer `b` in `bNamespace`. */
 function addVethPair(a: string, aNamespace: string, b: string, bNamespace: string): void {
   run('ip', [
@@ -433,6 +432,7 @@ function addVethPair(a: string, aNamespace: string, b: string, bNamespace: strin
   ]);
 }
 
+/** Removes namespaces left by lab runs whose process is gone. */
 function sweepStaleNamespaces(): void {
   let names: string[];
   try {
