@@ -199,6 +199,7 @@ export class IncomingRequestScreen {
   observeResponse(view: SipMessageView): void {
     if (view.kind === 'response' && view.method === 'INVITE') {
       this.admission.answered(view.branch, view.statusCode);
+      this.ids.inviteAnswered(view.branch, view.statusCode);
     }
   }
 

@@ -21,6 +21,12 @@ export class ServerTransactionIds {
   private readonly claimed = new Map<string, string>();
   /** Aliases → the branch the request carried ('' when it carried none). */
   private readonly original = new Map<string, string>();
+  /**
+   * INVITE transactions sip.js has answered only provisionally (the call rings): the branch
+   * sip.js sees → when the first provisional answer went out. A call may ring for minutes, and
+   * its CANCEL, final answer and ACK must still find the alias its INVITE was given.
+   */
+  private readonly proceeding = new Map<string, number>();
   private counter = 0;
 
   constructor(
@@ -68,6 +74,23 @@ export class ServerTransactionIds {
     return this.byTransaction.get(transactionKey(requestBranch(head), sentBy, head.method));
   }
 
+  /**
+   * sip.js answered an INVITE (`branch` as sip.js sees it): while it only rings, its identity is
+   * kept past the lifetime; the final answer starts the last lifetime, which covers the
+   * answer's retransmissions and the ACK.
+   */
+  inviteAnswered(branch: string, statusCode: number): void {
+    const key = this.claimed.get(branch);
+    if (key === undefined) return;
+    const now = this.now();
+    if (statusCode < 200) {
+      if (!this.proceeding.has(branch)) this.proceeding.set(branch, now);
+    } else {
+      this.proceeding.delete(branch);
+    }
+    this.byTransaction.set(key, branch, now);
+  }
+
   /** A response sip.js built carries the branch it was given; the wire gets the request's own. */
   restoreResponse(message: string): string {
     if (this.original.size === 0) return message;
@@ -91,14 +114,27 @@ export class ServerTransactionIds {
   }
 
   private prune(now: number): void {
+    for (const [branch, since] of this.proceeding) {
+      const key = this.claimed.get(branch);
+      if (key === undefined || now - since > MAX_RINGING_MS) this.proceeding.delete(branch);
+      else this.byTransaction.set(key, branch, now);
+    }
     this.byTransaction.forget(now - this.lifetimeMs, this.capacity, (key, alias) => {
       if (this.claimed.get(alias) === key) {
         this.claimed.delete(alias);
         this.original.delete(alias);
+        this.proceeding.delete(alias);
       }
     });
   }
 }
+
+/**
+ * How long a ringing INVITE's identity is kept at most: past any ring a caller or a proxy waits
+ * out (proxies give up after Timer C, over 3 minutes without a provisional answer), so that an
+ * INVITE sip.js never answers finally cannot hold its entry for ever.
+ */
+const MAX_RINGING_MS = 10 * 60_000;
 
 /** The top Via branch of a request, or the RFC 2543 identity standing in for a missing one. */
 export function requestBranch(head: SipRequestHead): string {

@@ -292,6 +292,44 @@ describe('server transaction identity (RFC 3261 §17.2.3)', () => {
     );
     expect(branchOf(delivered[1])).not.toBe('z9hG4bK-x');
   });
+
+  it('keeps an aliased INVITE that rings beyond 64·T1 on its alias for its CANCEL and ACK', async () => {
+    vi.useFakeTimers();
+    try {
+      // An OPTIONS holds the branch first, so the INVITE that reuses it is given an alias.
+      endpoint.deliver(request({ branch: 'z9hG4bK-long', sentBy: '198.51.100.10:5070' }), server);
+      endpoint.deliver(request({ method: 'INVITE', branch: 'z9hG4bK-long', callId: 'r' }), server);
+      const alias = branchOf(delivered[1]);
+      expect(alias).not.toBe('z9hG4bK-long');
+      // sip.js rings: its 180 carries the alias, the wire the INVITE's own branch.
+      const ringing = delivered[1]!
+        .replace(/^INVITE [^\r\n]*/, 'SIP/2.0 180 Ringing')
+        .replace(/^(To: [^\r\n]*)/m, '$1;tag=ours');
+      await transport.send(ringing);
+      expect(branchOf(endpoint.sent.at(-1)?.text)).toBe('z9hG4bK-long');
+      // The caller gives up after a minute of ringing, long past the 32 s a transaction is kept.
+      vi.advanceTimersByTime(60_000);
+      endpoint.deliver(request({ branch: 'z9hG4bK-other' }), server);
+      const cancel = { branch: 'z9hG4bK-long', callId: 'r', cseq: '1 CANCEL' };
+      endpoint.deliver(request({ method: 'CANCEL', ...cancel }), server);
+      expect(branchOf(delivered.at(-1))).toBe(alias);
+      const terminated = ringing.replace(/^SIP\/2.0 180 Ringing/, 'SIP/2.0 487 Request Terminated');
+      await transport.send(terminated);
+      expect(branchOf(endpoint.sent.at(-1)?.text)).toBe('z9hG4bK-long');
+      // The final answer starts the transaction's last 64·T1: its ACK still finds the alias.
+      vi.advanceTimersByTime(20_000);
+      const ack = { branch: 'z9hG4bK-long', callId: 'r', cseq: '1 ACK' };
+      endpoint.deliver(request({ method: 'ACK', ...ack }), server);
+      expect(branchOf(delivered.at(-1))).toBe(alias);
+      // And then it is forgotten like any other.
+      vi.advanceTimersByTime(40_000);
+      endpoint.deliver(request({ branch: 'z9hG4bK-later' }), server);
+      endpoint.deliver(request({ method: 'ACK', ...ack }), server);
+      expect(branchOf(delivered.at(-1))).toBe('z9hG4bK-long');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 describe('INVITE admission: ring once per caller per window, 503 beyond the rate', () => {
