@@ -32,7 +32,11 @@ import {
   type CpuProfile,
 } from './cpu-profile.js';
 import { median, percentile, round } from './stats.js';
+import useRunTempDir from '../support/run-temp-dir.js';
 
+/** Where profiles and a call's output are left for the reader: the bench's own temporary
+ * directory, not the run's scratch, which is removed at the end. */
+const KEPT_DIR = tmpdir();
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const NODE_FLOOR = join(REPO, 'dist/test/bench/node-floor.js');
 /** BENCH_NODE_FLOOR=0 leaves out the bare Node process measured after the two phones. */
@@ -191,7 +195,7 @@ function deviation(intervals: number[]): { p50: number; p99: number } {
 
 /** A fresh directory for one profile, or null when not profiling. */
 function profileDir(): string | null {
-  return PROFILE ? mkdtempSync(join(tmpdir(), 'natter-profile-')) : null;
+  return PROFILE ? mkdtempSync(join(KEPT_DIR, 'natter-profile-')) : null;
 }
 
 function reportProfile(
@@ -260,7 +264,7 @@ async function natterPacing(lab: Lab): Promise<PacingRun> {
   ]);
   const intervals = await captured.done;
   if (NATTER_NODE_FLAGS.length > 0) {
-    const file = join(mkdtempSync(join(tmpdir(), 'natter-output-')), 'stdout.txt');
+    const file = join(mkdtempSync(join(KEPT_DIR, 'natter-output-')), 'stdout.txt');
     writeFileSync(file, output);
     progress(`natter call with ${NATTER_NODE_FLAGS.join(' ')}: its output in ${file}`);
   }
@@ -851,6 +855,10 @@ async function labRows(rows: Row[]): Promise<void> {
   }
 }
 
+// Scratch (captures, peers' configs, microphone files) goes to a directory of the run's own,
+// removed when the process exits however it ends; what the bench points its reader to is kept
+// in KEPT_DIR.
+process.once('exit', useRunTempDir());
 main().catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

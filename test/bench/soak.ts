@@ -26,6 +26,7 @@ import { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import { parseSippMessageLog, startLoopbackSipp, type LoopbackSipp } from '../lab/support/peers.js';
 import { LAB_PASSWORD, LAB_USER, waitFor } from '../lab/support/peers.js';
 import { median, percentile, round } from './stats.js';
+import useRunTempDir from '../support/run-temp-dir.js';
 
 const CALL_MINUTES = Number(process.env.SOAK_CALL_MINUTES ?? 60);
 const IDLE_HOURS = Number(process.env.SOAK_IDLE_HOURS ?? 6);
@@ -383,6 +384,8 @@ async function main(): Promise<void> {
   }
 }
 
+// Peers' configs and captures go to a directory of the run's own, removed when the process exits.
+process.once('exit', useRunTempDir());
 main()
   .catch((error: unknown) => {
     process.stderr.write(`soak: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -27,8 +27,8 @@ const PROVIDER_TONE_HZ = 600;
 const ABSENT_TONE_HZ = 1500;
 /** Share of a frame's energy the quiet microphone tone must hold (measured: about 1.4%). */
 const MIC_SHARE = 0.005;
-/** The capture provider-plays-tone.xml names. */
-const PROVIDER_PCAP = '/tmp/natter-provider-tone-600hz.pcap';
+/** The capture provider-plays-tone.xml names, relative to sipp's working directory. */
+const PROVIDER_PCAP = join(tmpdir(), 'natter-provider-tone-600hz.pcap');
 
 let app: LoopbackApp;
 let page: Page;

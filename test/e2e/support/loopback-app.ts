@@ -4,6 +4,7 @@
  * size of the app's window; sipp callers that ring the app; and one close() for all of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import type { EngineHooks } from '../../../src-main/engine/natter-engine.js';
 import type { SettingsUpdate } from '../../../src-shared/settings.js';
@@ -81,7 +82,9 @@ export async function startLoopbackApp(options: LoopbackAppOptions): Promise<Loo
   let bridge: Bridge | undefined;
   let browser: Browser | undefined;
   const sipp = (args: string[]): ChildProcess => {
-    const child = spawn('sipp', args, { stdio: 'ignore' });
+    // In the run's temporary directory: a scenario's capture is named relative to it, and what
+    // sipp writes of its own goes there too.
+    const child = spawn('sipp', args, { stdio: 'ignore', cwd: tmpdir() });
     children.push(child);
     return child;
   };
