@@ -45,7 +45,12 @@ const ACCOUNT_ARGS = ['--server', `${PUBLIC.provider}:${PROVIDER_SIP_PORT}`, '--
 const STUN_ARGS = ['--stun', `${PUBLIC.stunA}:3478`, '--stun', `${PUBLIC.stunB}:3478`];
 /** B's number, as kamailio-caller-refers.xml writes it in its From. */
 const CALLER_B = '15145550100';
-const LISTEN_SECONDS = 15;
+/**
+ * How long the listener stays up after registering: B's whole scenario (call, REFER, the call to
+ * C, the last NOTIFY, B's BYE) must fit in it. 15 s was cut short once in CI, where two labs and
+ * the suites beside them share two cores.
+ */
+const LISTEN_SECONDS = 25;
 
 type ListenedCall = ListenReportJson['calls'][number] & {
   transfer?: { direction: string; kind: string; target: string; state: string; sipStatus?: number };
