@@ -330,6 +330,34 @@ describe('server transaction identity (RFC 3261 §17.2.3)', () => {
       vi.useRealTimers();
     }
   });
+
+  it('forgets a ringing INVITE that sip.js never answers finally after ten minutes', async () => {
+    vi.useFakeTimers();
+    try {
+      endpoint.deliver(request({ branch: 'z9hG4bK-stuck', sentBy: '198.51.100.10:5070' }), server);
+      endpoint.deliver(request({ method: 'INVITE', branch: 'z9hG4bK-stuck', callId: 's' }), server);
+      const alias = branchOf(delivered[1]);
+      const ringing = delivered[1]!
+        .replace(/^INVITE [^\r\n]*/, 'SIP/2.0 180 Ringing')
+        .replace(/^(To: [^\r\n]*)/m, '$1;tag=ours');
+      await transport.send(ringing);
+      const cancel = () =>
+        endpoint.deliver(
+          request({ method: 'CANCEL', branch: 'z9hG4bK-stuck', callId: 's', cseq: '1 CANCEL' }),
+          server,
+        );
+      vi.advanceTimersByTime(9 * 60_000);
+      cancel();
+      expect(branchOf(delivered.at(-1))).toBe(alias);
+      vi.advanceTimersByTime(2 * 60_000);
+      endpoint.deliver(request({ branch: 'z9hG4bK-tick' }), server);
+      vi.advanceTimersByTime(40_000);
+      cancel();
+      expect(branchOf(delivered.at(-1))).toBe('z9hG4bK-stuck');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 describe('INVITE admission: ring once per caller per window, 503 beyond the rate', () => {
