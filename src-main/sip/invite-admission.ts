@@ -64,8 +64,10 @@ export class InviteAdmission {
   /** Refusals after all ({@link refuse}), repeated to retransmissions; bounded all the same. */
   private readonly refused = new RecentMap<string, Admission>();
   /**
-   * Transactions let through to ring: never forgotten before their end, or a retransmission
-   * would be refused while sip.js answers it (the token bucket bounds how many there are).
+   * Transactions let through to ring, kept for a transaction's lifetime (64·T1) from their
+   * admission: as long as the caller retransmits the INVITE (its Timer B), which must not be
+   * refused while sip.js answers it. A call that rings longer needs nothing of it after that:
+   * the caller's window is far shorter. The token bucket bounds how many there are.
    */
   private readonly admitted = new RecentMap<
     string,
