@@ -66,6 +66,12 @@ export interface EngineOptions {
   /** Answer a ringing call by itself after this many seconds (not a waiting one); 0: never. */
   autoAnswerSeconds: number;
   /**
+   * Seconds between the 180 Ringing an incoming call repeats while it rings: RFC 3261 §13.3.1.1
+   * asks for one every minute, or a proxy may give up on the call after 3 minutes without an
+   * answer (a waiting call rings that long). 0 sends only the first; tests shorten it.
+   */
+  ringingRefreshSeconds: number;
+  /**
    * Servers that may take the registration when the configured one stops answering (the nearest
    * answering one wins); empty keeps the phone on the configured server.
    */
@@ -131,6 +137,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   rescueOneWayAudio: true,
   doNotDisturb: false,
   autoAnswerSeconds: 0,
+  ringingRefreshSeconds: 60,
   failoverServers: [],
   contactFollowsRegistrar: true,
   networkWatchMs: 1000,

@@ -94,6 +94,8 @@ interface CallEntry {
   confirmation?: AnswerConfirmation;
   /** Pending auto-answer of a ringing call. */
   autoAnswer?: ReturnType<typeof setTimeout>;
+  /** The repeat of a ringing call's 180 (see ringingRefreshSeconds). */
+  ringingRefresh?: ReturnType<typeof setInterval>;
   /** What the call sends of its own, the user's audio, as a conference takes it. */
   ownAudio?: AudioSource;
   /** The three-way conference the call is a leg of. */
@@ -847,8 +849,27 @@ export class NatterEngine implements EngineApi {
     entry.confirmation = new AnswerConfirmation(invitation, () => this.onConfirmed(entry));
     // 180 Ringing: the provider plays ringback while the user decides.
     invitation.progress().catch(() => undefined);
+    this.repeatRinging(entry, invitation);
     this.emitCall(entry);
     this.scheduleAutoAnswer(entry);
+  }
+
+  /**
+   * A call that rings for long (a waiting one, most of all) repeats its 180 every
+   * ringingRefreshSeconds, as RFC 3261 §13.3.1.1 asks, so that no proxy on the way gives up on
+   * it (Kamailio restarts its INVITE timer on each provisional answer). It stops with the ringing.
+   */
+  private repeatRinging(entry: CallEntry, invitation: Invitation): void {
+    const seconds = this.options.ringingRefreshSeconds;
+    if (seconds <= 0) return;
+    entry.ringingRefresh = setInterval(() => {
+      if (entry.record.state !== 'incoming' || invitation.state !== SessionState.Initial) {
+        clearInterval(entry.ringingRefresh);
+        return;
+      }
+      invitation.progress().catch(() => undefined);
+    }, seconds * 1000);
+    entry.ringingRefresh.unref?.();
   }
 
   /**
@@ -1041,6 +1062,7 @@ export class NatterEngine implements EngineApi {
     if (entry.statsTimer) clearInterval(entry.statsTimer);
     entry.statsTimer = null;
     clearTimeout(entry.autoAnswer);
+    clearInterval(entry.ringingRefresh);
     entry.rescue?.stop();
     entry.media?.close();
     this.transfers.forget(entry.record.id);

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RendererAudioRouter } from '../../src-main/app/renderer-audio-router.js';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
+import type { EngineOptions } from '../../src-main/engine/engine-options.js';
 import { ToneDetector } from '../../src-main/media/tone.js';
 import { isMissed } from '../../src-main/app/shell/call-notifier.js';
 import { callEndWords } from '../../src-shared/call-end-words.js';
@@ -54,6 +55,8 @@ interface Phone {
   events: CallInfo[];
   /** host:port of the provider's front door, where callers send their INVITEs. */
   provider: string;
+  /** Every SIP message the engine sent, in order. */
+  sent: string[];
 }
 
 /**
@@ -67,6 +70,7 @@ async function registeredPhone(
     args?: string[];
     front?: boolean;
     audio?: RendererAudioRouter;
+    engine?: Partial<EngineOptions>;
   } = {},
 ): Promise<Phone & { providerProcess: ChildProcess }> {
   const provider = await sipp(options.scenario ?? 'provider-registrar.xml', options.args);
@@ -76,9 +80,15 @@ async function registeredPhone(
     fronts.push(front);
     server = front.address;
   }
+  const sent: string[] = [];
   const engine = new NatterEngine(
-    { stunServers: [], localAddress: '127.0.0.1' },
-    options.audio?.hooks() ?? {},
+    { stunServers: [], localAddress: '127.0.0.1', ...options.engine },
+    {
+      ...options.audio?.hooks(),
+      onTrace: (direction, message) => {
+        if (direction === 'out') sent.push(message);
+      },
+    },
   );
   engines.push(engine);
   if (options.audio) {
@@ -95,6 +105,7 @@ async function registeredPhone(
   return {
     engine,
     events,
+    sent,
     provider: `${server.address}:${server.port}`,
     providerProcess: provider.child,
   };
@@ -392,6 +403,39 @@ describe.skipIf(skip)('the end of a refused call in plain words', () => {
     const ended = await until(phone, (info) => info.id === call.id && info.state === 'ended');
     expect(ended.end).toMatchObject({ code, sipStatus: status });
     expect(callEndWords(ended)).toBe(words);
+  });
+
+  it('a waiting call that rings long repeats its 180 in the same early dialog, and stops once it ends', async () => {
+    // RFC 3261 §13.3.1.1 asks for a provisional answer every minute; a second here.
+    const phone = await registeredPhone({ engine: { ringingRefreshSeconds: 1 } });
+    const alice = await caller(phone, 'caller-stays-on-line.xml', 'Alice');
+    const first = await connectedTo(phone, 'Alice');
+    const bob = await caller(phone, 'caller-rings-long.xml', 'Bob');
+    const waiting = await until(phone, (info) => from('Bob')(info) && info.state === 'incoming');
+    expect(waiting.waiting).toBe(true);
+    // Bob lets it ring 2.5 s, then gives up (CANCEL).
+    expect(await waitFor(() => bob.child.exitCode !== null, 8000), bob.output()).toBe(true);
+    expect(bob.child.exitCode, bob.output()).toBe(0);
+    const ringing = responses(bob, 180);
+    expect(ringing.length).toBeGreaterThanOrEqual(2);
+    expect(ringing.length).toBeLessThanOrEqual(4);
+    const toTag = (message: SipTraceEntry) => /^To:.*;tag=([^;\s]+)/im.exec(message.text)?.[1];
+    expect(toTag(ringing[0]!)).toBeDefined();
+    for (const repeat of ringing) expect(toTag(repeat)).toBe(toTag(ringing[0]!));
+    const ended = await until(phone, (info) => info.id === waiting.id && info.state === 'ended');
+    expect(callEndWords(ended)).toBe('Missed call');
+    // Nothing more once it ended, and Alice's call went on untouched.
+    const bobsCall = /^Call-ID:\s*(\S+)/im.exec(ringing[0]!.text)?.[1] ?? 'none';
+    const ringingSent = () =>
+      phone.sent.filter(
+        (message) => message.startsWith('SIP/2.0 180 ') && message.includes(bobsCall),
+      ).length;
+    const sentWhenEnded = ringingSent();
+    expect(sentWhenEnded).toBe(ringing.length);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(ringingSent()).toBe(sentWhenEnded);
+    expect(stateOf(phone, first.id)?.state).toBe('connected');
+    expect(received(alice, 'INVITE')).toHaveLength(0);
   });
 
   it('a provider that stops answering reads "Network problem"', async () => {
