@@ -1,8 +1,10 @@
 /**
  * The engine in-process against sipp on loopback: the parts of a call the CLI does not drive
- * (busy, cancel while ringing, hold and unhold, DTMF, the remote hanging up).
+ * (busy, cancel while ringing, hold and unhold, DTMF, the remote hanging up, the provider's
+ * session refreshes).
  */
 import type { ChildProcess } from 'node:child_process';
+import { parse as parseSdp } from 'sdp-transform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import type { CallInfo } from '../../src-shared/domain.js';
@@ -130,5 +132,62 @@ describe.skipIf(skip)('calls against sipp on loopback', () => {
     ).rejects.toThrow(/invalid call request/);
     await expect(engine.invoke('hangup', { callId: '' } as never)).rejects.toThrow(/invalid/);
     await expect(engine.invoke('call', { target: '4443' })).rejects.toThrow(/not registered/);
+  });
+  it('survives the provider’s session refreshes: a re-INVITE with its SDP unchanged, and one without SDP', async () => {
+    const provider = await sipp('provider-refreshes-session.xml', ['-rtp_echo']);
+    const engine = await registeredEngine(provider);
+    const call = await engine.invoke('call', { target: '4443' });
+    const seen = history(engine, call.id);
+    await until(seen, (info) => info.state === 'connected');
+    const messages = () => parseSippMessageLog(provider.log);
+    const answersTo = (cseq: string) =>
+      messages().filter(
+        (m) =>
+          m.direction === 'received' &&
+          m.startLine.startsWith('SIP/2.0 200') &&
+          new RegExp(`^CSeq:\\s*${cseq}\\s*$`, 'im').test(m.text),
+      );
+    // The provider's two refreshes (its CSeq 1 and 2) answered, each ACKed (its scenario goes on).
+    const answered = await waitFor(() => answersTo('2 INVITE').length > 0, 8000);
+    expect(answered, provider.output()).toBe(true);
+    const offer = messages().find(
+      (m) => m.direction === 'received' && m.startLine.startsWith('INVITE'),
+    );
+    const sdpOf = (text: string | undefined) => parseSdp(text?.split(/\r?\n\r?\n/)[1] ?? '');
+    const ours = sdpOf(offer?.text);
+    expect(ours.origin?.sessionId).toBeDefined();
+    expect(ours.media[0]?.port).toBeGreaterThan(0);
+    const refreshAnswer = sdpOf(answersTo('1 INVITE')[0]?.text);
+    const refreshOffer = sdpOf(answersTo('2 INVITE')[0]?.text);
+    for (const [what, sdp] of [
+      ['answer to the unchanged offer', refreshAnswer],
+      ['offer in the 200 to the offerless re-INVITE', refreshOffer],
+    ] as const) {
+      // The same session (RFC 3264 §8: o= session id kept, its version never going back), the
+      // same address and port, and still both ways: a refresh changes nothing of the call.
+      expect(sdp.origin?.sessionId, what).toBe(ours.origin?.sessionId);
+      expect(Number(sdp.origin?.sessionVersion), what).toBeGreaterThanOrEqual(
+        Number(ours.origin?.sessionVersion),
+      );
+      expect(sdp.connection?.ip ?? sdp.media[0]?.connection?.ip, what).toBe(
+        ours.connection?.ip ?? ours.media[0]?.connection?.ip,
+      );
+      expect(sdp.media[0]?.port, what).toBe(ours.media[0]?.port);
+      expect(sdp.media[0]?.direction ?? 'sendrecv', what).toBe('sendrecv');
+    }
+    expect(refreshOffer.media[0]?.rtp.map((codec) => codec.codec)).toContain('PCMU');
+    // Audio still flows both ways after the refreshes: the provider echoes what it receives.
+    const receivedNow = () => seen.at(-1)?.stats.packetsReceived ?? 0;
+    const before = receivedNow();
+    expect(await waitFor(() => receivedNow() > before + 50, 4000)).toBe(true);
+    expect(seen.at(-1)?.state).toBe('connected');
+    await engine.invoke('hangup', { callId: call.id });
+    expect(
+      await waitFor(
+        () =>
+          provider.child.exitCode !== null || messages().some((m) => m.startLine.startsWith('BYE')),
+        4000,
+      ),
+    ).toBe(true);
   });
 });
