@@ -293,19 +293,27 @@ describe('server transaction identity (RFC 3261 §17.2.3)', () => {
     expect(branchOf(delivered[1])).not.toBe('z9hG4bK-x');
   });
 
+  /**
+   * An INVITE given an alias (an OPTIONS from another sent-by holds its branch first) that sip.js
+   * answers 180, as it does when the phone rings: the alias and that 180 as sip.js built it.
+   */
+  async function ringingUnderAlias(branch: string, callId: string) {
+    endpoint.deliver(request({ branch, sentBy: '198.51.100.10:5070' }), server);
+    endpoint.deliver(request({ method: 'INVITE', branch, callId }), server);
+    const invite = delivered.at(-1)!;
+    const ringing = invite
+      .replace(/^INVITE [^\r\n]*/, 'SIP/2.0 180 Ringing')
+      .replace(/^(To: [^\r\n]*)/m, '$1;tag=ours');
+    await transport.send(ringing);
+    return { alias: branchOf(invite), ringing };
+  }
+
   it('keeps an aliased INVITE that rings beyond 64·T1 on its alias for its CANCEL and ACK', async () => {
     vi.useFakeTimers();
     try {
-      // An OPTIONS holds the branch first, so the INVITE that reuses it is given an alias.
-      endpoint.deliver(request({ branch: 'z9hG4bK-long', sentBy: '198.51.100.10:5070' }), server);
-      endpoint.deliver(request({ method: 'INVITE', branch: 'z9hG4bK-long', callId: 'r' }), server);
-      const alias = branchOf(delivered[1]);
+      const { alias, ringing } = await ringingUnderAlias('z9hG4bK-long', 'r');
       expect(alias).not.toBe('z9hG4bK-long');
-      // sip.js rings: its 180 carries the alias, the wire the INVITE's own branch.
-      const ringing = delivered[1]!
-        .replace(/^INVITE [^\r\n]*/, 'SIP/2.0 180 Ringing')
-        .replace(/^(To: [^\r\n]*)/m, '$1;tag=ours');
-      await transport.send(ringing);
+      // Its 180 carries the alias; the wire gets the INVITE's own branch.
       expect(branchOf(endpoint.sent.at(-1)?.text)).toBe('z9hG4bK-long');
       // The caller gives up after a minute of ringing, long past the 32 s a transaction is kept.
       vi.advanceTimersByTime(60_000);
@@ -334,13 +342,7 @@ describe('server transaction identity (RFC 3261 §17.2.3)', () => {
   it('forgets a ringing INVITE that sip.js never answers finally after ten minutes', async () => {
     vi.useFakeTimers();
     try {
-      endpoint.deliver(request({ branch: 'z9hG4bK-stuck', sentBy: '198.51.100.10:5070' }), server);
-      endpoint.deliver(request({ method: 'INVITE', branch: 'z9hG4bK-stuck', callId: 's' }), server);
-      const alias = branchOf(delivered[1]);
-      const ringing = delivered[1]!
-        .replace(/^INVITE [^\r\n]*/, 'SIP/2.0 180 Ringing')
-        .replace(/^(To: [^\r\n]*)/m, '$1;tag=ours');
-      await transport.send(ringing);
+      const { alias } = await ringingUnderAlias('z9hG4bK-stuck', 's');
       const cancel = () =>
         endpoint.deliver(
           request({ method: 'CANCEL', branch: 'z9hG4bK-stuck', callId: 's', cseq: '1 CANCEL' }),
