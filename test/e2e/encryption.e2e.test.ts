@@ -63,6 +63,12 @@ async function waitRegistered(): Promise<void> {
     .toContain('green');
 }
 
+/**
+ * How long a save may take to confirm: a new transport re-registers before the settings answer,
+ * which took over a second in CI with both cores busy (a poll's default).
+ */
+const SAVE_MS = 10_000;
+
 describe.skipIf(skip)('encryption: the settings section and the call screen', () => {
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
@@ -126,7 +132,7 @@ describe.skipIf(skip)('encryption: the settings section and the call screen', ()
     await caFile().fill(notes);
     await saveButton().click();
     await expect
-      .poll(() => confirmation().textContent())
+      .poll(() => confirmation().textContent(), { timeout: SAVE_MS })
       .toContain(`Not saved: ${notes} holds no certificate in PEM form`);
     expect(stored()).toMatchObject({
       sipTransport: 'udp',
@@ -140,7 +146,7 @@ describe.skipIf(skip)('encryption: the settings section and the call screen', ()
     await caFile().fill(pem);
     await saveButton().click();
     await expect
-      .poll(() => confirmation().textContent())
+      .poll(() => confirmation().textContent(), { timeout: SAVE_MS })
       .toBe('✓ Saved: SIP over TLS, audio always encrypted');
     expect(stored()).toMatchObject({
       sipTransport: 'tls',
@@ -174,7 +180,7 @@ describe.skipIf(skip)('encryption: the settings section and the call screen', ()
     expect(await section().textContent()).toContain('choose TLS as well');
     await saveButton().click();
     await expect
-      .poll(() => confirmation().textContent())
+      .poll(() => confirmation().textContent(), { timeout: SAVE_MS })
       .toBe('✓ Saved: SIP over UDP, audio encrypted when the other side takes it');
     expect(stored()).toMatchObject({ sipTransport: 'udp', mediaEncryption: 'optional' });
     await waitRegistered();
