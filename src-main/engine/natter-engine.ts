@@ -863,7 +863,8 @@ export class NatterEngine implements EngineApi {
     const seconds = this.options.ringingRefreshSeconds;
     if (seconds <= 0) return;
     entry.ringingRefresh = setInterval(() => {
-      if (entry.record.state !== 'incoming' || invitation.state !== SessionState.Initial) {
+      // Answered, declined or cancelled: the ringing is over (an ended call is cleared by finish).
+      if (invitation.state !== SessionState.Initial) {
         clearInterval(entry.ringingRefresh);
         return;
       }

@@ -34,8 +34,10 @@ import {
 import { median, percentile, round } from './stats.js';
 import useRunTempDir from '../support/run-temp-dir.js';
 
-/** Where profiles and a call's output are left for the reader: the bench's own temporary
- * directory, not the run's scratch, which is removed at the end. */
+/**
+ * Where profiles and a call's output are left for the reader: the bench's own temporary
+ * directory, not the run's scratch, which is removed at the end.
+ */
 const KEPT_DIR = tmpdir();
 const WORKER = join(REPO, 'dist/test/bench/bench-worker.js');
 const NODE_FLOOR = join(REPO, 'dist/test/bench/node-floor.js');

@@ -133,6 +133,7 @@ describe.skipIf(skip)('calls against sipp on loopback', () => {
     await expect(engine.invoke('hangup', { callId: '' } as never)).rejects.toThrow(/invalid/);
     await expect(engine.invoke('call', { target: '4443' })).rejects.toThrow(/not registered/);
   });
+
   it('survives the provider’s session refreshes: a re-INVITE with its SDP unchanged, and one without SDP', async () => {
     const provider = await sipp('provider-refreshes-session.xml', ['-rtp_echo']);
     const engine = await registeredEngine(provider);

@@ -25,6 +25,7 @@ import {
   type LoopbackSipp,
   type SipTraceEntry,
   waitFor,
+  delay,
   namedCallerArgs,
 } from './support/peers.js';
 
@@ -432,7 +433,7 @@ describe.skipIf(skip)('the end of a refused call in plain words', () => {
       ).length;
     const sentWhenEnded = ringingSent();
     expect(sentWhenEnded).toBe(ringing.length);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await delay(2500);
     expect(ringingSent()).toBe(sentWhenEnded);
     expect(stateOf(phone, first.id)?.state).toBe('connected');
     expect(received(alice, 'INVITE')).toHaveLength(0);

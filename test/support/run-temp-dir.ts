@@ -1,8 +1,8 @@
 /**
  * Vitest global setup (and the bench's first step): the whole run writes its temporary files (lab
  * peers' configs and logs, packet captures, Chromium profiles, settings files of the app's tests)
- * under one directory of its own, removed when the run ends. Without it every lab file left its peers' directories and
- * captures in /tmp, a few hundred a run.
+ * under one directory of its own, removed when the run ends. Without it every lab file left its
+ * peers' directories and captures in /tmp, a few hundred a run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
