@@ -196,6 +196,27 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     await shot('history');
   });
 
+  it('Call on an empty dialer fills in the last number dialled, not the missed caller, and does not dial', async () => {
+    await tab('Dialer').click();
+    const field = page.getByLabel('Number to call');
+    const callButton = page.getByRole('button', { name: 'Call', exact: true });
+    expect(await field.inputValue()).toBe('');
+    expect(await callButton.isDisabled()).toBe(false);
+    expect(await callButton.getAttribute('title')).toBe('Fill in the last number dialled, 4443');
+    const before = (await bridge.service.engine.invoke('snapshot', {})).calls.length;
+    await callButton.click();
+    expect(await field.inputValue()).toBe('4443');
+    // Enter in the emptied field does the same, from the keyboard.
+    await field.fill('');
+    await field.press('Enter');
+    expect(await field.inputValue()).toBe('4443');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await bridge.service.engine.invoke('snapshot', {})).calls.length).toBe(before);
+    expect(await page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
+    await field.fill('');
+    await tab('History').click();
+  });
+
   it('call back places the call in one click', async () => {
     const before = (await bridge.service.engine.invoke('snapshot', {})).calls.length;
     await page.getByRole('button', { name: 'Call back Missed Caller' }).click();

@@ -3,6 +3,7 @@ import { AccountChooser, useAccountRegistered } from '../accounts/AccountChooser
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
 import { normalizeDialString } from './phone-number.js';
+import { lastDialled } from './redial.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailButton } from '../voicemail/VoicemailButton.js';
 import { ContactMatches, useContactMatches } from '../contacts/ContactMatches.js';
@@ -67,9 +68,17 @@ export function Dialer({
   const byName = /\p{L}/u.test(number) ? matches[0] : undefined;
   const target = normalizeDialString(byName ? byName.number.number : number);
   const contacts = useStore(store, (s) => s.contacts);
-  const canDial = registered && target !== '';
+  // Call on an empty field fills in the last number dialled; it never dials unseen.
+  const redial = number === '' ? lastDialled(history) : null;
+  const canDial = registered && (target !== '' || redial !== null);
   const dial = () => {
-    if (canDial) void store.act(() => store.bridge.invoke('call', { target, accountId }));
+    if (!canDial) return;
+    if (target === '' && redial !== null) {
+      setNumber(redial);
+      field.current?.focus();
+      return;
+    }
+    void store.act(() => store.bridge.invoke('call', { target, accountId }));
   };
   // The number field has the focus when the dialer opens, so typing a number is typing it in.
   useEffect(() => field.current?.focus(), []);
@@ -136,6 +145,7 @@ export function Dialer({
             disabled={!canDial}
             aria-keyshortcuts="Enter"
             aria-label="Call"
+            title={redial !== null ? `Fill in the last number dialled, ${redial}` : undefined}
           >
             Call
           </button>
