@@ -94,7 +94,7 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
     expect(await page.locator('#number:focus').count()).toBe(1);
   }, 40_000);
 
-  it('is driven from the keyboard: digits, Enter calls, Ctrl+M mutes, keypad tones are shown, Esc hangs up', async () => {
+  it('is driven from the keyboard: digits, Enter calls, Ctrl+M mutes, keypad tones are sent, heard and shown, Esc hangs up', async () => {
     // Take the focus away from the number field: digits typed anywhere on the page still land in it.
     await page.getByRole('heading', { name: 'Recent' }).click();
     expect(await page.locator('#number:focus').count()).toBe(0);
@@ -113,10 +113,39 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
     // Digits during a call are RFC 4733 tones; sipp echoes them, so the engine hears them back.
     const digitsBack: string[] = [];
     const off = app.bridge.service.engine.on('dtmfReceived', ({ digit }) => digitsBack.push(digit));
+    // Each key sounds on the call's speaker as it is pressed: the page notes every change of the
+    // key sounding, and its clearing comes only from the audio clock having played the tones.
+    await page.locator('html').evaluate((root) => {
+      // The unit tests' types have no DOM: the page's own globals, typed as far as used here.
+      const view = root.ownerDocument.defaultView as unknown as {
+        keypadTonesSeen: (string | null)[];
+        MutationObserver: new (record: () => void) => {
+          observe(target: unknown, options: Record<string, string[]>): void;
+        };
+      };
+      const seen: (string | null)[] = [];
+      view.keypadTonesSeen = seen;
+      new view.MutationObserver(() => seen.push(root.getAttribute('data-keypad-tone'))).observe(
+        root,
+        { attributeFilter: ['data-keypad-tone'] },
+      );
+    });
+    const keypadTonesSeen = () =>
+      page.evaluate(
+        () => (globalThis as unknown as { keypadTonesSeen: (string | null)[] }).keypadTonesSeen,
+      );
     for (const key of ['1', '2', '3', '4', '#']) await page.keyboard.press(key);
     await expect.poll(() => page.locator('.dtmf-sent').textContent()).toBe('Sent: 1234#');
     await expect.poll(() => digitsBack.join(''), { timeout: 5000 }).toBe('1234#');
     off();
+    await expect.poll(async () => (await keypadTonesSeen()).at(-1), { timeout: 2000 }).toBeNull();
+    expect((await keypadTonesSeen()).filter((key) => key !== null)).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '#',
+    ]);
 
     // The quality word leads once media has flowed a couple of seconds; loopback is Good.
     const word = page.locator('.quality-word');

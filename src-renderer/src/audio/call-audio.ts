@@ -5,6 +5,7 @@
 import { AUDIO_SAMPLE_RATE } from '../../../src-shared/audio-format.js';
 import workletUrl from './frame-worklet.ts?worker&url';
 import type { WorkletReport } from './frame-pipe.js';
+import { KEYPAD_TONE_LEVEL, keypadToneSchedule } from './keypad-tones.js';
 
 export interface AudioDevices {
   inputId: string | null;
@@ -46,6 +47,9 @@ const CONTEXT_SAMPLE_RATE = AUDIO_SAMPLE_RATE;
  */
 const OUTPUT_BUFFER_S = 128 / CONTEXT_SAMPLE_RATE;
 
+/** Each keypad tone fades in and out over this, so that it starts and stops without a click. */
+const KEYPAD_RAMP_S = 0.005;
+
 const IDLE: CallAudioStatus = {
   uplinkMs: null,
   playoutMs: null,
@@ -66,6 +70,10 @@ export class CallAudio {
   private readonly levelListeners = new Set<(levels: CallAudioLevels) => void>();
   /** A meter port waiting for the worklet to exist; undefined when none is waiting. */
   private pendingMeters: MessagePort | null | undefined;
+  /** The oscillator that ends the keys last pressed: its end clears `data-keypad-tone`. */
+  private lastKeypadTone: OscillatorNode | null = null;
+  /** Keypad tones still to play: a call that ends mid-tone must not carry them into the next. */
+  private readonly keypadVoices = new Set<GainNode>();
 
   constructor(private readonly linkPort: Promise<MessagePort>) {
     navigator.mediaDevices?.addEventListener('devicechange', () => void this.onDeviceChange());
@@ -120,9 +128,64 @@ export class CallAudio {
   async stop(): Promise<void> {
     this.active = false;
     this.closeMicrophone();
+    this.silenceKeypadTones();
     await this.context?.suspend().catch(() => undefined);
     this.publish({ ...IDLE });
     this.publishLevels(SILENT);
+  }
+
+  /**
+   * Plays the keys just sent on the call's speaker, in the call's own context (no second output
+   * stream), beside the worklet rather than through it: the far end hears them as RFC 4733 events.
+   * Nothing plays outside a call. Which keys sound is readable from outside while they do
+   * (`data-keypad-tone`; the end-to-end tests check it clears once the audio clock has played
+   * them); it changes nothing on screen.
+   */
+  playKeypadTones(digits: string): void {
+    const context = this.context;
+    if (!this.active || !context || context.state !== 'running') return;
+    const tones = keypadToneSchedule(digits);
+    const last = tones.at(-1);
+    if (!last) return;
+    const start = context.currentTime + KEYPAD_RAMP_S;
+    const gain = context.createGain();
+    gain.gain.value = 0;
+    gain.connect(context.destination);
+    this.keypadVoices.add(gain);
+    const oscillators = tones.flatMap((tone) => {
+      const on = start + tone.startS;
+      const off = start + tone.endS;
+      gain.gain.setValueAtTime(0, on);
+      gain.gain.linearRampToValueAtTime(KEYPAD_TONE_LEVEL, on + KEYPAD_RAMP_S);
+      gain.gain.setValueAtTime(KEYPAD_TONE_LEVEL, off - KEYPAD_RAMP_S);
+      gain.gain.linearRampToValueAtTime(0, off);
+      return [tone.lowHz, tone.highHz].map((frequency) => {
+        const oscillator = context.createOscillator();
+        oscillator.frequency.value = frequency;
+        oscillator.connect(gain);
+        oscillator.start(on);
+        oscillator.stop(off);
+        return oscillator;
+      });
+    });
+    const root = document.documentElement;
+    root.dataset.keypadTone = digits;
+    const ending = oscillators.at(-1)!;
+    this.lastKeypadTone = ending;
+    ending.onended = () => {
+      gain.disconnect();
+      this.keypadVoices.delete(gain);
+      if (this.lastKeypadTone !== ending) return;
+      this.lastKeypadTone = null;
+      delete root.dataset.keypadTone;
+    };
+  }
+
+  private silenceKeypadTones(): void {
+    for (const gain of this.keypadVoices) gain.disconnect();
+    this.keypadVoices.clear();
+    this.lastKeypadTone = null;
+    delete document.documentElement.dataset.keypadTone;
   }
 
   private ensureGraph(): Promise<void> {

@@ -85,6 +85,7 @@ export function CallView({
   const sendDtmf = (digits: string) => {
     // The line keeps the latest digits, as a desk phone's display does.
     setSent({ callId: call.id, digits: (digitsSent + digits).slice(-24) });
+    audio?.playKeypadTones(digits);
     void store.act(() => invoke('sendDtmf', { callId: call.id, digits }));
   };
   const toggleMute = () =>
