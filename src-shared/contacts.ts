@@ -141,6 +141,11 @@ export class ContactIndex {
     }
   }
 
+  /** Whether a saved contact would name this number: not `*97`, an extension, or `alice`. */
+  static identifies(number: string): boolean {
+    return numberKeyOf(number).length >= MATCH_KEY_MINIMUM;
+  }
+
   /** The contact whose number this is, or null. */
   contactFor(number: string): Contact | null {
     const key = numberKeyOf(number);

@@ -184,4 +184,63 @@ describe.skipIf(skip)('contacts in Chromium against the real engine and sipp', (
       .poll(() => list.getByRole('listitem').filter({ hasText: 'Echo test' }).count())
       .toBe(1);
   }, 90_000);
+
+  it('a caller not in the book is added from History with their number and name, and named there at once', async () => {
+    const callerPort = 30000 + Math.floor(Math.random() * 5000) * 2;
+    children.push(
+      app.spawnCaller('caller-stays-on-line.xml', callerPort, [
+        '-set',
+        'caller',
+        'Ada Lovelace',
+        // From is sip:14385550201@… (the scenario appends its call number).
+        '-set',
+        'number',
+        '1438555020',
+        '-timeout',
+        '30s',
+      ]),
+    );
+    const incoming = page.getByRole('region', { name: 'Incoming call' });
+    await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
+    await incoming.getByRole('button', { name: 'Decline' }).click();
+    await expect.poll(activeCall, { timeout: 10_000 }).toBeNull();
+    await page.keyboard.press('Escape');
+
+    await tab('History').click();
+    const addAda = page.getByRole('button', { name: 'Add Ada Lovelace to contacts' });
+    await expect.poll(() => addAda.count(), { timeout: 10_000 }).toBe(1);
+    // Numbers the book knows already offer no such button.
+    expect(await page.getByRole('button', { name: 'Add Jane Doe to contacts' }).count()).toBe(0);
+    await shot('history-add-contact');
+    await expectNoSeriousA11yViolations(page, 'history with a caller to add');
+    await addAda.click();
+    const form = page.getByRole('form', { name: 'New contact' });
+    await expect.poll(() => form.count()).toBe(1);
+    expect(await tab('Contacts').getAttribute('aria-current')).toBe('page');
+    // Left unsaved, the draft is dropped: the Contacts page opens on its list next time.
+    await tab('History').click();
+    await tab('Contacts').click();
+    expect(await form.count()).toBe(0);
+    expect(await page.getByRole('list', { name: 'Contacts' }).count()).toBe(1);
+
+    await tab('History').click();
+    await addAda.click();
+    await expect.poll(() => form.count()).toBe(1);
+    expect(await form.getByLabel('Name', { exact: true }).inputValue()).toBe('Ada Lovelace');
+    expect(await form.getByLabel('Number 1', { exact: true }).inputValue()).toBe('14385550201');
+    await form.getByLabel('Name', { exact: true }).fill('Ada (maths club)');
+    await form.getByRole('button', { name: 'Save' }).click();
+
+    // Saved, the page the contact came from returns, naming the call after the new contact.
+    await expect.poll(() => page.getByRole('heading', { name: 'History' }).count()).toBe(1);
+    const row = page.locator('.history-call').first();
+    await expect.poll(() => row.locator('.name').textContent()).toBe('Ada (maths club)');
+    expect(await addAda.count()).toBe(0);
+    const stored = JSON.parse(
+      readFileSync(join(app.bridge.settingsFile, '..', 'contacts.json'), 'utf8'),
+    ) as Array<{ name: string; numbers: Array<{ number: string }> }>;
+    expect(stored.find((contact) => contact.name === 'Ada (maths club)')?.numbers).toMatchObject([
+      { number: '14385550201' },
+    ]);
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
 import { callLinesOf } from '../call/call-lines.js';
 import { ContactsView } from '../contacts/ContactsView.js';
+import type { ContactPrefill } from '../contacts/ContactForm.js';
 import { Dialer } from '../dialer/Dialer.js';
 import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
@@ -53,6 +54,11 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const [dialFrom, chooseDialFrom] = useChosenAccount(store);
   // A tel:/sip:/callto: link opened on the desktop fills the dialer; the user presses Call.
   useEffect(() => store.bridge.on('dial', ({ number }) => setPrefill(number)), [store]);
+  /** A new contact made from a call on History, for the Contacts page to open on once. */
+  const [contactPrefill, setContactPrefill] = useState<ContactPrefill | null>(null);
+  useEffect(() => {
+    if (tab !== 'contacts') setContactPrefill(null);
+  }, [tab]);
   /** The element a page opens at (a section of Settings), or null for its top. */
   const [anchor, setAnchor] = useState<string | null>(null);
   const openSettings = (section: string) => {
@@ -164,9 +170,19 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
             onOpenHistory={() => setTab('history')}
           />
         ) : tab === 'contacts' ? (
-          <ContactsView store={store} />
+          <ContactsView
+            store={store}
+            prefill={contactPrefill}
+            onPrefillDone={() => setTab('history')}
+          />
         ) : tab === 'history' ? (
-          <HistoryView store={store} />
+          <HistoryView
+            store={store}
+            onAddContact={(prefill) => {
+              setContactPrefill(prefill);
+              setTab('contacts');
+            }}
+          />
         ) : tab === 'network' ? (
           <NatPanel
             store={store}

@@ -10,24 +10,35 @@ import {
 
 const LABELS = numberLabelSchema.options;
 
+/** What a new contact starts from when it is made from a call: the number, the caller's name. */
+export interface ContactPrefill {
+  name: string | null;
+  number: string;
+}
+
 /** Adding or editing one contact: a name, one or more numbers with a label, the star. */
 export function ContactForm({
   contact,
+  prefill = null,
   onSave,
   onCancel,
   onDelete,
 }: {
   /** The contact edited; null adds a new one. */
   contact: Contact | null;
+  /** For a new contact: the number (and name) it is made from. */
+  prefill?: ContactPrefill | null;
   /** Resolves to null once saved, or to main's refusal in words. */
   onSave: (draft: ContactDraft) => Promise<string | null>;
   onCancel: () => void;
   onDelete?: () => void;
 }) {
-  const [name, setName] = useState(contact?.name ?? '');
+  const [name, setName] = useState(contact?.name ?? prefill?.name ?? '');
   const [favourite, setFavourite] = useState(contact?.favourite ?? false);
   const [numbers, setNumbers] = useState<Array<{ number: string; label: NumberLabel }>>(
-    contact?.numbers.map((entry) => ({ ...entry })) ?? [{ number: '', label: 'mobile' }],
+    contact?.numbers.map((entry) => ({ ...entry })) ?? [
+      { number: prefill?.number ?? '', label: 'mobile' },
+    ],
   );
   const [problem, setProblem] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);

@@ -9,18 +9,35 @@ import {
 } from '../../../src-shared/contacts.js';
 import { normalizeDialString } from '../dialer/phone-number.js';
 import { useStore, type Store } from '../state/store.js';
-import { ContactForm } from './ContactForm.js';
+import { ContactForm, type ContactPrefill } from './ContactForm.js';
 import { downloadExport, textOfPickedFile } from './contact-files.js';
 import './contacts.css';
 
-type Editing = { contact: Contact | null } | null;
+type Editing = { contact: Contact | null; prefill?: ContactPrefill } | null;
 
 /** The address book: search, call, star, add and edit, import and export. */
-export function ContactsView({ store }: { store: Store }) {
+export function ContactsView({
+  store,
+  prefill = null,
+  onPrefillDone,
+}: {
+  store: Store;
+  /** A new contact to open on, made from a call elsewhere (History's "Add contact"). */
+  prefill?: ContactPrefill | null;
+  /** The contact made from `prefill` was saved or cancelled: the page it came from returns. */
+  onPrefillDone?: () => void;
+}) {
   const contacts = useStore(store, (s) => s.contacts.contacts);
   const registered = useStore(store, (s) => s.registration.state === 'registered');
   const [query, setQuery] = useState('');
-  const [editing, setEditing] = useState<Editing>(null);
+  const [editing, setEditing] = useState<Editing>(() =>
+    prefill ? { contact: null, prefill } : null,
+  );
+  const closeForm = () => {
+    const fromElsewhere = editing?.prefill !== undefined;
+    setEditing(null);
+    if (fromElsewhere) onPrefillDone?.();
+  };
   const [report, setReport] = useState<ContactImportReport | null>(null);
   const [fileProblem, setFileProblem] = useState<string | null>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -29,7 +46,7 @@ export function ContactsView({ store }: { store: Store }) {
   const save = async (draft: ContactDraft): Promise<string | null> => {
     try {
       store.setContacts(await invoke('saveContact', { contact: draft }));
-      setEditing(null);
+      closeForm();
       return null;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
@@ -90,8 +107,9 @@ export function ContactsView({ store }: { store: Store }) {
         </h1>
         <ContactForm
           contact={editing.contact}
+          prefill={editing.prefill}
           onSave={save}
-          onCancel={() => setEditing(null)}
+          onCancel={closeForm}
           onDelete={editing.contact ? () => void remove(editing.contact as Contact) : undefined}
         />
       </section>

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
+import { ContactIndex } from '../../../src-shared/contacts.js';
+import type { ContactPrefill } from '../contacts/ContactForm.js';
 import { normalizeDialString } from '../dialer/phone-number.js';
 import { accountLabelOf } from '../accounts/account-words.js';
 import { useStore, type Store } from '../state/store.js';
@@ -14,8 +16,18 @@ import {
 import './history.css';
 import { HistoryRecording } from '../recording/HistoryRecording.js';
 
-/** Every recorded call by day, with call back in one click and clearing behind a confirmation. */
-export function HistoryView({ store }: { store: Store }) {
+/**
+ * Every recorded call by day, with call back in one click, a number not in the address book
+ * one click from being added, and clearing behind a confirmation.
+ */
+export function HistoryView({
+  store,
+  onAddContact,
+}: {
+  store: Store;
+  /** Opens a new contact made from a call's number and the name the caller gave. */
+  onAddContact: (prefill: ContactPrefill) => void;
+}) {
   const history = useStore(store, (s) => s.history);
   // A number in the address book shows the contact's name; the caller's own name otherwise.
   const contacts = useStore(store, (s) => s.contacts);
@@ -98,6 +110,11 @@ export function HistoryView({ store }: { store: Store }) {
                   canCall={registered}
                   account={accountLabelOf(accounts, entry.accountId)}
                   onCallBack={() => callBack(entry)}
+                  onAddContact={
+                    ContactIndex.identifies(entry.number) && !contacts.contactFor(entry.number)
+                      ? () => onAddContact({ name: entry.name, number: entry.number })
+                      : undefined
+                  }
                 />
               ))}
             </ul>
@@ -114,6 +131,7 @@ function HistoryRow({
   canCall,
   account,
   onCallBack,
+  onAddContact,
 }: {
   store: Store;
   entry: HistoryEntry;
@@ -121,13 +139,17 @@ function HistoryRow({
   /** The account's label, when there are several. */
   account: string | null;
   onCallBack: () => void;
+  /** Absent when the number is a contact's already, or one a contact could not be found by. */
+  onAddContact?: () => void;
 }) {
   const missed = isMissed(entry);
   const who = entry.name ?? entry.number;
   const duration = durationText(entry.durationSeconds);
   const result = resultWords(entry);
   return (
-    <li className={`history-call${missed ? ' missed' : ''}${entry.recording ? ' recorded' : ''}`}>
+    <li
+      className={`history-call${missed ? ' missed' : ''}${entry.recording ? ' recorded' : ''}${onAddContact ? ' addable' : ''}`}
+    >
       <span className={`direction ${entry.direction}`} aria-hidden="true">
         {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
       </span>
@@ -161,6 +183,16 @@ function HistoryRow({
       >
         Call back
       </button>
+      {onAddContact && (
+        <button
+          type="button"
+          className="ghost add-contact"
+          aria-label={`Add ${who} to contacts`}
+          onClick={onAddContact}
+        >
+          Add contact
+        </button>
+      )}
       <HistoryRecording store={store} entry={entry} />
     </li>
   );

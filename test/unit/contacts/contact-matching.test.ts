@@ -63,6 +63,15 @@ describe('naming a caller', () => {
     expect(withCode.nameFor('*97', null)).toBeNull();
   });
 
+  it('says which numbers a saved contact could name, for History to offer adding them', () => {
+    for (const number of ['4443', '15145559999', 'sip:+15145559999@voip.ms']) {
+      expect(ContactIndex.identifies(number)).toBe(true);
+    }
+    for (const number of ['*97', '12', 'alice', 'sip:alice@example.com', '']) {
+      expect(ContactIndex.identifies(number)).toBe(false);
+    }
+  });
+
   it('names a number two contacts share after the favourite', () => {
     const shared = new ContactIndex([
       contact('a', 'Front desk', ['514 555 0000']),
