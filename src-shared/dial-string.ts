@@ -17,3 +17,13 @@ export function normalizeDialString(input: string): string {
   if (/^[2-9]\d{2}[2-9]\d{6}$/.test(digits)) return `1${digits}`;
   return digits;
 }
+
+/**
+ * What a call to a typed or stored number dials: the number as voip.ms expects it, or a SIP user
+ * name (`alice`, `123456_bob`, a caller's user part in History) as written, since keeping only
+ * its digits would call someone else.
+ */
+export function dialTargetOf(input: string): string {
+  const trimmed = input.trim();
+  return /[A-Za-z_]/.test(trimmed) ? trimmed : normalizeDialString(trimmed);
+}

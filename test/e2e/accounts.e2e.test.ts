@@ -246,4 +246,68 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     await expect.poll(() => page.locator('.history-account').count()).toBeGreaterThan(0);
     await shot('accounts-history');
   });
+
+  it('on an Office call, Add call and Consult first place the second call from Office too', async () => {
+    const invitesTo = (registrar: LoopbackSipp, number: string) =>
+      messages(registrar, 'received', `INVITE sip:${number}@`).length;
+    await tab('Dialer').click();
+    await caller(officeFront, 'caller-stays-on-line.xml', 'Heidi');
+    await expect.poll(() => incoming().count(), { timeout: 10_000 }).toBe(1);
+    await incoming().getByRole('button', { name: 'Answer', exact: true }).click();
+    await expect
+      .poll(() => callScreen().locator('.state').textContent(), { timeout: 10_000 })
+      .toBe('Connected');
+
+    await callScreen().getByRole('button', { name: 'Add call', exact: true }).click();
+    const panel = page.getByRole('form', { name: 'Add a call' });
+    await expect.poll(() => panel.count()).toBe(1);
+    await panel.getByLabel('Number to add').fill('+1 (514) 555-0100');
+    expect(await panel.locator('.transfer-hint').allTextContents()).toEqual([
+      'Will dial 15145550100',
+      'Heidi is held while the new call rings.',
+    ]);
+    await expectNoSeriousA11yViolations(page, 'add call panel');
+    await shot('call-add-call');
+    await panel.getByRole('button', { name: 'Call', exact: true }).click();
+    // Judged at the registrars: the second call went to Office's, none to the main account's.
+    await expect.poll(() => invitesTo(officeRegistrar, '15145550100'), { timeout: 10_000 }).toBe(1);
+    expect(invitesTo(mainRegistrar, '15145550100')).toBe(0);
+    await expect
+      .poll(() => callScreen().locator('.remote').textContent(), { timeout: 10_000 })
+      .toBe('15145550100');
+    const live = (await calls()).filter((call) => call.state !== 'ended');
+    expect(
+      live.map((call) => [call.remoteDisplayName ?? call.remote, call.state, call.accountId]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['Heidi', 'on-hold', 'office'],
+        [expect.stringContaining('15145550100'), 'connected', 'office'],
+      ]),
+    );
+    // The held call's row offers what a second line does.
+    const held = callScreen().getByRole('list', { name: 'Calls on hold' });
+    await expect
+      .poll(() => held.getByRole('button', { name: 'Merge Heidi into this call' }).count())
+      .toBe(1);
+    expect(await held.getByRole('button', { name: 'Switch to Heidi' }).count()).toBe(1);
+    await hangUpEverything();
+
+    await caller(officeFront, 'caller-stays-on-line.xml', 'Ivan');
+    await expect.poll(() => incoming().count(), { timeout: 10_000 }).toBe(1);
+    await incoming().getByRole('button', { name: 'Answer', exact: true }).click();
+    await expect
+      .poll(() => callScreen().locator('.state').textContent(), { timeout: 10_000 })
+      .toBe('Connected');
+    const consultsBefore = invitesTo(officeRegistrar, '4443');
+    const mainBefore = invitesTo(mainRegistrar, '4443');
+    await callScreen().getByRole('button', { name: 'Transfer', exact: true }).click();
+    const transfer = page.getByRole('form', { name: 'Transfer the call' });
+    await transfer.getByLabel('Transfer to').fill('4443');
+    await transfer.getByRole('button', { name: 'Consult first' }).click();
+    await expect
+      .poll(() => invitesTo(officeRegistrar, '4443'), { timeout: 10_000 })
+      .toBe(consultsBefore + 1);
+    expect(invitesTo(mainRegistrar, '4443')).toBe(mainBefore);
+    await hangUpEverything();
+  });
 });

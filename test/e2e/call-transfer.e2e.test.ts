@@ -103,7 +103,13 @@ describe.skipIf(skip)('call transfer in Chromium against the real engine and sip
     await expect.poll(() => panel.count()).toBe(1);
     const transferNow = panel.getByRole('button', { name: 'Transfer now' });
     expect(await transferNow.isDisabled()).toBe(true);
+    // A number is taken as the dialer takes it, and the panel says what will be dialled.
+    await panel.getByLabel('Transfer to').fill('+1 (514) 555-0100');
+    expect(await panel.locator('.transfer-hint').textContent()).toBe('Will dial 15145550100');
+    await panel.getByLabel('Transfer to').fill('+44 (0)20 7946 0000');
+    expect(await panel.locator('.transfer-hint').textContent()).toBe('Will dial 011442079460000');
     await panel.getByLabel('Transfer to').fill('4443');
+    expect(await panel.locator('.transfer-hint').count()).toBe(0);
     expect(await transferNow.isDisabled()).toBe(false);
     // Let the meters settle for the picture.
     await page.waitForTimeout(1000);

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
+import { dialTargetOf } from '../../../src-shared/dial-string.js';
 import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
 import type { Store } from '../state/store.js';
 import './transfer.css';
@@ -70,17 +71,20 @@ export function TransferPanel({
 }) {
   const [number, setNumber] = useState('');
   const invoke = store.bridge.invoke.bind(store.bridge);
-  const trimmed = number.replace(/[\s()-]/g, '');
-  const valid = dialTargetSchema.safeParse(trimmed).success;
+  // Written as the dialer takes it (`+1 (514) 555-0100` is 15145550100); a SIP user name as it is.
+  const typed = number.trim();
+  const target = dialTargetOf(typed);
+  const valid = dialTargetSchema.safeParse(target).success;
   const busy = transferUnderWay(call);
   const blind = () => {
     onClose();
-    void store.act(() => invoke('transfer', { callId: call.id, target: trimmed }));
+    void store.act(() => invoke('transfer', { callId: call.id, target }));
   };
   const consult = () => {
     onClose();
     // Calling holds this call, as a second line does; the held call then offers to be put through.
-    void store.act(() => invoke('call', { target: trimmed }));
+    // The consult call goes out on this call's account: the transfer joins calls of one line.
+    void store.act(() => invoke('call', { target, accountId: call.accountId }));
   };
   const putThrough = (other: CallInfo) => {
     onClose();
@@ -125,6 +129,7 @@ export function TransferPanel({
           onChange={(event) => setNumber(event.target.value)}
         />
       </label>
+      {valid && target !== typed && <p className="transfer-hint">Will dial {target}</p>}
       {number !== '' && !valid && (
         <p className="muted" role="alert">
           Use digits, * and # (or a SIP user name).

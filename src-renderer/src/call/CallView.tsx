@@ -16,6 +16,7 @@ import { ConferenceParties } from './Conference.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
 import { CodecBadge } from './CodecBadge.js';
 import { codecLabel } from '../../../src-shared/codec-order.js';
+import { AddCallPanel } from './AddCallPanel.js';
 import { TransferPanel, TransferStatus } from './CallTransfer.js';
 import { noAudioArriving } from './call-watchdog.js';
 import { useAsOfTick, useSecondTick } from './second-tick.js';
@@ -70,6 +71,7 @@ export function CallView({
   const waiting = lines.waiting?.id === call.id ? null : lines.waiting;
   const [keypad, setKeypad] = useState(false);
   const [transferring, setTransferring] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
   const contactName = useContactName(store, call.remote, call.remoteDisplayName);
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
@@ -234,6 +236,14 @@ export function CallView({
           onClose={() => setTransferring(null)}
         />
       )}
+      {adding && live && !conferenceWith && (
+        <AddCallPanel
+          store={store}
+          call={call}
+          holding={contactName ?? call.remote}
+          onClose={() => setAdding(false)}
+        />
+      )}
       <div className="call-controls">
         <button
           type="button"
@@ -268,9 +278,26 @@ export function CallView({
         </button>
         <button
           type="button"
+          className="line-action"
+          aria-pressed={adding}
+          disabled={!live || conferenceWith !== undefined}
+          title={conferenceWith ? 'A conference holds two calls already' : undefined}
+          onClick={() => {
+            setTransferring(null);
+            setAdding(!adding);
+          }}
+        >
+          Add call
+        </button>
+        <button
+          type="button"
+          className="line-action"
           aria-pressed={transferring === call.id}
           disabled={!live}
-          onClick={() => setTransferring(transferring === call.id ? null : call.id)}
+          onClick={() => {
+            setAdding(false);
+            setTransferring(transferring === call.id ? null : call.id);
+          }}
         >
           Transfer
         </button>

@@ -7,7 +7,7 @@ import {
   type ContactDraft,
   type ContactImportReport,
 } from '../../../src-shared/contacts.js';
-import { normalizeDialString } from '../dialer/phone-number.js';
+import { dialTargetOf } from '../dialer/phone-number.js';
 import { useStore, type Store } from '../state/store.js';
 import { ContactForm, type ContactPrefill } from './ContactForm.js';
 import { downloadExport, textOfPickedFile } from './contact-files.js';
@@ -86,7 +86,7 @@ export function ContactsView({
     if (file) downloadExport(file);
   };
   const dial = (number: string) => {
-    const target = normalizeDialString(number) || number;
+    const target = dialTargetOf(number);
     void store.act(() => invoke('call', { target }));
   };
 

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { AccountChooser, useAccountRegistered } from '../accounts/AccountChooser.js';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
-import { normalizeDialString } from './phone-number.js';
+import { dialTargetOf, normalizeDialString } from './phone-number.js';
 import { lastDialled } from './redial.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailButton } from '../voicemail/VoicemailButton.js';
@@ -130,7 +130,7 @@ export function Dialer({
           onDial={(picked) =>
             void store.act(() =>
               store.bridge.invoke('call', {
-                target: normalizeDialString(picked) || picked,
+                target: dialTargetOf(picked),
                 accountId,
               }),
             )

@@ -1,2 +1,2 @@
 // The dialer's rules are shared with main, which applies them to the do-not-disturb forward number.
-export { normalizeDialString } from '../../../src-shared/dial-string.js';
+export { dialTargetOf, normalizeDialString } from '../../../src-shared/dial-string.js';

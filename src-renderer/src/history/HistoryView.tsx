@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { ContactIndex } from '../../../src-shared/contacts.js';
 import type { ContactPrefill } from '../contacts/ContactForm.js';
-import { normalizeDialString } from '../dialer/phone-number.js';
+import { dialTargetOf } from '../dialer/phone-number.js';
 import { accountLabelOf } from '../accounts/account-words.js';
 import { useStore, type Store } from '../state/store.js';
 import {
@@ -42,7 +42,7 @@ export function HistoryView({
   }, [confirming]);
   const days = groupByDay(history, new Date());
   const callBack = (entry: HistoryEntry) => {
-    const target = normalizeDialString(entry.number) || entry.number;
+    const target = dialTargetOf(entry.number);
     // Called back from the account the call was on, while that account is still there.
     const accountId = accounts.some((account) => account.id === entry.accountId)
       ? entry.accountId

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeDialString } from '../../../src-renderer/src/dialer/phone-number.js';
+import {
+  dialTargetOf,
+  normalizeDialString,
+} from '../../../src-renderer/src/dialer/phone-number.js';
 
 describe('dial strings as voip.ms expects them', () => {
   it.each([
@@ -39,5 +42,20 @@ describe('dial strings as voip.ms expects them', () => {
     expect(normalizeDialString('  ')).toBe('');
     expect(normalizeDialString('+ 44 (0) abc')).toBe('01144');
     expect(normalizeDialString('*97#')).toBe('*97#');
+  });
+});
+
+describe('what a call to a typed or stored number dials', () => {
+  it.each([
+    ['+1 (514) 555-0100', '15145550100'],
+    ['  4443 ', '4443'],
+    ['*97', '*97'],
+    ['alice', 'alice'],
+    [' bob-smith ', 'bob-smith'],
+    ['123456_bob', '123456_bob'],
+    ['alice2', 'alice2'],
+    ['', ''],
+  ])('%s → %s', (typed, dialed) => {
+    expect(dialTargetOf(typed)).toBe(dialed);
   });
 });
