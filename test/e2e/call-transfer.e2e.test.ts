@@ -145,9 +145,8 @@ describe.skipIf(skip)('call transfer in Chromium against the real engine and sip
   it('the caller asks us to transfer: a prompt, and Decline answers their REFER 603', async () => {
     await page
       .getByRole('navigation', { name: 'Sections' })
-      .getByRole('button', { name: 'Phone', exact: true })
-      .click()
-      .catch(() => undefined);
+      .getByRole('button', { name: 'Dialer', exact: true })
+      .click();
     const bob = await caller('caller-refers.xml', 'Bob');
     await answerCallFrom('Bob');
     const prompt = page.getByRole('alertdialog', { name: 'Transfer request' });
