@@ -203,6 +203,31 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     await hangUpEverything();
   });
 
+  it('a contact called from the Contacts page goes out from the account chosen in the dialer', async () => {
+    await bridge.service.handlers.saveContact({
+      contact: {
+        name: 'Olivia Office',
+        favourite: false,
+        numbers: [{ number: '+1 514 555 0177', label: 'work' }],
+      },
+    });
+    const invitesTo = (registrar: LoopbackSipp) =>
+      messages(registrar, 'received', 'INVITE sip:15145550177@').length;
+    // The page reads the book as it opens.
+    await page.reload();
+    await tab('Dialer').click();
+    const chooser = page.getByRole('combobox', { name: 'Call from' });
+    await expect.poll(() => chooser.count(), { timeout: 10_000 }).toBe(1);
+    await chooser.selectOption('office');
+    await tab('Contacts').click();
+    await page.getByRole('button', { name: /^Call Olivia Office, Work/ }).click();
+    await expect.poll(() => invitesTo(officeRegistrar), { timeout: 10_000 }).toBe(1);
+    expect(invitesTo(mainRegistrar)).toBe(0);
+    await hangUpEverything();
+    await tab('Dialer').click();
+    await page.getByRole('combobox', { name: 'Call from' }).selectOption('first');
+  });
+
   it('do not disturb on Office: its caller hears 486, the main account still rings', async () => {
     await saveOffice({ doNotDisturb: true });
     const refused = await caller(officeFront, 'caller-gets-busy.xml', 'Erin');

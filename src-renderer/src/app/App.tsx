@@ -172,6 +172,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
         ) : tab === 'contacts' ? (
           <ContactsView
             store={store}
+            accountId={dialFrom}
             prefill={contactPrefill}
             onPrefillDone={() => setTab('history')}
           />

@@ -8,6 +8,7 @@ import {
   type ContactImportReport,
 } from '../../../src-shared/contacts.js';
 import { dialTargetOf } from '../dialer/phone-number.js';
+import { useAccountRegistered } from '../accounts/AccountChooser.js';
 import { useStore, type Store } from '../state/store.js';
 import { ContactForm, type ContactPrefill } from './ContactForm.js';
 import { downloadExport, textOfPickedFile } from './contact-files.js';
@@ -18,17 +19,20 @@ type Editing = { contact: Contact | null; prefill?: ContactPrefill } | null;
 /** The address book: search, call, star, add and edit, import and export. */
 export function ContactsView({
   store,
+  accountId,
   prefill = null,
   onPrefillDone,
 }: {
   store: Store;
+  /** The account calls go out on: the one chosen in the dialer (the app keeps it across pages). */
+  accountId: string;
   /** A new contact to open on, made from a call elsewhere (History's "Add contact"). */
   prefill?: ContactPrefill | null;
   /** The contact made from `prefill` was saved or cancelled: the page it came from returns. */
   onPrefillDone?: () => void;
 }) {
   const contacts = useStore(store, (s) => s.contacts.contacts);
-  const registered = useStore(store, (s) => s.registration.state === 'registered');
+  const registered = useAccountRegistered(store, accountId);
   const [query, setQuery] = useState('');
   const [editing, setEditing] = useState<Editing>(() =>
     prefill ? { contact: null, prefill } : null,
@@ -87,7 +91,7 @@ export function ContactsView({
   };
   const dial = (number: string) => {
     const target = dialTargetOf(number);
-    void store.act(() => invoke('call', { target }));
+    void store.act(() => invoke('call', { target, accountId }));
   };
 
   const folded = foldedText(query.trim());
