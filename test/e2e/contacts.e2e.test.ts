@@ -34,6 +34,23 @@ async function shot(name: string): Promise<void> {
 const tab = (name: string) =>
   page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });
 
+/** A sipp caller that stays on the line, named `name`, from `number` with its call number (1) after it. */
+function callFrom(name: string, number: string): void {
+  const callerPort = 30000 + Math.floor(Math.random() * 5000) * 2;
+  children.push(
+    app.spawnCaller('caller-stays-on-line.xml', callerPort, [
+      '-set',
+      'caller',
+      name,
+      '-set',
+      'number',
+      number,
+      '-timeout',
+      '30s',
+    ]),
+  );
+}
+
 async function activeCall() {
   const { calls } = await app.bridge.service.engine.invoke('snapshot', {});
   return calls.find((call) => call.state !== 'ended') ?? null;
@@ -130,20 +147,8 @@ describe.skipIf(skip)('contacts in Chromium against the real engine and sipp', (
     await page.keyboard.press('Escape');
 
     // A call from the same number, written as the network presents it, with a name of its own.
-    const callerPort = 30000 + Math.floor(Math.random() * 5000) * 2;
-    children.push(
-      app.spawnCaller('caller-stays-on-line.xml', callerPort, [
-        '-set',
-        'caller',
-        'WIRELESS CALLER',
-        // The scenario appends its call number (1) to this: From is sip:15145550101@…
-        '-set',
-        'number',
-        '1514555010',
-        '-timeout',
-        '30s',
-      ]),
-    );
+    // The scenario appends its call number (1): From is sip:15145550101@…
+    callFrom('WIRELESS CALLER', '1514555010');
     const incoming = page.getByRole('region', { name: 'Incoming call' });
     await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => incoming.locator('h1').textContent()).toBe('Jane Doe');
@@ -186,20 +191,7 @@ describe.skipIf(skip)('contacts in Chromium against the real engine and sipp', (
   }, 90_000);
 
   it('a caller not in the book is added from History with their number and name, and named there at once', async () => {
-    const callerPort = 30000 + Math.floor(Math.random() * 5000) * 2;
-    children.push(
-      app.spawnCaller('caller-stays-on-line.xml', callerPort, [
-        '-set',
-        'caller',
-        'Ada Lovelace',
-        // From is sip:14385550201@… (the scenario appends its call number).
-        '-set',
-        'number',
-        '1438555020',
-        '-timeout',
-        '30s',
-      ]),
-    );
+    callFrom('Ada Lovelace', '1438555020');
     const incoming = page.getByRole('region', { name: 'Incoming call' });
     await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
     await incoming.getByRole('button', { name: 'Decline' }).click();

@@ -1,8 +1,6 @@
-import { useState } from 'react';
-import { dialTargetOf } from '../../../src-shared/dial-string.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
-import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
 import type { Store } from '../state/store.js';
+import { CallNumberField, useCallNumber } from './CallNumberField.js';
 import './transfer.css';
 
 /**
@@ -22,10 +20,8 @@ export function AddCallPanel({
   holding: string;
   onClose: () => void;
 }) {
-  const [number, setNumber] = useState('');
-  const typed = number.trim();
-  const target = dialTargetOf(typed);
-  const valid = dialTargetSchema.safeParse(target).success;
+  const entry = useCallNumber();
+  const { target, valid } = entry;
   const place = () => {
     onClose();
     // From the account this call is on: Merge and transfer join calls of one line.
@@ -40,25 +36,7 @@ export function AddCallPanel({
         if (valid) place();
       }}
     >
-      <label>
-        Number to add
-        <input
-          type="tel"
-          inputMode="tel"
-          autoComplete="off"
-          autoFocus
-          placeholder="Number"
-          value={number}
-          maxLength={64}
-          onChange={(event) => setNumber(event.target.value)}
-        />
-      </label>
-      {valid && target !== typed && <p className="transfer-hint">Will dial {target}</p>}
-      {number !== '' && !valid && (
-        <p className="muted" role="alert">
-          Use digits, * and # (or a SIP user name).
-        </p>
-      )}
+      <CallNumberField label="Number to add" entry={entry} />
       <p className="transfer-hint">{holding} is held while the new call rings.</p>
       <div className="transfer-actions">
         <button type="button" onClick={onClose}>

@@ -1,8 +1,6 @@
-import { useState } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
-import { dialTargetOf } from '../../../src-shared/dial-string.js';
-import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
 import type { Store } from '../state/store.js';
+import { CallNumberField, useCallNumber } from './CallNumberField.js';
 import './transfer.css';
 
 /** A transfer whose outcome is not known yet. */
@@ -69,12 +67,9 @@ export function TransferPanel({
   held: CallInfo[];
   onClose: () => void;
 }) {
-  const [number, setNumber] = useState('');
+  const entry = useCallNumber();
+  const { target, valid } = entry;
   const invoke = store.bridge.invoke.bind(store.bridge);
-  // Written as the dialer takes it (`+1 (514) 555-0100` is 15145550100); a SIP user name as it is.
-  const typed = number.trim();
-  const target = dialTargetOf(typed);
-  const valid = dialTargetSchema.safeParse(target).success;
   const busy = transferUnderWay(call);
   const blind = () => {
     onClose();
@@ -116,25 +111,7 @@ export function TransferPanel({
           <p className="muted">or transfer this call elsewhere:</p>
         </div>
       )}
-      <label>
-        Transfer to
-        <input
-          type="tel"
-          inputMode="tel"
-          autoComplete="off"
-          autoFocus
-          placeholder="Number"
-          value={number}
-          maxLength={64}
-          onChange={(event) => setNumber(event.target.value)}
-        />
-      </label>
-      {valid && target !== typed && <p className="transfer-hint">Will dial {target}</p>}
-      {number !== '' && !valid && (
-        <p className="muted" role="alert">
-          Use digits, * and # (or a SIP user name).
-        </p>
-      )}
+      <CallNumberField label="Transfer to" entry={entry} />
       <div className="transfer-actions">
         <button type="button" onClick={onClose}>
           Cancel
