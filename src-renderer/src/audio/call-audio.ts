@@ -145,8 +145,7 @@ export class CallAudio {
     const context = this.context;
     if (!this.active || !context || context.state !== 'running') return;
     const tones = keypadToneSchedule(digits);
-    const last = tones.at(-1);
-    if (!last) return;
+    if (tones.length === 0) return;
     const start = context.currentTime + KEYPAD_RAMP_S;
     const gain = context.createGain();
     gain.gain.value = 0;
