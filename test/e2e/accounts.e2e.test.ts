@@ -98,6 +98,16 @@ const incoming = () => page.getByRole('region', { name: 'Incoming call' });
 const callScreen = () => page.getByRole('region', { name: 'Call', exact: true });
 const banner = () => page.getByRole('alert', { name: 'Call waiting' });
 
+/** A caller on Office who stays on the line, answered here until the call screen says Connected. */
+async function answerOfficeCaller(name: string): Promise<void> {
+  await caller(officeFront, 'caller-stays-on-line.xml', name);
+  await expect.poll(() => incoming().count(), { timeout: 10_000 }).toBe(1);
+  await incoming().getByRole('button', { name: 'Answer', exact: true }).click();
+  await expect
+    .poll(() => callScreen().locator('.state').textContent(), { timeout: 10_000 })
+    .toBe('Connected');
+}
+
 describe.skipIf(skip)('several accounts in Chromium against the real engines and sipp', () => {
   beforeAll(async () => {
     lab = await startTwoAccountApp({ registrarLifetime: '300s' });
@@ -276,12 +286,7 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     const invitesTo = (registrar: LoopbackSipp, number: string) =>
       messages(registrar, 'received', `INVITE sip:${number}@`).length;
     await tab('Dialer').click();
-    await caller(officeFront, 'caller-stays-on-line.xml', 'Heidi');
-    await expect.poll(() => incoming().count(), { timeout: 10_000 }).toBe(1);
-    await incoming().getByRole('button', { name: 'Answer', exact: true }).click();
-    await expect
-      .poll(() => callScreen().locator('.state').textContent(), { timeout: 10_000 })
-      .toBe('Connected');
+    await answerOfficeCaller('Heidi');
 
     await callScreen().getByRole('button', { name: 'Add call', exact: true }).click();
     const panel = page.getByRole('form', { name: 'Add a call' });
@@ -317,12 +322,7 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     expect(await held.getByRole('button', { name: 'Switch to Heidi' }).count()).toBe(1);
     await hangUpEverything();
 
-    await caller(officeFront, 'caller-stays-on-line.xml', 'Ivan');
-    await expect.poll(() => incoming().count(), { timeout: 10_000 }).toBe(1);
-    await incoming().getByRole('button', { name: 'Answer', exact: true }).click();
-    await expect
-      .poll(() => callScreen().locator('.state').textContent(), { timeout: 10_000 })
-      .toBe('Connected');
+    await answerOfficeCaller('Ivan');
     const consultsBefore = invitesTo(officeRegistrar, '4443');
     const mainBefore = invitesTo(mainRegistrar, '4443');
     await callScreen().getByRole('button', { name: 'Transfer', exact: true }).click();

@@ -70,9 +70,10 @@ export class CallAudio {
   private readonly levelListeners = new Set<(levels: CallAudioLevels) => void>();
   /** A meter port waiting for the worklet to exist; undefined when none is waiting. */
   private pendingMeters: MessagePort | null | undefined;
-  /** The oscillator that ends the keys last pressed: its end clears `data-keypad-tone`. */
-  private lastKeypadTone: OscillatorNode | null = null;
-  /** Keypad tones still to play: a call that ends mid-tone must not carry them into the next. */
+  /**
+   * Keypad tones still to play: a call that ends mid-tone must not carry them into the next, and
+   * `data-keypad-tone` clears once none is left.
+   */
   private readonly keypadVoices = new Set<GainNode>();
 
   constructor(private readonly linkPort: Promise<MessagePort>) {
@@ -169,21 +170,16 @@ export class CallAudio {
     });
     const root = document.documentElement;
     root.dataset.keypadTone = digits;
-    const ending = oscillators.at(-1)!;
-    this.lastKeypadTone = ending;
-    ending.onended = () => {
+    oscillators.at(-1)!.onended = () => {
       gain.disconnect();
       this.keypadVoices.delete(gain);
-      if (this.lastKeypadTone !== ending) return;
-      this.lastKeypadTone = null;
-      delete root.dataset.keypadTone;
+      if (this.keypadVoices.size === 0) delete root.dataset.keypadTone;
     };
   }
 
   private silenceKeypadTones(): void {
     for (const gain of this.keypadVoices) gain.disconnect();
     this.keypadVoices.clear();
-    this.lastKeypadTone = null;
     delete document.documentElement.dataset.keypadTone;
   }
 
