@@ -163,6 +163,30 @@ export function foldedText(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase();
 }
 
+/** What was typed into a search, read once: folded letters, or the digits of a number. */
+export interface SearchText {
+  /** The whole text folded; empty: nothing to search for. */
+  text: string;
+  /** Its digits when it holds no letters (a number, however written); else empty. */
+  digits: string;
+  /** The digits' number key (see numberKeyOf), to find `15145550100` by `+1 514 555 0100`. */
+  key: string;
+}
+
+export function searchTextOf(query: string): SearchText {
+  const text = foldedText(query.trim());
+  const digits = /\p{L}/u.test(text) ? '' : text.replace(/\D/g, '');
+  return { text, digits, key: digits === '' ? '' : numberKeyOf(query) };
+}
+
+/** Whether a number, as written, holds the digits searched for, in its digits or its key. */
+export function numberHoldsDigits(written: string, { digits, key }: SearchText): boolean {
+  return (
+    written.replace(/\D/g, '').includes(digits) ||
+    (key !== '' && numberKeyOf(written).includes(key))
+  );
+}
+
 export interface ContactMatch {
   contact: Contact;
   /** The number the match is on: the one whose digits matched, or the first. */
@@ -179,20 +203,18 @@ export function searchContacts(
   query: string,
   limit = 5,
 ): ContactMatch[] {
-  const text = foldedText(query.trim());
+  const search = searchTextOf(query);
+  const { text, digits } = search;
   if (text === '') return [];
-  const digits = /[a-z]/.test(text) ? '' : text.replace(/\D/g, '');
-  const key = digits === '' ? '' : numberKeyOf(query);
   const ranked: Array<{ rank: number; match: ContactMatch }> = [];
   for (const contact of contacts) {
     const first = contact.numbers[0];
     if (!first) continue;
     if (digits !== '') {
       if (digits.length < 2) continue;
-      const number = contact.numbers.find(({ number: written }) => {
-        const writtenDigits = written.replace(/\D/g, '');
-        return writtenDigits.includes(digits) || (key !== '' && numberKeyOf(written).includes(key));
-      });
+      const number = contact.numbers.find(({ number: written }) =>
+        numberHoldsDigits(written, search),
+      );
       if (number) ranked.push({ rank: 1, match: { contact, number } });
       continue;
     }

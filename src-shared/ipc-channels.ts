@@ -33,6 +33,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'applyDoctorFix',
   'getSipTrace',
   'clearHistory',
+  'removeHistoryEntry',
   'listContacts',
   'saveContact',
   'deleteContact',

@@ -100,6 +100,11 @@ export const appCommandSchemas = {
   getHistory: { request: z.object({}).strict(), response: z.array(historyEntrySchema) },
   /** Forgets every recorded call, on disk too; answers with the list as it now is (empty). */
   clearHistory: { request: z.object({}).strict(), response: z.array(historyEntrySchema) },
+  /** Forgets one call, on disk too (its recording's file stays); answers with the list left. */
+  removeHistoryEntry: {
+    request: z.object({ id: z.string().min(1).max(64) }).strict(),
+    response: z.array(historyEntrySchema),
+  },
   testStunServer: {
     request: z.object({ server: stunServerSchema }).strict(),
     response: stunServerTestSchema,

@@ -303,6 +303,7 @@ export function createAppService({
       getSettings: async () => store.settings,
       getHistory: async () => history.list,
       clearHistory: () => history.clear(),
+      removeHistoryEntry: ({ id }) => history.remove(id),
       // Both run on sockets of their own, beside the engine: a test never touches the SIP socket.
       testStunServer: ({ server }) => testStunServer(server, probes.stunTest),
       probeServers: ({ servers }) => probeSipServers(servers, probes.serverProbe),

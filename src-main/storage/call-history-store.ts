@@ -176,6 +176,15 @@ export class CallHistoryStore {
     return this.entries;
   }
 
+  /** Forgets one call, on disk too; an id no longer listed changes nothing. */
+  async remove(id: string): Promise<HistoryEntry[]> {
+    const kept = this.entries.filter((entry) => entry.id !== id);
+    if (kept.length === this.entries.length) return this.entries;
+    this.entries = kept;
+    await this.save();
+    return this.entries;
+  }
+
   private save(): Promise<void> {
     // The newest list at the time the write runs: a change queued behind it is included.
     return this.writes.run(() => writeFileAtomic(this.file, JSON.stringify(this.entries)));

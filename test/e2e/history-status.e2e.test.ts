@@ -4,8 +4,8 @@
  * is a loopback port nobody listens on. The status pill must say amber "STUN server not
  * answering", not red, beside the working registration, and its advice button must open the
  * STUN servers. Two calls (one answered, one missed: a second sipp calls and gives up with
- * CANCEL) land on the History page, where call back places a call in one click and clearing
- * (confirmed) empties it for good. The header and tabs stay in view on the long settings page.
+ * CANCEL) land on the History page, where call back places a call in one click, Missed and a
+ * search narrow the list, one call is removed, and clearing (confirmed) empties it for good. The header and tabs stay in view on the long settings page.
  * Screenshots go to test-results/screens and docs/screens.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -235,17 +235,68 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     expect(await historyRows().first().locator('.facts').innerText()).toMatch(/^Outgoing/);
   });
 
-  it('clear history asks first, empties it, and it stays empty after a reload', async () => {
+  it('Missed and a search narrow the list; one call is removed for good, the focus on the row after it', async () => {
     await tab('History').click();
     await expect.poll(() => historyRows().count()).toBe(3);
+    const shownGroup = page.getByRole('group', { name: 'Calls shown' });
+    const missedButton = shownGroup.getByRole('button', { name: 'Missed (1)' });
+    await missedButton.click();
+    expect(await missedButton.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => historyRows().count()).toBe(1);
+    expect(await historyRows().first().getAttribute('class')).toMatch(/\bmissed\b/);
+    const search = page.getByRole('searchbox', { name: 'Search calls' });
+    await search.fill('4443');
+    await expect.poll(() => historyRows().count()).toBe(0);
+    expect(await page.getByRole('status').allInnerTexts()).toContain(
+      'No missed call matches “4443”.',
+    );
+    await page.getByRole('button', { name: 'Show all calls' }).click();
+    await expect.poll(() => historyRows().count()).toBe(3);
+    expect(await search.inputValue()).toBe('');
+    expect(await shownGroup.getByRole('button', { name: 'All' }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    // Digits however written find the number: the missed call and the call back to it.
+    await search.fill('+1 (514) 555-0177');
+    await expect.poll(() => historyRows().count()).toBe(2);
+    for (const row of await historyRows().all()) {
+      expect(await row.innerText()).toMatch(/15145550177/);
+    }
+    await shot('history-search');
+    await search.fill('');
+    await expect.poll(() => historyRows().count()).toBe(3);
+
+    await page
+      .getByRole('button', { name: 'Remove the call with Missed Caller from history' })
+      .click();
+    await expect.poll(() => historyRows().count()).toBe(2);
+    expect(await page.getByRole('status').allInnerTexts()).toContain(
+      'The call with Missed Caller was removed from history.',
+    );
+    // The row that took its place has the focus, so the next Enter removes the next call.
+    expect(await page.locator(':focus').getAttribute('aria-label')).toBe(
+      'Remove the call with 4443 from history',
+    );
+    expect(await shownGroup.getByRole('button', { name: 'Missed', exact: true }).count()).toBe(1);
+    await expect.poll(() => storedHistory().length).toBe(2);
+    expect(JSON.stringify(storedHistory())).not.toContain('Missed Caller');
+    await page.reload();
+    await tab('History').click();
+    await expect.poll(() => historyRows().count()).toBe(2);
+    expect(await page.getByText('Missed Caller').count()).toBe(0);
+  });
+
+  it('clear history asks first, empties it, and it stays empty after a reload', async () => {
+    await tab('History').click();
+    await expect.poll(() => historyRows().count()).toBe(2);
     await page.getByRole('button', { name: 'Clear history' }).click();
     const question = page.getByRole('alertdialog');
     // The safe answer has the focus: a stray Enter keeps the calls.
     await expect.poll(() => page.locator(':focus').textContent()).toBe('Keep');
-    expect(await question.innerText()).toMatch(/Clear all 3 calls\? This cannot be undone\./);
+    expect(await question.innerText()).toMatch(/Clear all 2 calls\? This cannot be undone\./);
     // Keep leaves everything as it was.
     await question.getByRole('button', { name: 'Keep' }).click();
-    expect(await historyRows().count()).toBe(3);
+    expect(await historyRows().count()).toBe(2);
     await page.getByRole('button', { name: 'Clear history' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => page.getByText('History cleared.').count()).toBe(1);

@@ -8,17 +8,20 @@ import { useStore, type Store } from '../state/store.js';
 import {
   directionWords,
   durationText,
+  filterHistory,
   groupByDay,
   isMissed,
   resultWords,
   timeText,
+  type HistoryShown,
 } from './history-model.js';
 import './history.css';
 import { HistoryRecording } from '../recording/HistoryRecording.js';
 
 /**
- * Every recorded call by day, with call back in one click, a number not in the address book
- * one click from being added, and clearing behind a confirmation.
+ * Every recorded call by day, all or the missed ones, searchable by name or number; call back
+ * in one click, a number not in the address book one click from being added, one call removed
+ * in one click, and clearing them all behind a confirmation.
  */
 export function HistoryView({
   store,
@@ -35,12 +38,42 @@ export function HistoryView({
   const accounts = useStore(store, (s) => s.accounts);
   const [confirming, setConfirming] = useState(false);
   const [cleared, setCleared] = useState(false);
+  const [shown, setShown] = useState<HistoryShown>('all');
+  const [query, setQuery] = useState('');
+  const [removedWords, setRemovedWords] = useState<string | null>(null);
+  // After a Remove, the focus goes to the row that took its place, not to the top of the page.
+  const [focusAfterRemove, setFocusAfterRemove] = useState<string | null>(null);
+  const list = useRef<HTMLDivElement>(null);
+  const search = useRef<HTMLInputElement>(null);
   // The question takes the focus on its safe answer, so Enter or Space never clears by surprise.
   const keep = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (confirming) keep.current?.focus();
   }, [confirming]);
-  const days = groupByDay(history, new Date());
+  const listed = filterHistory(history, shown, query, (entry) =>
+    contacts.nameFor(entry.number, entry.name),
+  );
+  const missedCount = history.filter(isMissed).length;
+  const days = groupByDay(listed, new Date());
+  useEffect(() => {
+    if (focusAfterRemove === null) return;
+    setFocusAfterRemove(null);
+    const row = list.current?.querySelector(`[data-entry-id="${CSS.escape(focusAfterRemove)}"]`);
+    const next = row?.querySelector<HTMLButtonElement>('.remove-call');
+    (next ?? search.current)?.focus();
+  }, [focusAfterRemove]);
+  const remove = (entry: HistoryEntry, who: string) => {
+    // The row shown after it, or before it when it was the last one.
+    const order = days.flatMap((day) => day.entries);
+    const at = order.findIndex((listedEntry) => listedEntry.id === entry.id);
+    const neighbour = order[at + 1] ?? order[at - 1];
+    void store.removeHistoryEntry(entry.id).then((ok) => {
+      if (!ok) return;
+      setCleared(false);
+      setRemovedWords(`The call with ${who} was removed from history.`);
+      setFocusAfterRemove(neighbour?.id ?? '');
+    });
+  };
   const callBack = (entry: HistoryEntry) => {
     const target = dialTargetOf(entry.number);
     // Called back from the account the call was on, while that account is still there.
@@ -93,34 +126,87 @@ export function HistoryView({
           </div>
         </div>
       )}
-      {history.length === 0 ? (
-        <p className="muted" role="status">
-          {cleared ? 'History cleared.' : 'No calls yet.'}
-        </p>
-      ) : (
-        days.map((day) => (
-          <section key={day.key} aria-label={day.label}>
-            <h2>{day.label}</h2>
-            <ul className="history-list">
-              {day.entries.map((entry) => (
-                <HistoryRow
-                  key={entry.id}
-                  store={store}
-                  entry={{ ...entry, name: contacts.nameFor(entry.number, entry.name) }}
-                  canCall={registered}
-                  account={accountLabelOf(accounts, entry.accountId)}
-                  onCallBack={() => callBack(entry)}
-                  onAddContact={
-                    ContactIndex.identifies(entry.number) && !contacts.contactFor(entry.number)
-                      ? () => onAddContact({ name: entry.name, number: entry.number })
-                      : undefined
-                  }
-                />
-              ))}
-            </ul>
-          </section>
-        ))
+      {history.length > 0 && (
+        <div className="history-tools">
+          <label className="visually-hidden" htmlFor="history-search">
+            Search calls
+          </label>
+          <input
+            ref={search}
+            id="history-search"
+            type="search"
+            className="history-search"
+            placeholder="Name or number"
+            autoComplete="off"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+          />
+          <div className="history-shown" role="group" aria-label="Calls shown">
+            <button type="button" aria-pressed={shown === 'all'} onClick={() => setShown('all')}>
+              All
+            </button>
+            <button
+              type="button"
+              aria-pressed={shown === 'missed'}
+              onClick={() => setShown('missed')}
+            >
+              Missed{missedCount > 0 ? ` (${missedCount})` : ''}
+            </button>
+          </div>
+        </div>
       )}
+      <p className="muted history-removed" role="status">
+        {history.length > 0 ? removedWords : null}
+      </p>
+      <div ref={list}>
+        {history.length === 0 ? (
+          <p className="muted" role="status">
+            {cleared ? 'History cleared.' : 'No calls yet.'}
+          </p>
+        ) : listed.length === 0 ? (
+          <div className="history-none">
+            <p className="muted" role="status">
+              {query.trim() === ''
+                ? 'No missed calls.'
+                : `No ${shown === 'missed' ? 'missed call' : 'call'} matches “${query.trim()}”.`}
+            </p>
+            <button
+              type="button"
+              className="small"
+              onClick={() => {
+                setQuery('');
+                setShown('all');
+              }}
+            >
+              Show all calls
+            </button>
+          </div>
+        ) : (
+          days.map((day) => (
+            <section key={day.key} aria-label={day.label}>
+              <h2>{day.label}</h2>
+              <ul className="history-list">
+                {day.entries.map((entry) => (
+                  <HistoryRow
+                    key={entry.id}
+                    store={store}
+                    entry={{ ...entry, name: contacts.nameFor(entry.number, entry.name) }}
+                    canCall={registered}
+                    account={accountLabelOf(accounts, entry.accountId)}
+                    onCallBack={() => callBack(entry)}
+                    onRemove={(who) => remove(entry, who)}
+                    onAddContact={
+                      ContactIndex.identifies(entry.number) && !contacts.contactFor(entry.number)
+                        ? () => onAddContact({ name: entry.name, number: entry.number })
+                        : undefined
+                    }
+                  />
+                ))}
+              </ul>
+            </section>
+          ))
+        )}
+      </div>
     </section>
   );
 }
@@ -131,6 +217,7 @@ function HistoryRow({
   canCall,
   account,
   onCallBack,
+  onRemove,
   onAddContact,
 }: {
   store: Store;
@@ -139,6 +226,8 @@ function HistoryRow({
   /** The account's label, when there are several. */
   account: string | null;
   onCallBack: () => void;
+  /** Forgets this call; given the name or number the row shows, for the words that confirm it. */
+  onRemove: (who: string) => void;
   /** Absent when the number is a contact's already, or one a contact could not be found by. */
   onAddContact?: () => void;
 }) {
@@ -148,6 +237,7 @@ function HistoryRow({
   const result = resultWords(entry);
   return (
     <li
+      data-entry-id={entry.id}
       className={`history-call${missed ? ' missed' : ''}${entry.recording ? ' recorded' : ''}${onAddContact ? ' addable' : ''}`}
     >
       <span className={`direction ${entry.direction}`} aria-hidden="true">
@@ -193,7 +283,28 @@ function HistoryRow({
           Add contact
         </button>
       )}
+      <button
+        type="button"
+        className="ghost remove-call"
+        title="Remove from history"
+        aria-label={`Remove the call with ${who} from history`}
+        onClick={() => onRemove(who)}
+      >
+        <TrashIcon />
+      </button>
       <HistoryRecording store={store} entry={entry} />
     </li>
+  );
+}
+
+/** A bin, drawn rather than an emoji so it looks the same on every desktop. */
+function TrashIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="15" height="15" aria-hidden="true" focusable="false">
+      <path
+        fill="currentColor"
+        d="M6 1.5h4l.6 1.2H14v1.6H2V2.7h3.4L6 1.5Zm-2.6 4h9.2l-.7 8.2a1.2 1.2 0 0 1-1.2 1.1H5.3a1.2 1.2 0 0 1-1.2-1.1L3.4 5.5Zm2.9 1.6v6h1.3v-6H6.3Zm2.1 0v6h1.3v-6H8.4Z"
+      />
+    </svg>
   );
 }

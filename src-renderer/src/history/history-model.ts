@@ -3,6 +3,7 @@
  * day, time, direction, duration and result in words, and whether it was missed.
  */
 import { CALL_OUTCOME_WORDS, type HistoryEntry } from '../../../src-shared/call-history.js';
+import { foldedText, numberHoldsDigits, searchTextOf } from '../../../src-shared/contacts.js';
 
 /** Calls of one local calendar day, newest first, under a heading a person reads at a glance. */
 export interface HistoryDay {
@@ -89,4 +90,31 @@ export function groupByDay(
     day.entries.push(entry);
   }
   return days;
+}
+
+/** Which calls the History page lists: every one, or those to return. */
+export type HistoryShown = 'all' | 'missed';
+
+/**
+ * The calls to list: all or the missed ones, narrowed to those whose name (the contact's, else
+ * the caller's, as `nameOf` gives it) or number holds what was searched, found as the dialer
+ * finds contacts: letters without case or accents, digits however the number was written.
+ */
+export function filterHistory(
+  entries: readonly HistoryEntry[],
+  shown: HistoryShown,
+  query: string,
+  nameOf: (entry: HistoryEntry) => string | null,
+): HistoryEntry[] {
+  const search = searchTextOf(query);
+  return entries.filter((entry) => {
+    if (shown === 'missed' && !isMissed(entry)) return false;
+    if (search.text === '') return true;
+    if (search.digits !== '') return numberHoldsDigits(entry.number, search);
+    const name = nameOf(entry);
+    return (
+      (name !== null && foldedText(name).includes(search.text)) ||
+      foldedText(entry.number).includes(search.text)
+    );
+  });
 }

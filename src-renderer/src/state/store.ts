@@ -152,6 +152,13 @@ export function createStore(bridge: NatterBridge) {
     }
   };
 
+  /** Runs a History command and keeps the list main answers with. */
+  const keepHistoryFromMain = async (command: () => Promise<HistoryEntry[]>) => {
+    const history = await act(command);
+    if (history) set({ history });
+    return history !== null;
+  };
+
   return {
     bridge,
     getState: () => state,
@@ -196,11 +203,10 @@ export function createStore(bridge: NatterBridge) {
     /** Keeps the book as main answered it after a save, delete or import. */
     setContacts,
     /** Forgets every call in main's file and here; false when main refused. */
-    clearHistory: async () => {
-      const history = await act(() => bridge.invoke('clearHistory', {}));
-      if (history) set({ history });
-      return history !== null;
-    },
+    clearHistory: () => keepHistoryFromMain(() => bridge.invoke('clearHistory', {})),
+    /** Forgets one call in main's file and here; false when main refused. */
+    removeHistoryEntry: (id: string) =>
+      keepHistoryFromMain(() => bridge.invoke('removeHistoryEntry', { id })),
   };
 }
 

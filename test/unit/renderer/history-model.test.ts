@@ -3,6 +3,7 @@ import { callOutcomeOf, type HistoryEntry } from '../../../src-shared/call-histo
 import {
   dayLabel,
   durationText,
+  filterHistory,
   groupByDay,
   isMissed,
   resultWords,
@@ -119,5 +120,57 @@ describe('history: days and times', () => {
     expect(timeText(entry({ startedAt: localIso(2026, 12, 1, 14, 7) }), 'en-GB')).toBe('14:07');
     expect(timeText(entry({ startedAt: 'garbage' }))).toBe('');
     expect(groupByDay([], now)).toEqual([]);
+  });
+});
+
+describe('history: which calls are listed', () => {
+  const missed = entry({ id: 'missed', number: '15145550177', name: 'Éloïse Roy' });
+  const answered = entry({
+    id: 'answered',
+    number: '4443',
+    direction: 'outgoing',
+    answeredAt: localIso(2026, 12, 1, 10, 1),
+    durationSeconds: 12,
+    code: 'hangup-local',
+  });
+  const declined = entry({ id: 'declined', number: 'alice', code: 'rejected' });
+  const all = [missed, answered, declined];
+  const callerName = (e: HistoryEntry) => e.name;
+  const ids = (entries: HistoryEntry[]) => entries.map((e) => e.id);
+
+  it('lists every call, or only the missed ones (a declined call is not one to return)', () => {
+    expect(ids(filterHistory(all, 'all', '', callerName))).toEqual([
+      'missed',
+      'answered',
+      'declined',
+    ]);
+    expect(ids(filterHistory(all, 'missed', '', callerName))).toEqual(['missed']);
+    expect(ids(filterHistory(all, 'missed', '   ', callerName))).toEqual(['missed']);
+  });
+
+  it('finds a name without its case or accents, and a SIP user by its letters', () => {
+    expect(ids(filterHistory(all, 'all', 'eloise', callerName))).toEqual(['missed']);
+    expect(ids(filterHistory(all, 'all', 'ROY', callerName))).toEqual(['missed']);
+    expect(ids(filterHistory(all, 'all', 'ali', callerName))).toEqual(['declined']);
+    expect(filterHistory(all, 'all', 'bob', callerName)).toEqual([]);
+  });
+
+  it('finds the name the address book gives a number, not only the one the caller sent', () => {
+    const book = (e: HistoryEntry) => (e.number === '4443' ? 'Echo test' : e.name);
+    expect(ids(filterHistory(all, 'all', 'echo', book))).toEqual(['answered']);
+    expect(filterHistory(all, 'all', 'echo', callerName)).toEqual([]);
+  });
+
+  it('finds a number however it is written, and its digits anywhere in it', () => {
+    expect(ids(filterHistory(all, 'all', '+1 (514) 555-0177', callerName))).toEqual(['missed']);
+    expect(ids(filterHistory(all, 'all', '514-555', callerName))).toEqual(['missed']);
+    expect(ids(filterHistory(all, 'all', '0177', callerName))).toEqual(['missed']);
+    expect(ids(filterHistory(all, 'all', '444', callerName))).toEqual(['answered']);
+    expect(filterHistory(all, 'all', '999', callerName)).toEqual([]);
+  });
+
+  it('narrows the missed calls by the search too', () => {
+    expect(filterHistory(all, 'missed', '4443', callerName)).toEqual([]);
+    expect(ids(filterHistory(all, 'missed', 'roy', callerName))).toEqual(['missed']);
   });
 });
