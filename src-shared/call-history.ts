@@ -64,6 +64,10 @@ export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
 export const HISTORY_LIMIT = 200;
 
+/** Which calls the History page lists: every one, or those to return. */
+export const historyShownSchema = z.enum(['all', 'missed']);
+export type HistoryShown = z.infer<typeof historyShownSchema>;
+
 /** What decides an outcome; all of it is also in entries written before outcomes were stored. */
 export interface OutcomeFacts {
   direction: CallInfo['direction'];

@@ -57,6 +57,7 @@ export const EVENT_CHANNEL_NAMES = [
   'error',
   'doctorStep',
   'dial',
+  'openHistory',
   'voicemail',
   'accounts',
 ] as const;

@@ -13,7 +13,7 @@ import {
   type EventName,
   type EventPayload,
 } from './engine-contract.js';
-import { historyEntrySchema } from './call-history.js';
+import { historyEntrySchema, historyShownSchema } from './call-history.js';
 import { accountStatusListSchema } from './accounts.js';
 import {
   CONTACTS_LIMIT,
@@ -177,6 +177,8 @@ export const appEventSchemas = {
    * number field and waits for the user, it never dials by itself.
    */
   dial: z.object({ number: z.string().min(1).max(64) }).strict(),
+  /** Opens History on these calls: the missed-call notification or the tray's line was clicked. */
+  openHistory: z.object({ shown: historyShownSchema }).strict(),
   /** The accounts as {@link appCommandSchemas.getAccounts} lists them, after every change. */
   accounts: accountStatusListSchema,
 } as const;

@@ -38,10 +38,11 @@ export interface BridgePage {
 }
 
 /**
- * Events the page reads once at start and might otherwise miss: a `tel:` link handed over on
- * ready may arrive before the page has subscribed. The latest is held for the first listener.
+ * Events the page reads once at start and might otherwise miss: a `tel:` link or a click on a
+ * missed-call notification handed over on ready may arrive before the page has subscribed. The
+ * latest is held for the first listener.
  */
-const HELD_UNTIL_HEARD: ReadonlySet<EventChannelName> = new Set(['dial']);
+const HELD_UNTIL_HEARD: ReadonlySet<EventChannelName> = new Set(['dial', 'openHistory']);
 
 export function createBridge(transport: BridgeTransport): NatterBridge {
   const listenerCounts = new Map<EventChannelName, number>();

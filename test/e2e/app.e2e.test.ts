@@ -65,7 +65,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await shot('dialer', true);
   });
 
-  it('a tel: link handed to the app fills the dialer and dials nothing', async () => {
+  it('a tel: link handed to the app fills the dialer, from whichever page, and dials nothing', async () => {
     const dialer = page.getByLabel('Number to call');
     bridge.offerNumber('15145550100');
     await expect.poll(() => dialer.inputValue()).toBe('15145550100');
@@ -73,6 +73,19 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     expect((await bridge.service.engine.invoke('snapshot', {})).calls).toEqual([]);
     await shot('dialer-from-link');
     await dialer.fill('');
+    // Another page open: the link brings the dialer forward. The same link again fills it again.
+    await page
+      .getByRole('navigation', { name: 'Sections', exact: true })
+      .getByRole('button', { name: 'Settings', exact: true })
+      .click();
+    bridge.offerNumber('4443');
+    await expect.poll(() => dialer.count()).toBe(1);
+    await expect.poll(() => dialer.inputValue()).toBe('4443');
+    await dialer.fill('');
+    bridge.offerNumber('4443');
+    await expect.poll(() => dialer.inputValue()).toBe('4443');
+    await dialer.fill('');
+    expect((await bridge.service.engine.invoke('snapshot', {})).calls).toEqual([]);
   });
 
   it('places a call from the dialer: ringing, then connected; the microphone tone reaches the provider and comes back to the speaker; mute silences it; keypad; hang up', async () => {

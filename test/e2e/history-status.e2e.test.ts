@@ -235,6 +235,28 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     expect(await historyRows().first().locator('.facts').innerText()).toMatch(/^Outgoing/);
   });
 
+  it('a click on a missed-call notification opens History on the missed calls, from any page', async () => {
+    await tab('History').click();
+    await page.getByRole('searchbox', { name: 'Search calls' }).fill('4443');
+    await tab('Settings').click();
+    bridge.openHistory('missed');
+    await expect.poll(() => page.getByRole('heading', { name: 'History' }).count()).toBe(1);
+    const shownGroup = page.getByRole('group', { name: 'Calls shown' });
+    expect(
+      await shownGroup.getByRole('button', { name: /^Missed/ }).getAttribute('aria-pressed'),
+    ).toBe('true');
+    // What was searched before does not hide the missed call it was opened for.
+    expect(await page.getByRole('searchbox', { name: 'Search calls' }).inputValue()).toBe('');
+    await expect.poll(() => historyRows().count()).toBe(1);
+    expect(await historyRows().first().innerText()).toMatch(/Missed Caller/);
+    // Already on History, with every call listed: it turns to the missed ones again.
+    await shownGroup.getByRole('button', { name: 'All' }).click();
+    await expect.poll(() => historyRows().count()).toBe(3);
+    bridge.openHistory('missed');
+    await expect.poll(() => historyRows().count()).toBe(1);
+    await shownGroup.getByRole('button', { name: 'All' }).click();
+  });
+
   it('Missed and a search narrow the list; one call is removed for good, the focus on the row after it', async () => {
     await tab('History').click();
     await expect.poll(() => historyRows().count()).toBe(3);

@@ -19,6 +19,8 @@ export interface CallNotifierOptions {
    */
   supportsActions: boolean;
   showWindow(): void;
+  /** The window, on History's missed calls: where a click on a missed-call notification leads. */
+  showMissedCalls(): void;
   /** True while the user has the window in front of them: a missed call is then seen at once. */
   isWindowInView(): boolean;
   answer(callId: string): Promise<unknown>;
@@ -115,7 +117,7 @@ export class CallNotifier {
     const note = this.notify({ title: this.titled('Missed call', call), body: this.who(call) });
     if (note) {
       this.missedNotes.push(note);
-      note.on('click', () => this.options.showWindow());
+      note.on('click', () => this.options.showMissedCalls());
     }
     this.options.onMissedChange(this.missedIds.size);
   }

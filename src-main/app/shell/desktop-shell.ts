@@ -20,7 +20,12 @@
  */
 import { join } from 'node:path';
 import type { BrowserWindow, IpcMainEvent, Tray, WebContents } from 'electron';
-import { appEventSchemas, EVENT_NAMES, INVOKE_NAMES } from '../../../src-shared/ipc-contract.js';
+import {
+  appEventSchemas,
+  EVENT_NAMES,
+  INVOKE_NAMES,
+  type BridgeEventPayload,
+} from '../../../src-shared/ipc-contract.js';
 import {
   AUDIO_PORT_CHANNEL,
   READY_CHANNEL,
@@ -62,6 +67,8 @@ export interface DesktopShellOptions {
 }
 
 const STOP_DEADLINE_MS = 3_000;
+/** Where a click on a missed call leads: History, on the calls to return. */
+const MISSED_CALLS: BridgeEventPayload<'openHistory'> = { shown: 'missed' };
 
 export interface DesktopShell {
   /** Resolves once the window, tray and IPC are up (the account registers on its own). */
@@ -97,6 +104,8 @@ export function startDesktopShell(
   let readyPage: WebContents | null = null;
   /** A link's number waiting for the page to be ready. */
   let pendingNumber: string | null = numberFromArgv(options.argv);
+  /** A click on a missed call waiting for the page to be ready to open History. */
+  let pendingMissedCalls = false;
   let quitting = false;
   let stopped = false;
   let trayTooltip = 'Natter — Starting';
@@ -105,6 +114,7 @@ export function startDesktopShell(
     Notification: electron.Notification,
     supportsActions: options.platform === 'darwin' || options.platform === 'win32',
     showWindow: () => showWindow(),
+    showMissedCalls: () => showMissedCalls(),
     isWindowInView: () => Boolean(window?.isVisible() && window.isFocused()),
     // As the banner's "Answer and hold": a call being talked on is held first (a no-op without one).
     answer: async (callId) => requireService().handlers.answer({ callId, holdOthers: true }),
@@ -113,6 +123,7 @@ export function startDesktopShell(
     onMissedChange: (count) => {
       app.setBadgeCount(count);
       updateTrayTooltip();
+      setTrayMenu(trayVoicemail);
     },
     log,
     nameFor: (number, presented) => contacts?.nameFor(number, presented) ?? presented,
@@ -123,15 +134,24 @@ export function startDesktopShell(
     return service;
   }
 
+  /** Sends to the page that said it is ready; false when there is none yet. */
+  function toReadyPage(channel: string, payload: unknown): boolean {
+    if (!readyPage || readyPage.isDestroyed()) return false;
+    readyPage.send(channel, payload);
+    return true;
+  }
+
   /** A link's number for the dialer: to the page now if it is ready, else when it is. */
   function offerNumber(number: string | null): void {
     const payload = appEventSchemas.dial.safeParse({ number });
     if (!payload.success) return;
-    if (readyPage && !readyPage.isDestroyed()) {
-      readyPage.send(eventChannel('dial'), payload.data);
-    } else {
-      pendingNumber = payload.data.number;
-    }
+    if (!toReadyPage(eventChannel('dial'), payload.data)) pendingNumber = payload.data.number;
+  }
+
+  /** The window, on History's missed calls: now if the page is ready, else once it is. */
+  function showMissedCalls(): void {
+    showWindow();
+    pendingMissedCalls = !toReadyPage(eventChannel('openHistory'), MISSED_CALLS);
   }
 
   function showWindow(): void {
@@ -200,6 +220,10 @@ export function startDesktopShell(
       pendingNumber = null;
       offerNumber(number);
     }
+    if (pendingMissedCalls) {
+      pendingMissedCalls = false;
+      toReadyPage(eventChannel('openHistory'), MISSED_CALLS);
+    }
   }
 
   function trayIcon(state: TrayState) {
@@ -223,11 +247,21 @@ export function startDesktopShell(
   }
 
   let trayVoicemail: string | null = null;
+  /** The tray's menu; rebuilt when the voicemail line or the count of missed calls changes. */
   function setTrayMenu(voicemail: string | null): void {
     trayVoicemail = voicemail;
+    const missed = notifier.missedCount;
     tray?.setContextMenu(
       electron.Menu.buildFromTemplate([
         { label: 'Show Natter', click: () => showWindow() },
+        ...(missed > 0
+          ? [
+              {
+                label: `${missed} missed call${missed === 1 ? '' : 's'}`,
+                click: () => showMissedCalls(),
+              },
+            ]
+          : []),
         ...(voicemail ? [{ label: voicemail, click: () => showWindow() }] : []),
         { type: 'separator' },
         // before-quit unregisters first, whichever way the quit came.

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { HistoryShown } from '../../../src-shared/call-history.js';
 import type { CallAudio } from '../audio/call-audio.js';
 import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
@@ -50,10 +51,29 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const error = useStore(store, (s) => s.error);
   const registration = useStore(store, (s) => s.registration);
   const contacts = useStore(store, (s) => s.contacts);
-  const [prefill, setPrefill] = useState<string | null>(null);
+  /** A link's number for the dialer to take once; a new object for each link, even the same. */
+  const [prefill, setPrefill] = useState<{ number: string } | null>(null);
   const [dialFrom, chooseDialFrom] = useChosenAccount(store);
-  // A tel:/sip:/callto: link opened on the desktop fills the dialer; the user presses Call.
-  useEffect(() => store.bridge.on('dial', ({ number }) => setPrefill(number)), [store]);
+  // A tel:/sip:/callto: link opened on the desktop fills the dialer, whichever page was open;
+  // the user presses Call.
+  useEffect(
+    () =>
+      store.bridge.on('dial', ({ number }) => {
+        setPrefill({ number });
+        setTab('dialer');
+      }),
+    [store],
+  );
+  /** Which calls History is to open on, once: a missed-call notification or the tray's line. */
+  const [historyRequest, setHistoryRequest] = useState<{ shown: HistoryShown } | null>(null);
+  useEffect(
+    () =>
+      store.bridge.on('openHistory', ({ shown }) => {
+        setHistoryRequest({ shown });
+        setTab('history');
+      }),
+    [store],
+  );
   /** A new contact made from a call on History, for the Contacts page to open on once. */
   const [contactPrefill, setContactPrefill] = useState<ContactPrefill | null>(null);
   useEffect(() => {
@@ -165,6 +185,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
           <Dialer
             store={store}
             prefill={prefill}
+            onPrefillTaken={() => setPrefill(null)}
             accountId={dialFrom}
             onChooseAccount={chooseDialFrom}
             onOpenHistory={() => setTab('history')}
@@ -179,6 +200,8 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
         ) : tab === 'history' ? (
           <HistoryView
             store={store}
+            request={historyRequest}
+            onRequestTaken={() => setHistoryRequest(null)}
             onAddContact={(prefill) => {
               setContactPrefill(prefill);
               setTab('contacts');

@@ -44,12 +44,15 @@ export function Keypad({ onKey, label }: { onKey: (key: string) => void; label: 
 export function Dialer({
   store,
   prefill,
+  onPrefillTaken,
   accountId,
   onChooseAccount,
   onOpenHistory,
 }: {
   store: Store;
-  prefill: string | null;
+  /** A link's number to fill in once; the dialer says when it has taken it. */
+  prefill: { number: string } | null;
+  onPrefillTaken: () => void;
   /** The account calls go out on (the app keeps the choice across pages). */
   accountId: string;
   onChooseAccount: (accountId: string) => void;
@@ -60,8 +63,10 @@ export function Dialer({
   const registered = useAccountRegistered(store, accountId);
   const history = useStore(store, (s) => s.history);
   useEffect(() => {
-    if (prefill) setNumber(prefill);
-  }, [prefill]);
+    if (!prefill) return;
+    setNumber(prefill.number);
+    onPrefillTaken();
+  }, [prefill, onPrefillTaken]);
   const field = useRef<HTMLInputElement>(null);
   // Letters typed are a contact's name: Enter dials the first match's number.
   const matches = useContactMatches(store, number);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { HistoryEntry } from '../../../src-shared/call-history.js';
+import type { HistoryEntry, HistoryShown } from '../../../src-shared/call-history.js';
 import { ContactIndex } from '../../../src-shared/contacts.js';
 import type { ContactPrefill } from '../contacts/ContactForm.js';
 import { dialTargetOf } from '../dialer/phone-number.js';
@@ -13,7 +13,6 @@ import {
   isMissed,
   resultWords,
   timeText,
-  type HistoryShown,
 } from './history-model.js';
 import './history.css';
 import { HistoryRecording } from '../recording/HistoryRecording.js';
@@ -25,9 +24,14 @@ import { HistoryRecording } from '../recording/HistoryRecording.js';
  */
 export function HistoryView({
   store,
+  request,
+  onRequestTaken,
   onAddContact,
 }: {
   store: Store;
+  /** Which calls to show, asked from outside the page (a missed-call notification), once. */
+  request: { shown: HistoryShown } | null;
+  onRequestTaken: () => void;
   /** Opens a new contact made from a call's number and the name the caller gave. */
   onAddContact: (prefill: ContactPrefill) => void;
 }) {
@@ -55,6 +59,12 @@ export function HistoryView({
   );
   const missedCount = history.filter(isMissed).length;
   const days = groupByDay(listed, new Date());
+  useEffect(() => {
+    if (!request) return;
+    setShown(request.shown);
+    setQuery('');
+    onRequestTaken();
+  }, [request, onRequestTaken]);
   useEffect(() => {
     if (focusAfterRemove === null) return;
     setFocusAfterRemove(null);

@@ -2,7 +2,11 @@
  * What the History page says about each stored call, computed from the stored entry alone: its
  * day, time, direction, duration and result in words, and whether it was missed.
  */
-import { CALL_OUTCOME_WORDS, type HistoryEntry } from '../../../src-shared/call-history.js';
+import {
+  CALL_OUTCOME_WORDS,
+  type HistoryEntry,
+  type HistoryShown,
+} from '../../../src-shared/call-history.js';
 import { foldedText, numberHoldsDigits, searchTextOf } from '../../../src-shared/contacts.js';
 
 /** Calls of one local calendar day, newest first, under a heading a person reads at a glance. */
@@ -91,9 +95,6 @@ export function groupByDay(
   }
   return days;
 }
-
-/** Which calls the History page lists: every one, or those to return. */
-export type HistoryShown = 'all' | 'missed';
 
 /**
  * The calls to list: all or the missed ones, narrowed to those whose name (the contact's, else

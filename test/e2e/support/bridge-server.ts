@@ -14,6 +14,7 @@ import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { ContactsStore } from '../../../src-main/storage/contacts-store.js';
 import { SettingsStore, type SecretCipher } from '../../../src-main/storage/settings-store.js';
+import type { HistoryShown } from '../../../src-shared/call-history.js';
 import { EVENT_NAMES, appEventSchemas } from '../../../src-shared/ipc-contract.js';
 import {
   AUDIO_PORT_CHANNEL,
@@ -58,6 +59,8 @@ export interface Bridge {
   settingsFile: string;
   /** A `tel:` link's number, handed to the open pages as main hands it to the window. */
   offerNumber(number: string): void;
+  /** A click on a missed-call notification, as main hands it to the window. */
+  openHistory(shown: HistoryShown): void;
   close(): Promise<void>;
 }
 
@@ -176,16 +179,18 @@ export async function startBridge(options: {
     });
   });
   await service.start();
+  /** An event only main's shell sends (not the engine's), to every open page. */
+  const toPages = (name: 'dial' | 'openHistory', payload: unknown) => {
+    for (const socket of sockets.clients) {
+      socket.send(JSON.stringify({ channel: eventChannel(name), payload }));
+    }
+  };
   return {
     url: `${origin}/?bridge=${encodeURIComponent(`ws://127.0.0.1:${port}/${token}`)}`,
     service,
     settingsFile,
-    offerNumber: (number) => {
-      const payload = appEventSchemas.dial.parse({ number });
-      for (const socket of sockets.clients) {
-        socket.send(JSON.stringify({ channel: eventChannel('dial'), payload }));
-      }
-    },
+    offerNumber: (number) => toPages('dial', appEventSchemas.dial.parse({ number })),
+    openHistory: (shown) => toPages('openHistory', appEventSchemas.openHistory.parse({ shown })),
     close: async () => {
       await service.stop();
       sockets.close();

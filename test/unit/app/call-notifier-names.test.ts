@@ -23,6 +23,7 @@ function notifierShowing(bodies: string[], nameFor?: CallNotifierOptions['nameFo
     Notification: FakeNotification as unknown as CallNotifierOptions['Notification'],
     supportsActions: false,
     showWindow: () => undefined,
+    showMissedCalls: () => undefined,
     isWindowInView: () => false,
     answer: async () => undefined,
     decline: async () => undefined,

@@ -592,6 +592,60 @@ describe('call notifications', () => {
     expect(note?.closed).toBe(true);
   });
 
+  it('a click on the missed-call notification, or on the tray’s line for it, opens History on the missed calls', async () => {
+    const { electron, service } = await startApp();
+    const page = await readyPage();
+    const opened: string[] = [];
+    page.bridge.on('openHistory', ({ shown }) => opened.push(shown));
+    const window = electron.windows[0];
+    const trayLabels = () => electron.trays[0]?.menu?.template.map((item) => item.label) ?? [];
+    const missCall = (id: string) => {
+      engineEmits(service, 'call', call({ id }));
+      engineEmits(
+        service,
+        'call',
+        call({ id, state: 'ended', end: { code: 'cancelled', message: 'Missed call' } }),
+      );
+    };
+    window?.hide();
+    missCall('call-1');
+    missCall('call-2');
+    expect(trayLabels()).toContain('2 missed calls');
+    electron.notifications.find((n) => n.options.title === 'Missed call')?.emit('click');
+    expect(window?.isVisible()).toBe(true);
+    expect(opened).toEqual(['missed']);
+    // Seen: the tray's line goes with the badge.
+    expect(electron.app.badgeCounts.at(-1)).toBe(0);
+    expect(trayLabels().some((label) => label?.includes('missed'))).toBe(false);
+
+    window?.hide();
+    missCall('call-3');
+    electron.trays[0]?.choose('1 missed call');
+    expect(window?.isVisible()).toBe(true);
+    expect(opened).toEqual(['missed', 'missed']);
+    const sent = electron.toPage.filter((m) => m.channel === 'natter:event:openHistory');
+    expect(sent.map((m) => m.payload)).toEqual([{ shown: 'missed' }, { shown: 'missed' }]);
+  });
+
+  it('a missed call clicked before the page is ready opens History once the page is', async () => {
+    const { electron, service } = await startApp();
+    electron.windows[0]?.hide();
+    engineEmits(service, 'call', call({}));
+    engineEmits(
+      service,
+      'call',
+      call({ state: 'ended', end: { code: 'cancelled', message: 'Missed call' } }),
+    );
+    electron.notifications.find((n) => n.options.title === 'Missed call')?.emit('click');
+    expect(electron.toPage.some((m) => m.channel === 'natter:event:openHistory')).toBe(false);
+    const page = await readyPage();
+    // History subscribes after React has rendered, later than the hand-over: it still hears it.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const opened: string[] = [];
+    page.bridge.on('openHistory', ({ shown }) => opened.push(shown));
+    expect(opened).toEqual(['missed']);
+  });
+
   it('a call refused under do not disturb, which never rang, still leaves a missed-call notice', async () => {
     const { electron, service } = await startApp();
     electron.windows[0]?.hide();
