@@ -27,3 +27,17 @@ export function dialTargetOf(input: string): string {
   const trimmed = input.trim();
   return /[A-Za-z_]/.test(trimmed) ? trimmed : normalizeDialString(trimmed);
 }
+
+/**
+ * A caller who withheld their number: providers put a word in its place (voip.ms and most SIP
+ * providers `anonymous`, RFC 3323; others `restricted`, `private`, `unavailable`, `unknown`), or
+ * nothing at all. Calling that "number" back would dial a stranger's SIP user or nobody.
+ */
+export function isWithheldNumber(number: string): boolean {
+  const user =
+    number
+      .trim()
+      .replace(/^sips?:/i, '')
+      .split('@')[0] ?? '';
+  return user === '' || /^(?:anonymous|restricted|private|unavailable|unknown)$/i.test(user);
+}

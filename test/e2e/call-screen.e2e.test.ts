@@ -92,7 +92,27 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
     expect(await dialer().count()).toBe(1);
     // The dialer came back with the number field focused, ready for the next number.
     expect(await page.locator('#number:focus').count()).toBe(1);
-  }, 40_000);
+
+    // "Call again" dials the same number once more; Back to dialer keeps the focus, so a stray
+    // Enter goes back rather than calls.
+    const placed = new Set<string>();
+    const off = app.bridge.service.engine.on('call', (call) => {
+      if (call.direction === 'outgoing' && call.remote.includes('15145550486')) placed.add(call.id);
+    });
+    await page.getByLabel('Number to call').fill('15145550486');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => endedScreen().count(), { timeout: 5000 }).toBe(1);
+    expect(await page.locator(':focus').textContent()).toBe('Back to dialer');
+    expect(placed.size).toBe(1);
+    await endedScreen().getByRole('button', { name: 'Call again' }).click();
+    await expect.poll(() => placed.size, { timeout: 5000 }).toBe(2);
+    await expect
+      .poll(() => endedScreen().getByRole('status').textContent(), { timeout: 5000 })
+      .toBe('Busy');
+    off();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialer().count()).toBe(1);
+  }, 60_000);
 
   it('is driven from the keyboard: digits, Enter calls, Ctrl+M mutes, keypad tones are sent, heard and shown, Esc hangs up', async () => {
     // Take the focus away from the number field: digits typed anywhere on the page still land in it.

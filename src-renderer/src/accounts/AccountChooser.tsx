@@ -34,6 +34,17 @@ export function AccountChooser({
   );
 }
 
+/**
+ * The account a call is placed on again (call back, call again): the one the earlier call was
+ * on while it is still there; undefined (the first account) once it was removed.
+ */
+export function accountStillListed(
+  accounts: readonly { id: string }[],
+  accountId: string | undefined,
+): string | undefined {
+  return accounts.some((account) => account.id === accountId) ? accountId : undefined;
+}
+
 /** Whether the chosen account (the first when none was chosen) can place a call now. */
 export function useAccountRegistered(store: Store, accountId: string): boolean {
   return useStore(store, (s) => {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { HistoryShown } from '../../../src-shared/call-history.js';
+import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio } from '../audio/call-audio.js';
 import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
@@ -18,7 +19,13 @@ import { useStore, useStoreSlice, type Store } from '../state/store.js';
 import { sameCallsApartFromStats } from '../state/same-calls.js';
 import { VoicemailBadge } from '../voicemail/VoicemailBadge.js';
 import { DoNotDisturbBadge } from '../accounts/DoNotDisturbBadge.js';
-import { useChosenAccount } from '../accounts/AccountChooser.js';
+import {
+  accountStillListed,
+  useAccountRegistered,
+  useChosenAccount,
+} from '../accounts/AccountChooser.js';
+import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
+import { dialTargetOf } from '../dialer/phone-number.js';
 
 /** The connection check and the SIP trace are pages of the Network tab. */
 type Tab = 'dialer' | 'contacts' | 'history' | 'network' | 'settings' | 'doctor' | 'trace';
@@ -102,6 +109,17 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   // With two calls, the one the user talks on; a waiting or held call is a line beside it.
   const active = callLinesOf(calls).shown;
   const ended = useEndedCall(calls);
+  const accounts = useStore(store, (s) => s.accounts);
+  const againFrom = accountStillListed(accounts, ended.call?.accountId);
+  const canCallAgain = useAccountRegistered(store, againFrom ?? FIRST_ACCOUNT_ID);
+  /** The ended screen's Call again or Call back: the same number, from the call's own account. */
+  const callAgain = (call: CallInfo | null) => {
+    if (!call) return;
+    ended.dismiss();
+    void store.act(() =>
+      store.bridge.invoke('call', { target: dialTargetOf(call.remote), accountId: againFrom }),
+    );
+  };
   const [checkAfterCall, setCheckAfterCall] = useState(false);
   useEffect(() => {
     if (!active) setCheckAfterCall(false);
@@ -180,6 +198,8 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
               if (tab !== 'doctor') setTab('dialer');
             }}
             backLabel={tab === 'doctor' ? 'Open the connection check' : 'Back to dialer'}
+            canCallAgain={canCallAgain}
+            onCallAgain={() => callAgain(ended.call)}
           />
         ) : tab === 'dialer' ? (
           <Dialer

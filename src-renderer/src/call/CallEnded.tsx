@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import { keyAction } from './call-keys.js';
 import { callEndWords } from '../../../src-shared/call-end-words.js';
-import { endedCallToShow, endedScreenLeftMs } from './ended-call.js';
+import { callAgainLabel, endedCallToShow, endedScreenLeftMs } from './ended-call.js';
 
 /** The ended call to show now (see ended-call.ts), and how to dismiss it early. */
 export function useEndedCall(calls: readonly CallInfo[]): {
@@ -53,17 +53,24 @@ function asSentence(clause: string): string {
 
 /**
  * How a call ended, in plain words, for a few seconds before the dialer returns ("Busy",
- * "Number not found", "They hung up"); Esc or the button goes back at once.
+ * "Number not found", "They hung up"); Esc or the button goes back at once, and one press
+ * calls the same number again on the same account.
  */
 export function CallEnded({
   call,
   onDismiss,
   backLabel = 'Back to dialer',
+  onCallAgain,
+  canCallAgain,
 }: {
   call: CallInfo;
   onDismiss: () => void;
   backLabel?: string;
+  onCallAgain: () => void;
+  /** False while the call's account is not registered: the button says why instead. */
+  canCallAgain: boolean;
 }) {
+  const againLabel = callAgainLabel(call);
   const plain = callEndWords(call) ?? 'Call ended';
   const sentence = EXPLAINED.has(plain) && call.end ? asSentence(call.end.message) : null;
   // "Transferred" over "Transferred to 4443" says one thing twice: the sentence alone says it.
@@ -101,16 +108,30 @@ export function CallEnded({
       </p>
       {detail && <p className="muted end-detail">{detail}</p>}
       {lasted && <p className="timer">Call lasted {lasted}</p>}
-      <button
-        type="button"
-        className="primary back"
-        aria-keyshortcuts="Escape"
-        // The screen replaced the one with the focus: give it a place a keyboard user can act from.
-        autoFocus
-        onClick={onDismiss}
-      >
-        {backLabel}
-      </button>
+      <div className={againLabel ? 'ended-actions' : 'ended-actions single'}>
+        {againLabel && (
+          <button
+            type="button"
+            className="again"
+            disabled={!canCallAgain}
+            title={canCallAgain ? `Call ${call.remote}` : 'Not registered: calls cannot go out'}
+            onClick={onCallAgain}
+          >
+            {againLabel}
+          </button>
+        )}
+        <button
+          type="button"
+          className="primary back"
+          aria-keyshortcuts="Escape"
+          // The screen replaced the one with the focus: a place a keyboard user can act from, and
+          // the safe one: a stray Enter goes back rather than calls again.
+          autoFocus
+          onClick={onDismiss}
+        >
+          {backLabel}
+        </button>
+      </div>
       <p className="muted countdown">
         Closes in {secondsLeft} s · <kbd>Esc</kbd> closes now
       </p>

@@ -2,6 +2,7 @@
  * Which ended call the call screen keeps showing: the end of a call stays on screen for a few
  * seconds with its reason, as a desk phone's display does, before the dialer returns.
  */
+import { isWithheldNumber } from '../../../src-shared/dial-string.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 
 /** Long enough to read two words and a number; short enough not to be in the way. */
@@ -43,4 +44,14 @@ export function endedCallToShow(
 export function endedScreenLeftMs(call: CallInfo, now: number): number {
   if (!call.endedAt) return 0;
   return Math.max(0, Date.parse(call.endedAt) + ENDED_SCREEN_MS - now);
+}
+
+/**
+ * Whether the ended screen offers to call the other side again, and in what words: "Call again"
+ * after a call placed (the line was busy, nobody answered, it dropped), "Call back" after one that
+ * came in. Not for a caller who withheld their number, nor for a call handed on by a transfer.
+ */
+export function callAgainLabel(call: CallInfo): string | null {
+  if (isWithheldNumber(call.remote) || call.end?.code === 'transferred') return null;
+  return call.direction === 'outgoing' ? 'Call again' : 'Call back';
 }

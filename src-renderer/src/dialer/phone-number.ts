@@ -1,2 +1,6 @@
 // The dialer's rules are shared with main, which applies them to the do-not-disturb forward number.
-export { dialTargetOf, normalizeDialString } from '../../../src-shared/dial-string.js';
+export {
+  dialTargetOf,
+  isWithheldNumber,
+  normalizeDialString,
+} from '../../../src-shared/dial-string.js';

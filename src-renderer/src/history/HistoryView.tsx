@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry, HistoryShown } from '../../../src-shared/call-history.js';
 import { ContactIndex } from '../../../src-shared/contacts.js';
 import type { ContactPrefill } from '../contacts/ContactForm.js';
-import { dialTargetOf } from '../dialer/phone-number.js';
+import { dialTargetOf, isWithheldNumber } from '../dialer/phone-number.js';
 import { accountLabelOf } from '../accounts/account-words.js';
+import { accountStillListed } from '../accounts/AccountChooser.js';
 import { useStore, type Store } from '../state/store.js';
 import {
   directionWords,
@@ -86,10 +87,7 @@ export function HistoryView({
   };
   const callBack = (entry: HistoryEntry) => {
     const target = dialTargetOf(entry.number);
-    // Called back from the account the call was on, while that account is still there.
-    const accountId = accounts.some((account) => account.id === entry.accountId)
-      ? entry.accountId
-      : undefined;
+    const accountId = accountStillListed(accounts, entry.accountId);
     void store.act(() => store.bridge.invoke('call', { target, accountId }));
   };
   return (
@@ -273,16 +271,19 @@ function HistoryRow({
         )}
         <span className={`fact result${missed ? ' missed' : ''}`}>{result}</span>
       </span>
-      <button
-        type="button"
-        className="small call-back"
-        disabled={!canCall}
-        title={canCall ? `Call ${entry.number}` : 'Not registered: calls cannot go out'}
-        aria-label={`Call back ${who}`}
-        onClick={onCallBack}
-      >
-        Call back
-      </button>
+      {/* A caller who withheld their number cannot be called back: "anonymous" is nobody's. */}
+      {!isWithheldNumber(entry.number) && (
+        <button
+          type="button"
+          className="small call-back"
+          disabled={!canCall}
+          title={canCall ? `Call ${entry.number}` : 'Not registered: calls cannot go out'}
+          aria-label={`Call back ${who}`}
+          onClick={onCallBack}
+        >
+          Call back
+        </button>
+      )}
       {onAddContact && (
         <button
           type="button"

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import {
+  callAgainLabel,
   ENDED_SCREEN_MS,
   endedCallToShow,
   endedScreenLeftMs,
@@ -60,5 +61,23 @@ describe('the ended-call screen', () => {
   it('never shows calls that ended long ago (a reloaded page) or without an end time', () => {
     expect(endedCallToShow([call('a', 'ended', END - 60_000)], END, none)).toBeNull();
     expect(endedCallToShow([call('a', 'ended', null)], END, none)).toBeNull();
+  });
+});
+
+describe('the ended screen’s offer to call again', () => {
+  const ended = call('c1', 'ended', Date.parse('2026-12-01T10:00:00.000Z'));
+
+  it('calls again after a call placed, and back after one that came in', () => {
+    expect(callAgainLabel(ended)).toBe('Call again');
+    expect(callAgainLabel({ ...ended, direction: 'incoming', remote: '15145550177' })).toBe(
+      'Call back',
+    );
+  });
+
+  it('is not offered for a caller who withheld their number, nor after a transfer', () => {
+    expect(callAgainLabel({ ...ended, direction: 'incoming', remote: 'anonymous' })).toBeNull();
+    expect(
+      callAgainLabel({ ...ended, end: { code: 'transferred', message: 'Transferred to 201' } }),
+    ).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   dialTargetOf,
+  isWithheldNumber,
   normalizeDialString,
 } from '../../../src-renderer/src/dialer/phone-number.js';
 
@@ -58,4 +59,23 @@ describe('what a call to a typed or stored number dials', () => {
   ])('%s → %s', (typed, dialed) => {
     expect(dialTargetOf(typed)).toBe(dialed);
   });
+});
+
+describe('a caller who withheld their number', () => {
+  it.each([
+    'anonymous',
+    'Anonymous',
+    'sip:anonymous@anonymous.invalid',
+    'restricted',
+    'PRIVATE',
+    'unavailable',
+    'unknown',
+    '',
+    '  ',
+  ])('is %j', (number) => expect(isWithheldNumber(number)).toBe(true));
+
+  it.each(['15145550177', '4443', 'alice', '123456_bob', 'sip:anonymousbob@example.com', '*97'])(
+    'is not %j',
+    (number) => expect(isWithheldNumber(number)).toBe(false),
+  );
 });
