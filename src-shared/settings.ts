@@ -73,6 +73,13 @@ export const recordingFolderSchema = z
     'expected the full path of a folder, e.g. /home/you/Music',
   );
 
+/**
+ * A call's volume, in percent of the sound as captured or as received: 0 silences, 100 leaves it
+ * as it is, 200 doubles it (+6 dB; louder only clips, which no one wants to hear).
+ */
+export const VOLUME_PERCENT_MAX = 200;
+export const volumePercentSchema = z.number().int().min(0).max(VOLUME_PERCENT_MAX);
+
 export const settingsSchema = z.object({
   account: accountSchema.nullable(),
   /** Whether a password is stored (encrypted); the password itself never leaves main. */
@@ -86,6 +93,9 @@ export const settingsSchema = z.object({
   audioInputId: z.string().max(256).nullable(),
   audioOutputId: z.string().max(256).nullable(),
   ringtoneOutputId: z.string().max(256).nullable(),
+  /** How loud the microphone goes out in calls, and how loud the other side plays, in percent. */
+  microphoneVolume: volumePercentSchema,
+  speakerVolume: volumePercentSchema,
   /** A TURN relay (`host:port`) for a symmetric NAT, and its user; the password is kept apart. */
   turnServer: stunServerSchema.nullable(),
   turnUser: z.string().min(1).max(128).nullable(),
@@ -147,6 +157,8 @@ export const DEFAULT_SETTINGS: Settings = {
   audioInputId: null,
   audioOutputId: null,
   ringtoneOutputId: null,
+  microphoneVolume: 100,
+  speakerVolume: 100,
   turnServer: null,
   turnUser: null,
   hasTurnPassword: false,

@@ -213,7 +213,7 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     await hangUpEverything();
   });
 
-  it('a contact called from the Contacts page goes out from the account chosen in the dialer', async () => {
+  it('a contact called from the Contacts page goes out from the account chosen in the dialer; the redial goes out on it again', async () => {
     await bridge.service.handlers.saveContact({
       contact: {
         name: 'Olivia Office',
@@ -235,7 +235,24 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     expect(invitesTo(mainRegistrar)).toBe(0);
     await hangUpEverything();
     await tab('Dialer').click();
-    await page.getByRole('combobox', { name: 'Call from' }).selectOption('first');
+    await chooser.selectOption('first');
+
+    // Call on the empty dialer is that call again: its number, from the line it went out on.
+    const callButton = page.getByRole('button', { name: 'Call', exact: true });
+    expect(await callButton.getAttribute('title')).toBe(
+      'Fill in the last number dialled, 15145550177 on Office',
+    );
+    await callButton.click();
+    expect(await page.getByRole('textbox', { name: 'Number to call' }).inputValue()).toBe(
+      '15145550177',
+    );
+    expect(await chooser.inputValue()).toBe('office');
+    await callButton.click();
+    await expect.poll(() => invitesTo(officeRegistrar), { timeout: 10_000 }).toBe(2);
+    expect(invitesTo(mainRegistrar)).toBe(0);
+    await hangUpEverything();
+    await tab('Dialer').click();
+    await chooser.selectOption('first');
   });
 
   it('do not disturb on Office: its caller hears 486, the main account still rings', async () => {

@@ -88,7 +88,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     expect((await bridge.service.engine.invoke('snapshot', {})).calls).toEqual([]);
   });
 
-  it('places a call from the dialer: ringing, then connected; the microphone tone reaches the provider and comes back to the speaker; mute silences it; keypad; hang up', async () => {
+  it('places a call from the dialer: ringing, then connected; the microphone tone reaches the provider and comes back to the speaker; mute and the volumes silence it; keypad; hang up', async () => {
     await page.getByLabel('Key 4').click();
     await page.getByLabel('Key 4').click();
     await page.getByLabel('Key 4').click();
@@ -136,6 +136,38 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await expect
       .poll(() => toneHeard.toneFrames, { timeout: 5000 })
       .toBeGreaterThan(heardAtMute + 20);
+    // Volume: the microphone at 0 % sends silence as mute does; the speaker at 0 % plays none of
+    // the echo, as its meter shows. Each is saved for the calls after, and put back.
+    await page.getByRole('button', { name: 'Volume' }).click();
+    const micVolume = page.getByRole('slider', { name: 'Microphone volume' });
+    const speakerVolume = page.getByRole('slider', { name: 'Speaker volume' });
+    expect(await micVolume.inputValue()).toBe('100');
+    await micVolume.fill('0');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const heardAtZero = toneHeard.toneFrames;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(toneHeard.toneFrames - heardAtZero).toBeLessThan(5);
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.microphoneVolume))
+      .toBe(0);
+    await shot('call-volume', true);
+    await micVolume.fill('100');
+    await expect
+      .poll(() => toneHeard.toneFrames, { timeout: 5000 })
+      .toBeGreaterThan(heardAtZero + 20);
+    const speakerMeter = page.getByRole('meter', { name: 'Speaker level' });
+    await speakerVolume.fill('0');
+    await expect
+      .poll(async () => Number(await speakerMeter.getAttribute('aria-valuenow')), { timeout: 5000 })
+      .toBe(0);
+    await speakerVolume.fill('100');
+    await expect
+      .poll(async () => Number(await speakerMeter.getAttribute('aria-valuenow')), { timeout: 5000 })
+      .toBeGreaterThan(40);
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.speakerVolume))
+      .toBe(100);
+    await page.getByRole('button', { name: 'Volume' }).click();
     await page.getByRole('button', { name: 'Keypad' }).click();
     // The keypad sends RFC 4733 events; sipp echoes them and the engine hears the digit back.
     const digitsBack: string[] = [];
@@ -185,7 +217,7 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await shot('nat-green', true);
   });
 
-  it('audio settings list the devices, test the microphone on a meter, and keep the choice', async () => {
+  it('audio settings list the devices, test the microphone on a meter, and keep the choice and the volumes', async () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const microphone = page.getByRole('combobox', { name: 'Microphone' });
     // Chromium's fake capture device is listed by name once the microphone is allowed.
@@ -207,6 +239,22 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       )
       .toBeGreaterThan(40);
     await page.getByRole('button', { name: 'Stop test' }).click();
+    // The call's volumes are here too, and saved from here for the calls to come.
+    const audioGroup = page.getByRole('group', { name: 'Audio' });
+    const speakerVolume = audioGroup.getByRole('slider', { name: 'Speaker volume' });
+    expect(await speakerVolume.inputValue()).toBe('100');
+    await speakerVolume.fill('150');
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.speakerVolume))
+      .toBe(150);
+    expect(await audioGroup.getByText('150 %').count()).toBe(1);
+    const volumes = audioGroup.getByRole('group', { name: 'Volume' });
+    await volumes.evaluate((element) => element.scrollIntoView({ block: 'center' }));
+    await volumes.screenshot({ path: join(SCREENS, 'settings-audio.png') });
+    await speakerVolume.fill('100');
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.speakerVolume))
+      .toBe(100);
     await page.getByRole('combobox', { name: 'Microphone' }).focus();
     await shot('settings', true);
   });

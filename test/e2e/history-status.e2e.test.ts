@@ -332,4 +332,34 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     await tab('Dialer').click();
     expect(await page.locator('.recent li').count()).toBe(0);
   });
+
+  it('a caller who withheld their number is offered no call back: not at the end, in History or Recent', async () => {
+    const caller = app.spawnCaller(
+      'provider-anonymous-invites-then-cancels.xml',
+      provider.port + 11,
+      ['-timeout', '30s'],
+    );
+    const callerDone = new Promise<number | null>((resolve) => caller.once('exit', resolve));
+    const incoming = page.getByRole('region', { name: 'Incoming call' });
+    await expect.poll(() => incoming.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => incoming.textContent()).toContain('Anonymous');
+    const ended = page.getByRole('region', { name: 'Call ended' });
+    await expect.poll(() => ended.count(), { timeout: 10_000 }).toBe(1);
+    expect(await ended.getByRole('button').allInnerTexts()).toEqual(['Back to dialer']);
+    expect(await callerDone).toBe(0);
+    await ended.getByRole('button', { name: 'Back to dialer' }).click();
+    const recent = page.locator('.recent li button');
+    await expect.poll(() => recent.count()).toBe(1);
+    expect(await recent.first().isDisabled()).toBe(true);
+    await tab('History').click();
+    await expect.poll(() => historyRows().count()).toBe(1);
+    expect(await historyRows().first().innerText()).toMatch(/Anonymous/);
+    expect(await historyRows().first().getByRole('button').allInnerTexts()).toEqual(['']);
+    expect(
+      await historyRows()
+        .first()
+        .getByRole('button', { name: 'Remove the call with Anonymous from history' })
+        .count(),
+    ).toBe(1);
+  });
 });

@@ -19,6 +19,8 @@ export class AudioController {
   private readonly tones = new TonePlayer();
   private openFor: string | null = null;
   private devicesKey = '';
+  /** The volumes last taken from the settings: applied again only when they change there. */
+  private volumesKey = '';
 
   constructor(linkPort: Promise<MessagePort>) {
     this.callAudio = new CallAudio(linkPort);
@@ -37,6 +39,17 @@ export class AudioController {
     // plays over a conversation); it changes nothing on screen.
     if (tone === null) delete document.documentElement.dataset.tone;
     else document.documentElement.dataset.tone = tone;
+
+    // A slider being dragged sets the volumes itself; the settings catch up when it is saved.
+    const volumes = {
+      microphone: settings?.microphoneVolume ?? 100,
+      speaker: settings?.speakerVolume ?? 100,
+    };
+    const volumesKey = `${volumes.microphone}/${volumes.speaker}`;
+    if (volumesKey !== this.volumesKey) {
+      this.volumesKey = volumesKey;
+      this.callAudio.setVolumes(volumes);
+    }
 
     const call = audioCallOf(calls);
     const devices = {

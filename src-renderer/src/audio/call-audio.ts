@@ -12,6 +12,12 @@ export interface AudioDevices {
   outputId: string | null;
 }
 
+/** The call's volumes, in percent (settings' microphoneVolume and speakerVolume). */
+export interface CallVolumes {
+  microphone: number;
+  speaker: number;
+}
+
 /** Peak levels since the last report (REPORT_EVERY_MS, 200 ms), 0..1. */
 export interface CallAudioLevels {
   micPeak: number;
@@ -63,6 +69,7 @@ export class CallAudio {
   private stream: MediaStream | null = null;
   private source: MediaStreamAudioSourceNode | null = null;
   private devices: AudioDevices = { inputId: null, outputId: null };
+  private volumes: CallVolumes = { microphone: 100, speaker: 100 };
   private active = false;
   private status: CallAudioStatus = IDLE;
   private readonly listeners = new Set<(status: CallAudioStatus) => void>();
@@ -106,6 +113,23 @@ export class CallAudio {
     const port = this.pendingMeters;
     this.worklet.port.postMessage({ kind: 'meters', port }, port ? [port] : []);
     this.pendingMeters = undefined;
+  }
+
+  /**
+   * Sets how loud the microphone goes out and the other side plays, at once (a slider being
+   * dragged), before a call too: the worklet takes them when it starts.
+   */
+  setVolumes(volumes: CallVolumes): void {
+    this.volumes = volumes;
+    this.postVolumes();
+  }
+
+  private postVolumes(): void {
+    this.worklet?.port.postMessage({
+      kind: 'volumes',
+      microphone: this.volumes.microphone / 100,
+      speaker: this.volumes.speaker / 100,
+    });
   }
 
   /** Opens the microphone and the speaker for a call; calling it again changes devices. */
@@ -201,6 +225,7 @@ export class CallAudio {
       worklet.port.onmessage = (event: MessageEvent<WorkletReport>) => this.onReport(event.data);
       this.context = context;
       this.worklet = worklet;
+      this.postVolumes();
       this.flushMeters();
     })();
     return this.setup;

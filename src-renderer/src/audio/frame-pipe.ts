@@ -111,6 +111,9 @@ export class FramePipe {
   private speakerPeak = 0;
   private lastReport = 0;
   private reportsSinceDelay = 0;
+  /** The call's volumes as factors: the microphone's before it is sent, the speaker's as played. */
+  private micGain = 1;
+  private speakerGain = 1;
 
   constructor(
     contextRate: number,
@@ -120,6 +123,15 @@ export class FramePipe {
     this.quantum = RENDER_QUANTUM / this.ratio;
     this.downsample = createResampler(this.ratio);
     this.upsample = createResampler(this.ratio);
+  }
+
+  /**
+   * The volumes the user set, as factors of the sound (1: as it is). The meters show the result:
+   * what the other side gets, and what the user hears.
+   */
+  setVolumes(micGain: number, speakerGain: number): void {
+    this.micGain = Number.isFinite(micGain) && micGain > 0 ? micGain : 0;
+    this.speakerGain = Number.isFinite(speakerGain) && speakerGain > 0 ? speakerGain : 0;
   }
 
   /** Main's reading of how long microphone frames waited for RTP. */
@@ -167,10 +179,11 @@ export class FramePipe {
   }
 
   private capture(input: Float32Array, now: number): void {
+    const gain = this.micGain;
     let peak = this.micPeak;
     const length = input.length;
     for (let i = 0; i < length; i++) {
-      const sample = input[i] ?? 0;
+      const sample = (input[i] ?? 0) * gain;
       if (sample > peak) peak = sample;
       else if (-sample > peak) peak = -sample;
     }
@@ -180,7 +193,7 @@ export class FramePipe {
     const mic = this.mic;
     let fill = this.micFill;
     for (let i = 0; i < count; i++) {
-      const sample = scratch[i] ?? 0;
+      const sample = (scratch[i] ?? 0) * gain;
       mic[fill++] = Math.round((sample > 1 ? 1 : sample < -1 ? -1 : sample) * 32767);
       if (fill === AUDIO_FRAME_SAMPLES) {
         fill = 0;
@@ -200,10 +213,12 @@ export class FramePipe {
     if (this.playing) {
       filled = needed < this.buffered ? needed : this.buffered;
       const ring = this.ring;
+      const gain = this.speakerGain;
       let read = this.readIndex;
       let peak = this.speakerPeak;
       for (let i = 0; i < filled; i++) {
-        const sample = ring[read] ?? 0;
+        const scaled = (ring[read] ?? 0) * gain;
+        const sample = scaled > 1 ? 1 : scaled < -1 ? -1 : scaled;
         speaker[i] = sample;
         if (sample > peak) peak = sample;
         else if (-sample > peak) peak = -sample;

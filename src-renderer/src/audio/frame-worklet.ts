@@ -28,8 +28,15 @@ class FrameProcessor extends AudioWorkletProcessor {
   constructor() {
     super();
     this.port.onmessage = (event: MessageEvent) => {
-      const data = event.data as { kind?: string; port?: MessagePort | null };
-      if (data.kind === 'link' && data.port) {
+      const data = event.data as {
+        kind?: string;
+        port?: MessagePort | null;
+        microphone?: number;
+        speaker?: number;
+      };
+      if (data.kind === 'volumes') {
+        this.pipe.setVolumes(data.microphone ?? 1, data.speaker ?? 1);
+      } else if (data.kind === 'link' && data.port) {
         this.link = data.port;
         this.link.onmessage = (message: MessageEvent) => this.fromMain(message.data);
       } else if (data.kind === 'meters') {

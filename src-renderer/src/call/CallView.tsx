@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { AccountLabel } from '../accounts/AccountLabel.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio } from '../audio/call-audio.js';
+import { VolumeSliders } from '../audio/VolumeSliders.js';
 import {
   latestStats,
   LevelMeters,
@@ -72,6 +73,7 @@ export function CallView({
   const [keypad, setKeypad] = useState(false);
   const [transferring, setTransferring] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const [volumeShown, setVolumeShown] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
   const contactName = useContactName(store, call.remote, call.remoteDisplayName);
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
@@ -227,6 +229,7 @@ export function CallView({
           Sent: <span className="digits">{digitsSent}</span>
         </p>
       )}
+      {volumeShown && live && <VolumeSliders store={store} audio={audio} />}
       {keypad && live && <Keypad label="Call keypad" onKey={sendDtmf} />}
       {transferring === call.id && live && (
         <TransferPanel
@@ -278,7 +281,6 @@ export function CallView({
         </button>
         <button
           type="button"
-          className="line-action"
           aria-pressed={adding}
           disabled={!live || conferenceWith !== undefined}
           title={conferenceWith ? 'A conference holds two calls already' : undefined}
@@ -291,7 +293,6 @@ export function CallView({
         </button>
         <button
           type="button"
-          className="line-action"
           aria-pressed={transferring === call.id}
           disabled={!live}
           onClick={() => {
@@ -300,6 +301,14 @@ export function CallView({
           }}
         >
           Transfer
+        </button>
+        <button
+          type="button"
+          aria-pressed={volumeShown}
+          disabled={!live}
+          onClick={() => setVolumeShown(!volumeShown)}
+        >
+          Volume
         </button>
       </div>
       {live && <RecordingControls store={store} call={call} />}

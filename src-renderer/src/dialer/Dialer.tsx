@@ -1,8 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
-import { AccountChooser, useAccountRegistered } from '../accounts/AccountChooser.js';
+import {
+  AccountChooser,
+  accountStillListed,
+  useAccountRegistered,
+} from '../accounts/AccountChooser.js';
+import { accountLabelOf } from '../accounts/account-words.js';
+import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
-import { dialTargetOf, normalizeDialString } from './phone-number.js';
+import { dialTargetOf, isWithheldNumber, normalizeDialString } from './phone-number.js';
 import { lastDialled } from './redial.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailButton } from '../voicemail/VoicemailButton.js';
@@ -75,11 +81,20 @@ export function Dialer({
   const contacts = useStore(store, (s) => s.contacts);
   // Call on an empty field fills in the last number dialled; it never dials unseen.
   const redial = number === '' ? lastDialled(history) : null;
-  const canDial = registered && (target !== '' || redial !== null);
+  // A redial is the last call again, from the line it went out on (a desk phone's redial key),
+  // while that account is still there; else from the one chosen.
+  const accounts = useStore(store, (s) => s.accounts);
+  const redialFrom =
+    (redial && accountStillListed(accounts, redial.accountId ?? FIRST_ACCOUNT_ID)) || accountId;
+  const redialRegistered = useAccountRegistered(store, redialFrom);
+  const redialLine =
+    redialFrom === accountId ? '' : ` on ${accountLabelOf(accounts, redialFrom) ?? redialFrom}`;
+  const canDial = target !== '' ? registered : redial !== null && redialRegistered;
   const dial = () => {
     if (!canDial) return;
     if (target === '' && redial !== null) {
-      setNumber(redial);
+      setNumber(redial.number);
+      if (redialFrom !== accountId) onChooseAccount(redialFrom);
       field.current?.focus();
       return;
     }
@@ -150,7 +165,11 @@ export function Dialer({
             disabled={!canDial}
             aria-keyshortcuts="Enter"
             aria-label="Call"
-            title={redial !== null ? `Fill in the last number dialled, ${redial}` : undefined}
+            title={
+              redial !== null
+                ? `Fill in the last number dialled, ${redial.number}${redialLine}`
+                : undefined
+            }
           >
             Call
           </button>
@@ -203,11 +222,15 @@ function RecentCall({
   const started = new Date(entry.startedAt);
   const seconds = entry.durationSeconds;
   const missed = entry.outcome === 'missed';
+  // "anonymous" in the number field would dial a stranger's SIP user, or nobody.
+  const withheld = isWithheldNumber(entry.number);
   return (
     <li>
       <button
         type="button"
         className={missed ? 'recent-call missed' : 'recent-call'}
+        disabled={withheld}
+        title={withheld ? 'The caller withheld their number' : undefined}
         onClick={() => onPick(entry.number)}
       >
         <span className={`direction ${entry.direction}`} aria-hidden="true">

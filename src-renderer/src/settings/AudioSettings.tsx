@@ -4,6 +4,7 @@ import { TonePlayer } from '../audio/tone-player.js';
 import { LevelMeter } from '../call/CallQuality.js';
 import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { saveSettings } from './save-settings.js';
+import { VolumeSliders } from '../audio/VolumeSliders.js';
 import type { SettingsSectionProps } from './section-props.js';
 
 type DeviceField = 'audioInputId' | 'audioOutputId' | 'ringtoneOutputId';
@@ -176,6 +177,11 @@ export function AudioSettings({ store, settings, labelledBy }: SettingsSectionPr
           </button>
         )}
       </div>
+      <VolumeSliders store={store} audio={null} />
+      <p className="muted small-print">
+        The other side hears the microphone volume; the speaker volume is what you hear. Both are
+        also on the call screen, under Volume.
+      </p>
       {problem && (
         <p className="warning" role="alert">
           {problem}

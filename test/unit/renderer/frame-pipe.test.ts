@@ -178,6 +178,58 @@ describe('the frame pipe: levels for the meters', () => {
   });
 });
 
+describe('the frame pipe: the call’s volumes', () => {
+  /** One frame's worth of quanta of a steady microphone level, and a frame to play at `level`. */
+  function run(pipe: FramePipe, micLevel: number, speakerLevel: number) {
+    const output = new Float32Array(RENDER_QUANTUM);
+    const played: number[] = [];
+    for (let frame = 0; frame < 4; frame++) {
+      pipe.enqueue(
+        Int16Array.from({ length: AUDIO_FRAME_SAMPLES }, () => Math.round(speakerLevel * 32768)),
+        0,
+        0,
+      );
+    }
+    for (let q = 0; q < 5; q++) {
+      pipe.process(new Float32Array(RENDER_QUANTUM).fill(micLevel), output, 1 + q * QUANTUM_MS);
+      played.push(...output);
+    }
+    return played;
+  }
+
+  it('scales what is sent and what is played, and the meters show the result', () => {
+    const { pipe, toMain, toPage } = harness();
+    pipe.setVolumes(0.5, 1.5);
+    const played = run(pipe, 0.4, 0.25);
+    const sent = new Int16Array(micFrames(toMain)[0]?.pcm ?? new ArrayBuffer(0));
+    expect(sent[0]).toBe(Math.round(0.2 * 32767));
+    expect(Math.max(...played)).toBeCloseTo(0.375, 3);
+    pipe.process(new Float32Array(RENDER_QUANTUM), new Float32Array(RENDER_QUANTUM), 1000);
+    const levels = toPage.find((report) => report.kind === 'levels');
+    expect(levels).toMatchObject({ kind: 'levels' });
+    expect(levels?.kind === 'levels' && levels.micPeak).toBeCloseTo(0.2, 5);
+    expect(levels?.kind === 'levels' && levels.speakerPeak).toBeCloseTo(0.375, 3);
+  });
+
+  it('clips a boost at full scale rather than wrap it, both ways', () => {
+    const { pipe, toMain } = harness();
+    pipe.setVolumes(2, 2);
+    const played = run(pipe, 0.8, 0.75);
+    const sent = new Int16Array(micFrames(toMain)[0]?.pcm ?? new ArrayBuffer(0));
+    expect(sent[0]).toBe(32767);
+    expect(Math.max(...played)).toBe(1);
+  });
+
+  it('at 0 sends and plays silence; a value that is no number counts as 0', () => {
+    const { pipe, toMain } = harness();
+    pipe.setVolumes(0, Number.NaN);
+    const played = run(pipe, 0.8, 0.75);
+    const sent = new Int16Array(micFrames(toMain)[0]?.pcm ?? new ArrayBuffer(0));
+    expect(sent.every((sample) => sample === 0)).toBe(true);
+    expect(played.every((sample) => sample === 0)).toBe(true);
+  });
+});
+
 describe('the frame pipe: levels for a meter worker', () => {
   function linkedHarness(linked: () => boolean) {
     const toPage: WorkletReport[] = [];

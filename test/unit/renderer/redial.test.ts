@@ -26,7 +26,15 @@ describe('the number Call brings back on an empty dialer', () => {
       entry('4443', 'outgoing'),
       entry('18005550100', 'outgoing'),
     ];
-    expect(lastDialled(history)).toBe('4443');
+    expect(lastDialled(history)).toEqual({ number: '4443', accountId: undefined });
+  });
+
+  it('keeps the account the call went out on, for the redial to go out on it again', () => {
+    const history = [
+      { ...entry('15145550177', 'outgoing'), accountId: 'office' },
+      entry('4443', 'outgoing'),
+    ];
+    expect(lastDialled(history)).toEqual({ number: '15145550177', accountId: 'office' });
   });
 
   it('is none before a call was placed', () => {
@@ -35,6 +43,6 @@ describe('the number Call brings back on an empty dialer', () => {
   });
 
   it('skips an outgoing entry with no number', () => {
-    expect(lastDialled([entry('', 'outgoing'), entry('4443', 'outgoing')])).toBe('4443');
+    expect(lastDialled([entry('', 'outgoing'), entry('4443', 'outgoing')])?.number).toBe('4443');
   });
 });

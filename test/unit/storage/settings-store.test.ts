@@ -91,6 +91,28 @@ describe('settings store', () => {
     expect(settingsUpdateSchema.safeParse({ keepaliveSeconds: -1 }).success).toBe(false);
     expect(settingsUpdateSchema.safeParse({ hasPassword: true }).success).toBe(false);
   });
+
+  it('keeps the call volumes the user set, and refuses one out of range', async () => {
+    expect(settingsUpdateSchema.safeParse({ speakerVolume: 150 }).success).toBe(true);
+    for (const bad of [-5, 201, 50.5, '80', null]) {
+      expect(settingsUpdateSchema.safeParse({ microphoneVolume: bad }).success, String(bad)).toBe(
+        false,
+      );
+    }
+    // A file from before volumes were kept loads at 100 % (the sound unchanged), without a word.
+    const path = file();
+    const account = { server: 'montreal.voip.ms', user: '123456_home' };
+    writeFileSync(path, JSON.stringify({ settings: { account } }));
+    const store = new SettingsStore(path, cipher);
+    expect(await store.load()).toMatchObject({ microphoneVolume: 100, speakerVolume: 100 });
+    expect(store.loadProblem).toBeNull();
+    await store.update({ microphoneVolume: 60, speakerVolume: 180 });
+    expect(await new SettingsStore(path, cipher).load()).toMatchObject({
+      account,
+      microphoneVolume: 60,
+      speakerVolume: 180,
+    });
+  });
 });
 
 const encrypted = (plain: string) => cipher.encrypt(plain).toString('base64');
