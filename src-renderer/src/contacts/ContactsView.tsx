@@ -13,6 +13,7 @@ import { useStore, type Store } from '../state/store.js';
 import { ContactForm, type ContactPrefill } from './ContactForm.js';
 import { downloadExport, textOfPickedFile } from './contact-files.js';
 import './contacts.css';
+import { SearchField } from '../ui/SearchField.js';
 
 type Editing = { contact: Contact | null; prefill?: ContactPrefill } | null;
 
@@ -133,17 +134,13 @@ export function ContactsView({
           Add contact
         </button>
       </div>
-      <label className="visually-hidden" htmlFor="contact-search">
-        Search contacts
-      </label>
-      <input
+      <SearchField
         id="contact-search"
-        type="search"
-        className="contact-search"
+        label="Search contacts"
         placeholder="Search by name or number"
-        autoComplete="off"
+        className="contact-search"
         value={query}
-        onChange={(event) => setQuery(event.target.value)}
+        onChange={setQuery}
       />
       {contacts.length === 0 ? (
         <p className="muted">

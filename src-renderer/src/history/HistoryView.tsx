@@ -17,6 +17,7 @@ import {
 } from './history-model.js';
 import './history.css';
 import { HistoryRecording } from '../recording/HistoryRecording.js';
+import { SearchField } from '../ui/SearchField.js';
 
 /**
  * Every recorded call by day, all or the missed ones, searchable by name or number; call back
@@ -136,18 +137,14 @@ export function HistoryView({
       )}
       {history.length > 0 && (
         <div className="history-tools">
-          <label className="visually-hidden" htmlFor="history-search">
-            Search calls
-          </label>
-          <input
-            ref={search}
+          <SearchField
             id="history-search"
-            type="search"
-            className="history-search"
+            label="Search calls"
             placeholder="Name or number"
-            autoComplete="off"
+            className="history-search"
             value={query}
-            onChange={(event) => setQuery(event.target.value)}
+            onChange={setQuery}
+            inputRef={search}
           />
           <div className="history-shown" role="group" aria-label="Calls shown">
             <button type="button" aria-pressed={shown === 'all'} onClick={() => setShown('all')}>
