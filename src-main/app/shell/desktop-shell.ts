@@ -67,6 +67,8 @@ export interface DesktopShellOptions {
 }
 
 const STOP_DEADLINE_MS = 3_000;
+/** "1 missed call", "2 missed calls": the tray's tooltip and its menu say it alike. */
+const missedCallsWords = (count: number) => `${count} missed call${count === 1 ? '' : 's'}`;
 /** Where a click on a missed call leads: History, on the calls to return. */
 const MISSED_CALLS: BridgeEventPayload<'openHistory'> = { shown: 'missed' };
 
@@ -235,7 +237,7 @@ export function startDesktopShell(
 
   function updateTrayTooltip(): void {
     const missed = notifier.missedCount;
-    const suffix = missed === 0 ? '' : ` · ${missed} missed call${missed === 1 ? '' : 's'}`;
+    const suffix = missed === 0 ? '' : ` · ${missedCallsWords(missed)}`;
     tray?.setToolTip(`${trayTooltip}${suffix}`);
   }
 
@@ -257,7 +259,7 @@ export function startDesktopShell(
         ...(missed > 0
           ? [
               {
-                label: `${missed} missed call${missed === 1 ? '' : 's'}`,
+                label: missedCallsWords(missed),
                 click: () => showMissedCalls(),
               },
             ]

@@ -9,6 +9,11 @@ export const REGISTRATION_WORDS: Record<RegistrationState, string> = {
   failed: 'Not registered',
 };
 
+/** The title of a button that calls `number`: what it calls, or why it cannot now. */
+export function callButtonTitle(canCall: boolean, number: string): string {
+  return canCall ? `Call ${number}` : 'Not registered: calls cannot go out';
+}
+
 /**
  * The label of the account a call or History entry is on, for showing beside it: null while the
  * phone runs one account (nothing to tell apart), and for an account since removed.

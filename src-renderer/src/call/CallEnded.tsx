@@ -3,6 +3,7 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 import { keyAction } from './call-keys.js';
 import { callEndWords } from '../../../src-shared/call-end-words.js';
 import { callAgainLabel, endedCallToShow, endedScreenLeftMs } from './ended-call.js';
+import { callButtonTitle } from '../accounts/account-words.js';
 
 /** The ended call to show now (see ended-call.ts), and how to dismiss it early. */
 export function useEndedCall(calls: readonly CallInfo[]): {
@@ -114,7 +115,7 @@ export function CallEnded({
             type="button"
             className="again"
             disabled={!canCallAgain}
-            title={canCallAgain ? `Call ${call.remote}` : 'Not registered: calls cannot go out'}
+            title={callButtonTitle(canCallAgain, call.remote)}
             onClick={onCallAgain}
           >
             {againLabel}

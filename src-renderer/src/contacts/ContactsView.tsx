@@ -9,11 +9,12 @@ import {
 } from '../../../src-shared/contacts.js';
 import { dialTargetOf } from '../dialer/phone-number.js';
 import { useAccountRegistered } from '../accounts/AccountChooser.js';
+import { callButtonTitle } from '../accounts/account-words.js';
 import { useStore, type Store } from '../state/store.js';
 import { ContactForm, type ContactPrefill } from './ContactForm.js';
 import { downloadExport, textOfPickedFile } from './contact-files.js';
-import './contacts.css';
 import { SearchField } from '../ui/SearchField.js';
+import './contacts.css';
 
 type Editing = { contact: Contact | null; prefill?: ContactPrefill } | null;
 
@@ -251,7 +252,7 @@ function ContactRow({
               className="small call-back"
               disabled={!canCall}
               aria-label={`Call ${contact.name}, ${NUMBER_LABEL_WORDS[entry.label]} ${entry.number}`}
-              title={canCall ? `Call ${entry.number}` : 'Not registered: calls cannot go out'}
+              title={callButtonTitle(canCall, entry.number)}
               onClick={() => onCall(entry.number)}
             >
               Call

@@ -3,7 +3,7 @@ import type { HistoryEntry, HistoryShown } from '../../../src-shared/call-histor
 import { ContactIndex } from '../../../src-shared/contacts.js';
 import type { ContactPrefill } from '../contacts/ContactForm.js';
 import { dialTargetOf, isWithheldNumber } from '../dialer/phone-number.js';
-import { accountLabelOf } from '../accounts/account-words.js';
+import { accountLabelOf, callButtonTitle } from '../accounts/account-words.js';
 import { accountStillListed } from '../accounts/AccountChooser.js';
 import { useStore, type Store } from '../state/store.js';
 import {
@@ -56,9 +56,13 @@ export function HistoryView({
   useEffect(() => {
     if (confirming) keep.current?.focus();
   }, [confirming]);
-  const listed = filterHistory(history, shown, query, (entry) =>
-    contacts.nameFor(entry.number, entry.name),
-  );
+  // Each call under the name the book gives its number, else the caller's own: once, for the
+  // search and the rows alike.
+  const named = history.map((entry) => ({
+    ...entry,
+    name: contacts.nameFor(entry.number, entry.name),
+  }));
+  const listed = filterHistory(named, shown, query, (entry) => entry.name);
   const missedCount = history.filter(isMissed).length;
   const days = groupByDay(listed, new Date());
   useEffect(() => {
@@ -195,7 +199,7 @@ export function HistoryView({
                   <HistoryRow
                     key={entry.id}
                     store={store}
-                    entry={{ ...entry, name: contacts.nameFor(entry.number, entry.name) }}
+                    entry={entry}
                     canCall={registered}
                     account={accountLabelOf(accounts, entry.accountId)}
                     onCallBack={() => callBack(entry)}
@@ -274,7 +278,7 @@ function HistoryRow({
           type="button"
           className="small call-back"
           disabled={!canCall}
-          title={canCall ? `Call ${entry.number}` : 'Not registered: calls cannot go out'}
+          title={callButtonTitle(canCall, entry.number)}
           aria-label={`Call back ${who}`}
           onClick={onCallBack}
         >
