@@ -60,6 +60,7 @@ export const EVENT_CHANNEL_NAMES = [
   'openHistory',
   'voicemail',
   'accounts',
+  'settings',
 ] as const;
 
 export type InvokeChannelName = (typeof INVOKE_CHANNEL_NAMES)[number];

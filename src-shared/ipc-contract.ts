@@ -181,6 +181,11 @@ export const appEventSchemas = {
   openHistory: z.object({ shown: historyShownSchema }).strict(),
   /** The accounts as {@link appCommandSchemas.getAccounts} lists them, after every change. */
   accounts: accountStatusListSchema,
+  /**
+   * The settings as saved, after every save, whoever made it (the page, the tray's do not
+   * disturb switch, the doctor's fix), so no screen shows a setting that is no longer so.
+   */
+  settings: settingsSchema,
 } as const;
 
 /** Every event the renderer can subscribe to, engine's and app's, in one flat map. */

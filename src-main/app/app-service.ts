@@ -70,8 +70,13 @@ export interface AppService {
    * it.
    */
   reconnect(): Promise<void>;
-  /** Called with the settings after every save (from the page or the doctor's fix). */
+  /** Called with the settings after every save (from the page, the tray or the doctor's fix). */
   onSettingsSaved(listener: (settings: Settings) => void): () => void;
+  /**
+   * Do not disturb on every account, or off on every one, each keeping what its callers get
+   * meanwhile (busy or forwarded): the tray's switch.
+   */
+  setDoNotDisturbEverywhere(on: boolean): Promise<Settings>;
   stop(): Promise<void>;
 }
 
@@ -109,7 +114,8 @@ export function createAppService({
   const audioHooks = audio.hooks();
   const trace = new SipTrace();
   const appEvents = new EventEmitter();
-  const savedSettings = new EventEmitter();
+  /** Every save reaches the page (the `settings` event) and main's own listeners alike. */
+  const announceSaved = (settings: Settings) => appEvents.emit('settings', settings);
   let reconnecting: Promise<void> | null = null;
   /** The relay the settings name, with its password from the encrypted store; or none. */
   const turnOf = (settings: Settings) => {
@@ -266,9 +272,14 @@ export function createAppService({
       }
     },
     onSettingsSaved: (listener) => {
-      savedSettings.on('saved', listener);
-      return () => savedSettings.off('saved', listener);
+      appEvents.on('settings', listener);
+      return () => appEvents.off('settings', listener);
     },
+    setDoNotDisturbEverywhere: (on) =>
+      service.handlers.saveSettings({
+        doNotDisturb: on,
+        moreAccounts: store.settings.moreAccounts.map((more) => ({ ...more, doNotDisturb: on })),
+      }),
     stop: async () => {
       await recordings.stopAll();
       await moreAccounts.idle();
@@ -283,6 +294,7 @@ export function createAppService({
       },
       setStunServers: async (request) => {
         const settings = await store.update({ stunServers: request.servers });
+        announceSaved(settings);
         await moreAccounts.apply(settings);
         return fleet.setStunServers(stunServersOf(settings));
       },
@@ -334,7 +346,7 @@ export function createAppService({
         fleet.update(FIRST_ACCOUNT_ID, firstLineOf(settings));
         await moreAccounts.apply(settings, Object.keys(change.accountPasswords ?? {}));
         if (accountChanged) await register();
-        savedSettings.emit('saved', settings);
+        announceSaved(settings);
         return settings;
       },
     },

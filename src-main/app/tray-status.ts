@@ -26,6 +26,25 @@ export interface TrayStatus {
    * account: "Voicemail: 2 new (Home), 1 new (Office)"); absent before any report.
    */
   voicemailLabel?: string;
+  /** The tray menu's do not disturb switch. */
+  doNotDisturb: TrayDoNotDisturb;
+}
+
+/**
+ * The tray's do not disturb switch: ticked while every account refuses calls. With some on and
+ * some off it is not ticked, and choosing it turns every account's on (the tooltip names which
+ * are on), so one choice always leaves the phone in the state its tick shows.
+ */
+export interface TrayDoNotDisturb {
+  label: string;
+  checked: boolean;
+}
+
+export function trayDoNotDisturb(accounts: readonly TrayAccount[]): TrayDoNotDisturb {
+  return {
+    label: accounts.length > 1 ? 'Do not disturb on every account' : 'Do not disturb',
+    checked: accounts.length > 0 && accounts.every((account) => account.doNotDisturb),
+  };
 }
 
 /** One account as the tray weighs it. */
@@ -67,13 +86,14 @@ export function trayStatus(
     ...status,
     tooltip: label && waiting ? `${status.tooltip} · ${label}` : status.tooltip,
     ...(label ? { voicemailLabel: label } : {}),
+    doNotDisturb: trayDoNotDisturb(accounts),
   };
 }
 
 function callStatus(
   calls: readonly CallInfo[],
   nameFor: NonNullable<TrayExtras['nameFor']>,
-): Omit<TrayStatus, 'voicemailLabel'> | null {
+): Pick<TrayStatus, 'state' | 'tooltip'> | null {
   const call = calls.find((candidate) => candidate.state !== 'ended');
   if (!call) return null;
   const who = nameFor(call.remote, call.remoteDisplayName ?? null) ?? call.remote;
@@ -90,7 +110,7 @@ const STATE_OF_COLOUR = { red: 'offline', amber: 'nat-problem', green: 'register
 /** Worst first: the tray shows the first of these that any account is in. */
 const WORST_FIRST: readonly TrayState[] = ['offline', 'nat-problem', 'registered'];
 
-function connectionStatus(accounts: readonly TrayAccount[]): Omit<TrayStatus, 'voicemailLabel'> {
+function connectionStatus(accounts: readonly TrayAccount[]): Pick<TrayStatus, 'state' | 'tooltip'> {
   const weighed = accounts.map((account) => {
     const verdict = natVerdict(account.nat, account.registration);
     return { account, verdict, state: STATE_OF_COLOUR[verdict.color] };

@@ -3,7 +3,8 @@
  * callers through the lab's provider front door: switched on in Settings → Calls with "forwarded
  * to" a number typed as people write it, a caller gets 302 Moved Temporarily naming that number
  * (as the dialer would dial it) at the account's server, nothing rings, and History says where
- * the call went; set back to busy, the next caller gets 486. The account list says which.
+ * the call went; set back to busy, the next caller gets 486. The account list says which. The
+ * tray's switch, run as main runs it, turns every account's on and off, and the page follows.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -230,4 +231,43 @@ describe.skipIf(skip)('do not disturb in Chromium against the real engine and si
       })
       .toEqual([false, null]);
   }, 90_000);
+
+  it('the tray’s switch turns every account’s on, then off, and every screen follows at once', async () => {
+    await tab('Settings').click();
+    const first = callsCard().getByRole('switch', { name: 'Do not disturb' });
+    const office = page
+      .getByRole('list', { name: 'Accounts' })
+      .locator('li[data-account-id="office"]')
+      .getByRole('switch', { name: 'Do not disturb' });
+    const dndMark = page
+      .getByRole('banner')
+      .getByRole('button', { name: /^Do not disturb.* is on/ });
+    expect(await first.isChecked()).toBe(false);
+    expect(await office.isChecked()).toBe(true);
+
+    // What the tray's menu item runs in main; the page is told by main's settings event alone.
+    await bridge.service.setDoNotDisturbEverywhere(true);
+    await expect.poll(() => first.isChecked()).toBe(true);
+    await expect
+      .poll(() => dndMark.getAttribute('aria-label'))
+      .toBe('Do not disturb is on. Open its settings');
+    const saved = await settings();
+    // Each account keeps what its callers get: the first's hear busy, Office's go to *97.
+    expect([saved.doNotDisturbAction, saved.moreAccounts[0]?.doNotDisturbForwardTo]).toEqual([
+      'busy',
+      '*97',
+    ]);
+    const refused = await providerCalls();
+    expect(refused.child.exitCode, refused.output()).toBe(0);
+    expect(
+      responses(refused)
+        .filter((m) => !m.startLine.startsWith('SIP/2.0 100'))
+        .map((m) => m.startLine),
+    ).toEqual(['SIP/2.0 486 Busy Here']);
+
+    await bridge.service.setDoNotDisturbEverywhere(false);
+    await expect.poll(() => first.isChecked()).toBe(false);
+    await expect.poll(() => office.isChecked()).toBe(false);
+    await expect.poll(() => dndMark.count()).toBe(0);
+  }, 60_000);
 });

@@ -230,11 +230,19 @@ export function createFakeElectron(options: { singleInstance?: boolean } = {}) {
     }
   }
 
+  /** A menu item as the shell builds it; Electron's own fields the tests look at. */
+  interface FakeMenuItem {
+    label?: string;
+    type?: string;
+    checked?: boolean;
+    click?: () => void;
+  }
+
   class FakeTray extends EventEmitter {
     static readonly instances: FakeTray[] = [];
     tooltip = '';
     image: unknown;
-    menu: { template: { label?: string; click?: () => void }[] } | null = null;
+    menu: { template: FakeMenuItem[] } | null = null;
     destroyed = false;
     constructor(image: unknown) {
       super();
@@ -247,7 +255,7 @@ export function createFakeElectron(options: { singleInstance?: boolean } = {}) {
     setImage(image: unknown): void {
       this.image = image;
     }
-    setContextMenu(menu: { template: { label?: string; click?: () => void }[] }): void {
+    setContextMenu(menu: { template: FakeMenuItem[] }): void {
       this.menu = menu;
     }
     destroy(): void {

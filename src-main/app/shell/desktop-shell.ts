@@ -39,7 +39,7 @@ import { CallHistoryStore } from '../../storage/call-history-store.js';
 import { ContactsStore } from '../../storage/contacts-store.js';
 import { createIpcRouter } from '../ipc-router.js';
 import { SettingsStore } from '../../storage/settings-store.js';
-import type { TrayState, TrayStatus } from '../tray-status.js';
+import { trayDoNotDisturb, type TrayState, type TrayStatus } from '../tray-status.js';
 import { TrayFeed } from '../tray-feed.js';
 import { CallNotifier } from './call-notifier.js';
 import type { ElectronPorts } from './electron-ports.js';
@@ -125,7 +125,7 @@ export function startDesktopShell(
     onMissedChange: (count) => {
       app.setBadgeCount(count);
       updateTrayTooltip();
-      setTrayMenu(trayVoicemail);
+      setTrayMenu();
     },
     log,
     nameFor: (number, presented) => contacts?.nameFor(number, presented) ?? presented,
@@ -244,15 +244,19 @@ export function startDesktopShell(
   function createTray(): void {
     tray = new electron.Tray(trayIcon('offline'));
     updateTrayTooltip();
-    setTrayMenu(null);
+    setTrayMenu();
     tray.on('click', () => showWindow());
   }
 
-  let trayVoicemail: string | null = null;
-  /** The tray's menu; rebuilt when the voicemail line or the count of missed calls changes. */
-  function setTrayMenu(voicemail: string | null): void {
-    trayVoicemail = voicemail;
+  /** What the tray's menu shows besides its fixed lines, as the last look at the phone found it. */
+  let trayMenuState: Pick<TrayStatus, 'doNotDisturb'> & { voicemail: string | null } = {
+    voicemail: null,
+    doNotDisturb: trayDoNotDisturb([]),
+  };
+  /** The tray's menu; rebuilt when the voicemail line, do not disturb or the missed calls change. */
+  function setTrayMenu(): void {
     const missed = notifier.missedCount;
+    const { voicemail, doNotDisturb } = trayMenuState;
     tray?.setContextMenu(
       electron.Menu.buildFromTemplate([
         { label: 'Show Natter', click: () => showWindow() },
@@ -266,17 +270,40 @@ export function startDesktopShell(
           : []),
         ...(voicemail ? [{ label: voicemail, click: () => showWindow() }] : []),
         { type: 'separator' },
+        {
+          label: doNotDisturb.label,
+          type: 'checkbox',
+          checked: doNotDisturb.checked,
+          click: () => switchDoNotDisturb(!doNotDisturb.checked),
+        },
+        { type: 'separator' },
         // before-quit unregisters first, whichever way the quit came.
         { label: 'Quit Natter', click: () => app.quit() },
       ]),
     );
   }
 
+  /** The tray's switch; the menu shows the outcome once the accounts report it (or, failed, as before). */
+  function switchDoNotDisturb(on: boolean): void {
+    if (!service) return;
+    void service.setDoNotDisturbEverywhere(on).catch((error: unknown) => {
+      log(`do not disturb: ${String(error)}`);
+      // Electron ticked the item itself on the click: the menu goes back to what is so.
+      setTrayMenu();
+    });
+  }
+
   function showTrayStatus(status: TrayStatus): void {
     trayTooltip = status.tooltip;
     tray?.setImage(trayIcon(status.state));
-    const voicemailLine = status.voicemailLabel ?? null;
-    if (voicemailLine !== trayVoicemail) setTrayMenu(voicemailLine);
+    const menuState = {
+      voicemail: status.voicemailLabel ?? null,
+      doNotDisturb: status.doNotDisturb,
+    };
+    if (JSON.stringify(menuState) !== JSON.stringify(trayMenuState)) {
+      trayMenuState = menuState;
+      setTrayMenu();
+    }
     updateTrayTooltip();
   }
 

@@ -103,6 +103,8 @@ export function createStore(bridge: NatterBridge) {
   bridge.on('call', upsertCall);
   bridge.on('voicemail', (voicemail) => set({ voicemail }));
   bridge.on('accounts', (accounts) => set({ accounts }));
+  // A save made elsewhere (the tray's do not disturb switch) shows at once on every screen.
+  bridge.on('settings', (settings) => set({ settings }));
   void bridge.invoke('getAccounts', {}).then(
     (accounts) => set({ accounts }),
     () => undefined,

@@ -463,6 +463,83 @@ describe('the tray and do not disturb', () => {
     await page.bridge.invoke('saveSettings', { doNotDisturb: false });
     await vi.waitFor(() => expect(tooltip()).not.toMatch(/Do not disturb/));
   });
+  it('its menu switch turns do not disturb on for every account and off again, and the page hears it', async () => {
+    const office = {
+      id: 'office',
+      label: 'Office',
+      account: { server: '127.0.0.1:5060', user: 'office' },
+      sipTransport: 'udp',
+      doNotDisturb: false,
+      doNotDisturbAction: 'forward',
+      doNotDisturbForwardTo: '15145550199',
+      autoAnswerSeconds: 0,
+      hasPassword: false,
+    };
+    const { electron, settingsFile } = await startApp({ settings: { moreAccounts: [office] } });
+    const page = await readyPage();
+    const heard: boolean[] = [];
+    page.bridge.on('settings', (settings) => heard.push(settings.doNotDisturb));
+    const tray = () => electron.trays[0];
+    const label = 'Do not disturb on every account';
+    const menuSwitch = () => tray()?.menu?.template.find((item) => item.label === label);
+    const saved = () =>
+      JSON.parse(readFileSync(settingsFile, 'utf8')).settings as {
+        doNotDisturb: boolean;
+        moreAccounts: (typeof office)[];
+      };
+    await vi.waitFor(() =>
+      expect(menuSwitch()).toMatchObject({ type: 'checkbox', checked: false }),
+    );
+
+    tray()?.choose(label);
+    await vi.waitFor(() => expect(menuSwitch()?.checked).toBe(true));
+    expect(saved().doNotDisturb).toBe(true);
+    // Each account keeps what its callers get meanwhile: Office still forwards.
+    expect(saved().moreAccounts[0]).toMatchObject({
+      doNotDisturb: true,
+      doNotDisturbAction: 'forward',
+      doNotDisturbForwardTo: '15145550199',
+    });
+    expect(tray()?.tooltip).toMatch(/ · Do not disturb$/);
+    await vi.waitFor(() => expect(heard).toEqual([true]));
+
+    tray()?.choose(label);
+    await vi.waitFor(() => expect(menuSwitch()?.checked).toBe(false));
+    expect(saved().doNotDisturb).toBe(false);
+    expect(saved().moreAccounts[0]?.doNotDisturb).toBe(false);
+    expect(tray()?.tooltip).not.toMatch(/Do not disturb/);
+    await vi.waitFor(() => expect(heard).toEqual([true, false]));
+  });
+
+  it('with only some accounts on, the switch is not ticked and turns every one on', async () => {
+    const { electron, settingsFile } = await startApp({
+      settings: {
+        doNotDisturb: true,
+        moreAccounts: [
+          {
+            id: 'office',
+            label: 'Office',
+            account: { server: '127.0.0.1:5060', user: 'office' },
+            sipTransport: 'udp',
+            doNotDisturb: false,
+            autoAnswerSeconds: 0,
+            hasPassword: false,
+          },
+        ],
+      },
+    });
+    const tray = () => electron.trays[0];
+    const label = 'Do not disturb on every account';
+    const menuSwitch = () => tray()?.menu?.template.find((item) => item.label === label);
+    await vi.waitFor(() => expect(tray()?.tooltip).toMatch(/Do not disturb \(/));
+    expect(menuSwitch()?.checked).toBe(false);
+    tray()?.choose(label);
+    await vi.waitFor(() => expect(menuSwitch()?.checked).toBe(true));
+    const saved = JSON.parse(readFileSync(settingsFile, 'utf8')).settings as {
+      moreAccounts: { doNotDisturb: boolean }[];
+    };
+    expect(saved.moreAccounts[0]?.doNotDisturb).toBe(true);
+  });
 });
 
 describe('the tray during a call', () => {

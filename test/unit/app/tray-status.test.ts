@@ -26,7 +26,7 @@ const call = (state: CallInfo['state']): CallInfo => callInfo({ remoteDisplayNam
 
 describe('tray status', () => {
   it('is green and names the account when registered behind a sound NAT', () => {
-    expect(trayStatus(registered, cone, [])).toEqual({
+    expect(trayStatus(registered, cone, [])).toMatchObject({
       state: 'registered',
       tooltip: 'Natter — Registered as 123456_home · Ready',
     });
@@ -34,25 +34,29 @@ describe('tray status', () => {
 
   it('is amber, not red, for a router with a port per destination or a dead STUN server', () => {
     expect(trayStatus(registered, { ...cone, natType: 'symmetric' }, []).state).toBe('nat-problem');
-    expect(trayStatus(registered, { ...cone, natType: 'blocked', mapped: null }, [])).toEqual({
-      state: 'nat-problem',
-      tooltip: 'Natter — STUN server not answering',
-    });
+    expect(trayStatus(registered, { ...cone, natType: 'blocked', mapped: null }, [])).toMatchObject(
+      {
+        state: 'nat-problem',
+        tooltip: 'Natter — STUN server not answering',
+      },
+    );
   });
 
   it('is amber while registering', () => {
-    expect(trayStatus({ ...registered, state: 'registering' }, null, [])).toEqual({
+    expect(trayStatus({ ...registered, state: 'registering' }, null, [])).toMatchObject({
       state: 'nat-problem',
       tooltip: 'Natter — Registering…',
     });
   });
 
   it('is red when not registered, whatever the NAT', () => {
-    expect(trayStatus({ ...registered, state: 'failed' }, cone, [])).toEqual({
+    expect(trayStatus({ ...registered, state: 'failed' }, cone, [])).toMatchObject({
       state: 'offline',
       tooltip: 'Natter — Not registered',
     });
-    expect(trayStatus({ ...registered, state: 'unregistered', account: null }, null, [])).toEqual({
+    expect(
+      trayStatus({ ...registered, state: 'unregistered', account: null }, null, []),
+    ).toMatchObject({
       state: 'offline',
       tooltip: 'Natter — No account',
     });
@@ -64,14 +68,14 @@ describe('tray status', () => {
       natType: 'symmetric',
       turn: { server: 't:3478', state: 'failed', relayed: null, rttMs: null, error: 'timeout' },
     };
-    expect(trayStatus(registered, relayFailed, [])).toEqual({
+    expect(trayStatus(registered, relayFailed, [])).toMatchObject({
       state: 'offline',
       tooltip: 'Natter — Relay not working',
     });
   });
 
   it('shows a call above everything, and forgets it once ended', () => {
-    expect(trayStatus({ ...registered, state: 'failed' }, null, [call('incoming')])).toEqual({
+    expect(trayStatus({ ...registered, state: 'failed' }, null, [call('incoming')])).toMatchObject({
       state: 'in-call',
       tooltip: 'Natter — Incoming call from Ada',
     });
@@ -177,7 +181,7 @@ describe('the tray with several accounts, and do not disturb', () => {
   };
 
   it('takes the worst account’s colour and names each account, so a dropped line shows', () => {
-    expect(trayStatus(registered, cone, [], { accounts: [home, office] })).toEqual({
+    expect(trayStatus(registered, cone, [], { accounts: [home, office] })).toMatchObject({
       state: 'offline',
       tooltip: 'Natter — Home: Ready · Office: Not registered',
     });
@@ -190,7 +194,7 @@ describe('the tray with several accounts, and do not disturb', () => {
     );
     expect(
       trayStatus(registered, cone, [], { accounts: [home, { ...home, label: 'Shop' }] }),
-    ).toEqual({ state: 'registered', tooltip: 'Natter — Home: Ready · Shop: Ready' });
+    ).toMatchObject({ state: 'registered', tooltip: 'Natter — Home: Ready · Shop: Ready' });
   });
 
   it('says do not disturb, naming the accounts when only some refuse calls', () => {
@@ -210,9 +214,35 @@ describe('the tray with several accounts, and do not disturb', () => {
     );
   });
 
+  it('ticks its menu switch only while every account refuses calls, and says "every account" with several', () => {
+    const switchOf = (accounts: (typeof home)[]) =>
+      trayStatus(registered, cone, [], { accounts }).doNotDisturb;
+    expect(switchOf([home])).toEqual({ label: 'Do not disturb', checked: false });
+    expect(switchOf([{ ...home, doNotDisturb: true }])).toEqual({
+      label: 'Do not disturb',
+      checked: true,
+    });
+    const on = { label: 'Do not disturb on every account', checked: true };
+    const off = { ...on, checked: false };
+    expect(switchOf([home, office])).toEqual(off);
+    expect(switchOf([home, { ...office, doNotDisturb: true }])).toEqual(off);
+    expect(
+      switchOf([
+        { ...home, doNotDisturb: true },
+        { ...office, doNotDisturb: true },
+      ]),
+    ).toEqual(on);
+    // A call on screen changes the tooltip, not the switch.
+    expect(
+      trayStatus(registered, cone, [call('connected')], {
+        accounts: [{ ...home, doNotDisturb: true }],
+      }).doNotDisturb.checked,
+    ).toBe(true);
+  });
+
   it('lets a call speak above every account', () => {
-    expect(trayStatus(registered, cone, [call('connected')], { accounts: [home, office] })).toEqual(
-      { state: 'in-call', tooltip: 'Natter — In call with Ada' },
-    );
+    expect(
+      trayStatus(registered, cone, [call('connected')], { accounts: [home, office] }),
+    ).toMatchObject({ state: 'in-call', tooltip: 'Natter — In call with Ada' });
   });
 });
