@@ -238,6 +238,14 @@ export type SipTransport = z.infer<typeof sipTransportSchema>;
 export const mediaEncryptionSchema = z.enum(['off', 'optional', 'required']);
 export type MediaEncryption = z.infer<typeof mediaEncryptionSchema>;
 
+/**
+ * How keypad digits reach the far end during a call: `auto` sends RFC 4733 telephone-events when
+ * the call negotiated them, else SIP INFO; `rfc4733` only events; `sip-info` only INFO
+ * (`application/dtmf-relay`), for a provider set to read digits that way.
+ */
+export const dtmfMethodSchema = z.enum(['auto', 'rfc4733', 'sip-info']);
+export type DtmfMethod = z.infer<typeof dtmfMethodSchema>;
+
 /** A call's SRTP as negotiated: the crypto suite both ends chose, and whether media runs on it. */
 export const callSrtpSchema = z.object({
   suite: z.string().max(64).nullable(),

@@ -3,7 +3,12 @@
  * password is never part of what the renderer reads: only whether one is saved.
  */
 import { z } from 'zod';
-import { accountSchema, mediaEncryptionSchema, sipTransportSchema } from './domain.js';
+import {
+  accountSchema,
+  dtmfMethodSchema,
+  mediaEncryptionSchema,
+  sipTransportSchema,
+} from './domain.js';
 import { codecOrderSchema, DEFAULT_CODEC_ORDER } from './codec-order.js';
 import { dialTargetSchema, stunServerSchema } from './engine-contract.js';
 import {
@@ -145,6 +150,8 @@ export const settingsSchema = z.object({
   doNotDisturbAction: doNotDisturbActionSchema,
   /** The number calls are forwarded to, kept while "busy" is chosen so switching back keeps it. */
   doNotDisturbForwardTo: doNotDisturbForwardToSchema,
+  /** How keypad digits pressed during a call reach the far end (every account alike). */
+  dtmfMethod: dtmfMethodSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -187,6 +194,7 @@ export const DEFAULT_SETTINGS: Settings = {
   // Do not disturb: busy, as before there was a choice.
   doNotDisturbAction: 'busy',
   doNotDisturbForwardTo: null,
+  dtmfMethod: 'auto',
 };
 
 /** What the renderer may change; `password` only travels toward main, to be encrypted there. */

@@ -134,6 +134,7 @@ export function createAppService({
     turnPolicy: settings.turnPolicy,
     doNotDisturb: settings.doNotDisturb,
     autoAnswerSeconds: settings.autoAnswerSeconds,
+    dtmfMethod: settings.dtmfMethod,
     failoverServers:
       settings.registrarFailover && settings.account && isVoipmsServer(settings.account.server)
         ? [...VOIPMS_SERVERS]

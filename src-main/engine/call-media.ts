@@ -366,6 +366,11 @@ export class CallMedia implements CallMediaPort {
     this.muted = muted;
   }
 
+  /** Whether the far end took RFC 4733 telephone-events, so digits can go in the RTP stream. */
+  get carriesTelephoneEvents(): boolean {
+    return this.session !== null && this.remote !== null && this.remote.telephoneEventPt !== null;
+  }
+
   sendDtmf(digits: string): boolean {
     if (!this.session || this.remote?.telephoneEventPt === null) return false;
     return this.session.sendDtmf(digits);

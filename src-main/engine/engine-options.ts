@@ -1,7 +1,7 @@
 import { DEFAULT_INCOMING_CALL_LIMIT, type IncomingCallLimit } from '../sip/invite-admission.js';
 import type { NatSettings, NatStrategyId } from '../nat/index.js';
 import type { SipTimers } from '../sip/sip-timers.js';
-import type { MediaEncryption, SipTransport } from '../../src-shared/domain.js';
+import type { DtmfMethod, MediaEncryption, SipTransport } from '../../src-shared/domain.js';
 import { DEFAULT_CODEC_ORDER, type CodecName } from '../../src-shared/codec-order.js';
 
 /** When a call's media goes through the TURN relay. */
@@ -65,6 +65,8 @@ export interface EngineOptions {
   doNotDisturb: boolean;
   /** Answer a ringing call by itself after this many seconds (not a waiting one); 0: never. */
   autoAnswerSeconds: number;
+  /** How keypad digits go out: see {@link DtmfMethod}. */
+  dtmfMethod: DtmfMethod;
   /**
    * Seconds between the 180 Ringing an incoming call repeats while it rings: RFC 3261 §13.3.1.1
    * asks for one every minute, or a proxy may give up on the call after 3 minutes without an
@@ -137,6 +139,7 @@ export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   rescueOneWayAudio: true,
   doNotDisturb: false,
   autoAnswerSeconds: 0,
+  dtmfMethod: 'auto',
   ringingRefreshSeconds: 60,
   failoverServers: [],
   contactFollowsRegistrar: true,

@@ -61,6 +61,7 @@ import { VoicemailIndicator } from './voicemail-indicator.js';
 import { MessageSummarySubscription } from './message-summary-subscription.js';
 import { CallConference } from './call-conference.js';
 import { CallTransfers } from './call-transfer.js';
+import { InfoDtmf } from './dtmf-info.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -82,6 +83,8 @@ interface CallEntry {
   session: Session;
   media: CallMedia | null;
   statsTimer: ReturnType<typeof setInterval> | null;
+  /** Keypad digits by SIP INFO, both ways. */
+  infoDtmf: InfoDtmf;
   rescue?: MidCallRescue;
   /**
    * Being answered with holdOthers: it keeps waiting while the other call is held, so that it
@@ -258,8 +261,16 @@ export class NatterEngine implements EngineApi {
     },
     sendDtmf: async ({ callId, digits }) => {
       const entry = this.entry(callId);
-      if (!entry.media?.sendDtmf(digits)) {
+      const method = this.options.dtmfMethod;
+      const inRtp = method !== 'sip-info' && entry.media?.carriesTelephoneEvents === true;
+      if (inRtp) {
+        if (!entry.media?.sendDtmf(digits)) {
+          throw new EngineFailure('dtmf', 'no keypad digit to send');
+        }
+      } else if (method === 'rfc4733') {
         throw new EngineFailure('dtmf', 'this call cannot carry keypad tones (no telephone-event)');
+      } else {
+        await entry.infoDtmf.send(digits);
       }
       return entry.record.snapshot();
     },
@@ -1016,6 +1027,9 @@ export class NatterEngine implements EngineApi {
       session,
       media: this.mediaBySession.get(session) ?? null,
       statsTimer: null,
+      infoDtmf: new InfoDtmf(session, {
+        onDigit: (digit) => this.events.emit('dtmfReceived', { callId: record.id, digit }),
+      }),
     };
     this.calls.set(record.id, entry);
     this.transfers.watch(session);

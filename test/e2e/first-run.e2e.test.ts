@@ -371,9 +371,19 @@ describe.skipIf(skip)('first run and the settings page', () => {
       .getByRole('switch', { name: 'Keep running in the tray when the window is closed' })
       .click();
     await page.getByLabel('Theme', { exact: true }).selectOption('dark');
+    const choiceSaid = (label: string) =>
+      page
+        .locator('.settings-choice')
+        .filter({ has: page.getByLabel(label, { exact: true }) })
+        .getByRole('status')
+        .textContent();
+    await expect.poll(() => choiceSaid('Theme')).toBe('✓ Saved: dark');
+    await page.getByLabel('Keypad digits during a call', { exact: true }).selectOption('sip-info');
     await expect
-      .poll(() => page.locator('.settings-theme').getByRole('status').textContent())
-      .toBe('✓ Saved: dark');
+      .poll(() => choiceSaid('Keypad digits during a call'))
+      .toBe('✓ Saved: digits go by SIP INFO');
+    expect((await bridge.service.handlers.getSettings({})).dtmfMethod).toBe('sip-info');
+    await expect.poll(() => bridge.service.engine.engineOptions.dtmfMethod).toBe('sip-info');
     // The whole page as a window that tall shows it: the header at the top, the tabs at the foot.
     await fullPageScreenshot(page, join(SCREENS, 'settings-full.png'));
     publishScreen('settings-full.png');

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { parse as parseSdp } from 'sdp-transform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatterEngine } from '../../src-main/engine/natter-engine.js';
+import type { EngineOptions } from '../../src-main/engine/engine-options.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
 import {
@@ -33,8 +34,11 @@ async function sipp(scenario: string, extraArgs: string[] = []): Promise<Loopbac
   return provider;
 }
 
-async function registeredEngine(provider: LoopbackSipp): Promise<NatterEngine> {
-  const engine = new NatterEngine({ stunServers: [], localAddress: '127.0.0.1' });
+async function registeredEngine(
+  provider: LoopbackSipp,
+  options: Partial<EngineOptions> = {},
+): Promise<NatterEngine> {
+  const engine = new NatterEngine({ stunServers: [], localAddress: '127.0.0.1', ...options });
   engines.push(engine);
   const registration = await engine.invoke('register', {
     account: { server: `127.0.0.1:${provider.port}`, user: LAB_USER },
@@ -122,6 +126,70 @@ describe.skipIf(skip)('calls against sipp on loopback', () => {
     expect(invites).toHaveLength(3);
     expect(invites[1]?.text).toMatch(/a=sendonly/);
     expect(invites[2]?.text).toMatch(/a=sendrecv/);
+  });
+
+  describe('keypad digits by SIP INFO', () => {
+    /** The INFO requests the provider received, and the final answers it got to its own. */
+    function infoExchange(provider: LoopbackSipp) {
+      const log = parseSippMessageLog(provider.log);
+      return {
+        sent: log.filter((m) => m.direction === 'received' && m.startLine.startsWith('INFO ')),
+        answers: log.filter(
+          (m) => m.direction === 'received' && /^SIP\/2\.0 [2-6]\d\d /.test(m.startLine),
+        ),
+      };
+    }
+    // (sipp's log drops the message's last line break.)
+    const bodyOf = (text: string) => (text.split(/\r?\n\r?\n/)[1] ?? '').trimEnd();
+
+    it('go by INFO to a far end that took no telephone-event, and its own come in', async () => {
+      // As Asterisk with dtmf_mode=info: the answer to a call to 4444 carries PCMU only.
+      const provider = await sipp('provider-takes-info-dtmf.xml');
+      const engine = await registeredEngine(provider);
+      const digits: string[] = [];
+      engine.on('dtmfReceived', ({ digit }) => digits.push(digit));
+      const call = await engine.invoke('call', { target: '4444' });
+      const seen = history(engine, call.id);
+      await until(seen, (info) => info.state === 'connected');
+
+      // Asked for events only, the call says it cannot carry them; nothing goes out.
+      engine.configure({ dtmfMethod: 'rfc4733' });
+      await expect(engine.invoke('sendDtmf', { callId: call.id, digits: '1' })).rejects.toThrow(
+        /no telephone-event/,
+      );
+      engine.configure({ dtmfMethod: 'auto' });
+      await engine.invoke('sendDtmf', { callId: call.id, digits: '5#' });
+      expect(await waitFor(() => digits.length > 0, 5000)).toBe(true);
+      const ended = await until(seen, (info) => info.state === 'ended');
+      expect(ended.end?.code).toBe('hangup-remote');
+
+      const { sent, answers } = infoExchange(provider);
+      expect(sent.map((m) => bodyOf(m.text))).toEqual([
+        'Signal=5\r\nDuration=100',
+        'Signal=#\r\nDuration=100',
+      ]);
+      for (const info of sent)
+        expect(info.text).toMatch(/^Content-Type: application\/dtmf-relay\r?$/im);
+      // Its Signal=9 is heard as the digit 9; its video update is refused 415, naming what we take.
+      expect(digits).toEqual(['9']);
+      const refusal = answers.find((m) => m.startLine.startsWith('SIP/2.0 415'));
+      expect(refusal?.text).toMatch(/^Accept: application\/dtmf-relay, application\/dtmf\r?$/im);
+    });
+
+    it('go by INFO when chosen, even where the call took telephone-events', async () => {
+      // The provider echoes our RTP: an event sent there would come back as a digit.
+      const provider = await sipp('provider-takes-info-dtmf.xml', ['-rtp_echo']);
+      const engine = await registeredEngine(provider, { dtmfMethod: 'sip-info' });
+      const digits: string[] = [];
+      engine.on('dtmfReceived', ({ digit }) => digits.push(digit));
+      const call = await engine.invoke('call', { target: '4443' });
+      const seen = history(engine, call.id);
+      await until(seen, (info) => info.state === 'connected');
+      await engine.invoke('sendDtmf', { callId: call.id, digits: '5#' });
+      await until(seen, (info) => info.state === 'ended');
+      expect(infoExchange(provider).sent).toHaveLength(2);
+      expect(digits).toEqual(['9']);
+    });
   });
 
   it('rejects a malformed command payload without touching the call state', async () => {

@@ -4,7 +4,7 @@ import { Field } from '../ui/Field.js';
 import { Switch } from '../ui/Switch.js';
 import type { Store } from '../state/store.js';
 import { saveSettings } from './save-settings.js';
-import { THEME_WORDS } from './settings-model.js';
+import { DTMF_METHOD_WORDS, THEME_WORDS } from './settings-model.js';
 import type { SettingsSectionProps } from './section-props.js';
 import { VoicemailSettings } from '../voicemail/VoicemailSettings.js';
 import { DoNotDisturbSettings } from './DoNotDisturbSettings.js';
@@ -64,6 +64,40 @@ export function CallSettings({ store, settings, labelledBy }: SettingsSectionPro
         saidOff="Saved: Natter stays on your chosen server"
       />
       <VoicemailSettings store={store} settings={settings} />
+      <DtmfMethodSetting store={store} settings={settings} />
+    </div>
+  );
+}
+
+/** How keypad digits pressed during a call reach the far end: a voip.ms sub-account's DTMF mode. */
+function DtmfMethodSetting({ store, settings }: { store: Store; settings: Settings }) {
+  const [note, confirm] = useConfirmation();
+  const choose = async (dtmfMethod: Settings['dtmfMethod']) => {
+    const result = await saveSettings(store, { dtmfMethod });
+    if ('settings' in result) confirm(DTMF_METHOD_WORDS[dtmfMethod].saved);
+    else confirm(`Not saved: ${result.error}`, 'failed');
+  };
+  return (
+    <div className="settings-choice">
+      <Field
+        label="Keypad digits during a call"
+        hint="For menus and voicemail. Automatic sends them in the audio stream (RFC 2833) when the call takes that, else by SIP INFO. If your voip.ms sub-account's DTMF mode is SIP INFO, choose SIP INFO."
+      >
+        {(control) => (
+          <select
+            {...control}
+            value={settings.dtmfMethod}
+            onChange={(event) => void choose(event.target.value as Settings['dtmfMethod'])}
+          >
+            {(Object.keys(DTMF_METHOD_WORDS) as Settings['dtmfMethod'][]).map((method) => (
+              <option key={method} value={method}>
+                {DTMF_METHOD_WORDS[method].choice}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Confirmation note={note} />
     </div>
   );
 }
@@ -96,7 +130,7 @@ export function AppSettings({ store, settings, labelledBy }: SettingsSectionProp
         saidOn="Saved: Natter starts when you log in"
         saidOff="Saved: Natter starts only when you open it"
       />
-      <div className="settings-theme">
+      <div className="settings-choice">
         <Field label="Theme">
           {(control) => (
             <select

@@ -46,6 +46,23 @@ export function stunSwitchSaved(settings: Pick<Settings, 'stunEnabled' | 'stunSe
   return active ? `STUN on: now using ${active}` : 'STUN on, but the list below is empty';
 }
 
+/** The keypad digit choices as the settings list them, and what each saved one is confirmed as. */
+export const DTMF_METHOD_WORDS: Record<Settings['dtmfMethod'], { choice: string; saved: string }> =
+  {
+    auto: {
+      choice: 'Automatic',
+      saved: 'Saved: digits go in the audio stream when the call takes them, else by SIP INFO',
+    },
+    rfc4733: {
+      choice: 'RFC 2833 (in the audio stream) only',
+      saved: 'Saved: digits go in the audio stream only',
+    },
+    'sip-info': {
+      choice: 'SIP INFO',
+      saved: 'Saved: digits go by SIP INFO',
+    },
+  };
+
 export const THEME_WORDS: Record<Settings['theme'], string> = {
   system: 'Follow the system',
   dark: 'Dark',
