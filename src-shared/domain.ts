@@ -241,9 +241,10 @@ export type MediaEncryption = z.infer<typeof mediaEncryptionSchema>;
 /**
  * How keypad digits reach the far end during a call: `auto` sends RFC 4733 telephone-events when
  * the call negotiated them, else SIP INFO; `rfc4733` only events; `sip-info` only INFO
- * (`application/dtmf-relay`), for a provider set to read digits that way.
+ * (`application/dtmf-relay`); `inband` only tones in the audio (Q.23 pairs). The last two are
+ * for a provider set to read digits that way.
  */
-export const dtmfMethodSchema = z.enum(['auto', 'rfc4733', 'sip-info']);
+export const dtmfMethodSchema = z.enum(['auto', 'rfc4733', 'sip-info', 'inband']);
 export type DtmfMethod = z.infer<typeof dtmfMethodSchema>;
 
 /** A call's SRTP as negotiated: the crypto suite both ends chose, and whether media runs on it. */

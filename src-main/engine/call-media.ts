@@ -371,6 +371,11 @@ export class CallMedia implements CallMediaPort {
     return this.session !== null && this.remote !== null && this.remote.telephoneEventPt !== null;
   }
 
+  /** Digits as tones in the call's audio; false before the call has media or without a digit. */
+  sendDtmfInAudio(digits: string): boolean {
+    return this.session?.sendDtmfInAudio(digits) ?? false;
+  }
+
   sendDtmf(digits: string): boolean {
     if (!this.session || this.remote?.telephoneEventPt === null) return false;
     return this.session.sendDtmf(digits);

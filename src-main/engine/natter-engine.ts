@@ -262,13 +262,18 @@ export class NatterEngine implements EngineApi {
     sendDtmf: async ({ callId, digits }) => {
       const entry = this.entry(callId);
       const method = this.options.dtmfMethod;
-      const inRtp = method !== 'sip-info' && entry.media?.carriesTelephoneEvents === true;
+      const inRtp =
+        (method === 'auto' || method === 'rfc4733') && entry.media?.carriesTelephoneEvents === true;
       if (inRtp) {
         if (!entry.media?.sendDtmf(digits)) {
           throw new EngineFailure('dtmf', 'no keypad digit to send');
         }
       } else if (method === 'rfc4733') {
         throw new EngineFailure('dtmf', 'this call cannot carry keypad tones (no telephone-event)');
+      } else if (method === 'inband') {
+        if (!entry.media?.sendDtmfInAudio(digits)) {
+          throw new EngineFailure('dtmf', 'this call has no audio to carry keypad tones yet');
+        }
       } else {
         await entry.infoDtmf.send(digits);
       }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RtpStats, TransportAddress } from '../../src-shared/domain.js';
+import { AUDIO_SAMPLE_RATE } from '../../src-shared/audio-format.js';
 import type { MediaTransport } from '../net/media-transport.js';
 import { DtmfReceiver, DtmfSender, type DtmfSenderOptions } from './dtmf.js';
+import { InbandDtmf } from './inband-dtmf.js';
 import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats } from './jitter-buffer.js';
 import { systemClock, type MediaClock } from './media-clock.js';
 import {
@@ -165,6 +167,8 @@ export class RtpSession {
   private talkspurt = true;
 
   private readonly dtmfSender: DtmfSender;
+  /** Digits sent as tones in the audio, in place of the source's frames while they last. */
+  private readonly inbandDtmf: InbandDtmf;
   private readonly dtmfReceiver = new DtmfReceiver();
   private readonly jitterBuffer: JitterBuffer;
   private playoutCarry: Int16Array = new Int16Array(0);
@@ -233,6 +237,10 @@ export class RtpSession {
       ptimeMs: this.ptimeMs,
       clockRate: CLOCK_RATE,
     });
+    this.inbandDtmf = new InbandDtmf({
+      sampleRate: AUDIO_SAMPLE_RATE,
+      frameSamples: (AUDIO_SAMPLE_RATE * this.ptimeMs) / 1000,
+    });
     this.jitterBuffer = new JitterBuffer({
       frameSamples: this.codecFrameSamples,
       ...options.jitterBuffer,
@@ -263,7 +271,10 @@ export class RtpSession {
    */
   setDirection(direction: MediaDirection): void {
     this.direction = direction;
-    if (!this.sends()) this.dtmfSender.clear();
+    if (!this.sends()) {
+      this.dtmfSender.clear();
+      this.inbandDtmf.clear();
+    }
   }
 
   onAudio(listener: (frame: Int16Array) => void): () => void {
@@ -314,6 +325,15 @@ export class RtpSession {
   sendDtmf(digits: string): boolean {
     if (this.options.telephoneEventPt === null || this.stopped) return false;
     return this.dtmfSender.enqueue(digits).length > 0;
+  }
+
+  /**
+   * Queues digits as tones in the audio (Q.23 pairs), sent in place of the source's audio while
+   * they last, muted or not. False when stopped or no character was a DTMF digit.
+   */
+  sendDtmfInAudio(digits: string): boolean {
+    if (this.stopped) return false;
+    return this.inbandDtmf.enqueue(digits).length > 0;
   }
 
   /** Stops every timer and lets go of the sockets; says goodbye in RTCP (RFC 3550 §6.6). */
@@ -415,7 +435,8 @@ export class RtpSession {
     this.timestamp = (timestamp + this.samplesPerPacket) >>> 0;
     this.lastTickAt = this.clock.now();
     // Pulled every interval, sent or not, so a real-time source never backs up.
-    const frame = this.pullSource();
+    const pulled = this.pullSource();
+    const frame = this.inbandDtmf.next() ?? pulled;
     const eventPt = this.options.telephoneEventPt;
     const event = eventPt === null ? null : this.dtmfSender.next(timestamp);
     let sentAudio = false;

@@ -6,7 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { parse as parseSdp } from 'sdp-transform';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NatterEngine } from '../../src-main/engine/natter-engine.js';
+import { NatterEngine, type EngineHooks } from '../../src-main/engine/natter-engine.js';
+import { digitsOfFrames } from '../support/dtmf-tones.js';
 import type { EngineOptions } from '../../src-main/engine/engine-options.js';
 import type { CallInfo } from '../../src-shared/domain.js';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
@@ -37,8 +38,12 @@ async function sipp(scenario: string, extraArgs: string[] = []): Promise<Loopbac
 async function registeredEngine(
   provider: LoopbackSipp,
   options: Partial<EngineOptions> = {},
+  hooks: EngineHooks = {},
 ): Promise<NatterEngine> {
-  const engine = new NatterEngine({ stunServers: [], localAddress: '127.0.0.1', ...options });
+  const engine = new NatterEngine(
+    { stunServers: [], localAddress: '127.0.0.1', ...options },
+    hooks,
+  );
   engines.push(engine);
   const registration = await engine.invoke('register', {
     account: { server: `127.0.0.1:${provider.port}`, user: LAB_USER },
@@ -190,6 +195,31 @@ describe.skipIf(skip)('calls against sipp on loopback', () => {
       expect(infoExchange(provider).sent).toHaveLength(2);
       expect(digits).toEqual(['9']);
     });
+  });
+
+  it('keypad digits go as tones in the audio when chosen, through G.711 and back', async () => {
+    // The provider echoes our RTP: what we hear is what went out, after PCMU both ways.
+    const provider = await sipp('provider-answers-at-once.xml', ['-rtp_echo']);
+    const heard: Int16Array[] = [];
+    const engine = await registeredEngine(
+      provider,
+      { dtmfMethod: 'inband' },
+      { onCallAudio: (_callId, frame) => heard.push(frame) },
+    );
+    const events: string[] = [];
+    engine.on('dtmfReceived', ({ digit }) => events.push(digit));
+    const call = await engine.invoke('call', { target: '4443' });
+    const seen = history(engine, call.id);
+    await until(seen, (info) => info.state === 'connected');
+    expect(await waitFor(() => heard.length > 10, 3000)).toBe(true);
+    heard.length = 0;
+    await engine.invoke('sendDtmf', { callId: call.id, digits: '5#9' });
+    // Three keys take 480 ms; the echo's way back adds the jitter buffer's delay.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await engine.invoke('hangup', { callId: call.id });
+    expect(digitsOfFrames(heard)).toBe('5#9');
+    // The call took telephone-event, yet none was sent: nothing came back as an event.
+    expect(events).toEqual([]);
   });
 
   it('rejects a malformed command payload without touching the call state', async () => {

@@ -81,7 +81,7 @@ function DtmfMethodSetting({ store, settings }: { store: Store; settings: Settin
     <div className="settings-choice">
       <Field
         label="Keypad digits during a call"
-        hint="For menus and voicemail. Automatic sends them in the audio stream (RFC 2833) when the call takes that, else by SIP INFO. If your voip.ms sub-account's DTMF mode is SIP INFO, choose SIP INFO."
+        hint="For menus and voicemail. Automatic sends them in the audio stream (RFC 2833) when the call takes that, else by SIP INFO. If your voip.ms sub-account's DTMF mode is SIP INFO or Inband, choose the same here."
       >
         {(control) => (
           <select

@@ -61,6 +61,10 @@ export const DTMF_METHOD_WORDS: Record<Settings['dtmfMethod'], { choice: string;
       choice: 'SIP INFO',
       saved: 'Saved: digits go by SIP INFO',
     },
+    inband: {
+      choice: 'Tones in the audio (inband)',
+      saved: 'Saved: digits go as tones in the audio',
+    },
   };
 
 export const THEME_WORDS: Record<Settings['theme'], string> = {
