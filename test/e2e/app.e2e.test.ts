@@ -65,6 +65,28 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await shot('dialer', true);
   });
 
+  it('the keypad as on a phone: 0 held is +, a tap is 0; ⌫ taps one digit away, held clears the number', async () => {
+    const field = page.getByLabel('Number to call');
+    const hold = async (label: string, ms: number) => {
+      const box = await page.getByLabel(label, { exact: true }).boundingBox();
+      if (!box) throw new Error(`no ${label} on screen`);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.waitForTimeout(ms);
+      await page.mouse.up();
+    };
+    await hold('Key 0', 900);
+    await page.getByLabel('Key 4').click();
+    await page.getByLabel('Key 4').click();
+    await hold('Key 0', 100);
+    expect(await field.inputValue()).toBe('+440');
+    await expect.poll(() => page.getByText('Will dial 011440').count()).toBe(1);
+    await page.getByLabel('Delete last digit').click();
+    expect(await field.inputValue()).toBe('+44');
+    await hold('Delete last digit', 900);
+    expect(await field.inputValue()).toBe('');
+  });
+
   it('a tel: link handed to the app fills the dialer, from whichever page, and dials nothing', async () => {
     const dialer = page.getByLabel('Number to call');
     bridge.offerNumber('15145550100');

@@ -13,6 +13,7 @@ import { lastDialled } from './redial.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailButton } from '../voicemail/VoicemailButton.js';
 import { ContactMatches, useContactMatches } from '../contacts/ContactMatches.js';
+import { useLongPress } from '../ui/use-long-press.js';
 import './dialer.css';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
@@ -28,24 +29,57 @@ const LETTERS: Record<string, string> = {
   '0': '+',
 };
 
-export function Keypad({ onKey, label }: { onKey: (key: string) => void; label: string }) {
+/**
+ * The twelve keys. `holds` gives a key what holding it types, as on a phone (the dialer's 0 held
+ * is +); without it a key types only its digit (the call keypad sends tones).
+ */
+export function Keypad({
+  onKey,
+  label,
+  holds = {},
+}: {
+  onKey: (key: string) => void;
+  label: string;
+  holds?: Readonly<Record<string, string>>;
+}) {
   return (
     <div className="keypad" role="group" aria-label={label}>
       {KEYS.map((key) => (
-        <button
-          key={key}
-          type="button"
-          className="key"
-          onClick={() => onKey(key)}
-          aria-label={`Key ${key}`}
-        >
-          <span className="digit">{key}</span>
-          <span className="letters">{LETTERS[key] ?? '\u00a0'}</span>
-        </button>
+        <KeypadKey key={key} digit={key} held={holds[key]} onKey={onKey} />
       ))}
     </div>
   );
 }
+
+function KeypadKey({
+  digit,
+  held,
+  onKey,
+}: {
+  digit: string;
+  held: string | undefined;
+  onKey: (key: string) => void;
+}) {
+  const press = useLongPress(
+    () => onKey(digit),
+    held === undefined ? undefined : () => onKey(held),
+  );
+  return (
+    <button
+      type="button"
+      className="key"
+      aria-label={`Key ${digit}`}
+      title={held === undefined ? undefined : `Hold for ${held}`}
+      {...press}
+    >
+      <span className="digit">{digit}</span>
+      <span className="letters">{LETTERS[digit] ?? '\u00a0'}</span>
+    </button>
+  );
+}
+
+/** What holding a dialer key types: + for an international number, as on a mobile. */
+const DIALER_HOLDS = { '0': '+' } as const;
 
 export function Dialer({
   store,
@@ -119,6 +153,10 @@ export function Dialer({
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
   });
+  const erase = useLongPress(
+    () => setNumber((current) => current.slice(0, -1)),
+    () => setNumber(''),
+  );
   const recent = history.slice(0, 6);
   return (
     <section className="dialer" aria-label="Dialer">
@@ -157,7 +195,11 @@ export function Dialer({
           }
         />
         <AccountChooser store={store} accountId={accountId} onChange={onChooseAccount} />
-        <Keypad label="Keypad" onKey={(key) => setNumber((current) => current + key)} />
+        <Keypad
+          label="Keypad"
+          holds={DIALER_HOLDS}
+          onKey={(key) => setNumber((current) => current + key)}
+        />
         <div className="dial-row">
           <button
             type="submit"
@@ -177,7 +219,8 @@ export function Dialer({
             type="button"
             className="ghost"
             aria-label="Delete last digit"
-            onClick={() => setNumber((current) => current.slice(0, -1))}
+            title="Hold to clear the number"
+            {...erase}
           >
             ⌫
           </button>
