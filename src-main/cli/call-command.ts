@@ -6,6 +6,7 @@ import { isOneWay, oneWayExplanation, openCliSession } from './cli-session.js';
 import { watchQuitSignals } from './quit-signals.js';
 import { scriptHold } from './scripted-hold.js';
 import { scriptTransfer } from './scripted-transfer.js';
+import { keypadWayWords, scriptDtmf, type DtmfReport } from './scripted-dtmf.js';
 
 interface CallReport {
   registered: boolean;
@@ -33,6 +34,8 @@ interface CallReport {
   /** With --transfer-to: the transfer as it ended, and the consult call's end if one was placed. */
   transfer?: CallInfo['transfer'] | null;
   consult?: { answered: boolean; end: CallInfo['end'] } | null;
+  /** With --dtmf: the digits, how they went (rfc4733, sip-info, inband), and whether they were sent. */
+  dtmf?: DtmfReport;
   end?: CallInfo['end'];
   error?: { code: string; message: string };
 }
@@ -83,10 +86,13 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
       out.progress(`Connected; sending a test tone for ${args.seconds} s...`);
       const hold = args.hold ? scriptHold(engine, call.id, args.hold, out) : null;
       const transfer = args.transfer ? scriptTransfer(engine, call.id, args.transfer, out) : null;
+      const dtmf = args.dtmf ? scriptDtmf(engine, call.id, args.dtmf, out) : null;
       const ended = waitForCall(engine, call.id, ['ended'], args.seconds * 1000, call);
       call = await Promise.race([ended, interrupted.then(() => call)]);
       hold?.cancel();
       transfer?.cancel();
+      dtmf?.cancel();
+      if (dtmf) report.dtmf = await dtmf.outcome;
       if (call.state !== 'ended') call = await engine.invoke('hangup', { callId: call.id });
       const consult = transfer?.consult();
       if (consult) {
@@ -137,6 +143,10 @@ export async function callCommand(args: CallArgs, out: CliOutput): Promise<numbe
       };
       return finish(out, report, 1);
     }
+    if (report.dtmf && !report.dtmf.sent) {
+      report.error = report.dtmf.error ?? { code: 'dtmf', message: 'the digits were not sent' };
+      return finish(out, report, 1);
+    }
     if (args.transfer && call.transfer?.state !== 'succeeded') {
       report.error = {
         code: 'transfer',
@@ -176,6 +186,11 @@ function finish(out: CliOutput, report: CallReport, code: number): number {
       : []),
     `RTP packets:  ${report.rtp.sent} sent, ${report.rtp.received} received${report.oneWayAudio ? '  (one-way audio)' : ''}`,
     ...(report.transfer ? [`Transfer:     ${report.transfer.message}`] : []),
+    ...(report.dtmf
+      ? [
+          `Keypad:       ${report.dtmf.digits} ${report.dtmf.sent ? 'sent' : 'not sent'} as ${keypadWayWords(report.dtmf.way)}`,
+        ]
+      : []),
     ...(report.end ? [`Ended:        ${report.end.message}`] : []),
   ]);
   if (report.error) out.failure(report.error.message);

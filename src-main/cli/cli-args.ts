@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
-import type { MediaEncryption } from '../../src-shared/domain.js';
+import {
+  dtmfMethodSchema,
+  type DtmfMethod,
+  type MediaEncryption,
+} from '../../src-shared/domain.js';
 import type { NatStrategyId } from '../nat/index.js';
 import type { SipTransport } from '../../src-shared/domain.js';
 import { parseCodecOrder, type CodecName } from '../../src-shared/codec-order.js';
@@ -65,6 +69,8 @@ export interface SessionArgs extends CommonOptions {
   codecOrder: CodecName[] | undefined;
   /** --tone HZ: the test tone sent and listened for (1000 Hz by default; up to 7000 for G.722). */
   toneHz: number | undefined;
+  /** --dtmf-method auto|rfc4733|sip-info|inband: how keypad digits go (auto by default). */
+  dtmfMethod: DtmfMethod;
 }
 
 export interface CallArgs extends SessionArgs {
@@ -78,6 +84,8 @@ export interface CallArgs extends SessionArgs {
    * answer, blind (REFER), or attended: a consult call to M first, then REFER with Replaces.
    */
   transfer: { to: string; afterSeconds: number; attended: boolean } | null;
+  /** --dtmf DIGITS: keypad digits sent a moment after the answer. */
+  dtmf: string | null;
 }
 
 export interface ListenArgs extends SessionArgs {
@@ -146,6 +154,8 @@ const OPTIONS = {
   srtp: { type: 'string' },
   codecs: { type: 'string' },
   tone: { type: 'string' },
+  dtmf: { type: 'string' },
+  'dtmf-method': { type: 'string' },
   transport: { type: 'string' },
   ca: { type: 'string' },
   'voicemail-expires': { type: 'string' },
@@ -282,6 +292,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     srtp: mediaEncryptionOf(values.srtp),
     codecOrder: codecOrderOf(values.codecs),
     toneHz: integer(values.tone, '--tone', 100, 7000),
+    dtmfMethod: dtmfMethodOf(values['dtmf-method']),
     ...signallingOf(values.transport, values.ca),
     voicemailExpires: integer(values['voicemail-expires'], '--voicemail-expires', 0, 86_400),
     voicemailRetry: integer(values['voicemail-retry'], '--voicemail-retry', 1, 3600),
@@ -303,7 +314,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
       ringSeconds: integer(values['ring-seconds'], '--ring-seconds', 1, 600) ?? 60,
       hold: holdOf(values.hold),
       transfer: transferOf(values['transfer-to'], values['transfer-after'], values.consult),
+      dtmf: dtmfDigitsOf(values.dtmf),
     };
+  }
+  if (values.dtmf !== undefined || values['dtmf-method'] !== undefined) {
+    throw new UsageError('--dtmf and --dtmf-method are for call');
   }
   if (values.hold !== undefined) throw new UsageError('--hold is for call');
   if (values['transfer-to'] !== undefined || values['transfer-after'] !== undefined) {
@@ -323,6 +338,22 @@ export function parseCliArgs(argv: string[]): CliArgs {
     acceptTransfers: values['accept-transfers'] === true,
     doNotDisturb,
   };
+}
+
+function dtmfMethodOf(text: string | undefined): DtmfMethod {
+  const parsed = dtmfMethodSchema.safeParse(text ?? 'auto');
+  if (!parsed.success) {
+    throw new UsageError(`--dtmf-method ${text}: expected auto, rfc4733, sip-info or inband`);
+  }
+  return parsed.data;
+}
+
+function dtmfDigitsOf(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (!/^[0-9*#A-Da-d]{1,32}$/.test(text)) {
+    throw new UsageError(`--dtmf ${text}: expected up to 32 keypad digits (0-9, *, #, A-D)`);
+  }
+  return text.toUpperCase();
 }
 
 function doNotDisturbOf(
@@ -462,6 +493,7 @@ Usage:
                 [--no-network-watch] [--failover HOST[:PORT] ...]
                 [--transport udp|tcp|tls [--ca FILE]] [--srtp off|optional|required]
                 [--codecs G722,PCMU,PCMA] [--tone HZ] [--hold AT,SECONDS]
+                [--dtmf DIGITS [--dtmf-method auto|rfc4733|sip-info|inband]]
                 [--transfer-to N [--transfer-after S] [--consult]] [--json]
   natter listen --server HOST[:PORT] --user USER [--stun HOST:PORT ...|--no-stun]
                 [--nat-strategy auto|none|stun|turn|portmap]
@@ -514,6 +546,10 @@ through a wideband (G.722) call, since G.711 ends at 4 kHz.
 
 call --hold AT,SECONDS puts the call on hold AT s after the answer (a re-INVITE, sendonly)
 and resumes it SECONDS later, within --seconds.
+call --dtmf DIGITS sends keypad digits 1.5 s after the answer (4747 is voip.ms's DTMF test):
+--dtmf-method auto (the default) sends RFC 4733 events where the call negotiated them, else SIP
+INFO; rfc4733 only events; sip-info only INFO (application/dtmf-relay); inband tones in the
+audio. Exit 1 when the digits could not be sent.
 call --transfer-to N transfers the call to N, --transfer-after S seconds after the answer (2 by
 default): a blind transfer (REFER), or with --consult an attended one (the call is held, N is
 called, then the first party is put through to N). Exit 1 when the transfer did not succeed.

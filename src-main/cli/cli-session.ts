@@ -62,6 +62,7 @@ export async function openCliSession(
       ...(args.keepalive === undefined ? {} : { keepaliveSeconds: args.keepalive }),
       advertiseRtcp: args.rtcpMapping,
       mediaEncryption: args.srtp,
+      dtmfMethod: args.dtmfMethod,
       ...(args.codecOrder === undefined ? {} : { codecOrder: args.codecOrder }),
       ...(args.bindingLifetime === undefined
         ? {}

@@ -13,9 +13,26 @@
 import type { Info, Session } from 'sip.js';
 import { SessionState } from 'sip.js';
 import { digitToEvent, eventToDigit } from '../media/dtmf.js';
+import type { DtmfMethod } from '../../src-shared/domain.js';
 import { EngineFailure } from './engine-error.js';
 
 export const DTMF_RELAY_TYPE = 'application/dtmf-relay';
+
+/** How a call's digits go out: RFC 4733 events, SIP INFO, or tones in the audio. */
+export type KeypadWay = 'rfc4733' | 'sip-info' | 'inband';
+
+/**
+ * The way the setting gives for a call that did (or did not) negotiate telephone-event; null
+ * when it allows none (events only, on a call without them).
+ */
+export function keypadWayOf(
+  method: DtmfMethod,
+  telephoneEvents: boolean | undefined,
+): KeypadWay | null {
+  if (method === 'sip-info' || method === 'inband') return method;
+  if (telephoneEvents === true) return 'rfc4733';
+  return method === 'auto' ? 'sip-info' : null;
+}
 const DTMF_PLAIN_TYPE = 'application/dtmf';
 
 /** Tone length said in each INFO, and the pause after it: as the RFC 4733 sender's. */
@@ -88,7 +105,17 @@ export class InfoDtmf {
       throw new EngineFailure('bad-state', 'keypad digits go only to a connected call');
     }
     const started = Date.now();
+    let stopWatching = (): void => undefined;
     await new Promise<void>((resolve, reject) => {
+      // A call that ends meanwhile leaves its INFO unanswered: the digits stop there, not at
+      // the transaction's timeout half a minute later.
+      const onState = (state: SessionState) => {
+        if (state === SessionState.Terminated) {
+          reject(new EngineFailure('bad-state', 'the call ended before its keypad digits went'));
+        }
+      };
+      this.session.stateChange.addListener(onState);
+      stopWatching = () => this.session.stateChange.removeListener(onState);
       const refused = (status: string) =>
         reject(
           new EngineFailure('dtmf', `the far end refused keypad digits by SIP INFO (${status})`),
@@ -108,7 +135,7 @@ export class InfoDtmf {
           },
         })
         .catch((error: unknown) => refused(error instanceof Error ? error.message : String(error)));
-    });
+    }).finally(() => stopWatching());
     const rest = this.timing.toneMs + this.timing.gapMs - (Date.now() - started);
     if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
   }

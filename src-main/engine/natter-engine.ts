@@ -61,7 +61,7 @@ import { VoicemailIndicator } from './voicemail-indicator.js';
 import { MessageSummarySubscription } from './message-summary-subscription.js';
 import { CallConference } from './call-conference.js';
 import { CallTransfers } from './call-transfer.js';
-import { InfoDtmf } from './dtmf-info.js';
+import { InfoDtmf, keypadWayOf, type KeypadWay } from './dtmf-info.js';
 
 export interface EngineHooks {
   /** The audio a call sends (a tone in the CLI, the microphone in the app); silence by default. */
@@ -190,6 +190,12 @@ export class NatterEngine implements EngineApi {
     return this.options;
   }
 
+  /** How a call's keypad digits go out now, by the setting and what the call negotiated. */
+  keypadWayFor(callId: string): KeypadWay | null {
+    const media = this.calls.get(callId)?.media;
+    return keypadWayOf(this.options.dtmfMethod, media?.carriesTelephoneEvents);
+  }
+
   /** Changes settings; what the SIP account uses applies from its next registration. */
   configure(options: Partial<EngineOptions>): void {
     const turnBefore = JSON.stringify(this.options.turn);
@@ -261,21 +267,16 @@ export class NatterEngine implements EngineApi {
     },
     sendDtmf: async ({ callId, digits }) => {
       const entry = this.entry(callId);
-      const method = this.options.dtmfMethod;
-      const inRtp =
-        (method === 'auto' || method === 'rfc4733') && entry.media?.carriesTelephoneEvents === true;
-      if (inRtp) {
-        if (!entry.media?.sendDtmf(digits)) {
-          throw new EngineFailure('dtmf', 'no keypad digit to send');
-        }
-      } else if (method === 'rfc4733') {
+      const way = keypadWayOf(this.options.dtmfMethod, entry.media?.carriesTelephoneEvents);
+      if (way === null) {
         throw new EngineFailure('dtmf', 'this call cannot carry keypad tones (no telephone-event)');
-      } else if (method === 'inband') {
-        if (!entry.media?.sendDtmfInAudio(digits)) {
-          throw new EngineFailure('dtmf', 'this call has no audio to carry keypad tones yet');
-        }
-      } else {
+      }
+      if (way === 'sip-info') {
         await entry.infoDtmf.send(digits);
+      } else {
+        const queued =
+          way === 'rfc4733' ? entry.media?.sendDtmf(digits) : entry.media?.sendDtmfInAudio(digits);
+        if (!queued) throw new EngineFailure('dtmf', 'no keypad digit to send on this call');
       }
       return entry.record.snapshot();
     },

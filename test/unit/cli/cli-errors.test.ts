@@ -43,6 +43,18 @@ describe('natter CLI failures: a clear one-line reason and a non-zero exit', () 
     expect(stdout).toBe('');
   });
 
+  it('keypad digits that are not, a method that does not exist, or --dtmf on listen: usage errors', async () => {
+    const account = ['--server', 'a.voip.ms', '--user', 'u'];
+    expect(await main(['call', '4747', ...account, '--dtmf', '12x'])).toBe(2);
+    expect(stderr).toMatch(/--dtmf 12x: expected up to 32 keypad digits/);
+    expect(await main(['call', '4747', ...account, '--dtmf', '1', '--dtmf-method', 'info'])).toBe(
+      2,
+    );
+    expect(stderr).toMatch(/--dtmf-method info: expected auto, rfc4733, sip-info or inband/);
+    expect(await main(['listen', ...account, '--dtmf', '1'])).toBe(2);
+    expect(stderr).toMatch(/--dtmf and --dtmf-method are for call/);
+  });
+
   it('a bad --srtp value: usage error, exit 2', async () => {
     const code = await main([
       'call',

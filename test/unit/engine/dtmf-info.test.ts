@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { digitOfInfo, dtmfRelayBody } from '../../../src-main/engine/dtmf-info.js';
+import { digitOfInfo, dtmfRelayBody, keypadWayOf } from '../../../src-main/engine/dtmf-info.js';
 
 describe('keypad digits in SIP INFO bodies', () => {
   it('reads the dtmf-relay form as Asterisk, Cisco and FreeSWITCH write it', () => {
@@ -45,5 +45,19 @@ describe('keypad digits in SIP INFO bodies', () => {
         expect(digit === null || /^[0-9*#A-D]$/.test(digit)).toBe(true);
       }),
     );
+  });
+});
+
+describe('the way a call’s digits go', () => {
+  it('follows the setting, and Automatic takes events where the call has them, else INFO', () => {
+    expect(keypadWayOf('auto', true)).toBe('rfc4733');
+    expect(keypadWayOf('auto', false)).toBe('sip-info');
+    // No media yet (an early moment of the call): no events known, INFO.
+    expect(keypadWayOf('auto', undefined)).toBe('sip-info');
+    expect(keypadWayOf('rfc4733', true)).toBe('rfc4733');
+    expect(keypadWayOf('rfc4733', false)).toBeNull();
+    expect(keypadWayOf('sip-info', true)).toBe('sip-info');
+    expect(keypadWayOf('inband', true)).toBe('inband');
+    expect(keypadWayOf('inband', false)).toBe('inband');
   });
 });
