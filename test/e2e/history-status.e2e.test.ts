@@ -41,6 +41,7 @@ const tab = (name: string) =>
     .getByRole('navigation', { name: 'Sections', exact: true })
     .getByRole('button', { name, exact: true });
 const historyRows = () => page.locator('.history-call');
+const historyRowsOnDialer = () => page.locator('.recent-call');
 
 function storedHistory(): unknown[] {
   return JSON.parse(readFileSync(join(bridge.settingsFile, '..', 'history.json'), 'utf8')) as [];
@@ -177,6 +178,12 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
     // sipp exits 0 only when its whole scenario ran: INVITE, 180, CANCEL, 200, 487, ACK.
     expect(await callerDone).toBe(0);
 
+    // The History tab counts the missed call until History is looked at; its name stays History.
+    const count = tab('History').locator('.tab-count');
+    await expect.poll(() => count.textContent(), { timeout: 10_000 }).toBe('1');
+    const describedBy = (await tab('History').getAttribute('aria-describedby')) ?? '';
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe('1 missed call');
+    await shot('dialer-missed');
     await page.getByRole('button', { name: 'All calls' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'History' }).count()).toBe(1);
     expect(await tab('History').getAttribute('aria-current')).toBe('page');
@@ -194,6 +201,15 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
       /^Outgoing · \d{2}:\d{2}\s?(AM|PM)? · \d+ s · Answered$/,
     );
     await shot('history');
+    // Seen: the count is gone, on History and after it, and stays gone over a reload.
+    expect(await count.count()).toBe(0);
+    await tab('Dialer').click();
+    expect(await count.count()).toBe(0);
+    expect(await tab('History').getAttribute('aria-describedby')).toBeNull();
+    await page.reload();
+    await expect.poll(() => page.getByRole('region', { name: 'Dialer' }).count()).toBe(1);
+    await expect.poll(() => historyRowsOnDialer().count()).toBe(2);
+    expect(await count.count()).toBe(0);
   });
 
   it('Call on an empty dialer fills in the last number dialled, not the missed caller, and does not dial', async () => {

@@ -11,6 +11,7 @@ import { Dialer } from '../dialer/Dialer.js';
 import { FirstRun } from '../first-run/FirstRun.js';
 import { DoctorView } from '../network/DoctorView.js';
 import { HistoryView } from '../history/HistoryView.js';
+import { useUnseenMissed } from '../history/unseen-missed.js';
 import { NatIndicator, NatPanel } from '../network/NatPanel.js';
 import { NetworkChangeNotice } from '../network/NetworkChangeNotice.js';
 import { SettingsView } from '../settings/SettingsView.js';
@@ -120,6 +121,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
       store.bridge.invoke('call', { target: dialTargetOf(call.remote), accountId: againFrom }),
     );
   };
+  const unseenMissed = useUnseenMissed(store, tab === 'history' && !active && !ended.call);
   const [checkAfterCall, setCheckAfterCall] = useState(false);
   useEffect(() => {
     if (!active) setCheckAfterCall(false);
@@ -248,16 +250,33 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
       </main>
       {!active && !ended.call && (
         <nav className="tabs" aria-label="Sections">
-          {(['dialer', 'contacts', 'history', 'network', 'settings'] as const).map((name) => (
-            <button
-              key={name}
-              type="button"
-              aria-current={sectionOf(tab) === name ? 'page' : undefined}
-              onClick={() => setTab(name)}
-            >
-              {TAB_NAMES[name]}
-            </button>
-          ))}
+          {(['dialer', 'contacts', 'history', 'network', 'settings'] as const).map((name) => {
+            const count = name === 'history' ? unseenMissed : 0;
+            return (
+              <button
+                key={name}
+                type="button"
+                aria-current={sectionOf(tab) === name ? 'page' : undefined}
+                // The count is said after the name, so the tab is still called "History".
+                aria-describedby={count > 0 ? 'history-tab-count' : undefined}
+                onClick={() => setTab(name)}
+              >
+                <span className="tab-label">
+                  {TAB_NAMES[name]}
+                  {count > 0 && (
+                    <span className="tab-count" aria-hidden="true">
+                      {count > 99 ? '99+' : count}
+                    </span>
+                  )}
+                </span>
+              </button>
+            );
+          })}
+          {unseenMissed > 0 && (
+            <span hidden id="history-tab-count">
+              {unseenMissed === 1 ? '1 missed call' : `${unseenMissed} missed calls`}
+            </span>
+          )}
         </nav>
       )}
     </div>

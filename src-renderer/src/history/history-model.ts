@@ -22,6 +22,16 @@ export function isMissed(entry: HistoryEntry): boolean {
   return entry.outcome === 'missed';
 }
 
+/**
+ * Missed calls that ended after `seenAt` (ms since the epoch), when History was last on screen:
+ * the count the History tab carries until it is looked at again.
+ */
+export function missedSince(history: readonly HistoryEntry[], seenAt: number): number {
+  return history.filter(
+    (entry) => isMissed(entry) && Date.parse(entry.endedAt ?? entry.startedAt) > seenAt,
+  ).length;
+}
+
 /** The result as one or two words: Answered, Missed, Declined, Busy, No answer… */
 export function resultWords(entry: HistoryEntry): string {
   // A transferred call was answered, then handed on: the engine's words name to whom.

@@ -6,6 +6,7 @@ import {
   filterHistory,
   groupByDay,
   isMissed,
+  missedSince,
   resultWords,
   timeText,
 } from '../../../src-renderer/src/history/history-model.js';
@@ -172,5 +173,34 @@ describe('history: which calls are listed', () => {
   it('narrows the missed calls by the search too', () => {
     expect(filterHistory(all, 'missed', '4443', callerName)).toEqual([]);
     expect(ids(filterHistory(all, 'missed', 'roy', callerName))).toEqual(['missed']);
+  });
+});
+
+describe('missed calls not yet seen', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const missed = (endedAt: string | null, startedAt = '2026-12-04T10:00:00Z') =>
+    entry({ startedAt, endedAt });
+
+  it('counts the missed calls that ended after History was last on screen', () => {
+    const history = [
+      missed('2026-12-04T10:05:00Z'),
+      entry({
+        answeredAt: '2026-12-04T10:05:30Z',
+        endedAt: '2026-12-04T10:06:00Z',
+        durationSeconds: 30,
+        code: 'hangup-remote',
+      }),
+      missed('2026-12-04T09:00:00Z'),
+    ];
+    expect(missedSince(history, at('2026-12-04T10:00:00Z'))).toBe(1);
+    expect(missedSince(history, at('2026-12-04T08:00:00Z'))).toBe(2);
+    expect(missedSince(history, at('2026-12-04T11:00:00Z'))).toBe(0);
+  });
+
+  it('a call that began ringing before History was seen, and was missed after, counts', () => {
+    const rangAcross = missed('2026-12-04T10:02:00Z', '2026-12-04T09:59:00Z');
+    expect(missedSince([rangAcross], at('2026-12-04T10:00:00Z'))).toBe(1);
+    // Without an end time, its start decides.
+    expect(missedSince([missed(null, '2026-12-04T09:59:00Z')], at('2026-12-04T10:00:00Z'))).toBe(0);
   });
 });
