@@ -101,6 +101,8 @@ export const settingsSchema = z.object({
   /** How loud the microphone goes out in calls, and how loud the other side plays, in percent. */
   microphoneVolume: volumePercentSchema,
   speakerVolume: volumePercentSchema,
+  /** How loud the ringtone rings, in percent of its usual level; 0 rings silently. */
+  ringtoneVolume: volumePercentSchema,
   /** A TURN relay (`host:port`) for a symmetric NAT, and its user; the password is kept apart. */
   turnServer: stunServerSchema.nullable(),
   turnUser: z.string().min(1).max(128).nullable(),
@@ -166,6 +168,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ringtoneOutputId: null,
   microphoneVolume: 100,
   speakerVolume: 100,
+  ringtoneVolume: 100,
   turnServer: null,
   turnUser: null,
   hasTurnPassword: false,

@@ -8,21 +8,7 @@
  * spreading energy over other receivers' bands.
  */
 import { AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../src-shared/audio-format.js';
-
-const LOW_GROUP = [697, 770, 852, 941] as const;
-const HIGH_GROUP = [1209, 1336, 1477, 1633] as const;
-const KEYPAD = ['123A', '456B', '789C', '*0#D'] as const;
-
-/** The low and high frequency of a digit (Q.23), or null for anything else. */
-export function dtmfFrequencies(digit: string): [number, number] | null {
-  if (digit.length !== 1) return null;
-  const key = digit.toUpperCase();
-  for (const [row, keys] of KEYPAD.entries()) {
-    const column = keys.indexOf(key);
-    if (column >= 0) return [LOW_GROUP[row] ?? 0, HIGH_GROUP[column] ?? 0];
-  }
-  return null;
-}
+import { dtmfFrequencies } from '../../src-shared/dtmf-frequencies.js';
 
 export interface InbandDtmfOptions {
   sampleRate?: number;
@@ -93,7 +79,7 @@ export class InbandDtmf {
   /** One digit's tone and the silence after it, in whole frames. */
   private render(digit: string): Int16Array {
     const { sampleRate, frameSamples, toneMs, gapMs, lowAmplitude } = this.options;
-    const [low, high] = dtmfFrequencies(digit) ?? [0, 0];
+    const { lowHz: low, highHz: high } = dtmfFrequencies(digit) ?? { lowHz: 0, highHz: 0 };
     const toneSamples = Math.round((toneMs * sampleRate) / 1000);
     const total = Math.ceil((toneSamples + (gapMs * sampleRate) / 1000) / frameSamples);
     const samples = new Int16Array(total * frameSamples);

@@ -277,6 +277,18 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await expect
       .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.speakerVolume))
       .toBe(100);
+    // The ringtone's own volume, saved once the slider rests, confirmed beside it.
+    const ringtoneVolume = audioGroup.getByRole('slider', { name: 'Ringtone volume' });
+    expect(await ringtoneVolume.inputValue()).toBe('100');
+    await ringtoneVolume.fill('0');
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.ringtoneVolume))
+      .toBe(0);
+    await expect.poll(() => audioGroup.getByText('✓ Saved: calls ring silently').count()).toBe(1);
+    await ringtoneVolume.fill('60');
+    await expect
+      .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.ringtoneVolume))
+      .toBe(60);
     await page.getByRole('combobox', { name: 'Microphone' }).focus();
     await shot('settings', true);
   });

@@ -5,10 +5,7 @@
  */
 import { goertzelPower } from '../../src-main/media/tone.js';
 import { AUDIO_SAMPLE_RATE } from '../../src-shared/audio-format.js';
-
-const LOW = [697, 770, 852, 941];
-const HIGH = [1209, 1336, 1477, 1633];
-const KEYPAD = ['123A', '456B', '789C', '*0#D'];
+import { DTMF_HIGH_HZ, DTMF_KEYPAD, DTMF_LOW_HZ } from '../../src-shared/dtmf-frequencies.js';
 
 export function digitOfFrame(frame: Int16Array, sampleRate = AUDIO_SAMPLE_RATE): string | null {
   let energy = 0;
@@ -17,14 +14,14 @@ export function digitOfFrame(frame: Int16Array, sampleRate = AUDIO_SAMPLE_RATE):
   // Goertzel power of a pure tone of amplitude A over N samples is (A·N/2)², its energy A²·N/2.
   const share = (frequency: number) =>
     goertzelPower(frame, frequency, sampleRate) / ((frame.length / 2) * energy);
-  const strongest = (group: number[]) =>
+  const strongest = (group: readonly number[]) =>
     group
       .map((frequency, index) => ({ index, share: share(frequency) }))
       .sort((a, b) => b.share - a.share)[0] ?? { index: 0, share: 0 };
-  const low = strongest(LOW);
-  const high = strongest(HIGH);
+  const low = strongest(DTMF_LOW_HZ);
+  const high = strongest(DTMF_HIGH_HZ);
   if (low.share + high.share < 0.6 || low.share < 0.2 || high.share < 0.2) return null;
-  return KEYPAD[low.index]?.[high.index] ?? null;
+  return DTMF_KEYPAD[low.index]?.[high.index] ?? null;
 }
 
 /** The digits a stream of frames carries, each press once. */

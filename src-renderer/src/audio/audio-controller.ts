@@ -33,7 +33,7 @@ export class AudioController {
     } else if (this.tones.current !== tone) {
       const device =
         tone === 'ring' ? (settings?.ringtoneOutputId ?? null) : (settings?.audioOutputId ?? null);
-      void this.tones.play(tone, device);
+      void this.tones.play(tone, device, settings?.ringtoneVolume ?? 100);
     }
     // Which tone plays, readable from outside (the end-to-end tests check that no ringtone
     // plays over a conversation); it changes nothing on screen.

@@ -1,13 +1,10 @@
 /**
  * What the user hears of the keys they press in a call, as on a desk phone: each key's two
- * frequencies (ITU-T Q.23), briefly and quietly on the call's speaker. The far end gets the key as
- * an RFC 4733 event from main, never these samples.
+ * frequencies (ITU-T Q.23), briefly and quietly on the call's speaker. The far end gets the key
+ * from main (an RFC 4733 event, an INFO, or main's own tones in the call audio), never these
+ * samples.
  */
-
-/** Q.23: the row's low frequency and the column's high one, in Hz. */
-const ROWS = [697, 770, 852, 941] as const;
-const COLUMNS = [1209, 1336, 1477, 1633] as const;
-const LAYOUT = ['123A', '456B', '789C', '*0#D'];
+import { dtmfFrequencies } from '../../../src-shared/dtmf-frequencies.js';
 
 /** Long enough to be heard as a tone, short enough that typing a PIN stays brisk. */
 export const KEYPAD_TONE_S = 0.12;
@@ -24,12 +21,7 @@ export interface KeypadTone {
   endS: number;
 }
 
-export function keypadFrequencies(digit: string): { lowHz: number; highHz: number } | null {
-  const key = digit.toUpperCase();
-  const row = LAYOUT.findIndex((keys) => keys.includes(key));
-  if (key.length !== 1 || row < 0) return null;
-  return { lowHz: ROWS[row]!, highHz: COLUMNS[LAYOUT[row]!.indexOf(key)]! };
-}
+export const keypadFrequencies = dtmfFrequencies;
 
 /** One tone per key in `digits`, one after another; characters that are no key are skipped. */
 export function keypadToneSchedule(digits: string): KeypadTone[] {

@@ -22,7 +22,11 @@ export class TonePlayer {
     return this.playing;
   }
 
-  async play(pattern: TonePattern, deviceId: string | null): Promise<void> {
+  /**
+   * Plays the pattern on the device (null: the system's) until stopped; `volumePercent` scales
+   * the ringtone's level (the user's ringtone volume), not the ringback's.
+   */
+  async play(pattern: TonePattern, deviceId: string | null, volumePercent = 100): Promise<void> {
     if (this.playing === pattern) return;
     this.stop();
     this.playing = pattern;
@@ -42,8 +46,9 @@ export class TonePlayer {
     });
     // Schedule the cadence ahead on the audio clock, topped up each period.
     let next = context.currentTime;
+    const level = pattern === 'ring' ? (LEVEL.ring * volumePercent) / 100 : LEVEL[pattern];
     const schedule = () => {
-      gain.gain.setValueAtTime(LEVEL[pattern], next);
+      gain.gain.setValueAtTime(level, next);
       gain.gain.setValueAtTime(0, next + CADENCE_ON_S);
       next += CADENCE_PERIOD_S;
     };

@@ -6,6 +6,9 @@ import { Confirmation, useConfirmation } from '../ui/Confirmation.js';
 import { saveSettings } from './save-settings.js';
 import { VolumeSliders } from '../audio/VolumeSliders.js';
 import type { SettingsSectionProps } from './section-props.js';
+import { VOLUME_PERCENT_MAX } from '../../../src-shared/settings.js';
+import type { Store } from '../state/store.js';
+import '../audio/volume.css';
 
 type DeviceField = 'audioInputId' | 'audioOutputId' | 'ringtoneOutputId';
 
@@ -148,12 +151,13 @@ export function AudioSettings({ store, settings, labelledBy }: SettingsSectionPr
       </div>
       {select('audioOutputId', 'Speaker for calls', lists.outputs, 'Speaker')}
       {select('ringtoneOutputId', 'Ringtone on', lists.outputs, 'Speaker')}
+      <RingtoneVolume store={store} saved={settings.ringtoneVolume} />
       <div className="device-test">
         <button
           type="button"
           onClick={() =>
             void tryIt(async () => {
-              await tones.current.play('ring', settings.ringtoneOutputId);
+              await tones.current.play('ring', settings.ringtoneOutputId, settings.ringtoneVolume);
               setTimeout(() => tones.current.stop(), 2500);
             })
           }
@@ -188,5 +192,54 @@ export function AudioSettings({ store, settings, labelledBy }: SettingsSectionPr
         </p>
       )}
     </fieldset>
+  );
+}
+
+/** A slider being dragged saves once it rests this long, not at every step. */
+const RINGTONE_SAVE_AFTER_MS = 400;
+
+/** How loud calls ring here, 0–200 %; "Play ringtone" plays it at the level shown. */
+function RingtoneVolume({ store, saved }: { store: Store; saved: number }) {
+  const [moved, setMoved] = useState<number | null>(null);
+  const [note, confirm] = useConfirmation();
+  const timer = useRef<number | null>(null);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) window.clearTimeout(timer.current);
+    },
+    [],
+  );
+  const shown = moved ?? saved;
+  const move = (volume: number) => {
+    setMoved(volume);
+    if (timer.current !== null) window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => {
+      timer.current = null;
+      void saveSettings(store, { ringtoneVolume: volume }).then((result) => {
+        if ('settings' in result) {
+          setMoved(null);
+          confirm(volume === 0 ? 'Saved: calls ring silently' : `Saved: ringtone at ${volume} %`);
+        } else confirm(`Not saved: ${result.error}`, 'failed');
+      });
+    }, RINGTONE_SAVE_AFTER_MS);
+  };
+  return (
+    <>
+      <div className="volume-row">
+        <label htmlFor="ringtone-volume">Ringtone volume</label>
+        <input
+          id="ringtone-volume"
+          type="range"
+          min={0}
+          max={VOLUME_PERCENT_MAX}
+          step={5}
+          value={shown}
+          aria-valuetext={`${shown} %`}
+          onChange={(event) => move(Number(event.target.value))}
+        />
+        <output htmlFor="ringtone-volume">{shown} %</output>
+      </div>
+      <Confirmation note={note} />
+    </>
   );
 }

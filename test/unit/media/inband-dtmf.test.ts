@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InbandDtmf, dtmfFrequencies } from '../../../src-main/media/inband-dtmf.js';
+import { InbandDtmf } from '../../../src-main/media/inband-dtmf.js';
+import { dtmfFrequencies } from '../../../src-shared/dtmf-frequencies.js';
 import { AUDIO_FRAME_SAMPLES } from '../../../src-shared/audio-format.js';
 import { digitOfFrame, digitsOfFrames } from '../../support/dtmf-tones.js';
 
@@ -11,10 +12,10 @@ function drain(dtmf: InbandDtmf): Int16Array[] {
 
 describe('DTMF as tones in the audio', () => {
   it('pairs each key with its Q.23 frequencies', () => {
-    expect(dtmfFrequencies('1')).toEqual([697, 1209]);
-    expect(dtmfFrequencies('5')).toEqual([770, 1336]);
-    expect(dtmfFrequencies('#')).toEqual([941, 1477]);
-    expect(dtmfFrequencies('d')).toEqual([941, 1633]);
+    expect(dtmfFrequencies('1')).toEqual({ lowHz: 697, highHz: 1209 });
+    expect(dtmfFrequencies('5')).toEqual({ lowHz: 770, highHz: 1336 });
+    expect(dtmfFrequencies('#')).toEqual({ lowHz: 941, highHz: 1477 });
+    expect(dtmfFrequencies('d')).toEqual({ lowHz: 941, highHz: 1633 });
     expect(dtmfFrequencies('x')).toBeNull();
     expect(dtmfFrequencies('12')).toBeNull();
   });
