@@ -64,34 +64,60 @@ export function CallSettings({ store, settings, labelledBy }: SettingsSectionPro
         saidOff="Saved: Natter stays on your chosen server"
       />
       <VoicemailSettings store={store} settings={settings} />
-      <DtmfMethodSetting store={store} settings={settings} />
+      {/* How keypad digits pressed during a call reach the far end: the sub-account's DTMF mode. */}
+      <SettingChoice
+        store={store}
+        settings={settings}
+        setting="dtmfMethod"
+        label="Keypad digits during a call"
+        hint="For menus and voicemail. Automatic sends them in the audio stream (RFC 2833) when the call takes that, else by SIP INFO. If your voip.ms sub-account's DTMF mode is SIP INFO or Inband, choose the same here."
+        choices={DTMF_METHOD_CHOICES}
+        said={(method) => DTMF_METHOD_WORDS[method].saved}
+      />
     </div>
   );
 }
 
-/** How keypad digits pressed during a call reach the far end: a voip.ms sub-account's DTMF mode. */
-function DtmfMethodSetting({ store, settings }: { store: Store; settings: Settings }) {
+type ChoiceKey = 'theme' | 'dtmfMethod';
+
+/** One setting chosen from a list, saved as soon as it is chosen, its confirmation beside it. */
+function SettingChoice<K extends ChoiceKey>({
+  store,
+  settings,
+  setting,
+  label,
+  hint,
+  choices,
+  said,
+}: {
+  store: Store;
+  settings: Settings;
+  setting: K;
+  label: string;
+  hint?: string;
+  /** Each value with the words the list shows for it, in the list's order. */
+  choices: Record<Settings[K], string>;
+  said: (value: Settings[K]) => string;
+}) {
   const [note, confirm] = useConfirmation();
-  const choose = async (dtmfMethod: Settings['dtmfMethod']) => {
-    const result = await saveSettings(store, { dtmfMethod });
-    if ('settings' in result) confirm(DTMF_METHOD_WORDS[dtmfMethod].saved);
+  const choose = async (value: Settings[K]) => {
+    const update: SettingsUpdate = { [setting]: value };
+    const result = await saveSettings(store, update);
+    if ('settings' in result) confirm(said(value));
     else confirm(`Not saved: ${result.error}`, 'failed');
   };
   return (
     <div className="settings-choice">
-      <Field
-        label="Keypad digits during a call"
-        hint="For menus and voicemail. Automatic sends them in the audio stream (RFC 2833) when the call takes that, else by SIP INFO. If your voip.ms sub-account's DTMF mode is SIP INFO or Inband, choose the same here."
-      >
+      <Field label={label} {...(hint ? { hint } : {})}>
         {(control) => (
           <select
             {...control}
-            value={settings.dtmfMethod}
-            onChange={(event) => void choose(event.target.value as Settings['dtmfMethod'])}
+            value={settings[setting]}
+            onChange={(event) => void choose(event.target.value as Settings[K])}
           >
-            {(Object.keys(DTMF_METHOD_WORDS) as Settings['dtmfMethod'][]).map((method) => (
-              <option key={method} value={method}>
-                {DTMF_METHOD_WORDS[method].choice}
+            {(Object.keys(choices) as Settings[K][]).map((value) => (
+              <option key={value} value={value}>
+                {choices[value]}
               </option>
             ))}
           </select>
@@ -102,14 +128,12 @@ function DtmfMethodSetting({ store, settings }: { store: Store; settings: Settin
   );
 }
 
+const DTMF_METHOD_CHOICES = Object.fromEntries(
+  Object.entries(DTMF_METHOD_WORDS).map(([method, words]) => [method, words.choice]),
+) as Record<Settings['dtmfMethod'], string>;
+
 /** The app itself: tray, start at login, colour theme. */
 export function AppSettings({ store, settings, labelledBy }: SettingsSectionProps) {
-  const [themeNote, confirmTheme] = useConfirmation();
-  const chooseTheme = async (theme: Settings['theme']) => {
-    const result = await saveSettings(store, { theme });
-    if ('settings' in result) confirmTheme(`Saved: ${THEME_WORDS[theme].toLowerCase()}`);
-    else confirmTheme(`Not saved: ${result.error}`, 'failed');
-  };
   return (
     <div className="settings-card" role="group" aria-labelledby={labelledBy}>
       <SettingSwitch
@@ -130,24 +154,14 @@ export function AppSettings({ store, settings, labelledBy }: SettingsSectionProp
         saidOn="Saved: Natter starts when you log in"
         saidOff="Saved: Natter starts only when you open it"
       />
-      <div className="settings-choice">
-        <Field label="Theme">
-          {(control) => (
-            <select
-              {...control}
-              value={settings.theme}
-              onChange={(event) => void chooseTheme(event.target.value as Settings['theme'])}
-            >
-              {(Object.keys(THEME_WORDS) as Settings['theme'][]).map((theme) => (
-                <option key={theme} value={theme}>
-                  {THEME_WORDS[theme]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Confirmation note={themeNote} />
-      </div>
+      <SettingChoice
+        store={store}
+        settings={settings}
+        setting="theme"
+        label="Theme"
+        choices={THEME_WORDS}
+        said={(theme) => `Saved: ${THEME_WORDS[theme].toLowerCase()}`}
+      />
     </div>
   );
 }

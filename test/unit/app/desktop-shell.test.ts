@@ -16,6 +16,7 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 import type { NatterBridge } from '../../../src-shared/ipc-contract.js';
 import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import { callInfo } from '../../support/call-info.js';
+import { officeAccount } from '../../support/more-account.js';
 import { createFakeElectron, type FakeElectron } from '../../support/fake-electron.js';
 
 const world = vi.hoisted(() => ({
@@ -464,17 +465,10 @@ describe('the tray and do not disturb', () => {
     await vi.waitFor(() => expect(tooltip()).not.toMatch(/Do not disturb/));
   });
   it('its menu switch turns do not disturb on for every account and off again, and the page hears it', async () => {
-    const office = {
-      id: 'office',
-      label: 'Office',
-      account: { server: '127.0.0.1:5060', user: 'office' },
-      sipTransport: 'udp',
-      doNotDisturb: false,
+    const office = officeAccount({
       doNotDisturbAction: 'forward',
       doNotDisturbForwardTo: '15145550199',
-      autoAnswerSeconds: 0,
-      hasPassword: false,
-    };
+    });
     const { electron, settingsFile } = await startApp({ settings: { moreAccounts: [office] } });
     const page = await readyPage();
     const heard: boolean[] = [];
@@ -515,17 +509,7 @@ describe('the tray and do not disturb', () => {
     const { electron, settingsFile } = await startApp({
       settings: {
         doNotDisturb: true,
-        moreAccounts: [
-          {
-            id: 'office',
-            label: 'Office',
-            account: { server: '127.0.0.1:5060', user: 'office' },
-            sipTransport: 'udp',
-            doNotDisturb: false,
-            autoAnswerSeconds: 0,
-            hasPassword: false,
-          },
-        ],
+        moreAccounts: [officeAccount()],
       },
     });
     const tray = () => electron.trays[0];

@@ -2,6 +2,7 @@
  * The settings page's STUN switch as main applies it: off hands the engine no STUN server (the
  * list stays stored for later), on hands it the list again, and a reorder while off stays off.
  */
+import { officeAccount } from '../../support/more-account.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,19 +52,7 @@ describe('STUN on/off switch', () => {
   });
 
   it('switching STUN or changing the list re-checks every account’s NAT, not only the first', async () => {
-    await store.update({
-      moreAccounts: [
-        {
-          id: 'office',
-          label: 'Office',
-          account: { server: '127.0.0.1:5060', user: 'office' },
-          sipTransport: 'udp',
-          doNotDisturb: false,
-          autoAnswerSeconds: 0,
-          hasPassword: false,
-        },
-      ],
-    });
+    await store.update({ moreAccounts: [officeAccount()] });
     const history = new CallHistoryStore(join(tmpdir(), `natter-h2-${process.pid}.json`));
     const both = createAppService({ store, history });
     await both.start();
