@@ -17,6 +17,7 @@ import type { DtmfMethod } from '../../src-shared/domain.js';
 import { EngineFailure } from './engine-error.js';
 
 export const DTMF_RELAY_TYPE = 'application/dtmf-relay';
+const DTMF_PLAIN_TYPE = 'application/dtmf';
 
 /** How a call's digits go out: RFC 4733 events, SIP INFO, or tones in the audio. */
 export type KeypadWay = 'rfc4733' | 'sip-info' | 'inband';
@@ -33,7 +34,6 @@ export function keypadWayOf(
   if (telephoneEvents === true) return 'rfc4733';
   return method === 'auto' ? 'sip-info' : null;
 }
-const DTMF_PLAIN_TYPE = 'application/dtmf';
 
 /** Tone length said in each INFO, and the pause after it: as the RFC 4733 sender's. */
 const TONE_MS = 100;
