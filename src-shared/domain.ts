@@ -247,6 +247,14 @@ export type MediaEncryption = z.infer<typeof mediaEncryptionSchema>;
 export const dtmfMethodSchema = z.enum(['auto', 'rfc4733', 'sip-info', 'inband']);
 export type DtmfMethod = z.infer<typeof dtmfMethodSchema>;
 
+/**
+ * How a call's keypad digits go out now, as the setting and the call's answer allow:
+ * RFC 4733 events, SIP INFO, tones in the audio, or `none` where the setting asks for events
+ * only and the call took none.
+ */
+export const callKeypadSchema = z.enum(['rfc4733', 'sip-info', 'inband', 'none']);
+export type CallKeypad = z.infer<typeof callKeypadSchema>;
+
 /** A call's SRTP as negotiated: the crypto suite both ends chose, and whether media runs on it. */
 export const callSrtpSchema = z.object({
   suite: z.string().max(64).nullable(),
@@ -345,6 +353,8 @@ export const callInfoSchema = z.object({
   conference: callConferenceSchema.optional(),
   /** The call's transfer, asked or under way; absent when none. */
   transfer: callTransferSchema.optional(),
+  /** How keypad digits pressed now would go out; absent until the call's media is agreed. */
+  keypad: callKeypadSchema.optional(),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 

@@ -3,6 +3,7 @@ import type {
   CallDirection,
   CallEndCode,
   CallInfo,
+  CallKeypad,
   CallRescue,
   CallSrtp,
   CallTransfer,
@@ -51,6 +52,8 @@ export class CallRecord {
   conference: CallConference | null = null;
   /** The call's transfer, asked or under way. */
   transfer: CallTransfer | null = null;
+  /** How the call's keypad digits go out; null until its media is agreed. */
+  keypad: CallKeypad | null = null;
   readonly startedAt = new Date();
 
   constructor(
@@ -98,6 +101,7 @@ export class CallRecord {
       transport: this.transport,
       ...(this.conference ? { conference: this.conference } : {}),
       ...(this.transfer ? { transfer: this.transfer } : {}),
+      ...(this.keypad ? { keypad: this.keypad } : {}),
     };
   }
 }

@@ -13,14 +13,14 @@
 import type { Info, Session } from 'sip.js';
 import { SessionState } from 'sip.js';
 import { digitToEvent, eventToDigit } from '../media/dtmf.js';
-import type { DtmfMethod } from '../../src-shared/domain.js';
+import type { CallKeypad, DtmfMethod } from '../../src-shared/domain.js';
 import { EngineFailure } from './engine-error.js';
 
 export const DTMF_RELAY_TYPE = 'application/dtmf-relay';
 const DTMF_PLAIN_TYPE = 'application/dtmf';
 
 /** How a call's digits go out: RFC 4733 events, SIP INFO, or tones in the audio. */
-export type KeypadWay = 'rfc4733' | 'sip-info' | 'inband';
+export type KeypadWay = Exclude<CallKeypad, 'none'>;
 
 /**
  * The way the setting gives for a call that did (or did not) negotiate telephone-event; null

@@ -11,6 +11,7 @@ import {
 } from 'sip.js';
 import type {
   CallEndCode,
+  CallKeypad,
   CallInfo,
   NatStatus,
   NetworkChange,
@@ -196,13 +197,28 @@ export class NatterEngine implements EngineApi {
     return keypadWayOf(this.options.dtmfMethod, media?.carriesTelephoneEvents);
   }
 
+  /** What a call's screen says of its keypad: null until the call's media is agreed. */
+  private keypadOf(media: CallMedia | null | undefined): CallKeypad | null {
+    if (!media) return null;
+    return keypadWayOf(this.options.dtmfMethod, media.carriesTelephoneEvents) ?? 'none';
+  }
+
   /** Changes settings; what the SIP account uses applies from its next registration. */
   configure(options: Partial<EngineOptions>): void {
     const turnBefore = JSON.stringify(this.options.turn);
+    const dtmfBefore = this.options.dtmfMethod;
     this.options = resolveEngineOptions({ ...this.options, ...options });
     this.account?.nat.configure(natSettingsOf(this.options));
     if (JSON.stringify(this.options.turn) !== turnBefore && this.account) {
       void this.refreshTurnStatus();
+    }
+    // A call's screen says how its digits go: a change made during the call shows at once.
+    if (this.options.dtmfMethod !== dtmfBefore) {
+      for (const entry of this.calls.values()) {
+        if (!entry.media || entry.record.ended) continue;
+        entry.record.keypad = this.keypadOf(entry.media);
+        this.emitCall(entry);
+      }
     }
   }
 
@@ -593,6 +609,7 @@ export class NatterEngine implements EngineApi {
         entry.record.remoteMedia = remote;
         entry.record.codec = codec;
         entry.record.srtp = srtp ?? null;
+        entry.record.keypad = this.keypadOf(this.mediaBySession.get(session));
         if (entry.replacing && entry.record.state === 'incoming') return;
         this.emitCall(entry);
       },

@@ -155,7 +155,9 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
         () => (globalThis as unknown as { keypadTonesSeen: (string | null)[] }).keypadTonesSeen,
       );
     for (const key of ['1', '2', '3', '4', '#']) await page.keyboard.press(key);
-    await expect.poll(() => page.locator('.dtmf-sent').textContent()).toBe('Sent: 1234#');
+    await expect
+      .poll(() => page.locator('.dtmf-sent').textContent())
+      .toBe('Sent: 1234#, as RFC 2833 events');
     await expect.poll(() => digitsBack.join(''), { timeout: 5000 }).toBe('1234#');
     off();
     await expect.poll(async () => (await keypadTonesSeen()).at(-1), { timeout: 2000 }).toBeNull();

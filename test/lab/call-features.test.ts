@@ -156,13 +156,17 @@ describe.skipIf(skip)('calls against sipp on loopback', () => {
       const call = await engine.invoke('call', { target: '4444' });
       const seen = history(engine, call.id);
       await until(seen, (info) => info.state === 'connected');
+      // The call's screen is told the way its digits go, and is told again when the setting moves.
+      expect(seen.at(-1)?.keypad).toBe('sip-info');
 
       // Asked for events only, the call says it cannot carry them; nothing goes out.
       engine.configure({ dtmfMethod: 'rfc4733' });
+      expect(seen.at(-1)?.keypad).toBe('none');
       await expect(engine.invoke('sendDtmf', { callId: call.id, digits: '1' })).rejects.toThrow(
         /no telephone-event/,
       );
       engine.configure({ dtmfMethod: 'auto' });
+      expect(seen.at(-1)?.keypad).toBe('sip-info');
       await engine.invoke('sendDtmf', { callId: call.id, digits: '5#' });
       expect(await waitFor(() => digits.length > 0, 5000)).toBe(true);
       const ended = await until(seen, (info) => info.state === 'ended');
@@ -190,6 +194,11 @@ describe.skipIf(skip)('calls against sipp on loopback', () => {
       const call = await engine.invoke('call', { target: '4443' });
       const seen = history(engine, call.id);
       await until(seen, (info) => info.state === 'connected');
+      expect(seen.at(-1)?.keypad).toBe('sip-info');
+      // Automatic would send this call's digits as events: it took telephone-event.
+      engine.configure({ dtmfMethod: 'auto' });
+      expect(seen.at(-1)?.keypad).toBe('rfc4733');
+      engine.configure({ dtmfMethod: 'sip-info' });
       await engine.invoke('sendDtmf', { callId: call.id, digits: '5#' });
       await until(seen, (info) => info.state === 'ended');
       expect(infoExchange(provider).sent).toHaveLength(2);
@@ -211,6 +220,7 @@ describe.skipIf(skip)('calls against sipp on loopback', () => {
     const call = await engine.invoke('call', { target: '4443' });
     const seen = history(engine, call.id);
     await until(seen, (info) => info.state === 'connected');
+    expect(seen.at(-1)?.keypad).toBe('inband');
     expect(await waitFor(() => heard.length > 10, 3000)).toBe(true);
     heard.length = 0;
     await engine.invoke('sendDtmf', { callId: call.id, digits: '5#9' });

@@ -24,6 +24,8 @@ import { useAsOfTick, useSecondTick } from './second-tick.js';
 import { describeRescue } from './rescue-words.js';
 import { callQualityWord } from './quality-word.js';
 import { Keypad } from '../dialer/Dialer.js';
+import { KeypadCannotSend } from './KeypadCannotSend.js';
+import { keypadWayWords } from './keypad-words.js';
 import { useStoreSlice, type Store } from '../state/store.js';
 import { sameCallsApartFromStats } from '../state/same-calls.js';
 import { useContactName } from '../contacts/contact-name.js';
@@ -86,7 +88,13 @@ export function CallView({
   const quality = callQualityWord(samples, stats.rttMs);
   const [sent, setSent] = useState({ callId: call.id, digits: '' });
   const digitsSent = sent.callId === call.id ? sent.digits : '';
+  const [keypadRefused, setKeypadRefused] = useState<string | null>(null);
   const sendDtmf = (digits: string) => {
+    // No digit can go on this call: the screen says why instead of listing digits never sent.
+    if (call.keypad === 'none') {
+      setKeypadRefused(call.id);
+      return;
+    }
     // The line keeps the latest digits, as a desk phone's display does.
     setSent({ callId: call.id, digits: (digitsSent + digits).slice(-24) });
     audio?.playKeypadTones(digits);
@@ -227,7 +235,11 @@ export function CallView({
       {digitsSent && (
         <p className="dtmf-sent" aria-live="polite">
           Sent: <span className="digits">{digitsSent}</span>
+          {keypadWayWords(call.keypad) && `, ${keypadWayWords(call.keypad)}`}
         </p>
+      )}
+      {live && call.keypad === 'none' && (keypad || keypadRefused === call.id) && (
+        <KeypadCannotSend store={store} />
       )}
       {volumeShown && live && <VolumeSliders store={store} audio={audio} />}
       {keypad && live && <Keypad label="Call keypad" onKey={sendDtmf} />}
