@@ -61,6 +61,9 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
       .toContain('green');
     await page.getByLabel('Number to call').fill('+1 (514) 555-0100');
     await expect.poll(() => page.getByText('Will dial 15145550100').count()).toBe(1);
+    // A vanity number is dialled as its keypad digits, not taken for a contact's name.
+    await page.getByLabel('Number to call').fill('1-800-FLOWERS');
+    await expect.poll(() => page.getByText('Will dial 18003569377').count()).toBe(1);
     await page.getByLabel('Number to call').fill('');
     await shot('dialer', true);
   });

@@ -8,7 +8,12 @@ import { accountLabelOf } from '../accounts/account-words.js';
 import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
 import type { HistoryEntry } from '../../../src-shared/call-history.js';
 import { keyAction } from '../call/call-keys.js';
-import { dialTargetOf, isWithheldNumber, normalizeDialString } from './phone-number.js';
+import {
+  dialTargetOf,
+  isWithheldNumber,
+  normalizeDialString,
+  vanityNumberDigits,
+} from './phone-number.js';
 import { lastDialled } from './redial.js';
 import { useStore, type Store } from '../state/store.js';
 import { VoicemailButton } from '../voicemail/VoicemailButton.js';
@@ -108,9 +113,10 @@ export function Dialer({
     onPrefillTaken();
   }, [prefill, onPrefillTaken]);
   const field = useRef<HTMLInputElement>(null);
-  // Letters typed are a contact's name: Enter dials the first match's number.
+  // Letters typed are a contact's name (Enter dials the first match's number), unless they
+  // follow an area code: a vanity number such as 1-800-FLOWERS, dialled as its digits.
   const matches = useContactMatches(store, number);
-  const byName = /\p{L}/u.test(number) ? matches[0] : undefined;
+  const byName = /\p{L}/u.test(number) && !vanityNumberDigits(number) ? matches[0] : undefined;
   const target = normalizeDialString(byName ? byName.number.number : number);
   const contacts = useStore(store, (s) => s.contacts);
   // Call on an empty field fills in the last number dialled; it never dials unseen.

@@ -3,4 +3,5 @@ export {
   dialTargetOf,
   isWithheldNumber,
   normalizeDialString,
+  vanityNumberDigits,
 } from '../../../src-shared/dial-string.js';

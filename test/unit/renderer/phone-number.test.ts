@@ -3,6 +3,7 @@ import {
   dialTargetOf,
   isWithheldNumber,
   normalizeDialString,
+  vanityNumberDigits,
 } from '../../../src-renderer/src/dialer/phone-number.js';
 
 describe('dial strings as voip.ms expects them', () => {
@@ -43,6 +44,47 @@ describe('dial strings as voip.ms expects them', () => {
     expect(normalizeDialString('  ')).toBe('');
     expect(normalizeDialString('+ 44 (0) abc')).toBe('01144');
     expect(normalizeDialString('*97#')).toBe('*97#');
+  });
+});
+
+describe('vanity numbers, as a phone keypad spells them (E.161)', () => {
+  it.each([
+    ['1-800-FLOWERS', '18003569377'],
+    ['+1 800 FLOWERS', '18003569377'],
+    ['(888) GOT-JUNK', '18884685865'],
+    ['800-go-fedex', '18004633339'],
+    // Letters past the number's ten digits are dropped, as the network ignores them.
+    ['1-800-MATTRESS', '18006288737'],
+    ['1 800 PQRS WXYZ', '18007777999'],
+  ])('%s → %s', (typed, dialed) => {
+    expect(vanityNumberDigits(typed)).toBe(dialed);
+    expect(normalizeDialString(typed)).toBe(dialed);
+    expect(dialTargetOf(typed)).toBe(dialed);
+  });
+
+  it.each([
+    // SIP user names and contacts' names keep their letters.
+    'alice',
+    '123456_bob',
+    'bob-smith',
+    'alice2',
+    // Too short to be a number after its area code, or no area code in front.
+    '800-ABC',
+    'FLOWERS',
+    '1-FLOWERS-800',
+    // Another country's number: vanity spelling is a North-American habit.
+    '+44 20 FLOWERS',
+    // No letter: the dial rules as they were.
+    '1-800-356-9377',
+    // An area code cannot start with 0 or 1.
+    '1-100-FLOWERS',
+  ])('%s is not one', (typed) => {
+    expect(vanityNumberDigits(typed)).toBeNull();
+  });
+
+  it('leaves SIP user names to be dialled as written', () => {
+    expect(dialTargetOf('123456_bob')).toBe('123456_bob');
+    expect(dialTargetOf('800-ABC')).toBe('800-ABC');
   });
 });
 
