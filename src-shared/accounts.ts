@@ -6,11 +6,13 @@
 import { z } from 'zod';
 import {
   accountSchema,
+  dtmfMethodSchema,
   natStatusSchema,
   registrationSchema,
   sipTransportSchema,
   voicemailSchema,
 } from './domain.js';
+import type { DtmfMethod } from './domain.js';
 import { dialTargetSchema } from './engine-contract.js';
 import { doNotDisturbActionSchema, doNotDisturbForwardToSchema } from './do-not-disturb.js';
 
@@ -48,6 +50,11 @@ export const moreAccountSchema = z.object({
   // Do not disturb: busy (486) or forwarded (302). Absent (accounts saved before): busy, no number.
   doNotDisturbAction: doNotDisturbActionSchema.optional(),
   doNotDisturbForwardTo: doNotDisturbForwardToSchema.optional(),
+  /**
+   * How keypad digits go on this account's calls, as its voip.ms sub-account's DTMF mode asks;
+   * absent: the settings' dtmfMethod.
+   */
+  dtmfMethod: dtmfMethodSchema.optional(),
 });
 export type MoreAccount = z.infer<typeof moreAccountSchema>;
 
@@ -69,6 +76,15 @@ export const accountStatusListSchema = z.array(accountStatusSchema).max(MAX_MORE
 /** The label of the first account: its display name, else its user. */
 export function firstAccountLabel(account: z.infer<typeof accountSchema> | null): string {
   return account?.displayName?.trim() || account?.user || 'Main account';
+}
+
+/** How an account's keypad digits go: its own way, else the settings' one. */
+export function dtmfMethodOf(
+  settings: { dtmfMethod: DtmfMethod; moreAccounts: readonly MoreAccount[] },
+  accountId: string,
+): DtmfMethod {
+  const more = settings.moreAccounts.find((account) => account.id === accountId);
+  return more?.dtmfMethod ?? settings.dtmfMethod;
 }
 
 /** The number the Voicemail button dials for an account: its own, else the settings' one. */

@@ -152,7 +152,8 @@ export const settingsSchema = z.object({
   doNotDisturbAction: doNotDisturbActionSchema,
   /** The number calls are forwarded to, kept while "busy" is chosen so switching back keeps it. */
   doNotDisturbForwardTo: doNotDisturbForwardToSchema,
-  /** How keypad digits pressed during a call reach the far end (every account alike). */
+  /** How keypad digits pressed during a call reach the far end: the first account's, and any
+   * other account's that does not set its own. */
   dtmfMethod: dtmfMethodSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;

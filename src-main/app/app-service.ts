@@ -44,7 +44,7 @@ import { createRecordingService } from './recording/recording-service.js';
 import type { RecordingDesktop } from './recording/recording-desktop.js';
 import { AccountFleet } from './account-fleet.js';
 import { MoreAccountsRunner } from './more-accounts.js';
-import { FIRST_ACCOUNT_ID, firstAccountLabel } from '../../src-shared/accounts.js';
+import { dtmfMethodOf, FIRST_ACCOUNT_ID, firstAccountLabel } from '../../src-shared/accounts.js';
 import { doNotDisturbForwardOf } from '../../src-shared/do-not-disturb.js';
 
 export interface AppService {
@@ -204,6 +204,7 @@ export function createAppService({
       doNotDisturb: more.doNotDisturb,
       doNotDisturbForwardTo: doNotDisturbForwardOf(more),
       autoAnswerSeconds: more.autoAnswerSeconds,
+      dtmfMethod: dtmfMethodOf(settings, more.id),
       failoverServers:
         settings.registrarFailover && isVoipmsServer(more.account.server)
           ? [...VOIPMS_SERVERS]

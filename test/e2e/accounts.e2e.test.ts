@@ -155,6 +155,44 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  it('Office’s keypad digits are chosen in its form: its engine takes them, the first account keeps Settings → Calls', async () => {
+    await tab('Settings').click();
+    await page
+      .getByRole('navigation', { name: 'Settings sections' })
+      .getByRole('link', { name: 'Accounts', exact: true })
+      .click();
+    const list = page.getByRole('list', { name: 'Accounts' });
+    const officeWay = () => bridge.service.fleet.engineOf('office')?.engineOptions.dtmfMethod;
+    const chooseForOffice = async (choice: string, screen?: string) => {
+      await page.getByRole('button', { name: 'Edit Office' }).click();
+      const form = page.getByRole('form', { name: 'Edit account' });
+      const select = form.getByLabel('Keypad digits during a call');
+      await select.selectOption({ label: choice });
+      if (screen) {
+        await select.scrollIntoViewIfNeeded();
+        await shot(screen);
+      }
+      await form.getByRole('button', { name: 'Save account' }).click();
+      await expect.poll(() => form.count()).toBe(0);
+    };
+    await chooseForOffice('SIP INFO', 'accounts-keypad-digits');
+    await expect.poll(officeWay).toBe('sip-info');
+    expect(bridge.service.engine.engineOptions.dtmfMethod).toBe('auto');
+    await expect.poll(() => list.innerText()).toMatch(/keypad digits: SIP INFO/);
+    // Back to the settings' way: the account stores none of its own and follows them again.
+    await chooseForOffice('As in Settings → Calls (Automatic)');
+    await expect.poll(officeWay).toBe('auto');
+    const office = (await bridge.service.handlers.getSettings({})).moreAccounts[0];
+    expect(office?.label).toBe('Office');
+    expect(office && 'dtmfMethod' in office).toBe(false);
+    expect(await list.innerText()).not.toMatch(/keypad digits/);
+    // The account still registered where it was: choosing a way asks for no new registration.
+    expect(bridge.service.fleet.statuses().map((account) => account.registration.state)).toEqual([
+      'registered',
+      'registered',
+    ]);
+  });
+
   it('a call to each account rings with its account shown; one on the other line waits', async () => {
     await tab('Dialer').click();
     const office = await caller(officeFront, 'caller-stays-on-line.xml', 'Carol');

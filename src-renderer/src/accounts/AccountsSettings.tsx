@@ -6,7 +6,8 @@ import {
   voicemailNumberOf,
   type MoreAccount,
 } from '../../../src-shared/accounts.js';
-import type { SipTransport } from '../../../src-shared/domain.js';
+import type { DtmfMethod, SipTransport } from '../../../src-shared/domain.js';
+import { DTMF_METHOD_WORDS } from '../settings/settings-model.js';
 import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
 import { AccountVoicemail } from '../voicemail/AccountVoicemail.js';
 import { doNotDisturbWords } from '../../../src-shared/do-not-disturb.js';
@@ -34,6 +35,8 @@ interface Draft extends DoNotDisturbValue {
   autoAnswerSeconds: string;
   /** Empty: the voicemail number in Settings. */
   voicemailNumber: string;
+  /** Empty: the keypad digits' way in Settings → Calls. */
+  dtmfMethod: DtmfMethod | '';
 }
 
 const EMPTY: Draft = {
@@ -48,6 +51,7 @@ const EMPTY: Draft = {
   doNotDisturbForwardTo: null,
   autoAnswerSeconds: '0',
   voicemailNumber: '',
+  dtmfMethod: '',
 };
 
 const draftOf = (more: MoreAccount): Draft => ({
@@ -60,16 +64,21 @@ const draftOf = (more: MoreAccount): Draft => ({
   ...doNotDisturbValueOf(more),
   autoAnswerSeconds: String(more.autoAnswerSeconds),
   voicemailNumber: more.voicemailNumber ?? '',
+  dtmfMethod: more.dtmfMethod ?? '',
 });
 
 /** What an account's row says of it besides where it registers. */
 const notesOf = (
   setting: Parameters<typeof doNotDisturbWords>[0],
   autoAnswerSeconds: number,
+  ownDtmfMethod?: DtmfMethod,
 ): Array<string | null> => [
   doNotDisturbWords(setting),
   autoAnswerSeconds > 0 ? `answers after ${autoAnswerSeconds} s` : null,
+  ownDtmfMethod ? `keypad digits: ${DTMF_METHOD_WORDS[ownDtmfMethod].choice}` : null,
 ];
+
+const DTMF_METHODS = Object.keys(DTMF_METHOD_WORDS) as DtmfMethod[];
 
 const newId = () => `acct-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -133,6 +142,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
       doNotDisturbForwardTo: draft.doNotDisturbForwardTo,
       hasPassword: existing?.hasPassword ?? false,
       ...(voicemailNumber ? { voicemailNumber } : {}),
+      ...(draft.dtmfMethod ? { dtmfMethod: draft.dtmfMethod } : {}),
     };
     const list = existing
       ? settings.moreAccounts.map((other) => (other.id === id ? more : other))
@@ -199,7 +209,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
             registration={stateOf(more.id)}
             notYet="Starting…"
             where={`${more.account.user}@${more.account.server}`}
-            notes={notesOf(more, more.autoAnswerSeconds)}
+            notes={notesOf(more, more.autoAnswerSeconds, more.dtmfMethod)}
             nat={statusOf(more.id)?.nat}
             voicemail={
               <AccountVoicemail
@@ -340,6 +350,29 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
                 placeholder={settings.voicemailNumber}
                 onChange={(event) => setDraft({ ...draft, voicemailNumber: event.target.value })}
               />
+            )}
+          </Field>
+          <Field
+            label="Keypad digits during a call"
+            hint="Match this sub-account's DTMF mode in the voip.ms portal. “As in Settings → Calls” follows the setting there."
+          >
+            {(control) => (
+              <select
+                {...control}
+                value={draft.dtmfMethod}
+                onChange={(event) =>
+                  setDraft({ ...draft, dtmfMethod: event.target.value as DtmfMethod | '' })
+                }
+              >
+                <option value="">
+                  As in Settings → Calls ({DTMF_METHOD_WORDS[settings.dtmfMethod].choice})
+                </option>
+                {DTMF_METHODS.map((method) => (
+                  <option key={method} value={method}>
+                    {DTMF_METHOD_WORDS[method].choice}
+                  </option>
+                ))}
+              </select>
             )}
           </Field>
           {error && (

@@ -70,7 +70,7 @@ export function CallSettings({ store, settings, labelledBy }: SettingsSectionPro
         settings={settings}
         setting="dtmfMethod"
         label="Keypad digits during a call"
-        hint="For menus and voicemail. Automatic sends them in the audio stream (RFC 2833) when the call takes that, else by SIP INFO. If your voip.ms sub-account's DTMF mode is SIP INFO or Inband, choose the same here."
+        hint="For menus and voicemail. Automatic sends them in the audio stream (RFC 2833) when the call takes that, else by SIP INFO. If your voip.ms sub-account's DTMF mode is SIP INFO or Inband, choose the same here; another account may set its own under Accounts."
         choices={DTMF_METHOD_CHOICES}
         said={(method) => DTMF_METHOD_WORDS[method].saved}
       />
