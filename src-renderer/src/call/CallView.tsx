@@ -239,7 +239,7 @@ export function CallView({
         </p>
       )}
       {live && call.keypad === 'none' && (keypad || keypadRefused === call.id) && (
-        <KeypadCannotSend store={store} />
+        <KeypadCannotSend store={store} accountId={call.accountId} />
       )}
       {volumeShown && live && <VolumeSliders store={store} audio={audio} />}
       {keypad && live && <Keypad label="Call keypad" onKey={sendDtmf} />}
