@@ -21,6 +21,7 @@ import {
   loopbackAppUnavailableReason,
   RENDERER,
   SCREENS,
+  untilNetworkReady,
 } from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { expectNoSeriousA11yViolations, focusedControl, tabWalk } from './support/a11y.js';
@@ -56,11 +57,7 @@ async function useTheme(theme: Settings['theme'], expected: 'light' | 'dark'): P
   await bridge.service.handlers.saveSettings({ theme });
   await page.goto(bridge.url);
   await expect.poll(() => dataTheme()).toBe(expected);
-  await expect
-    .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
-      timeout: 10_000,
-    })
-    .toContain('green');
+  await untilNetworkReady(page);
 }
 
 /** A screenshot for the README (docs/screens), or for a look only (test-results/screens). */

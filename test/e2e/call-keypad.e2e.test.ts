@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
-import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import {
+  DOCS_SCREENS,
+  loopbackAppUnavailableReason,
+  SCREENS,
+  untilNetworkReady,
+} from './support/browser.js';
 import { labAccount, startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { KEYPAD_CANNOT_SEND } from '../../src-renderer/src/call/keypad-words.js';
 
@@ -50,11 +55,7 @@ describe.skipIf(skip)('the call keypad says how its digits go', () => {
 
   it('a call without RFC 2833 events: no digit listed as sent, the reason and the fix; then digits by SIP INFO', async () => {
     await page.goto(app.bridge.url);
-    await expect
-      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
-        timeout: 10_000,
-      })
-      .toContain('green');
+    await untilNetworkReady(page);
     const heard: string[] = [];
     app.bridge.service.engine.on('dtmfReceived', ({ digit }) => heard.push(digit));
     await page.getByLabel('Number to call').fill('4444');

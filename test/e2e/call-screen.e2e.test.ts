@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
-import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import {
+  DOCS_SCREENS,
+  loopbackAppUnavailableReason,
+  SCREENS,
+  untilNetworkReady,
+} from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { ENDED_SCREEN_MS } from '../../src-renderer/src/call/ended-call.js';
 
@@ -57,11 +62,7 @@ describe.skipIf(skip)('the call screen in Chromium against the real engine', () 
 
   it('a refused call shows its reason in plain words for a few seconds, then the dialer returns', async () => {
     await page.goto(app.bridge.url);
-    await expect
-      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
-        timeout: 10_000,
-      })
-      .toContain('green');
+    await untilNetworkReady(page);
     const refusals = [
       { dial: '15145550486', words: 'Busy', screen: 'call-ended-busy' },
       { dial: '15145550404', words: 'Number not found', screen: 'call-ended-not-found' },

@@ -22,7 +22,7 @@ import {
 } from '../lab/support/peers.js';
 import type { Bridge } from './support/bridge-server.js';
 import { doctorStepStates } from './support/doctor-view.js';
-import { loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { loopbackAppUnavailableReason, SCREENS, untilNetworkReady } from './support/browser.js';
 import { publishScreen } from './support/lab-app.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
@@ -90,11 +90,7 @@ describe.skipIf(skip)('connection check and SIP trace in Chromium', () => {
 
   it('runs "Check my connection": steps land one by one, the window keeps moving, then the verdict', async () => {
     await page.goto(bridge.url);
-    await expect
-      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
-        timeout: 10_000,
-      })
-      .toContain('green');
+    await untilNetworkReady(page);
     await page.getByRole('button', { name: 'Network', exact: true }).click();
     await page.getByRole('button', { name: 'Check my connection' }).click();
     const view = page.getByRole('region', { name: 'Connection check' });

@@ -14,7 +14,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip, hasCommand } from '../support/lab-guard.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
-import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import {
+  DOCS_SCREENS,
+  loopbackAppUnavailableReason,
+  SCREENS,
+  untilNetworkReady,
+} from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
 const skip = announceSkip(
@@ -56,11 +61,7 @@ async function openEncryption(): Promise<void> {
 }
 
 async function waitRegistered(): Promise<void> {
-  await expect
-    .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
-      timeout: 10_000,
-    })
-    .toContain('green');
+  await untilNetworkReady(page);
 }
 
 /**

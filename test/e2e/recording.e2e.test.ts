@@ -14,7 +14,7 @@ import { ToneDetector } from '../../src-main/media/tone.js';
 import type { RecordingDesktop } from '../../src-main/app/recording/recording-desktop.js';
 import { AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE } from '../../src-shared/audio-format.js';
 import { announceSkip } from '../support/lab-guard.js';
-import { loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import { loopbackAppUnavailableReason, SCREENS, untilNetworkReady } from './support/browser.js';
 import { publishScreen } from './support/lab-app.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { writeTonePcap } from './support/tone-pcap.js';
@@ -82,9 +82,7 @@ describe.skipIf(skip)('call recording in the app', () => {
 
   it('the folder is chosen in Settings through the folder dialog', async () => {
     await page.goto(app.bridge.url);
-    await expect
-      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'))
-      .toContain('green');
+    await untilNetworkReady(page);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const recording = page.getByRole('group', { name: 'Recording' });
     await expect

@@ -14,7 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trayStatus } from '../../src-main/app/tray-status.js';
 import { parseSippMessageLog } from '../lab/support/peers.js';
 import { announceSkip } from '../support/lab-guard.js';
-import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import {
+  DOCS_SCREENS,
+  loopbackAppUnavailableReason,
+  SCREENS,
+  untilNetworkReady,
+} from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
 const skip = announceSkip('e2e: voicemail in Chromium', loopbackAppUnavailableReason());
@@ -76,11 +81,7 @@ describe.skipIf(skip)('voicemail in Chromium against the real engine', () => {
 
   it('shows the count in the header and the tray, and the Voicemail button calls *97', async () => {
     await page.goto(app.bridge.url);
-    await expect
-      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
-        timeout: 10_000,
-      })
-      .toContain('green');
+    await untilNetworkReady(page);
     // Before any report: no badge, and the button is there to call the mailbox.
     expect(await badge().count()).toBe(0);
     expect(await voicemailButton().getAttribute('aria-label')).toBe('Voicemail: call *97');

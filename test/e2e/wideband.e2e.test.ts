@@ -12,7 +12,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip } from '../support/lab-guard.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
-import { DOCS_SCREENS, loopbackAppUnavailableReason, SCREENS } from './support/browser.js';
+import {
+  DOCS_SCREENS,
+  loopbackAppUnavailableReason,
+  SCREENS,
+  untilNetworkReady,
+} from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { writeToneWav } from './support/tone-wav.js';
 import { ToneDetector } from '../../src-main/media/tone.js';
@@ -123,11 +128,7 @@ describe.skipIf(skip)('wideband audio: the codec order and the call screen', () 
   }, 60_000);
 
   it('a call answered with G.722 says "G.722 (HD)", and its echo arrives', async () => {
-    await expect
-      .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
-        timeout: 10_000,
-      })
-      .toContain('green');
+    await untilNetworkReady(page);
     await page.getByRole('button', { name: 'Dialer', exact: true }).click();
     await page.getByLabel('Number to call').fill('4443');
     await page.getByRole('button', { name: 'Call', exact: true }).click();

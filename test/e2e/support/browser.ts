@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { REPO } from '../../lab/support/peers.js';
 import { hasCommand } from '../../support/lab-guard.js';
 
@@ -60,4 +61,13 @@ export async function fullPageScreenshot(page: Page, path: string): Promise<void
   } finally {
     if (viewport) await page.setViewportSize(viewport);
   }
+}
+
+/** Waits until the page's network pill is green: registered, and the NAT path checked. */
+export async function untilNetworkReady(page: Page): Promise<void> {
+  await expect
+    .poll(() => page.getByRole('button', { name: /^Network:/ }).getAttribute('class'), {
+      timeout: 10_000,
+    })
+    .toContain('green');
 }
