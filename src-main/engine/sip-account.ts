@@ -545,7 +545,15 @@ export class SipAccount {
   }
 
   private async recheckMapping(): Promise<void> {
-    await this.nat.check();
+    try {
+      await this.nat.check();
+    } catch (error) {
+      // The next keepalive checks again; a socket closed meanwhile (quitting) needs no word.
+      if (!this.endpoint.isClosed) {
+        this.delegate.log?.('warn', `NAT re-check failed: ${describeError(error)}`);
+      }
+      return;
+    }
     this.delegate.onNatStatus();
     this.applyContactWhenIdle();
   }

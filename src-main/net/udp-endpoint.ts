@@ -32,6 +32,8 @@ export class UdpEndpoint {
     private readonly socket: dgram.Socket,
     readonly role: SocketRole,
   ) {
+    const { address, port } = socket.address();
+    this.bound = { address, port };
     socket.on('message', (datagram, rinfo) => this.dispatch(datagram, rinfo));
     socket.on('error', (error) => this.events.emit('error', error));
     socket.on('close', () => {
@@ -55,11 +57,12 @@ export class UdpEndpoint {
     });
   }
 
-  /** The bound address (may be 0.0.0.0; see {@link localAddressToward} for the routed source). */
-  get bound(): TransportAddress {
-    const { address, port } = this.socket.address();
-    return { address, port };
-  }
+  /**
+   * The bound address (may be 0.0.0.0; see {@link localAddressToward} for the routed source),
+   * read once at bind: a closed socket throws when asked, and a STUN check still running when
+   * its socket closes reads it after.
+   */
+  readonly bound: TransportAddress;
 
   get isClosed(): boolean {
     return this.closed;
