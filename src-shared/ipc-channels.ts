@@ -34,6 +34,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'getSipTrace',
   'clearHistory',
   'removeHistoryEntry',
+  'exportHistory',
   'listContacts',
   'saveContact',
   'deleteContact',

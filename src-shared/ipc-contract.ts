@@ -129,6 +129,11 @@ export const appCommandSchemas = {
     request: z.object({}).strict(),
     response: z.array(sipTraceEntrySchema).max(SIP_TRACE_LIMIT),
   },
+  /** History as a CSV file's text (src-main/app/history-export.ts), for the page to save. */
+  exportHistory: {
+    request: z.object({}).strict(),
+    response: contactExportSchema,
+  },
   // The address book (src-shared/contacts.ts): each answers with the book as it now is.
   listContacts: {
     request: z.object({}).strict(),

@@ -44,6 +44,7 @@ import { createRecordingService } from './recording/recording-service.js';
 import type { RecordingDesktop } from './recording/recording-desktop.js';
 import { AccountFleet } from './account-fleet.js';
 import { MoreAccountsRunner } from './more-accounts.js';
+import { historyExport } from './history-export.js';
 import { dtmfMethodOf, FIRST_ACCOUNT_ID, firstAccountLabel } from '../../src-shared/accounts.js';
 import { doNotDisturbForwardOf } from '../../src-shared/do-not-disturb.js';
 
@@ -318,6 +319,11 @@ export function createAppService({
       getHistory: async () => history.list,
       clearHistory: () => history.clear(),
       removeHistoryEntry: ({ id }) => history.remove(id),
+      exportHistory: async () =>
+        historyExport(history.list, {
+          nameFor: (number, presented) => contacts.nameFor(number, presented),
+          accountLabel: (accountId) => fleet.labelOf(accountId),
+        }),
       // Both run on sockets of their own, beside the engine: a test never touches the SIP socket.
       testStunServer: ({ server }) => testStunServer(server, probes.stunTest),
       probeServers: ({ servers }) => probeSipServers(servers, probes.serverProbe),

@@ -119,7 +119,7 @@ const GOOGLE_LABEL: Record<Contact['numbers'][number]['label'], string> = {
  * A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is written with a
  * leading apostrophe (OWASP CSV injection); numbers hold no letters and are written as they are.
  */
-function safeCell(text: string): string {
+export function safeCell(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 

@@ -201,6 +201,21 @@ describe.skipIf(skip)('history and status in Chromium against the real engine', 
       /^Outgoing · \d{2}:\d{2}\s?(AM|PM)? · \d+ s · Answered$/,
     );
     await shot('history');
+    // Export CSV: the browser downloads the file main wrote, one row per call, newest first.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^natter-history-\d{4}-\d{2}-\d{2}\.csv$/);
+    const lines = readFileSync((await download.path()) ?? '', 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'Started,Direction,Number,Name,Account,Outcome,Duration (s),Result,SIP status',
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^[\d-]+T[\d:.]+Z,Incoming,[^,]+,Missed Caller,,Missed,,/);
+    expect(lines[2]).toMatch(/^[\d-]+T[\d:.]+Z,Outgoing,4443,,,Answered,\d+,You hung up,$/);
     // Seen: the count is gone, on History and after it, and stays gone over a reload.
     expect(await count.count()).toBe(0);
     await tab('Dialer').click();

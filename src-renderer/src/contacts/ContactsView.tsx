@@ -12,7 +12,8 @@ import { useAccountRegistered } from '../accounts/AccountChooser.js';
 import { callButtonTitle } from '../accounts/account-words.js';
 import { useStore, type Store } from '../state/store.js';
 import { ContactForm, type ContactPrefill } from './ContactForm.js';
-import { downloadExport, textOfPickedFile } from './contact-files.js';
+import { textOfPickedFile } from './contact-files.js';
+import { downloadExport } from '../ui/download-export.js';
 import { SearchField } from '../ui/SearchField.js';
 import './contacts.css';
 

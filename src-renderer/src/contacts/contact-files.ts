@@ -1,9 +1,9 @@
 /**
  * Address book files on the page's side: a picked file is read as text for main to parse, and
- * an export main wrote is handed to the browser's download (the app's window saves it where the
- * user chooses). The page never parses a file itself.
+ * an export main wrote is handed to the browser's download (ui/download-export.ts). The page
+ * never parses a file itself.
  */
-import { IMPORT_TEXT_LIMIT, type ContactExport } from '../../../src-shared/contacts.js';
+import { IMPORT_TEXT_LIMIT } from '../../../src-shared/contacts.js';
 
 /** The picked file's text, or a sentence saying why it was not read. */
 export async function textOfPickedFile(
@@ -15,14 +15,4 @@ export async function textOfPickedFile(
   } catch {
     return { problem: `${file.name} could not be read.` };
   }
-}
-
-export function downloadExport({ fileName, mimeType, text }: ContactExport): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${mimeType};charset=utf-8` }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  // The download has taken its copy once the click's task has run.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }

@@ -1,3 +1,4 @@
+import { downloadExport } from '../ui/download-export.js';
 import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry, HistoryShown } from '../../../src-shared/call-history.js';
 import { ContactIndex } from '../../../src-shared/contacts.js';
@@ -102,16 +103,29 @@ export function HistoryView({
           History
         </h1>
         {history.length > 0 && !confirming && (
-          <button
-            type="button"
-            className="small"
-            onClick={() => {
-              setCleared(false);
-              setConfirming(true);
-            }}
-          >
-            Clear history
-          </button>
+          <div className="subpage-actions">
+            <button
+              type="button"
+              className="small"
+              onClick={() =>
+                void store
+                  .act(() => store.bridge.invoke('exportHistory', {}))
+                  .then((file) => file && downloadExport(file))
+              }
+            >
+              Export CSV
+            </button>
+            <button
+              type="button"
+              className="small"
+              onClick={() => {
+                setCleared(false);
+                setConfirming(true);
+              }}
+            >
+              Clear history
+            </button>
+          </div>
         )}
       </div>
       {confirming && (
