@@ -27,7 +27,7 @@ import {
 } from '../lab/support/peers.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
 import type { Bridge } from './support/bridge-server.js';
-import { loopbackAppUnavailableReason } from './support/browser.js';
+import { loopbackAppUnavailableReason, openSettingsSection } from './support/browser.js';
 import {
   hostPort,
   startTwoAccountApp,
@@ -135,11 +135,7 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
       /^Contact:\s*(.+)$/im.exec(messages(registrar, 'received', 'REGISTER').at(-1)!.text)?.[1];
     expect(contactOf(mainRegistrar)).not.toEqual(contactOf(officeRegistrar));
 
-    await tab('Settings').click();
-    await page
-      .getByRole('navigation', { name: 'Settings sections' })
-      .getByRole('link', { name: 'Accounts', exact: true })
-      .click();
+    await openSettingsSection(page, 'Accounts');
     const list = page.getByRole('list', { name: 'Accounts' });
     await expect.poll(() => list.getByRole('listitem').count()).toBe(2);
     await expect.poll(() => list.innerText()).toMatch(/Office\s+Registered/);
@@ -156,11 +152,7 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
   });
 
   it('Office’s keypad digits are chosen in its form: its engine takes them, the first account keeps Settings → Calls', async () => {
-    await tab('Settings').click();
-    await page
-      .getByRole('navigation', { name: 'Settings sections' })
-      .getByRole('link', { name: 'Accounts', exact: true })
-      .click();
+    await openSettingsSection(page, 'Accounts');
     const list = page.getByRole('list', { name: 'Accounts' });
     const officeWay = () => bridge.service.fleet.engineOf('office')?.engineOptions.dtmfMethod;
     const chooseForOffice = async (choice: string, screen?: string) => {

@@ -31,7 +31,7 @@ import { createLab, PUBLIC, type Lab } from '../lab/support/netns-lab.js';
 import { LAB_PASSWORD, LAB_USER, startCoturn, type SippHandle } from '../lab/support/peers.js';
 import { waitFor } from '../lab/support/wait.js';
 import { expectNoSeriousA11yViolations } from './support/a11y.js';
-import { SCREENS } from './support/browser.js';
+import { SCREENS, openSettingsSection } from './support/browser.js';
 import {
   labAppUnavailableReason,
   launchChromiumIn,
@@ -73,11 +73,7 @@ async function chooseEncryption(choice: {
   media: 'optional' | 'required';
   caFile?: string;
 }): Promise<void> {
-  await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  await page
-    .getByRole('navigation', { name: 'Settings sections' })
-    .getByRole('link', { name: 'Encryption', exact: true })
-    .click();
+  await openSettingsSection(page, 'Encryption');
   await section().getByLabel('Transport', { exact: true }).selectOption(choice.transport);
   await section().getByLabel('Media encryption (SRTP)').selectOption(choice.media);
   if (choice.caFile !== undefined) {
@@ -154,11 +150,7 @@ describe.skipIf(skip)('encrypted calls from the app: TLS registrar, SRTP and pla
 
   it('TLS with the lab CA and SRTP required to baresip: registered over TLS, the lock names the suite', async () => {
     await waitReady();
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page
-      .getByRole('navigation', { name: 'Settings sections' })
-      .getByRole('link', { name: 'Encryption', exact: true })
-      .click();
+    await openSettingsSection(page, 'Encryption');
     await section().getByLabel('Transport', { exact: true }).selectOption('tls');
     expect(await section().textContent()).toContain(
       `Registers to ${PUBLIC.provider}:${PROVIDER_TLS_PORT} over TLS.`,

@@ -19,6 +19,7 @@ import {
   loopbackAppUnavailableReason,
   SCREENS,
   untilNetworkReady,
+  openSettingsSection,
 } from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 
@@ -53,11 +54,7 @@ const saveButton = () => section().getByRole('button', { name: 'Save encryption'
 const confirmation = () => section().locator('.confirmation');
 
 async function openEncryption(): Promise<void> {
-  await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  await page
-    .getByRole('navigation', { name: 'Settings sections' })
-    .getByRole('link', { name: 'Encryption', exact: true })
-    .click();
+  await openSettingsSection(page, 'Encryption');
 }
 
 async function waitRegistered(): Promise<void> {

@@ -21,7 +21,7 @@ import type { NatterEngine } from '../../src-main/engine/natter-engine.js';
 import { announceSkip } from '../support/lab-guard.js';
 import { parseSippMessageLog, startLoopbackSipp, type LoopbackSipp } from '../lab/support/peers.js';
 import type { Bridge } from './support/bridge-server.js';
-import { loopbackAppUnavailableReason } from './support/browser.js';
+import { loopbackAppUnavailableReason, openSettingsSection } from './support/browser.js';
 import { startTwoAccountApp, windowShot, type TwoAccountApp } from './support/two-accounts.js';
 
 const skip = announceSkip(
@@ -155,11 +155,7 @@ describe.skipIf(skip)('voicemail on two accounts in Chromium against the real en
   });
 
   it('Settings → Accounts lists each account’s new messages and mailbox number', async () => {
-    await tab('Settings').click();
-    await page
-      .getByRole('navigation', { name: 'Settings sections' })
-      .getByRole('link', { name: 'Accounts', exact: true })
-      .click();
+    await openSettingsSection(page, 'Accounts');
     const list = page.getByRole('list', { name: 'Accounts' });
     await expect.poll(() => list.getByRole('listitem').count()).toBe(2);
     const item = (id: string) => list.locator(`li[data-account-id="${id}"]`);

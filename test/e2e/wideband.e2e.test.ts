@@ -17,6 +17,7 @@ import {
   loopbackAppUnavailableReason,
   SCREENS,
   untilNetworkReady,
+  openSettingsSection,
 } from './support/browser.js';
 import { startLoopbackApp, type LoopbackApp } from './support/loopback-app.js';
 import { writeToneWav } from './support/tone-wav.js';
@@ -52,11 +53,7 @@ const saveButton = () => section().getByRole('button', { name: 'Save codecs' });
 const confirmation = () => section().locator('.confirmation');
 
 async function openCodecs(): Promise<void> {
-  await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  await page
-    .getByRole('navigation', { name: 'Settings sections' })
-    .getByRole('link', { name: 'Codecs', exact: true })
-    .click();
+  await openSettingsSection(page, 'Codecs');
 }
 
 describe.skipIf(skip)('wideband audio: the codec order and the call screen', () => {

@@ -71,3 +71,15 @@ export async function untilNetworkReady(page: Page): Promise<void> {
     })
     .toContain('green');
 }
+
+/** Opens the Settings page at one of its sections, as a user does: its tab, then the jump list. */
+export async function openSettingsSection(page: Page, section: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Sections', exact: true })
+    .getByRole('button', { name: 'Settings', exact: true })
+    .click();
+  await page
+    .getByRole('navigation', { name: 'Settings sections' })
+    .getByRole('link', { name: section, exact: true })
+    .click();
+}
