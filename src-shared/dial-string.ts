@@ -41,7 +41,6 @@ export function vanityNumberDigits(input: string): string | null {
   const match = /^(?:\+?1)?([2-9]\d{2}[0-9A-Za-z]{7,})$/.exec(compact);
   const national = match?.[1];
   if (!national || !/[A-Za-z]/.test(national)) return null;
-  if (compact.startsWith('+') && !compact.startsWith('+1')) return null;
   const digits = [...national.slice(0, 10).toUpperCase()]
     .map((char) => KEYPAD_LETTERS[char] ?? char)
     .join('');

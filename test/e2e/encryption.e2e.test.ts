@@ -53,14 +53,6 @@ const caFile = () => section().getByLabel('Extra CA certificate file (optional)'
 const saveButton = () => section().getByRole('button', { name: 'Save encryption' });
 const confirmation = () => section().locator('.confirmation');
 
-async function openEncryption(): Promise<void> {
-  await openSettingsSection(page, 'Encryption');
-}
-
-async function waitRegistered(): Promise<void> {
-  await untilNetworkReady(page);
-}
-
 /**
  * How long a save may take to confirm: a new transport re-registers before the settings answer,
  * which took over a second in CI with both cores busy (a poll's default).
@@ -103,8 +95,8 @@ describe.skipIf(skip)('encryption: the settings section and the call screen', ()
     const notes = join(files, 'notes.txt');
     writeFileSync(notes, 'not a certificate');
     await page.goto(app.bridge.url);
-    await waitRegistered();
-    await openEncryption();
+    await untilNetworkReady(page);
+    await openSettingsSection(page, 'Encryption');
     expect(await transport().inputValue()).toBe('udp');
     expect(await media().inputValue()).toBe('off');
     // The CA file belongs to TLS: with UDP it is not asked for.
@@ -167,7 +159,7 @@ describe.skipIf(skip)('encryption: the settings section and the call screen', ()
     await expect
       .poll(() => page.getByRole('button', { name: 'Settings', exact: true }).count())
       .toBe(1);
-    await openEncryption();
+    await openSettingsSection(page, 'Encryption');
     expect(await transport().inputValue()).toBe('tls');
     expect(await media().inputValue()).toBe('required');
     expect(await caFile().inputValue()).toBe(pem);
@@ -181,7 +173,7 @@ describe.skipIf(skip)('encryption: the settings section and the call screen', ()
       .poll(() => confirmation().textContent(), { timeout: SAVE_MS })
       .toBe('✓ Saved: SIP over UDP, audio encrypted when the other side takes it');
     expect(stored()).toMatchObject({ sipTransport: 'udp', mediaEncryption: 'optional' });
-    await waitRegistered();
+    await untilNetworkReady(page);
   }, 60_000);
 
   it('says what is not encrypted on a plain call when SRTP was to be offered, and nothing with encryption off', async () => {
@@ -206,7 +198,7 @@ describe.skipIf(skip)('encryption: the settings section and the call screen', ()
     // With encryption off in Settings, a plain call says nothing about it.
     await app.bridge.service.handlers.saveSettings({ mediaEncryption: 'off' });
     await page.reload();
-    await waitRegistered();
+    await untilNetworkReady(page);
     await page.getByLabel('Number to call').fill('4444');
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);

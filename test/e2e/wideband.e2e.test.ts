@@ -52,10 +52,6 @@ const checkbox = (name: string) =>
 const saveButton = () => section().getByRole('button', { name: 'Save codecs' });
 const confirmation = () => section().locator('.confirmation');
 
-async function openCodecs(): Promise<void> {
-  await openSettingsSection(page, 'Codecs');
-}
-
 describe.skipIf(skip)('wideband audio: the codec order and the call screen', () => {
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
@@ -82,7 +78,7 @@ describe.skipIf(skip)('wideband audio: the codec order and the call screen', () 
 
   it('shows G.722 first, reorders, refuses an empty list, and saves what the engine offers', async () => {
     await page.goto(app.bridge.url);
-    await openCodecs();
+    await openSettingsSection(page, 'Codecs');
     expect(await rowNames()).toEqual(['G.722 (HD)', 'PCMU (G.711 µ-law)', 'PCMA (G.711 A-law)']);
     expect(app.bridge.service.engine.engineOptions).toMatchObject({
       codecOrder: ['G722', 'PCMU', 'PCMA'],
@@ -115,7 +111,7 @@ describe.skipIf(skip)('wideband audio: the codec order and the call screen', () 
 
     // Across a reload the saved order is shown; then back to the default for the call below.
     await page.reload();
-    await openCodecs();
+    await openSettingsSection(page, 'Codecs');
     expect(await rowNames()).toEqual(['PCMU (G.711 µ-law)', 'G.722 (HD)', 'PCMA (G.711 A-law)']);
     expect(await checkbox('PCMA (G.711 A-law)').isChecked()).toBe(false);
     await section().getByRole('button', { name: 'Move G.722 (HD) up' }).click();

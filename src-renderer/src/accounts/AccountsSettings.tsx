@@ -6,7 +6,11 @@ import {
   voicemailNumberOf,
   type MoreAccount,
 } from '../../../src-shared/accounts.js';
-import type { DtmfMethod, SipTransport } from '../../../src-shared/domain.js';
+import {
+  dtmfMethodSchema,
+  type DtmfMethod,
+  type SipTransport,
+} from '../../../src-shared/domain.js';
 import { DTMF_METHOD_WORDS } from '../settings/settings-model.js';
 import { dialTargetSchema } from '../../../src-shared/engine-contract.js';
 import { AccountVoicemail } from '../voicemail/AccountVoicemail.js';
@@ -77,8 +81,6 @@ const notesOf = (
   autoAnswerSeconds > 0 ? `answers after ${autoAnswerSeconds} s` : null,
   ownDtmfMethod ? `keypad digits: ${DTMF_METHOD_WORDS[ownDtmfMethod].choice}` : null,
 ];
-
-const DTMF_METHODS = Object.keys(DTMF_METHOD_WORDS) as DtmfMethod[];
 
 const newId = () => `acct-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -367,7 +369,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
                 <option value="">
                   As in Settings → Calls ({DTMF_METHOD_WORDS[settings.dtmfMethod].choice})
                 </option>
-                {DTMF_METHODS.map((method) => (
+                {dtmfMethodSchema.options.map((method) => (
                   <option key={method} value={method}>
                     {DTMF_METHOD_WORDS[method].choice}
                   </option>

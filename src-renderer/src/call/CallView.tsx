@@ -89,6 +89,7 @@ export function CallView({
   const [sent, setSent] = useState({ callId: call.id, digits: '' });
   const digitsSent = sent.callId === call.id ? sent.digits : '';
   const [keypadRefused, setKeypadRefused] = useState<string | null>(null);
+  const keypadWay = keypadWayWords(call.keypad);
   const sendDtmf = (digits: string) => {
     // No digit can go on this call: the screen says why instead of listing digits never sent.
     if (call.keypad === 'none') {
@@ -235,7 +236,7 @@ export function CallView({
       {digitsSent && (
         <p className="dtmf-sent" aria-live="polite">
           Sent: <span className="digits">{digitsSent}</span>
-          {keypadWayWords(call.keypad) && `, ${keypadWayWords(call.keypad)}`}
+          {keypadWay && `, ${keypadWay}`}
         </p>
       )}
       {live && call.keypad === 'none' && (keypad || keypadRefused === call.id) && (

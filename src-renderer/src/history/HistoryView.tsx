@@ -1,7 +1,7 @@
-import { downloadExport } from '../ui/download-export.js';
 import { useEffect, useRef, useState } from 'react';
 import type { HistoryEntry, HistoryShown } from '../../../src-shared/call-history.js';
 import { ContactIndex } from '../../../src-shared/contacts.js';
+import { downloadExport } from '../ui/download-export.js';
 import type { ContactPrefill } from '../contacts/ContactForm.js';
 import { dialTargetOf, isWithheldNumber } from '../dialer/phone-number.js';
 import { accountLabelOf, callButtonTitle } from '../accounts/account-words.js';

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { csvOfHistory, HISTORY_CSV_HEADER } from '../../../src-main/app/history-export.js';
 import { createIpcRouter } from '../../../src-main/app/ipc-router.js';
+import { EMPTY_RTP_STATS } from '../../../src-main/engine/call-record.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { ContactsStore } from '../../../src-main/storage/contacts-store.js';
 import { SettingsStore } from '../../../src-main/storage/settings-store.js';
@@ -39,17 +40,7 @@ function endedCall(patch: Partial<CallInfo>): CallInfo {
     localMedia: null,
     remoteMedia: null,
     muted: false,
-    stats: {
-      packetsSent: 0,
-      bytesSent: 0,
-      packetsReceived: 0,
-      bytesReceived: 0,
-      packetsLost: 0,
-      jitterMs: 0,
-      firstSentAt: null,
-      firstReceivedAt: null,
-      remoteSource: null,
-    },
+    stats: EMPTY_RTP_STATS,
     ...patch,
   };
 }
