@@ -100,4 +100,11 @@ export default tseslint.config(
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // Scripts a test hands to `node --import`.
+    files: ['test/fixtures/**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' },
+    },
+  },
 );

@@ -12,7 +12,6 @@ import {
   sipTransportSchema,
   voicemailSchema,
 } from './domain.js';
-import type { DtmfMethod } from './domain.js';
 import { dialTargetSchema } from './engine-contract.js';
 import { doNotDisturbActionSchema, doNotDisturbForwardToSchema } from './do-not-disturb.js';
 
@@ -78,20 +77,22 @@ export function firstAccountLabel(account: z.infer<typeof accountSchema> | null)
   return account?.displayName?.trim() || account?.user || 'Main account';
 }
 
-/** How an account's keypad digits go: its own way, else the settings' one. */
-export function dtmfMethodOf(
-  settings: { dtmfMethod: DtmfMethod; moreAccounts: readonly MoreAccount[] },
-  accountId: string,
-): DtmfMethod {
-  const more = settings.moreAccounts.find((account) => account.id === accountId);
-  return more?.dtmfMethod ?? settings.dtmfMethod;
-}
+/** What another account may set for itself, in place of the settings' own value. */
+type AccountOwnSettings = Required<Pick<MoreAccount, 'dtmfMethod' | 'voicemailNumber'>>;
 
-/** The number the Voicemail button dials for an account: its own, else the settings' one. */
-export function voicemailNumberOf(
-  settings: { voicemailNumber: string; moreAccounts: readonly MoreAccount[] },
+/**
+ * An account's value of a setting it may set for itself (keypad way, voicemail number): its
+ * own, else the settings' one, which the first account always uses.
+ */
+export function accountSettingOf<Key extends keyof AccountOwnSettings>(
+  settings: Pick<AccountOwnSettings, Key> & { moreAccounts: readonly MoreAccount[] },
   accountId: string,
-): string {
-  const more = settings.moreAccounts.find((account) => account.id === accountId);
-  return more?.voicemailNumber ?? settings.voicemailNumber;
+  key: Key,
+): AccountOwnSettings[Key] {
+  const more: Partial<AccountOwnSettings> | undefined = settings.moreAccounts.find(
+    (account) => account.id === accountId,
+  );
+  const own = more?.[key];
+  const common: Pick<AccountOwnSettings, Key> = settings;
+  return own ?? common[key];
 }

@@ -45,7 +45,11 @@ import type { RecordingDesktop } from './recording/recording-desktop.js';
 import { AccountFleet } from './account-fleet.js';
 import { MoreAccountsRunner } from './more-accounts.js';
 import { historyExport } from './history-export.js';
-import { dtmfMethodOf, FIRST_ACCOUNT_ID, firstAccountLabel } from '../../src-shared/accounts.js';
+import {
+  accountSettingOf,
+  FIRST_ACCOUNT_ID,
+  firstAccountLabel,
+} from '../../src-shared/accounts.js';
 import { doNotDisturbForwardOf } from '../../src-shared/do-not-disturb.js';
 
 export interface AppService {
@@ -205,7 +209,7 @@ export function createAppService({
       doNotDisturb: more.doNotDisturb,
       doNotDisturbForwardTo: doNotDisturbForwardOf(more),
       autoAnswerSeconds: more.autoAnswerSeconds,
-      dtmfMethod: dtmfMethodOf(settings, more.id),
+      dtmfMethod: accountSettingOf(settings, more.id, 'dtmfMethod'),
       failoverServers:
         settings.registrarFailover && isVoipmsServer(more.account.server)
           ? [...VOIPMS_SERVERS]

@@ -283,7 +283,7 @@ export class NatterEngine implements EngineApi {
     },
     sendDtmf: async ({ callId, digits }) => {
       const entry = this.entry(callId);
-      const way = keypadWayOf(this.options.dtmfMethod, entry.media?.carriesTelephoneEvents);
+      const way = this.keypadWayFor(callId);
       if (way === null) {
         throw new EngineFailure('dtmf', 'this call cannot carry keypad tones (no telephone-event)');
       }

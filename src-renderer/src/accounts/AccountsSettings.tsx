@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import {
+  accountSettingOf,
   FIRST_ACCOUNT_ID,
   MAX_AUTO_ANSWER_SECONDS,
   MAX_MORE_ACCOUNTS,
-  voicemailNumberOf,
   type MoreAccount,
 } from '../../../src-shared/accounts.js';
 import {
@@ -216,7 +216,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
             voicemail={
               <AccountVoicemail
                 voicemail={statusOf(more.id)?.voicemail}
-                number={voicemailNumberOf(settings, more.id)}
+                number={accountSettingOf(settings, more.id, 'voicemailNumber')}
               />
             }
           >

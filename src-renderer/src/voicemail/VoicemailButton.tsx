@@ -1,4 +1,4 @@
-import { voicemailNumberOf } from '../../../src-shared/accounts.js';
+import { accountSettingOf } from '../../../src-shared/accounts.js';
 import { voicemailWaiting } from '../../../src-shared/voicemail-words.js';
 import { useAccountRegistered } from '../accounts/AccountChooser.js';
 import { useStore, type Store } from '../state/store.js';
@@ -20,7 +20,7 @@ export function VoicemailButton({ store, accountId }: { store: Store; accountId:
     accounts.findIndex((account) => account.id === accountId),
   );
   const voicemail = mailboxesOf(accounts, reported)[index]?.voicemail ?? null;
-  const number = settings ? voicemailNumberOf(settings, accountId) : null;
+  const number = settings ? accountSettingOf(settings, accountId, 'voicemailNumber') : null;
   const count = voicemail?.newMessages ?? null;
   const waiting = voicemailWaiting(voicemail);
   // With several accounts the label says whose mailbox this is.

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../../src-main/app/app-service.js';
 import { CallHistoryStore } from '../../../src-main/storage/call-history-store.js';
 import { SettingsStore } from '../../../src-main/storage/settings-store.js';
-import { dtmfMethodOf } from '../../../src-shared/accounts.js';
+import { accountSettingOf } from '../../../src-shared/accounts.js';
 import { plainCipher } from '../../support/ciphers.js';
 import { officeAccount } from '../../support/more-account.js';
 
@@ -74,8 +74,8 @@ describe('keypad digits per account', () => {
       dtmfMethod: 'auto' as const,
       moreAccounts: [officeAccount({ dtmfMethod: 'inband' })],
     };
-    expect(dtmfMethodOf(settings, 'first')).toBe('auto');
-    expect(dtmfMethodOf(settings, 'office')).toBe('inband');
-    expect(dtmfMethodOf(settings, 'gone')).toBe('auto');
+    expect(accountSettingOf(settings, 'first', 'dtmfMethod')).toBe('auto');
+    expect(accountSettingOf(settings, 'office', 'dtmfMethod')).toBe('inband');
+    expect(accountSettingOf(settings, 'gone', 'dtmfMethod')).toBe('auto');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingsFromText } from '../../../src-main/storage/settings-store.js';
 import { DEFAULT_SETTINGS, settingsUpdateSchema } from '../../../src-shared/settings.js';
-import { FIRST_ACCOUNT_ID, voicemailNumberOf } from '../../../src-shared/accounts.js';
+import { accountSettingOf, FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
 
 describe('the voicemail number setting', () => {
   it('loads from a settings file written before it existed, as *97', () => {
@@ -42,7 +42,7 @@ describe('the voicemail number setting', () => {
     expect(older?.problem).toBeNull();
     const [loaded] = older?.stored.settings.moreAccounts ?? [];
     expect(loaded?.label).toBe('Office');
-    expect(voicemailNumberOf(older!.stored.settings, 'office')).toBe('*97');
+    expect(accountSettingOf(older!.stored.settings, 'office', 'voicemailNumber')).toBe('*97');
 
     const own = settingsFromText(
       JSON.stringify({
@@ -54,8 +54,8 @@ describe('the voicemail number setting', () => {
         },
       }),
     );
-    expect(voicemailNumberOf(own!.stored.settings, 'office')).toBe('*97#');
-    expect(voicemailNumberOf(own!.stored.settings, FIRST_ACCOUNT_ID)).toBe('*98');
+    expect(accountSettingOf(own!.stored.settings, 'office', 'voicemailNumber')).toBe('*97#');
+    expect(accountSettingOf(own!.stored.settings, FIRST_ACCOUNT_ID, 'voicemailNumber')).toBe('*98');
     expect(
       settingsUpdateSchema.safeParse({ moreAccounts: [{ ...office, voicemailNumber: '*97 x' }] })
         .success,
