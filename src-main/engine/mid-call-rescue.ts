@@ -95,7 +95,12 @@ export class MidCallRescue {
       this.ports.log?.('info', `audio flows both ways again after moving to ${pending.rescue.to}`);
       return;
     }
-    if (verdict) void this.rescue(verdict, sample);
+    if (!verdict) return;
+    // The sampler's timer started it: a failure here has no caller to reach but the log.
+    this.rescue(verdict, sample).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.ports.log?.('warn', `one-way audio: the rescue failed (${reason})`);
+    });
   }
 
   private schedule(): void {

@@ -40,7 +40,11 @@ export class NetworkChangeWatcher {
 
   /** Takes the first look (the baseline) and starts polling. */
   async start(): Promise<void> {
-    this.last = await this.look();
+    try {
+      this.last = await this.look();
+    } catch {
+      // No baseline yet: the first look that works takes it.
+    }
     this.schedule(this.options.pollMs);
   }
 
@@ -52,8 +56,21 @@ export class NetworkChangeWatcher {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.poll(), ms);
+    this.timer = setTimeout(() => void this.pollThenSchedule(), ms);
     this.timer.unref?.();
+  }
+
+  /**
+   * One failed look (an interface list the system would not give, a listener's own fault) must
+   * not end the watch: the next look comes as always.
+   */
+  private async pollThenSchedule(): Promise<void> {
+    try {
+      await this.poll();
+    } catch {
+      // Nothing to report: the next look decides.
+    }
+    this.schedule(this.options.pollMs);
   }
 
   private async poll(): Promise<void> {
@@ -73,7 +90,6 @@ export class NetworkChangeWatcher {
     } else {
       this.last = now;
     }
-    this.schedule(this.options.pollMs);
   }
 
   private async look(): Promise<NetworkSnapshot> {

@@ -278,8 +278,8 @@ class ActivePortMapping implements PortMapping {
         outcome.grant.external.address !== this.external.address ||
         outcome.grant.external.port !== this.external.port;
       this.external = outcome.grant.external;
-      if (moved) for (const listener of this.changedListeners) listener(this.external);
       this.schedule((outcome.grant.lifetimeSeconds * 1000) / 2);
+      if (moved) tellEach(this.changedListeners, this.external);
       return;
     }
     if (outcome.kind === 'refused' || outcome.kind === 'unsupported') {
@@ -299,7 +299,21 @@ class ActivePortMapping implements PortMapping {
   private lose(code: PortMappingLoss['code'], message: string): void {
     this.active = false;
     clearTimeout(this.timer);
-    for (const listener of this.lostListeners) listener({ code, message });
+    tellEach(this.lostListeners, { code, message });
+  }
+}
+
+/**
+ * Tells every listener, each on its own: one that throws must neither keep the others from
+ * hearing nor turn the renewal timer's work into a rejection nobody handles.
+ */
+function tellEach<Value>(listeners: Iterable<(value: Value) => void>, value: Value): void {
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch {
+      // The listener's own fault; the mapping's state is already what it says.
+    }
   }
 }
 

@@ -27,6 +27,8 @@ export class UdpEndpoint {
   private closed = false;
   /** Datagrams dropped because no handler took their kind. */
   droppedDatagrams = 0;
+  /** Errors the socket reported (a failed receive); the socket stays open. */
+  socketErrors = 0;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -35,6 +37,9 @@ export class UdpEndpoint {
     const { address, port } = socket.address();
     this.bound = { address, port };
     socket.on('message', (datagram, rinfo) => this.dispatch(datagram, rinfo));
+    // Counted before any owner listens: an 'error' nobody listens for would throw out of the
+    // socket and end the process, and most owners (the SIP and RTP sockets) have nothing to add.
+    this.events.on('error', () => (this.socketErrors += 1));
     socket.on('error', (error) => this.events.emit('error', error));
     socket.on('close', () => {
       this.closed = true;

@@ -101,9 +101,10 @@ export class IncomingRequestScreen {
         messageSummary: summary.body,
       };
     }
-    // A PRACK belongs to a dialog (RFC 3262 §3); one without a To tag matches none, and sip.js
-    // throws on it out of the socket handler instead of answering 481 as RFC 3261 §12.2.2 says.
-    if (head.method === 'PRACK' && outsideAnyDialog(head)) {
+    // A PRACK acknowledges a reliable provisional response, and we send none (100rel is not
+    // supported), so every PRACK is answered 481 (RFC 3262 §3). sip.js would throw on one out
+    // of the socket handler, inside a dialog ("Unimplemented") as well as outside any.
+    if (head.method === 'PRACK') {
       return {
         action: 'answer',
         status: 481,

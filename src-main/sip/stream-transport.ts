@@ -271,9 +271,24 @@ export class StreamTransport implements Transport {
         if (this.pongTimer) clearTimeout(this.pongTimer);
         this.pongTimer = null;
       } else {
-        this.receiveMessage(socket, item.text, item.bytes);
+        this.receiveContained(socket, item.text, item.bytes);
       }
       if (socket !== this.socket) return;
+    }
+  }
+
+  /**
+   * One message, whatever becomes of it: a throw out of sip.js's handling of a hostile message
+   * would otherwise escape the socket's data listener and end the process, and skip the messages
+   * framed after it. The datagram path has the same guard (UdpEndpoint's dispatch).
+   */
+  private receiveContained(socket: Socket, text: string, bytes: number): void {
+    try {
+      this.receiveMessage(socket, text, bytes);
+    } catch (error) {
+      this.droppedMessages++;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.log?.('warn', `SIP message dropped: handling it failed (${reason})`);
     }
   }
 

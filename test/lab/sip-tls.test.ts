@@ -236,6 +236,48 @@ describeSideBySide('SIP over TCP, and a TLS connection the router drops or forge
     expect(seen.udp.filter((p) => p.src === PUBLIC.router && p.dport === 5060)).toEqual([]);
   }, 90_000);
 
+  it('a PRACK inside an incoming call over TCP is answered 481, and the call goes on to its hang-up', async (test) => {
+    const { good } = labCertificates();
+    const { lab, kamailio } = await tlsLab(test, good);
+    const listening = runNatter(lab, [
+      'listen',
+      '--server',
+      `${PUBLIC.provider}:5060`,
+      '--user',
+      LAB_USER,
+      ...STUN_ARGS,
+      '--transport',
+      'tcp',
+      '--answer',
+      '--seconds',
+      '14',
+      '--json',
+    ]);
+    expect(
+      await waitFor(() => kamailio.location().length > 0, 15_000),
+      kamailio.output().slice(-1500),
+    ).toBe(true);
+    // sip.js throws on an in-dialog PRACK; out of the connection's data handler that would end
+    // the process in the middle of the call.
+    const caller = await startCarrier(lab, 'caller', { scenario: 'kamailio-caller-pracks.xml' });
+    const callerExit = await caller.exited;
+    const run = await listening;
+    expect(callerExit, caller.output().slice(-1500)).toBe(0);
+    const received = caller.messages().filter((m) => m.direction === 'received');
+    expect(received.some((m) => /^SIP\/2\.0 481 [^\r]*\r\n[\s\S]*CSeq: 2 PRACK/.test(m.text))).toBe(
+      true,
+    );
+    expect(received.some((m) => /^SIP\/2\.0 200 [^\r]*\r\n[\s\S]*CSeq: 3 BYE/.test(m.text))).toBe(
+      true,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json as unknown as ListenReportJson;
+    expect(report.calls).toHaveLength(1);
+    expect(report.calls[0]).toMatchObject({ answered: true, transport: 'tcp', oneWayAudio: false });
+    // Audio went on after the PRACK: the 4 s of the call are about 200 packets each way.
+    expect(report.calls[0]!.rtp.received).toBeGreaterThan(150);
+  }, 90_000);
+
   it('the router forgets the connection mid-registration: reconnects and registers again within 5 s', async (test) => {
     const { ca, good } = labCertificates();
     const { lab, kamailio } = await tlsLab(test, good);

@@ -17,6 +17,8 @@ function fakeCall(options: {
   /** Final statuses of successive re-INVITEs; 200 once they run out. */
   statuses?: number[];
   ownsCallId?: boolean;
+  /** Strategies whose reopen throws instead of answering. */
+  reopenThrows?: NatStrategyId[];
 }) {
   let now = 0;
   const timers: Array<{ at: number; run: () => void }> = [];
@@ -38,6 +40,9 @@ function fakeCall(options: {
     available: options.available ?? ['stun', 'turn'],
     reopen: (strategy) => {
       reopens.push(strategy);
+      if (options.reopenThrows?.includes(strategy)) {
+        return Promise.reject(new Error(`${strategy} socket closed`));
+      }
       const address = options.reopened?.[strategy];
       if (address) advertised = address;
       return Promise.resolve(address ?? null);
@@ -65,8 +70,13 @@ function fakeCall(options: {
       return () => timers.splice(timers.indexOf(timer), 1);
     },
   };
-  const rescue = new MidCallRescue(ports);
+  const logs: string[] = [];
+  const rescue = new MidCallRescue({
+    ...ports,
+    log: (level, text) => logs.push(`${level} ${text}`),
+  });
   return {
+    logs,
     media,
     reopens,
     offers,
@@ -219,6 +229,18 @@ describe('MidCallRescue', () => {
       expect(wait).toBeLessThanOrEqual(high + 20);
       expect(call.reports).toHaveLength(1);
     }
+  });
+
+  it('a reopen that throws is logged, rejects nothing unhandled, and the next look tries the next step', async () => {
+    const relayed: MediaAddress = { connection: '203.0.113.50', audioPort: 49152, source: 'turn' };
+    const call = fakeCall({ reopenThrows: ['stun'], reopened: { turn: relayed } });
+    stop = () => call.rescue.stop();
+    call.media.receiving = false;
+    await call.advance(6_000);
+    expect(call.logs).toContain('warn one-way audio: the rescue failed (stun socket closed)');
+    expect(call.reopens).toEqual(['stun', 'turn']);
+    expect(call.offers).toHaveLength(1);
+    expect(call.reports.at(-1)).toMatchObject({ from: 'stun', to: 'turn', recovered: false });
   });
 
   it('a refused re-INVITE is not retried in a storm', async () => {

@@ -92,6 +92,36 @@ describe('NetworkChangeWatcher', () => {
     watcher.stop();
   });
 
+  it('keeps watching through looks that fail and a listener that throws', async () => {
+    const state = { addresses: ['eth0/192.168.50.2'], unreadable: true };
+    const changes: NetworkSnapshot[] = [];
+    const watcher = new NetworkChangeWatcher({
+      server: SERVER,
+      pollMs: 1000,
+      settleMs: 250,
+      onChange: (_before, after) => {
+        changes.push(after);
+        throw new Error('a listener that chokes');
+      },
+      readAddresses: () => {
+        if (state.unreadable) throw new Error('getifaddrs failed');
+        return [...state.addresses];
+      },
+      routeToward: async () => state.addresses[0]?.split('/')[1] ?? null,
+    });
+    // Neither the first look nor the polls that follow may reject: nothing would handle it.
+    await watcher.start();
+    await vi.advanceTimersByTimeAsync(2_500);
+    state.unreadable = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    state.addresses = ['wlan0/192.168.60.2'];
+    await vi.advanceTimersByTimeAsync(1_500);
+    state.addresses = ['eth0/192.168.50.2'];
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(changes.map((after) => after.routeToward)).toEqual(['192.168.60.2', '192.168.50.2']);
+    watcher.stop();
+  });
+
   it('stops polling when stopped', async () => {
     const { state, changes, watcher } = machine(['eth0/192.168.50.2'], '192.168.50.2');
     await watcher.start();

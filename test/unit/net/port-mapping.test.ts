@@ -297,6 +297,20 @@ describe('PortMapping', () => {
     expect(mapping.external).toEqual(moved);
   });
 
+  it('keeps renewing and tells its other owners when one owner throws on a move', async () => {
+    let port = 50000;
+    const router = await fakeRouter((request) => [pcpAnswer(request, { port: port++ })]);
+    const mapping = await ask(router, { lifetimeSeconds: 1 });
+    mapping.onChanged(() => {
+      throw new Error('an owner that chokes');
+    });
+    const moves: unknown[] = [];
+    mapping.onChanged((external) => moves.push(external));
+    await new Promise((resolve) => setTimeout(resolve, 1250));
+    expect(mapping.renewals).toBeGreaterThanOrEqual(2);
+    expect(moves).toContainEqual({ address: '203.0.113.7', port: 50002 });
+  });
+
   it('is lost when the router refuses a renewal', async () => {
     const router = await fakeRouter((request) => [pcpAnswer(request)]);
     const mapping = await ask(router, { lifetimeSeconds: 1 });

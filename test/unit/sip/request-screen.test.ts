@@ -197,11 +197,15 @@ describe('requests refused before sip.js, with the RFC 3261 answer', () => {
     expect(answerTo(extension).passed).toBe(true);
   });
 
-  it('answers a PRACK outside any dialog 481 itself: sip.js throws on one', () => {
-    expect(answerTo(request({ method: 'PRACK' }))).toEqual({
-      status: 'SIP/2.0 481 Call/Transaction Does Not Exist',
-      passed: false,
+  it('answers every PRACK 481 itself, in a dialog or outside any: we send no reliable 1xx and sip.js throws on one', () => {
+    const refused = { status: 'SIP/2.0 481 Call/Transaction Does Not Exist', passed: false };
+    expect(answerTo(request({ method: 'PRACK' }))).toEqual(refused);
+    const inDialog = request({
+      method: 'PRACK',
+      drop: ['To'],
+      extra: [`To: <sip:${USER}@198.51.100.10>;tag=ours`, 'RAck: 1 1 INVITE'],
     });
+    expect(answerTo(inDialog)).toEqual(refused);
   });
 
   it('keeps an OPTIONS with Max-Forwards 0: its target may answer it (RFC 3261 §16.3)', () => {
