@@ -138,6 +138,12 @@ function findFault(
     // RFC 3261 §18.3: a datagram that holds less than its Content-Length says is refused.
     return { status: 400, reason: 'Content-Length Mismatch' };
   }
+  // RFC 3261 §20.15: a body must say its Content-Type. sip.js throws on one that does not (its
+  // body reader cannot tell the disposition), out of the socket handler, answering nothing.
+  const bodyBytes = contentLength[0] === undefined ? head.bodyBytes : Number(contentLength[0]);
+  if (bodyBytes > 0 && headerCount(head, 'content-type') === 0) {
+    return { status: 400, reason: 'Missing Content-Type' };
+  }
   const expires = headerValue(head, 'expires');
   if (expires !== undefined && !/^\d+$/.test(expires)) {
     return { status: 400, reason: 'Invalid Expires' };

@@ -1,6 +1,7 @@
 import type { FuzzTarget } from '../fuzz-target.js';
 import { historyFileTarget, ipcTarget, settingsFileTarget } from './app-targets.js';
 import { addressBookTarget } from './contacts-targets.js';
+import { sipDialogTarget } from './dialog-targets.js';
 import { dtmfTarget, rtcpTarget, rtpTarget, sdpTarget } from './media-targets.js';
 import { stunCodecTarget, turnCodecTarget } from './net-targets.js';
 import { messageSummaryTarget } from './message-summary-targets.js';
@@ -12,6 +13,7 @@ import { channelDataTarget, turnClientTarget } from './turn-targets.js';
 /** Every fuzz target, by the name FUZZ_ONLY and the regression files use. */
 export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
   sipTarget,
+  sipDialogTarget,
   sipDigestTarget,
   sipStreamTarget,
   sdpTarget,

@@ -9,6 +9,7 @@ import { fuzzEach } from './fuzz-each.js';
 describe('fuzzing the network parsers', () => {
   fuzzEach([
     'sip',
+    'sip-dialog',
     'sip-digest',
     'sip-stream',
     'sdp',

@@ -165,6 +165,16 @@ describe('requests refused before sip.js, with the RFC 3261 answer', () => {
     expect(answerTo(text).status).toBe('SIP/2.0 400 Content-Length Mismatch');
   });
 
+  it('answers a body without its Content-Type with 400 naming it: sip.js throws on one', () => {
+    expect(answerTo(request({ method: 'INFO', body: 'hello' })).status).toBe(
+      'SIP/2.0 400 Missing Content-Type',
+    );
+    const typed = request({ method: 'INFO', body: 'hello', extra: ['c: text/plain'] });
+    expect(answerTo(typed).passed).toBe(true);
+    // No body, no type needed; a Content-Length of 0 says there is none to read.
+    expect(answerTo(request({ method: 'INFO' })).passed).toBe(true);
+  });
+
   it('answers a request too large for any call setup with 513', () => {
     const text = request({ extra: [`X-Padding: ${'p'.repeat(40_000)}`] });
     expect(answerTo(text).status).toBe('SIP/2.0 513 Message Too Large');
