@@ -39,9 +39,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /**
  * Returns null for anything sip.js cannot parse or that lacks a Via branch or CSeq, for a request
  * whose Request-URI sip.js cannot read, for a Content-Length that cuts a character in two, for a
- * CSeq number of 2^31 or more, and for a message whose header section is larger than
- * {@link MAX_HEADER_LINES} lines or {@link MAX_HEADER_BYTES} characters, or without a Via that
- * names a branch or a CSeq that starts with a number, neither of which is ever parsed.
+ * CSeq number of 2^31 or more, for a response with a body but no Content-Type, and for a message
+ * whose header section is larger than {@link MAX_HEADER_LINES} lines or {@link MAX_HEADER_BYTES}
+ * characters, or without a Via that names a branch or a CSeq that starts with a number, neither
+ * of which is ever parsed.
  */
 export function viewSipMessage(text: string): SipMessageView | null {
   if (!worthParsing(text)) return null;
@@ -69,6 +70,10 @@ export function viewSipMessage(text: string): SipMessageView | null {
   if (!Number.isInteger(message.cseq) || message.cseq < 0 || message.cseq > MAX_CSEQ) return null;
   const rport = via.rport === undefined || via.rport === '' ? undefined : Number(via.rport);
   const isResponse = message instanceof Core.IncomingResponseMessage;
+  // RFC 3261 §20.15: a body names its Content-Type. sip.js cannot tell the disposition of one
+  // that does not and throws reading it (an answer to our INVITE); a request gets 400 from the
+  // screen, a response has nobody to answer and is dropped as unreadable.
+  if (isResponse && message.body && !message.hasHeader('content-type')) return null;
   return {
     kind: isResponse ? 'response' : 'request',
     method: isResponse ? cseqHeader.method : (message as Core.IncomingRequestMessage).method,

@@ -5,9 +5,13 @@
  * dialog (its Call-ID and tags, or one of them wrong), of any method, with the headers and
  * bodies in-dialog requests carry (RAck, Event, Refer-To, Replaces, Session-Expires, SDP,
  * dtmf-relay), then damaged line by line. A call the input ended is replaced by a new one.
+ *
+ * `sip-call-out` is the other side: the user agent places a call, and each input is what a
+ * provider sends back, mostly a response to that INVITE (provisional, forked with several To
+ * tags, final, challenged, with or without SDP), now and then a request in the dialog it made.
  */
 import fc from 'fast-check';
-import { SessionState, UserAgent, type Invitation, type Session } from 'sip.js';
+import { Inviter, SessionState, UserAgent, type Invitation, type Session } from 'sip.js';
 import type { TransportAddress } from '../../../src-shared/domain.js';
 import { classifyPacket, type PacketKind } from '../../../src-main/net/packet-kind.js';
 import type { DatagramHandler, UdpEndpoint } from '../../../src-main/net/udp-endpoint.js';
@@ -313,5 +317,225 @@ export const sipDialogTarget: FuzzTarget<string> = {
     check(answers <= 4, `${answers} datagrams sent in answer to one request in a call`);
   },
   dispose: disposeDialogPhone,
+  ...textCodec,
+};
+
+/** Stand-ins for the outgoing INVITE's identity, filled in at execution. */
+const OUR_BRANCH = '{invite-branch}';
+const OUR_FROM_TAG = '{our-from-tag}';
+const INVITE_CSEQ = '{invite-cseq}';
+
+/** A response to our INVITE, or a request in the dialog it made: what a provider sends back. */
+export const outgoingCallMessage = fc.oneof(
+  { weight: 3, arbitrary: responseToOurInvite() },
+  { weight: 1, arbitrary: inDialogRequest },
+);
+
+/** The value that matches the call nine times in ten, else one of the wrong ones. */
+function mostly(right: string, ...wrong: string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 9, arbitrary: fc.constant(right) },
+    { weight: 1, arbitrary: fc.constantFrom(...wrong) },
+  );
+}
+
+function responseToOurInvite(): fc.Arbitrary<string> {
+  return fc
+    .record({
+      status: fc.constantFrom(
+        '100 Trying',
+        '180 Ringing',
+        '181 Call Is Being Forwarded',
+        '183 Session Progress',
+        '199 Early Dialog Terminated',
+        '200 OK',
+        '202 Accepted',
+        '302 Moved Temporarily',
+        '401 Unauthorized',
+        '407 Proxy Authentication Required',
+        '422 Session Interval Too Small',
+        '480 Temporarily Unavailable',
+        '486 Busy Here',
+        '488 Not Acceptable Here',
+        '491 Request Pending',
+        '503 Service Unavailable',
+        '603 Decline',
+        '699 Whatever',
+      ),
+      branch: mostly(OUR_BRANCH, 'z9hG4bKsomeoneelse'),
+      fromTag: mostly(OUR_FROM_TAG, 'not-ours', ''),
+      // Forking: each provider leg answers with its own tag.
+      toTag: fc.constantFrom('', 'leg1', 'leg1', 'leg2', 'leg3'),
+      cseq: mostly(INVITE_CSEQ, '2', '4294967295'),
+      cseqMethod: mostly('INVITE', 'BYE', 'CANCEL'),
+      callId: mostly(CALL_ID, 'another-call@198.51.100.10'),
+      contact: fc.constantFrom(
+        'Contact: <sip:4443@198.51.100.10:5060>',
+        'Contact: <sip:4443@198.51.100.10:5060>;expires=60',
+        'Contact: <sips:4443@198.51.100.10>',
+        'Contact: <tel:+15145550100>',
+        'Contact: *',
+        '',
+      ),
+      extra: fc.subarray([
+        'Record-Route: <sip:198.51.100.10;lr>',
+        'Record-Route: <sip:198.51.100.10;lr>, <sip:198.51.100.11;lr;ftag=x>',
+        'Record-Route: garbage',
+        'Require: 100rel',
+        'RSeq: 1',
+        'RSeq: 4294967296',
+        'Session-Expires: 90;refresher=uas',
+        'Min-SE: 1800',
+        'WWW-Authenticate: Digest realm="voip.ms", nonce="abc", algorithm=MD5, qop="auth"',
+        'Proxy-Authenticate: Digest realm="voip.ms", nonce="abc", stale=true',
+        'Retry-After: 99999999999',
+        'Reason: Q.850;cause=16',
+        'Allow: INVITE, ACK, CANCEL, BYE, REFER',
+        'Supported: replaces',
+      ]),
+      body,
+    })
+    .map((response) =>
+      [
+        `SIP/2.0 ${response.status}`,
+        // The sent-by sip.js wrote, no port: it drops a response whose Via names another.
+        `Via: SIP/2.0/UDP 203.0.113.7;rport=5060;received=203.0.113.7;branch=${response.branch}`,
+        `From: <sip:${USER}@198.51.100.10>${response.fromTag ? `;tag=${response.fromTag}` : ''}`,
+        `To: <sip:4443@198.51.100.10>${response.toTag ? `;tag=${response.toTag}` : ''}`,
+        `Call-ID: ${response.callId}`,
+        `CSeq: ${response.cseq} ${response.cseqMethod}`,
+        response.contact,
+        ...response.extra,
+        ...(response.body.type ? [`Content-Type: ${response.body.type}`] : []),
+        `Content-Length: ${Buffer.byteLength(response.body.text)}`,
+        '',
+        response.body.text,
+      ]
+        .filter((line, index, lines) => line !== '' || index >= lines.length - 2)
+        .join('\r\n'),
+    );
+}
+
+interface OutgoingCall {
+  session: Session;
+  callId: string;
+  fromTag: string;
+  branch: string;
+  cseq: string;
+}
+
+interface CallingPhone {
+  socket: DialogSocket;
+  userAgent: UserAgent;
+  call: OutgoingCall | null;
+  uses: number;
+}
+
+let callingPhone: CallingPhone | null = null;
+
+async function newCallingPhone(): Promise<CallingPhone> {
+  const socket = new DialogSocket();
+  const userAgent = new UserAgent({
+    uri: UserAgent.makeURI(`sip:${USER}@198.51.100.10`),
+    authorizationUsername: USER,
+    authorizationPassword: 'fuzz-password',
+    viaHost: '203.0.113.7',
+    contactName: USER,
+    logBuiltinEnabled: false,
+    logLevel: 'error',
+    transportConstructor: class extends UdpTransport {
+      constructor(logger: unknown) {
+        super(logger, { endpoint: socket, server: SERVER, localUser: USER });
+      }
+    },
+    sessionDescriptionHandlerFactory: () => ({
+      close: () => undefined,
+      getDescription: async () => ({ body: SDP, contentType: 'application/sdp' }),
+      hasDescription: (contentType: string) => contentType === 'application/sdp',
+      setDescription: async (description: string) => {
+        if (!description.startsWith('v=0')) throw new Error('not SDP');
+      },
+      sendDtmf: () => true,
+    }),
+  });
+  await userAgent.start();
+  return { socket, userAgent, call: null, uses: 0 };
+}
+
+/** Sends a new INVITE, as the engine's outgoing call does, and reads back its identity. */
+async function placeOutgoingCall(current: CallingPhone): Promise<OutgoingCall> {
+  const target = UserAgent.makeURI('sip:4443@198.51.100.10');
+  if (!target) throw new Error('bad fuzz URI');
+  const session = new Inviter(current.userAgent, target);
+  session.delegate = {
+    onInfo: (info) => void info.accept().catch(() => undefined),
+    onRefer: (referral) => void referral.reject().catch(() => undefined),
+  };
+  session.invite({}).catch(() => undefined);
+  await ticks(3);
+  const invite = [...current.socket.sent].reverse().find((text) => text.startsWith('INVITE '));
+  const field = (pattern: RegExp) => (invite ? pattern.exec(invite)?.[1] : undefined);
+  const callId = field(/^Call-ID: (\S+)/im);
+  const fromTag = field(/^From:.*;tag=([^;\s]+)/im);
+  const branch = field(/^Via:.*;branch=([^;\s]+)/im);
+  const cseq = field(/^CSeq: (\d+) INVITE/im);
+  if (!callId || !fromTag || !branch || !cseq) throw new Error('the fuzz INVITE was not sent');
+  return { session, callId, fromTag, branch, cseq };
+}
+
+async function currentOutgoingCall(): Promise<{ current: CallingPhone; call: OutgoingCall }> {
+  if (!callingPhone || callingPhone.uses++ >= USES_PER_PHONE) {
+    await disposeCallingPhone();
+    callingPhone = await newCallingPhone();
+  }
+  const current = callingPhone;
+  if (!current.call || current.call.session.state === SessionState.Terminated) {
+    current.call = await placeOutgoingCall(current);
+  }
+  return { current, call: current.call };
+}
+
+export async function disposeCallingPhone(): Promise<void> {
+  const current = callingPhone;
+  callingPhone = null;
+  if (current) {
+    await Promise.race([
+      current.userAgent.stop().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 300)),
+    ]);
+  }
+}
+
+export const sipCallOutTarget: FuzzTarget<string> = {
+  name: 'sip-call-out',
+  contract:
+    'any response to an outgoing INVITE (provisional, forked with several To tags, final, ' +
+    'challenged, with or without SDP) or request in the dialogs it made, damaged line by line, ' +
+    'goes through UdpTransport into the running sip.js user agent without an exception reaching ' +
+    'the socket, and gets at most a few datagrams in answer',
+  modules: [
+    'src-main/sip/udp-transport.ts',
+    'src-main/sip/sip-message-view.ts',
+    'src-main/sip/client-transactions.ts',
+  ],
+  async: true,
+  input: () => mutatedText(outgoingCallMessage),
+  async execute(text) {
+    const { current, call } = await currentOutgoingCall();
+    const message = text
+      .replaceAll(OUR_BRANCH, call.branch)
+      .replaceAll(OUR_FROM_TAG, call.fromTag)
+      .replaceAll(INVITE_CSEQ, call.cseq)
+      .replaceAll(CALL_ID, call.callId)
+      // A request in the dialog comes from the far end: its tags are the other way round.
+      .replaceAll(CALLER_TAG, 'leg1')
+      .replaceAll(OUR_TAG, call.fromTag);
+    const before = current.socket.sentCount;
+    current.socket.deliver(message);
+    await ticks(3);
+    const answers = current.socket.sentCount - before;
+    check(answers <= 4, `${answers} datagrams sent in answer to one message of a call`);
+  },
+  dispose: disposeCallingPhone,
   ...textCodec,
 };

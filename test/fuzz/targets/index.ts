@@ -1,7 +1,7 @@
 import type { FuzzTarget } from '../fuzz-target.js';
 import { historyFileTarget, ipcTarget, settingsFileTarget } from './app-targets.js';
 import { addressBookTarget } from './contacts-targets.js';
-import { sipDialogTarget } from './dialog-targets.js';
+import { sipCallOutTarget, sipDialogTarget } from './dialog-targets.js';
 import { dtmfTarget, rtcpTarget, rtpTarget, sdpTarget } from './media-targets.js';
 import { stunCodecTarget, turnCodecTarget } from './net-targets.js';
 import { messageSummaryTarget } from './message-summary-targets.js';
@@ -14,6 +14,7 @@ import { channelDataTarget, turnClientTarget } from './turn-targets.js';
 export const FUZZ_TARGETS: ReadonlyArray<FuzzTarget<never>> = [
   sipTarget,
   sipDialogTarget,
+  sipCallOutTarget,
   sipDigestTarget,
   sipStreamTarget,
   sdpTarget,

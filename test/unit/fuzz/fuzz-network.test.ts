@@ -10,6 +10,7 @@ describe('fuzzing the network parsers', () => {
   fuzzEach([
     'sip',
     'sip-dialog',
+    'sip-call-out',
     'sip-digest',
     'sip-stream',
     'sdp',
