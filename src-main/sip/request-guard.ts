@@ -140,8 +140,9 @@ function findFault(
   }
   // RFC 3261 §20.15: a body must say its Content-Type. sip.js throws on one that does not (its
   // body reader cannot tell the disposition), out of the socket handler, answering nothing.
-  const bodyBytes = contentLength[0] === undefined ? head.bodyBytes : Number(contentLength[0]);
-  if (bodyBytes > 0 && headerCount(head, 'content-type') === 0) {
+  // Without a Content-Length (UDP allows it), a stray line end after the headers is no body.
+  const hasBody = contentLength[0] === undefined ? !head.bodyIsBlank : Number(contentLength[0]) > 0;
+  if (hasBody && headerCount(head, 'content-type') === 0) {
     return { status: 400, reason: 'Missing Content-Type' };
   }
   const expires = headerValue(head, 'expires');

@@ -15,6 +15,8 @@ export interface SipRequestHead {
   headers: SipHeaderField[];
   /** Bytes after the blank line (the body as received, perhaps cut by the datagram). */
   bodyBytes: number;
+  /** Nothing but whitespace after the blank line: a stray line end, not a body. */
+  bodyIsBlank: boolean;
 }
 
 export interface SipHeaderField {
@@ -81,8 +83,10 @@ export function readRequestHead(text: string): SipRequestHead | null {
     }
     at = line.next;
   }
-  const bodyBytes = end.found ? Buffer.byteLength(text.slice(end.index + end.length), 'utf8') : 0;
-  return { method, requestUri, version, malformedStartLine, headers, bodyBytes };
+  const body = end.found ? text.slice(end.index + end.length) : '';
+  const bodyBytes = Buffer.byteLength(body, 'utf8');
+  const bodyIsBlank = body.trim() === '';
+  return { method, requestUri, version, malformedStartLine, headers, bodyBytes, bodyIsBlank };
 }
 
 const SPACE = 0x20;

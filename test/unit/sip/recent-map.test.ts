@@ -79,6 +79,7 @@ describe('readRequestHead', () => {
       version: 'SIP/2.0',
       malformedStartLine: false,
       bodyBytes: 4,
+      bodyIsBlank: false,
     });
     expect(head?.headers).toEqual([
       { name: 'via', value: 'SIP/2.0/UDP h;branch=z9hG4bK1' },

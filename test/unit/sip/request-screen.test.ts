@@ -173,6 +173,14 @@ describe('requests refused before sip.js, with the RFC 3261 answer', () => {
     expect(answerTo(typed).passed).toBe(true);
     // No body, no type needed; a Content-Length of 0 says there is none to read.
     expect(answerTo(request({ method: 'INFO' })).passed).toBe(true);
+    // Without a Content-Length (UDP allows it) a stray line end is no body.
+    const strayLineEnd = request({ method: 'BYE' }).replace('Content-Length: 0\r\n', '') + '\r\n';
+    expect(answerTo(strayLineEnd).passed).toBe(true);
+    const untypedWithoutLength = request({ method: 'INFO', body: 'Signal=5' }).replace(
+      /Content-Length: \d+\r\n/,
+      '',
+    );
+    expect(answerTo(untypedWithoutLength).status).toBe('SIP/2.0 400 Missing Content-Type');
   });
 
   it('answers a request too large for any call setup with 513', () => {
