@@ -45,7 +45,9 @@ export function HistoryView({
   const accounts = useStore(store, (s) => s.accounts);
   const [confirming, setConfirming] = useState(false);
   const [cleared, setCleared] = useState(false);
-  const [shown, setShown] = useState<HistoryShown>('all');
+  // Opened for a request (a missed-call notification), the first paint already shows what it
+  // asked for; the effect below takes a request that comes while the page is open.
+  const [shown, setShown] = useState<HistoryShown>(request?.shown ?? 'all');
   const [query, setQuery] = useState('');
   const [removedWords, setRemovedWords] = useState<string | null>(null);
   // After a Remove, the focus goes to the row that took its place, not to the top of the page.
