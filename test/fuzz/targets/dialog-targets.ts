@@ -13,11 +13,10 @@
 import fc from 'fast-check';
 import { Inviter, SessionState, UserAgent, type Invitation, type Session } from 'sip.js';
 import type { TransportAddress } from '../../../src-shared/domain.js';
-import { classifyPacket, type PacketKind } from '../../../src-main/net/packet-kind.js';
-import type { DatagramHandler, UdpEndpoint } from '../../../src-main/net/udp-endpoint.js';
 import { UdpTransport } from '../../../src-main/sip/udp-transport.js';
-import { check, mustNotThrow, textCodec, type FuzzTarget } from '../fuzz-target.js';
+import { check, textCodec, type FuzzTarget } from '../fuzz-target.js';
 import { mutatedText } from '../mutate.js';
+import { SipSocket, stopWithin300Ms } from './sip-targets.js';
 
 const SERVER: TransportAddress = { address: '198.51.100.10', port: 5060 };
 const USER = '123456_home';
@@ -124,44 +123,6 @@ export const inDialogRequest = fc
       .join('\r\n'),
   );
 
-/** The SIP socket, keeping what the user agent sent: the 200 OK names our dialog's tag. */
-class DialogSocket implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'> {
-  isClosed = false;
-  /** The last few datagrams sent; `sentCount` counts them all. */
-  readonly sent: string[] = [];
-  sentCount = 0;
-  private readonly handlers = new Map<PacketKind, Set<DatagramHandler>>();
-
-  on(kind: PacketKind, handler: DatagramHandler): () => void {
-    const set = this.handlers.get(kind) ?? new Set<DatagramHandler>();
-    this.handlers.set(kind, set);
-    set.add(handler);
-    return () => set.delete(handler);
-  }
-
-  onClose(): () => void {
-    return () => undefined;
-  }
-
-  send(datagram: Uint8Array | string): Promise<void> {
-    this.sentCount += 1;
-    this.sent.push(typeof datagram === 'string' ? datagram : Buffer.from(datagram).toString());
-    // Only the last few matter; a long run must not keep every answer.
-    if (this.sent.length > 64) this.sent.splice(0, this.sent.length - 64);
-    return Promise.resolve();
-  }
-
-  deliver(text: string): void {
-    const datagram = Buffer.from(text, 'utf8');
-    const kind = classifyPacket(datagram, 'sip');
-    for (const handler of [...(this.handlers.get(kind) ?? [])]) {
-      mustNotThrow('the SIP socket handler (UdpTransport → sip.js, in a call)', () =>
-        handler(datagram, SERVER),
-      );
-    }
-  }
-}
-
 interface LiveCall {
   session: Session;
   callId: string;
@@ -170,7 +131,7 @@ interface LiveCall {
 }
 
 interface Phone {
-  socket: DialogSocket;
+  socket: SipSocket;
   userAgent: UserAgent;
   invitations: Invitation[];
   call: LiveCall | null;
@@ -186,11 +147,18 @@ const ticks = async (count: number) => {
   for (let tick = 0; tick < count; tick++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-async function newPhone(): Promise<Phone> {
-  const socket = new DialogSocket();
-  const invitations: Invitation[] = [];
+/**
+ * A started user agent on `socket`, as the engine's: the fake media handler takes any offer that
+ * looks like SDP at all (media is not what is fuzzed here).
+ */
+async function startUserAgent(
+  socket: SipSocket,
+  onInvite?: (invitation: Invitation) => void,
+): Promise<UserAgent> {
   const userAgent = new UserAgent({
     uri: UserAgent.makeURI(`sip:${USER}@198.51.100.10`),
+    authorizationUsername: USER,
+    authorizationPassword: 'fuzz-password',
     viaHost: '203.0.113.7',
     contactName: USER,
     sendInitialProvisionalResponse: false,
@@ -201,7 +169,6 @@ async function newPhone(): Promise<Phone> {
         super(logger, { endpoint: socket, server: SERVER, localUser: USER });
       }
     },
-    // Media is not what is fuzzed here: an offer is taken when it looks like SDP at all.
     sessionDescriptionHandlerFactory: () => ({
       close: () => undefined,
       getDescription: async () => ({ body: SDP, contentType: 'application/sdp' }),
@@ -211,19 +178,28 @@ async function newPhone(): Promise<Phone> {
       },
       sendDtmf: () => true,
     }),
-    delegate: {
-      onInvite: (invitation) => {
-        invitations.push(invitation);
-        // As the engine does: keypad INFO is taken, a transfer request is refused.
-        invitation.delegate = {
-          onInfo: (info) => void info.accept().catch(() => undefined),
-          onRefer: (referral) => void referral.reject().catch(() => undefined),
-        };
-        invitation.accept().catch(() => undefined);
-      },
-    },
+    ...(onInvite ? { delegate: { onInvite } } : {}),
   });
   await userAgent.start();
+  return userAgent;
+}
+
+/** As the engine does: keypad INFO is taken, a transfer request is refused. */
+function answerInCallRequestsAsTheEngine(session: Session): void {
+  session.delegate = {
+    onInfo: (info) => void info.accept().catch(() => undefined),
+    onRefer: (referral) => void referral.reject().catch(() => undefined),
+  };
+}
+
+async function newPhone(): Promise<Phone> {
+  const socket = new SipSocket();
+  const invitations: Invitation[] = [];
+  const userAgent = await startUserAgent(socket, (invitation) => {
+    invitations.push(invitation);
+    answerInCallRequestsAsTheEngine(invitation);
+    invitation.accept().catch(() => undefined);
+  });
   return { socket, userAgent, invitations, call: null, uses: 0, calls: 0 };
 }
 
@@ -242,25 +218,23 @@ async function placeCall(current: Phone): Promise<LiveCall> {
     `CSeq: ${cseq} ${method}`,
     'Contact: <sip:15145550100@198.51.100.10:5060>',
   ];
-  current.socket.deliver(
-    [
-      ...head('INVITE', 1, `inv${current.calls}`),
-      'Content-Type: application/sdp',
-      `Content-Length: ${SDP.length}`,
-      '',
-      SDP,
-    ].join('\r\n'),
-  );
+  const deliver = (lines: string[]) =>
+    current.socket.deliver(Buffer.from(lines.join('\r\n')), SERVER);
+  deliver([
+    ...head('INVITE', 1, `inv${current.calls}`),
+    'Content-Type: application/sdp',
+    `Content-Length: ${SDP.length}`,
+    '',
+    SDP,
+  ]);
   await ticks(4);
-  const ok = current.socket.sent.find(
+  const ok = current.socket.lastSent.find(
     (text) => text.startsWith('SIP/2.0 200') && text.includes(`Call-ID: ${callId}`),
   );
   const ourTag = ok ? /^To:.*;tag=([^;\s]+)/im.exec(ok)?.[1] : undefined;
   const session = current.invitations.at(-1);
   if (!ourTag || !session) throw new Error('the fuzz call was not answered');
-  current.socket.deliver(
-    [...head('ACK', 1, `ack${current.calls}`, ourTag), 'Content-Length: 0', '', ''].join('\r\n'),
-  );
+  deliver([...head('ACK', 1, `ack${current.calls}`, ourTag), 'Content-Length: 0', '', '']);
   await ticks(2);
   if (session.state !== SessionState.Established) throw new Error('the fuzz call did not start');
   return { session, callId, callerTag, ourTag };
@@ -281,14 +255,7 @@ async function currentCall(): Promise<{ current: Phone; call: LiveCall }> {
 export async function disposeDialogPhone(): Promise<void> {
   const current = phone;
   phone = null;
-  // Bounded as the engine bounds it (SipAccount.stop): sip.js's stop waits on every session, and
-  // one left mid-transaction by an input (a re-INVITE's 200 OK awaiting its ACK) never ends.
-  if (current) {
-    await Promise.race([
-      current.userAgent.stop().catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 300)),
-    ]);
-  }
+  if (current) await stopWithin300Ms(current.userAgent);
 }
 
 export const sipDialogTarget: FuzzTarget<string> = {
@@ -310,10 +277,10 @@ export const sipDialogTarget: FuzzTarget<string> = {
       .replaceAll(CALL_ID, call.callId)
       .replaceAll(CALLER_TAG, call.callerTag)
       .replaceAll(OUR_TAG, call.ourTag);
-    const before = current.socket.sentCount;
-    current.socket.deliver(request);
+    const before = current.socket.sent;
+    current.socket.deliver(Buffer.from(request), SERVER);
     await ticks(3);
-    const answers = current.socket.sentCount - before;
+    const answers = current.socket.sent - before;
     check(answers <= 4, `${answers} datagrams sent in answer to one request in a call`);
   },
   dispose: disposeDialogPhone,
@@ -425,7 +392,7 @@ interface OutgoingCall {
 }
 
 interface CallingPhone {
-  socket: DialogSocket;
+  socket: SipSocket;
   userAgent: UserAgent;
   call: OutgoingCall | null;
   uses: number;
@@ -434,32 +401,8 @@ interface CallingPhone {
 let callingPhone: CallingPhone | null = null;
 
 async function newCallingPhone(): Promise<CallingPhone> {
-  const socket = new DialogSocket();
-  const userAgent = new UserAgent({
-    uri: UserAgent.makeURI(`sip:${USER}@198.51.100.10`),
-    authorizationUsername: USER,
-    authorizationPassword: 'fuzz-password',
-    viaHost: '203.0.113.7',
-    contactName: USER,
-    logBuiltinEnabled: false,
-    logLevel: 'error',
-    transportConstructor: class extends UdpTransport {
-      constructor(logger: unknown) {
-        super(logger, { endpoint: socket, server: SERVER, localUser: USER });
-      }
-    },
-    sessionDescriptionHandlerFactory: () => ({
-      close: () => undefined,
-      getDescription: async () => ({ body: SDP, contentType: 'application/sdp' }),
-      hasDescription: (contentType: string) => contentType === 'application/sdp',
-      setDescription: async (description: string) => {
-        if (!description.startsWith('v=0')) throw new Error('not SDP');
-      },
-      sendDtmf: () => true,
-    }),
-  });
-  await userAgent.start();
-  return { socket, userAgent, call: null, uses: 0 };
+  const socket = new SipSocket();
+  return { socket, userAgent: await startUserAgent(socket), call: null, uses: 0 };
 }
 
 /** Sends a new INVITE, as the engine's outgoing call does, and reads back its identity. */
@@ -467,13 +410,10 @@ async function placeOutgoingCall(current: CallingPhone): Promise<OutgoingCall> {
   const target = UserAgent.makeURI('sip:4443@198.51.100.10');
   if (!target) throw new Error('bad fuzz URI');
   const session = new Inviter(current.userAgent, target);
-  session.delegate = {
-    onInfo: (info) => void info.accept().catch(() => undefined),
-    onRefer: (referral) => void referral.reject().catch(() => undefined),
-  };
+  answerInCallRequestsAsTheEngine(session);
   session.invite({}).catch(() => undefined);
   await ticks(3);
-  const invite = [...current.socket.sent].reverse().find((text) => text.startsWith('INVITE '));
+  const invite = [...current.socket.lastSent].reverse().find((text) => text.startsWith('INVITE '));
   const field = (pattern: RegExp) => (invite ? pattern.exec(invite)?.[1] : undefined);
   const callId = field(/^Call-ID: (\S+)/im);
   const fromTag = field(/^From:.*;tag=([^;\s]+)/im);
@@ -498,12 +438,7 @@ async function currentOutgoingCall(): Promise<{ current: CallingPhone; call: Out
 export async function disposeCallingPhone(): Promise<void> {
   const current = callingPhone;
   callingPhone = null;
-  if (current) {
-    await Promise.race([
-      current.userAgent.stop().catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 300)),
-    ]);
-  }
+  if (current) await stopWithin300Ms(current.userAgent);
 }
 
 export const sipCallOutTarget: FuzzTarget<string> = {
@@ -530,10 +465,10 @@ export const sipCallOutTarget: FuzzTarget<string> = {
       // A request in the dialog comes from the far end: its tags are the other way round.
       .replaceAll(CALLER_TAG, 'leg1')
       .replaceAll(OUR_TAG, call.fromTag);
-    const before = current.socket.sentCount;
-    current.socket.deliver(message);
+    const before = current.socket.sent;
+    current.socket.deliver(Buffer.from(message), SERVER);
     await ticks(3);
-    const answers = current.socket.sentCount - before;
+    const answers = current.socket.sent - before;
     check(answers <= 4, `${answers} datagrams sent in answer to one message of a call`);
   },
   dispose: disposeCallingPhone,

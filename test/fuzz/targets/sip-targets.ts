@@ -200,10 +200,14 @@ export const sipResponse = fc
     ),
   );
 
-/** The SIP socket as sip.js's user agent sees it through our transport. */
-class SipSocket implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'> {
+/**
+ * The SIP socket as sip.js's user agent sees it through our transport: what it sends is counted,
+ * and the last few kept (an answer names the dialog's tag).
+ */
+export class SipSocket implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClosed'> {
   isClosed = false;
   sent = 0;
+  readonly lastSent: string[] = [];
   private readonly handlers = new Map<PacketKind, Set<DatagramHandler>>();
 
   on(kind: PacketKind, handler: DatagramHandler): () => void {
@@ -217,8 +221,11 @@ class SipSocket implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClos
     return () => undefined;
   }
 
-  send(): Promise<void> {
+  send(datagram: Uint8Array | string): Promise<void> {
     this.sent++;
+    this.lastSent.push(typeof datagram === 'string' ? datagram : Buffer.from(datagram).toString());
+    // A long run must not keep every answer.
+    if (this.lastSent.length > 64) this.lastSent.splice(0, this.lastSent.length - 64);
     return Promise.resolve();
   }
 
@@ -228,6 +235,17 @@ class SipSocket implements Pick<UdpEndpoint, 'on' | 'onClose' | 'send' | 'isClos
       mustNotThrow('the SIP socket handler (UdpTransport → sip.js)', () => handler(datagram, from));
     }
   }
+}
+
+/**
+ * Stops a user agent within 300 ms, as the engine does (SipAccount.stop): sip.js's stop waits on
+ * every session, and one an input left mid-transaction (a 200 OK awaiting its ACK) never ends.
+ */
+export async function stopWithin300Ms(userAgent: UserAgent): Promise<void> {
+  await Promise.race([
+    userAgent.stop().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 300)),
+  ]);
 }
 
 interface Phone {
