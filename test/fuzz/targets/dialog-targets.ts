@@ -12,14 +12,11 @@
  */
 import fc from 'fast-check';
 import { Inviter, SessionState, UserAgent, type Invitation, type Session } from 'sip.js';
-import type { TransportAddress } from '../../../src-shared/domain.js';
 import { UdpTransport } from '../../../src-main/sip/udp-transport.js';
 import { check, textCodec, type FuzzTarget } from '../fuzz-target.js';
 import { mutatedText } from '../mutate.js';
-import { SipSocket, stopWithin300Ms } from './sip-targets.js';
+import { SERVER, SipSocket, stopWithin300Ms, USER } from './sip-targets.js';
 
-const SERVER: TransportAddress = { address: '198.51.100.10', port: 5060 };
-const USER = '123456_home';
 /** Stand-ins in the input's text for the live call's identity, filled in at execution. */
 const CALL_ID = '{call-id}';
 const CALLER_TAG = '{caller-tag}';
@@ -90,6 +87,32 @@ const body = fc.constantFrom(
   { type: 'application/sdp', text: 'garbage body' },
 );
 
+/**
+ * A message from its start line and headers (an empty one left out: an optional header not
+ * drawn), then the body's Content-Type, its Content-Length and the body.
+ */
+function withBody(body: { type: string; text: string }, lines: string[]): string {
+  return [
+    ...lines.filter((line) => line !== ''),
+    ...(body.type ? [`Content-Type: ${body.type}`] : []),
+    `Content-Length: ${Buffer.byteLength(body.text)}`,
+    '',
+    body.text,
+  ].join('\r\n');
+}
+
+const ticks = async (count: number) => {
+  for (let tick = 0; tick < count; tick++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/** Gives the user agent one message from the registrar; how many datagrams it sent in answer. */
+async function answersTo(socket: SipSocket, message: string): Promise<number> {
+  const before = socket.sent;
+  socket.deliver(Buffer.from(message), SERVER);
+  await ticks(3);
+  return socket.sent - before;
+}
+
 /** A request in the live call's dialog, its identity as stand-ins (or deliberately wrong). */
 export const inDialogRequest = fc
   .record({
@@ -104,7 +127,7 @@ export const inDialogRequest = fc
     body,
   })
   .map((request) =>
-    [
+    withBody(request.body, [
       `${request.method} sip:${USER}@203.0.113.7:5060 SIP/2.0`,
       `Via: SIP/2.0/UDP 198.51.100.10:5060;branch=${request.branch}`,
       'Max-Forwards: 70',
@@ -114,13 +137,7 @@ export const inDialogRequest = fc
       `CSeq: ${request.cseq} ${request.method}`,
       request.contact,
       ...request.extra,
-      ...(request.body.type ? [`Content-Type: ${request.body.type}`] : []),
-      `Content-Length: ${Buffer.byteLength(request.body.text)}`,
-      '',
-      request.body.text,
-    ]
-      .filter((line, index, lines) => line !== '' || index >= lines.length - 2)
-      .join('\r\n'),
+    ]),
   );
 
 interface LiveCall {
@@ -142,10 +159,6 @@ interface Phone {
 let phone: Phone | null = null;
 /** Transactions and their timers pile up in a user agent: a fresh one now and then. */
 const USES_PER_PHONE = 300;
-
-const ticks = async (count: number) => {
-  for (let tick = 0; tick < count; tick++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 /**
  * A started user agent on `socket`, as the engine's: the fake media handler takes any offer that
@@ -277,10 +290,7 @@ export const sipDialogTarget: FuzzTarget<string> = {
       .replaceAll(CALL_ID, call.callId)
       .replaceAll(CALLER_TAG, call.callerTag)
       .replaceAll(OUR_TAG, call.ourTag);
-    const before = current.socket.sent;
-    current.socket.deliver(Buffer.from(request), SERVER);
-    await ticks(3);
-    const answers = current.socket.sent - before;
+    const answers = await answersTo(current.socket, request);
     check(answers <= 4, `${answers} datagrams sent in answer to one request in a call`);
   },
   dispose: disposeDialogPhone,
@@ -363,7 +373,7 @@ function responseToOurInvite(): fc.Arbitrary<string> {
       body,
     })
     .map((response) =>
-      [
+      withBody(response.body, [
         `SIP/2.0 ${response.status}`,
         // The sent-by sip.js wrote, no port: it drops a response whose Via names another.
         `Via: SIP/2.0/UDP 203.0.113.7;rport=5060;received=203.0.113.7;branch=${response.branch}`,
@@ -373,13 +383,7 @@ function responseToOurInvite(): fc.Arbitrary<string> {
         `CSeq: ${response.cseq} ${response.cseqMethod}`,
         response.contact,
         ...response.extra,
-        ...(response.body.type ? [`Content-Type: ${response.body.type}`] : []),
-        `Content-Length: ${Buffer.byteLength(response.body.text)}`,
-        '',
-        response.body.text,
-      ]
-        .filter((line, index, lines) => line !== '' || index >= lines.length - 2)
-        .join('\r\n'),
+      ]),
     );
 }
 
@@ -465,10 +469,7 @@ export const sipCallOutTarget: FuzzTarget<string> = {
       // A request in the dialog comes from the far end: its tags are the other way round.
       .replaceAll(CALLER_TAG, 'leg1')
       .replaceAll(OUR_TAG, call.fromTag);
-    const before = current.socket.sent;
-    current.socket.deliver(Buffer.from(message), SERVER);
-    await ticks(3);
-    const answers = current.socket.sent - before;
+    const answers = await answersTo(current.socket, message);
     check(answers <= 4, `${answers} datagrams sent in answer to one message of a call`);
   },
   dispose: disposeCallingPhone,

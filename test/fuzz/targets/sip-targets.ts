@@ -15,9 +15,9 @@ import { UdpTransport } from '../../../src-main/sip/udp-transport.js';
 import { check, mustNotThrow, textCodec, type FuzzTarget } from '../fuzz-target.js';
 import { mutatedText } from '../mutate.js';
 
-const SERVER: TransportAddress = { address: '198.51.100.10', port: 5060 };
+export const SERVER: TransportAddress = { address: '198.51.100.10', port: 5060 };
 const STRANGER: TransportAddress = { address: '203.0.113.99', port: 5060 };
-const USER = '123456_home';
+export const USER = '123456_home';
 
 const METHODS = [
   'INVITE',
