@@ -14,7 +14,14 @@ import {
   type KamailioHandle,
 } from './support/kamailio.js';
 import { createLab, installLabCleanup, PUBLIC, type Lab } from './support/netns-lab.js';
-import { delay, LAB_USER, runNatter, startCoturn, waitFor } from './support/peers.js';
+import {
+  delay,
+  LAB_USER,
+  runNatter,
+  startCoturn,
+  waitFor,
+  type NatterRun,
+} from './support/peers.js';
 import type { CallReportJson, ListenReportJson } from './support/reports.js';
 import {
   clearTextSip,
@@ -60,6 +67,34 @@ async function tlsLab(
     tls: { certFile: cert.certFile, keyFile: cert.keyFile },
   });
   return { lab, kamailio };
+}
+
+/**
+ * `natter listen --answer` for 14 s over the given server and transport, once Kamailio holds
+ * its registration: the run, to await after the call (in an object, which an async function
+ * returns as it is, where a promise would be awaited with it).
+ */
+async function listenRegistered(
+  lab: Lab,
+  kamailio: KamailioHandle,
+  connection: string[],
+): Promise<{ listening: Promise<NatterRun> }> {
+  const listening = runNatter(lab, [
+    'listen',
+    ...connection,
+    '--user',
+    LAB_USER,
+    ...STUN_ARGS,
+    '--answer',
+    '--seconds',
+    '14',
+    '--json',
+  ]);
+  expect(
+    await waitFor(() => kamailio.location().length > 0, 15_000),
+    kamailio.output().slice(-1500),
+  ).toBe(true);
+  return { listening };
 }
 
 const describeSideBySide = describe.skipIf(skip).concurrent;
@@ -111,26 +146,14 @@ describeSideBySide('SIP over TLS through a cone NAT, Kamailio with a lab CA', ()
     const { ca, good } = labCertificates();
     const { lab, kamailio } = await tlsLab(test, good);
     const wire = await providerWire(lab);
-    const listening = runNatter(lab, [
-      'listen',
+    const { listening } = await listenRegistered(lab, kamailio, [
       '--server',
       TLS_SERVER,
-      '--user',
-      LAB_USER,
-      ...STUN_ARGS,
       '--transport',
       'tls',
       '--ca',
       ca.caFile,
-      '--answer',
-      '--seconds',
-      '14',
-      '--json',
     ]);
-    expect(
-      await waitFor(() => kamailio.location().length > 0, 15_000),
-      kamailio.output().slice(-1500),
-    ).toBe(true);
     const [stored] = kamailio.location();
     expect(stored!.address).toMatch(/;transport=tls/);
     expect(stored!.hostPort?.address).toBe(PUBLIC.router);
@@ -239,24 +262,12 @@ describeSideBySide('SIP over TCP, and a TLS connection the router drops or forge
   it('a PRACK inside an incoming call over TCP is answered 481, and the call goes on to its hang-up', async (test) => {
     const { good } = labCertificates();
     const { lab, kamailio } = await tlsLab(test, good);
-    const listening = runNatter(lab, [
-      'listen',
+    const { listening } = await listenRegistered(lab, kamailio, [
       '--server',
       `${PUBLIC.provider}:5060`,
-      '--user',
-      LAB_USER,
-      ...STUN_ARGS,
       '--transport',
       'tcp',
-      '--answer',
-      '--seconds',
-      '14',
-      '--json',
     ]);
-    expect(
-      await waitFor(() => kamailio.location().length > 0, 15_000),
-      kamailio.output().slice(-1500),
-    ).toBe(true);
     // sip.js throws on an in-dialog PRACK; out of the connection's data handler that would end
     // the process in the middle of the call.
     const caller = await startCarrier(lab, 'caller', { scenario: 'kamailio-caller-pracks.xml' });
