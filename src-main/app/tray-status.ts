@@ -15,6 +15,7 @@ import {
   voicemailWaiting,
   type Mailbox,
 } from '../../src-shared/voicemail-words.js';
+import { partyNameOf } from '../../src-shared/number-display.js';
 
 export type TrayState = 'in-call' | 'offline' | 'nat-problem' | 'registered';
 
@@ -96,7 +97,7 @@ function callStatus(
 ): Pick<TrayStatus, 'state' | 'tooltip'> | null {
   const call = calls.find((candidate) => candidate.state !== 'ended');
   if (!call) return null;
-  const who = nameFor(call.remote, call.remoteDisplayName ?? null) ?? call.remote;
+  const who = partyNameOf(nameFor(call.remote, call.remoteDisplayName ?? null), call.remote);
   const what =
     call.state === 'incoming'
       ? `Incoming call from ${who}`

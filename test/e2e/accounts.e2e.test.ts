@@ -351,7 +351,7 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     expect(invitesTo(mainRegistrar, '15145550100')).toBe(0);
     await expect
       .poll(() => callScreen().locator('.remote').textContent(), { timeout: 10_000 })
-      .toBe('15145550100');
+      .toBe('(514) 555-0100');
     const live = (await calls()).filter((call) => call.state !== 'ended');
     expect(
       live.map((call) => [call.remoteDisplayName ?? call.remote, call.state, call.accountId]),

@@ -147,7 +147,7 @@ describe.skipIf(skip)('call waiting in Chromium against the real engine and sipp
     // A second caller: a banner above the conversation, announced, and no ringtone over it.
     const bob = await caller('caller-stays-on-line.xml', 'Bob', ['-rtp_echo']);
     await expect.poll(() => banner().count(), { timeout: 10_000 }).toBe(1);
-    expect(await banner().innerText()).toMatch(/Bob\s+1514555\d{4}/);
+    expect(await banner().innerText()).toMatch(/Bob\s+\(514\) 555-\d{4}/);
     expect(await callScreen().locator('.remote').textContent()).toBe('Alice');
     expect(await banner().getAttribute('role')).toBe('alert');
     for (let i = 0; i < 5; i++) {

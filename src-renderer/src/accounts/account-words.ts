@@ -1,6 +1,7 @@
 /** How the screens name accounts and their registration. */
 import { FIRST_ACCOUNT_ID, type AccountStatus } from '../../../src-shared/accounts.js';
 import type { RegistrationState } from '../../../src-shared/domain.js';
+import { displayNumberOf } from '../../../src-shared/number-display.js';
 
 export const REGISTRATION_WORDS: Record<RegistrationState, string> = {
   unregistered: 'Not registered',
@@ -11,7 +12,7 @@ export const REGISTRATION_WORDS: Record<RegistrationState, string> = {
 
 /** The title of a button that calls `number`: what it calls, or why it cannot now. */
 export function callButtonTitle(canCall: boolean, number: string): string {
-  return canCall ? `Call ${number}` : 'Not registered: calls cannot go out';
+  return canCall ? `Call ${displayNumberOf(number)}` : 'Not registered: calls cannot go out';
 }
 
 /**

@@ -4,6 +4,7 @@ import { keyAction } from './call-keys.js';
 import { callEndWords } from '../../../src-shared/call-end-words.js';
 import { callAgainLabel, endedCallToShow, endedScreenLeftMs } from './ended-call.js';
 import { callButtonTitle } from '../accounts/account-words.js';
+import { partyNameOf } from '../../../src-shared/number-display.js';
 
 /** The ended call to show now (see ended-call.ts), and how to dismiss it early. */
 export function useEndedCall(calls: readonly CallInfo[]): {
@@ -103,7 +104,7 @@ export function CallEnded({
   return (
     <section className="call ended" aria-label="Call ended">
       <p className="state">Call ended</p>
-      <h1 className="remote">{call.remoteDisplayName ?? call.remote}</h1>
+      <h1 className="remote">{partyNameOf(call.remoteDisplayName, call.remote)}</h1>
       <p className={refused ? 'end-reason refused' : 'end-reason'} role="status">
         {words}
       </p>

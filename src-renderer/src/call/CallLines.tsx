@@ -2,11 +2,12 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 import type { ContactIndex } from '../../../src-shared/contacts.js';
 import { useStore, type Store } from '../state/store.js';
 import { AccountLabel } from '../accounts/AccountLabel.js';
+import { numberBesideName, partyNameOf } from '../../../src-shared/number-display.js';
 import { MergeButton } from './Conference.js';
 
 /** The contact's name for the number, else the caller's own, else the number. */
 const nameOf = (call: CallInfo, contacts: ContactIndex) =>
-  contacts.nameFor(call.remote, call.remoteDisplayName) ?? call.remote;
+  partyNameOf(contacts.nameFor(call.remote, call.remoteDisplayName), call.remote);
 
 /**
  * A second call ringing during a call: who it is, and the two things a person does with it. It
@@ -15,6 +16,10 @@ const nameOf = (call: CallInfo, contacts: ContactIndex) =>
 export function CallWaitingBanner({ store, call }: { store: Store; call: CallInfo }) {
   const invoke = store.bridge.invoke.bind(store.bridge);
   const contacts = useStore(store, (s) => s.contacts);
+  const number = numberBesideName(
+    contacts.nameFor(call.remote, call.remoteDisplayName),
+    call.remote,
+  );
   return (
     <div className="call-waiting" role="alert" aria-label="Call waiting" data-call-id={call.id}>
       <p className="call-waiting-title">
@@ -23,7 +28,7 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
       </p>
       <p className="call-waiting-who">
         <strong>{nameOf(call, contacts)}</strong>
-        {nameOf(call, contacts) !== call.remote && <span className="muted"> {call.remote}</span>}
+        {number && <span className="muted"> {number}</span>}
       </p>
       <AccountLabel store={store} accountId={call.accountId} />
       <div className="call-waiting-actions">

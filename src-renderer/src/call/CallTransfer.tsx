@@ -2,6 +2,7 @@ import type { CallInfo } from '../../../src-shared/domain.js';
 import type { Store } from '../state/store.js';
 import { CallNumberField, useCallNumber } from './CallNumberField.js';
 import './transfer.css';
+import { displayNumberOf, partyNameOf } from '../../../src-shared/number-display.js';
 
 /** A transfer whose outcome is not known yet. */
 export function transferUnderWay(call: CallInfo): boolean {
@@ -26,8 +27,8 @@ export function TransferStatus({ store, call }: { store: Store; call: CallInfo }
     return (
       <div className="transfer-request" role="alertdialog" aria-label="Transfer request">
         <p>
-          <strong>{call.remoteDisplayName ?? call.remote}</strong> asks you to call{' '}
-          <strong>{transfer.target}</strong>
+          <strong>{partyNameOf(call.remoteDisplayName, call.remote)}</strong> asks you to call{' '}
+          <strong>{displayNumberOf(transfer.target)}</strong>
           {transfer.kind === 'attended' ? ', who is waiting for you' : ''}. This call is put on hold
           meanwhile.
         </p>
@@ -36,7 +37,7 @@ export function TransferStatus({ store, call }: { store: Store; call: CallInfo }
             Decline
           </button>
           <button type="button" className="primary" onClick={() => answer(true)}>
-            Call {transfer.target}
+            Call {displayNumberOf(transfer.target)}
           </button>
         </div>
       </div>
@@ -104,8 +105,8 @@ export function TransferPanel({
               disabled={busy || transferUnderWay(other)}
               onClick={() => putThrough(other)}
             >
-              Put {other.remoteDisplayName ?? other.remote} through to{' '}
-              {call.remoteDisplayName ?? call.remote}
+              Put {partyNameOf(other.remoteDisplayName, other.remote)} through to{' '}
+              {partyNameOf(call.remoteDisplayName, call.remote)}
             </button>
           ))}
           <p className="muted">or transfer this call elsewhere:</p>

@@ -17,6 +17,7 @@ import { ConferenceParties } from './Conference.js';
 import { CallSecurityNote } from './CallSecurityNote.js';
 import { CodecBadge } from './CodecBadge.js';
 import { codecLabel } from '../../../src-shared/codec-order.js';
+import { numberBesideName, partyNameOf } from '../../../src-shared/number-display.js';
 import { AddCallPanel } from './AddCallPanel.js';
 import { TransferPanel, TransferStatus } from './CallTransfer.js';
 import { noAudioArriving } from './call-watchdog.js';
@@ -78,6 +79,7 @@ export function CallView({
   const [volumeShown, setVolumeShown] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
   const contactName = useContactName(store, call.remote, call.remoteDisplayName);
+  const numberShown = numberBesideName(contactName, call.remote);
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
   // together on the screen's one-second tick: one layout and paint a second (call/second-tick.ts).
   const tick = useSecondTick();
@@ -153,8 +155,8 @@ export function CallView({
       <section className="call incoming" aria-label="Incoming call" aria-live="assertive">
         <HeldCalls store={store} calls={held} />
         <p className="state">Incoming call</p>
-        <h1 className="remote">{contactName ?? call.remote}</h1>
-        {contactName && <p className="muted">{call.remote}</p>}
+        <h1 className="remote">{partyNameOf(contactName, call.remote)}</h1>
+        {numberShown && <p className="muted">{numberShown}</p>}
         <AccountLabel store={store} accountId={call.accountId} />
         <div className="answer-row">
           <button
@@ -189,7 +191,7 @@ export function CallView({
       ) : (
         <>
           <p className="state">{STATE_WORDS[call.state]}</p>
-          <h1 className="remote">{contactName ?? call.remote}</h1>
+          <h1 className="remote">{partyNameOf(contactName, call.remote)}</h1>
           <AccountLabel store={store} accountId={call.accountId} />
         </>
       )}
@@ -256,7 +258,7 @@ export function CallView({
         <AddCallPanel
           store={store}
           call={call}
-          holding={contactName ?? call.remote}
+          holding={partyNameOf(contactName, call.remote)}
           onClose={() => setAdding(false)}
         />
       )}

@@ -1,7 +1,8 @@
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { Store } from '../state/store.js';
+import { numberBesideName, partyNameOf } from '../../../src-shared/number-display.js';
 
-const nameOf = (call: CallInfo) => call.remoteDisplayName ?? call.remote;
+const nameOf = (call: CallInfo) => partyNameOf(call.remoteDisplayName, call.remote);
 
 /** Merges a held call with the call the user talks on: all three then hear each other. */
 export function MergeButton({
@@ -55,7 +56,7 @@ export function ConferenceParties({
               <span className="conference-who">
                 <strong>{nameOf(leg)}</strong>
                 <span className="muted conference-line">
-                  {[leg.remoteDisplayName ? leg.remote : null, leg.codec]
+                  {[numberBesideName(leg.remoteDisplayName, leg.remote), leg.codec]
                     .filter(Boolean)
                     .join(' · ')}
                 </span>

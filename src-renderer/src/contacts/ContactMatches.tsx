@@ -5,6 +5,7 @@ import {
 } from '../../../src-shared/contacts.js';
 import { useStore, type Store } from '../state/store.js';
 import './contacts.css';
+import { displayNumberOf } from '../../../src-shared/number-display.js';
 
 /** The contacts matching what is typed in the dialer; may be empty. */
 export function useContactMatches(store: Store, typed: string): ContactMatch[] {
@@ -31,7 +32,7 @@ export function ContactMatches({
             type="button"
             className="contact-match"
             disabled={!canDial}
-            aria-label={`Call ${contact.name}, ${NUMBER_LABEL_WORDS[number.label]} ${number.number}`}
+            aria-label={`Call ${contact.name}, ${NUMBER_LABEL_WORDS[number.label]} ${displayNumberOf(number.number)}`}
             onClick={() => onDial(number.number)}
           >
             <span className="match-name">
@@ -39,7 +40,7 @@ export function ContactMatches({
               {contact.name}
             </span>
             <span className="match-number">
-              {NUMBER_LABEL_WORDS[number.label]} {number.number}
+              {NUMBER_LABEL_WORDS[number.label]} {displayNumberOf(number.number)}
             </span>
           </button>
         </li>

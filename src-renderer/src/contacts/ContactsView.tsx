@@ -16,6 +16,7 @@ import { textOfPickedFile } from './contact-files.js';
 import { downloadExport } from '../ui/download-export.js';
 import { SearchField } from '../ui/SearchField.js';
 import './contacts.css';
+import { displayNumberOf } from '../../../src-shared/number-display.js';
 
 type Editing = { contact: Contact | null; prefill?: ContactPrefill } | null;
 
@@ -247,12 +248,12 @@ function ContactRow({
         {contact.numbers.map((entry, index) => (
           <li key={index}>
             <span className="number-label">{NUMBER_LABEL_WORDS[entry.label]}</span>{' '}
-            <span className="number-text">{entry.number}</span>
+            <span className="number-text">{displayNumberOf(entry.number)}</span>
             <button
               type="button"
               className="small call-back"
               disabled={!canCall}
-              aria-label={`Call ${contact.name}, ${NUMBER_LABEL_WORDS[entry.label]} ${entry.number}`}
+              aria-label={`Call ${contact.name}, ${NUMBER_LABEL_WORDS[entry.label]} ${displayNumberOf(entry.number)}`}
               title={callButtonTitle(canCall, entry.number)}
               onClick={() => onCall(entry.number)}
             >

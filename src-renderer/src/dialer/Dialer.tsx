@@ -20,6 +20,7 @@ import { VoicemailButton } from '../voicemail/VoicemailButton.js';
 import { ContactMatches, useContactMatches } from '../contacts/ContactMatches.js';
 import { useLongPress } from '../ui/use-long-press.js';
 import './dialer.css';
+import { partyNameOf } from '../../../src-shared/number-display.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const LETTERS: Record<string, string> = {
@@ -285,7 +286,7 @@ function RecentCall({
         <span className={`direction ${entry.direction}`} aria-hidden="true">
           {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
         </span>
-        <span className="who">{name ?? entry.number}</span>
+        <span className="who">{partyNameOf(name, entry.number)}</span>
         <span className="when">
           {started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
           {seconds !== null

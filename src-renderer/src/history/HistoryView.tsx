@@ -19,6 +19,7 @@ import {
 import './history.css';
 import { HistoryRecording } from '../recording/HistoryRecording.js';
 import { SearchField } from '../ui/SearchField.js';
+import { numberBesideName, partyNameOf } from '../../../src-shared/number-display.js';
 
 /**
  * Every recorded call by day, all or the missed ones, searchable by name or number; call back
@@ -257,7 +258,8 @@ function HistoryRow({
   onAddContact?: () => void;
 }) {
   const missed = isMissed(entry);
-  const who = entry.name ?? entry.number;
+  const who = partyNameOf(entry.name, entry.number);
+  const number = numberBesideName(entry.name, entry.number);
   const duration = durationText(entry.durationSeconds);
   const result = resultWords(entry);
   return (
@@ -268,9 +270,9 @@ function HistoryRow({
       <span className={`direction ${entry.direction}`} aria-hidden="true">
         {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
       </span>
-      <span className="who" title={entry.name ? `${entry.name} (${entry.number})` : entry.number}>
+      <span className="who" title={number ? `${who} · ${number}` : who}>
         <span className="name">{who}</span>
-        {entry.name && <span className="history-number">{entry.number}</span>}
+        {number && <span className="history-number">{number}</span>}
       </span>
       {/* Each fact keeps its words and the dot after it together: a wrapped line never opens on "·". */}
       <span className="facts">

@@ -14,6 +14,7 @@ import { addressSourceWords, networkChangeWords, routerLong, routerShort } from 
 import { describeRelay } from './relay-words.js';
 import { useStore, type Store } from '../state/store.js';
 import './network.css';
+import { partyNameOf } from '../../../src-shared/number-display.js';
 
 const show = (address: TransportAddress | null | undefined) =>
   address ? `${address.address}:${address.port}` : 'unknown';
@@ -276,7 +277,7 @@ export function NatPanel({
         )}
         {liveCalls.map((call) => (
           <Fragment key={call.id}>
-            <dt>Call with {call.remoteDisplayName ?? call.remote}</dt>
+            <dt>Call with {partyNameOf(call.remoteDisplayName, call.remote)}</dt>
             <dd>{callPathWords(call.localMedia)}</dd>
           </Fragment>
         ))}

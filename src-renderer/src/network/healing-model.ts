@@ -12,6 +12,7 @@ import type {
 } from '../../../src-shared/domain.js';
 import { describeRescue } from '../call/rescue-words.js';
 import { networkChangeOutcome } from './nat-words.js';
+import { partyNameOf } from '../../../src-shared/number-display.js';
 
 export interface HealingEvent {
   /** Milliseconds since the epoch, for ordering and the time shown. */
@@ -45,7 +46,7 @@ export function healingEvents(
     if (!call.rescue || !call.answeredAt) continue;
     events.push({
       atMs: Date.parse(call.answeredAt) + call.rescue.at * 1000,
-      text: `Call with ${call.remoteDisplayName ?? call.remote}: ${describeRescue(call.rescue)}`,
+      text: `Call with ${partyNameOf(call.remoteDisplayName, call.remote)}: ${describeRescue(call.rescue)}`,
     });
   }
   return events.filter((event) => Number.isFinite(event.atMs)).sort((a, b) => b.atMs - a.atMs);

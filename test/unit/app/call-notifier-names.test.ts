@@ -51,9 +51,9 @@ describe('an incoming call notification', () => {
     notifier.onCall(ringing('15145559999', 'WIRELESS CALLER'));
     notifier.onCall(ringing('15145558888', null));
     expect(bodies).toEqual([
-      'Jane Doe (15145550101)',
-      'WIRELESS CALLER (15145559999)',
-      '15145558888',
+      'Jane Doe · (514) 555-0101',
+      'WIRELESS CALLER · (514) 555-9999',
+      '(514) 555-8888',
     ]);
   });
 });

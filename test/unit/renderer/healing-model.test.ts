@@ -49,7 +49,7 @@ describe('what Natter healed', () => {
       Date.parse('2026-12-01T11:00:00.000Z'),
     ]);
     expect(events[0]?.text).toBe(
-      'Call with 15145550100: Audio was one-way; switched to the relay — audio is back.',
+      'Call with (514) 555-0100: Audio was one-way; switched to the relay — audio is back.',
     );
     expect(events[1]?.text).toBe('Network changed: reconnected in 1.2 s');
     expect(events[2]?.text).toBe(
