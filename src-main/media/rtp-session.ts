@@ -95,6 +95,8 @@ export interface RemoteRtcp {
 const CLOCK_RATE = RTP_CLOCK_RATE;
 /** ICE's Tr default (RFC 8445 §11), which RFC 6263 keepalives follow. */
 const DEFAULT_KEEPALIVE_MS = 15_000;
+/** Addresses that name no host: a datagram "to" one of them goes to the sender's own machine. */
+const UNSPECIFIED_ADDRESSES = new Set(['0.0.0.0', '::']);
 /** Intervals a stalled event loop may owe before the sender skips them instead of bursting. */
 const MAX_CATCH_UP_TICKS = 3;
 /** Long enough for a call's first packets from behind the remote's NAT, short enough to close. */
@@ -198,6 +200,8 @@ export class RtpSession {
    * send failures are not reported (dgram gives none without a callback); the far end counts them.
    */
   sendErrors = 0;
+  /** Packets not sent because the far end's SDP named no address (`c=0.0.0.0`). */
+  unaddressedSends = 0;
 
   private readonly audioListeners = new Set<(frame: Int16Array) => void>();
   private readonly dtmfListeners = new Set<(digit: string) => void>();
@@ -736,6 +740,12 @@ export class RtpSession {
 
   /** Without waiting for the send where the transport allows it (a socket), else counted late. */
   private sendOn(transport: RtpTransport, packet: Uint8Array, target: TransportAddress): void {
+    // `c=0.0.0.0` (RFC 2543's hold, RFC 3264 §8.4) names no one; the kernel would deliver
+    // datagrams sent there to this machine's own services, on whatever port the SDP named.
+    if (UNSPECIFIED_ADDRESSES.has(target.address)) {
+      this.unaddressedSends++;
+      return;
+    }
     if (transport.post) {
       if (!transport.post(packet, target)) this.sendErrors++;
       return;

@@ -12,7 +12,9 @@ export type NetworkDurationKind =
   /** Expires of an incoming INVITE (RFC 3261 §13.3.1): how long it may ring unanswered. */
   | 'invite-expires'
   /** LIFETIME of a TURN allocation (RFC 8656 §7.2, §18.2); 0 means deallocated. */
-  | 'turn-lifetime';
+  | 'turn-lifetime'
+  /** Lifetime a router grants a PCP or NAT-PMP port mapping (RFC 6887 §15, RFC 6886 §3.3). */
+  | 'port-mapping-lifetime';
 
 interface Bounds {
   min: number;
@@ -32,6 +34,9 @@ const BOUNDS: Record<NetworkDurationKind, Bounds> = {
   'invite-expires': { min: 0, max: 3600, fallback: 180 },
   // RFC 8656 §7.2: servers default to 600 s and should cap at 3600 s.
   'turn-lifetime': { min: 0, max: 3600, fallback: 600 },
+  // Renewed at half its lifetime: a grant of 0 (or of 2^32-1 s, past Node's timer) would renew
+  // in a loop; at 1 s it is two requests a second. RFC 6887 §15 has clients ask for a day at most.
+  'port-mapping-lifetime': { min: 1, max: 86_400, fallback: 7200 },
 };
 
 /** A network-supplied duration in seconds, bounded for its kind. */

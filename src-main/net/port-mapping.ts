@@ -19,6 +19,7 @@
  * ```
  */
 import type { TransportAddress } from '../../src-shared/domain.js';
+import { clampNetworkSeconds } from './network-durations.js';
 import { defaultGateway } from './port-mapping/default-gateway.js';
 import { whyNotPublic } from './port-mapping/external-address-check.js';
 import {
@@ -226,9 +227,9 @@ class ActivePortMapping implements PortMapping {
     this.localPort = options.localPort;
     this.method = driver.method;
     this.external = grant.external;
-    this.lifetimeSeconds = grant.lifetimeSeconds;
-    this.expiresAt = Date.now() + grant.lifetimeSeconds * 1000;
-    this.schedule((grant.lifetimeSeconds * 1000) / 2);
+    this.lifetimeSeconds = clampNetworkSeconds('port-mapping-lifetime', grant.lifetimeSeconds);
+    this.expiresAt = Date.now() + this.lifetimeSeconds * 1000;
+    this.schedule((this.lifetimeSeconds * 1000) / 2);
   }
 
   onLost(listener: (loss: PortMappingLoss) => void): () => void {
@@ -272,13 +273,16 @@ class ActivePortMapping implements PortMapping {
         return;
       }
       this.renewals += 1;
-      this.lifetimeSeconds = outcome.grant.lifetimeSeconds;
-      this.expiresAt = Date.now() + outcome.grant.lifetimeSeconds * 1000;
+      this.lifetimeSeconds = clampNetworkSeconds(
+        'port-mapping-lifetime',
+        outcome.grant.lifetimeSeconds,
+      );
+      this.expiresAt = Date.now() + this.lifetimeSeconds * 1000;
       const moved =
         outcome.grant.external.address !== this.external.address ||
         outcome.grant.external.port !== this.external.port;
       this.external = outcome.grant.external;
-      this.schedule((outcome.grant.lifetimeSeconds * 1000) / 2);
+      this.schedule((this.lifetimeSeconds * 1000) / 2);
       if (moved) tellEach(this.changedListeners, this.external);
       return;
     }

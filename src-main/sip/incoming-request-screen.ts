@@ -116,7 +116,8 @@ export class IncomingRequestScreen {
     const newCall = head.method === 'INVITE' && outsideAnyDialog(head);
     const statelessRefusal = newCall ? this.refuseStatelessly(head) : null;
     if (statelessRefusal) return statelessRefusal;
-    const normalized = this.ids.normalize(text, head);
+    // Cut before the branch is rewritten: the head's offsets are those of the text as received.
+    const normalized = this.ids.normalize(withoutStrayBody(text, head), head);
     const fresh = newCall && this.admission.previous(normalized.branch) === undefined;
     const decided = newCall
       ? this.admission.admit(normalized.branch, callerOf(headerValue(head, 'from') ?? ''))
@@ -251,6 +252,17 @@ function messageSummaryNotify(
   if (event !== 'message-summary') return null;
   const unsolicited = outsideAnyDialog(head);
   return { body: bodyOf(text), unsolicited };
+}
+
+/**
+ * A request without Content-Length (UDP lets a sender leave it out, RFC 3261 §18.3) whose body is
+ * only line ends, cut at its blank line. The guard takes those line ends for no body, but sip.js
+ * reads them as one with no Content-Type and throws half-way through the request: a re-INVITE
+ * then stays unanswered, blocking every later one of the dialog, and an ACK is never seen.
+ */
+function withoutStrayBody(text: string, head: SipRequestHead): string {
+  if (!head.bodyIsBlank || headerValue(head, 'content-length') !== undefined) return text;
+  return head.bodyStart < text.length ? text.slice(0, head.bodyStart) : text;
 }
 
 /** A request whose To carries no tag belongs to no dialog yet (RFC 3261 §12.2). */

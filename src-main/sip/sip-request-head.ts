@@ -17,6 +17,8 @@ export interface SipRequestHead {
   bodyBytes: number;
   /** Nothing but whitespace after the blank line: a stray line end, not a body. */
   bodyIsBlank: boolean;
+  /** Where the body starts in the text: just after the blank line, or its end when there is none. */
+  bodyStart: number;
 }
 
 export interface SipHeaderField {
@@ -83,10 +85,20 @@ export function readRequestHead(text: string): SipRequestHead | null {
     }
     at = line.next;
   }
-  const body = end.found ? text.slice(end.index + end.length) : '';
+  const bodyStart = end.found ? end.index + end.length : text.length;
+  const body = text.slice(bodyStart);
   const bodyBytes = Buffer.byteLength(body, 'utf8');
   const bodyIsBlank = body.trim() === '';
-  return { method, requestUri, version, malformedStartLine, headers, bodyBytes, bodyIsBlank };
+  return {
+    method,
+    requestUri,
+    version,
+    malformedStartLine,
+    headers,
+    bodyBytes,
+    bodyIsBlank,
+    bodyStart,
+  };
 }
 
 const SPACE = 0x20;

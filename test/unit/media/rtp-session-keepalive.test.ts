@@ -120,3 +120,23 @@ describe('RFC 6263 keepalive on the RTP socket', () => {
     expect(heard).toHaveLength(0);
   });
 });
+
+describe('a far end holding the RFC 2543 way (c=0.0.0.0)', () => {
+  it('gets no keepalive and no RTCP: the address names no one, and the kernel would loop it back', () => {
+    const rtcp = new FakeTransport();
+    const { clock, session, transport } = setup({ keepaliveMs: 1000, rtcpEndpoint: rtcp });
+    session.setRemote({ address: '0.0.0.0', port: 40000 });
+    session.setDirection('recvonly');
+    session.start(frame);
+    clock.advance(20_000);
+    expect(transport.sent).toHaveLength(0);
+    expect(rtcp.sent).toHaveLength(0);
+    expect(session.unaddressedSends).toBeGreaterThan(0);
+    // Taken off hold with an address again: the stream resumes there.
+    session.setRemote(remote);
+    session.setDirection('sendrecv');
+    clock.advance(1000);
+    expect(transport.sent.length).toBeGreaterThan(0);
+    expect(transport.sent.every(({ to }) => to.address === remote.address)).toBe(true);
+  });
+});

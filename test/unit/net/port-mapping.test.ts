@@ -366,3 +366,23 @@ describe('PortMapping', () => {
     expect(Date.now() - started).toBeLessThan(600);
   });
 });
+
+describe('a lifetime the router grants', () => {
+  it('is bounded before it becomes a timer: 2^32-1 s renews in a day, not in a loop', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const router = await fakeRouter((request) => [pcpAnswer(request, { lifetime: 0xffffffff })]);
+      const mapping = await ask(router);
+      expect(mapping.lifetimeSeconds).toBe(86_400);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Granted once and not asked again: the renewal waits for half a day.
+      expect(router.requests.length).toBe(1);
+      expect(mapping.renewals).toBe(0);
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
