@@ -17,6 +17,7 @@ import {
   replacesVerdict,
   type ReplacesVerdict,
 } from './replaces-verdict.js';
+import { isValidReplaces } from '../sip/request-guard.js';
 
 /** What the transfers need of the engine: its calls, and a way to place and end them. */
 export interface TransferHost {
@@ -61,6 +62,8 @@ const REPLACED_BYE_WAIT_MS = 3000;
 interface IncomingReferral {
   referral: Referral;
   timer: ReturnType<typeof setTimeout>;
+  /** The Replaces header the new call carries (attended transfer), decoded and checked. */
+  replaces: string | null;
 }
 
 /**
@@ -236,8 +239,7 @@ export class CallTransfers {
     const target = referral.referTo.uri.clone();
     target.clearHeaders();
     const extraHeaders: string[] = [];
-    const replaces = referral.replaces;
-    if (replaces) extraHeaders.push(`Replaces: ${decodeURIComponent(replaces)}`);
+    if (pending.replaces) extraHeaders.push(`Replaces: ${pending.replaces}`);
     if (referral.referredBy) extraHeaders.push(`Referred-By: ${referral.referredBy}`);
     try {
       await this.host.holdOthers(callId);
@@ -314,8 +316,16 @@ export class CallTransfers {
       referral.reject({ statusCode: 416 }).catch(() => undefined);
       return;
     }
+    // The far end's Replaces goes into our INVITE as a header: one that does not decode to a
+    // valid value (a `%0D%0A` would add header lines of its choosing, a `%FF` throws) is refused.
+    const replaces = referral.replaces === undefined ? null : decodedReplaces(referral.replaces);
+    if (referral.replaces !== undefined && replaces === null) {
+      referral.reject({ statusCode: 400, reasonPhrase: 'Invalid Replaces' }).catch(() => undefined);
+      this.host.log('warn', 'refused a transfer whose Refer-To carries an invalid Replaces');
+      return;
+    }
     const target = uri.user ? uri.user : uri.host;
-    const attended = referral.replaces !== undefined;
+    const attended = replaces !== null;
     const { record } = this.host.call(callId);
     record.transfer = {
       direction: 'incoming',
@@ -329,7 +339,7 @@ export class CallTransfers {
       this.answer(callId, false).catch(() => undefined);
     }, ASK_TIMEOUT_MS);
     timer.unref?.();
-    this.incoming.set(callId, { referral, timer });
+    this.incoming.set(callId, { referral, timer, replaces });
     this.host.log('info', `the far end asks to transfer the call to ${target}`);
     this.host.changed(callId);
     this.host.emitTransferRequest({
@@ -406,4 +416,15 @@ function notifyProgress(session: Session, status: number, reason: string): void 
   } catch {
     // The dialog ended meanwhile: nobody is left to tell.
   }
+}
+
+/** A Refer-To's `Replaces` parameter (escaped in its URI, RFC 3891 §7) as a header value. */
+export function decodedReplaces(escaped: string): string | null {
+  let value: string;
+  try {
+    value = decodeURIComponent(escaped);
+  } catch {
+    return null;
+  }
+  return isValidReplaces(value) ? value : null;
 }

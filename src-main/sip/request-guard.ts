@@ -69,16 +69,23 @@ function replacesFault(head: SipRequestHead): { status: number; reason: string }
   if (values.length === 0) return null;
   if (values.length > 1) return { status: 400, reason: 'Multiple Replaces' };
   if (head.method !== 'INVITE') return { status: 400, reason: 'Replaces Outside INVITE' };
-  const parsed = Core.Grammar.parse(values[0] ?? '', 'Replaces') as
+  return isValidReplaces(values[0] ?? '') ? null : { status: 400, reason: 'Invalid Replaces' };
+}
+
+/**
+ * A Replaces value (RFC 3891 §6.1) as the grammar has it: a Call-ID with both tags, and no
+ * control character (a line end in it would start another header wherever it is copied).
+ */
+export function isValidReplaces(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\x00-\x1f\x7f]/.test(value)) return false;
+  const parsed = Core.Grammar.parse(value, 'Replaces') as
     -1 | { replaces_to_tag?: unknown; replaces_from_tag?: unknown };
-  if (
-    parsed === -1 ||
-    typeof parsed.replaces_to_tag !== 'string' ||
-    typeof parsed.replaces_from_tag !== 'string'
-  ) {
-    return { status: 400, reason: 'Invalid Replaces' };
-  }
-  return null;
+  return (
+    parsed !== -1 &&
+    typeof parsed.replaces_to_tag === 'string' &&
+    typeof parsed.replaces_from_tag === 'string'
+  );
 }
 
 function findFault(

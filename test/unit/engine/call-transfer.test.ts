@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { referRefusal, sipfragStatus } from '../../../src-main/engine/call-transfer.js';
+import {
+  decodedReplaces,
+  referRefusal,
+  sipfragStatus,
+} from '../../../src-main/engine/call-transfer.js';
 import { commandSchemas } from '../../../src-shared/engine-contract.js';
 
 describe('sipfragStatus: the status line of a REFER NOTIFY (RFC 3420)', () => {
@@ -72,5 +76,24 @@ describe('the transfer command contract', () => {
     const accept = commandSchemas.acceptTransfer.request;
     expect(accept.safeParse({ callId: 'a', accept: true }).success).toBe(true);
     expect(accept.safeParse({ callId: 'a', accept: 'yes' }).success).toBe(false);
+  });
+});
+
+describe("decodedReplaces: the far end's Replaces, before it goes into our INVITE", () => {
+  it('decodes an escaped Replaces (RFC 3891 §7) with its Call-ID and both tags', () => {
+    expect(decodedReplaces('abc%40198.51.100.10%3Bto-tag%3D1%3Bfrom-tag%3D2')).toBe(
+      'abc@198.51.100.10;to-tag=1;from-tag=2',
+    );
+  });
+
+  it('refuses one that would add header lines, does not decode, or lacks a tag', () => {
+    expect(
+      decodedReplaces(
+        'abc%3Bto-tag%3D1%3Bfrom-tag%3D2%0D%0AP-Asserted-Identity%3A%20%3Csip%3Aboss%40x%3E',
+      ),
+    ).toBeNull();
+    expect(decodedReplaces('abc%FF%3Bto-tag%3D1%3Bfrom-tag%3D2')).toBeNull();
+    expect(decodedReplaces('abc%3Bto-tag%3D1')).toBeNull();
+    expect(decodedReplaces('')).toBeNull();
   });
 });
