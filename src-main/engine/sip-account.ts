@@ -272,7 +272,7 @@ export class SipAccount {
         refreshFrequency: 85,
         registrar: UserAgent.makeURI(`sip:${this.server.host}:${this.server.port}`),
       });
-      boundRegistererDurations(this.registerer);
+      boundRegistererDurations(this.registerer, () => this.onIntervalRefused());
       this.registerer.stateChange.addListener((state) => this.onRegistererState(state));
     }
     const registerer = this.registerer;
@@ -284,6 +284,7 @@ export class SipAccount {
         settled = true;
         clearTimeout(guard);
         this.registerSuccessSeen = null;
+        this.settleIntervalRefused = null;
         resolve(registration);
       };
       // sip.js silently drops a 2xx whose Contact list lacks ours; a router rewriting SIP (a SIP
@@ -300,6 +301,7 @@ export class SipAccount {
         }, 300);
       };
       // sip.js ends the transaction after 64·T1 (Timer F); this only guards against silence.
+      this.settleIntervalRefused = () => settle(this.intervalRefused());
       const guard = setTimeout(
         () => settle(this.fail('timeout', 'the registrar did not answer')),
         64 * this.options.sipTimers.t1 + 2000,
@@ -332,6 +334,21 @@ export class SipAccount {
   }
 
   private registerSuccessSeen: (() => void) | null = null;
+  /** Ends the REGISTER being waited on when 423s never let it through. */
+  private settleIntervalRefused: (() => void) | null = null;
+
+  /** A registrar that answers 423 to every interval: said on the REGISTER waited on, or at once. */
+  private onIntervalRefused(): void {
+    if (this.settleIntervalRefused) this.settleIntervalRefused();
+    else this.intervalRefused();
+  }
+
+  private intervalRefused(): Registration {
+    return this.fail(
+      'interval-too-brief',
+      'the registrar refused every registration interval offered (423 Interval Too Brief)',
+    );
+  }
 
   /**
    * After a network change: learns the address traffic leaves from now and the SIP socket's new

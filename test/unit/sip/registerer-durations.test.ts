@@ -146,3 +146,90 @@ describe('SipAccount against a registrar granting expires=2^40', () => {
     }
   });
 });
+
+/** A registrar on loopback answering each REGISTER as `answer` says: 423 (with Min-Expires) or 200. */
+async function intervalRegistrar(answer: (index: number) => 423 | 200) {
+  const socket = dgram.createSocket('udp4');
+  const registers: string[] = [];
+  socket.on('message', (message, peer) => {
+    const text = message.toString();
+    if (!text.startsWith('REGISTER ')) return;
+    const status = answer(registers.length);
+    registers.push(text);
+    const line = (name: string) => new RegExp(`^${name}:.*$`, 'im').exec(text)?.[0] ?? '';
+    const contact = /^Contact:\s*(<[^>]*>)/im.exec(text)?.[1] ?? '';
+    const response = [
+      status === 423 ? 'SIP/2.0 423 Interval Too Brief' : 'SIP/2.0 200 OK',
+      line('Via'),
+      line('From'),
+      `${line('To')};tag=reg`,
+      line('Call-ID'),
+      line('CSeq'),
+      status === 423 ? 'Min-Expires: 600' : `Contact: ${contact};expires=600`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    socket.send(response, peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const account = await SipAccount.open(
+    { server: `127.0.0.1:${socket.address().port}`, user: '123456_home' },
+    'secret',
+    resolveEngineOptions({
+      localAddress: '127.0.0.1',
+      stunServers: [],
+      keepaliveSeconds: 0,
+      sipTimers: { t1: 100, t2: 400 },
+    }),
+    {
+      onRegistration: () => undefined,
+      onNatStatus: () => undefined,
+      onInvite: () => undefined,
+      createMedia: () => {
+        throw new Error('no calls here');
+      },
+    },
+  );
+  return {
+    account,
+    registers,
+    close: async () => {
+      await account.close();
+      socket.close();
+    },
+  };
+}
+
+describe('SipAccount against a registrar answering 423 Interval Too Brief', () => {
+  it('registers with the Min-Expires asked for, and says so at once', async () => {
+    const registrar = await intervalRegistrar((index) => (index === 0 ? 423 : 200));
+    try {
+      const started = Date.now();
+      const registration = await registrar.account.register();
+      expect(registration.state, JSON.stringify(registration.error)).toBe('registered');
+      // Not after the guard against silence (64·T1 + 2 s = 8.4 s here).
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(registrar.registers).toHaveLength(2);
+      expect(registrar.registers[1]).toMatch(/expires=600/i);
+    } finally {
+      await registrar.close();
+    }
+  });
+
+  it('gives up, in plain words, on one that refuses every interval, instead of asking forever', async () => {
+    const registrar = await intervalRegistrar(() => 423);
+    try {
+      const registration = await registrar.account.register();
+      expect(registration.state).toBe('failed');
+      expect(registration.error?.code).toBe('interval-too-brief');
+      expect(registration.error?.message).toMatch(/423 Interval Too Brief/);
+      const asked = registrar.registers.length;
+      expect(asked).toBe(3);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(registrar.registers).toHaveLength(asked);
+    } finally {
+      await registrar.close();
+    }
+  });
+});
