@@ -1,4 +1,5 @@
 import { Subscriber, SubscriptionState, type URI, type UserAgent } from 'sip.js';
+import { boundSubscriptionDurations } from '../sip/subscription-durations.js';
 
 export interface MessageSummarySubscriptionOptions {
   userAgent: UserAgent;
@@ -28,7 +29,9 @@ export class MessageSummarySubscription {
   private failures = 0;
   private stopped = false;
 
-  constructor(private readonly options: MessageSummarySubscriptionOptions) {}
+  constructor(private readonly options: MessageSummarySubscriptionOptions) {
+    boundSubscriptionDurations();
+  }
 
   start(): void {
     if (this.stopped || this.subscriber) return;

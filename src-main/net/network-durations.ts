@@ -14,7 +14,9 @@ export type NetworkDurationKind =
   /** LIFETIME of a TURN allocation (RFC 8656 §7.2, §18.2); 0 means deallocated. */
   | 'turn-lifetime'
   /** Lifetime a router grants a PCP or NAT-PMP port mapping (RFC 6887 §15, RFC 6886 §3.3). */
-  | 'port-mapping-lifetime';
+  | 'port-mapping-lifetime'
+  /** A subscription's duration as its notifier sets it (RFC 6665 §4.1.2.1, §4.1.3). */
+  | 'subscription-expires';
 
 interface Bounds {
   min: number;
@@ -37,6 +39,8 @@ const BOUNDS: Record<NetworkDurationKind, Bounds> = {
   // Renewed at half its lifetime: a grant of 0 (or of 2^32-1 s, past Node's timer) would renew
   // in a loop; at 1 s it is two requests a second. RFC 6887 §15 has clients ask for a day at most.
   'port-mapping-lifetime': { min: 1, max: 86_400, fallback: 7200 },
+  // 0 ends the subscription (no refresh); a mailbox needs no subscription longer than a day.
+  'subscription-expires': { min: 0, max: 86_400, fallback: 3600 },
 };
 
 /** A network-supplied duration in seconds, bounded for its kind. */
