@@ -2,6 +2,7 @@ import { clampNetworkSeconds } from '../net/network-durations.js';
 import { redirectHeaders, type CallRedirect } from './call-redirect.js';
 import {
   callerOf,
+  DEFAULT_INCOMING_CALL_LIMIT,
   InviteAdmission,
   type Admission,
   type InviteAdmissionOptions,
@@ -14,7 +15,19 @@ import {
 } from './request-guard.js';
 import { requestBranch, ServerTransactionIds } from './server-transaction-ids.js';
 import { headerValue, readRequestHead, type SipRequestHead } from './sip-request-head.js';
+import { TokenBucket } from './token-bucket.js';
 import { viewSipMessage, type SipMessageView } from './sip-message-view.js';
+
+/**
+ * Requests other than a new call's INVITE (ACK, BYE, CANCEL, re-INVITE, INFO, NOTIFY, OPTIONS)
+ * a second: about as many as each call allowed to start brings in its life, and never fewer
+ * than a phone with a few calls and a talkative provider meets. Each costs sip.js's grammar
+ * (milliseconds), on the thread that paces the audio.
+ */
+const REQUESTS_PER_CALL = 10;
+const MIN_OTHER_REQUESTS_PER_SECOND = 50;
+/** The bucket holds this many seconds of that rate: a burst of retransmissions passes whole. */
+const OTHER_REQUESTS_BURST_SECONDS = 4;
 
 /** What becomes of a request from the registrar before sip.js sees it. */
 export type ScreenedRequest =
@@ -66,6 +79,9 @@ export interface IncomingRequestScreenOptions extends RequestExpectations {
 export class IncomingRequestScreen {
   private readonly ids: ServerTransactionIds;
   private readonly admission: InviteAdmission;
+  private readonly now: () => number;
+  /** Every request but a new call's INVITE, which {@link InviteAdmission} limits. */
+  private readonly otherRequests: TokenBucket;
 
   constructor(private readonly options: IncomingRequestScreenOptions) {
     this.ids = new ServerTransactionIds(options.transactionMs);
@@ -73,6 +89,18 @@ export class IncomingRequestScreen {
       transactionMs: options.transactionMs,
       ...options.admission,
     });
+    this.now = options.admission?.now ?? (() => performance.now());
+    const perSecond =
+      options.admission?.otherRequestsPerSecond ??
+      Math.max(
+        MIN_OTHER_REQUESTS_PER_SECOND,
+        REQUESTS_PER_CALL * (options.admission?.perSecond ?? DEFAULT_INCOMING_CALL_LIMIT.perSecond),
+      );
+    this.otherRequests = new TokenBucket(
+      perSecond,
+      OTHER_REQUESTS_BURST_SECONDS * perSecond,
+      this.now(),
+    );
   }
 
   screen(text: string, datagramBytes: number): ScreenedRequest {
@@ -114,6 +142,7 @@ export class IncomingRequestScreen {
     // Decided on the raw head: sip.js's grammar costs milliseconds a message, which is what a
     // flood must not be given.
     const newCall = head.method === 'INVITE' && outsideAnyDialog(head);
+    if (!newCall && !this.otherRequests.take(this.now())) return this.overRate(head);
     const statelessRefusal = newCall ? this.refuseStatelessly(head) : null;
     if (statelessRefusal) return statelessRefusal;
     // Cut before the branch is rewritten: the head's offsets are those of the text as received.
@@ -194,6 +223,21 @@ export class IncomingRequestScreen {
       action: 'answer',
       status: refusal.status,
       response: statelessResponse(head, refusal.status, refusal.reason, headers),
+    };
+  }
+
+  /**
+   * Beyond the rate any number of calls brings: refused 503 with Retry-After, statelessly
+   * (RFC 3261 §21.5.4), an ACK dropped (its INVITE's 2xx is retransmitted, and so is the ACK).
+   * The registrar's address is all a UDP request needs to be believed, and it is easy to forge.
+   */
+  private overRate(head: SipRequestHead): ScreenedRequest {
+    if (head.method === 'ACK') return { action: 'drop', why: 'ACK beyond the request rate' };
+    const retryAfter = `Retry-After: ${this.otherRequests.secondsUntilNext(this.now())}`;
+    return {
+      action: 'answer',
+      status: 503,
+      response: statelessResponse(head, 503, 'Service Unavailable', [retryAfter]),
     };
   }
 

@@ -1,5 +1,6 @@
 import { detached } from './detached-string.js';
 import { RecentMap } from './recent-map.js';
+import { TokenBucket } from './token-bucket.js';
 
 /**
  * Which new incoming calls may ring. A burst of INVITEs (a scanner, a looping proxy, a caller's
@@ -42,6 +43,12 @@ export const DEFAULT_INCOMING_CALL_LIMIT: IncomingCallLimit = {
 };
 
 export interface InviteAdmissionOptions extends Partial<IncomingCallLimit> {
+  /**
+   * Requests other than a new call's INVITE taken a second (the screen's limit beside this one);
+   * by default ten for each call `perSecond` lets ring, 50 at least. Fuzzing lifts it: it sends
+   * thousands a second to see what sip.js does with them, not to be refused.
+   */
+  otherRequestsPerSecond?: number;
   /** How long a transaction's decision is repeated to its retransmissions: 64·T1. */
   transactionMs?: number;
   now?: () => number;
@@ -57,8 +64,7 @@ const MAX_TRACKED = 4096;
 export class InviteAdmission {
   private readonly options: typeof DEFAULTS;
   private readonly now: () => number;
-  private tokens: number;
-  private refilledAt: number;
+  private readonly newCalls: TokenBucket;
   /** When each caller last rang (the time is the entry's own). */
   private readonly lastRing = new RecentMap<string, true>();
   /** Refusals after all ({@link refuse}), repeated to retransmissions; bounded all the same. */
@@ -82,8 +88,7 @@ export class InviteAdmission {
       burst: options.burst ?? DEFAULTS.burst,
       transactionMs: options.transactionMs ?? DEFAULTS.transactionMs,
     };
-    this.tokens = this.options.burst;
-    this.refilledAt = this.now();
+    this.newCalls = new TokenBucket(this.options.perSecond, this.options.burst, this.now());
   }
 
   /** The decision already made for this INVITE transaction, if it is a retransmission. */
@@ -104,7 +109,7 @@ export class InviteAdmission {
     this.forgetBefore(now);
     const refusal = this.refusalAt(caller, now);
     if (refusal) return refusal;
-    this.tokens -= 1;
+    this.newCalls.take(now);
     this.lastRing.set(caller, true, now);
     this.admitted.set(transaction, { at: now, caller, rang: false }, now);
     return RING;
@@ -149,13 +154,8 @@ export class InviteAdmission {
   private refusalAt(caller: string, now: number): Refusal | null {
     const rang = this.lastRing.setAt(caller);
     if (rang !== undefined && now - rang < this.options.callerWindowMs) return BUSY;
-    this.tokens = Math.min(
-      this.options.burst,
-      this.tokens + ((now - this.refilledAt) / 1000) * this.options.perSecond,
-    );
-    this.refilledAt = now;
-    if (this.tokens >= 1) return null;
-    const retryAfterSeconds = Math.max(1, Math.ceil((1 - this.tokens) / this.options.perSecond));
+    if (this.newCalls.available(now)) return null;
+    const retryAfterSeconds = this.newCalls.secondsUntilNext(now);
     return { ring: false, status: 503, reason: 'Service Unavailable', retryAfterSeconds };
   }
 

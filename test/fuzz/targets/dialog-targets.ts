@@ -15,7 +15,7 @@ import { Inviter, SessionState, UserAgent, type Invitation, type Session } from 
 import { UdpTransport } from '../../../src-main/sip/udp-transport.js';
 import { check, textCodec, type FuzzTarget } from '../fuzz-target.js';
 import { mutatedText } from '../mutate.js';
-import { SERVER, SipSocket, stopWithin300Ms, USER } from './sip-targets.js';
+import { FUZZ_REQUEST_RATE, SERVER, SipSocket, stopWithin300Ms, USER } from './sip-targets.js';
 
 /** Stand-ins in the input's text for the live call's identity, filled in at execution. */
 const CALL_ID = '{call-id}';
@@ -179,7 +179,12 @@ async function startUserAgent(
     logLevel: 'error',
     transportConstructor: class extends UdpTransport {
       constructor(logger: unknown) {
-        super(logger, { endpoint: socket, server: SERVER, localUser: USER });
+        super(logger, {
+          endpoint: socket,
+          server: SERVER,
+          localUser: USER,
+          inviteAdmission: FUZZ_REQUEST_RATE,
+        });
       }
     },
     sessionDescriptionHandlerFactory: () => ({

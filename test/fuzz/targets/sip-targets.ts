@@ -16,6 +16,8 @@ import { check, mustNotThrow, textCodec, type FuzzTarget } from '../fuzz-target.
 import { mutatedText } from '../mutate.js';
 
 export const SERVER: TransportAddress = { address: '198.51.100.10', port: 5060 };
+/** Every request reaches sip.js: the rate limit of the screen would answer most of a run 503. */
+export const FUZZ_REQUEST_RATE = { otherRequestsPerSecond: Number.MAX_SAFE_INTEGER };
 const STRANGER: TransportAddress = { address: '203.0.113.99', port: 5060 };
 export const USER = '123456_home';
 
@@ -274,7 +276,7 @@ async function currentPhone(): Promise<Phone> {
     logLevel: 'error',
     transportConstructor: class extends UdpTransport {
       constructor(logger: unknown) {
-        super(logger, { endpoint: socket, server: SERVER });
+        super(logger, { endpoint: socket, server: SERVER, inviteAdmission: FUZZ_REQUEST_RATE });
       }
     },
     delegate: {
