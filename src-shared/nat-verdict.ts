@@ -42,7 +42,8 @@ export function natVerdict(
   if (nat?.networkChange?.state === 'reconnecting' && registration.account) {
     return {
       color: 'amber',
-      title: 'Network changed, reconnecting…',
+      // The pill has room for a word or two; the notice under the header says the rest.
+      title: 'Reconnecting…',
       advice:
         'This computer is on another network or got another address. Natter is signing in again from it and moving any call over; this takes a few seconds.',
       action: null,
@@ -187,4 +188,59 @@ function oneWayAudioVerdict(nat: NatStatus | null): NatVerdict {
 /** STUN turned off in settings: no server asked, and the Contact carries the local address. */
 export function stunOff(nat: NatStatus): boolean {
   return nat.servers.length === 0 && nat.mapped === null && nat.contactSource === 'local';
+}
+
+const SEVERITY: Record<VerdictColor, number> = { green: 0, amber: 1, red: 2 };
+
+/** Another account's state, as the header weighs it beside the first account's verdict. */
+export interface OtherAccount {
+  label: string;
+  nat: NatStatus | null;
+  registration: Registration;
+}
+
+/**
+ * The header pill's verdict with several accounts: the first account's, unless another account is
+ * worse off, whose verdict then stands with its name in front ("Office: Not registered"), as the
+ * tray takes the colour of the worst account. A pill that said "Ready" while one account's calls
+ * could not come in would hide the one thing worth knowing.
+ */
+export function worstAccountVerdict(
+  first: NatVerdict,
+  others: readonly OtherAccount[],
+): NatVerdict {
+  let worst = first;
+  let worstLabel: string | null = null;
+  for (const other of others) {
+    const verdict = otherAccountVerdict(other);
+    if (SEVERITY[verdict.color] > SEVERITY[worst.color]) {
+      worst = verdict;
+      worstLabel = other.label;
+    }
+  }
+  if (worstLabel === null) return first;
+  return {
+    ...worst,
+    // The pill has room for a few words beside the account name: "Office offline" fits.
+    title: worst.color === 'red' ? `${worstLabel} offline` : `${worstLabel}: ${worst.title}`,
+    advice: `${worstLabel}: ${worst.advice}`,
+  };
+}
+
+/**
+ * An account listed in Settings is set up, signed in or not: "No account" is what the first
+ * account's verdict says when there is none at all.
+ */
+function otherAccountVerdict(other: OtherAccount): NatVerdict {
+  const { registration } = other;
+  if (registration.account === null && registration.state !== 'registering') {
+    return {
+      color: 'red',
+      title: 'Not registered',
+      advice:
+        'Calls cannot come in or go out on it until it signs in. Check the account in Settings.',
+      action: 'open-account-settings',
+    };
+  }
+  return natVerdict(other.nat, registration);
 }

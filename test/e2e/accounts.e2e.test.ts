@@ -270,7 +270,7 @@ describe.skipIf(skip)('several accounts in Chromium against the real engines and
     // Call on the empty dialer is that call again: its number, from the line it went out on.
     const callButton = page.getByRole('button', { name: 'Call', exact: true });
     expect(await callButton.getAttribute('title')).toBe(
-      'Fill in the last number dialled, 15145550177 on Office',
+      'Fill in the last number dialled, (514) 555-0177 on Office',
     );
     await callButton.click();
     expect(await page.getByRole('textbox', { name: 'Number to call' }).inputValue()).toBe(

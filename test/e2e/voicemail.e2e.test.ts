@@ -104,11 +104,14 @@ describe.skipIf(skip)('voicemail in Chromium against the real engine', () => {
 
     await voicemailButton().click();
     await expect.poll(() => page.getByText('Connected').count(), { timeout: 10_000 }).toBe(1);
+    // Named for what it is, not by its star code.
+    expect(await page.locator('.call .remote').textContent()).toBe('Voicemail');
     await shot('voicemail-call');
     expect(invitesAtProvider()).toEqual([
       expect.stringMatching(/^sip:\*97@127\.0\.0\.1(?:[:;>]|$)/),
     ]);
     await page.getByRole('button', { name: 'Hang up' }).click();
+    expect(await page.locator('.call.ended .remote').textContent()).toBe('Voicemail');
     await page.getByRole('button', { name: 'Back to dialer' }).click();
   }, 50_000);
 

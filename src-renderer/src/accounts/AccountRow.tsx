@@ -33,7 +33,10 @@ export function AccountRow({
   children?: ReactNode;
 }) {
   const said = notes.filter((note): note is string => note !== null && note !== '');
-  const network = registration ? natVerdict(nat ?? null, registration) : null;
+  // Until it is registered, the state beside the name says all there is: the network's verdict
+  // would only repeat it ("Not registered"), or name a cause it does not have ("No account").
+  const network =
+    registration?.state === 'registered' ? natVerdict(nat ?? null, registration) : null;
   const seenAs = nat?.contact ? `${nat.contact.address}:${nat.contact.port}` : null;
   return (
     <li data-account-id={id}>

@@ -341,7 +341,7 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
           </Field>
           <Field
             label="Voicemail number"
-            hint={`What the Voicemail button calls for this account. Empty: ${settings.voicemailNumber}, as set under Voicemail.`}
+            hint={`What the Voicemail button calls for this account. Empty: ${settings.voicemailNumber}, as set under Calls.`}
           >
             {(control) => (
               <input

@@ -116,7 +116,7 @@ export function DoNotDisturbChoice({
             aria-label={`Forward ${accountLabel}'s calls to`}
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? `${id}-error` : undefined}
-            placeholder="e.g. 514 555 0123, or *97"
+            placeholder="514 555 0123 or *97"
             value={typed}
             maxLength={64}
             onChange={(event) => setTyped(event.target.value)}

@@ -6,6 +6,7 @@ import { CallEnded, useEndedCall } from '../call/CallEnded.js';
 import { CallView } from '../call/CallView.js';
 import { callLinesOf } from '../call/call-lines.js';
 import { ContactsView } from '../contacts/ContactsView.js';
+import { callPartyName } from '../contacts/party-name.js';
 import type { ContactPrefill } from '../contacts/ContactForm.js';
 import { Dialer } from '../dialer/Dialer.js';
 import { FirstRun } from '../first-run/FirstRun.js';
@@ -59,6 +60,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
   const error = useStore(store, (s) => s.error);
   const registration = useStore(store, (s) => s.registration);
   const contacts = useStore(store, (s) => s.contacts);
+  const settings = useStore(store, (s) => s.settings);
   /** A link's number for the dialer to take once; a new object for each link, even the same. */
   const [prefill, setPrefill] = useState<{ number: string } | null>(null);
   const [dialFrom, chooseDialFrom] = useChosenAccount(store);
@@ -193,7 +195,7 @@ export function App({ store, audio = null }: { store: Store; audio?: CallAudio |
           <CallEnded
             call={{
               ...ended.call,
-              remoteDisplayName: contacts.nameFor(ended.call.remote, ended.call.remoteDisplayName),
+              remoteDisplayName: callPartyName(ended.call, contacts, settings),
             }}
             onDismiss={() => {
               ended.dismiss();

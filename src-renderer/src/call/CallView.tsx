@@ -29,7 +29,7 @@ import { KeypadCannotSend } from './KeypadCannotSend.js';
 import { keypadWayWords } from './keypad-words.js';
 import { useStoreSlice, type Store } from '../state/store.js';
 import { sameCallsApartFromStats } from '../state/same-calls.js';
-import { useContactName } from '../contacts/contact-name.js';
+import { useCallPartyName } from '../contacts/contact-name.js';
 import { RecordingControls, RecordingIndicator } from '../recording/CallRecording.js';
 import './call.css';
 
@@ -78,7 +78,7 @@ export function CallView({
   const [adding, setAdding] = useState(false);
   const [volumeShown, setVolumeShown] = useState(false);
   const invoke = store.bridge.invoke.bind(store.bridge);
-  const contactName = useContactName(store, call.remote, call.remoteDisplayName);
+  const contactName = useCallPartyName(store, call);
   const numberShown = numberBesideName(contactName, call.remote);
   // What changes with time (the clock, the figures, the delay readout, the watchdog) changes
   // together on the screen's one-second tick: one layout and paint a second (call/second-tick.ts).

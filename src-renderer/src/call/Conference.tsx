@@ -1,8 +1,11 @@
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { Store } from '../state/store.js';
+import { codecLabel } from '../../../src-shared/codec-order.js';
 import { numberBesideName, partyNameOf } from '../../../src-shared/number-display.js';
 
 const nameOf = (call: CallInfo) => partyNameOf(call.remoteDisplayName, call.remote);
+/** As on the call screen's badge (./CodecBadge.tsx), only wideband audio is worth a word. */
+const wideband = (call: CallInfo) => (call.codec === 'G722' ? codecLabel(call.codec) : null);
 
 /** Merges a held call with the call the user talks on: all three then hear each other. */
 export function MergeButton({
@@ -56,7 +59,7 @@ export function ConferenceParties({
               <span className="conference-who">
                 <strong>{nameOf(leg)}</strong>
                 <span className="muted conference-line">
-                  {[numberBesideName(leg.remoteDisplayName, leg.remote), leg.codec]
+                  {[numberBesideName(leg.remoteDisplayName, leg.remote), wideband(leg)]
                     .filter(Boolean)
                     .join(' · ')}
                 </span>

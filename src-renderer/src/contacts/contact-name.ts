@@ -1,13 +1,7 @@
-/**
- * The name the screens show for a number: the address book's contact when one has it, else the
- * name the call carried (the caller's display name), else null for the number alone.
- */
 import { useStore, type Store } from '../state/store.js';
+import { callPartyName, type NamedCall } from './party-name.js';
 
-export function useContactName(
-  store: Store,
-  number: string,
-  presented: string | null,
-): string | null {
-  return useStore(store, (s) => s.contacts.nameFor(number, presented));
+/** The name the screens show for a call's other party (./party-name.ts), as the store has it now. */
+export function useCallPartyName(store: Store, call: NamedCall): string | null {
+  return useStore(store, (s) => callPartyName(call, s.contacts, s.settings));
 }

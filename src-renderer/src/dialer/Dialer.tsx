@@ -20,7 +20,8 @@ import { VoicemailButton } from '../voicemail/VoicemailButton.js';
 import { ContactMatches, useContactMatches } from '../contacts/ContactMatches.js';
 import { useLongPress } from '../ui/use-long-press.js';
 import './dialer.css';
-import { partyNameOf } from '../../../src-shared/number-display.js';
+import { displayNumberOf, partyNameOf } from '../../../src-shared/number-display.js';
+import { durationText, recentWhenText, resultWords } from '../history/history-model.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const LETTERS: Record<string, string> = {
@@ -216,7 +217,7 @@ export function Dialer({
             aria-label="Call"
             title={
               redial !== null
-                ? `Fill in the last number dialled, ${redial.number}${redialLine}`
+                ? `Fill in the last number dialled, ${displayNumberOf(redial.number)}${redialLine}`
                 : undefined
             }
           >
@@ -269,8 +270,7 @@ function RecentCall({
   name: string | null;
   onPick: (number: string) => void;
 }) {
-  const started = new Date(entry.startedAt);
-  const seconds = entry.durationSeconds;
+  const duration = durationText(entry.durationSeconds);
   const missed = entry.outcome === 'missed';
   // "anonymous" in the number field would dial a stranger's SIP user, or nobody.
   const withheld = isWithheldNumber(entry.number);
@@ -287,13 +287,12 @@ function RecentCall({
           {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
         </span>
         <span className="who">{partyNameOf(name, entry.number)}</span>
+        {/* History's words and formats, so a call reads the same on both pages. */}
         <span className="when">
-          {started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
-          {seconds !== null
-            ? ` · ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
-            : ''}
+          {recentWhenText(entry, new Date())}
+          {duration ? ` · ${duration}` : ''}
         </span>
-        <span className="result">{entry.result}</span>
+        <span className="result">{resultWords(entry)}</span>
       </button>
     </li>
   );

@@ -55,7 +55,25 @@ export function durationText(seconds: number | null): string {
 export function timeText(entry: HistoryEntry, locale?: string): string {
   const started = new Date(entry.startedAt);
   if (Number.isNaN(started.getTime())) return '';
-  return started.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  // 'numeric', not '2-digit': "8:59 PM" as the Network page and the system clock write it.
+  return started.toLocaleTimeString(locale, { hour: 'numeric', minute: '2-digit' });
+}
+
+/**
+ * When a call in the dialer's short list started, as a phone's recent calls say it: the time for
+ * today's, "Yesterday", else the date, so yesterday's missed call does not pass for today's.
+ */
+export function recentWhenText(entry: HistoryEntry, now: Date, locale?: string): string {
+  const started = new Date(entry.startedAt);
+  if (Number.isNaN(started.getTime())) return '';
+  const day = dayLabel(started, now, locale);
+  if (day === 'Today') return timeText(entry, locale);
+  if (day === 'Yesterday') return day;
+  return started.toLocaleDateString(locale, {
+    day: 'numeric',
+    month: 'short',
+    ...(started.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+  });
 }
 
 const dayKey = (date: Date) =>

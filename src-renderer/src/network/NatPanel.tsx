@@ -2,11 +2,13 @@ import { Fragment, useEffect, useState } from 'react';
 import type { CallInfo, NatStatus, TransportAddress } from '../../../src-shared/domain.js';
 import {
   natVerdict,
+  worstAccountVerdict,
   stunOff,
   type NatVerdict,
   type VerdictAction,
   type VerdictColor,
 } from '../../../src-shared/nat-verdict.js';
+import { FIRST_ACCOUNT_ID } from '../../../src-shared/accounts.js';
 import { DEFAULT_SETTINGS } from '../../../src-shared/settings.js';
 import { noAudioArriving } from '../call/call-watchdog.js';
 import { callPathWords, healingEvents } from './healing-model.js';
@@ -348,7 +350,11 @@ export function NatIndicator({ store, onOpen }: { store: Store; onOpen: () => vo
   const registration = useStore(store, (s) => s.registration);
   const active = useStore(store, (s) => s.calls.find((call) => call.state !== 'ended'));
   const oneWayAudio = useOneWayAudio(active);
-  const verdict = natVerdict(nat, registration, { oneWayAudio });
+  const accounts = useStore(store, (s) => s.accounts);
+  const verdict = worstAccountVerdict(
+    natVerdict(nat, registration, { oneWayAudio }),
+    accounts.filter((account) => account.id !== FIRST_ACCOUNT_ID),
+  );
   return (
     <button
       type="button"

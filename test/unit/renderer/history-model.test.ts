@@ -7,6 +7,7 @@ import {
   groupByDay,
   isMissed,
   missedSince,
+  recentWhenText,
   resultWords,
   timeText,
 } from '../../../src-renderer/src/history/history-model.js';
@@ -115,6 +116,17 @@ describe('history: days and times', () => {
       ['Earlier', ['bad']],
     ]);
     expect(days[0]?.key).toBe('2026-12-01');
+  });
+
+  it("says when a recent call was: today's time, Yesterday, else its date", () => {
+    const today = new Date(2026, 11, 1, 15, 0);
+    const at = (y: number, m: number, d: number, h: number, min = 0) =>
+      entry({ startedAt: localIso(y, m, d, h, min) });
+    expect(recentWhenText(at(2026, 12, 1, 8, 59), today, 'en-US')).toBe('8:59 AM');
+    expect(recentWhenText(at(2026, 11, 30, 23, 5), today, 'en-US')).toBe('Yesterday');
+    expect(recentWhenText(at(2026, 11, 27, 9), today, 'en-US')).toBe('Nov 27');
+    expect(recentWhenText(at(2025, 12, 31, 9), today, 'en-US')).toBe('Dec 31, 2025');
+    expect(recentWhenText(entry({ startedAt: 'garbage' }), today)).toBe('');
   });
 
   it('gives the time of day, and nothing for an unreadable date', () => {

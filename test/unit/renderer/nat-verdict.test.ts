@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NatStatus, Registration } from '../../../src-shared/domain.js';
-import { natVerdict } from '../../../src-shared/nat-verdict.js';
+import { natVerdict, worstAccountVerdict } from '../../../src-shared/nat-verdict.js';
 import { describeRelay } from '../../../src-renderer/src/network/relay-words.js';
 import {
   addressSourceWords,
@@ -203,11 +203,11 @@ describe('natVerdict after a network change', () => {
     recoveredInMs: state === 'recovered' ? 1200 : null,
   });
 
-  it('says "Network changed, reconnecting…" while it heals, even while registering again', () => {
+  it('says "Reconnecting…" while it heals, even while registering again', () => {
     const registering: Registration = { ...registered, state: 'registering' };
     for (const registration of [registered, registering]) {
       const verdict = natVerdict(nat({ networkChange: change('reconnecting') }), registration);
-      expect(verdict).toMatchObject({ color: 'amber', title: 'Network changed, reconnecting…' });
+      expect(verdict).toMatchObject({ color: 'amber', title: 'Reconnecting…' });
     }
   });
 
@@ -215,5 +215,43 @@ describe('natVerdict after a network change', () => {
     const verdict = natVerdict(nat({ networkChange: change('recovered') }), registered);
     expect(verdict.title).not.toContain('Network changed');
     expect(verdict).toEqual(natVerdict(nat({}), registered));
+  });
+});
+
+describe('the header pill with several accounts', () => {
+  const first = natVerdict(nat({}), registered);
+  const office = (registration: Registration, status: NatStatus | null = nat({})) => ({
+    label: 'Office',
+    registration,
+    nat: status,
+  });
+  const refused: Registration = {
+    ...registered,
+    state: 'failed',
+    error: { code: 'auth', message: 'wrong password' },
+  };
+
+  it("keeps the first account's verdict while the others are as well off", () => {
+    expect(worstAccountVerdict(first, [office(registered)])).toBe(first);
+    expect(worstAccountVerdict(first, [])).toBe(first);
+  });
+
+  it('says which other account is worse off, in its colour', () => {
+    const verdict = worstAccountVerdict(first, [office(registered), office(refused)]);
+    expect(verdict).toMatchObject({ color: 'red', title: 'Office offline' });
+    expect(verdict.advice).toMatch(/^Office: Calls cannot come in or go out: wrong password/);
+  });
+
+  it('does not call an account listed in Settings "No account" when it has not signed in', () => {
+    const never = office({ ...registered, state: 'unregistered', account: null }, null);
+    const verdict = worstAccountVerdict(first, [never]);
+    expect(verdict).toMatchObject({ color: 'red', title: 'Office offline' });
+    expect(verdict.advice).toMatch(/^Office: Calls cannot come in or go out on it/);
+  });
+
+  it('lets the first account speak when it is the worst off', () => {
+    const down = natVerdict(nat({}), refused);
+    const amber = office(registered, nat({ natType: 'blocked' }));
+    expect(worstAccountVerdict(down, [amber])).toBe(down);
   });
 });
