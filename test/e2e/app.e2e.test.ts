@@ -173,11 +173,16 @@ describe.skipIf(skip)('the app in Chromium against the real engine', () => {
     await expect
       .poll(() => bridge.service.handlers.getSettings({}).then((s) => s.microphoneVolume))
       .toBe(0);
+    // A silent microphone is said on the call screen, with the button that undoes it.
+    const silent = page.locator('.silent-volume');
+    await expect.poll(() => silent.textContent()).toMatch(/microphone volume is at 0 %/);
     await shot('call-volume', true);
-    await micVolume.fill('100');
+    await silent.getByRole('button', { name: 'Set to 100 %' }).click();
     await expect
       .poll(() => toneHeard.toneFrames, { timeout: 5000 })
       .toBeGreaterThan(heardAtZero + 20);
+    await expect.poll(() => silent.count()).toBe(0);
+    await expect.poll(() => micVolume.inputValue()).toBe('100');
     const speakerMeter = page.getByRole('meter', { name: 'Speaker level' });
     await speakerVolume.fill('0');
     await expect

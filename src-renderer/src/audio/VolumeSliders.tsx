@@ -95,3 +95,38 @@ export function VolumeSliders({ store, audio }: { store: Store; audio: CallAudio
     </div>
   );
 }
+
+/**
+ * A volume left at 0 % from an earlier call silences this one with nothing else to show for it
+ * (Mute is not pressed, the meter just stays empty): the call screen says so, with the button
+ * that brings it back to 100 %.
+ */
+export function SilentVolumeNotice({ store, audio }: { store: Store; audio: CallAudio | null }) {
+  const microphone = useStore(store, (s) => s.settings?.microphoneVolume ?? 100);
+  const speaker = useStore(store, (s) => s.settings?.speakerVolume ?? 100);
+  const [error, setError] = useState<string | null>(null);
+  if (microphone > 0 && speaker > 0) return null;
+  const words =
+    microphone === 0 && speaker === 0
+      ? 'Both volumes are at 0 %: neither of you hears the other.'
+      : microphone === 0
+        ? 'Your microphone volume is at 0 %: the other side hears nothing.'
+        : 'The speaker volume is at 0 %: you hear nothing.';
+  const restore = () => {
+    const volumes = {
+      microphone: microphone === 0 ? 100 : microphone,
+      speaker: speaker === 0 ? 100 : speaker,
+    };
+    audio?.setVolumes(volumes);
+    void saveVolumes(store, volumes).then(setError);
+  };
+  return (
+    <div className="warning silent-volume" role="alert">
+      <p>{words}</p>
+      <button type="button" onClick={restore}>
+        Set to 100 %
+      </button>
+      {error && <p>{error}</p>}
+    </div>
+  );
+}

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { AccountLabel } from '../accounts/AccountLabel.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { CallAudio } from '../audio/call-audio.js';
-import { VolumeSliders } from '../audio/VolumeSliders.js';
+import { SilentVolumeNotice, VolumeSliders } from '../audio/VolumeSliders.js';
 import {
   latestStats,
   LevelMeters,
@@ -234,6 +234,7 @@ export function CallView({
           {describeRescue(rescue)}
         </p>
       )}
+      {live && <SilentVolumeNotice store={store} audio={audio} />}
       {live && <LevelMeters audio={audio} muted={call.muted} problem={audioProblem} />}
       {digitsSent && (
         <p className="dtmf-sent" aria-live="polite">
