@@ -96,10 +96,6 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
   const statusOf = (id: string) => accounts.find((account) => account.id === id);
   const stateOf = (id: string) => statusOf(id)?.registration ?? null;
   const first = stateOf(FIRST_ACCOUNT_ID);
-  // voip.ms calls the portal login the "main account": name the first sub-account instead.
-  const firstAccountName = settings.account
-    ? (settings.account.displayName ?? settings.account.user)
-    : 'the first account';
 
   const save = async (moreAccounts: MoreAccount[], passwords = {}, said: string) => {
     const result = await saveSettings(store, { moreAccounts, accountPasswords: passwords });
@@ -202,7 +198,26 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
               number={settings.voicemailNumber}
             />
           }
-        />
+        >
+          {/* In its own row, worded as the other accounts' form words it. */}
+          <div className="account-auto-answer">
+            <Field
+              label="Answer by itself after (seconds)"
+              hint="0: never, they ring until you answer. A call that comes in while you are on another call always waits for you."
+            >
+              {(control) => (
+                <input
+                  {...control}
+                  type="number"
+                  min={0}
+                  max={MAX_AUTO_ANSWER_SECONDS}
+                  defaultValue={settings.autoAnswerSeconds}
+                  onBlur={(event) => void setFirstAutoAnswer(event.target.value)}
+                />
+              )}
+            </Field>
+          </div>
+        </AccountRow>
         {settings.moreAccounts.map((more) => (
           <AccountRow
             key={more.id}
@@ -238,21 +253,6 @@ export function AccountsSettings({ store, settings, labelledBy }: SettingsSectio
           </AccountRow>
         ))}
       </ul>
-      <Field
-        label={`Answer calls to ${firstAccountName} by themselves after (seconds)`}
-        hint="0 keeps them ringing until you answer. A call that comes in while you are on another call always waits for you."
-      >
-        {(control) => (
-          <input
-            {...control}
-            type="number"
-            min={0}
-            max={MAX_AUTO_ANSWER_SECONDS}
-            defaultValue={settings.autoAnswerSeconds}
-            onBlur={(event) => void setFirstAutoAnswer(event.target.value)}
-          />
-        )}
-      </Field>
       {draft ? (
         <form
           className="account-form"

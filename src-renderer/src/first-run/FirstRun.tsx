@@ -278,7 +278,12 @@ export function FirstRun({
             setPassword(value);
             edited('password');
           }}
-          hint="The password you gave this sub-account. It is not the password you log in to the voip.ms portal with."
+          // A refusal under the field already says which password it wants: not said twice.
+          hint={
+            errors.password
+              ? undefined
+              : 'The password you gave this sub-account. It is not the password you log in to the voip.ms portal with.'
+          }
           error={errors.password}
         />
         {!registeredAsTyped && (

@@ -260,6 +260,8 @@ function HistoryRow({
   const missed = isMissed(entry);
   const who = partyNameOf(entry.name, entry.number);
   const number = numberBesideName(entry.name, entry.number);
+  // As the end of a call words it: one placed is called again, one that came in is called back.
+  const callAgainWords = entry.direction === 'outgoing' ? 'Call again' : 'Call back';
   const duration = durationText(entry.durationSeconds);
   const result = resultWords(entry);
   return (
@@ -297,10 +299,10 @@ function HistoryRow({
           className="small call-back"
           disabled={!canCall}
           title={callButtonTitle(canCall, entry.number)}
-          aria-label={`Call back ${who}`}
+          aria-label={`${callAgainWords} ${who}`}
           onClick={onCallBack}
         >
-          Call back
+          {callAgainWords}
         </button>
       )}
       {onAddContact && (
