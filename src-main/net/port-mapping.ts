@@ -209,10 +209,10 @@ class ActivePortMapping implements PortMapping {
   readonly localPort: number;
   readonly method: PortMappingMethod;
   external: TransportAddress;
-  lifetimeSeconds: number;
+  lifetimeSeconds = 0;
   renewals = 0;
   active = true;
-  private expiresAt: number;
+  private expiresAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | null = null;
   private readonly lostListeners = new Set<(loss: PortMappingLoss) => void>();
@@ -227,9 +227,7 @@ class ActivePortMapping implements PortMapping {
     this.localPort = options.localPort;
     this.method = driver.method;
     this.external = grant.external;
-    this.lifetimeSeconds = clampNetworkSeconds('port-mapping-lifetime', grant.lifetimeSeconds);
-    this.expiresAt = Date.now() + this.lifetimeSeconds * 1000;
-    this.schedule((this.lifetimeSeconds * 1000) / 2);
+    this.hold(grant.lifetimeSeconds);
   }
 
   onLost(listener: (loss: PortMappingLoss) => void): () => void {
@@ -249,6 +247,13 @@ class ActivePortMapping implements PortMapping {
     await this.renewing;
     const outcome = await this.driver.map(0, null, Date.now() + this.options.timeoutMs);
     return outcome.kind === 'granted';
+  }
+
+  /** Takes the lifetime the router granted (bounded before it is a timer) and renews at half. */
+  private hold(grantedSeconds: number): void {
+    this.lifetimeSeconds = clampNetworkSeconds('port-mapping-lifetime', grantedSeconds);
+    this.expiresAt = Date.now() + this.lifetimeSeconds * 1000;
+    this.schedule((this.lifetimeSeconds * 1000) / 2);
   }
 
   private schedule(delayMs: number): void {
@@ -273,16 +278,11 @@ class ActivePortMapping implements PortMapping {
         return;
       }
       this.renewals += 1;
-      this.lifetimeSeconds = clampNetworkSeconds(
-        'port-mapping-lifetime',
-        outcome.grant.lifetimeSeconds,
-      );
-      this.expiresAt = Date.now() + this.lifetimeSeconds * 1000;
+      this.hold(outcome.grant.lifetimeSeconds);
       const moved =
         outcome.grant.external.address !== this.external.address ||
         outcome.grant.external.port !== this.external.port;
       this.external = outcome.grant.external;
-      this.schedule((this.lifetimeSeconds * 1000) / 2);
       if (moved) tellEach(this.changedListeners, this.external);
       return;
     }
