@@ -54,3 +54,10 @@ export function numberBesideName(name: string | null | undefined, number: string
   const shown = displayNumberOf(number);
   return shown === displayNumberOf(name) ? null : shown;
 }
+
+/** The party in one line, for a notification or a tooltip: `Jane Doe · (514) 555-0101`. */
+export function partyLine(name: string | null | undefined, number: string): string {
+  const beside = numberBesideName(name, number);
+  const party = partyNameOf(name, number);
+  return beside ? `${party} · ${beside}` : party;
+}

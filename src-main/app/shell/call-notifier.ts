@@ -8,7 +8,7 @@ import type { Notification } from 'electron';
 import { outcomeOfCall } from '../../../src-shared/call-history.js';
 import type { CallInfo } from '../../../src-shared/domain.js';
 import type { ElectronPorts } from './electron-ports.js';
-import { numberBesideName, partyNameOf } from '../../../src-shared/number-display.js';
+import { partyLine } from '../../../src-shared/number-display.js';
 
 export interface CallNotifierOptions {
   Notification: ElectronPorts['Notification'];
@@ -134,10 +134,7 @@ export class CallNotifier {
     const name = this.options.nameFor
       ? this.options.nameFor(call.remote, call.remoteDisplayName)
       : call.remoteDisplayName;
-    const number = numberBesideName(name, call.remote);
-    return number
-      ? `${partyNameOf(name, call.remote)} · ${number}`
-      : partyNameOf(name, call.remote);
+    return partyLine(name, call.remote);
   }
 
   private fail(what: string, error: unknown): void {

@@ -16,10 +16,8 @@ const nameOf = (call: CallInfo, contacts: ContactIndex) =>
 export function CallWaitingBanner({ store, call }: { store: Store; call: CallInfo }) {
   const invoke = store.bridge.invoke.bind(store.bridge);
   const contacts = useStore(store, (s) => s.contacts);
-  const number = numberBesideName(
-    contacts.nameFor(call.remote, call.remoteDisplayName),
-    call.remote,
-  );
+  const name = contacts.nameFor(call.remote, call.remoteDisplayName);
+  const number = numberBesideName(name, call.remote);
   return (
     <div className="call-waiting" role="alert" aria-label="Call waiting" data-call-id={call.id}>
       <p className="call-waiting-title">
@@ -27,7 +25,7 @@ export function CallWaitingBanner({ store, call }: { store: Store; call: CallInf
         Call waiting
       </p>
       <p className="call-waiting-who">
-        <strong>{nameOf(call, contacts)}</strong>
+        <strong>{partyNameOf(name, call.remote)}</strong>
         {number && <span className="muted"> {number}</span>}
       </p>
       <AccountLabel store={store} accountId={call.accountId} />

@@ -19,7 +19,7 @@ import {
 import './history.css';
 import { HistoryRecording } from '../recording/HistoryRecording.js';
 import { SearchField } from '../ui/SearchField.js';
-import { numberBesideName, partyNameOf } from '../../../src-shared/number-display.js';
+import { numberBesideName, partyLine, partyNameOf } from '../../../src-shared/number-display.js';
 
 /**
  * Every recorded call by day, all or the missed ones, searchable by name or number; call back
@@ -272,7 +272,7 @@ function HistoryRow({
       <span className={`direction ${entry.direction}`} aria-hidden="true">
         {missed ? '✕' : entry.direction === 'incoming' ? '↙' : '↗'}
       </span>
-      <span className="who" title={number ? `${who} · ${number}` : who}>
+      <span className="who" title={partyLine(entry.name, entry.number)}>
         <span className="name">{who}</span>
         {number && <span className="history-number">{number}</span>}
       </span>

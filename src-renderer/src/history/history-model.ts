@@ -66,9 +66,9 @@ export function timeText(entry: HistoryEntry, locale?: string): string {
 export function recentWhenText(entry: HistoryEntry, now: Date, locale?: string): string {
   const started = new Date(entry.startedAt);
   if (Number.isNaN(started.getTime())) return '';
-  const day = dayLabel(started, now, locale);
-  if (day === 'Today') return timeText(entry, locale);
-  if (day === 'Yesterday') return day;
+  const daysAgo = daysBefore(started, now);
+  if (daysAgo === 0) return timeText(entry, locale);
+  if (daysAgo === 1) return 'Yesterday';
   return started.toLocaleDateString(locale, {
     day: 'numeric',
     month: 'short',
@@ -79,11 +79,16 @@ export function recentWhenText(entry: HistoryEntry, now: Date, locale?: string):
 const dayKey = (date: Date) =>
   `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
-/** Today, Yesterday, or the weekday and date (with the year when it is not this year). */
-export function dayLabel(date: Date, now: Date, locale?: string): string {
+/** Local calendar days from `date` to `now`: 0 today, 1 yesterday. */
+function daysBefore(date: Date, now: Date): number {
   const today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
   const day = new Date(date.getFullYear(), date.getMonth(), date.getDate());
-  const daysAgo = Math.round((today.getTime() - day.getTime()) / 86_400_000);
+  return Math.round((today.getTime() - day.getTime()) / 86_400_000);
+}
+
+/** Today, Yesterday, or the weekday and date (with the year when it is not this year). */
+export function dayLabel(date: Date, now: Date, locale?: string): string {
+  const daysAgo = daysBefore(date, now);
   if (daysAgo === 0) return 'Today';
   if (daysAgo === 1) return 'Yesterday';
   return date.toLocaleDateString(locale, {

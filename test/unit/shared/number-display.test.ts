@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   displayNumberOf,
   numberBesideName,
+  partyLine,
   partyNameOf,
 } from '../../../src-shared/number-display.js';
 
@@ -54,5 +55,13 @@ describe('partyNameOf and numberBesideName', () => {
     expect(partyNameOf('5145550100', '15145550100')).toBe('(514) 555-0100');
     expect(numberBesideName('5145550100', '15145550100')).toBeNull();
     expect(numberBesideName('5145550199', '15145550100')).toBe('(514) 555-0100');
+  });
+});
+
+describe('partyLine', () => {
+  it('puts the number beside the name only where it adds to it', () => {
+    expect(partyLine('Jane Doe', '15145550101')).toBe('Jane Doe · (514) 555-0101');
+    expect(partyLine(null, '15145550101')).toBe('(514) 555-0101');
+    expect(partyLine('5145550101', '15145550101')).toBe('(514) 555-0101');
   });
 });
